@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .access import organizations_for_user
+from .roles import Role
+
+# (url name, label, icon, permission). Modules that are not built yet are not listed.
+NAVIGATION = [
+    ("dashboard", _("Dashboard"), "grid", "dashboard.view"),
+]
+NAVIGATION_FOOTER = [
+    ("settings_members", _("Settings"), "settings", "organization.view"),
+]
+
+
+def shell(request):
+    access = getattr(request, "access", None)
+    tenant = getattr(request, "tenant", None)
+    context = {
+        "base_domain": settings.BASE_DOMAIN,
+        "current_org": tenant if tenant is not None and not tenant.is_public else None,
+        "org_access": access,
+        "org_perms": access.permissions if access else frozenset(),
+        "role_label": Role(access.role).label if access else "",
+    }
+    if access is not None:
+        context["nav_items"] = [item for item in NAVIGATION if access.can(item[3])]
+        context["nav_footer"] = [item for item in NAVIGATION_FOOTER if access.can(item[3])]
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        context["switchable_orgs"] = lambda: list(organizations_for_user(request.user)[:50])
+    return context

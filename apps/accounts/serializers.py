@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .models import Invitation, Membership
+from .roles import Role
+
+
+class TokenInputSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class UserOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+
+
+class OrganizationOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    currency = serializers.CharField()
+    timezone = serializers.CharField()
+    host = serializers.CharField(source="primary_host")
+
+
+class MeOutputSerializer(serializers.Serializer):
+    user = UserOutputSerializer()
+    organization = OrganizationOutputSerializer()
+    role = serializers.ChoiceField(choices=Role.choices)
+    via = serializers.ChoiceField(choices=[("member", "member"), ("partner", "partner")])
+    permissions = serializers.ListField(child=serializers.CharField())
+
+
+class MembershipOutputSerializer(serializers.ModelSerializer):
+    user = UserOutputSerializer()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "created_at"]
+
+
+class MembershipUpdateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InvitationOutputSerializer(serializers.ModelSerializer):
+    invited_by = serializers.EmailField(source="invited_by.email", default=None)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "status", "invited_by", "created_at", "expires_at", "accepted_at"]
+
+
+class InvitationCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)

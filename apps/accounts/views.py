@@ -1,0 +1,204 @@
+"""Organization host: hand-off arrival, settings (members, invitations, profile), invitation accept."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.common.errors import ApplicationError
+from apps.tenants.forms import OrganizationProfileForm
+from apps.tenants.services import organization_update_profile
+
+from . import selectors, services
+from .forms import AcceptInvitationForm, InvitationForm, RoleForm
+from .models import Invitation, Membership
+from .permissions import require_permission
+from .roles import Role, assignable_roles
+
+
+def handoff_accept(request, handoff_id):
+    try:
+        handoff = services.handoff_consume(handoff_id=uuid.UUID(str(handoff_id)), organization=request.tenant)
+    except (ApplicationError, ValueError):
+        messages.error(request, _("This sign-in link is invalid or has expired. Please log in."))
+        return redirect("account_login")
+    login(request, handoff.user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(handoff.next_path or "/")
+
+
+@require_permission("members.view")
+def members(request):
+    access = request.access
+    return render(
+        request,
+        "accounts/settings_members.html",
+        {
+            "memberships": selectors.membership_list(organization=request.tenant),
+            "operators": selectors.partner_operator_list(organization=request.tenant),
+            "assignable_roles": [(r, Role(r).label) for r in assignable_roles(access.role)],
+            "settings_tab": "members",
+        },
+    )
+
+
+@require_POST
+@require_permission("members.manage")
+def member_update(request, membership_id: int):
+    membership = _membership_or_404(request, membership_id)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_change_role(
+                membership=membership, role=form.cleaned_data["role"], actor=request.user,
+                actor_role=request.access.role,
+            )
+            messages.success(request, _("Role of %(email)s changed.") % {"email": membership.user.email})
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    return redirect("settings_members")
+
+
+@require_POST
+@require_permission("members.manage")
+def member_remove(request, membership_id: int):
+    membership = _membership_or_404(request, membership_id)
+    try:
+        services.membership_remove(membership=membership, actor=request.user, actor_role=request.access.role)
+        messages.success(request, _("%(email)s no longer has access.") % {"email": membership.user.email})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("settings_members")
+
+
+def _membership_or_404(request, membership_id) -> Membership:
+    try:
+        return selectors.membership_get(organization=request.tenant, membership_id=membership_id)
+    except Membership.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("members.view")
+def invitations(request):
+    access = request.access
+    can_manage = access.can("members.manage")
+    form = InvitationForm(request.POST or None, allowed_roles=assignable_roles(access.role))
+    if request.method == "POST":
+        if not can_manage:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied(_("Your role does not allow this action."))
+        if form.is_valid():
+            try:
+                issued = services.invitation_create(
+                    organization=request.tenant, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                    actor=request.user, actor_role=access.role, request=request,
+                )
+                messages.success(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
+                return redirect("settings_invitations")
+            except ApplicationError as exc:
+                field = exc.extra.get("field")
+                form.add_error(field if field in form.fields else None, exc.message)
+    return render(
+        request,
+        "accounts/settings_invitations.html",
+        {
+            "form": form,
+            "can_manage": can_manage,
+            "invitations": selectors.invitation_list(organization=request.tenant),
+            "settings_tab": "invitations",
+        },
+    )
+
+
+@require_POST
+@require_permission("members.manage")
+def invitation_revoke(request, invitation_id: int):
+    try:
+        invitation = selectors.invitation_get(organization=request.tenant, invitation_id=invitation_id)
+    except Invitation.DoesNotExist as exc:
+        raise Http404 from exc
+    try:
+        services.invitation_revoke(invitation=invitation, actor=request.user)
+        messages.success(request, _("Invitation revoked."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("settings_invitations")
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("organization.view")
+def organization_profile(request):
+    organization = request.tenant
+    can_manage = request.access.can("organization.manage")
+    initial = {"name": organization.name, "currency": organization.currency, "timezone": organization.timezone}
+    form = OrganizationProfileForm(request.POST or None, initial=initial)
+    if not can_manage:
+        for field in form.fields.values():
+            field.disabled = True
+    if request.method == "POST":
+        if not can_manage:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied(_("Your role does not allow this action."))
+        if form.is_valid():
+            try:
+                organization_update_profile(organization=organization, actor=request.user, **form.cleaned_data)
+                messages.success(request, _("Organization profile saved."))
+                return redirect("settings_organization")
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+    return render(
+        request,
+        "accounts/settings_organization.html",
+        {"form": form, "can_manage": can_manage, "settings_tab": "organization"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token: str):
+    organization = request.tenant
+    try:
+        invitation = services.invitation_get_by_token(organization=organization, token=token)
+    except ApplicationError as exc:
+        return render(request, "accounts/invitation_error.html", {"message": exc.message}, status=exc.http_status)
+    from .models import User
+
+    existing_user = User.objects.filter(email__iexact=invitation.email).exists()
+    form = AcceptInvitationForm(request.POST or None) if not request.user.is_authenticated else None
+    if request.method == "POST":
+        try:
+            if request.user.is_authenticated:
+                user, _membership = services.invitation_accept(organization=organization, token=token,
+                                                               user=request.user)
+            elif existing_user:
+                return redirect(f"/accounts/login/?next=/invitations/{token}/")
+            elif form.is_valid():
+                user, _membership = services.invitation_accept(
+                    organization=organization, token=token, password=form.cleaned_data["password"],
+                    full_name=form.cleaned_data["full_name"],
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            else:
+                user = None
+        except ApplicationError as exc:
+            if form is not None and exc.extra.get("field") in (form.fields if form else {}):
+                form.add_error(exc.extra["field"], exc.message)
+            else:
+                return render(request, "accounts/invitation_error.html", {"message": exc.message},
+                              status=exc.http_status)
+        else:
+            if user is not None:
+                messages.success(request, _("Welcome to %(organization)s!") % {"organization": organization.name})
+                return redirect("/")
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"invitation": invitation, "form": form, "existing_user": existing_user, "token": token},
+    )

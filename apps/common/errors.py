@@ -1,0 +1,99 @@
+"""One domain error type and one JSON error shape for the whole API.
+
+Every API error is ``{"error": {"code": "...", "message": "...", "details": {...}}}``.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class ErrorCode(str, enum.Enum):
+    INVALID = "invalid"
+    NOT_AUTHENTICATED = "not_authenticated"
+    AUTHENTICATION_FAILED = "authentication_failed"
+    PERMISSION_DENIED = "permission_denied"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    THROTTLED = "throttled"
+    CONFLICT = "conflict"
+    SLUG_TAKEN = "slug_taken"
+    SLUG_RESERVED = "slug_reserved"
+    SLUG_INVALID = "slug_invalid"
+    EMAIL_TAKEN = "email_taken"
+    INVITATION_INVALID = "invitation_invalid"
+    INVITATION_EXPIRED = "invitation_expired"
+    INVITATION_USED = "invitation_used"
+    INVITATION_EMAIL_MISMATCH = "invitation_email_mismatch"
+    ALREADY_MEMBER = "already_member"
+    LAST_OWNER = "last_owner"
+    ROLE_NOT_ALLOWED = "role_not_allowed"
+    SERVER_ERROR = "server_error"
+
+
+class ApplicationError(Exception):
+    """A business error with a translated message and a stable code."""
+
+    http_status = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.INVALID, extra: dict[str, Any] | None = None,
+                 http_status: int | None = None):
+        super().__init__(message)
+        self.message = str(message)
+        self.code = code
+        self.extra = extra or {}
+        if http_status is not None:
+            self.http_status = http_status
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": str(message)}
+    if details:
+        body["details"] = details
+    return {"error": body}
+
+
+_DRF_CODES = {
+    exceptions.NotAuthenticated: ErrorCode.NOT_AUTHENTICATED,
+    exceptions.AuthenticationFailed: ErrorCode.AUTHENTICATION_FAILED,
+    exceptions.PermissionDenied: ErrorCode.PERMISSION_DENIED,
+    exceptions.NotFound: ErrorCode.NOT_FOUND,
+    exceptions.MethodNotAllowed: ErrorCode.METHOD_NOT_ALLOWED,
+    exceptions.Throttled: ErrorCode.THROTTLED,
+    exceptions.ValidationError: ErrorCode.INVALID,
+}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.code.value, exc.message, exc.extra), status=exc.http_status)
+    if isinstance(exc, DjangoValidationError):
+        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(error_body(ErrorCode.INVALID.value, _("Invalid input."), details), status=400)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), ErrorCode.INVALID)
+    if isinstance(exc, exceptions.ValidationError):
+        message, details = _("Invalid input."), response.data
+    else:
+        message, details = (response.data.get("detail", "") if isinstance(response.data, dict) else ""), None
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        # DRF turns 401 into 403 when no WWW-Authenticate is available; keep 401 for missing credentials.
+        response.status_code = 401
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    response.data = error_body(code.value, message, details)
+    return response

@@ -1,0 +1,71 @@
+"""The demo estate: organization ``demo``, partner «Demo MSP» with its operator and a second client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from apps.accounts.models import Membership, PartnerMembership, User
+from apps.accounts.roles import Role
+from apps.accounts.services import membership_add
+from apps.tenants.models import Organization, Partner
+from apps.tenants.services import organization_create, platform_bootstrap
+
+DEMO_OWNER = "demo@infrazen.ru"
+MSP_OPERATOR = "msp@infrazen.ru"
+PARTNER_SLUG = "demo-msp"
+SECOND_CLIENT_SLUG = "demo-client"
+
+
+@dataclass
+class DemoResult:
+    demo: Organization
+    client: Organization
+    partner: Partner
+
+    def summary_lines(self) -> list[str]:
+        return [
+            f"organization «{self.demo.name}»: {self.demo.primary_host} (owner {DEMO_OWNER})",
+            f"partner «{self.partner.name}»: operator {MSP_OPERATOR} over {self.demo.slug}, {self.client.slug}",
+            f"organization «{self.client.name}»: {self.client.primary_host}",
+        ]
+
+
+def _user(email: str, full_name: str, password: str) -> User:
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+    elif not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"primary": True, "verified": True})
+    return user
+
+
+def _organization(slug: str, name: str, partner: Partner, kind: str) -> Organization:
+    organization = Organization.objects.filter(slug=slug).first()
+    if organization is None:
+        organization = organization_create(slug=slug, name=name, partner=partner, kind=kind)
+    elif organization.partner_id != partner.pk:
+        organization.partner = partner
+        organization.save(update_fields=["partner"])
+    return organization
+
+
+@transaction.atomic
+def demo_seed() -> DemoResult:
+    platform_bootstrap(migrate_template=False)
+    password = settings.DEMO_PASSWORD
+    partner, _created = Partner.objects.get_or_create(slug=PARTNER_SLUG, defaults={"name": "Demo MSP"})
+    demo = _organization("demo", "Демо-компания", partner, Organization.Kind.DEMO)
+    client = _organization(SECOND_CLIENT_SLUG, "ООО «Второй клиент»", partner, Organization.Kind.MSP_CLIENT)
+    owner = _user(DEMO_OWNER, "Демо Пользователь", password)
+    operator = _user(MSP_OPERATOR, "Оператор MSP", password)
+    if not Membership.objects.filter(user=owner, organization=demo).exists():
+        membership_add(organization=demo, user=owner, role=Role.OWNER)
+    PartnerMembership.objects.get_or_create(user=operator, partner=partner, defaults={"role": Role.ADMIN})
+    return DemoResult(demo=demo, client=client, partner=partner)

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+CURRENCY_CHOICES = [("RUB", _("Russian rouble (₽)")), ("USD", _("US dollar ($)")), ("EUR", _("Euro (€)"))]
+TIMEZONE_CHOICES = [
+    ("Europe/Kaliningrad", _("Kaliningrad (UTC+2)")),
+    ("Europe/Moscow", _("Moscow (UTC+3)")),
+    ("Europe/Samara", _("Samara (UTC+4)")),
+    ("Asia/Yekaterinburg", _("Yekaterinburg (UTC+5)")),
+    ("Asia/Omsk", _("Omsk (UTC+6)")),
+    ("Asia/Novosibirsk", _("Novosibirsk (UTC+7)")),
+    ("Asia/Krasnoyarsk", _("Krasnoyarsk (UTC+7)")),
+    ("Asia/Irkutsk", _("Irkutsk (UTC+8)")),
+    ("Asia/Yakutsk", _("Yakutsk (UTC+9)")),
+    ("Asia/Vladivostok", _("Vladivostok (UTC+10)")),
+    ("Asia/Magadan", _("Magadan (UTC+11)")),
+    ("Asia/Kamchatka", _("Kamchatka (UTC+12)")),
+    ("UTC", _("UTC")),
+]
+
+
+class Partner(models.Model):
+    """An MSP: manages the cloud spend of several client organizations."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=63, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner (MSP)")
+        verbose_name_plural = _("partners (MSP)")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organization(TenantMixin):
+    """A tenant: one customer with its own PostgreSQL schema."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        MSP_CLIENT = "msp_client", _("MSP client")
+        DEMO = "demo", _("Demo")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=63, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CUSTOMER)
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner (MSP)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, default="RUB")
+    timezone = models.CharField(_("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Europe/Moscow")
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = True
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == "public"
+
+    @property
+    def primary_host(self) -> str:
+        """Host name of the organization (without port), e.g. ``demo.localhost``."""
+        domains = getattr(self, "_prefetched_objects_cache", {}).get("domains")
+        if domains is not None:
+            primary = next((d for d in domains if d.is_primary), None)
+        else:
+            primary = self.domains.filter(is_primary=True).first()
+        return primary.domain if primary else f"{self.slug}.{settings.BASE_DOMAIN}"
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,162 @@
+"""Creating organizations and keeping the platform's public tenant and template schema in place."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django_tenants.utils import get_public_schema_name, schema_exists
+
+from apps.audit.services import audit_event_record
+from apps.common.errors import ApplicationError, ErrorCode
+
+from .models import Domain, Organization, Partner
+
+SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+
+
+def slug_suggest(name: str) -> str:
+    """A subdomain proposal from an organization name, Cyrillic transliterated."""
+    return slugify(_transliterate(name))[:40].strip("-")
+
+
+_RU = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
+         "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
+        strict=True,
+    )
+)
+
+
+def _transliterate(text: str) -> str:
+    return "".join(_RU.get(ch, ch) for ch in text.lower())
+
+
+def organization_slug_validate(slug: str) -> str:
+    """Normalize and check a subdomain slug; raises ApplicationError with a translated message."""
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.match(slug):
+        raise ApplicationError(
+            _("The address may contain Latin letters, digits and hyphens, 3 to 40 characters, "
+              "and must start with a letter."),
+            ErrorCode.SLUG_INVALID,
+            {"field": "slug"},
+        )
+    if slug in settings.RESERVED_SLUGS or slug.startswith("pg_"):
+        raise ApplicationError(
+            _("The address «%(slug)s» is reserved. Please choose another one.") % {"slug": slug},
+            ErrorCode.SLUG_RESERVED,
+            {"field": "slug"},
+        )
+    if Organization.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=_host_for(slug)).exists():
+        raise ApplicationError(
+            _("The address «%(slug)s» is already taken.") % {"slug": slug},
+            ErrorCode.SLUG_TAKEN,
+            {"field": "slug"},
+        )
+    return slug
+
+
+def _host_for(slug: str) -> str:
+    return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+def _schema_for(slug: str) -> str:
+    return "org_" + slug.replace("-", "_")
+
+
+@transaction.atomic
+def organization_create(
+    *,
+    slug: str,
+    name: str,
+    kind: str = Organization.Kind.CUSTOMER,
+    partner: Partner | None = None,
+    currency: str = "RUB",
+    timezone: str = "Europe/Moscow",
+    actor=None,
+) -> Organization:
+    """Create an organization with its schema (cloned from the template) and its primary domain.
+
+    Runs in one transaction: PostgreSQL DDL is transactional, so a failure leaves no schema behind.
+    """
+    slug = organization_slug_validate(slug)
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError(_("Enter the organization name."), ErrorCode.INVALID, {"field": "name"})
+    if partner is not None and kind == Organization.Kind.CUSTOMER:
+        kind = Organization.Kind.MSP_CLIENT
+    organization = Organization(
+        schema_name=_schema_for(slug),
+        slug=slug,
+        name=name,
+        kind=kind,
+        partner=partner,
+        currency=currency,
+        timezone=timezone,
+    )
+    previous_tenant = connection.tenant
+    organization.save(verbosity=0)
+    connection.set_tenant(previous_tenant)  # schema creation leaves the connection on public
+    Domain.objects.create(domain=_host_for(slug), tenant=organization, is_primary=True)
+    audit_event_record(
+        schema_name=organization.schema_name,
+        action="organization.created",
+        actor=actor,
+        target=organization.slug,
+        data={"name": name, "partner": partner.slug if partner else None},
+    )
+    return organization
+
+
+def organization_update_profile(*, organization: Organization, name: str, currency: str, timezone: str, actor) -> Organization:
+    changes = {}
+    for field, value in (("name", name.strip()), ("currency", currency), ("timezone", timezone)):
+        if getattr(organization, field) != value:
+            changes[field] = [getattr(organization, field), value]
+            setattr(organization, field, value)
+    if not organization.name:
+        raise ApplicationError(_("Enter the organization name."), ErrorCode.INVALID, {"field": "name"})
+    if changes:
+        organization.save(update_fields=list(changes))
+        audit_event_record(
+            schema_name=organization.schema_name, action="organization.updated", actor=actor,
+            target=organization.slug, data=changes,
+        )
+    return organization
+
+
+def partner_get_or_create(*, slug: str, name: str) -> Partner:
+    partner, _created = Partner.objects.get_or_create(slug=slug, defaults={"name": name})
+    return partner
+
+
+def platform_bootstrap(*, migrate_template: bool = True, verbosity: int = 0) -> Organization:
+    """Ensure the public tenant, its hosts and an up-to-date template schema exist (idempotent)."""
+    public, _created = Organization.objects.get_or_create(
+        schema_name=get_public_schema_name(),
+        defaults={"name": "InfraZen", "slug": "public", "kind": Organization.Kind.CUSTOMER},
+    )
+    hosts = [settings.BASE_DOMAIN, *settings.PUBLIC_EXTRA_HOSTS]
+    for index, host in enumerate(dict.fromkeys(hosts)):
+        Domain.objects.get_or_create(domain=host, defaults={"tenant": public, "is_primary": index == 0})
+    if migrate_template:
+        template_schema_migrate(verbosity=verbosity)
+    return public
+
+
+def template_schema_migrate(*, verbosity: int = 0) -> None:
+    """New organizations are clones of this schema, so it must always be fully migrated."""
+    schema = settings.TENANT_BASE_SCHEMA
+    if not schema_exists(schema):
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{schema}"')
+    call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=verbosity)
+    connection.set_schema_to_public()
+

@@ -1,0 +1,102 @@
+"""Public host: landing, signup, the organization picker / MSP console, hand-off to a tenant host."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.access import organizations_for_user
+from apps.accounts.services import handoff_create, organization_signup
+from apps.accounts.urls_helpers import organization_url, public_url
+from apps.common.errors import ApplicationError
+
+from .forms import SignupForm
+from .models import Organization
+from .selectors import organization_get_by_slug, partner_client_list, partner_list_for_user
+
+
+def signup_elsewhere(request):
+    """Signup lives on the public host."""
+    return redirect(public_url("/signup/", request=request))
+
+
+def landing(request):
+    return render(request, "tenants/landing.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    form = SignupForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, organization = organization_signup(
+                email=data.get("email", ""),
+                password=data.get("password", ""),
+                full_name=data.get("full_name", ""),
+                organization_name=data["organization_name"],
+                slug=data["slug"],
+                user=request.user if request.user.is_authenticated else None,
+            )
+        except ApplicationError as exc:
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            if not request.user.is_authenticated:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                _send_verification(request, user)
+            messages.success(request, _("Organization «%(name)s» is ready.") % {"name": organization.name})
+            return _handoff_redirect(request, user, organization, "/")
+    return render(request, "tenants/signup.html", {"form": form})
+
+
+def _send_verification(request, user) -> None:
+    from allauth.account.internal.flows.email_verification import send_verification_email_to_address
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+    if address is not None and not address.verified:
+        send_verification_email_to_address(request, address, signup=True)
+
+
+@login_required
+def organization_list(request):
+    """Where a user lands on the public host: own organizations, and an MSP's clients."""
+    organizations = list(organizations_for_user(request.user))
+    partners = list(partner_list_for_user(user=request.user))
+    if len(organizations) == 1 and not partners and not request.GET.get("stay"):
+        return _handoff_redirect(request, request.user, organizations[0], "/")
+    return render(
+        request,
+        "tenants/organization_list.html",
+        {
+            "organizations": [o for o in organizations if o.partner_id not in {p.pk for p in partners}],
+            "partners": partners,
+            "clients": partner_client_list(user=request.user),
+        },
+    )
+
+
+@login_required
+def organization_go(request, slug: str):
+    """Open another organization without logging in again (works from any host)."""
+    try:
+        organization = organization_get_by_slug(slug=slug)
+    except Organization.DoesNotExist as exc:
+        raise Http404 from exc
+    next_path = request.GET.get("next", "/")
+    return _handoff_redirect(request, request.user, organization, next_path)
+
+
+def _handoff_redirect(request, user, organization, next_path: str):
+    try:
+        handoff = handoff_create(user=user, organization=organization, next_path=next_path)
+    except ApplicationError as exc:
+        # Same answer as for an unknown slug: no hint that the organization exists.
+        raise Http404 from exc
+    return redirect(organization_url(organization, f"/auth/handoff/{handoff.pk}/", request=request))

@@ -1,0 +1,255 @@
+"""Settings shared by every environment. All configuration comes from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# --- Core -------------------------------------------------------------------------------------
+SECRET_KEY = env("SECRET_KEY", default="dev-insecure-secret-key-change-me")
+DEBUG = env.bool("DEBUG", default=False)
+BASE_DOMAIN = env("BASE_DOMAIN", default="localhost")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1"])
+# Scheme used in links between hosts (tenant hand-off, invitations, emails).
+SITE_SCHEME = env("SITE_SCHEME", default="http")
+# Port appended to generated host links (dev: 8000); empty in production behind a proxy.
+SITE_PORT = env("SITE_PORT", default="")
+# Hosts (besides BASE_DOMAIN) served as the public host.
+PUBLIC_EXTRA_HOSTS = env.list("PUBLIC_EXTRA_HOSTS", default=["127.0.0.1"])
+# Slugs that can never become an organization's subdomain.
+RESERVED_SLUGS = frozenset(
+    env.list(
+        "RESERVED_SLUGS",
+        default=[
+            "www", "api", "admin", "public", "app", "static", "media", "mail", "smtp", "ftp",
+            "help", "support", "status", "docs", "auth", "login", "signup", "accounts", "billing",
+            "blog", "cdn", "dashboard", "dev", "test", "staging", "internal", "root", "system",
+            "template", "tenant_template", "pg_catalog", "information_schema", "infrazen",
+        ],
+    )
+)
+
+# --- Applications -----------------------------------------------------------------------------
+SHARED_APPS = [
+    "django_tenants",
+    "apps.tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "django.contrib.humanize",
+    "apps.accounts",
+    "apps.common",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.mfa",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_filters",
+    "django_q",
+    "django_htmx",
+]
+# Apps whose tables live in every organization's own schema.
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "apps.audit",
+]
+
+# Social login providers appear only when their keys are configured.
+SOCIALACCOUNT_PROVIDERS: dict = {}
+if env("GOOGLE_CLIENT_ID", default=""):
+    SHARED_APPS.append("allauth.socialaccount.providers.google")
+    SOCIALACCOUNT_PROVIDERS["google"] = {
+        "APPS": [{"client_id": env("GOOGLE_CLIENT_ID"), "secret": env("GOOGLE_CLIENT_SECRET", default="")}],
+        "SCOPE": ["profile", "email"],
+    }
+if env("YANDEX_CLIENT_ID", default=""):
+    SHARED_APPS.append("allauth.socialaccount.providers.yandex")
+    SOCIALACCOUNT_PROVIDERS["yandex"] = {
+        "APPS": [{"client_id": env("YANDEX_CLIENT_ID"), "secret": env("YANDEX_CLIENT_SECRET", default="")}],
+    }
+
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Organization"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+# New organizations are cloned from this always-migrated template schema (see migrate_platform).
+TENANT_BASE_SCHEMA = "tenant_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+PUBLIC_SCHEMA_URLCONF = "infrazen.urls_public"
+ROOT_URLCONF = "infrazen.urls_tenant"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+MIDDLEWARE = [
+    "apps.tenants.middleware.OrganizationMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "apps.accounts.middleware.OrganizationAccessMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.accounts.context_processors.shell",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "infrazen.wsgi.application"
+
+# --- Database ---------------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/infrazen")}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# --- Auth -------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "account_login"
+
+ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = None
+# Lockout: repeated failed logins for one account (or from one address) are refused for a while.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env("LOGIN_FAILED_LIMIT", default="10/15m/ip,5/15m/key"),
+}
+SOCIALACCOUNT_ADAPTER = "apps.accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_ONLY = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "InfraZen"
+
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+# Single-use hand-off links between hosts live this long (seconds).
+HANDOFF_MAX_AGE = env.int("HANDOFF_MAX_AGE", default=60)
+INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+
+# --- Email ------------------------------------------------------------------------------------
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="InfraZen <noreply@infrazen.ru>")
+
+# --- I18N / L10N ------------------------------------------------------------------------------
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("TIME_ZONE", default="Europe/Moscow")
+USE_I18N = True
+USE_TZ = True
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+
+# --- Static -----------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- API --------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "apps.accounts.api_auth.BearerTokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.accounts.permissions.HasOrganizationPermission"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "apps.common.errors.api_exception_handler",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "InfraZen API",
+    "DESCRIPTION": "Multi-cloud FinOps platform API. Every endpoint acts inside the organization of the host.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Jobs (django-q2) -------------------------------------------------------------------------
+Q_CLUSTER = {
+    "name": "infrazen",
+    "orm": "default",
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": env.int("Q_TIMEOUT", default=600),
+    "retry": env.int("Q_RETRY", default=900),
+    "max_attempts": 3,
+    "catch_up": False,
+    "poll": 1,
+    "save_limit": 500,
+}
+if env("REDIS_URL", default=""):
+    Q_CLUSTER.pop("orm")
+    Q_CLUSTER["redis"] = env("REDIS_URL")
+# A queue whose oldest task waits longer than this makes /healthz answer 503.
+HEALTHZ_QUEUE_MAX_AGE = env.int("HEALTHZ_QUEUE_MAX_AGE", default=900)
+
+# --- Logging ----------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "apps.common.logging.RedactSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+    },
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django_q": {"level": env("LOG_LEVEL", default="INFO")},
+    },
+}
+
+# --- Demo -------------------------------------------------------------------------------------
+DEMO_PASSWORD_DEFAULT = "infrazen-demo"
+DEMO_PASSWORD = env("DEMO_PASSWORD", default=DEMO_PASSWORD_DEFAULT)

@@ -1,0 +1,8 @@
+"""Development settings: `make demo`."""
+
+from .base import *  # noqa: F401,F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+SITE_PORT = env("SITE_PORT", default="8000")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", ".localhost", "127.0.0.1"])

@@ -1,0 +1,19 @@
+"""Settings for pytest: real PostgreSQL, fast hashing, locmem email."""
+
+from .base import *  # noqa: F401,F403
+from .base import env
+
+DEBUG = False
+BASE_DOMAIN = "infrazen.test"
+ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1", "localhost", ".localhost"]
+PUBLIC_EXTRA_HOSTS = ["127.0.0.1"]
+SITE_PORT = ""
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+LOGGING["root"]["level"] = env("LOG_LEVEL", default="WARNING")  # noqa: F405

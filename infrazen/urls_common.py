@@ -1,0 +1,22 @@
+"""URLs served on every host."""
+
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.common.views import healthz
+
+common_urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("healthz/", healthz),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/signup/", RedirectView.as_view(pattern_name="signup", permanent=False)),
+    path("accounts/", include("allauth.urls")),
+]
+
+
+def api_docs_urlpatterns(urlconf: str):
+    return [
+        path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="api_schema"),
+        path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    ]

@@ -1,0 +1,23 @@
+"""Public host: landing, signup, login, organization picker / MSP console, support admin, partner API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.accounts.api_urls import public_urlpatterns as public_api
+from apps.tenants import views as tenant_views
+
+from .urls_common import api_docs_urlpatterns, common_urlpatterns
+
+admin.site.site_header = "InfraZen — поддержка"
+admin.site.site_title = "InfraZen"
+
+urlpatterns = [
+    path("", tenant_views.landing, name="landing"),
+    path("signup/", tenant_views.signup, name="signup"),
+    path("orgs/", tenant_views.organization_list, name="home"),
+    path("go/<slug:slug>/", tenant_views.organization_go, name="organization_go"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(public_api)),
+    *common_urlpatterns,
+    *api_docs_urlpatterns("infrazen.urls_public"),
+]
