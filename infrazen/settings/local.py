@@ -6,3 +6,6 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=True)
 SITE_PORT = env("SITE_PORT", default="8000")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", ".localhost", "127.0.0.1"])
+
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

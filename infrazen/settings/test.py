@@ -17,3 +17,6 @@ STORAGES = {
 }
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 LOGGING["root"]["level"] = env("LOG_LEVEL", default="WARNING")  # noqa: F405
+
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,101 @@
+"""Test personas and tenants, created once per session in a real PostgreSQL with real schemas.
+
+alpha: owner alice, admin adam, finance fiona, engineer erin, viewer vera.
+beta: owner bob; charlie is a member of beta only and must see nothing of alpha.
+Partner «MSP» (operator oscar, role admin) manages alpha and gamma, not beta.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from apps.accounts.models import Membership, PartnerMembership, User
+from apps.accounts.roles import Role
+from apps.tenants.models import Organization, Partner
+from apps.tenants.services import organization_create, platform_bootstrap
+
+PASSWORD = "Correct-Horse-42"
+BASE = "infrazen.test"
+
+
+@dataclass
+class World:
+    alpha: Organization
+    beta: Organization
+    gamma: Organization
+    partner: Partner
+    alice: User
+    adam: User
+    fiona: User
+    erin: User
+    vera: User
+    bob: User
+    charlie: User
+    oscar: User
+
+
+def _user(email: str, name: str) -> User:
+    return User.objects.create_user(email=email, password=PASSWORD, full_name=name)
+
+
+@pytest.fixture(scope="session")
+def world(django_db_setup, django_db_blocker) -> World:
+    with django_db_blocker.unblock():
+        platform_bootstrap(migrate_template=True)
+        partner = Partner.objects.create(slug="msp", name="MSP Partner")
+        alpha = organization_create(slug="alpha", name="Alpha LLC", partner=partner)
+        beta = organization_create(slug="beta", name="Beta JSC")
+        gamma = organization_create(slug="gamma", name="Gamma Ltd", partner=partner)
+        people = {
+            "alice": _user("alice@alpha.test", "Alice Owner"),
+            "adam": _user("adam@alpha.test", "Adam Admin"),
+            "fiona": _user("fiona@alpha.test", "Fiona Finance"),
+            "erin": _user("erin@alpha.test", "Erin Engineer"),
+            "vera": _user("vera@alpha.test", "Vera Viewer"),
+            "bob": _user("bob@beta.test", "Bob Owner"),
+            "charlie": _user("charlie@beta.test", "Charlie Member"),
+            "oscar": _user("oscar@msp.test", "Oscar Operator"),
+        }
+        roles = {"alice": Role.OWNER, "adam": Role.ADMIN, "fiona": Role.FINANCE, "erin": Role.ENGINEER,
+                 "vera": Role.VIEWER}
+        for name, role in roles.items():
+            Membership.objects.create(user=people[name], organization=alpha, role=role)
+        Membership.objects.create(user=people["bob"], organization=beta, role=Role.OWNER)
+        Membership.objects.create(user=people["charlie"], organization=beta, role=Role.ENGINEER)
+        PartnerMembership.objects.create(user=people["oscar"], partner=partner, role=Role.ADMIN)
+        connection.set_schema_to_public()
+    return World(alpha=alpha, beta=beta, gamma=gamma, partner=partner, **people)
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests():
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def w(world, db) -> World:
+    """The personas, inside a per-test transaction that is rolled back."""
+    return world
+
+
+def host(slug: str | None = None) -> str:
+    return f"{slug}.{BASE}" if slug else BASE
+
+
+@pytest.fixture
+def client_for():
+    """``client_for(user, "alpha")``: a logged-in client talking to the host of ``alpha`` (None = public)."""
+
+    def make(user: User | None, slug: str | None = None, **extra) -> Client:
+        client = Client(HTTP_HOST=host(slug), **extra)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
