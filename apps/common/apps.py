@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CommonConfig(AppConfig):
     name = "apps.common"
     verbose_name = _("Platform")
+
+    def ready(self) -> None:
+        from .admin_hardening import hide_secrets_in_admin
+
+        hide_secrets_in_admin()

@@ -1,0 +1,50 @@
+# InfraZen: the README's two commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export DJANGO_SETTINGS_MODULE ?= infrazen.settings.local
+
+.PHONY: demo test install browser lint messages migrate run worker clean
+
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements/dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Headless Chromium for the browser tests (Debian package; Playwright never downloads browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Chromium (apt)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+## Install, database (embedded when DATABASE_URL is unset), migrate, seed, run web + worker.
+demo: install
+	$(PY) scripts/demo.py
+
+## The whole test suite against real PostgreSQL (DATABASE_URL or postgres@127.0.0.1:5432).
+test: install browser
+	$(PY) manage.py compile_translations --verbosity 0
+	DJANGO_SETTINGS_MODULE=infrazen.settings.test $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+messages: install
+	$(PY) manage.py makemessages -l ru -l en --ignore=.venv --ignore=tests --ignore=benchmarks
+	$(PY) manage.py compile_translations
+
+migrate: install
+	$(PY) manage.py migrate_platform
+
+run: install
+	$(PY) manage.py runserver 0.0.0.0:8000
+
+worker: install
+	$(PY) manage.py qcluster
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from apps.common.errors import ApplicationError
+
+from . import services
+from .models import Invitation, Membership, PartnerMembership, User
+from .roles import Role
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ("organization", "role", "created_at")
+    readonly_fields = ("organization", "role", "created_at")
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PartnerMembershipInline(MembershipInline):
+    model = PartnerMembership
+    fields = ("partner", "role", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "full_name", "is_active", "is_staff", "date_joined", "last_login")
+    list_filter = ("is_active", "is_staff", "is_superuser")
+    search_fields = ("email", "full_name")
+    readonly_fields = ("date_joined", "last_login")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Profile"), {"fields": ("full_name", "language")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Dates"), {"fields": ("date_joined", "last_login")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+    inlines = [MembershipInline, PartnerMembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Membership changes go through the same services as the product (audit trail, last-owner rule)."""
+
+    list_display = ("user", "organization", "role", "created_at")
+    list_filter = ("role", "organization__kind", "organization")
+    search_fields = ("user__email", "organization__name", "organization__slug")
+    autocomplete_fields = ("user", "organization")
+    list_select_related = ("user", "organization")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "organization", "created_at") if obj else ("created_at",)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                role = obj.role
+                obj.role = Membership.objects.get(pk=obj.pk).role
+                services.membership_change_role(membership=obj, role=role, actor=request.user, actor_role=Role.OWNER)
+            else:
+                created = services.membership_add(organization=obj.organization, user=obj.user, role=obj.role,
+                                                  actor=request.user)
+                obj.pk = created.pk
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+    def delete_model(self, request, obj):
+        try:
+            services.membership_remove(membership=obj, actor=request.user, actor_role=Role.OWNER)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("organization", "user"):
+            self.delete_model(request, obj)
+
+
+@admin.register(PartnerMembership)
+class PartnerMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "partner", "role", "created_at")
+    list_filter = ("role", "partner")
+    search_fields = ("user__email", "partner__name")
+    autocomplete_fields = ("user", "partner")
+    list_select_related = ("user", "partner")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "organization", "role", "status", "created_at", "expires_at", "invited_by")
+    list_filter = ("status", "role")
+    search_fields = ("email", "organization__name", "organization__slug")
+    list_select_related = ("organization", "invited_by")
+    # The token hash is deliberately absent; invitations are created in the product.
+    fields = ("organization", "email", "role", "status", "invited_by", "created_at", "expires_at",
+              "accepted_at", "accepted_by")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False

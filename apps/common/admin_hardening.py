@@ -1,0 +1,20 @@
+"""Third-party admin pages that would display secrets (API tokens, OAuth secrets, TOTP seeds)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+
+def hide_secrets_in_admin() -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialApp, SocialToken
+    from rest_framework.authtoken.models import TokenProxy
+
+    # Social apps are configured from the environment; tokens and TOTP seeds are never for human eyes.
+    for model in (SocialApp, SocialToken, Authenticator, TokenProxy):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+    from .admin_secretless import AuthenticatorAdmin, TokenAdmin
+
+    admin.site.register(TokenProxy, TokenAdmin)
+    admin.site.register(Authenticator, AuthenticatorAdmin)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+
+class TokenAdmin(admin.ModelAdmin):
+    """API tokens: support can see who has one and revoke it, never the key."""
+
+    list_display = ("user", "created")
+    search_fields = ("user__email",)
+    fields = ("user", "created")
+    readonly_fields = ("user", "created")
+    ordering = ("-created",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """MFA devices: support can see and remove one (lost phone), never its seed."""
+
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    search_fields = ("user__email",)
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
