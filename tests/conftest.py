@@ -43,6 +43,18 @@ def _user(email: str, name: str) -> User:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker):
+    """Always create the test database, also when only process-based tests (browser, worker) run."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session")
 def world(django_db_setup, django_db_blocker) -> World:
     with django_db_blocker.unblock():
         platform_bootstrap(migrate_template=True)
@@ -97,5 +109,27 @@ def client_for():
         if user is not None:
             client.force_login(user)
         return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Login lockout counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def token_client():
+    """``token_client(user, "alpha", keyword="Bearer")``: a client sending ``Authorization: <keyword> <token>``."""
+    from rest_framework.authtoken.models import Token
+
+    def make(user: User, slug: str | None = None, keyword: str = "Bearer") -> Client:
+        token, _created = Token.objects.get_or_create(user=user)
+        return Client(HTTP_HOST=host(slug), HTTP_AUTHORIZATION=f"{keyword} {token.key}")
 
     return make

@@ -1,0 +1,69 @@
+"""Run real `manage.py` processes (web server, worker) against the test database."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_database_url() -> str:
+    """URL of the database pytest-django created (test_<name>), for child processes."""
+    s = connection.settings_dict
+    user = s.get("USER") or "postgres"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    host = s.get("HOST") or ""
+    if host.startswith("/"):
+        return f"postgres://{user}{password}@/{s['NAME']}?host={host}"
+    return f"postgres://{user}{password}@{host or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def manage_process(*args: str, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """Start ``manage.py <args>`` with the test settings and database; stop it afterwards."""
+    child_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "infrazen.settings.test",
+        "DATABASE_URL": test_database_url(),
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=child_env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited early:\n{process.stdout.read() if process.stdout else ''}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on {port} after {timeout} s")
