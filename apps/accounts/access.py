@@ -35,7 +35,9 @@ def access_resolve(user, organization: Organization | None) -> OrganizationAcces
         return None
     membership = Membership.objects.filter(user=user, organization=organization).only("role").first()
     if membership is not None:
-        return OrganizationAccess(organization, user, membership.role, "member", frozenset(permissions_for(membership.role)))
+        return OrganizationAccess(
+            organization, user, membership.role, "member", frozenset(permissions_for(membership.role))
+        )
     if organization.partner_id:
         partner_membership = (
             PartnerMembership.objects.filter(user=user, partner_id=organization.partner_id).only("role").first()

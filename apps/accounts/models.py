@@ -41,9 +41,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    is_staff = models.BooleanField(
-        _("support staff"), default=False, help_text=_("Can log into the support admin.")
-    )
+    is_staff = models.BooleanField(_("support staff"), default=False, help_text=_("Can log into the support admin."))
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     language = models.CharField(_("language"), max_length=8, blank=True)
 
@@ -99,9 +97,7 @@ class Membership(models.Model):
 class PartnerMembership(models.Model):
     """An MSP operator: acts with ``role`` in every client organization of the partner."""
 
-    user = models.ForeignKey(
-        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="partner_memberships"
-    )
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="partner_memberships")
     partner = models.ForeignKey(
         "tenants.Partner", verbose_name=_("partner (MSP)"), on_delete=models.CASCADE, related_name="memberships"
     )
@@ -175,3 +171,6 @@ class LoginHandoff(models.Model):
     class Meta:
         verbose_name = _("login hand-off")
         verbose_name_plural = _("login hand-offs")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.organization_id}"

@@ -17,7 +17,9 @@ def run_in_tenant(schema_name: str, func_path: str, *args: Any, **kwargs: Any) -
         return func(*args, **kwargs)
 
 
-def enqueue_in_tenant(schema_name: str, func_path: str, *args: Any, task_name: str | None = None, **kwargs: Any) -> None:
+def enqueue_in_tenant(
+    schema_name: str, func_path: str, *args: Any, task_name: str | None = None, **kwargs: Any
+) -> None:
     """Queue ``func_path(*args, **kwargs)`` to run in ``schema_name`` once the current transaction commits."""
 
     def _enqueue() -> None:

@@ -24,14 +24,9 @@ def slug_suggest(name: str) -> str:
     return slugify(_transliterate(name))[:40].strip("-")
 
 
-_RU = dict(
-    zip(
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
-         "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
-        strict=True,
-    )
-)
+_RU_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+_RU_LATIN = "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch - y - e yu ya".split()
+_RU = {ru: ("" if latin == "-" else latin) for ru, latin in zip(_RU_LETTERS, _RU_LATIN, strict=True)}
 
 
 def _transliterate(text: str) -> str:
@@ -43,8 +38,10 @@ def organization_slug_validate(slug: str) -> str:
     slug = (slug or "").strip().lower()
     if not SLUG_RE.match(slug):
         raise ApplicationError(
-            _("The address may contain Latin letters, digits and hyphens, 3 to 40 characters, "
-              "and must start with a letter."),
+            _(
+                "The address may contain Latin letters, digits and hyphens, 3 to 40 characters, "
+                "and must start with a letter."
+            ),
             ErrorCode.SLUG_INVALID,
             {"field": "slug"},
         )
@@ -115,7 +112,9 @@ def organization_create(
     return organization
 
 
-def organization_update_profile(*, organization: Organization, name: str, currency: str, timezone: str, actor) -> Organization:
+def organization_update_profile(
+    *, organization: Organization, name: str, currency: str, timezone: str, actor
+) -> Organization:
     changes = {}
     for field, value in (("name", name.strip()), ("currency", currency), ("timezone", timezone)):
         if getattr(organization, field) != value:
@@ -126,8 +125,11 @@ def organization_update_profile(*, organization: Organization, name: str, curren
     if changes:
         organization.save(update_fields=list(changes))
         audit_event_record(
-            schema_name=organization.schema_name, action="organization.updated", actor=actor,
-            target=organization.slug, data=changes,
+            schema_name=organization.schema_name,
+            action="organization.updated",
+            actor=actor,
+            target=organization.slug,
+            data=changes,
         )
     return organization
 
@@ -159,4 +161,3 @@ def template_schema_migrate(*, verbosity: int = 0) -> None:
             cursor.execute(f'CREATE SCHEMA "{schema}"')
     call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=verbosity)
     connection.set_schema_to_public()
-
