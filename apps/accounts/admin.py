@@ -44,6 +44,14 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
     inlines = [MembershipInline, PartnerMembershipInline]
+    actions = ["revoke_api_tokens"]
+
+    @admin.action(description=_("Revoke API tokens"))
+    def revoke_api_tokens(self, request, queryset):
+        from rest_framework.authtoken.models import Token
+
+        deleted, _rows = Token.objects.filter(user__in=queryset).delete()
+        self.message_user(request, _("API tokens revoked: %(count)d.") % {"count": deleted}, messages.SUCCESS)
 
 
 @admin.register(Membership)

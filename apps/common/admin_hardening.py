@@ -10,11 +10,11 @@ def hide_secrets_in_admin() -> None:
     from allauth.socialaccount.models import SocialApp, SocialToken
     from rest_framework.authtoken.models import TokenProxy
 
-    # Social apps are configured from the environment; tokens and TOTP seeds are never for human eyes.
+    # Social apps are configured from the environment; OAuth tokens and TOTP seeds are never for human
+    # eyes; an API token's primary key IS the secret, so tokens are revoked from the user page instead.
     for model in (SocialApp, SocialToken, Authenticator, TokenProxy):
         if admin.site.is_registered(model):
             admin.site.unregister(model)
-    from .admin_secretless import AuthenticatorAdmin, TokenAdmin
+    from .admin_secretless import AuthenticatorAdmin
 
-    admin.site.register(TokenProxy, TokenAdmin)
     admin.site.register(Authenticator, AuthenticatorAdmin)

@@ -3,22 +3,6 @@ from __future__ import annotations
 from django.contrib import admin
 
 
-class TokenAdmin(admin.ModelAdmin):
-    """API tokens: support can see who has one and revoke it, never the key."""
-
-    list_display = ("user", "created")
-    search_fields = ("user__email",)
-    fields = ("user", "created")
-    readonly_fields = ("user", "created")
-    ordering = ("-created",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 class AuthenticatorAdmin(admin.ModelAdmin):
     """MFA devices: support can see and remove one (lost phone), never its seed."""
 
