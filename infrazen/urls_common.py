@@ -8,6 +8,7 @@ from apps.common.views import healthz
 
 common_urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("healthz/", healthz),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/signup/", RedirectView.as_view(pattern_name="signup", permanent=False)),

@@ -4,14 +4,15 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .access import organizations_for_user
+from .urls_helpers import public_url
 from .roles import Role
 
 # (url name, label, icon, permission). Modules that are not built yet are not listed.
 NAVIGATION = [
-    ("dashboard", _("Dashboard"), "grid", "dashboard.view"),
+    ("home", _("Dashboard"), "grid", "dashboard.view"),
 ]
 NAVIGATION_FOOTER = [
-    ("settings_members", _("Settings"), "settings", "organization.view"),
+    ("settings", _("Settings"), "settings", "organization.view"),
 ]
 
 
@@ -24,6 +25,7 @@ def shell(request):
         "org_access": access,
         "org_perms": access.permissions if access else frozenset(),
         "role_label": Role(access.role).label if access else "",
+        "public_home_url": public_url("/orgs/", request=request),
     }
     if access is not None:
         context["nav_items"] = [item for item in NAVIGATION if access.can(item[3])]

@@ -5,7 +5,7 @@ from . import views
 urlpatterns = [
     path("auth/handoff/<uuid:handoff_id>/", views.handoff_accept, name="handoff_accept"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
-    path("settings/", views.members, name="settings"),
+    path("settings/", views.settings_index, name="settings"),
     path("settings/members/", views.members, name="settings_members"),
     path("settings/members/<int:membership_id>/role/", views.member_update, name="settings_member_update"),
     path("settings/members/<int:membership_id>/remove/", views.member_remove, name="settings_member_remove"),

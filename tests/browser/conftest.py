@@ -8,8 +8,6 @@ import pytest
 from tests.processes import free_port, manage_process, wait_for_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Playwright's sync API keeps an event loop in this thread; Django's ORM calls here stay synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
@@ -21,10 +19,24 @@ def live_url(world):
         yield lambda slug=None, path="/": f"http://{slug + '.' if slug else ''}infrazen.test:{port}{path}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread while it is open; the ORM calls the
+    # tests make meanwhile are plain synchronous ones.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _launch(sync_playwright)
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _launch(sync_playwright):
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=CHROMIUM,

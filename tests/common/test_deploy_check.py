@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_production_settings_pass_the_deploy_check():
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "infrazen.settings.production",
         "SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-key-0123456789",
         "ALLOWED_HOSTS": "infrazen.ru,.infrazen.ru",
