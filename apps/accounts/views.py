@@ -32,6 +32,12 @@ def handoff_accept(request, handoff_id):
     return redirect(handoff.next_path or "/")
 
 
+@require_permission("organization.view")
+def settings_index(request):
+    """Settings open on the first tab the role may see."""
+    return redirect("settings_members" if request.access.can("members.view") else "settings_organization")
+
+
 @require_permission("members.view")
 def members(request):
     access = request.access
