@@ -12,6 +12,7 @@ OPEN_PREFIXES = (
     "/accounts/",
     "/auth/handoff/",
     "/invitations/",
+    "/signup/",  # only redirects to the public host's signup
     "/healthz",
     "/i18n/",
     "/api/",

@@ -1,0 +1,215 @@
+"""Management commands: the demo estate and creating an organization from the shell."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django_tenants.utils import schema_context, schema_exists
+
+from apps.accounts.models import Membership, PartnerMembership, User
+from apps.accounts.roles import Role
+from apps.audit.models import AuditEvent
+from apps.tenants.models import Domain, Organization, Partner
+
+
+def run(*args, **options) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, **options)
+    return out.getvalue()
+
+
+def test_seed_demo_creates_the_demo_estate_and_is_idempotent(w, client_for):
+    run("seed_demo")
+    state = (
+        User.objects.count(),
+        Organization.objects.count(),
+        Domain.objects.count(),
+        Membership.objects.count(),
+        PartnerMembership.objects.count(),
+        Partner.objects.count(),
+    )
+    run("seed_demo")
+    assert state == (
+        User.objects.count(),
+        Organization.objects.count(),
+        Domain.objects.count(),
+        Membership.objects.count(),
+        PartnerMembership.objects.count(),
+        Partner.objects.count(),
+    )
+
+    demo = Organization.objects.get(slug="demo")
+    assert Organization.objects.filter(slug="demo").count() == 1
+    assert demo.kind == Organization.Kind.DEMO
+    assert schema_exists(demo.schema_name)
+    assert Domain.objects.get(domain="demo.infrazen.test").tenant == demo
+
+    owner = User.objects.get(email="demo@infrazen.ru")
+    assert owner.check_password(settings.DEMO_PASSWORD)
+    assert Membership.objects.get(user=owner, organization=demo).role == Role.OWNER
+    assert Membership.objects.filter(organization=demo).count() == 1
+
+    partner = Partner.objects.get(slug="demo-msp")
+    operator = User.objects.get(email="msp@infrazen.ru")
+    assert operator.check_password(settings.DEMO_PASSWORD)
+    assert PartnerMembership.objects.get(user=operator).partner == partner
+    assert set(partner.organizations.values_list("slug", flat=True)) == {"demo", "demo-client"}
+    assert schema_exists(Organization.objects.get(slug="demo-client").schema_name)
+    assert not Membership.objects.filter(user=operator).exists()
+
+    # The demo people really get in.
+    assert client_for(owner, "demo").get("/").status_code == 200
+    assert client_for(operator, "demo-client").get("/api/v1/me/").json()["via"] == "partner"
+    assert client_for(owner, "alpha").get("/").status_code == 403
+
+
+def test_seed_demo_restores_a_changed_demo_password(w):
+    run("seed_demo")
+    owner = User.objects.get(email="demo@infrazen.ru")
+    owner.set_password("Someone-Changed-It-1")
+    owner.save()
+    run("seed_demo")
+    owner.refresh_from_db()
+    assert owner.check_password(settings.DEMO_PASSWORD)
+
+
+def test_create_organization_creates_schema_domain_and_owner(w, client_for):
+    output = run(
+        "create_organization",
+        "--slug",
+        "acme",
+        "--name",
+        "ACME",
+        "--owner-email",
+        "Boss@Acme.test",
+        "--owner-password",
+        "Acme-Owner-Pass-9",
+    )
+    assert "acme.infrazen.test" in output
+    organization = Organization.objects.get(slug="acme")
+    assert organization.name == "ACME"
+    assert organization.partner is None
+    assert schema_exists(organization.schema_name)
+    assert Domain.objects.get(domain="acme.infrazen.test", is_primary=True).tenant == organization
+    owner = User.objects.get(email="boss@acme.test")
+    assert owner.check_password("Acme-Owner-Pass-9")
+    assert Membership.objects.get(organization=organization).user == owner
+    assert Membership.objects.get(organization=organization).role == Role.OWNER
+    with schema_context(organization.schema_name):
+        assert AuditEvent.objects.filter(action="organization.created", target="acme").exists()
+    assert client_for(owner, "acme").get("/").status_code == 200
+
+
+def test_create_organization_under_a_partner(w, client_for):
+    run(
+        "create_organization",
+        "--slug",
+        "acme",
+        "--name",
+        "ACME",
+        "--owner-email",
+        "boss@acme.test",
+        "--owner-password",
+        "Acme-Owner-Pass-9",
+        "--partner",
+        "msp",
+    )
+    organization = Organization.objects.get(slug="acme")
+    assert organization.partner == w.partner
+    assert organization.kind == Organization.Kind.MSP_CLIENT
+    assert client_for(w.oscar, "acme").get("/api/v1/me/").json()["via"] == "partner"
+
+
+def test_create_organization_for_an_existing_user_keeps_the_password(w):
+    run(
+        "create_organization",
+        "--slug",
+        "acme",
+        "--name",
+        "ACME",
+        "--owner-email",
+        "bob@beta.test",
+        "--owner-password",
+        "Ignored-Pass-77",
+    )
+    w.bob.refresh_from_db()
+    assert w.bob.check_password("Correct-Horse-42")
+    assert Membership.objects.get(organization__slug="acme").user == w.bob
+
+
+def _snapshot():
+    return (User.objects.count(), Organization.objects.count(), Domain.objects.count(), Membership.objects.count())
+
+
+@pytest.mark.parametrize(
+    ("slug", "fragment"),
+    [
+        ("alpha", "«alpha»"),
+        ("admin", "«admin»"),
+        ("www", "«www»"),
+        ("public", "«public»"),
+        ("A!", None),
+    ],
+)
+def test_create_organization_refuses_a_taken_or_bad_slug_and_leaves_nothing(w, slug, fragment):
+    before = _snapshot()
+    with pytest.raises(CommandError) as excinfo:
+        run(
+            "create_organization",
+            "--slug",
+            slug,
+            "--name",
+            "Whatever",
+            "--owner-email",
+            "ghost@new.test",
+            "--owner-password",
+            "Ghost-Pass-Word-5",
+        )
+    assert str(excinfo.value)
+    if fragment:
+        assert fragment in str(excinfo.value)
+    assert _snapshot() == before
+    assert not User.objects.filter(email="ghost@new.test").exists()
+    if slug != "alpha":
+        assert not schema_exists("org_" + slug.lower())
+
+
+def test_create_organization_refuses_an_unknown_partner_and_leaves_nothing(w):
+    before = _snapshot()
+    with pytest.raises(CommandError, match="nosuch"):
+        run(
+            "create_organization",
+            "--slug",
+            "acme",
+            "--name",
+            "ACME",
+            "--owner-email",
+            "ghost@new.test",
+            "--owner-password",
+            "Ghost-Pass-Word-5",
+            "--partner",
+            "nosuch",
+        )
+    assert _snapshot() == before
+    assert not schema_exists("org_acme")
+
+
+def test_create_organization_refuses_a_weak_password_and_leaves_nothing(w):
+    before = _snapshot()
+    with pytest.raises(CommandError):
+        run(
+            "create_organization",
+            "--slug",
+            "acme",
+            "--name",
+            "ACME",
+            "--owner-email",
+            "ghost@new.test",
+            "--owner-password",
+            "123",
+        )
+    assert _snapshot() == before
+    assert not schema_exists("org_acme")
