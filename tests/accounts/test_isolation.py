@@ -7,6 +7,7 @@ import pytest
 from apps.accounts.models import Invitation, Membership, User
 from apps.accounts.roles import Role
 from apps.accounts.services import invitation_create
+from apps.tenants.models import Organization
 from tests.conftest import PASSWORD
 from tests.utils import api_error
 
@@ -189,3 +190,12 @@ def test_invitation_of_beta_cannot_be_revoked_through_alpha_pages(w, client_for,
     assert response.status_code == 404
     beta_invitation.refresh_from_db()
     assert beta_invitation.status == Invitation.Status.PENDING
+
+
+def test_deactivated_organization_is_closed_to_everyone(w, client_for, token_client):
+    Organization.objects.filter(pk=w.alpha.pk).update(is_active=False)
+    assert client_for(w.alice, "alpha").get("/").status_code == 404
+    assert token_client(w.alice, "alpha").get("/api/v1/me/").status_code == 404
+    response = client_for(w.oscar, None).get("/orgs/")
+    assert "alpha" not in {o.slug for o in response.context["clients"]}
+    assert client_for(w.oscar, None).get("/go/alpha/").status_code == 404

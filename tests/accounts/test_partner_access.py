@@ -86,6 +86,10 @@ def test_go_keeps_a_local_next_path_and_drops_a_foreign_one(w, client_for):
     match = client.get("/go/alpha/?next=//evil.com/")
     fresh = client_for(None, "alpha")
     assert fresh.get(HANDOFF.match(match["Location"])["path"])["Location"] == "/"
+    for foreign in ("http://evil.com/", "/\\evil.com"):
+        match = client.get("/go/alpha/", {"next": foreign})
+        location = client_for(None, "alpha").get(HANDOFF.match(match["Location"])["path"])["Location"]
+        assert location.startswith("/") and not location.startswith("//") and "\\" not in location, location
 
 
 @pytest.mark.parametrize("slug", ["beta", "nosuch", "public"])

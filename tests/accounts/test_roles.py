@@ -7,6 +7,7 @@ from django.core import mail
 
 from apps.accounts.models import Invitation, Membership, User
 from apps.accounts.roles import Role, permissions_for
+from apps.tenants.models import Organization
 from tests.conftest import PASSWORD
 from tests.utils import api_error
 
@@ -264,3 +265,25 @@ def test_me_permissions_of_the_personas(w, client_for, persona, granted, denied)
     permissions = set(client_for(getattr(w, persona), "alpha").get("/api/v1/me/").json()["permissions"])
     assert granted <= permissions
     assert not denied & permissions
+
+
+# --- Organization profile -------------------------------------------------------------------------------
+
+PROFILE = {"name": "Alpha Renamed", "currency": "USD", "timezone": "Asia/Omsk"}
+
+
+@pytest.mark.parametrize("persona", ["vera", "fiona", "erin"])
+def test_non_managers_see_but_cannot_change_the_organization_profile(w, client_for, persona):
+    client = client_for(getattr(w, persona), "alpha")
+    assert client.get("/settings/organization/").status_code == 200
+    assert client.post("/settings/organization/", PROFILE).status_code == 403
+    assert Organization.objects.get(slug="alpha").name == "Alpha LLC"
+
+
+@pytest.mark.parametrize("persona", ["alice", "adam", "oscar"])
+def test_managers_change_the_organization_profile(w, client_for, persona):
+    response = client_for(getattr(w, persona), "alpha").post("/settings/organization/", PROFILE)
+    assert response.status_code == 302
+    alpha = Organization.objects.get(slug="alpha")
+    assert (alpha.name, alpha.currency, alpha.timezone) == ("Alpha Renamed", "USD", "Asia/Omsk")
+    assert Organization.objects.get(slug="beta").name == "Beta JSC"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.authtoken.models import Token
 
+from apps.accounts.models import User
 from tests.conftest import PASSWORD
 from tests.utils import api_error
 
@@ -69,8 +70,7 @@ def test_unknown_email_is_401_like_a_wrong_password(w, client_for):
 
 
 def test_inactive_user_gets_no_token(w, client_for):
-    w.vera.is_active = False
-    w.vera.save()
+    User.objects.filter(pk=w.vera.pk).update(is_active=False)
     api_error(obtain(client_for, "alpha", "vera@alpha.test", PASSWORD), 401, "authentication_failed")
     assert not Token.objects.filter(user=w.vera).exists()
 

@@ -184,3 +184,21 @@ def test_signup_link_on_an_organization_login_page_leads_to_public_signup(w, cli
     client = client_for(None, "alpha")
     response = client.get("/accounts/signup/", follow=True)
     assert response.redirect_chain[-1] == ("http://infrazen.test/signup/", 302)
+
+
+def test_logged_in_user_creates_another_organization_without_a_new_account(w, client_for):
+    users = User.objects.count()
+    response = client_for(w.bob, None).post("/signup/", {"organization_name": "Bob Two", "slug": "bob-two"})
+    assert response.status_code == 302
+    match = HANDOFF.match(response["Location"])
+    assert match and match["host"] == "bob-two.infrazen.test"
+    assert User.objects.count() == users
+    organization = Organization.objects.get(slug="bob-two")
+    assert Membership.objects.get(organization=organization).user == w.bob
+    assert schema_exists("org_bob_two")
+    fresh = client_for(None, "bob-two")
+    fresh.get(match["path"])
+    assert fresh.get("/api/v1/me/").json()["role"] == "owner"
+    # Still the owner of beta, and nothing more.
+    assert client_for(w.bob, "beta").get("/").status_code == 200
+    assert client_for(w.bob, "alpha").get("/").status_code == 403
