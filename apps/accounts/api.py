@@ -7,16 +7,16 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.errors import ApplicationError, ErrorCode
-from apps.tenants.models import Organization
 from apps.tenants.selectors import partner_client_list
 
 from . import selectors, services
-from .access import access_resolve, access_for_request
+from .access import access_for_request, access_resolve
 from .models import Invitation, Membership, PartnerMembership
 from .serializers import (
     InvitationCreateSerializer,
@@ -80,13 +80,14 @@ class MeApi(APIView):
         return Response(MeOutputSerializer(payload).data)
 
 
-class MemberListApi(APIView):
+class MemberListApi(ListAPIView):
     required_permissions = {"GET": "members.view"}
+    serializer_class = MembershipOutputSerializer
 
-    @extend_schema(responses={200: MembershipOutputSerializer(many=True)})
-    def get(self, request):
-        return Response(MembershipOutputSerializer(selectors.membership_list(organization=request.tenant),
-                                                   many=True).data)
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no organization
+            return Membership.objects.none()
+        return selectors.membership_list(organization=self.request.tenant)
 
 
 class MemberDetailApi(APIView):
@@ -118,13 +119,14 @@ class MemberDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class InvitationListApi(APIView):
+class InvitationListApi(ListAPIView):
     required_permissions = {"GET": "members.view", "POST": "members.manage"}
+    serializer_class = InvitationOutputSerializer
 
-    @extend_schema(responses={200: InvitationOutputSerializer(many=True)})
-    def get(self, request):
-        return Response(InvitationOutputSerializer(selectors.invitation_list(organization=request.tenant),
-                                                   many=True).data)
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Invitation.objects.none()
+        return selectors.invitation_list(organization=self.request.tenant)
 
     @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationOutputSerializer})
     def post(self, request):
@@ -165,12 +167,11 @@ class IsPartnerOperator(AllowAny):
         return PartnerMembership.objects.filter(user=request.user).exists()
 
 
-class PartnerOrganizationListApi(APIView):
+class PartnerOrganizationListApi(ListAPIView):
     """Public host: the client organizations of the MSP partners the caller operates."""
 
     permission_classes = [IsPartnerOperator]
+    serializer_class = OrganizationOutputSerializer
 
-    @extend_schema(responses={200: OrganizationOutputSerializer(many=True)})
-    def get(self, request):
-        organizations: list[Organization] = list(partner_client_list(user=request.user))
-        return Response(OrganizationOutputSerializer(organizations, many=True).data)
+    def get_queryset(self):
+        return partner_client_list(user=self.request.user)

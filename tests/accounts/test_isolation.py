@@ -45,7 +45,7 @@ def test_anonymous_visitor_of_an_organization_is_sent_to_login(w, client_for):
 def test_member_list_api_with_session_shows_own_organization_only(w, client_for):
     response = client_for(w.alice, "alpha").get("/api/v1/members/")
     assert response.status_code == 200
-    emails = {row["user"]["email"] for row in response.json()}
+    emails = {row["user"]["email"] for row in response.json()["results"]}
     assert emails == {"alice@alpha.test", "adam@alpha.test", "fiona@alpha.test", "erin@alpha.test", "vera@alpha.test"}
 
 
@@ -172,7 +172,7 @@ def test_invitation_of_beta_is_not_found_through_alpha_api(w, client_for, beta_i
     api_error(client.delete(url), 404, "not_found")
     listed = client.get("/api/v1/invitations/")
     assert listed.status_code == 200
-    assert "newbie@beta.test" not in {row["email"] for row in listed.json()}
+    assert "newbie@beta.test" not in {row["email"] for row in listed.json()["results"]}
     beta_invitation.refresh_from_db()
     assert beta_invitation.status == Invitation.Status.PENDING
 

@@ -157,8 +157,8 @@ def test_malformed_handoff_id_is_not_found(w, client_for):
 def test_partner_api_lists_the_partner_clients(w, token_client):
     response = token_client(w.oscar, None).get("/api/v1/partner/organizations/")
     assert response.status_code == 200
-    assert {o["slug"] for o in response.json()} == {"alpha", "gamma"}
-    assert {o["host"] for o in response.json()} == {"alpha.infrazen.test", "gamma.infrazen.test"}
+    assert {o["slug"] for o in response.json()["results"]} == {"alpha", "gamma"}
+    assert {o["host"] for o in response.json()["results"]} == {"alpha.infrazen.test", "gamma.infrazen.test"}
 
 
 def test_partner_api_refuses_non_operators(w, token_client, client_for):

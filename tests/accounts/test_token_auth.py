@@ -122,7 +122,7 @@ def test_operator_gets_a_token_on_the_public_host(w, client_for, token_client):
     assert response.status_code == 200
     key = response.json()["token"]
     listed = client_for(None, None, HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/v1/partner/organizations/")
-    assert {o["slug"] for o in listed.json()} == {"alpha", "gamma"}
+    assert {o["slug"] for o in listed.json()["results"]} == {"alpha", "gamma"}
 
 
 @pytest.mark.parametrize("email", ["alice@alpha.test", "charlie@beta.test"])
