@@ -15,6 +15,7 @@ urlpatterns = [
     path("signup/", tenant_views.signup_elsewhere, name="signup"),
     path("", include("apps.accounts.urls")),
     path("api/v1/", include("apps.accounts.api_urls")),
+    path("api/v1/", include("apps.providers.api_urls")),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_tenant"),
 ]

@@ -63,6 +63,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "apps.audit",
+    "apps.providers",
 ]
 
 # Social login providers appear only when their keys are configured.
@@ -249,6 +250,13 @@ LOGGING = {
         "django_q": {"level": env("LOG_LEVEL", default="INFO")},
     },
 }
+
+# --- Providers --------------------------------------------------------------------------------
+# Per-connection API base URLs (fake servers, proxies). Off in production: it lets users aim the
+# server at any host (SSRF).
+ALLOW_CUSTOM_PROVIDER_ENDPOINTS = env.bool("ALLOW_CUSTOM_PROVIDER_ENDPOINTS", default=False)
+# Key for credentials encrypted at rest; unset = derived from SECRET_KEY.
+CRYPTOGRAPHY_KEY = env("CRYPTOGRAPHY_KEY", default=None)
 
 # --- Demo -------------------------------------------------------------------------------------
 DEMO_PASSWORD_DEFAULT = "infrazen-demo"

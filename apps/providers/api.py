@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import registry, selectors, services
+from .models import ProviderConnection
+from .serializers import (
+    AccountInfoSerializer,
+    ConnectionCreateSerializer,
+    ConnectionOutputSerializer,
+    ConnectionUpdateSerializer,
+    CredentialsTestSerializer,
+    ProviderSpecSerializer,
+)
+
+
+def _connection(pk) -> ProviderConnection:
+    try:
+        return selectors.connection_get(connection_id=pk)
+    except ProviderConnection.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+class ProviderListApi(APIView):
+    """The providers one can connect, with the fields of their connection form."""
+
+    required_permissions = {"GET": "connections.view"}
+
+    @extend_schema(responses={200: ProviderSpecSerializer(many=True)})
+    def get(self, request):
+        specs = [registry.get_spec(key) for key in registry.provider_keys()]
+        return Response(ProviderSpecSerializer(specs, many=True).data)
+
+
+class ConnectionListApi(APIView):
+    required_permissions = {"GET": "connections.view", "POST": "connections.manage"}
+
+    @extend_schema(responses={200: ConnectionOutputSerializer(many=True)})
+    def get(self, request):
+        return Response(ConnectionOutputSerializer(selectors.connection_list(), many=True).data)
+
+    @extend_schema(request=ConnectionCreateSerializer, responses={201: ConnectionOutputSerializer})
+    def post(self, request):
+        data = ConnectionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conn = services.connection_create(actor=request.user, **data.validated_data)
+        return Response(ConnectionOutputSerializer(conn).data, status=status.HTTP_201_CREATED)
+
+
+class ConnectionDetailApi(APIView):
+    required_permissions = {"GET": "connections.view", "PATCH": "connections.manage", "PUT": "connections.manage",
+                            "DELETE": "connections.manage"}
+
+    @extend_schema(responses={200: ConnectionOutputSerializer})
+    def get(self, request, pk: int):
+        return Response(ConnectionOutputSerializer(_connection(pk)).data)
+
+    @extend_schema(request=ConnectionUpdateSerializer, responses={200: ConnectionOutputSerializer})
+    def patch(self, request, pk: int):
+        conn = _connection(pk)
+        data = ConnectionUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.connection_update(connection=conn, actor=request.user, **data.validated_data)
+        return Response(ConnectionOutputSerializer(conn).data)
+
+    put = patch
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        services.connection_delete(connection=_connection(pk), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConnectionTestApi(APIView):
+    """Check a saved connection against its provider; the outcome is recorded on the connection."""
+
+    required_permissions = {"POST": "connections.manage"}
+
+    @extend_schema(operation_id="connection_test", request=None, responses={200: AccountInfoSerializer})
+    def post(self, request, pk: int):
+        info = services.connection_test(connection=_connection(pk), actor=request.user)
+        return Response({"ok": True, "account_info": info.as_json()})
+
+
+class CredentialsTestApi(APIView):
+    """Check credentials before saving them: nothing is stored."""
+
+    required_permissions = {"POST": "connections.manage"}
+
+    @extend_schema(operation_id="connection_credentials_test", request=CredentialsTestSerializer,
+                   responses={200: AccountInfoSerializer})
+    def post(self, request):
+        data = CredentialsTestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        info = services.credentials_test(**data.validated_data)
+        return Response({"ok": True, "account_info": info.as_json()})

@@ -1,0 +1,198 @@
+"""What a provider plugin gives the core: canonical records, its spec and a small protocol.
+
+Plugins are plain modules: a ``ProviderSpec`` (what the form asks, what it can do) and a plugin class
+built from decrypted credentials. The core never imports a provider by name: it goes through
+``apps.providers.registry``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol, runtime_checkable
+
+DEFAULT_CURRENCY = "RUB"
+
+
+class ResourceStatus:
+    """The small status vocabulary every provider maps to (the raw one stays in ``provider_status``)."""
+
+    RUNNING = "running"
+    STOPPED = "stopped"
+    PENDING = "pending"
+    SUSPENDED = "suspended"
+    INACTIVE = "inactive"  # exists but not in use (e.g. a parked technical domain)
+    ERROR = "error"
+    DELETED = "deleted"
+    UNKNOWN = "unknown"
+
+    ACTIVE = frozenset({RUNNING})
+
+
+@dataclass(frozen=True)
+class ResourceRecord:
+    """One resource as the provider reports it, in the unified inventory schema."""
+
+    provider: str
+    resource_id: str
+    resource_name: str
+    resource_type: str  # machine name: vps, domain, mysql, postgresql, s3, hosting_plan, ...
+    service_name: str  # category: Compute, Database, Storage, Network, Hosting
+    status: str = ResourceStatus.UNKNOWN
+    provider_status: str = ""
+    region: str = ""
+    account_id: str = ""
+    project_id: str = ""
+    daily_cost: Decimal | None = None
+    monthly_cost: Decimal | None = None
+    currency: str = DEFAULT_CURRENCY
+    pricing_model: str = "on_demand"
+    billing_period: str = "monthly"  # the period the provider quotes its price in
+    created_at: datetime | None = None
+    specs: Mapping[str, Any] = field(default_factory=dict)  # cpu_cores, memory_gb, disk_gb, engine, ...
+    tags: Mapping[str, str] = field(default_factory=dict)
+    provider_config: Mapping[str, Any] = field(default_factory=dict)  # provider-specific, secrets stripped
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """A cost for one resource (or the account) over one day."""
+
+    provider: str
+    resource_id: str
+    day: date
+    amount: Decimal
+    currency: str = DEFAULT_CURRENCY
+    service_name: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class MetricSeries:
+    """A time series for one resource and metric (``cpu_percent``, ``memory_mb``, ...)."""
+
+    resource_id: str
+    metric: str
+    unit: str
+    points: tuple[tuple[datetime, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceLimit:
+    used: Decimal | None
+    limit: Decimal | None  # None = unlimited
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """Account-level facts shown on the connection card (balance, rates, days to block, limits)."""
+
+    account_id: str
+    currency: str = DEFAULT_CURRENCY
+    plan_name: str = ""
+    status: str = ""
+    balance: Decimal | None = None
+    daily_rate: Decimal | None = None
+    monthly_rate: Decimal | None = None
+    yearly_rate: Decimal | None = None
+    is_yearly_plan: bool | None = None
+    days_to_block: int | None = None
+    limits: Mapping[str, ServiceLimit] = field(default_factory=dict)
+    server: Mapping[str, Any] = field(default_factory=dict)
+    software: Mapping[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-safe dict (money as strings) for ``ProviderConnection.account_info``."""
+
+        def money(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "account_id": self.account_id,
+            "currency": self.currency,
+            "plan_name": self.plan_name,
+            "status": self.status,
+            "balance": money(self.balance),
+            "daily_rate": money(self.daily_rate),
+            "monthly_rate": money(self.monthly_rate),
+            "yearly_rate": money(self.yearly_rate),
+            "is_yearly_plan": self.is_yearly_plan,
+            "days_to_block": self.days_to_block,
+            "limits": {
+                name: {"used": money(lim.used), "limit": money(lim.limit), "unit": lim.unit}
+                for name, lim in self.limits.items()
+            },
+            "server": dict(self.server),
+            "software": dict(self.software),
+        }
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """One input of the dynamic connection form. ``secret`` fields are write-only everywhere."""
+
+    name: str
+    label: str
+    secret: bool = False
+    required: bool = True
+    help_text: str = ""
+    widget: str = "text"  # text | password | textarea
+
+
+class Capability:
+    RESOURCES = "resources"
+    COSTS = "costs"
+    METRICS = "metrics"
+    ACCOUNT_INFO = "account_info"
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    key: str
+    label: str
+    icon: str
+    plugin: str  # dotted path of the plugin class, imported lazily
+    credential_fields: tuple[CredentialField, ...]
+    capabilities: frozenset[str] = frozenset()
+    default_endpoint: str = ""
+    docs_url: str = ""
+
+    @property
+    def secret_field_names(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.credential_fields if f.secret)
+
+    def field(self, name: str) -> CredentialField | None:
+        return next((f for f in self.credential_fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One isolated unit of fetching: its failure must not stop the others.
+
+    ``kinds`` are the resource types it lists; the sync engine marks missing resources of those kinds
+    deleted only when this endpoint succeeded.
+    """
+
+    name: str
+    kinds: frozenset[str]
+    fetch: Callable[[], list[ResourceRecord]]
+
+
+@runtime_checkable
+class ProviderPlugin(Protocol):
+    """Built from decrypted credentials (and an optional base URL) by the core."""
+
+    spec: ProviderSpec
+
+    def test_connection(self) -> AccountInfo:
+        """Authenticate and read the cheapest account call; raise ``ProviderError`` on failure."""
+
+    def account_info(self) -> AccountInfo: ...
+
+    def endpoints(self) -> list[Endpoint]:
+        """Resource-listing endpoints, each isolated."""
+
+    def metrics(self, resource: ResourceRecord) -> list[MetricSeries]: ...

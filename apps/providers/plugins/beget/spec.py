@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from apps.providers.plugins.base import Capability, CredentialField, ProviderSpec
+
+from .client import DEFAULT_BASE_URL
+
+SPEC = ProviderSpec(
+    key="beget",
+    label="Beget",
+    icon="providers/beget.svg",
+    plugin="apps.providers.plugins.beget.plugin.BegetPlugin",
+    credential_fields=(
+        CredentialField("login", _("Login"), help_text=_("The Beget account login.")),
+        CredentialField("password", _("Account password"), secret=True, widget="password",
+                        help_text=_("Used for the cloud API (VPS, cloud databases, S3).")),
+        CredentialField("api_password", _("API password"), secret=True, required=False, widget="password",
+                        help_text=_("The separate API password from the control panel. "
+                                    "Leave empty if it equals the account password.")),
+    ),
+    capabilities=frozenset({Capability.RESOURCES, Capability.METRICS, Capability.ACCOUNT_INFO}),
+    default_endpoint=DEFAULT_BASE_URL,
+    docs_url="https://beget.com/ru/kb/api/beget-api",
+)

@@ -1,0 +1,47 @@
+"""The explicit provider registry: key -> dotted path of its ``ProviderSpec``.
+
+Imported lazily, so loading models or settings never imports provider clients. Adding a provider
+means adding one line here (see CONTRIBUTING.md).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from .plugins.base import ProviderPlugin, ProviderSpec
+
+PROVIDERS: dict[str, str] = {
+    "beget": "apps.providers.plugins.beget.spec.SPEC",
+}
+
+
+class UnknownProvider(KeyError):
+    pass
+
+
+def provider_keys() -> list[str]:
+    return list(PROVIDERS)
+
+
+@cache
+def get_spec(key: str) -> ProviderSpec:
+    try:
+        path = PROVIDERS[key]
+    except KeyError:
+        raise UnknownProvider(key) from None
+    return import_string(path)
+
+
+def provider_choices() -> list[tuple[str, str]]:
+    """Model and form choices: (key, label). A callable, so migrations do not freeze the list."""
+    return [(key, str(get_spec(key).label)) for key in PROVIDERS]
+
+
+def build_plugin(key: str, *, credentials: dict[str, Any], endpoint: str = "", **options: Any) -> ProviderPlugin:
+    spec = get_spec(key)
+    plugin_class = import_string(spec.plugin)
+    return plugin_class(credentials=credentials, endpoint=endpoint or spec.default_endpoint, **options)

@@ -1,0 +1,206 @@
+"""Writes for cloud connections. Every change writes an audit row; secrets never leave this module
+except towards the provider plugin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connection as db_connection
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.services import audit_event_record
+from apps.common.errors import ApplicationError, ErrorCode
+
+from . import registry
+from .errors import ProviderError, ProviderErrorCode
+from .models import ConnectionStatus, ProviderConnection
+from .plugins.base import AccountInfo, ProviderPlugin
+
+_CLIENT_FAULTS = {ProviderErrorCode.AUTH, ProviderErrorCode.PERMISSION}
+
+
+def _audit(action: str, *, actor, connection: ProviderConnection, data: dict[str, Any] | None = None) -> None:
+    audit_event_record(
+        schema_name=db_connection.schema_name, action=action, actor=actor,
+        target=f"connection:{connection.pk}",
+        data={"provider": connection.provider, "name": connection.name, **(data or {})},
+    )
+
+
+def _spec(provider: str):
+    try:
+        return registry.get_spec(provider)
+    except registry.UnknownProvider:
+        raise ApplicationError(_("Unknown provider."), ErrorCode.INVALID, {"provider": [_("Unknown provider.")]}) \
+            from None
+
+
+def credentials_clean(*, provider: str, credentials: dict[str, Any],
+                      existing: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Validate credentials against the provider spec.
+
+    On update (``existing`` given) a secret left empty or omitted keeps its stored value; a non-secret
+    field omitted keeps its value too.
+    """
+    spec = _spec(provider)
+    if not isinstance(credentials, dict):
+        raise ApplicationError(_("Invalid input."), ErrorCode.INVALID,
+                               {"credentials": [_("Expected an object with the provider's fields.")]})
+    known = {f.name for f in spec.credential_fields}
+    unknown = sorted(set(credentials) - known)
+    errors: dict[str, list[str]] = {}
+    if unknown:
+        errors["credentials"] = [_("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)}]
+    result: dict[str, Any] = dict(existing or {})
+    for field in spec.credential_fields:
+        value = credentials.get(field.name)
+        if value is not None and not isinstance(value, str):
+            errors.setdefault("credentials", []).append(_("%(field)s must be text.") % {"field": field.name})
+            continue
+        value = (value or "").strip() if not field.secret else (value or "")
+        if value:
+            result[field.name] = value
+        elif field.name in credentials and not field.secret and existing is not None:
+            result.pop(field.name, None)
+        if field.required and not result.get(field.name):
+            errors.setdefault("credentials", []).append(_("%(field)s is required.") % {"field": field.name})
+    if errors:
+        raise ApplicationError(_("Invalid input."), ErrorCode.INVALID, errors)
+    return {k: v for k, v in result.items() if k in known}
+
+
+def endpoint_clean(endpoint: str | None) -> str:
+    endpoint = (endpoint or "").strip()
+    if endpoint and not settings.ALLOW_CUSTOM_PROVIDER_ENDPOINTS:
+        raise ApplicationError(
+            _("Custom API addresses are disabled on this server."), ErrorCode.INVALID,
+            {"endpoint": [_("Custom API addresses are disabled on this server.")]},
+        )
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise ApplicationError(_("Invalid input."), ErrorCode.INVALID, {"endpoint": [_("Enter an http(s) URL.")]})
+    return endpoint.rstrip("/")
+
+
+def effective_endpoint(connection: ProviderConnection) -> str:
+    """A stored endpoint is used only while the server allows custom endpoints."""
+    return connection.endpoint if settings.ALLOW_CUSTOM_PROVIDER_ENDPOINTS else ""
+
+
+def connection_plugin(connection: ProviderConnection, **options: Any) -> ProviderPlugin:
+    return registry.build_plugin(connection.provider, credentials=dict(connection.credentials or {}),
+                                 endpoint=effective_endpoint(connection), **options)
+
+
+def _name_taken(*, provider: str, name: str, exclude_id: int | None = None) -> bool:
+    qs = ProviderConnection.objects.filter(provider=provider, name=name)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.exists()
+
+
+def provider_error_to_application(error: ProviderError) -> ApplicationError:
+    """A provider failure as the API's one error shape: stable code, translated message, safe details."""
+    extra = {k: v for k, v in error.as_dict().items() if k not in {"code", "message"}}
+    status = 400 if error.code in _CLIENT_FAULTS else 502
+    return ApplicationError(error.message, error.code, extra, http_status=status)  # type: ignore[arg-type]
+
+
+@transaction.atomic
+def connection_create(*, provider: str, name: str, credentials: dict[str, Any], endpoint: str = "",
+                      sync_interval_minutes: int | None = None, auto_sync: bool = True,
+                      actor=None) -> ProviderConnection:
+    cleaned = credentials_clean(provider=provider, credentials=credentials)
+    name = name.strip()
+    if _name_taken(provider=provider, name=name):
+        raise ApplicationError(_("A connection with this name already exists."), ErrorCode.CONFLICT,
+                               {"name": [_("A connection with this name already exists.")]}, http_status=409)
+    conn = ProviderConnection(
+        provider=provider, name=name, credentials=cleaned, endpoint=endpoint_clean(endpoint),
+        auto_sync=auto_sync, created_by_id=getattr(actor, "pk", None),
+    )
+    if sync_interval_minutes:
+        conn.sync_interval_minutes = sync_interval_minutes
+    conn.save()
+    _audit("connection.created", actor=actor, connection=conn,
+           data={"credential_fields": sorted(cleaned), "endpoint": conn.endpoint})
+    return conn
+
+
+@transaction.atomic
+def connection_update(*, connection: ProviderConnection, actor=None, name: str | None = None,
+                      credentials: dict[str, Any] | None = None, endpoint: str | None = None,
+                      sync_interval_minutes: int | None = None, auto_sync: bool | None = None) -> ProviderConnection:
+    """Change a connection. Secrets not re-entered are kept."""
+    changed: list[str] = []
+    if name is not None and name.strip() != connection.name:
+        name = name.strip()
+        if _name_taken(provider=connection.provider, name=name, exclude_id=connection.pk):
+            raise ApplicationError(_("A connection with this name already exists."), ErrorCode.CONFLICT,
+                                   {"name": [_("A connection with this name already exists.")]}, http_status=409)
+        connection.name = name
+        changed.append("name")
+    if credentials is not None:
+        cleaned = credentials_clean(provider=connection.provider, credentials=credentials,
+                                    existing=dict(connection.credentials or {}))
+        if cleaned != connection.credentials:
+            connection.credentials = cleaned
+            connection.status = ConnectionStatus.NEW
+            changed.append("credentials")
+    if endpoint is not None:
+        cleaned_endpoint = endpoint_clean(endpoint) if endpoint.strip() else ""
+        if cleaned_endpoint != connection.endpoint:
+            connection.endpoint = cleaned_endpoint
+            changed.append("endpoint")
+    if sync_interval_minutes is not None and sync_interval_minutes != connection.sync_interval_minutes:
+        connection.sync_interval_minutes = sync_interval_minutes
+        changed.append("sync_interval_minutes")
+    if auto_sync is not None and auto_sync != connection.auto_sync:
+        connection.auto_sync = auto_sync
+        changed.append("auto_sync")
+    if changed:
+        connection.save()
+        _audit("connection.updated", actor=actor, connection=connection, data={"changed": changed})
+    return connection
+
+
+@transaction.atomic
+def connection_delete(*, connection: ProviderConnection, actor=None) -> None:
+    _audit("connection.deleted", actor=actor, connection=connection)
+    connection.delete()
+
+
+def credentials_test(*, provider: str, credentials: dict[str, Any], endpoint: str = "", **options: Any) -> AccountInfo:
+    """Check credentials before saving: nothing is stored. Raises ApplicationError on failure."""
+    cleaned = credentials_clean(provider=provider, credentials=credentials)
+    plugin = registry.build_plugin(provider, credentials=cleaned, endpoint=endpoint_clean(endpoint), **options)
+    try:
+        return plugin.test_connection()
+    except ProviderError as exc:
+        raise provider_error_to_application(exc) from None
+
+
+def connection_test(*, connection: ProviderConnection, actor=None, **options: Any) -> AccountInfo:
+    """Test a saved connection; record the outcome on it (status, account info, last error)."""
+    now = timezone.now()
+    try:
+        info = connection_plugin(connection, **options).test_connection()
+    except ProviderError as exc:
+        connection.status = ConnectionStatus.ERROR
+        connection.last_error_code = exc.code.value
+        connection.last_error = str(exc)[:2000]
+        connection.last_tested_at = now
+        connection.save(update_fields=["status", "last_error_code", "last_error", "last_tested_at", "updated_at"])
+        _audit("connection.tested", actor=actor, connection=connection, data={"ok": False, "code": exc.code.value})
+        raise provider_error_to_application(exc) from None
+    connection.status = ConnectionStatus.OK
+    connection.last_error_code = ""
+    connection.last_error = ""
+    connection.last_tested_at = now
+    connection.account_info = info.as_json()
+    connection.save(update_fields=["status", "last_error_code", "last_error", "last_tested_at", "account_info",
+                                   "updated_at"])
+    _audit("connection.tested", actor=actor, connection=connection, data={"ok": True})
+    return info

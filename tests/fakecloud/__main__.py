@@ -1,0 +1,34 @@
+"""``python -m tests.fakecloud --port 8765``: serve the fake providers until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from .beget import DEMO_LOGIN, DEMO_PASSWORD, FakeBeget
+from .server import FakeCloudServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.fakecloud", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--seed", type=int, default=1, help="seed of generated resources")
+    parser.add_argument("--beget-extra-vps", type=int, default=0, help="generate N more Beget VPS")
+    args = parser.parse_args(argv)
+    server = FakeCloudServer(FakeBeget(extra_vps=args.beget_extra_vps, seed=args.seed), host=args.host,
+                             port=args.port)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print(f"fakecloud on {server.url}  beget: login={DEMO_LOGIN} password={DEMO_PASSWORD}", flush=True)
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

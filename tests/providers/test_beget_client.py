@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import pytest
+
+from apps.providers.errors import (
+    ProviderAuthError,
+    ProviderBadResponse,
+    ProviderError,
+    ProviderPermissionError,
+    ProviderRateLimited,
+    ProviderUnavailable,
+)
+from apps.providers.http import user_agent
+from apps.providers.plugins.beget.plugin import BegetPlugin
+from tests.fakecloud import FakeCloudServer
+from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD, Account, FakeBeget
+
+
+def _run_all(plugin):
+    """Run every endpoint in isolation, as the sync engine will: {name: records | error}."""
+    outcome = {}
+    for endpoint in plugin.endpoints():
+        try:
+            outcome[endpoint.name] = endpoint.fetch()
+        except ProviderError as exc:
+            outcome[endpoint.name] = exc
+    return outcome
+
+
+def test_test_connection_reads_account_info_over_http(beget_plugin):
+    info = beget_plugin().test_connection()
+    assert info.account_id == DEMO_LOGIN
+    assert info.plan_name == "Cloud"
+    assert info.balance == Decimal("174.51")
+    assert info.daily_rate == Decimal("60.73")
+    assert info.monthly_rate == Decimal("1847")
+    assert info.days_to_block == 3
+    assert info.limits["domains"].used == 6 and info.limits["domains"].limit is None  # 2147483647 = unlimited
+
+
+def test_demo_account_totals_match_the_product_description(beget_plugin):
+    outcome = _run_all(beget_plugin())
+    assert not [v for v in outcome.values() if isinstance(v, Exception)]
+    records = [r for records in outcome.values() for r in records]
+    by_type = {}
+    for record in records:
+        by_type.setdefault(record.resource_type, []).append(record)
+    assert len(by_type["domain"]) == 6
+    assert sorted(r.monthly_cost for r in by_type["vps"]) == [Decimal("291.9"), Decimal("660")]
+    assert [r.monthly_cost for r in by_type["mysql"]] == [Decimal("870")]
+    assert [r.monthly_cost for r in by_type["s3"]] == [Decimal("0")]
+    assert sum(r.monthly_cost for r in records) == Decimal("3668.9")
+    assert sum(r.daily_cost for r in records) == Decimal("121.46")
+
+
+def test_secrets_from_the_provider_are_not_kept_in_provider_config(beget_plugin):
+    records = [r for rs in _run_all(beget_plugin()).values() for r in rs]
+    dumped = repr([r.provider_config for r in records])
+    for secret in ("fake-s3-secret-key", "FAKEACCESSKEY", "fake-n8n-secret", "fake-ftp-password"):
+        assert secret not in dumped
+
+
+def test_wrong_api_password_is_an_auth_error(beget_plugin):
+    with pytest.raises(ProviderAuthError) as info:
+        beget_plugin(api_password="wrong").test_connection()
+    assert info.value.permanent
+    assert info.value.endpoint == "user/getAccountInfo"
+    assert "wrong" not in str(info.value)
+
+
+def test_wrong_account_password_fails_the_v1_auth(beget_plugin, fake_beget):
+    with pytest.raises(ProviderAuthError) as info:
+        beget_plugin(password="wrong", api_password=DEMO_PASSWORD).test_connection()
+    assert info.value.endpoint == "v1/auth"
+    assert info.value.detail == "INCORRECT_CREDENTIALS"
+
+
+def test_api_password_separate_from_account_password():
+    fake = FakeBeget(accounts=[Account("two", "account-pass", "api-pass")])
+    with FakeCloudServer(fake) as server:
+        plugin = BegetPlugin(credentials={"login": "two", "password": "account-pass", "api_password": "api-pass"},
+                             endpoint=server.url)
+        assert plugin.test_connection().account_id == "two"
+        without = BegetPlugin(credentials={"login": "two", "password": "account-pass"}, endpoint=server.url)
+        with pytest.raises(ProviderAuthError):
+            without.test_connection()
+
+
+def test_forbidden_method_does_not_stop_the_other_endpoints(beget_plugin, fake_beget):
+    fake_beget.add_fault("/api/mysql/getList", "forbid", times=None)
+    outcome = _run_all(beget_plugin())
+    assert isinstance(outcome["mysql/getList"], ProviderPermissionError)
+    assert outcome["mysql/getList"].permanent
+    assert len(outcome["domain/getList"]) == 6
+    assert len(outcome["v1/vps/server/list"]) == 2
+    assert len(outcome["v1/cloud"]) == 2
+
+
+def test_v1_forbidden_endpoint_is_permission_error(beget_plugin, fake_beget):
+    fake_beget.add_fault("/v1/cloud", "forbid", times=None)
+    outcome = _run_all(beget_plugin())
+    assert isinstance(outcome["v1/cloud"], ProviderPermissionError)
+    assert len(outcome["v1/vps/server/list"]) == 2
+
+
+def test_429_is_retried_after_retry_after(beget_plugin, fake_beget):
+    fake_beget.add_fault("/api/domain/getList", "status", status=429, retry_after=1, times=1)
+    plugin = beget_plugin()
+    started = time.monotonic()
+    records = plugin.endpoints()[1].fetch()
+    elapsed = time.monotonic() - started
+    assert len(records) == 6
+    assert fake_beget.count("/api/domain/getList") == 2
+    assert elapsed >= 0.9  # waited as the server asked, although backoff_factor is 0
+
+
+def test_persistent_429_surfaces_as_rate_limited(beget_plugin, fake_beget):
+    fake_beget.add_fault("/api/domain/getList", "status", status=429, retry_after=0, times=None)
+    with pytest.raises(ProviderRateLimited):
+        beget_plugin(retries=2).client.domain_list()
+    assert fake_beget.count("/api/domain/getList") == 3
+
+
+def test_500_is_retried_then_unavailable(beget_plugin, fake_beget):
+    fake_beget.add_fault("/v1/vps/server/list", "status", status=500, times=None)
+    with pytest.raises(ProviderUnavailable):
+        beget_plugin(retries=2).client.vps_list()
+    assert fake_beget.count("/v1/vps/server/list") == 3
+
+
+def test_one_500_then_success_is_invisible(beget_plugin, fake_beget):
+    fake_beget.add_fault("/v1/cloud", "status", status=503, times=1)
+    assert len(beget_plugin().client.cloud_list()["service"]) == 2
+
+
+def test_timeout_is_bounded(beget_plugin, fake_beget):
+    fake_beget.add_fault("/api/user/getAccountInfo", "delay", seconds=3, times=None)
+    started = time.monotonic()
+    with pytest.raises(ProviderUnavailable) as info:
+        beget_plugin(read_timeout=0.4).account_info()
+    assert time.monotonic() - started < 2.5  # read timeout x (1 + one read retry), not 3 s x attempts
+    assert "timeout" in info.value.detail
+
+
+def test_connection_refused_is_unavailable(fast_session):
+    plugin = BegetPlugin(credentials={"login": "x", "password": "y"}, endpoint="http://127.0.0.1:9",
+                         session=fast_session(retries=1))
+    with pytest.raises(ProviderUnavailable) as info:
+        plugin.test_connection()
+    assert "y" not in info.value.detail.split()  # exception texts (with URLs) are not copied
+
+
+def test_malformed_json_is_a_bad_response(beget_plugin, fake_beget):
+    fake_beget.add_fault("/api/domain/getList", "malformed", times=1)
+    outcome = _run_all(beget_plugin())
+    assert isinstance(outcome["domain/getList"], ProviderBadResponse)
+    assert len(outcome["v1/vps/server/list"]) == 2
+
+
+def test_unexpected_payload_shape_is_a_bad_response(beget_plugin, fake_beget, monkeypatch):
+    plugin = beget_plugin()
+    monkeypatch.setattr(plugin.client, "vps_list", lambda: {"vps": "nope"})
+    with pytest.raises(ProviderBadResponse):
+        plugin.endpoints()[4].fetch()
+
+
+def test_vps_list_is_paged():
+    with FakeCloudServer(FakeBeget(extra_vps=250, seed=7)) as server:
+        plugin = BegetPlugin(credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD}, endpoint=server.url)
+        assert len(plugin.client.vps_list()["vps"]) == 252
+        assert server.count("/v1/vps/server/list") == 3
+
+
+def test_metrics_for_a_vps(beget_plugin):
+    plugin = beget_plugin()
+    vps = plugin.endpoints()[4].fetch()[0]
+    series = plugin.metrics(vps)
+    assert [s.metric for s in series] == ["cpu_percent", "memory_mb"]
+    assert len(series[0].points) == 24
+    assert series == plugin.metrics(vps)  # deterministic
+
+
+def test_requests_carry_the_infrazen_user_agent(fast_session):
+    assert fast_session().headers["User-Agent"].startswith("InfraZen/")
+    assert user_agent().startswith("InfraZen/0.")
+
+
+def test_client_repr_hides_passwords(beget_plugin):
+    assert DEMO_PASSWORD not in repr(beget_plugin().client)

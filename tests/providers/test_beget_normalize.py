@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderPermissionError, ProviderRateLimited
+from apps.providers.plugins.base import ResourceStatus
+from apps.providers.plugins.beget import normalize
+from apps.providers.plugins.beget.client import _legacy_result
+from tests.fakecloud.beget import account_info_result, cloud_items, domain_list_result, vps_items
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("12.66", Decimal("12.66")), (12.66, Decimal("12.66")), (12, Decimal(12)), ("1 847,50", Decimal("1847.50")),
+    ("", None), (None, None), ("n/a", None), (True, None),
+])
+def test_to_decimal_reads_numbers_given_as_strings_or_numbers(raw, expected):
+    assert normalize.to_decimal(raw) == expected
+
+
+def test_account_info_is_the_same_whether_fields_are_strings_or_numbers():
+    as_strings = {k: str(v) for k, v in account_info_result().items()}
+    as_numbers = account_info_result() | {"user_balance": 174.51, "user_rate_current": 60.73, "user_days_to_block": 3,
+                                          "user_domains": 6, "user_is_year_plan": 0}
+    assert normalize.account_info(as_strings, login="x") == normalize.account_info(as_numbers, login="x")
+
+
+def test_hosting_plan_costs_use_the_daily_rate_and_monthly_rate():
+    record = normalize.hosting_plan_record(account_info_result(), login="x")
+    assert (record.daily_cost, record.monthly_cost) == (Decimal("60.73"), Decimal("1847"))
+    assert record.resource_type == "hosting_plan"
+
+
+def test_daily_cost_is_monthly_over_thirty():
+    assert normalize.daily_and_monthly(None, "291.90") == (Decimal("9.7300"), Decimal("291.90"))
+    assert normalize.daily_and_monthly(22, 660) == (Decimal("22.0000"), Decimal("660"))
+    assert normalize.daily_and_monthly("5", None) == (Decimal("5"), Decimal("150"))
+
+
+def test_vps_records_tolerate_string_prices_and_map_status():
+    payload = {"vps": vps_items(), "total_count": 2}
+    payload["vps"][1]["configuration"]["price_month"] = "291.90"
+    payload["vps"][1]["configuration"]["cpu_count"] = "1"
+    payload["vps"][1]["status"] = "STOPPED"
+    first, second = normalize.vps_records(payload, login="x")
+    assert first.status == ResourceStatus.RUNNING and first.specs["cpu_cores"] == 2
+    assert first.specs["memory_gb"] == "2.00"
+    assert second.status == ResourceStatus.STOPPED and second.specs["cpu_cores"] == 1
+    assert second.daily_cost == Decimal("9.73")
+
+
+def test_cloud_records_classify_services_and_drop_secrets():
+    mysql, s3 = normalize.cloud_records({"service": cloud_items(), "total_count": 2})
+    assert (mysql.resource_type, mysql.service_name, mysql.daily_cost) == ("mysql", "Database", Decimal("29"))
+    assert mysql.specs["version"] == "5.7" and mysql.specs["cpu_cores"] == 2
+    assert (s3.resource_type, s3.monthly_cost) == ("s3", Decimal(0))
+    assert "secret_key" not in s3.provider_config["s3"] and "access_key" not in s3.provider_config["s3"]
+    assert "password" not in s3.provider_config["s3"]["ftp"]
+
+
+def test_domains_registered_are_running_technical_ones_inactive():
+    records = normalize.domain_records(domain_list_result(), login="x")
+    assert [r.status for r in records].count(ResourceStatus.RUNNING) == 1
+    assert [r.status for r in records].count(ResourceStatus.INACTIVE) == 5
+
+
+@pytest.mark.parametrize("empty", [[], {}, None, True])
+def test_legacy_lists_accept_php_style_empty_results(empty):
+    assert normalize.domain_records(empty, login="x") == []
+
+
+def test_unexpected_shapes_raise_value_error():
+    with pytest.raises(ValueError):
+        normalize.vps_records({"vps": {"a": 1}})
+    with pytest.raises(ValueError):
+        normalize.domain_records("oops", login="x")
+
+
+def test_legacy_envelope_success_and_errors():
+    assert _legacy_result({"status": "success", "answer": {"status": "success", "result": []}}, endpoint="e") == []
+    with pytest.raises(ProviderAuthError):
+        _legacy_result({"status": "error", "error_code": "AUTH_ERROR", "error_text": "No such user"}, endpoint="e")
+    with pytest.raises(ProviderPermissionError):
+        _legacy_result({"status": "error", "error_code": "AUTH_ERROR", "error_text": "Cannot access method mysql"},
+                       endpoint="e")
+    with pytest.raises(ProviderRateLimited):
+        _legacy_result({"status": "success", "answer": {"status": "error", "errors": [
+            {"error_code": "LIMIT_ERROR", "error_text": "too many"}]}}, endpoint="e")
+    with pytest.raises(ProviderBadResponse):
+        _legacy_result({"answer": {}}, endpoint="e")
+
+
+def test_metric_series_parses_dates_and_string_values():
+    payload = {"cpu": {"date": ["2025-10-01 00:00:00", "2025-10-01T01:00:00Z"], "value": ["1.5", 2]}}
+    series = normalize.metric_series(payload, metric="cpu", resource_id="v")
+    assert [p[1] for p in series.points] == [Decimal("1.5"), Decimal(2)]
+    assert series.unit == "percent"
