@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -36,12 +37,14 @@ class ProviderListApi(APIView):
         return Response(ProviderSpecSerializer(specs, many=True).data)
 
 
-class ConnectionListApi(APIView):
-    required_permissions = {"GET": "connections.view", "POST": "connections.manage"}
+class ConnectionListApi(ListAPIView):
+    """Paginated like every API list (``count``, ``next``, ``previous``, ``results``)."""
 
-    @extend_schema(responses={200: ConnectionOutputSerializer(many=True)})
-    def get(self, request):
-        return Response(ConnectionOutputSerializer(selectors.connection_list(), many=True).data)
+    required_permissions = {"GET": "connections.view", "POST": "connections.manage"}
+    serializer_class = ConnectionOutputSerializer
+
+    def get_queryset(self):
+        return selectors.connection_list()
 
     @extend_schema(request=ConnectionCreateSerializer, responses={201: ConnectionOutputSerializer})
     def post(self, request):

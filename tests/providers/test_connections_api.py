@@ -35,6 +35,8 @@ def test_owner_creates_a_connection_and_credentials_are_never_returned(w, token_
     assert "credentials" not in data
     assert data["credential_fields_set"] == ["login", "password"]
     assert data["provider"] == "beget" and data["status"] == "new"
+    listed = client.get(URL).json()
+    assert listed["count"] == 1 and "credentials" not in listed["results"][0]
     for url in (URL, f"{URL}{data['id']}/"):
         assert SECRET not in client.get(url).content.decode()
 
@@ -90,7 +92,7 @@ def test_member_of_beta_cannot_see_alphas_connections(w, token_client, client_fo
     assert token_client(w.charlie, "alpha").get(URL).status_code in (403, 404)
     assert client_for(w.charlie, "alpha").get(f"{URL}{connection_id}/").status_code in (403, 404)
     beta = token_client(w.bob, "beta")
-    assert beta.get(URL).json() == []
+    assert beta.get(URL).json()["results"] == []
     assert beta.get(f"{URL}{connection_id}/").status_code == 404
     assert beta.delete(f"{URL}{connection_id}/").status_code == 404
 
