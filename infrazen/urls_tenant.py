@@ -19,3 +19,6 @@ urlpatterns = [
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_tenant"),
 ]
+
+handler404 = "apps.common.views.page_not_found"
+handler500 = "apps.common.views.server_error"

@@ -54,3 +54,32 @@ def _queue_check() -> dict:
 @require_permission("dashboard.view")
 def dashboard(request):
     return render(request, "common/dashboard.html", {"page_title_key": "dashboard"})
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    """404: the API keeps its one JSON error shape; pages get the branded 404 page."""
+    if _wants_json(request):
+        from django.utils.translation import gettext as _
+
+        from .errors import ErrorCode, error_body
+
+        return JsonResponse(error_body(ErrorCode.NOT_FOUND.value, _("Not found.")), status=404)
+    from django.views.defaults import page_not_found as default_page_not_found
+
+    return default_page_not_found(request, exception)
+
+
+def server_error(request):
+    if _wants_json(request):
+        from django.utils.translation import gettext as _
+
+        from .errors import ErrorCode, error_body
+
+        return JsonResponse(error_body(ErrorCode.SERVER_ERROR.value, _("Internal server error.")), status=500)
+    from django.views.defaults import server_error as default_server_error
+
+    return default_server_error(request)
