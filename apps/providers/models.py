@@ -58,3 +58,146 @@ class ProviderConnection(models.Model):
 
     def __repr__(self) -> str:  # never the credentials
         return f"<ProviderConnection {self.pk} {self.provider} {self.name!r}>"
+
+
+class SyncStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCESS = "success", _("Success")
+    PARTIAL = "partial", _("Partially synced")
+    ERROR = "error", _("Error")
+
+
+ACTIVE_SYNC_STATUSES = (SyncStatus.QUEUED, SyncStatus.RUNNING)
+
+
+class SyncTrigger(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    SCHEDULED = "scheduled", _("Scheduled")
+    API = "api", _("API")
+
+
+class SyncPhase(models.TextChoices):
+    QUEUED = "queued", _("Waiting in the queue")
+    ACCOUNT = "account", _("Reading account information")
+    FETCHING = "fetching", _("Fetching resources")
+    SAVING = "saving", _("Saving changes")
+    METRICS = "metrics", _("Fetching metrics")
+    DONE = "done", _("Done")
+
+
+class SyncRun(models.Model):
+    """One synchronization of one connection: the product description's ``sync_snapshots`` table.
+
+    Column map: provider_id -> ``connection``, sync_type -> ``trigger``, sync_status -> ``status``,
+    sync_started_at / sync_completed_at -> ``started_at`` / ``finished_at``, total_resources_found ->
+    ``resources_found``; the others keep their names. ``errors`` holds ``{endpoint, code, message}``
+    per failed endpoint, never secrets.
+    """
+
+    connection = models.ForeignKey(ProviderConnection, on_delete=models.CASCADE, related_name="sync_runs",
+                                   verbose_name=_("connection"))
+    trigger = models.CharField(_("trigger"), max_length=16, choices=SyncTrigger.choices, default=SyncTrigger.MANUAL)
+    status = models.CharField(_("status"), max_length=16, choices=SyncStatus.choices, default=SyncStatus.QUEUED)
+    phase = models.CharField(_("phase"), max_length=16, choices=SyncPhase.choices, default=SyncPhase.QUEUED)
+    current_endpoint = models.CharField(_("current endpoint"), max_length=120, blank=True)
+    requested_by_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration, seconds"), null=True, blank=True)
+    endpoints_total = models.PositiveIntegerField(default=0)
+    endpoints_ok = models.PositiveIntegerField(default=0)
+    endpoints_failed = models.PositiveIntegerField(default=0)
+    resources_found = models.PositiveIntegerField(default=0)
+    resources_created = models.PositiveIntegerField(default=0)
+    resources_updated = models.PositiveIntegerField(default=0)
+    resources_deleted = models.PositiveIntegerField(default=0)
+    resources_unchanged = models.PositiveIntegerField(default=0)
+    metric_points = models.PositiveIntegerField(default=0)
+    total_daily_cost = models.DecimalField(_("total daily cost"), max_digits=16, decimal_places=4, default=0)
+    total_monthly_cost = models.DecimalField(_("total monthly cost"), max_digits=16, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="RUB")
+    total_resources_by_type = models.JSONField(default=dict, blank=True)
+    total_resources_by_status = models.JSONField(default=dict, blank=True)
+    error_message = models.TextField(_("error"), blank=True)
+    error_details = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    sync_config = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
+        constraints = [
+            # One sync per connection at a time, guaranteed by the database as well as by the service.
+            models.UniqueConstraint(fields=["connection"], condition=models.Q(status__in=["queued", "running"]),
+                                    name="providers_one_active_sync_per_connection"),
+        ]
+        indexes = [models.Index(fields=["connection", "-created_at"], name="providers_syncrun_conn_created")]
+
+    def __str__(self) -> str:
+        return f"sync {self.pk} of connection {self.connection_id}: {self.status}"
+
+    @property
+    def sync_type(self) -> str:
+        return self.trigger
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_SYNC_STATUSES
+
+
+class ResourceStateAction(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+    DELETED = "deleted", _("Deleted")
+    UNCHANGED = "unchanged", _("Unchanged")
+
+
+class ResourceState(models.Model):
+    """What one sync saw of one resource: the product description's ``resource_states`` table.
+
+    Column map: sync_snapshot_id -> ``sync_run``, state_action -> ``state``, changes_detected ->
+    ``changes``, has_cost/status/config_change -> ``cost_changed`` / ``status_changed`` / ``config_changed``,
+    effective_cost -> ``current_daily_cost`` (``effective_cost`` is kept as a property).
+    """
+
+    sync_run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="resource_states")
+    resource = models.ForeignKey("inventory.Resource", on_delete=models.CASCADE, related_name="states", null=True,
+                                 blank=True)
+    provider_resource_id = models.CharField(max_length=255)
+    resource_type = models.CharField(max_length=64)
+    resource_name = models.CharField(max_length=255, blank=True)
+    state = models.CharField(_("change"), max_length=16, choices=ResourceStateAction.choices)
+    previous_state = models.JSONField(null=True, blank=True)
+    current_state = models.JSONField(null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    service_name = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    previous_daily_cost = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    current_daily_cost = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    previous_monthly_cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    current_monthly_cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    cost_changed = models.BooleanField(default=False)
+    status_changed = models.BooleanField(default=False)
+    config_changed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-sync_run_id", "id")
+        verbose_name = _("resource state")
+        verbose_name_plural = _("resource states")
+        indexes = [models.Index(fields=["resource", "-sync_run"], name="providers_state_resource_run")]
+
+    def __str__(self) -> str:
+        return f"{self.provider_resource_id}: {self.state}"
+
+    @property
+    def effective_cost(self):
+        return self.current_daily_cost
+
+    @property
+    def snapshot(self):
+        return self.current_state

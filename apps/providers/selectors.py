@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
-from .models import ProviderConnection
+from .models import ACTIVE_SYNC_STATUSES, ProviderConnection, SyncRun
 
 
 def connection_list() -> QuerySet[ProviderConnection]:
@@ -17,3 +19,33 @@ def connection_get(*, connection_id: int) -> ProviderConnection:
     except (TypeError, ValueError):
         raise ProviderConnection.DoesNotExist from None
     return ProviderConnection.objects.get(pk=connection_id)
+
+
+def sync_run_list(*, connection: ProviderConnection | int | None = None) -> QuerySet[SyncRun]:
+    """Sync runs of the current organization, newest first (optionally of one connection)."""
+    qs = SyncRun.objects.select_related("connection").order_by("-created_at", "-id")
+    if connection is not None:
+        connection_id = connection.pk if isinstance(connection, ProviderConnection) else connection
+        try:
+            qs = qs.filter(connection_id=int(connection_id))
+        except (TypeError, ValueError):
+            return qs.none()
+    return qs
+
+
+def sync_run_get(*, sync_run_id: Any) -> SyncRun:
+    """Raises ``SyncRun.DoesNotExist`` (also for a non-integer id)."""
+    try:
+        sync_run_id = int(sync_run_id)
+    except (TypeError, ValueError):
+        raise SyncRun.DoesNotExist from None
+    return SyncRun.objects.select_related("connection").get(pk=sync_run_id)
+
+
+def sync_run_latest(*, connection: ProviderConnection) -> SyncRun | None:
+    return SyncRun.objects.filter(connection=connection).order_by("-created_at", "-id").first()
+
+
+def sync_run_active(*, connection: ProviderConnection) -> SyncRun | None:
+    return (SyncRun.objects.filter(connection=connection, status__in=ACTIVE_SYNC_STATUSES)
+            .order_by("-created_at", "-id").first())

@@ -64,6 +64,7 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "apps.audit",
     "apps.providers",
+    "apps.inventory",
 ]
 
 # Social login providers appear only when their keys are configured.

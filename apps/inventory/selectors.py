@@ -1,0 +1,121 @@
+"""Reads of the inventory. Querysets come with their relations loaded: templates and serializers never
+query per row."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from apps.providers.models import ResourceState
+
+from .models import MetricPoint, Resource, ResourceMetricSummary, ResourceTag
+
+ACTIVE_STATUSES = ("running",)
+STOPPED_STATUSES = ("stopped", "suspended")
+
+
+def _tag_filter(raw: str) -> Q:
+    """"key" matches any value; "key=value" matches exactly."""
+    key, sep, value = raw.partition("=")
+    tags = ResourceTag.objects.filter(key=key.strip())
+    if sep:
+        tags = tags.filter(value=value.strip())
+    return Q(pk__in=tags.values("resource_id"))
+
+
+def resource_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Resource]:
+    """Resources of the current organization, filtered.
+
+    Keys of ``filters`` (all optional): ``q`` (name, id, type or region contains), ``provider``,
+    ``connection`` (id), ``resource_type``, ``status``, ``region``, ``tag`` ("key" or "key=value"),
+    ``deleted`` (truthy: include deleted resources).
+    """
+    filters = filters or {}
+    qs = Resource.objects.all()
+    if not _truthy(filters.get("deleted")):
+        qs = qs.filter(is_deleted=False)
+    text = str(filters.get("q") or "").strip()
+    if text:
+        qs = qs.filter(Q(resource_name__icontains=text) | Q(resource_id__icontains=text)
+                       | Q(resource_type__icontains=text) | Q(region__icontains=text)
+                       | Q(service_name__icontains=text))
+    for key in ("provider", "resource_type", "status", "region"):
+        value = str(filters.get(key) or "").strip()
+        if value:
+            qs = qs.filter(**{key: value})
+    connection = str(filters.get("connection") or "").strip()
+    if connection:
+        qs = qs.filter(connection_id=int(connection)) if connection.isdigit() else qs.none()
+    tag = str(filters.get("tag") or "").strip()
+    if tag:
+        qs = qs.filter(_tag_filter(tag))
+    return (qs.select_related("connection")
+            .prefetch_related(Prefetch("tags", queryset=ResourceTag.objects.order_by("key")))
+            .order_by("provider", "connection_id", "resource_type", "resource_name", "id"))
+
+
+def _truthy(value: Any) -> bool:
+    return str(value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def resource_summary(*, queryset: QuerySet[Resource]) -> dict[str, Any]:
+    """The summary card: counts and the daily / monthly totals (Decimal) of ``queryset``."""
+    totals = queryset.order_by().aggregate(
+        total=Count("id"),
+        active=Count("id", filter=Q(status__in=ACTIVE_STATUSES)),
+        stopped=Count("id", filter=Q(status__in=STOPPED_STATUSES)),
+        daily_cost=Sum("daily_cost"),
+        monthly_cost=Sum("monthly_cost"),
+    )
+    currencies = sorted(set(queryset.order_by().values_list("currency", flat=True).distinct()))
+    return {
+        "total": totals["total"] or 0,
+        "active": totals["active"] or 0,
+        "stopped": totals["stopped"] or 0,
+        "daily_cost": (totals["daily_cost"] or Decimal(0)).quantize(Decimal("0.01")),
+        "monthly_cost": (totals["monthly_cost"] or Decimal(0)).quantize(Decimal("0.01")),
+        "currency": currencies[0] if len(currencies) == 1 else ("RUB" if not currencies else "mixed"),
+    }
+
+
+def resource_get(*, resource_pk: Any) -> Resource:
+    """One resource of the current organization (deleted ones too). Raises ``Resource.DoesNotExist``."""
+    try:
+        pk = int(resource_pk)
+    except (TypeError, ValueError):
+        raise Resource.DoesNotExist from None
+    return (Resource.objects.select_related("connection")
+            .prefetch_related(Prefetch("tags", queryset=ResourceTag.objects.order_by("key")),
+                              Prefetch("metric_summaries",
+                                       queryset=ResourceMetricSummary.objects.order_by("metric")))
+            .get(pk=pk))
+
+
+def resource_history(*, resource: Resource) -> QuerySet[ResourceState]:
+    """What each sync saw of ``resource``, newest first."""
+    return (ResourceState.objects.filter(resource=resource).select_related("sync_run")
+            .order_by("-sync_run__created_at", "-id"))
+
+
+def resource_metric_series(*, resource: Resource, metric: str, days: int = 30,
+                           now: datetime | None = None) -> list[tuple[datetime, Decimal]]:
+    since = (now or timezone.now()) - timedelta(days=days)
+    return list(MetricPoint.objects.filter(resource=resource, metric=metric, ts__gte=since)
+                .order_by("ts").values_list("ts", "value"))
+
+
+def resource_metric_names(*, resource: Resource) -> list[str]:
+    return sorted(MetricPoint.objects.filter(resource=resource).values_list("metric", flat=True).distinct())
+
+
+def resource_filter_options() -> dict[str, list[str]]:
+    """Distinct values for the filter drop-downs of the resources page."""
+    live = Resource.objects.filter(is_deleted=False).order_by()
+    return {
+        key: sorted(v for v in live.values_list(key, flat=True).distinct() if v)
+        for key in ("provider", "resource_type", "status", "region")
+    }
