@@ -65,6 +65,7 @@ TENANT_APPS = [
     "apps.audit",
     "apps.providers",
     "apps.inventory",
+    "apps.costs",
 ]
 
 # Social login providers appear only when their keys are configured.

@@ -1,0 +1,179 @@
+"""The cost ledger: one ``CostRecord`` per FOCUS 1.2 row (columns.md), and the imports that fill it.
+
+Column names are the snake_case of the FOCUS column ids. Strings that FOCUS allows to be null are
+stored as empty strings (one representation of "missing" for grouping and filters); money is
+``Decimal`` in ``billing_currency``; periods are half-open UTC intervals.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 20, "decimal_places": 10}
+QUANTITY = {"max_digits": 30, "decimal_places": 10}
+
+
+class ImportFormat(models.TextChoices):
+    FOCUS_CSV = "focus_csv", _("FOCUS CSV")
+    FOCUS_PARQUET = "focus_parquet", _("FOCUS Parquet")
+    YANDEX_CSV = "yandex_csv", _("Yandex Cloud detail CSV")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    VALIDATING = "validating", _("Validating")
+    IMPORTING = "importing", _("Importing")
+    SUCCESS = "success", _("Imported")
+    ERROR = "error", _("Failed")
+
+
+class BillingImport(models.Model):
+    """One uploaded billing file and what became of it (progress, row-level report)."""
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    # Where the uploaded file waits for the worker (deleted when the import finishes).
+    stored_path = models.CharField(max_length=500, blank=True, editable=False)
+    file_size = models.BigIntegerField(_("file size"), default=0)
+    format = models.CharField(_("format"), max_length=16, choices=ImportFormat.choices, blank=True)
+    focus_version = models.CharField(_("FOCUS version"), max_length=8, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ImportStatus.choices,
+                              default=ImportStatus.QUEUED)
+    skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
+    connection = models.ForeignKey("providers.ProviderConnection", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="billing_imports", verbose_name=_("connection"))
+    # --- progress
+    rows_total = models.BigIntegerField(_("rows in file"), null=True, blank=True)
+    rows_done = models.BigIntegerField(_("rows processed"), default=0)
+    bytes_total = models.BigIntegerField(default=0)
+    bytes_done = models.BigIntegerField(default=0)
+    # --- outcome
+    rows_imported = models.BigIntegerField(_("rows imported"), default=0)
+    rows_skipped = models.BigIntegerField(_("rows skipped"), default=0)
+    rows_replaced = models.BigIntegerField(_("rows replaced"), default=0)
+    # [{"row": int|None, "column": str, "value": str, "reason": str}] capped; totals beside it.
+    report = models.JSONField(_("report"), default=list, blank=True)
+    report_total = models.BigIntegerField(_("problems found"), default=0)
+    report_truncated = models.BooleanField(default=False)
+    # [{"column": str, "value": str, "normalized": str, "reason": str, "count": int}]
+    normalizations = models.JSONField(_("normalizations"), default=list, blank=True)
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    source_keys = models.JSONField(default=list, blank=True)
+    period_start = models.DateField(_("first charge date"), null=True, blank=True)
+    period_end = models.DateField(_("last charge date"), null=True, blank=True)
+    created_by_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("billing import")
+        verbose_name_plural = _("billing imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.SUCCESS:
+            return 100
+        if self.rows_total:
+            return min(100, int(self.rows_done * 100 / self.rows_total))
+        if self.bytes_total:
+            return min(99, int(self.bytes_done * 100 / self.bytes_total))
+        return 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.SUCCESS, ImportStatus.ERROR)
+
+
+class CostRecord(models.Model):
+    """One charge row of the ledger (FOCUS 1.2 Cost and Usage)."""
+
+    # --- money (in billing_currency)
+    billed_cost = models.DecimalField(_("billed cost"), **MONEY)
+    effective_cost = models.DecimalField(_("effective cost"), **MONEY)
+    list_cost = models.DecimalField(_("list cost"), **MONEY)
+    contracted_cost = models.DecimalField(_("contracted cost"), **MONEY)
+    billing_currency = models.CharField(_("billing currency"), max_length=3)
+    list_unit_price = models.DecimalField(_("list unit price"), **QUANTITY, null=True, blank=True)
+    contracted_unit_price = models.DecimalField(_("contracted unit price"), **QUANTITY, null=True, blank=True)
+    # --- time (aware, UTC, half-open)
+    billing_period_start = models.DateTimeField(_("billing period start"))
+    billing_period_end = models.DateTimeField(_("billing period end"))
+    charge_period_start = models.DateTimeField(_("charge period start"))
+    charge_period_end = models.DateTimeField(_("charge period end"))
+    # The UTC date of charge_period_start: the explorer's day bucket.
+    charge_date = models.DateField(_("charge date"))
+    # --- charge
+    charge_category = models.CharField(_("charge category"), max_length=16)
+    charge_class = models.CharField(_("charge class"), max_length=16, blank=True)
+    charge_frequency = models.CharField(_("charge frequency"), max_length=16, blank=True)
+    charge_description = models.TextField(_("charge description"), blank=True)
+    # --- who
+    provider_name = models.CharField(_("provider"), max_length=255)
+    publisher_name = models.CharField(_("publisher"), max_length=255, blank=True)
+    invoice_issuer_name = models.CharField(_("invoice issuer"), max_length=255, blank=True)
+    invoice_id = models.CharField(_("invoice"), max_length=255, blank=True)
+    billing_account_id = models.CharField(_("billing account"), max_length=255)
+    billing_account_name = models.CharField(_("billing account name"), max_length=255, blank=True)
+    sub_account_id = models.CharField(_("sub account"), max_length=255, blank=True)
+    sub_account_name = models.CharField(_("sub account name"), max_length=255, blank=True)
+    # --- where / what
+    region_id = models.CharField(_("region"), max_length=100, blank=True)
+    region_name = models.CharField(_("region name"), max_length=255, blank=True)
+    availability_zone = models.CharField(_("availability zone"), max_length=100, blank=True)
+    service_name = models.CharField(_("service"), max_length=255, blank=True)
+    service_category = models.CharField(_("service category"), max_length=64, blank=True)
+    service_subcategory = models.CharField(_("service subcategory"), max_length=100, blank=True)
+    resource_id = models.TextField(_("resource ID"), blank=True)
+    resource_name = models.TextField(_("resource name"), blank=True)
+    resource_type = models.CharField(_("resource type"), max_length=255, blank=True)
+    sku_id = models.CharField(_("SKU"), max_length=255, blank=True)
+    sku_price_id = models.CharField(_("SKU price"), max_length=255, blank=True)
+    # --- pricing / usage
+    pricing_category = models.CharField(_("pricing category"), max_length=16, blank=True)
+    pricing_quantity = models.DecimalField(_("pricing quantity"), **QUANTITY, null=True, blank=True)
+    pricing_unit = models.CharField(_("pricing unit"), max_length=100, blank=True)
+    consumed_quantity = models.DecimalField(_("consumed quantity"), **QUANTITY, null=True, blank=True)
+    consumed_unit = models.CharField(_("consumed unit"), max_length=100, blank=True)
+    # --- commitments
+    commitment_discount_id = models.TextField(_("commitment discount"), blank=True)
+    commitment_discount_name = models.CharField(_("commitment discount name"), max_length=255, blank=True)
+    commitment_discount_category = models.CharField(_("commitment discount category"), max_length=16,
+                                                    blank=True)
+    commitment_discount_type = models.CharField(_("commitment discount type"), max_length=100, blank=True)
+    commitment_discount_status = models.CharField(_("commitment discount status"), max_length=16, blank=True)
+    # --- key/value
+    tags = models.JSONField(_("tags"), default=dict, blank=True)
+    # x_ custom columns, FOCUS columns without a field here and unknown columns (by original name).
+    extras = models.JSONField(_("extra columns"), default=dict, blank=True)
+    # --- links
+    connection = models.ForeignKey("providers.ProviderConnection", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="cost_records", verbose_name=_("connection"))
+    # Named inventory_resource: ``resource_id`` is the FOCUS ResourceId column.
+    inventory_resource = models.ForeignKey("inventory.Resource", on_delete=models.SET_NULL, null=True,
+                                           blank=True, related_name="cost_records",
+                                           verbose_name=_("inventory resource"))
+    billing_import = models.ForeignKey(BillingImport, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="records", verbose_name=_("import"))
+    # What a re-import replaces: "focus:<billing_account_id>:<YYYY-MM>" or "provider:<connection id>".
+    source_key = models.CharField(_("source"), max_length=300)
+
+    class Meta:
+        verbose_name = _("cost record")
+        verbose_name_plural = _("cost records")
+        indexes = [
+            models.Index(fields=["charge_date"], name="costs_rec_date"),
+            models.Index(fields=["charge_date", "service_name"], name="costs_rec_date_service"),
+            models.Index(fields=["charge_date", "region_id"], name="costs_rec_date_region"),
+            models.Index(fields=["source_key"], name="costs_rec_source"),
+            GinIndex(fields=["tags"], name="costs_rec_tags"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.charge_date} {self.service_name} {self.billed_cost} {self.billing_currency}"
