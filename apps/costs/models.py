@@ -177,3 +177,45 @@ class CostRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.charge_date} {self.service_name} {self.billed_cost} {self.billing_currency}"
+
+
+class CostDaily(models.Model):
+    """Daily rollup of the ledger (apps.costs.rollups): what the explorer and the dashboard read.
+
+    One row per charge date and dimension combination. ``effective_cost`` is the amortized view with
+    commitment purchases left out (see rollups.py); ``*_org`` are converted to the organization's
+    currency at the charge date's rate, NULL when no rate was known at refresh time.
+    """
+
+    charge_date = models.DateField(_("charge date"))
+    connection_id = models.BigIntegerField(null=True, blank=True)
+    provider_name = models.CharField(_("provider"), max_length=255, blank=True)
+    billing_account_id = models.CharField(_("billing account"), max_length=255, blank=True)
+    sub_account_id = models.CharField(_("sub account"), max_length=255, blank=True)
+    service_name = models.CharField(_("service"), max_length=255, blank=True)
+    service_category = models.CharField(_("service category"), max_length=64, blank=True)
+    region_id = models.CharField(_("region"), max_length=100, blank=True)
+    resource_type = models.CharField(_("resource type"), max_length=255, blank=True)
+    resource_id = models.TextField(_("resource ID"), blank=True)
+    charge_category = models.CharField(_("charge category"), max_length=16, blank=True)
+    billing_currency = models.CharField(_("billing currency"), max_length=3)
+    billed_cost = models.DecimalField(_("billed cost"), **MONEY)
+    effective_cost = models.DecimalField(_("effective cost"), **MONEY)
+    list_cost = models.DecimalField(_("list cost"), **MONEY)
+    billed_cost_org = models.DecimalField(_("billed cost, organization currency"), **MONEY, null=True)
+    effective_cost_org = models.DecimalField(_("effective cost, organization currency"), **MONEY, null=True)
+    org_currency = models.CharField(_("organization currency"), max_length=3, blank=True)
+    row_count = models.BigIntegerField(_("rows"), default=0)
+
+    class Meta:
+        verbose_name = _("daily cost")
+        verbose_name_plural = _("daily costs")
+        indexes = [
+            models.Index(fields=["charge_date"], name="costs_daily_date"),
+            models.Index(fields=["charge_date", "service_name"], name="costs_daily_date_service"),
+            models.Index(fields=["charge_date", "region_id"], name="costs_daily_date_region"),
+            models.Index(fields=["resource_id", "charge_date"], name="costs_daily_resource"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.charge_date} {self.service_name} {self.billed_cost} {self.billing_currency}"

@@ -125,7 +125,17 @@ def _retry_after(response: requests.Response) -> float | None:
 
 
 def request_json(session: requests.Session, method: str, url: str, *, endpoint: str, **kwargs: Any) -> Any:
-    """Send one request and return its JSON body, or raise a ``ProviderError``.
+    """Send one request and return its JSON body, or raise a ``ProviderError``."""
+    response = request_response(session, method, url, endpoint=endpoint, **kwargs)
+    try:
+        return response.json()
+    except ValueError:
+        raise ProviderBadResponse(endpoint=endpoint, detail="body is not valid JSON") from None
+
+
+def request_response(session: requests.Session, method: str, url: str, *, endpoint: str,
+                     **kwargs: Any) -> requests.Response:
+    """Send one request and return the 2xx response (non-JSON bodies: XML, CSV), or raise a ``ProviderError``.
 
     Exception texts of requests/urllib3 contain the URL (and query string): they are never copied
     into the error, only their class name.
@@ -144,10 +154,7 @@ def request_json(session: requests.Session, method: str, url: str, *, endpoint: 
         raise ProviderUnavailable(endpoint=endpoint, detail=type(exc).__name__) from None
     if not 200 <= response.status_code < 300:
         raise error_for_status(response.status_code, endpoint=endpoint, retry_after=_retry_after(response))
-    try:
-        return response.json()
-    except ValueError:
-        raise ProviderBadResponse(endpoint=endpoint, detail="body is not valid JSON") from None
+    return response
 
 
-__all__ = ["ProviderError", "build_session", "request_json", "user_agent", "CappedRetry"]
+__all__ = ["ProviderError", "build_session", "request_json", "request_response", "user_agent", "CappedRetry"]

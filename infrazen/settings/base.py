@@ -48,6 +48,7 @@ SHARED_APPS = [
     "django.contrib.humanize",
     "apps.accounts",
     "apps.common",
+    "apps.currency",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -259,6 +260,13 @@ LOGGING = {
 ALLOW_CUSTOM_PROVIDER_ENDPOINTS = env.bool("ALLOW_CUSTOM_PROVIDER_ENDPOINTS", default=False)
 # Key for credentials encrypted at rest; unset = derived from SECRET_KEY.
 CRYPTOGRAPHY_KEY = env("CRYPTOGRAPHY_KEY", default=None)
+
+# --- Currency ---------------------------------------------------------------------------------
+# Central Bank of Russia daily rates (XML, windows-1251); a fake server's URL in tests.
+CBR_DAILY_URL = env("CBR_DAILY_URL", default="https://www.cbr.ru/scripts/XML_daily.asp")
+CBR_TIMEOUT = env.float("CBR_TIMEOUT", default=20.0)
+# After a cost rollup meets a charge date without a rate, fetch the missing days in the background.
+CURRENCY_FETCH_MISSING = env.bool("CURRENCY_FETCH_MISSING", default=True)
 
 # --- Demo -------------------------------------------------------------------------------------
 DEMO_PASSWORD_DEFAULT = "infrazen-demo"

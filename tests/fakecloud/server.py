@@ -164,7 +164,8 @@ class FakeCloudServer:
                     b"" if reply.body is None and reply.status == 204 else json.dumps(reply.body).encode())
                 try:
                     self.send_response(reply.status)
-                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    if "Content-Type" not in (reply.headers or {}):
+                        self.send_header("Content-Type", "application/json; charset=utf-8")
                     self.send_header("Content-Length", str(len(payload)))
                     for key, value in (reply.headers or {}).items():
                         self.send_header(key, value)

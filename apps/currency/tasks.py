@@ -1,0 +1,27 @@
+"""django-q2 entry points. Rates live in the public schema: no tenant to enter."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .services import rates_fetch_cbr, rates_fetch_cbr_range
+
+SCHEDULE_NAME = "currency.rates_fetch_daily"
+SCHEDULE_FUNC = "apps.currency.tasks.rates_fetch_daily"
+
+
+def rates_fetch_daily() -> str:
+    """Today's (and tomorrow's, once the Bank has set them) rates, plus any day missed in the last week."""
+    today = timezone.localdate()
+    rates_fetch_cbr_range(start=today - timedelta(days=7), end=today)
+    daily = rates_fetch_cbr(day=today + timedelta(days=1))
+    return f"CBR rates up to {daily.day}"
+
+
+def rates_fetch_missing(start_iso: str, end_iso: str) -> str:
+    from datetime import date
+
+    fetched = rates_fetch_cbr_range(start=date.fromisoformat(start_iso), end=date.fromisoformat(end_iso))
+    return f"fetched {len(fetched)} days"
