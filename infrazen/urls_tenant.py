@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("api/v1/", include("apps.accounts.api_urls")),
     path("api/v1/", include("apps.providers.api_urls")),
+    path("api/v1/", include("apps.inventory.api_urls")),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_tenant"),
 ]

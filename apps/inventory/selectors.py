@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.utils import timezone
 
 from apps.providers.models import ResourceState
 
@@ -101,11 +100,14 @@ def resource_history(*, resource: Resource) -> QuerySet[ResourceState]:
             .order_by("-sync_run__created_at", "-id"))
 
 
-def resource_metric_series(*, resource: Resource, metric: str, days: int = 30,
-                           now: datetime | None = None) -> list[tuple[datetime, Decimal]]:
-    since = (now or timezone.now()) - timedelta(days=days)
-    return list(MetricPoint.objects.filter(resource=resource, metric=metric, ts__gte=since)
-                .order_by("ts").values_list("ts", "value"))
+def resource_metric_series(*, resource: Resource, metric: str, days: int = 30) -> list[tuple[datetime, Decimal]]:
+    """The last ``days`` of stored data (counted back from the newest point, so a provider that reports
+    with a delay still draws a chart), oldest first."""
+    points = MetricPoint.objects.filter(resource=resource, metric=metric)
+    newest = points.order_by("-ts").values_list("ts", flat=True).first()
+    if newest is None:
+        return []
+    return list(points.filter(ts__gt=newest - timedelta(days=days)).order_by("ts").values_list("ts", "value"))
 
 
 def resource_metric_names(*, resource: Resource) -> list[str]:

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import registry, selectors, services
-from .models import ProviderConnection
+from .models import ProviderConnection, SyncRun, SyncTrigger
 from .serializers import (
     AccountInfoSerializer,
     ConnectionCreateSerializer,
@@ -16,7 +16,9 @@ from .serializers import (
     ConnectionUpdateSerializer,
     CredentialsTestSerializer,
     ProviderSpecSerializer,
+    SyncRunOutputSerializer,
 )
+from .sync import sync_run_start
 
 
 def _connection(pk) -> ProviderConnection:
@@ -101,3 +103,37 @@ class CredentialsTestApi(APIView):
         data.is_valid(raise_exception=True)
         info = services.credentials_test(**data.validated_data)
         return Response({"ok": True, "account_info": info.as_json()})
+
+
+class ConnectionSyncApi(APIView):
+    """Queue a sync of the connection: 202 with the run (``id``, ``status`` "queued"); 409 while one runs."""
+
+    required_permissions = {"POST": "connections.manage"}
+
+    @extend_schema(operation_id="connection_sync", request=None, responses={202: SyncRunOutputSerializer})
+    def post(self, request, pk: int):
+        run = sync_run_start(connection=_connection(pk), actor=request.user, trigger=SyncTrigger.API
+                             if request.auth is not None else SyncTrigger.MANUAL)
+        return Response(SyncRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SyncRunListApi(ListAPIView):
+    """Sync runs, newest first; ``?connection=<id>`` narrows to one connection."""
+
+    required_permissions = {"GET": "connections.view"}
+    serializer_class = SyncRunOutputSerializer
+
+    def get_queryset(self):
+        return selectors.sync_run_list(connection=self.request.query_params.get("connection") or None)
+
+
+class SyncRunDetailApi(APIView):
+    required_permissions = {"GET": "connections.view"}
+
+    @extend_schema(responses={200: SyncRunOutputSerializer})
+    def get(self, request, pk: int):
+        try:
+            run = selectors.sync_run_get(sync_run_id=pk)
+        except SyncRun.DoesNotExist as exc:
+            raise Http404 from exc
+        return Response(SyncRunOutputSerializer(run).data)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from . import registry
-from .models import ProviderConnection, SyncInterval
+from .models import ProviderConnection, SyncInterval, SyncRun
 
 
 class ConnectionCreateSerializer(serializers.Serializer):
@@ -85,3 +85,30 @@ class AccountInfoSerializer(serializers.Serializer):
     daily_rate = serializers.CharField(allow_null=True)
     monthly_rate = serializers.CharField(allow_null=True)
     days_to_block = serializers.IntegerField(allow_null=True)
+
+
+class SyncRunErrorSerializer(serializers.Serializer):
+    endpoint = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class SyncRunOutputSerializer(serializers.ModelSerializer):
+    """A sync run with its progress, counts, totals (decimal strings) and errors (never secrets)."""
+
+    errors = SyncRunErrorSerializer(many=True, read_only=True)
+    connection_name = serializers.CharField(source="connection.name", read_only=True)
+    provider = serializers.CharField(source="connection.provider", read_only=True)
+    total_daily_cost = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+    total_monthly_cost = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = SyncRun
+        fields = (
+            "id", "connection", "connection_name", "provider", "trigger", "status", "phase", "current_endpoint",
+            "created_at", "started_at", "finished_at", "duration_seconds", "endpoints_total", "endpoints_ok",
+            "endpoints_failed", "resources_found", "resources_created", "resources_updated", "resources_deleted",
+            "resources_unchanged", "metric_points", "total_daily_cost", "total_monthly_cost", "currency",
+            "total_resources_by_type", "total_resources_by_status", "error_message", "errors",
+        )
+        read_only_fields = fields

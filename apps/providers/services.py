@@ -18,6 +18,7 @@ from . import registry
 from .errors import ProviderError, ProviderErrorCode
 from .models import ConnectionStatus, ProviderConnection
 from .plugins.base import AccountInfo, ProviderPlugin
+from .sync import sync_schedule_delete, sync_schedule_update
 
 _CLIENT_FAULTS = {ProviderErrorCode.AUTH, ProviderErrorCode.PERMISSION}
 
@@ -124,6 +125,7 @@ def connection_create(*, provider: str, name: str, credentials: dict[str, Any], 
     if sync_interval_minutes:
         conn.sync_interval_minutes = sync_interval_minutes
     conn.save()
+    sync_schedule_update(connection=conn)
     _audit("connection.created", actor=actor, connection=conn,
            data={"credential_fields": sorted(cleaned), "endpoint": conn.endpoint})
     return conn
@@ -162,6 +164,8 @@ def connection_update(*, connection: ProviderConnection, actor=None, name: str |
         changed.append("auto_sync")
     if changed:
         connection.save()
+        if {"sync_interval_minutes", "auto_sync"} & set(changed):
+            sync_schedule_update(connection=connection)
         _audit("connection.updated", actor=actor, connection=connection, data={"changed": changed})
     return connection
 
@@ -169,6 +173,7 @@ def connection_update(*, connection: ProviderConnection, actor=None, name: str |
 @transaction.atomic
 def connection_delete(*, connection: ProviderConnection, actor=None) -> None:
     _audit("connection.deleted", actor=actor, connection=connection)
+    sync_schedule_delete(connection=connection)
     connection.delete()
 
 
