@@ -16,6 +16,7 @@ from apps.common.tasks import enqueue_in_tenant
 
 from .importers.run import billing_import_execute
 from .models import BillingImport, ImportStatus
+from .rollups import cost_rollups_refresh, cost_rollups_refresh_all  # noqa: F401 -- the rollup service, h10
 
 
 def _import_dir() -> Path:

@@ -1,0 +1,432 @@
+"""Validate and normalize one batch of FOCUS rows (all values as strings) into ledger columns.
+
+Work is vectorized with Arrow compute; values that need Python (timestamps, enums, currencies, Tags)
+are decided once per distinct value of the batch, so a million rows cost a few thousand Python calls.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.utils.translation import gettext as _
+
+from .errors import ImportRefused
+from .spec import COLUMNS, ISO_4217, detect_version, mandatory_for
+
+REPORT_LIMIT = 1000
+NUMBER_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+COMMA_NUMBER_RE = r"^[+-]?\d+,\d+$"
+LIMITS = {"money": 1e10, "quantity": 1e20}
+_DT_FORMATS = (
+    ("%Y-%m-%dT%H:%M:%SZ", None),
+    ("%Y-%m-%dT%H:%M:%S.%fZ", None),
+    ("%Y-%m-%dT%H:%MZ", "no_seconds"),
+    ("%Y-%m-%d %H:%M:%SZ", "no_t"),
+    ("%Y-%m-%d %H:%M:%S", "naive"),
+    ("%Y-%m-%dT%H:%M:%S", "naive"),
+    ("%Y-%m-%d %H:%M:%S.%f", "naive"),
+    ("%Y-%m-%dT%H:%M:%S.%f", "naive"),
+    ("%Y-%m-%d %H:%M", "naive"),
+    ("%Y-%m-%dT%H:%M", "naive"),
+    ("%Y-%m-%d", "date_only"),
+)
+
+
+def _reason(code: str) -> str:
+    return {
+        "missing": _("A value is required."),
+        "number": _("Not a number."),
+        "range": _("The number is too large."),
+        "datetime": _("Not a date and time (expected YYYY-MM-DDTHH:MM:SSZ)."),
+        "period": _("The period end is not after its start."),
+        "currency": _("Unknown currency code (ISO 4217 expected)."),
+        "enum": _("Not an allowed value."),
+        "json": _("Not a JSON object."),
+        "json_flat": _("Tag values must be strings, numbers, true, false or null."),
+        "too_long": _("The value is too long."),
+        "account": _("The billing account differs from the connection's account."),
+    }[code]
+
+
+def _note(code: str) -> str:
+    return {
+        "null_literal": _("The literal NULL was read as an empty value."),
+        "no_t": _("Date and time without the 'T' separator."),
+        "naive": _("No time zone: read as UTC."),
+        "offset": _("Converted from a UTC offset to UTC."),
+        "date_only": _("A date without time: read as 00:00 UTC."),
+        "no_seconds": _("Time without seconds."),
+        "enum_case": _("Letter case or spelling of an allowed value corrected."),
+        "currency_case": _("Currency code upper-cased."),
+        "comma_decimal": _("Decimal comma replaced with a point."),
+        "header_case": _("Column name matched to the FOCUS name regardless of case."),
+        "unknown_column": _("A column outside FOCUS without the x_ prefix: kept as an extra column."),
+        "delimiter": _("The columns are separated by another character than a comma."),
+        "yandex": _("Yandex Cloud detail export mapped to FOCUS."),
+        "derived": _("The value is derived from other columns."),
+    }[code]
+
+
+def _key(value: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", value.casefold())
+
+
+@dataclass
+class Plan:
+    """How the file's columns map to FOCUS, decided once from the header."""
+
+    version: str
+    canonical: dict[str, str]  # header name -> FOCUS name (only FOCUS columns)
+    extras: dict[str, str]  # header name -> extras key
+    notes: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+
+def plan_columns(columns: list[str]) -> Plan:
+    seen: dict[str, str] = {}
+    canonical: dict[str, str] = {}
+    extras: dict[str, str] = {}
+    notes = []
+    by_key = {_key(name): name for name in COLUMNS}
+    for name in columns:
+        if not name:
+            raise ImportRefused("columns", _("The header has an empty column name."))
+        focus = name if name in COLUMNS else by_key.get(_key(name)) if not name.lower().startswith("x_") else None
+        target = focus or name
+        if target in seen:
+            raise ImportRefused("columns", _("The column %(name)s appears twice.") % {"name": target}, column=name)
+        seen[target] = name
+        if focus:
+            canonical[name] = focus
+            if focus != name:
+                notes.append((name, name, focus, "header_case"))
+        elif name.lower().startswith("x_"):
+            extras[name] = name
+        else:
+            extras[name] = f"x_{name}"
+            notes.append((name, name, f"x_{name}", "unknown_column"))
+    present = set(canonical.values())
+    version = detect_version(present)
+    missing = [n for n in mandatory_for(version) if n not in present]
+    if version == "1.3" and "ProviderName" not in present and "ServiceProviderName" not in present:
+        missing.insert(0, "ServiceProviderName")
+    if missing:
+        raise ImportRefused(
+            "columns",
+            _("Mandatory FOCUS %(version)s columns are missing: %(columns)s.")
+            % {"version": version, "columns": ", ".join(missing)},
+            column=", ".join(missing),
+        )
+    return Plan(version=version, canonical=canonical, extras=extras, notes=notes)
+
+
+@dataclass
+class Context:
+    """What the whole import accumulates across batches."""
+
+    plan: Plan
+    skip_invalid: bool
+    source_prefix: str = "focus"
+    source_by_day: bool = False
+    allowed_accounts: frozenset[str] | None = None
+    comma_decimals: bool = False
+    constants: dict[str, object] = field(default_factory=dict)
+    rows_seen: int = 0
+    rows_good: int = 0
+    rows_bad: int = 0
+    report: list[dict] = field(default_factory=list)
+    report_total: int = 0
+    normalizations: Counter = field(default_factory=Counter)
+    source_keys: set[str] = field(default_factory=set)
+    accounts: set[str] = field(default_factory=set)
+    first_date: str | None = None
+    last_date: str | None = None
+    _bad: set[int] = field(default_factory=set)
+
+    def error(self, row: int, column: str, value, code: str) -> None:
+        self.report_total += 1
+        if len(self.report) < REPORT_LIMIT:
+            shown = "" if value is None else str(value)
+            self.report.append({"row": row, "column": column, "value": shown[:200], "reason": _reason(code),
+                                "code": code})
+
+    def note(self, column: str, value: str, normalized: str, code: str, count: int = 1) -> None:
+        self.normalizations[(column, str(value)[:100], str(normalized)[:100], code)] += count
+
+    def normalization_list(self) -> list[dict]:
+        items = sorted(self.normalizations.items(), key=lambda kv: -kv[1])[:REPORT_LIMIT]
+        return [{"column": c, "value": v, "normalized": n, "reason": _note(code), "code": code, "count": count}
+                for (c, v, n, code), count in items]
+
+
+# --- per-distinct-value decisions ----------------------------------------------------------------
+
+def _parse_datetime(text: str) -> tuple[datetime | None, str | None]:
+    value = text.strip()
+    for fmt, note in _DT_FORMATS:
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return parsed.replace(tzinfo=UTC), note
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None, None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC), "naive"
+    if parsed.utcoffset() == timedelta(0):
+        return parsed.astimezone(UTC), None
+    return parsed.astimezone(UTC), "offset"
+
+
+def _enum_lookup(choices: tuple[str, ...]) -> dict[str, str]:
+    return {_key(c): c for c in choices}
+
+
+def _check_tags(text: str) -> tuple[str | None, str | None]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None, "json"
+    if not isinstance(value, dict):
+        return None, "json"
+    if any(isinstance(v, (dict, list)) for v in value.values()):
+        return None, "json_flat"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")), None
+
+
+# --- the batch ------------------------------------------------------------------------------------
+
+def _nullify(array: pa.Array) -> tuple[pa.Array, int]:
+    trimmed = pc.utf8_trim_whitespace(array)
+    literal = pc.equal(pc.utf8_upper(trimmed), "NULL")
+    empty = pc.or_kleene(pc.equal(trimmed, ""), literal)
+    literal_count = pc.sum(literal.cast(pa.int64())).as_py() or 0
+    return pc.if_else(empty, pa.scalar(None, pa.string()), array), literal_count
+
+
+def _mark(ctx: Context, bad: list, mask: pa.Array, values: pa.Array, column: str, code: str, row0: int) -> None:
+    mask = pc.fill_null(mask, False)
+    if not pc.any(mask).as_py():
+        return
+    indices = pc.indices_nonzero(mask).to_pylist()
+    for i in indices:
+        ctx.error(row0 + i, column, values[i].as_py(), code)
+    bad.append(mask)
+
+
+def _map_distinct(array: pa.Array, decide) -> tuple[pa.Array, dict]:
+    """Apply ``decide(text) -> (output or None, tag)`` once per distinct value; returns outputs and tags."""
+    encoded = pc.dictionary_encode(array)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    outputs, tags = [], {}
+    for value in encoded.dictionary.to_pylist():
+        out, tag = decide(value)
+        outputs.append(out)
+        if tag:
+            tags[value] = (out, tag)
+    mapped = pc.take(pa.array(outputs, pa.string()), encoded.indices)
+    return mapped, tags
+
+
+def _json_string(array: pa.Array) -> pa.Array:
+    escaped = pc.replace_substring(array, "\\", "\\\\")
+    escaped = pc.replace_substring(escaped, '"', '\\"')
+    return pc.replace_substring_regex(escaped, r"[\x00-\x1f]", " ")
+
+
+def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[str, int],
+                    field_order: list[str]) -> pa.Table | None:
+    n = batch.num_rows
+    row0 = ctx.rows_seen + 2  # spreadsheet numbering: the header is row 1
+    ctx.rows_seen += n
+    plan = ctx.plan
+    bad: list[pa.Array] = []
+    out: dict[str, pa.Array] = {}
+    values: dict[str, pa.Array] = {}
+
+    for header, focus in plan.canonical.items():
+        array, literals = _nullify(batch.column(header))
+        if literals:
+            ctx.note(focus, "NULL", "", "null_literal", literals)
+        values[focus] = array
+    if plan.version == "1.3" and "ProviderName" not in values:
+        values["ProviderName"] = values["ServiceProviderName"]
+
+    for name, array in values.items():
+        column = COLUMNS[name]
+        if column.not_null:
+            _mark(ctx, bad, pc.is_null(array), array, name, "missing", row0)
+        if column.kind in ("money", "quantity"):
+            if ctx.comma_decimals:
+                comma = pc.fill_null(pc.match_substring_regex(array, COMMA_NUMBER_RE), False)
+                if pc.any(comma).as_py():
+                    ctx.note(name, "1,5", "1.5", "comma_decimal", pc.sum(comma.cast(pa.int64())).as_py())
+                    array = pc.if_else(comma, pc.replace_substring(array, ",", "."), array)
+            valid = pc.match_substring_regex(array, NUMBER_RE)
+            _mark(ctx, bad, pc.invert(valid), array, name, "number", row0)
+            number = pc.cast(pc.if_else(pc.fill_null(valid, False), array, pa.scalar(None, pa.string())),
+                             pa.float64())
+            _mark(ctx, bad, pc.greater_equal(pc.abs(number), LIMITS[column.kind]), array, name, "range", row0)
+            values[name] = array
+        elif column.kind == "datetime":
+            def decide(text, _name=name):
+                parsed, note = _parse_datetime(text)
+                if parsed is None:
+                    return None, "datetime"
+                return parsed.strftime("%Y-%m-%d %H:%M:%S+00"), note
+
+            mapped, tags = _map_distinct(array, decide)
+            for original, (normalized, tag) in tags.items():
+                if tag == "datetime":
+                    continue
+                count = pc.sum(pc.equal(array, original).cast(pa.int64())).as_py()
+                ctx.note(name, original, normalized, tag, count)
+            _mark(ctx, bad, pc.and_(pc.is_valid(array), pc.is_null(mapped)), array, name, "datetime", row0)
+            values[name] = mapped
+        elif column.kind in ("enum", "currency"):
+            if column.kind == "enum":
+                lookup = _enum_lookup(column.choices)
+
+                def decide(text, _lookup=lookup, _choices=column.choices):
+                    if text in _choices:
+                        return text, None
+                    hit = _lookup.get(_key(text))
+                    return (hit, "enum_case") if hit else (None, "enum")
+            else:
+                def decide(text):
+                    code = text.strip()
+                    if code in ISO_4217:
+                        return code, None
+                    return (code.upper(), "currency_case") if code.upper() in ISO_4217 else (None, "currency")
+
+            mapped, tags = _map_distinct(array, decide)
+            for original, (normalized, tag) in tags.items():
+                if normalized is not None:
+                    count = pc.sum(pc.equal(array, original).cast(pa.int64())).as_py()
+                    ctx.note(name, original, normalized, tag, count)
+            code = "enum" if column.kind == "enum" else "currency"
+            _mark(ctx, bad, pc.and_(pc.is_valid(array), pc.is_null(mapped)), array, name, code, row0)
+            values[name] = mapped
+        elif column.kind == "json":
+            def decide(text):
+                normalized, error = _check_tags(text)
+                return normalized, error
+
+            mapped, tags = _map_distinct(array, decide)
+            invalid = pc.and_(pc.is_valid(array), pc.is_null(mapped))
+            if pc.any(pc.fill_null(invalid, False)).as_py():
+                for i in pc.indices_nonzero(pc.fill_null(invalid, False)).to_pylist():
+                    ctx.error(row0 + i, name, array[i].as_py(), tags.get(array[i].as_py(), (None, "json"))[1])
+                bad.append(pc.fill_null(invalid, False))
+            values[name] = mapped
+        if column.field and column.kind in ("string",) and column.field in field_lengths:
+            too_long = pc.greater(pc.utf8_length(array), field_lengths[column.field])
+            _mark(ctx, bad, too_long, array, name, "too_long", row0)
+
+    for pair in (("BillingPeriodStart", "BillingPeriodEnd"), ("ChargePeriodStart", "ChargePeriodEnd")):
+        start, end = values[pair[0]], values[pair[1]]
+        _mark(ctx, bad, pc.less_equal(end, start), values[pair[1]], pair[1], "period", row0)
+
+    accounts = values["BillingAccountId"]
+    if ctx.allowed_accounts is not None:
+        foreign = pc.invert(pc.is_in(accounts, value_set=pa.array(sorted(ctx.allowed_accounts), pa.string())))
+        if "SubAccountId" in values:
+            foreign = pc.and_(foreign, pc.invert(pc.is_in(
+                values["SubAccountId"], value_set=pa.array(sorted(ctx.allowed_accounts), pa.string()))))
+        foreign = pc.and_(pc.fill_null(foreign, False), pc.is_valid(accounts))
+        if pc.any(foreign).as_py():
+            value = accounts[pc.indices_nonzero(foreign)[0].as_py()].as_py()
+            raise ImportRefused("account", _reason("account") + " " + _("File: %(file)s, connection: %(conn)s.")
+                                % {"file": value, "conn": ", ".join(sorted(ctx.allowed_accounts))},
+                                column="BillingAccountId", value=value)
+
+    bad_mask = None
+    for mask in bad:
+        bad_mask = mask if bad_mask is None else pc.or_(bad_mask, mask)
+    bad_count = pc.sum(bad_mask.cast(pa.int64())).as_py() if bad_mask is not None else 0
+    ctx.rows_bad += bad_count or 0
+    if bad_count and not ctx.skip_invalid:
+        return None  # nothing will be imported: keep validating for the report, write nothing
+    keep = pc.invert(bad_mask) if bad_count else None
+
+    def take(array):
+        return pc.filter(array, keep) if keep is not None else array
+
+    good = n - (bad_count or 0)
+    ctx.rows_good += good
+    if not good:
+        return None
+
+    cols = {name: take(array) for name, array in values.items()}
+    charge_date = pc.utf8_slice_codeunits(cols["ChargePeriodStart"], 0, 10)
+    period = (pc.utf8_slice_codeunits(charge_date, 0, 10) if ctx.source_by_day
+              else pc.utf8_slice_codeunits(cols["BillingPeriodStart"], 0, 7))
+    source = pc.binary_join_element_wise(ctx.source_prefix, cols["BillingAccountId"], period, ":")
+    ctx.source_keys.update(pc.unique(source).to_pylist())
+    ctx.accounts.update(pc.unique(cols["BillingAccountId"]).to_pylist())
+    bounds = pc.min_max(charge_date).as_py()
+    if bounds["min"] and (ctx.first_date is None or bounds["min"] < ctx.first_date):
+        ctx.first_date = bounds["min"]
+    if bounds["max"] and (ctx.last_date is None or bounds["max"] > ctx.last_date):
+        ctx.last_date = bounds["max"]
+
+    length = good
+    for name, column in COLUMNS.items():
+        if column.field and name in cols:
+            array = cols[name]
+            if column.kind in ("string", "enum", "currency") and column.field not in ("resource_id",):
+                array = pc.fill_null(array, "")
+            elif column.kind == "string":
+                array = pc.fill_null(array, "")
+            out[column.field] = array
+    if "ProviderName" in cols:
+        out["provider_name"] = pc.fill_null(cols["ProviderName"], "")
+    if "tags" in out:
+        out["tags"] = pc.fill_null(out["tags"], "{}")
+    out["charge_date"] = charge_date
+    out["source_key"] = source
+
+    pieces = []
+    for header, key in plan.extras.items():
+        pieces.append(_json_piece(key, take(_nullify(batch.column(header))[0])))
+    for name, column in COLUMNS.items():
+        if column.field is None and name in cols:
+            pieces.append(_json_piece(name, cols[name]))
+    if pieces:
+        joined = pc.binary_join_element_wise(*pieces, ",", null_handling="skip")
+        out["extras"] = pc.binary_join_element_wise("{", pc.fill_null(joined, ""), "}", "")
+    for name, value in ctx.constants.items():
+        out[name] = pa.nulls(length, pa.string()) if value is None else pa.array([str(value)] * length, pa.string())
+
+    arrays = []
+    for name in field_order:
+        array = out.get(name)
+        if array is None:
+            default = {"tags": "{}", "extras": "{}"}.get(name)
+            if name in _NULLABLE:
+                array = pa.nulls(length, pa.string())
+            else:
+                array = pa.array([default or ""] * length, pa.string())
+        arrays.append(array.cast(pa.string()) if array.type != pa.string() else array)
+    return pa.table(arrays, names=field_order)
+
+
+_NULLABLE = {"list_unit_price", "contracted_unit_price", "pricing_quantity", "consumed_quantity",
+             "connection_id", "inventory_resource_id", "billing_import_id"}
+
+
+def _json_piece(key: str, array: pa.Array) -> pa.Array:
+    prefix = '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '":"'
+    return pc.binary_join_element_wise(prefix, _json_string(array), '"', "")
+
+
+def date_from(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

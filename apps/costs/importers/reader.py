@@ -1,0 +1,227 @@
+"""Open a billing file and stream it as Arrow record batches of strings, whatever its container.
+
+Detection is by content, never by file name: gzip and Parquet by their magic bytes, then the text is
+checked for a UTF-8 BOM, UTF-8 validity (a cp1251 export is refused with a clear message) and the
+delimiter of its header line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+from django.utils.translation import gettext as _
+
+from .errors import ImportRefused
+
+GZIP_MAGIC = b"\x1f\x8b"
+PARQUET_MAGIC = b"PAR1"
+SNIFF_BYTES = 1 << 16
+BLOCK_SIZE = 8 << 20
+PARQUET_BATCH_ROWS = 65536
+
+
+class CountingReader(io.RawIOBase):
+    """A binary file wrapper that counts the bytes read from the underlying (possibly compressed) file."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.count += n
+        return n
+
+
+@dataclass
+class Source:
+    kind: str  # "csv" | "parquet"
+    columns: list[str]
+    batches: Iterator[pa.RecordBatch]
+    rows_total: int | None = None
+    bytes_total: int = 0
+    compressed: bool = False
+    delimiter: str = ","
+    notes: list[tuple[str, str, str, str]] = field(default_factory=list)  # (column, value, normalized, reason)
+    _counter: CountingReader | None = None
+
+    @property
+    def bytes_done(self) -> int:
+        return self._counter.count if self._counter else 0
+
+
+def _head(path: str, compressed: bool) -> bytes:
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rb") as fh:
+            return fh.read(SNIFF_BYTES)
+    except (OSError, EOFError) as exc:
+        raise ImportRefused("corrupt", _("The file cannot be read: %(error)s") % {"error": exc}) from None
+
+
+def _check_text(head: bytes) -> bytes:
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8):]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ImportRefused("encoding", _("The file is in UTF-16. Save it as UTF-8 CSV and upload it again."))
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a multi-byte character cut by the sniff window
+            try:
+                sample = head.decode("cp1251")
+            except UnicodeDecodeError:
+                sample = ""
+            if any("\u0400" <= ch <= "\u04ff" for ch in sample):
+                raise ImportRefused("encoding", _("The file is in Windows-1251 (cp1251) encoding; UTF-8 is expected. "
+                                                  "Save it as UTF-8 CSV and upload it again.")) from None
+            raise ImportRefused("encoding", _("The file is not valid UTF-8 text (byte %(pos)s). UTF-8 CSV is "
+                                              "expected.") % {"pos": exc.start}) from None
+    return head
+
+
+def _header_line(text: bytes) -> str:
+    first = text.split(b"\n", 1)[0].rstrip(b"\r")
+    return first.decode("utf-8", errors="replace")
+
+
+def _delimiter(header: str, known: set[str]) -> str:
+    """The header's delimiter: ',' per the spec; ';', tab or '|' only when they split it unambiguously."""
+    def score(delim: str) -> tuple[int, int]:
+        cells = next(csv.reader([header], delimiter=delim))
+        return sum(1 for c in cells if c.strip().lstrip("\ufeff").lower() in known), len(cells)
+
+    best = ","
+    best_known, best_cells = score(",")
+    for delim in (";", "\t", "|"):
+        k, n = score(delim)
+        if k > best_known or (best_known == 0 and best_cells == 1 and n > 1):
+            best, best_known, best_cells = delim, k, n
+    return best
+
+
+def open_source(path: str, *, known_columns: set[str]) -> Source:
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if not magic:
+        raise ImportRefused("empty", _("The file is empty."))
+    if magic == PARQUET_MAGIC:
+        return _open_parquet(path)
+    compressed = magic[:2] == GZIP_MAGIC
+    head = _check_text(_head(path, compressed))
+    if not head.strip():
+        raise ImportRefused("empty", _("The file is empty."))
+    header = _header_line(head)
+    delimiter = _delimiter(header, {c.lower() for c in known_columns})
+    columns = [c.strip().lstrip("\ufeff") for c in next(csv.reader([header], delimiter=delimiter))]
+    notes = []
+    if delimiter != ",":
+        shown = {"\t": "TAB"}.get(delimiter, delimiter)
+        notes.append(("", shown, ",", "delimiter"))
+
+    raw = open(path, "rb")  # noqa: SIM115 - closed when the batches are exhausted
+    counter = CountingReader(raw)
+    stream = gzip.GzipFile(fileobj=io.BufferedReader(counter, 1 << 20)) if compressed else \
+        io.BufferedReader(counter, 1 << 20)
+    import os
+
+    size = os.path.getsize(path)
+    try:
+        reader = pa_csv.open_csv(
+            stream,
+            read_options=pa_csv.ReadOptions(block_size=BLOCK_SIZE, column_names=None, encoding="utf8"),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={c: pa.string() for c in _raw_names(stream_header=header, delimiter=delimiter)},
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raw.close()
+        raise ImportRefused("csv", _("The CSV file cannot be parsed: %(error)s") % {"error": _short(exc)}) from None
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                except pa.ArrowInvalid as exc:
+                    raise ImportRefused("csv", _("The CSV file cannot be parsed: %(error)s")
+                                        % {"error": _short(exc)}) from None
+                yield batch.rename_columns(columns)
+        finally:
+            raw.close()
+
+    return Source(kind="csv", columns=columns, batches=batches(), bytes_total=size, compressed=compressed,
+                  delimiter=delimiter, notes=notes, _counter=counter)
+
+
+def _raw_names(*, stream_header: str, delimiter: str) -> list[str]:
+    return list(next(csv.reader([stream_header], delimiter=delimiter)))
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 300 else text[:300] + "…"
+
+
+def _open_parquet(path: str) -> Source:
+    import os
+
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise ImportRefused("corrupt", _("The Parquet file cannot be read: %(error)s") % {"error": _short(exc)}) \
+            from None
+    columns = [f.name for f in pf.schema_arrow]
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+                yield pa.RecordBatch.from_arrays([_as_string(col) for col in batch.columns], names=columns)
+        finally:
+            pf.close()
+
+    return Source(kind="parquet", columns=columns, batches=batches(), rows_total=pf.metadata.num_rows,
+                  bytes_total=os.path.getsize(path))
+
+
+def _as_string(array: pa.Array) -> pa.Array:
+    """Parquet values as the text a CSV export would carry (ids stay exact, timestamps ISO 8601 UTC)."""
+    t = array.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return array.cast(pa.string())
+    if pa.types.is_dictionary(t):
+        return _as_string(array.cast(t.value_type))
+    if pa.types.is_timestamp(t):
+        import pyarrow.compute as pc
+
+        if t.tz is None:
+            return pc.strftime(array, format="%Y-%m-%dT%H:%M:%S")
+        return pc.strftime(array.cast(pa.timestamp(t.unit, "UTC")), format="%Y-%m-%dT%H:%M:%SZ")
+    if pa.types.is_date(t):
+        return array.cast(pa.string())
+    if pa.types.is_floating(t):
+        # repr() of a double is its shortest exact round-trip text: no float noise reaches Decimal.
+        return pa.array([None if v is None else repr(v) for v in array.to_pylist()], pa.string())
+    if pa.types.is_map(t) or pa.types.is_struct(t) or pa.types.is_list(t):
+        import json
+
+        return pa.array([None if v is None else json.dumps(dict(v) if pa.types.is_map(t) else v, default=str)
+                         for v in array.to_pylist()], pa.string())
+    return array.cast(pa.string())

@@ -1,0 +1,19 @@
+"""Reads of the cost ledger."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import BillingImport
+
+
+def billing_import_list() -> QuerySet[BillingImport]:
+    return BillingImport.objects.select_related("connection").order_by("-created_at", "-id")
+
+
+def billing_import_get(*, import_id: int) -> BillingImport:
+    return billing_import_list().get(pk=import_id)
+
+
+# Cost explorer reads (h10): the rollup-backed summary and time series live in explorer.py.
+from .explorer import cost_query, cost_summary, cost_timeseries, period_resolve  # noqa: E402,F401
