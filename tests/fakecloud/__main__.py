@@ -7,6 +7,8 @@ import signal
 import sys
 
 from .beget import DEMO_LOGIN, DEMO_PASSWORD, FakeBeget
+from .selectel import DEMO_TOKEN as SELECTEL_TOKEN
+from .selectel import FakeSelectel
 from .server import FakeCloudServer
 
 
@@ -16,11 +18,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=1, help="seed of generated resources")
     parser.add_argument("--beget-extra-vps", type=int, default=0, help="generate N more Beget VPS")
+    parser.add_argument("--selectel-servers", type=int, default=3, help="Selectel cloud servers to generate")
     args = parser.parse_args(argv)
-    server = FakeCloudServer(FakeBeget(extra_vps=args.beget_extra_vps, seed=args.seed), host=args.host,
+    server = FakeCloudServer(FakeBeget(extra_vps=args.beget_extra_vps, seed=args.seed),
+                             FakeSelectel(servers=args.selectel_servers, seed=args.seed), host=args.host,
                              port=args.port)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print(f"fakecloud on {server.url}  beget: login={DEMO_LOGIN} password={DEMO_PASSWORD}", flush=True)
+    print(f"  selectel: token={SELECTEL_TOKEN} (service user: see tests/fakecloud/selectel.py)", flush=True)
     try:
         server.httpd.serve_forever()
     except KeyboardInterrupt:

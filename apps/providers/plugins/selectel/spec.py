@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from apps.providers.plugins.base import Capability, CredentialField, ProviderSpec
+
+SPEC = ProviderSpec(
+    key="selectel",
+    label="Selectel",
+    icon="providers/selectel.svg",
+    plugin="apps.providers.plugins.selectel.plugin.SelectelPlugin",
+    credential_fields=(
+        CredentialField("token", _("API key (static token)"), secret=True, widget="password",
+                        help_text=_("The X-Token key from the control panel: balance, consumption, projects and "
+                                    "quotas.")),
+        CredentialField("account_id", _("Account ID"), required=False,
+                        help_text=_("The contract number, e.g. 478587. Read from the API when empty.")),
+        CredentialField("username", _("Service user"), required=False,
+                        help_text=_("Optional: a service user with access to the project, to list cloud "
+                                    "servers and volumes in every region.")),
+        CredentialField("password", _("Service user password"), secret=True, required=False, widget="password"),
+        CredentialField("project_id", _("Project ID"), required=False,
+                        help_text=_("The project the service user token is scoped to.")),
+        CredentialField("project_name", _("Project name"), required=False,
+                        help_text=_("Used when the project ID is empty.")),
+    ),
+    capabilities=frozenset({Capability.RESOURCES, Capability.COSTS, Capability.ACCOUNT_INFO}),
+    default_endpoint="",
+    docs_url="https://docs.selectel.ru/api/",
+)
