@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 PROVIDERS: dict[str, str] = {
     "beget": "apps.providers.plugins.beget.spec.SPEC",
+    "yandex": "apps.providers.plugins.yandex.spec.SPEC",
     "selectel": "apps.providers.plugins.selectel.spec.SPEC",
     "aws": "apps.providers.plugins.aws.spec.SPEC",
 }

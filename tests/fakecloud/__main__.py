@@ -10,6 +10,8 @@ from .beget import DEMO_LOGIN, DEMO_PASSWORD, FakeBeget
 from .selectel import DEMO_TOKEN as SELECTEL_TOKEN
 from .selectel import FakeSelectel
 from .server import FakeCloudServer
+from .yandex import DEMO_OAUTH_TOKEN as YANDEX_OAUTH_TOKEN
+from .yandex import FakeYandex
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,13 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="seed of generated resources")
     parser.add_argument("--beget-extra-vps", type=int, default=0, help="generate N more Beget VPS")
     parser.add_argument("--selectel-servers", type=int, default=3, help="Selectel cloud servers to generate")
+    parser.add_argument("--yandex-extra-vms", type=int, default=0, help="generate N more Yandex Cloud VMs")
     args = parser.parse_args(argv)
     server = FakeCloudServer(FakeBeget(extra_vps=args.beget_extra_vps, seed=args.seed),
                              FakeSelectel(servers=args.selectel_servers, seed=args.seed), host=args.host,
                              port=args.port)
+    server.providers.append(FakeYandex(extra_instances=args.yandex_extra_vms, seed=args.seed))
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print(f"fakecloud on {server.url}  beget: login={DEMO_LOGIN} password={DEMO_PASSWORD}", flush=True)
     print(f"  selectel: token={SELECTEL_TOKEN} (service user: see tests/fakecloud/selectel.py)", flush=True)
+    print(f"  yandex: oauth_token={YANDEX_OAUTH_TOKEN}", flush=True)
     try:
         server.httpd.serve_forever()
     except KeyboardInterrupt:

@@ -1,0 +1,151 @@
+"""Yandex Cloud plugin: clouds -> folders -> per-folder Compute and VPC lists, each an isolated endpoint.
+
+The scope (which folders to read) comes from the optional ``folder_id`` / ``cloud_id`` credentials, or
+from every cloud the account can see. It is discovered once per plugin; when discovery fails, every
+per-folder endpoint fails with it, so nothing is marked deleted on a partial view.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from django.utils import timezone
+
+from apps.providers.errors import ProviderBadResponse, ProviderError, ProviderPermissionError
+from apps.providers.plugins.base import AccountInfo, Endpoint, MetricSeries, ResourceRecord
+
+from . import normalize
+from .client import PAGE_SIZE, YandexClient
+from .spec import SPEC
+
+METRICS_WINDOW = timedelta(days=7)
+METRICS_GRID_MS = 3_600_000  # hourly averages: 168 points per week, well within the 10 000 per read
+
+
+def _normalized(endpoint: str, func: Callable[[], list[ResourceRecord]]) -> Callable[[], list[ResourceRecord]]:
+    """A payload the normalizer cannot read becomes a ProviderBadResponse of that endpoint."""
+
+    def run() -> list[ResourceRecord]:
+        try:
+            return func()
+        except ProviderError:
+            raise
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            raise ProviderBadResponse(endpoint=endpoint, detail=f"unreadable payload ({type(exc).__name__})") from exc
+
+    return run
+
+
+class YandexPlugin:
+    spec = SPEC
+
+    def __init__(self, *, credentials: dict[str, Any], endpoint: str = "", session: requests.Session | None = None,
+                 page_size: int = PAGE_SIZE, clock: Callable[[], float] = time.time,
+                 now: Callable[[], datetime] = timezone.now):
+        self.cloud_id = str(credentials.get("cloud_id") or "").strip()
+        self.folder_id = str(credentials.get("folder_id") or "").strip()
+        self.billing_account_id = str(credentials.get("billing_account_id") or "").strip()
+        self.client = YandexClient(
+            oauth_token=str(credentials.get("oauth_token") or ""),
+            authorized_key=credentials.get("authorized_key") or "",
+            base_url=endpoint or SPEC.default_endpoint,
+            session=session,
+            page_size=page_size,
+            clock=clock,
+        )
+        self.now = now
+        self._folders: list[dict[str, Any]] | None = None
+
+    # --- scope ----------------------------------------------------------------------------------
+    def clouds(self) -> list[dict[str, Any]]:
+        if self.cloud_id:
+            return [self.client.cloud(self.cloud_id)]
+        if self.folder_id:
+            cloud_id = normalize.to_text(self.folders()[0].get("cloudId"))
+            return [self.client.cloud(cloud_id)] if cloud_id else []
+        return self.client.clouds()
+
+    def folders(self) -> list[dict[str, Any]]:
+        if self._folders is None:
+            if self.folder_id:
+                folders = [self.client.folder(self.folder_id)]
+            else:
+                cloud_ids = [self.cloud_id] if self.cloud_id else [
+                    normalize.to_text(c.get("id")) for c in self.client.clouds()]
+                folders = [f for cloud_id in cloud_ids if cloud_id for f in self.client.folders(cloud_id)]
+            for folder in folders:
+                if not isinstance(folder, dict) or not normalize.to_text(folder.get("id")):
+                    raise ProviderBadResponse(endpoint="resource-manager/v1/folders", detail="folder without id")
+            self._folders = folders
+        return self._folders
+
+    def _per_folder(self, fetch: Callable[[str], list[dict[str, Any]]],
+                    build: Callable[..., list[ResourceRecord]]) -> list[ResourceRecord]:
+        records: list[ResourceRecord] = []
+        for folder in self.folders():
+            folder_id, cloud_id = normalize.to_text(folder.get("id")), normalize.to_text(folder.get("cloudId"))
+            records.extend(build(fetch(folder_id), cloud_id=cloud_id))
+        return records
+
+    # --- protocol -------------------------------------------------------------------------------
+    def account_info(self) -> AccountInfo:
+        """The billing account's balance; without billing access, the cloud without a balance."""
+        endpoint = "billing/v1/billingAccounts"
+        fallback = self.cloud_id or self.folder_id
+        try:
+            if self.billing_account_id:
+                account = self.client.billing_account(self.billing_account_id)
+            else:
+                account = normalize.pick_billing_account(self.client.billing_accounts())
+        except ProviderPermissionError:
+            account = None
+        try:
+            return normalize.account_info(account, fallback_id=fallback)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ProviderBadResponse(endpoint=endpoint, detail="unreadable billing account") from exc
+
+    def test_connection(self) -> AccountInfo:
+        """Exchange the credential for an IAM token, read the scope (folder, cloud or clouds), then billing."""
+        self.client.iam_token()
+        if self.folder_id:
+            self.client.folder(self.folder_id)
+        elif self.cloud_id:
+            self.client.cloud(self.cloud_id)
+        else:
+            self.client.clouds()
+        return self.account_info()
+
+    def endpoints(self) -> list[Endpoint]:
+        c = self.client
+        return [
+            Endpoint("resource-manager/v1/clouds", frozenset({normalize.CLOUD}), _normalized(
+                "resource-manager/v1/clouds", lambda: normalize.cloud_records(self.clouds()))),
+            Endpoint("resource-manager/v1/folders", frozenset({normalize.FOLDER}), _normalized(
+                "resource-manager/v1/folders", lambda: normalize.folder_records(self.folders()))),
+            Endpoint("compute/v1/instances", frozenset({normalize.VM}), _normalized(
+                "compute/v1/instances", lambda: self._per_folder(c.instances, normalize.instance_records))),
+            Endpoint("compute/v1/disks", frozenset({normalize.DISK}), _normalized(
+                "compute/v1/disks", lambda: self._per_folder(c.disks, normalize.disk_records))),
+            Endpoint("compute/v1/snapshots", frozenset({normalize.SNAPSHOT}), _normalized(
+                "compute/v1/snapshots", lambda: self._per_folder(c.snapshots, normalize.snapshot_records))),
+            Endpoint("vpc/v1/addresses", frozenset({normalize.ADDRESS}), _normalized(
+                "vpc/v1/addresses", lambda: self._per_folder(c.addresses, normalize.address_records))),
+        ]
+
+    def metrics(self, resource: ResourceRecord) -> list[MetricSeries]:
+        """Hourly average ``cpu_usage`` of a VM over the last week (Monitoring needs the VM's folder)."""
+        if resource.resource_type != normalize.VM or not resource.project_id:
+            return []
+        to_time = self.now().replace(minute=0, second=0, microsecond=0)
+        query = f'cpu_usage{{service="compute", resource_id="{resource.resource_id}"}}'
+        payload = self.client.monitoring_read(folder_id=resource.project_id, query=query,
+                                              from_time=to_time - METRICS_WINDOW, to_time=to_time,
+                                              grid_interval_ms=METRICS_GRID_MS)
+        try:
+            return [normalize.cpu_series(payload, resource_id=resource.resource_id)]
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ProviderBadResponse(endpoint="monitoring/v2/data/read", detail="unreadable series") from exc
