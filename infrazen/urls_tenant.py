@@ -14,6 +14,8 @@ urlpatterns = [
     path("go/<slug:slug>/", tenant_views.organization_go, name="organization_go"),
     path("signup/", tenant_views.signup_elsewhere, name="signup"),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.providers.urls")),
+    path("", include("apps.inventory.urls")),
     path("api/v1/", include("apps.accounts.api_urls")),
     path("api/v1/", include("apps.providers.api_urls")),
     path("api/v1/", include("apps.inventory.api_urls")),

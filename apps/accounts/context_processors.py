@@ -10,6 +10,8 @@ from .roles import Role
 # (url name, label, icon, permission). Modules that are not built yet are not listed.
 NAVIGATION = [
     ("home", _("Dashboard"), "grid", "dashboard.view"),
+    ("connections", _("Cloud connections"), "cloud", "connections.view"),
+    ("resources", _("Resources"), "layers", "resources.view"),
 ]
 NAVIGATION_FOOTER = [
     ("settings", _("Settings"), "settings", "organization.view"),

@@ -98,3 +98,39 @@ def test_the_providers_list_offers_aws_with_a_secret_key_field(w, token_client):
     fields = {f["name"]: f for f in aws["credential_fields"]}
     assert fields["secret_access_key"]["secret"] and not fields["access_key_id"]["secret"]
     assert fields["regions"]["required"] is False and fields["role_arn"]["required"] is False
+
+
+def test_an_aws_connection_syncs_end_to_end_and_a_second_sync_changes_nothing(w, token_client, moto_url):
+    from apps.providers.sync import sync_run_execute
+    from tests.fakecloud.aws import TEST_KEY_ID, TEST_SECRET, seed_account
+
+    reset_moto(moto_url)
+    estate = seed_account(moto_url, seed=3, instances=2, regions=("eu-central-1",))
+    client = token_client(w.alice, "alpha")
+    body = _body(moto_url, TEST_KEY_ID, TEST_SECRET)
+    connection_id = client.post(URL, json.dumps(body), content_type="application/json").json()["id"]
+
+    def sync() -> dict:
+        response = client.post(f"{URL}{connection_id}/sync/")
+        assert response.status_code == 202, response.content
+        run_id = response.json()["id"]
+        with schema_context(w.alpha.schema_name):
+            sync_run_execute(sync_run_id=run_id, plugin_options={"max_attempts": 2, "read_timeout": 5})
+        run = client.get(f"/api/v1/sync/runs/{run_id}/")
+        assert TEST_SECRET not in run.content.decode()
+        return run.json()
+
+    first = sync()
+    assert first["status"] == "success", first
+    # 2 instances + their 2 root volumes + the orphan volume + 2 Elastic IPs
+    assert first["resources_found"] == 7 and first["resources_created"] == 7
+    listed = client.get("/api/v1/resources/?page_size=100").json()["results"]
+    by_id = {item["resource_id"]: item for item in listed}
+    idle = by_id[estate["idle_address"]]
+    assert idle["provider"] == "aws" and idle["currency"] == "USD" and idle["status"] == "inactive"
+    assert idle["daily_cost"].startswith("0.12")
+    assert by_id[estate["volumes"][0]]["status"] == "inactive"
+    assert {by_id[i]["resource_type"] for _r, i in estate["instances"]} == {"ec2_instance"}
+    second = sync()
+    assert second["status"] == "success" and second["resources_created"] == 0
+    assert second["resources_found"] == 7
