@@ -12,6 +12,7 @@ NAVIGATION = [
     ("home", _("Dashboard"), "grid", "dashboard.view"),
     ("connections", _("Cloud connections"), "cloud", "connections.view"),
     ("resources", _("Resources"), "layers", "resources.view"),
+    ("cost_explorer", _("Cost explorer"), "chart", "costs.view"),
 ]
 NAVIGATION_FOOTER = [
     ("settings", _("Settings"), "settings", "organization.view"),

@@ -1,0 +1,394 @@
+"""Cost explorer reads: totals, time series and comparison over the daily rollup (``CostDaily``).
+
+Every typical view reads the rollup; only tag filters and tag grouping go to the raw ledger
+(``CostRecord.tags``, GIN index), converted with the same rates as the rollup. Amounts are exact
+``Decimal`` sums; rounding is for display only.
+
+- metric ``billed`` = invoiced view (Σ BilledCost); ``effective`` = amortized view (Σ EffectiveCost
+  without commitment purchases: see rollups.py).
+- currency ``org`` (default) = the organization's currency at each charge date's rate; ``billing`` =
+  unconverted, one group per key and billing currency.
+- ``start`` and ``end`` are inclusive charge dates (the UTC date of ChargePeriodStart).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, CharField, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.common.errors import ApplicationError
+from apps.currency.exceptions import RateMissing
+from apps.currency.selectors import rate_for
+
+from .models import CostDaily, CostRecord
+from .rollups import organization_currency
+
+# group-by / filter name -> column (same name on CostDaily and CostRecord)
+DIMENSIONS: dict[str, str] = {
+    "provider": "provider_name",
+    "connection": "connection_id",
+    "billing_account": "billing_account_id",
+    "sub_account": "sub_account_id",
+    "service": "service_name",
+    "service_category": "service_category",
+    "region": "region_id",
+    "resource_type": "resource_type",
+    "resource": "resource_id",
+    "charge_category": "charge_category",
+}
+METRICS = ("billed", "effective")
+CURRENCY_MODES = ("org", "billing")
+GRANULARITIES = ("day", "week", "month")
+PERIOD_PRESETS = ("7d", "30d", "90d", "365d", "this_month", "last_month")
+TAG_PREFIX = "tag:"
+MAX_RANGE_DAYS = 3 * 366
+MONEY = DecimalField(max_digits=30, decimal_places=10)
+
+
+@dataclass(frozen=True)
+class CostQuery:
+    start: date
+    end: date
+    group_by: str = "service"
+    metric: str = "billed"
+    currency: str = "org"
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    tags: tuple[tuple[str, str | None], ...] = ()
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> CostQuery:
+        """The period of the same length just before this one."""
+        return CostQuery(start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1),
+                         group_by=self.group_by, metric=self.metric, currency=self.currency,
+                         filters=self.filters, tags=self.tags)
+
+
+def _invalid(message: str, field_name: str) -> ApplicationError:
+    return ApplicationError(message, extra={field_name: [message]})
+
+
+def period_resolve(*, preset: str | None = None, start: date | None = None, end: date | None = None,
+                   today: date | None = None) -> tuple[date, date]:
+    """A preset (7d/30d/90d/365d/this_month/last_month) or a custom inclusive range; default 30 days."""
+    today = today or timezone.now().date()
+    if start or end:
+        start, end = start or end, end or start
+        if end < start:
+            raise _invalid(_("The end date is before the start date."), "end")
+        if (end - start).days + 1 > MAX_RANGE_DAYS:
+            raise _invalid(_("The period is too long (at most three years)."), "start")
+        return start, end
+    preset = preset or "30d"
+    if preset.endswith("d") and preset[:-1].isdigit() and preset in PERIOD_PRESETS:
+        return today - timedelta(days=int(preset[:-1]) - 1), today
+    if preset == "this_month":
+        return today.replace(day=1), today
+    if preset == "last_month":
+        last_end = today.replace(day=1) - timedelta(days=1)
+        return last_end.replace(day=1), last_end
+    raise _invalid(_("Unknown period."), "period")
+
+
+def _check_query(q: CostQuery) -> None:
+    if q.group_by not in DIMENSIONS and not (q.group_by.startswith(TAG_PREFIX) and len(q.group_by) > len(TAG_PREFIX)):
+        raise _invalid(_("Unknown grouping."), "group_by")
+    if q.metric not in METRICS:
+        raise _invalid(_("Unknown metric."), "metric")
+    if q.currency not in CURRENCY_MODES:
+        raise _invalid(_("Unknown currency mode."), "currency")
+    for name in q.filters:
+        if name not in DIMENSIONS:
+            raise _invalid(_("Unknown filter."), name)
+
+
+def _uses_ledger(q: CostQuery) -> bool:
+    return bool(q.tags) or q.group_by.startswith(TAG_PREFIX)
+
+
+def _filtered(q: CostQuery, start: date, end: date) -> QuerySet:
+    model = CostRecord if _uses_ledger(q) else CostDaily
+    qs = model.objects.filter(charge_date__range=(start, end))
+    for name, values in q.filters.items():
+        column = DIMENSIONS[name]
+        if not values:
+            continue
+        if column == "connection_id":
+            ids = [int(v) for v in values if str(v).isdigit()]
+            qs = qs.filter(connection_id__in=ids)
+        else:
+            qs = qs.filter(**{f"{column}__in": list(values)})
+    for key, value in q.tags:
+        # ``@>`` and ``?`` are what the GIN index on tags serves.
+        qs = qs.filter(tags__contains={key: value}) if value is not None else qs.filter(tags__has_key=key)
+    return qs
+
+
+def _key_expression(q: CostQuery):
+    if q.group_by.startswith(TAG_PREFIX):
+        return Coalesce(KeyTextTransform(q.group_by[len(TAG_PREFIX):], "tags"), Value(""),
+                        output_field=CharField())
+    column = DIMENSIONS[q.group_by]
+    return F(column)
+
+
+def _amount_expression(q: CostQuery, *, ledger: bool, converted: bool):
+    if ledger:
+        if q.metric == "billed":
+            return F("billed_cost")
+        return Case(When(Q(charge_category="Purchase") & ~Q(commitment_discount_id=""), then=Value(Decimal(0))),
+                    default=F("effective_cost"), output_field=MONEY)
+    column = "billed_cost" if q.metric == "billed" else "effective_cost"
+    return F(f"{column}_org") if converted else F(column)
+
+
+def _bucket(day: date, granularity: str | None) -> date | None:
+    if granularity is None:
+        return None
+    if granularity == "week":
+        return day - timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _rows(q: CostQuery, start: date, end: date, granularity: str | None) -> tuple[str, list[tuple]]:
+    """``(currency, [(key, currency, bucket, amount)])`` for the period."""
+    ledger = _uses_ledger(q)
+    org = organization_currency()
+    convert = q.currency == "org"
+    qs = _filtered(q, start, end)
+    fields: dict[str, Any] = {"k": _key_expression(q), "cur": F("billing_currency")}
+    if granularity == "week":
+        fields["bucket"] = TruncWeek("charge_date")
+    elif granularity == "month":
+        fields["bucket"] = TruncMonth("charge_date")
+    elif granularity == "day" or (ledger and convert):
+        fields["bucket"] = F("charge_date")
+    if ledger and convert:
+        fields["day"] = F("charge_date")
+    unconvertible = None
+    if convert and not ledger:
+        amount_col = "billed_cost_org" if q.metric == "billed" else "effective_cost_org"
+        unconvertible = Q(**{f"{amount_col}__isnull": True}) | ~Q(org_currency=org)
+        fields.pop("cur")
+    amount = _amount_expression(q, ledger=ledger, converted=convert and not ledger)
+    annotations = {"total": Sum(amount, output_field=MONEY)}
+    if unconvertible is not None:
+        # Counted in the same scan; the first unconvertible row is looked up only when there is one.
+        annotations["missing"] = Count("pk", filter=unconvertible)
+    grouped = list(qs.order_by().values(**fields).annotate(**annotations))
+    if unconvertible is not None and any(item["missing"] for item in grouped):
+        first = qs.filter(unconvertible).order_by("charge_date").values_list("billing_currency", "charge_date")[0]
+        raise RateMissing(currency=first[0], day=first[1])
+    out = []
+    cache: dict[tuple[str, date], Decimal] = {}
+    for item in grouped:
+        total = item["total"] or Decimal(0)
+        currency = item.get("cur", org)
+        if ledger and convert:
+            day = item["day"]
+            if currency != org:
+                for code in (currency, org):
+                    if (code, day) not in cache:
+                        cache[(code, day)] = rate_for(currency=code, day=day)
+                total = total * cache[(currency, day)] / cache[(org, day)]
+            currency = org
+        bucket = item.get("bucket")
+        if isinstance(bucket, datetime):
+            bucket = bucket.date()
+        bucket = _bucket(bucket, granularity) if bucket is not None else None
+        out.append((str(item["k"]) if item["k"] is not None else "", currency, bucket, total))
+    return org, out
+
+
+def _totals(rows: list[tuple]) -> dict[tuple[str, str], Decimal]:
+    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for key, currency, _day, amount in rows:
+        totals[(key, currency)] += amount
+    return totals
+
+
+def _sorted_groups(totals: dict[tuple[str, str], Decimal]) -> list[dict[str, Any]]:
+    groups = [{"key": key, "currency": currency, "total": total} for (key, currency), total in totals.items()]
+    groups.sort(key=lambda g: (-g["total"], g["key"], g["currency"]))
+    return groups
+
+
+def _grand_total(groups: list[dict[str, Any]], org: str, mode: str) -> tuple[str | None, Decimal | None,
+                                                                              list[dict[str, Any]]]:
+    per_currency: dict[str, Decimal] = defaultdict(Decimal)
+    for group in groups:
+        per_currency[group["currency"]] += group["total"]
+    totals = [{"currency": c, "total": t} for c, t in sorted(per_currency.items())]
+    if mode == "org":
+        return org, per_currency.get(org, Decimal(0)), totals
+    if len(per_currency) == 1:
+        ((currency, total),) = per_currency.items()
+        return currency, total, totals
+    if not per_currency:
+        return org, Decimal(0), totals
+    return None, None, totals  # several billing currencies cannot be added up
+
+
+def cost_summary(*, start: date, end: date, group_by: str = "service", metric: str = "billed",
+                 currency: str | None = None, filters: dict[str, Any] | None = None,
+                 tags: list[tuple[str, str | None]] | None = None) -> dict[str, Any]:
+    """``{"currency", "total", "groups": [{"key", "currency", "total"}], "totals": [...]}`` (Decimals)."""
+    q = cost_query(start=start, end=end, group_by=group_by, metric=metric, currency=currency, filters=filters,
+                   tags=tags)
+    org, rows = _rows(q, q.start, q.end, None)
+    groups = _sorted_groups(_totals(rows))
+    total_currency, total, totals = _grand_total(groups, org, q.currency)
+    return {"currency": total_currency, "total": total, "groups": groups, "totals": totals}
+
+
+def cost_query(*, start: date, end: date, group_by: str = "service", metric: str = "billed",
+               currency: str | None = None, filters: dict[str, Any] | None = None,
+               tags: list[tuple[str, str | None]] | None = None) -> CostQuery:
+    clean_filters = {name: tuple(str(v) for v in (values if isinstance(values, list | tuple) else [values]))
+                     for name, values in (filters or {}).items() if values not in (None, "", [], ())}
+    q = CostQuery(start=start, end=end, group_by=group_by or "service", metric=metric or "billed",
+                  currency=currency or "org", filters=clean_filters, tags=tuple(tags or ()))
+    _check_query(q)
+    if q.end < q.start:
+        raise _invalid(_("The end date is before the start date."), "end")
+    return q
+
+
+def period_buckets(*, start: date, end: date, granularity: str) -> list[date]:
+    buckets, day = [], _bucket(start, granularity)
+    while day <= end:
+        buckets.append(day)
+        if granularity == "day":
+            day += timedelta(days=1)
+        elif granularity == "week":
+            day += timedelta(days=7)
+        else:
+            day = day.replace(day=calendar.monthrange(day.year, day.month)[1]) + timedelta(days=1)
+    return buckets
+
+
+def _pct(current: Decimal, previous: Decimal) -> Decimal | None:
+    if not previous:
+        return None
+    return (current - previous) * 100 / abs(previous)
+
+
+def cost_timeseries(*, q: CostQuery, granularity: str = "day", compare: bool = True,
+                    series_limit: int = 10) -> dict[str, Any]:
+    """The explorer's view: buckets, one series per group (top ``series_limit`` + the rest as "other"),
+    the table rows with totals and, with ``compare``, the previous period of the same length."""
+    if granularity not in GRANULARITIES:
+        raise _invalid(_("Unknown granularity."), "granularity")
+    org, rows = _rows(q, q.start, q.end, granularity)
+    buckets = period_buckets(start=q.start, end=q.end, granularity=granularity)
+    index = {b: i for i, b in enumerate(buckets)}
+    totals = _totals(rows)
+    groups = _sorted_groups(totals)
+    values: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * len(buckets))
+    for key, currency, bucket, amount in rows:
+        values[(key, currency)][index[bucket]] += amount
+    total_currency, total, currency_totals = _grand_total(groups, org, q.currency)
+    previous_totals: dict[tuple[str, str], Decimal] = {}
+    previous_total = None
+    if compare:
+        prev_q = q.previous()
+        _org, prev_rows = _rows(prev_q, prev_q.start, prev_q.end, None)
+        previous_totals = _totals(prev_rows)
+        _c, previous_total, _t = _grand_total(_sorted_groups(previous_totals), org, q.currency)
+    labels = group_labels(group_by=q.group_by, keys=[g["key"] for g in groups])
+    for group in groups:
+        ident = (group["key"], group["currency"])
+        group["label"] = labels.get(group["key"]) or group["key"]
+        group["values"] = values[ident]
+        if compare:
+            prev = previous_totals.get(ident, Decimal(0))
+            group.update(previous=prev, delta=group["total"] - prev, delta_pct=_pct(group["total"], prev))
+    series = []
+    for group in groups[:series_limit]:
+        series.append({"key": group["key"], "label": group["label"], "currency": group["currency"],
+                       "values": values[(group["key"], group["currency"])], "total": group["total"]})
+    rest = groups[series_limit:]
+    if rest:
+        other: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * len(buckets))
+        for group in rest:
+            row = values[(group["key"], group["currency"])]
+            other[group["currency"]] = [a + b for a, b in zip(other[group["currency"]], row, strict=True)]
+        for currency, row in other.items():
+            series.append({"key": "__other__", "label": _("Other"), "currency": currency, "values": row,
+                           "total": sum(row, Decimal(0))})
+    result = {
+        "start": q.start, "end": q.end, "granularity": granularity, "group_by": q.group_by, "metric": q.metric,
+        "currency": total_currency, "total": total, "totals": currency_totals, "periods": buckets,
+        "series": series, "groups": groups,
+    }
+    if compare:
+        prev_q = q.previous()
+        result["previous"] = {"start": prev_q.start, "end": prev_q.end, "total": previous_total,
+                              "delta": (total - previous_total) if total is not None and previous_total is not None
+                              else None,
+                              "delta_pct": _pct(total, previous_total) if total is not None and previous_total
+                              is not None else None}
+    return result
+
+
+def group_labels(*, group_by: str, keys: list[str]) -> dict[str, str]:
+    """Human names for ids: connection names, resource names; empty keys read "(not set)"."""
+    labels = {"": _("(not set)")}
+    if group_by == "connection":
+        from apps.providers.models import ProviderConnection
+
+        ids = [int(k) for k in keys if k.isdigit()]
+        labels.update({str(pk): name for pk, name in
+                       ProviderConnection.objects.filter(pk__in=ids).values_list("pk", "name")})
+    elif group_by == "resource":
+        from apps.inventory.models import Resource
+
+        for rid, name in Resource.objects.filter(resource_id__in=keys).values_list("resource_id", "resource_name"):
+            if name:
+                labels[rid] = name
+        missing = [k for k in keys if k and k not in labels]
+        if missing:
+            for rid, name in (CostRecord.objects.filter(resource_id__in=missing[:500]).exclude(resource_name="")
+                              .order_by().values_list("resource_id", "resource_name").distinct()):
+                labels.setdefault(rid, name)
+    return labels
+
+
+def resource_utilization(*, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Utilization next to cost: the inventory's metric summaries of the resources on the page."""
+    from apps.inventory.models import ResourceMetricSummary
+
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    summaries = (ResourceMetricSummary.objects.filter(resource__resource_id__in=[k for k in keys if k])
+                 .select_related("resource").order_by("resource_id", "metric"))
+    for summary in summaries:
+        out[summary.resource.resource_id].append({"metric": summary.metric, "avg": summary.avg,
+                                                  "p95": summary.p95, "tier": summary.tier})
+    return dict(out)
+
+
+def cost_filter_options(*, limit: int = 200) -> dict[str, list[tuple[str, str]]]:
+    """Values seen in the rollup for each filterable dimension: ``{name: [(value, label)]}``."""
+    options: dict[str, list[tuple[str, str]]] = {}
+    for name, column in DIMENSIONS.items():
+        if name == "resource":
+            continue  # too many to list; filtered by typing an id
+        values = [str(v) for v in CostDaily.objects.order_by(column).values_list(column, flat=True)
+                  .distinct()[:limit] if v not in (None, "")]
+        labels = group_labels(group_by=name, keys=values)
+        options[name] = [(v, labels.get(v) or v) for v in values]
+    return options

@@ -1,0 +1,85 @@
+"""CSV (csv module) and XLSX (openpyxl) files of the explorer's current view."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def explorer_table(*, view: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows: group, currency, each period, total, previous, delta, delta % and a total row."""
+    periods = view["periods"]
+    has_previous = "previous" in view
+    header = [_("Group"), _("Key"), _("Currency"), *[p.isoformat() for p in periods], _("Total")]
+    if has_previous:
+        header += [_("Previous period"), _("Change"), _("Change, %")]
+    rows = []
+    for group in view["groups"]:
+        row = [str(group["label"]), group["key"], group["currency"], *group["values"], group["total"]]
+        if has_previous:
+            pct = group.get("delta_pct")
+            row += [group.get("previous"), group.get("delta"), round(pct, 2) if pct is not None else None]
+        rows.append(row)
+    total_row = [_("Total"), "", view["currency"] or "", *[""] * len(periods), view["total"]]
+    if has_previous:
+        prev = view["previous"]
+        pct = prev["delta_pct"]
+        total_row += [prev["total"], prev["delta"], round(pct, 2) if pct is not None else None]
+    rows.append(total_row)
+    return header, rows
+
+
+def explorer_csv(*, view: dict[str, Any]) -> bytes:
+    header, rows = explorer_table(view=view)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else (format(v, "f") if isinstance(v, Decimal) else v) for v in row])
+    # A BOM so that Excel opens the UTF-8 (Cyrillic) file correctly.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def explorer_xlsx(*, view: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    header, rows = explorer_table(view=view)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Costs")[:31]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for column in sheet.iter_cols(min_col=4, max_col=sheet.max_column, min_row=2):
+        for cell in column:
+            if isinstance(cell.value, Decimal | int | float):
+                cell.number_format = "#,##0.00"
+    sheet.freeze_panes = "D2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def explorer_export_response(*, view: dict[str, Any], fmt: str) -> HttpResponse:
+    name = f"costs_{view['group_by'].replace(':', '-')}_{view['start']:%Y%m%d}-{view['end']:%Y%m%d}"
+    if fmt == "csv":
+        response = HttpResponse(explorer_csv(view=view), content_type=CSV_TYPE)
+    elif fmt == "xlsx":
+        response = HttpResponse(explorer_xlsx(view=view), content_type=XLSX_TYPE)
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

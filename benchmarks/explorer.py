@@ -1,0 +1,179 @@
+"""Cost explorer speed: N cost rows (default 5 000 000) in one organization, generated server-side with
+INSERT ... SELECT generate_series, rollups refreshed, then p50/p95 of the summary API's selector + JSON
+for: a month by service, a month by region in day buckets (time series), and a tag filter (goal p95 <= 300 ms).
+
+Uses a scratch database (default ``infrazen_bench_explorer``) on the server of DATABASE_URL, dropped
+afterwards unless --keep.
+
+    .venv/bin/python benchmarks/explorer.py [--rows 5000000] [--runs 30] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DAYS = 365
+END = date(2026, 6, 30)
+
+
+def fill_ledger(rows: int) -> None:
+    """One INSERT ... SELECT over generate_series: 20 services, 8 regions, 2 000 resources, 3 tag values."""
+    from django.db import connection, models
+
+    from apps.costs.models import CostRecord
+
+    start = END - timedelta(days=DAYS - 1)
+    explicit = {
+        "billed_cost": "round((random() * 10)::numeric, 6)",
+        "effective_cost": "round((random() * 9)::numeric, 6)",
+        "list_cost": "round((random() * 12)::numeric, 6)",
+        "contracted_cost": "round((random() * 11)::numeric, 6)",
+        "billing_currency": "CASE WHEN g %% 50 = 0 THEN 'USD' ELSE 'RUB' END",
+        "charge_date": "d",
+        "charge_period_start": "d::timestamptz",
+        "charge_period_end": "(d + 1)::timestamptz",
+        "billing_period_start": "date_trunc('month', d)::timestamptz",
+        "billing_period_end": "(date_trunc('month', d) + interval '1 month')::timestamptz",
+        "charge_category": "CASE WHEN g %% 97 = 0 THEN 'Tax' ELSE 'Usage' END",
+        "provider_name": "CASE WHEN r %% 3 = 0 THEN 'Selectel' ELSE 'Yandex Cloud' END",
+        "billing_account_id": "'acc-' || (r %% 4)",
+        "service_name": "'service-' || (r %% 20)",
+        "service_category": "CASE WHEN r %% 20 < 8 THEN 'Compute' ELSE 'Storage' END",
+        "region_id": "'region-' || (r %% 8)",
+        "resource_id": "'res-' || r",
+        "resource_type": "'type-' || (r %% 5)",
+        "sku_id": "'sku-' || (g %% 40)",
+        "tags": "jsonb_build_object('env', (ARRAY['prod','dev','stage'])[1 + r %% 3], 'team', 't' || (r %% 10))",
+        "source_key": "'bench:' || to_char(d, 'YYYY-MM')",
+    }
+    columns, values = [], []
+    for field in CostRecord._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        if field.name in explicit:
+            values.append(explicit[field.name])
+        elif field.null:
+            values.append("NULL")
+        elif isinstance(field, models.JSONField):
+            values.append("'{}'::jsonb")
+        else:
+            values.append("''")
+    per_day = rows // DAYS + 1
+    sql = (f"INSERT INTO costs_costrecord ({', '.join(columns)}) "  # noqa: S608 -- generated benchmark data
+           f"SELECT {', '.join(values)} FROM ("
+           f"  SELECT g, (%(start)s::date + (g / {per_day}))::date AS d, (g * 7919) %% 2000 AS r"
+           f"  FROM generate_series(0, %(rows)s - 1) AS g) s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"start": start, "rows": rows})
+        cursor.execute("ANALYZE costs_costrecord")
+
+
+def measure(label: str, func, runs: int) -> None:
+    func()  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+    print(f"{label:<42} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   (goal p95 <= 300 ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=5_000_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--database", default="infrazen_bench_explorer")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    import environ
+
+    server = environ.Env.db_url_config(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    admin = dict(dbname="postgres", user=server["USER"] or "postgres", host=server["HOST"] or "127.0.0.1",
+                 port=server["PORT"] or 5432, password=server["PASSWORD"] or None)
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
+        conn.execute(f'CREATE DATABASE "{args.database}"')
+    os.environ["DATABASE_URL"] = f"postgres://{admin['user']}@{admin['host']}:{admin['port']}/{args.database}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "infrazen.settings.local"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["CURRENCY_FETCH_MISSING"] = "false"
+
+    import django
+
+    django.setup()
+    from decimal import Decimal
+
+    from django.core.management import call_command
+    from django.http import QueryDict
+    from django_tenants.utils import schema_context
+
+    from apps.costs.explorer import cost_summary
+    from apps.costs.explorer_api import explorer_params, explorer_view, summary_json, timeseries_json
+    from apps.costs.models import CostDaily
+    from apps.costs.services import cost_rollups_refresh
+    from apps.currency.models import ExchangeRate
+    from apps.tenants.services import organization_create
+
+    try:
+        call_command("migrate_platform", verbosity=0)
+        org = organization_create(slug="bench", name="Bench")
+        start = END - timedelta(days=DAYS - 1)
+        ExchangeRate.objects.create(date=start - timedelta(days=1), currency="USD", rate_rub=Decimal("90"))
+        with schema_context(org.schema_name):
+            t0 = time.perf_counter()
+            fill_ledger(args.rows)
+            print(f"ledger   : {args.rows:,} rows generated in {time.perf_counter() - t0:.1f} s")
+            t0 = time.perf_counter()
+            written = cost_rollups_refresh(start=start, end=END)
+            print(f"rollups  : {written:,} CostDaily rows in {time.perf_counter() - t0:.1f} s")
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE costs_costdaily")
+            month = (date(2026, 5, 1), date(2026, 5, 31))
+
+            def month_by_service():
+                return summary_json(cost_summary(start=month[0], end=month[1], group_by="service"))
+
+            def year_by_service():
+                return summary_json(cost_summary(start=start, end=END, group_by="service"))
+
+            def month_days_by_region():
+                query = QueryDict("start=2026-05-01&end=2026-05-31&group_by=region&granularity=day")
+                return timeseries_json(explorer_view(explorer_params(query)))
+
+            def tag_filter():
+                return summary_json(cost_summary(start=month[0], end=month[1], group_by="service",
+                                                 tags=[("env", "prod")]))
+
+            check = month_by_service()
+            assert Decimal(check["total"]) > 0 and CostDaily.objects.exists()
+            measure("summary: month by service", month_by_service, args.runs)
+            measure("summary: 365 days by service", year_by_service, args.runs)
+            measure("timeseries: month, day buckets by region", month_days_by_region, args.runs)
+            measure("summary: month, tag env=prod, by service", tag_filter, args.runs)
+    finally:
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(**admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
