@@ -1,0 +1,214 @@
+"""Resources page (provider-grouped inventory with summary, filters and usage charts) and one resource.
+
+Thin: GET parameters go to ``selectors.resource_list(filters=...)``; everything shown comes from the
+inventory selectors. Provider-specific JSON is shown with secret-looking keys masked (the plugins strip
+secrets already; the page does not rely on that alone).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zoneinfo
+from decimal import Decimal
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Exists, F, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET
+
+from apps.accounts.permissions import require_permission
+from apps.providers import registry
+
+from . import selectors
+from .models import MetricPoint, Resource
+from .templatetags.money import format_number, to_decimal
+
+FILTER_KEYS = ("q", "provider", "connection", "resource_type", "status", "region", "tag")
+PAGE_SIZE = 60
+CHART_METRICS = (("cpu_percent", "cpu"), ("memory_mb", "memory"))
+MAX_CHART_POINTS = 240
+SECRET_KEY_PATTERN = re.compile(r"pass|secret|token|private|credential|api_?key|access_?key", re.IGNORECASE)
+MASK = "••••••"
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    return {key: request.GET.get(key, "").strip() for key in FILTER_KEYS if request.GET.get(key, "").strip()}
+
+
+def _provider_label(key: str) -> str:
+    try:
+        return str(registry.get_spec(key).label)
+    except registry.UnknownProvider:
+        return key
+
+
+def _tz(request: HttpRequest):
+    try:
+        return zoneinfo.ZoneInfo(getattr(request.tenant, "timezone", "") or "Europe/Moscow")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_current_timezone()
+
+
+def _chart(points: list[tuple[Any, Decimal]], tz) -> dict[str, list]:
+    """Labels in the organization's time zone and float values, thinned to at most MAX_CHART_POINTS."""
+    step = max(1, -(-len(points) // MAX_CHART_POINTS))
+    sample = points[::step]
+    return {
+        "labels": [timezone.localtime(ts, tz).strftime("%d.%m %H:%M") for ts, _v in sample],
+        "values": [round(float(value), 2) for _ts, value in sample],
+    }
+
+
+def _charts_for(resource: Resource, tz, *, days: int = 30) -> list[dict[str, Any]]:
+    """CPU and memory series of ``resource`` ready for Chart.js (``json_script`` ids included)."""
+    labels = {"cpu": _("CPU, %"), "memory": _("Memory, MB")}
+    charts = []
+    for metric, short in CHART_METRICS:
+        points = selectors.resource_metric_series(resource=resource, metric=metric, days=days)
+        if points:
+            charts.append({"key": short, "label": labels[short], "id": f"chart-{resource.pk}-{short}",
+                           "data": _chart(points, tz)})
+    return charts
+
+
+def masked(value: Any) -> Any:
+    """A copy of provider JSON with values under secret-looking keys replaced."""
+    if isinstance(value, dict):
+        return {k: (MASK if SECRET_KEY_PATTERN.search(str(k)) and v not in (None, "", {}, []) else masked(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
+SPEC_LABELS: dict[str, tuple[Any, str]] = {
+    "cpu_cores": (_lazy("vCPU"), ""),
+    "memory_gb": (_lazy("Memory"), "GB"),
+    "memory_mb": (_lazy("Memory"), "MB"),
+    "disk_gb": (_lazy("Disk"), "GB"),
+    "size_mb": (_lazy("Size"), "MB"),
+    "size_gb": (_lazy("Size"), "GB"),
+    "bandwidth_mbps": (_lazy("Bandwidth"), "Mbit/s"),
+    "instance_type": (_lazy("Configuration"), ""),
+    "engine": (_lazy("Engine"), ""),
+    "version": (_lazy("Version"), ""),
+    "hostname": (_lazy("Host name"), ""),
+    "host": (_lazy("Host"), ""),
+    "software": (_lazy("Software"), ""),
+    "server": (_lazy("Server"), ""),
+    "auto_renew": (_lazy("Auto-renewal"), ""),
+    "registered": (_lazy("Registered"), ""),
+    "date_expire": (_lazy("Expires"), ""),
+    "date_register": (_lazy("Registered on"), ""),
+    "used_bytes": (_lazy("Used"), "B"),
+    "fqdn": (_lazy("Address"), ""),
+    "path": (_lazy("Path"), ""),
+}
+# Shown first on a card, in this order; the rest follow alphabetically.
+SPEC_ORDER = ("instance_type", "cpu_cores", "memory_gb", "memory_mb", "disk_gb", "size_gb", "size_mb", "engine",
+              "version")
+
+
+def _spec_value(value: Any, unit: str) -> str:
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if unit == "B":
+        amount = to_decimal(value)
+        if amount is not None:
+            for step, name in ((1024**3, "GB"), (1024**2, "MB"), (1024, "KB")):
+                if amount >= step:
+                    return f"{format_number(amount / step)} {name}"
+            return f"{format_number(amount)} B"
+    amount = to_decimal(value) if isinstance(value, int | float | Decimal) or unit else None
+    text = format_number(amount) if amount is not None else str(value)
+    return f"{text} {unit}".strip() if unit else text
+
+
+def _spec_rows(specs: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) pairs of the plain specs, known ones first, with units; nothing secret-looking."""
+    items = [(k, v) for k, v in (specs or {}).items()
+             if v not in (None, "", [], {}) and not isinstance(v, dict | list) and not SECRET_KEY_PATTERN.search(k)]
+    rank = {key: n for n, key in enumerate(SPEC_ORDER)}
+    items.sort(key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+    rows = []
+    for key, value in items:
+        label, unit = SPEC_LABELS.get(key, (key.replace("_", " ").capitalize(), ""))
+        rows.append((str(label), _spec_value(value, unit)))
+    return rows
+
+
+@require_GET
+@require_permission("resources.view")
+def resources(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    queryset = selectors.resource_list(filters=filters)
+    summary = selectors.resource_summary(queryset=queryset)
+    ordered = queryset.annotate(
+        has_metrics=Exists(MetricPoint.objects.filter(resource=OuterRef("pk"))),
+    ).order_by("provider", "-has_metrics", F("monthly_cost").desc(nulls_last=True), "resource_type",
+               "resource_name", "id")
+    page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+    tz = _tz(request)
+
+    groups: dict[str, dict[str, Any]] = {}
+    for resource in page.object_list:
+        group = groups.setdefault(resource.provider, {
+            "key": resource.provider, "label": _provider_label(resource.provider), "items": [],
+            "daily_cost": Decimal(0), "monthly_cost": Decimal(0), "currency": resource.currency,
+            "connections": set(),
+        })
+        charts = _charts_for(resource, tz) if resource.has_metrics else {}
+        group["items"].append({"resource": resource, "charts": charts, "specs": _spec_rows(resource.specs)})
+        group["daily_cost"] += resource.daily_cost or 0
+        group["monthly_cost"] += resource.monthly_cost or 0
+        group["connections"].add(resource.connection.name)
+        if resource.currency != group["currency"]:
+            group["currency"] = ""
+    for group in groups.values():
+        group["connections"] = sorted(group["connections"])
+
+    options = selectors.resource_filter_options()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "inventory/resources.html", {
+        "summary": summary,
+        "groups": list(groups.values()),
+        "page": page,
+        "filters": filters,
+        "has_filters": bool(filters),
+        "options": {
+            "provider": [(key, _provider_label(key)) for key in options.get("provider", [])],
+            "resource_type": options.get("resource_type", []),
+            "status": options.get("status", []),
+            "region": options.get("region", []),
+        },
+        "page_query": query.urlencode(),
+    })
+
+
+@require_GET
+@require_permission("resources.view")
+def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        resource = selectors.resource_get(resource_pk=pk)
+    except Resource.DoesNotExist as exc:
+        raise Http404 from exc
+    tz = _tz(request)
+    history = list(selectors.resource_history(resource=resource)[:100])
+    return render(request, "inventory/resource_detail.html", {
+        "resource": resource,
+        "provider_label": _provider_label(resource.provider),
+        "charts": _charts_for(resource, tz),
+        "specs": _spec_rows(resource.specs),
+        "provider_config": json.dumps(masked(resource.provider_config or {}), indent=2, ensure_ascii=False,
+                                      sort_keys=True, default=str) if resource.provider_config else "",
+        "summaries": list(resource.metric_summaries.all()),
+        "history": history,
+        "nav_active": "resources",
+    })

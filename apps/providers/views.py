@@ -1,0 +1,269 @@
+"""Cloud connections page: provider cards, add/edit/delete, credentials test and manual sync.
+
+Thin: each view parses a form, calls one service or selector and renders. Secrets never reach a
+template: forms render password inputs empty and account info is what the provider reported.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.accounts.permissions import require_permission
+from apps.common.errors import ApplicationError
+
+from . import registry, selectors, services, sync
+from .forms import ConnectionForm, CredentialsTestForm
+from .models import ProviderConnection, SyncPhase, SyncStatus
+
+
+def _connection_or_404(pk: Any) -> ProviderConnection:
+    try:
+        return selectors.connection_get(connection_id=pk)
+    except ProviderConnection.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _spec_or_404(provider: str):
+    try:
+        return registry.get_spec(provider)
+    except registry.UnknownProvider as exc:
+        raise Http404 from exc
+
+
+def _specs() -> list:
+    return [registry.get_spec(key) for key in registry.provider_keys()]
+
+
+def _card(connection: ProviderConnection, *, latest_run=None, edit_form: ConnectionForm | None = None) -> dict:
+    spec = registry.get_spec(connection.provider)
+    return {
+        "connection": connection,
+        "spec": spec,
+        "latest_run": latest_run,
+        "account": account_info_display(connection.account_info),
+        "edit_form": edit_form or ConnectionForm(spec=spec, connection=connection,
+                                                 prefix=f"edit-{connection.pk}"),
+    }
+
+
+def _page(request: HttpRequest, *, add_forms: dict[str, ConnectionForm] | None = None, open_dialog: str = "",
+          edit_forms: dict[int, ConnectionForm] | None = None, status: int = 200) -> HttpResponse:
+    connections = list(selectors.connection_list())
+    latest = _latest_runs(connections)
+    specs = _specs()
+    add_forms = add_forms or {}
+    edit_forms = edit_forms or {}
+    context = {
+        "cards": [_card(c, latest_run=latest.get(c.pk), edit_form=edit_forms.get(c.pk)) for c in connections],
+        "providers": [
+            {"spec": spec, "form": add_forms.get(spec.key) or ConnectionForm(spec=spec, prefix=f"add-{spec.key}")}
+            for spec in specs
+        ],
+        "open_dialog": open_dialog,
+        "sync_labels": _sync_labels(),
+    }
+    return render(request, "providers/connections.html", context, status=status)
+
+
+@require_GET
+@require_permission("connections.view")
+def connections(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@require_POST
+@require_permission("connections.manage")
+def connection_create(request: HttpRequest, provider: str) -> HttpResponse:
+    spec = _spec_or_404(provider)
+    form = ConnectionForm(request.POST, spec=spec, prefix=f"add-{spec.key}")
+    if form.is_valid():
+        try:
+            conn = services.connection_create(provider=spec.key, actor=request.user, **form.service_kwargs())
+        except ApplicationError as exc:
+            form.add_application_error(exc)
+        else:
+            messages.success(request, _("Connection «%(name)s» added. Run a sync to load its resources.")
+                             % {"name": conn.name})
+            return redirect(f"{_connections_url()}#connection-{conn.pk}")
+    return _page(request, add_forms={spec.key: form}, open_dialog=f"add-{spec.key}", status=400)
+
+
+@require_POST
+@require_permission("connections.manage")
+def connection_update(request: HttpRequest, pk: int) -> HttpResponse:
+    conn = _connection_or_404(pk)
+    spec = registry.get_spec(conn.provider)
+    form = ConnectionForm(request.POST, spec=spec, connection=conn, prefix=f"edit-{conn.pk}")
+    if form.is_valid():
+        try:
+            services.connection_update(connection=conn, actor=request.user, **form.service_kwargs())
+        except ApplicationError as exc:
+            form.add_application_error(exc)
+        else:
+            messages.success(request, _("Connection «%(name)s» saved.") % {"name": conn.name})
+            return redirect(f"{_connections_url()}#connection-{conn.pk}")
+    conn.refresh_from_db()
+    return _page(request, edit_forms={conn.pk: form}, open_dialog=f"edit-{conn.pk}", status=400)
+
+
+@require_POST
+@require_permission("connections.manage")
+def connection_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    conn = _connection_or_404(pk)
+    name = conn.name
+    services.connection_delete(connection=conn, actor=request.user)
+    messages.success(request, _("Connection «%(name)s» deleted.") % {"name": name})
+    return redirect("connections")
+
+
+@require_POST
+@require_permission("connections.manage")
+def connection_credentials_test(request: HttpRequest, provider: str) -> JsonResponse:
+    """«Test connection» in the dialog: check what was typed (plus the saved secrets when editing).
+
+    Nothing is stored. Answers ``{"ok", "message", "html"}``; ``html`` is the account summary.
+    """
+    spec = _spec_or_404(provider)
+    conn = None
+    prefix = f"add-{spec.key}"
+    if request.POST.get("connection"):
+        conn = _connection_or_404(request.POST["connection"])
+        if conn.provider != spec.key:
+            raise Http404
+        prefix = f"edit-{conn.pk}"
+    form = CredentialsTestForm(request.POST, spec=spec, connection=conn, prefix=prefix)
+    if not form.is_valid():
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        return JsonResponse({"ok": False, "message": _("Fill in the required fields."), "errors": errors},
+                            status=400)
+    credentials = form.credentials()
+    endpoint = form.cleaned_data.get("endpoint") or ""
+    try:
+        if conn is not None:
+            credentials = services.credentials_clean(provider=spec.key, credentials=credentials,
+                                                     existing=dict(conn.credentials or {}))
+        info = services.credentials_test(provider=spec.key, credentials=credentials, endpoint=endpoint)
+    except ApplicationError as exc:
+        return JsonResponse({"ok": False, "code": str(getattr(exc.code, "value", exc.code)),
+                             "message": exc.message}, status=200)
+    html = render_to_string("providers/_account_info.html",
+                            {"account": account_info_display(info.as_json()), "compact": True}, request=request)
+    return JsonResponse({"ok": True, "message": _("Connection works."), "html": html})
+
+
+@require_POST
+@require_permission("connections.manage")
+def connection_sync(request: HttpRequest, pk: int) -> HttpResponse:
+    """«Sync»: queue a run. Scripts get ``{"id", "status"}`` (202); a plain form post is redirected."""
+    conn = _connection_or_404(pk)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        run = sync.sync_run_start(connection=conn, actor=request.user, trigger="manual")
+    except ApplicationError as exc:
+        if wants_json:
+            return JsonResponse({"ok": False, "code": str(getattr(exc.code, "value", exc.code)),
+                                 "message": exc.message}, status=exc.http_status)
+        messages.warning(request, exc.message)
+        return redirect("connections")
+    if wants_json:
+        return JsonResponse({"id": run.pk, "status": run.status}, status=202)
+    messages.info(request, _("Sync of «%(name)s» started.") % {"name": conn.name})
+    return redirect(f"{_connections_url()}#connection-{conn.pk}")
+
+
+@require_GET
+@require_permission("connections.view")
+def connection_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """One card, re-rendered after a sync finishes so the page updates without reloading."""
+    conn = _connection_or_404(pk)
+    latest = _latest_runs([conn])
+    return render(request, "providers/_connection_card.html", _card(conn, latest_run=latest.get(conn.pk)))
+
+
+_LIMIT_LABELS = {
+    "sites": _lazy("Sites"),
+    "domains": _lazy("Domains"),
+    "mysql": _lazy("MySQL databases"),
+    "quota": _lazy("Disk quota"),
+    "ftp": _lazy("FTP accounts"),
+    "mail": _lazy("Mailboxes"),
+}
+DAYS_TO_BLOCK_WARNING = 30
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def account_info_display(info: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``ProviderConnection.account_info`` (JSON, money as strings) shaped for the card."""
+    if not info:
+        return None
+    limits = []
+    for name, item in (info.get("limits") or {}).items():
+        item = item or {}
+        used, limit = _decimal(item.get("used")), _decimal(item.get("limit"))
+        percent = None
+        if used is not None and limit:
+            percent = min(100, int(used * 100 / limit))
+        limits.append({"name": name, "label": _LIMIT_LABELS.get(name, name.replace("_", " ").capitalize()),
+                       "used": used, "limit": limit, "unit": item.get("unit") or "", "percent": percent,
+                       "level": "high" if percent is not None and percent >= 90 else
+                                "medium" if percent is not None and percent >= 70 else "low"})
+    days = info.get("days_to_block")
+    try:
+        days = int(days) if days not in (None, "") else None
+    except (TypeError, ValueError):
+        days = None
+    return {
+        "account_id": info.get("account_id") or "",
+        "status": info.get("status") or "",
+        "plan_name": info.get("plan_name") or "",
+        "currency": info.get("currency") or "RUB",
+        "balance": _decimal(info.get("balance")),
+        "daily_rate": _decimal(info.get("daily_rate")),
+        "monthly_rate": _decimal(info.get("monthly_rate")),
+        "yearly_rate": _decimal(info.get("yearly_rate")),
+        "is_yearly_plan": info.get("is_yearly_plan"),
+        "days_to_block": days,
+        "days_warning": days is not None and days < DAYS_TO_BLOCK_WARNING,
+        "limits": limits,
+        "server_name": (info.get("server") or {}).get("name") or "",
+        "software": sorted((info.get("software") or {}).items()),
+    }
+
+
+def _sync_labels() -> dict[str, Any]:
+    """Texts the progress script shows, translated here so the script carries none."""
+    return {
+        "phases": {value: str(label) for value, label in SyncPhase.choices},
+        "statuses": {value: str(label) for value, label in SyncStatus.choices},
+        "counts": {"found": _("found"), "created": _("new"), "updated": _("changed"), "deleted": _("removed"),
+                   "endpoints": _("endpoints")},
+        "testing": _("Checking the credentials…"),
+        "failed": _("Something went wrong. Try again."),
+    }
+
+
+def _connections_url() -> str:
+    return reverse("connections")
+
+
+def _latest_runs(connections: list[ProviderConnection]) -> dict[int, Any]:
+    """The latest sync run of each card (a handful of connections per organization)."""
+    return {c.pk: selectors.sync_run_latest(connection=c) for c in connections}

@@ -1,0 +1,268 @@
+"""The Cloud connections page: cards, add/edit/delete dialogs, credentials test, sync button, permissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django_tenants.utils import schema_context
+
+from apps.providers.models import ProviderConnection, SyncRun
+from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD
+
+SECRET = "Page-Secret-Value-77"
+API_SECRET = "Legacy-Api-Secret-55"
+
+
+@pytest.fixture(autouse=True)
+def _custom_endpoints(settings):
+    settings.ALLOW_CUSTOM_PROVIDER_ENDPOINTS = True
+
+
+def _connection(w, slug="alpha", **fields) -> ProviderConnection:
+    org = getattr(w, slug)
+    values = {"provider": "beget", "name": "Beget main",
+              "credentials": {"login": "acme", "password": SECRET, "api_password": API_SECRET}}
+    values.update(fields)
+    with schema_context(org.schema_name):
+        return ProviderConnection.objects.create(**values)
+
+
+def _stored(w, pk, slug="alpha") -> ProviderConnection:
+    with schema_context(getattr(w, slug).schema_name):
+        return ProviderConnection.objects.get(pk=pk)
+
+
+def _add_form(login="acme", password=SECRET, api_password="", name="Beget prod", endpoint="", **extra):
+    data = {"add-beget-name": name, "add-beget-cred_login": login, "add-beget-cred_password": password,
+            "add-beget-cred_api_password": api_password, "add-beget-endpoint": endpoint,
+            "add-beget-sync_interval_minutes": "1440", "add-beget-auto_sync": "on"}
+    data.update(extra)
+    return data
+
+
+def test_owner_without_connections_sees_the_guided_empty_state(w, client_for):
+    response = client_for(w.alice, "alpha").get("/connections/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-dialog-open="add-dialog"' in html
+    assert 'data-provider-pick="beget"' in html
+    assert 'id="add-dialog"' in html
+
+
+def test_viewer_sees_cards_but_no_manage_controls(w, client_for):
+    conn = _connection(w)
+    html = client_for(w.vera, "alpha").get("/connections/").content.decode()
+    assert "Beget main" in html
+    assert f"/connections/{conn.pk}/sync/" not in html
+    assert f"/connections/{conn.pk}/edit/" not in html
+    assert f"/connections/{conn.pk}/delete/" not in html
+    assert 'id="add-dialog"' not in html
+
+
+def test_viewer_gets_403_on_every_change(w, client_for):
+    conn = _connection(w)
+    client = client_for(w.vera, "alpha")
+    for url, data in [
+        ("/connections/add/beget/", _add_form()),
+        (f"/connections/{conn.pk}/edit/", {f"edit-{conn.pk}-name": "Hijacked"}),
+        (f"/connections/{conn.pk}/delete/", {}),
+        (f"/connections/{conn.pk}/sync/", {}),
+        ("/connections/test/beget/", _add_form()),
+    ]:
+        assert client.post(url, data).status_code == 403, url
+    assert _stored(w, conn.pk).name == "Beget main"
+    with schema_context(w.alpha.schema_name):
+        assert ProviderConnection.objects.count() == 1
+        assert not SyncRun.objects.exists()
+
+
+def test_finance_role_cannot_manage_connections_either(w, client_for):
+    conn = _connection(w)
+    assert client_for(w.fiona, "alpha").post(f"/connections/{conn.pk}/delete/").status_code == 403
+    assert _stored(w, conn.pk)
+
+
+def test_member_of_another_organization_gets_403_on_alpha_pages(w, client_for):
+    _connection(w)
+    client = client_for(w.charlie, "alpha")
+    response = client.get("/connections/")
+    assert response.status_code == 403
+    assert "Beget main" not in response.content.decode()
+
+
+def test_connection_of_another_organization_is_404(w, client_for):
+    beta_conn = _connection(w, "beta", name="Beta Beget")
+    client = client_for(w.alice, "alpha")
+    assert client.post(f"/connections/{beta_conn.pk}/edit/", {f"edit-{beta_conn.pk}-name": "X"}).status_code == 404
+    assert client.post(f"/connections/{beta_conn.pk}/delete/").status_code == 404
+    assert client.post(f"/connections/{beta_conn.pk}/sync/").status_code == 404
+    assert client.get(f"/connections/{beta_conn.pk}/card/").status_code == 404
+    assert _stored(w, beta_conn.pk, "beta").name == "Beta Beget"
+
+
+def test_owner_adds_a_connection_and_no_page_ever_shows_its_secrets(w, client_for):
+    client = client_for(w.alice, "alpha")
+    response = client.post("/connections/add/beget/", _add_form(api_password=API_SECRET))
+    assert response.status_code == 302
+    with schema_context(w.alpha.schema_name):
+        conn = ProviderConnection.objects.get(name="Beget prod")
+    assert conn.credentials == {"login": "acme", "password": SECRET, "api_password": API_SECRET}
+    assert conn.auto_sync is True and conn.sync_interval_minutes == 1440
+    for url in ("/connections/", f"/connections/{conn.pk}/card/"):
+        html = client.get(url).content.decode()
+        assert "Beget prod" in html
+        assert SECRET not in html and API_SECRET not in html
+
+
+def test_invalid_add_form_reopens_the_dialog_with_errors_and_without_the_typed_secret(w, client_for):
+    response = client_for(w.alice, "alpha").post("/connections/add/beget/", _add_form(login=""))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-open-on-load data-open-provider="beget"' in html
+    assert "has-error" in html
+    assert SECRET not in html
+    with schema_context(w.alpha.schema_name):
+        assert not ProviderConnection.objects.exists()
+
+
+def test_duplicate_name_is_reported_on_the_name_field(w, client_for):
+    _connection(w, name="Beget prod")
+    response = client_for(w.alice, "alpha").post("/connections/add/beget/", _add_form())
+    assert response.status_code == 400
+    assert re.search(r'class="field has-error"[^>]*>\s*<label for="id_add-beget-name"', response.content.decode())
+
+
+def test_edit_form_prefills_only_non_secret_fields(w, client_for):
+    conn = _connection(w)
+    html = client_for(w.alice, "alpha").get("/connections/").content.decode()
+    assert f'name="edit-{conn.pk}-cred_login" value="acme"' in html
+    assert f'name="edit-{conn.pk}-name" value="Beget main"' in html
+    password_input = re.search(rf'<input[^>]*name="edit-{conn.pk}-cred_password"[^>]*>', html).group(0)
+    assert 'type="password"' in password_input and "value=" not in password_input
+    assert SECRET not in html and API_SECRET not in html
+
+
+def test_edit_without_re_entering_secrets_keeps_them(w, client_for):
+    conn = _connection(w)
+    client = client_for(w.erin, "alpha")
+    response = client.post(f"/connections/{conn.pk}/edit/", {
+        f"edit-{conn.pk}-name": "Beget renamed", f"edit-{conn.pk}-cred_login": "acme2",
+        f"edit-{conn.pk}-cred_password": "", f"edit-{conn.pk}-cred_api_password": "",
+        f"edit-{conn.pk}-sync_interval_minutes": "360",
+    })
+    assert response.status_code == 302
+    stored = _stored(w, conn.pk)
+    assert stored.name == "Beget renamed"
+    assert stored.credentials == {"login": "acme2", "password": SECRET, "api_password": API_SECRET}
+    assert stored.sync_interval_minutes == 360 and stored.auto_sync is False
+    html = client.get("/connections/").content.decode()
+    assert SECRET not in html and API_SECRET not in html
+
+
+def test_edit_with_a_new_secret_replaces_only_that_secret(w, client_for):
+    conn = _connection(w)
+    client_for(w.alice, "alpha").post(f"/connections/{conn.pk}/edit/", {
+        f"edit-{conn.pk}-name": "Beget main", f"edit-{conn.pk}-cred_login": "acme",
+        f"edit-{conn.pk}-cred_password": "Brand-New-Pass-1", f"edit-{conn.pk}-sync_interval_minutes": "1440",
+        f"edit-{conn.pk}-auto_sync": "on",
+    })
+    assert _stored(w, conn.pk).credentials == {"login": "acme", "password": "Brand-New-Pass-1",
+                                                "api_password": API_SECRET}
+
+
+def test_delete_removes_the_connection(w, client_for):
+    conn = _connection(w)
+    response = client_for(w.adam, "alpha").post(f"/connections/{conn.pk}/delete/")
+    assert response.status_code == 302
+    with schema_context(w.alpha.schema_name):
+        assert not ProviderConnection.objects.filter(pk=conn.pk).exists()
+
+
+def test_credentials_test_shows_the_account_found_and_stores_nothing(w, client_for, fake_beget):
+    response = client_for(w.alice, "alpha").post("/connections/test/beget/", _add_form(
+        login=DEMO_LOGIN, password=DEMO_PASSWORD, endpoint=fake_beget.url))
+    assert response.status_code == 200
+    data = response.json()
+    assert data["ok"] is True, data
+    assert DEMO_LOGIN in data["html"]
+    assert "174,51\xa0₽" in data["html"]  # the fake account's balance, in Russian format
+    assert DEMO_PASSWORD not in response.content.decode()
+    with schema_context(w.alpha.schema_name):
+        assert not ProviderConnection.objects.exists()
+
+
+def test_credentials_test_with_a_wrong_password_explains_the_failure(w, client_for, fake_beget):
+    response = client_for(w.alice, "alpha").post("/connections/test/beget/", _add_form(
+        login=DEMO_LOGIN, password="wrong-password", endpoint=fake_beget.url))
+    data = response.json()
+    assert data["ok"] is False
+    assert data["code"] == "provider_auth"
+    assert data["message"]
+    assert "wrong-password" not in response.content.decode()
+
+
+def test_credentials_test_while_editing_uses_the_saved_secret(w, client_for, fake_beget):
+    conn = _connection(w, credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD},
+                       endpoint=fake_beget.url)
+    response = client_for(w.alice, "alpha").post("/connections/test/beget/", {
+        "connection": conn.pk, f"edit-{conn.pk}-cred_login": DEMO_LOGIN, f"edit-{conn.pk}-cred_password": "",
+        f"edit-{conn.pk}-endpoint": fake_beget.url, f"edit-{conn.pk}-sync_interval_minutes": "1440",
+    })
+    assert response.json()["ok"] is True
+    assert DEMO_PASSWORD not in response.content.decode()
+
+
+def test_sync_button_queues_a_run_and_refuses_a_second_one(w, client_for):
+    conn = _connection(w)
+    client = client_for(w.erin, "alpha")
+    first = client.post(f"/connections/{conn.pk}/sync/", HTTP_ACCEPT="application/json")
+    assert first.status_code == 202
+    body = first.json()
+    assert body["status"] == "queued"
+    with schema_context(w.alpha.schema_name):
+        run = SyncRun.objects.get(pk=body["id"])
+    assert run.connection_id == conn.pk and run.trigger == "manual"
+    second = client.post(f"/connections/{conn.pk}/sync/", HTTP_ACCEPT="application/json")
+    assert second.status_code == 409
+    assert second.json()["code"] == "sync_already_running"
+    page = client.get("/connections/").content.decode()
+    assert f'data-active-run="{run.pk}"' in page
+
+
+def test_sync_form_without_script_redirects_back_to_the_page(w, client_for):
+    conn = _connection(w)
+    response = client_for(w.alice, "alpha").post(f"/connections/{conn.pk}/sync/")
+    assert response.status_code == 302 and response.url.startswith("/connections/")
+
+
+def test_account_information_shows_rates_limits_and_a_days_to_block_warning(w, client_for):
+    _connection(w, account_info={
+        "account_id": "acme", "currency": "RUB", "plan_name": "Cloud", "status": "active",
+        "balance": "174.51", "daily_rate": "60.73", "monthly_rate": "1847", "days_to_block": 3,
+        "limits": {"domains": {"used": "6", "limit": "10", "unit": ""}, "sites": {"used": "0", "limit": None}},
+        "server": {"name": "gagarin7.beget.com"}, "software": {"php": "8.2.13"},
+    })
+    html = client_for(w.vera, "alpha").get("/connections/").content.decode()
+    assert "174,51\xa0₽" in html and "60,73\xa0₽" in html and "1\xa0847\xa0₽" in html
+    assert "conn-kpi is-warning" in html
+    assert "alert alert-warning conn-block-warning" in html
+    assert 'style="width:60%"' in html  # 6 of 10 domains
+    assert "gagarin7.beget.com" in html
+
+
+def test_no_warning_when_the_balance_lasts_a_month_or_more(w, client_for):
+    _connection(w, account_info={"account_id": "acme", "balance": "5000", "days_to_block": 45})
+    html = client_for(w.alice, "alpha").get("/connections/").content.decode()
+    assert "conn-block-warning" not in html and "is-warning" not in html
+
+
+def test_last_sync_is_shown_in_the_organization_time_zone(w, client_for):
+    from apps.tenants.models import Organization
+
+    # UTC+10; the test transaction rolls the row back and the session persona is left untouched.
+    Organization.objects.filter(pk=w.alpha.pk).update(timezone="Asia/Vladivostok")
+    _connection(w, last_sync_at=dt.datetime(2026, 1, 1, 21, 30, tzinfo=dt.UTC))
+    html = client_for(w.alice, "alpha").get("/connections/").content.decode()
+    assert "2 января 2026, 07:30" in html
