@@ -139,21 +139,22 @@ def open_source(path: str, *, known_columns: set[str]) -> Source:
     import os
 
     size = os.path.getsize(path)
-    try:
-        reader = pa_csv.open_csv(
-            stream,
-            read_options=pa_csv.ReadOptions(block_size=BLOCK_SIZE, column_names=None, encoding="utf8"),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={c: pa.string() for c in _raw_names(stream_header=header, delimiter=delimiter)},
-                strings_can_be_null=False, quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raw.close()
-        raise ImportRefused("csv", _("The CSV file cannot be parsed: %(error)s") % {"error": _short(exc)}) from None
-
     def batches() -> Iterator[pa.RecordBatch]:
+        # Opened lazily: header problems (missing columns) are reported before row-structure ones.
+        try:
+            reader = pa_csv.open_csv(
+                stream,
+                read_options=pa_csv.ReadOptions(block_size=BLOCK_SIZE, encoding="utf8"),
+                parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={c: pa.string() for c in _raw_names(stream_header=header, delimiter=delimiter)},
+                    strings_can_be_null=False, quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            raw.close()
+            raise ImportRefused("csv", _("The CSV file cannot be parsed: %(error)s") % {"error": _short(exc)}) \
+                from None
         try:
             while True:
                 try:

@@ -1,0 +1,45 @@
+"""Billing import pages: upload form with history, and one import's progress and report."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from apps.accounts.permissions import require_permission
+
+from . import selectors, services
+from .forms import BillingImportForm
+from .models import BillingImport
+
+
+def _connections():
+    from apps.providers.selectors import connection_list
+
+    return list(connection_list())
+
+
+@require_permission("costs.view")
+def billing_imports(request: HttpRequest) -> HttpResponse:
+    can_manage = request.access.can("costs.manage")
+    form = BillingImportForm(connections=_connections() if can_manage else ())
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        form = BillingImportForm(request.POST, request.FILES, connections=_connections())
+        if form.is_valid():
+            billing_import = services.billing_import_create(
+                uploaded_file=form.cleaned_data["file"], user=request.user,
+                connection=form.cleaned_data["connection"], skip_invalid=form.cleaned_data["skip_invalid"])
+            return redirect("billing_import_detail", pk=billing_import.pk)
+    imports = selectors.billing_import_list()[:50]
+    return render(request, "costs/imports.html", {"form": form, "imports": imports, "can_manage": can_manage})
+
+
+@require_permission("costs.view")
+def billing_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        billing_import = selectors.billing_import_get(import_id=pk)
+    except BillingImport.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "costs/import_detail.html", {"bi": billing_import})

@@ -1,0 +1,135 @@
+"""FOCUS import speed: generate an N-row FOCUS 1.2 CSV, import it, and COPY the same file into a bare
+unindexed table. Prints rows/s for both, their ratio (goal >= 0.5) and the importer's peak RSS (goal <= 500 MB).
+
+Uses a scratch database (default ``infrazen_bench_focus``) on the server of DATABASE_URL, dropped afterwards
+unless --keep.
+
+    .venv/bin/python benchmarks/focus_import.py [--rows 1000000] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SAMPLE = ROOT / "tests" / "costs" / "data" / "aws_1_2_cost_and_usage_rows100_seed42.csv"
+
+
+def generate(path: Path, rows: int) -> None:
+    """Rows patterned on the real synthetic sample: its 100 rows re-dated over 3 months with new costs."""
+    with open(SAMPLE, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        templates = list(reader)
+    idx = {name: i for i, name in enumerate(header)}
+    rng = random.Random(42)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    hours = [(start + timedelta(hours=h)) for h in range(24 * 90)]
+    stamps = [h.strftime("%Y-%m-%dT%H:%M:%SZ") for h in hours]
+    months = {}
+    for h in hours:
+        first = h.replace(day=1, hour=0)
+        nxt = (first + timedelta(days=32)).replace(day=1)
+        months[h.month] = (first.strftime("%Y-%m-%dT%H:%M:%SZ"), nxt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    cost_cols = [idx[c] for c in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")]
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for n in range(rows):
+            row = list(templates[n % len(templates)])
+            h = n % (len(hours) - 1)
+            bps, bpe = months[hours[h].month]
+            row[idx["BillingPeriodStart"]], row[idx["BillingPeriodEnd"]] = bps, bpe
+            row[idx["ChargePeriodStart"]], row[idx["ChargePeriodEnd"]] = stamps[h], stamps[h + 1]
+            cost = f"{rng.random() * 10:.10f}"
+            for i in cost_cols:
+                row[i] = cost
+            writer.writerow(row)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--database", default="infrazen_bench_focus")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    import environ
+
+    server = environ.Env.db_url_config(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    admin = dict(dbname="postgres", user=server["USER"] or "postgres", host=server["HOST"] or "127.0.0.1",
+                 port=server["PORT"] or 5432, password=server["PASSWORD"] or None)
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
+        conn.execute(f'CREATE DATABASE "{args.database}"')
+    os.environ["DATABASE_URL"] = f"postgres://{admin['user']}@{admin['host']}:{admin['port']}/{args.database}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "infrazen.settings.local"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django_tenants.utils import schema_context
+
+    from apps.costs.services import focus_file_import
+    from apps.tenants.services import organization_create
+
+    call_command("migrate_platform", verbosity=0)
+    org = organization_create(slug="bench", name="Bench")
+    workdir = Path(tempfile.mkdtemp(prefix="focus-bench-"))
+    path = workdir / "focus.csv"
+    started = time.perf_counter()
+    generate(path, args.rows)
+    size_mb = path.stat().st_size / 1e6
+    print(f"generated {args.rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - started:.1f} s")
+    try:
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with schema_context(org.schema_name):
+            started = time.perf_counter()
+            bi = focus_file_import(path=str(path))
+            import_s = time.perf_counter() - started
+        assert bi.status == "success", (bi.error, bi.report[:3])
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with open(path, encoding="utf-8") as fh:
+            header = next(csv.reader([fh.readline()]))
+        with psycopg.connect(**{**admin, "dbname": args.database}) as conn:
+            cols = ", ".join(f'"{c}" text' for c in header)
+            conn.execute(f"CREATE TABLE bench_raw ({cols})")
+            started = time.perf_counter()
+            with conn.cursor() as cur, cur.copy("COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
+                with open(path, "rb") as fh:
+                    while chunk := fh.read(1 << 20):
+                        cp.write(chunk)
+            conn.commit()
+            copy_s = time.perf_counter() - started
+        imp_rate, copy_rate = bi.rows_imported / import_s, args.rows / copy_s
+        print(f"importer : {bi.rows_imported:,} rows in {import_s:.1f} s = {imp_rate:,.0f} rows/s")
+        print(f"bare COPY: {args.rows:,} rows in {copy_s:.1f} s = {copy_rate:,.0f} rows/s")
+        print(f"ratio    : {imp_rate / copy_rate:.2f} (goal >= 0.5)")
+        print(f"peak RSS : {peak_mb:.0f} MB (before import {rss_before:.0f} MB; goal <= 500 MB)")
+    finally:
+        path.unlink(missing_ok=True)
+        workdir.rmdir()
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(**admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
