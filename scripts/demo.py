@@ -47,8 +47,12 @@ def main() -> int:
         print("Using the PostgreSQL server from DATABASE_URL.")
     manage("compile_translations", env=env)
     manage("migrate_platform", "--verbosity", "0", env=env)
+    # The fake cloud first: seed_demo syncs the demo-client's Beget connection against it.
+    fakecloud = subprocess.Popen([sys.executable, "-m", "tests.fakecloud", "--port", "8765"], cwd=ROOT, env=env)
+    time.sleep(1)
     manage("seed_demo", env=env)
     processes = [
+        fakecloud,
         subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env),
         subprocess.Popen([sys.executable, "manage.py", "runserver", f"0.0.0.0:{PORT}", "--noreload"], cwd=ROOT,
                          env=env),

@@ -85,8 +85,10 @@ def _expire_stale_runs(*, connection: ProviderConnection) -> None:
     )
 
 
-def sync_run_start(*, connection: ProviderConnection, actor=None, trigger: str = SyncTrigger.MANUAL) -> SyncRun:
-    """Queue a sync of ``connection``; the task starts once the current transaction commits.
+def sync_run_start(*, connection: ProviderConnection, actor=None, trigger: str = SyncTrigger.MANUAL,
+                   enqueue: bool = True) -> SyncRun:
+    """Queue a sync of ``connection``; the task starts once the current transaction commits
+    (``enqueue=False``: the caller runs ``sync_run_execute`` itself, as ``seed_demo`` does).
 
     Raises ``ApplicationError`` (code ``sync_already_running``, HTTP 409) while another run of the same
     connection is queued or running.
@@ -104,8 +106,9 @@ def sync_run_start(*, connection: ProviderConnection, actor=None, trigger: str =
     except IntegrityError:
         raise _conflict() from None
     schema = db_connection.schema_name
-    enqueue_in_tenant(schema, "apps.providers.tasks.sync_run_task", sync_run_id=run.pk,
-                      task_name=f"sync-{schema}-{run.pk}")
+    if enqueue:
+        enqueue_in_tenant(schema, "apps.providers.tasks.sync_run_task", sync_run_id=run.pk,
+                          task_name=f"sync-{schema}-{run.pk}")
     audit_event_record(schema_name=schema, action="connection.sync_started", actor=actor,
                        target=f"connection:{connection.pk}", data={"sync_run": run.pk, "trigger": str(trigger)})
     return run

@@ -56,6 +56,49 @@ def _organization(slug: str, name: str, partner: Partner, kind: str) -> Organiza
     return organization
 
 
+def demo_beget_connection(*, organization: Organization) -> None:
+    """The second client's Beget account, served by the fake cloud; synced now if the fake answers."""
+    from django_tenants.utils import tenant_context
+
+    from apps.common.errors import ApplicationError
+    from apps.providers.http import build_session
+    from apps.providers.models import ProviderConnection
+    from apps.providers.services import connection_create, connection_test, connection_update
+    from apps.providers.sync import sync_run_execute, sync_run_start
+
+    try:
+        from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD
+    except ImportError:  # an image without the test tree has no fake cloud to point at
+        return
+    if not settings.ALLOW_CUSTOM_PROVIDER_ENDPOINTS:
+        return
+    credentials = {"login": DEMO_LOGIN, "password": DEMO_PASSWORD}
+    with tenant_context(organization):
+        connection = ProviderConnection.objects.filter(provider="beget", name="Beget").first()
+        if connection is None:
+            connection = connection_create(provider="beget", name="Beget", credentials=credentials,
+                                           endpoint=settings.DEMO_FAKECLOUD_URL)
+        else:
+            connection_update(connection=connection, credentials=credentials, endpoint=settings.DEMO_FAKECLOUD_URL)
+        session = build_session(retries=0, connect_timeout=2, read_timeout=10, retry_post=True)
+        try:
+            connection_test(connection=connection, session=session)
+            run = sync_run_start(connection=connection, enqueue=False)
+        except ApplicationError:
+            return  # the fake is not running (or a sync is already under way): the worker's schedule will do
+        sync_run_execute(sync_run_id=run.pk, plugin_options={"session": session})
+
+
+def demo_costs(*, organization: Organization) -> None:
+    """The dashboard estate of seed section 7.1.4 (connections, resources, metrics, 13 months of costs)."""
+    from django_tenants.utils import tenant_context
+
+    from apps.costs.demo_data import demo_costs_seed
+
+    with tenant_context(organization):
+        demo_costs_seed()
+
+
 @transaction.atomic
 def demo_seed() -> DemoResult:
     platform_bootstrap(migrate_template=False)
@@ -68,4 +111,6 @@ def demo_seed() -> DemoResult:
     if not Membership.objects.filter(user=owner, organization=demo).exists():
         membership_add(organization=demo, user=owner, role=Role.OWNER)
     PartnerMembership.objects.get_or_create(user=operator, partner=partner, defaults={"role": Role.ADMIN})
+    demo_costs(organization=demo)
+    demo_beget_connection(organization=client)
     return DemoResult(demo=demo, client=client, partner=partner)

@@ -260,6 +260,9 @@ LOGGING = {
 ALLOW_CUSTOM_PROVIDER_ENDPOINTS = env.bool("ALLOW_CUSTOM_PROVIDER_ENDPOINTS", default=False)
 # Key for credentials encrypted at rest; unset = derived from SECRET_KEY.
 CRYPTOGRAPHY_KEY = env("CRYPTOGRAPHY_KEY", default=None)
+# Sync engine: resources whose metrics one run fetches (oldest first), and when a run counts as abandoned.
+SYNC_METRICS_MAX_RESOURCES = env.int("SYNC_METRICS_MAX_RESOURCES", default=200)
+SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=3 * 3600)
 
 # --- Currency ---------------------------------------------------------------------------------
 # Central Bank of Russia daily rates (XML, windows-1251); a fake server's URL in tests.
@@ -271,3 +274,5 @@ CURRENCY_FETCH_MISSING = env.bool("CURRENCY_FETCH_MISSING", default=True)
 # --- Demo -------------------------------------------------------------------------------------
 DEMO_PASSWORD_DEFAULT = "infrazen-demo"
 DEMO_PASSWORD = env("DEMO_PASSWORD", default=DEMO_PASSWORD_DEFAULT)
+# The fake cloud (python -m tests.fakecloud) that serves the demo-client's Beget connection.
+DEMO_FAKECLOUD_URL = env("DEMO_FAKECLOUD_URL", default="http://127.0.0.1:8765")

@@ -139,6 +139,9 @@ class FakeCloudServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: without TCP_NODELAY each keep-alive answer waits
+            # for the client's delayed ACK (~40 ms).
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:  # quiet: tests read server.calls instead
                 pass

@@ -1,0 +1,94 @@
+"""Sync engine at scale: a first sync of ~10 000 resources from the fake Beget server, then an unchanged one.
+
+Prints wall time, SQL query count and peak Python memory (tracemalloc) for each; goals: first <= 30 s,
+second <= 15 s, queries independent of the resource count, peak <= 300 MB. Uses a scratch database
+(default `infrazen_bench_sync`) on the server of DATABASE_URL, dropped afterwards unless --keep.
+
+    .venv/bin/python benchmarks/sync_scale.py [--vps 9989] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--vps", type=int, default=9989, help="extra VPS (the demo account has 11 resources)")
+    parser.add_argument("--database", default="infrazen_bench_sync")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    import environ
+
+    server = environ.Env.db_url_config(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    admin_dsn = dict(dbname="postgres", user=server["USER"] or "postgres", host=server["HOST"] or None,
+                     port=server["PORT"] or None, password=server["PASSWORD"] or None)
+    with psycopg.connect(**admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{args.database}"')
+    host = server["HOST"] or "127.0.0.1"
+    port = server["PORT"] or 5432
+    os.environ["DATABASE_URL"] = f"postgres://{admin_dsn['user']}@{host}:{port}/{args.database}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "infrazen.settings.local"
+    os.environ["ALLOW_CUSTOM_PROVIDER_ENDPOINTS"] = "true"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tenants.utils import tenant_context
+
+    from apps.inventory.models import Resource
+    from apps.providers.http import build_session
+    from apps.providers.models import SyncRun
+    from apps.providers.services import connection_create
+    from apps.providers.sync import sync_run_execute, sync_run_start
+    from apps.tenants.services import organization_create
+    from tests.fakecloud import FakeCloudServer
+    from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD, FakeBeget
+
+    call_command("migrate_platform", verbosity=0)
+    organization = organization_create(slug="bench-sync", name="Bench sync")
+    with FakeCloudServer(FakeBeget(extra_vps=args.vps, seed=3)) as fake, tenant_context(organization):
+        conn = connection_create(provider="beget", name="Beget scale", endpoint=fake.url,
+                                 credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD})
+        session = build_session(retry_post=True)
+        for label in ("first sync", "second sync (unchanged)"):
+            run = sync_run_start(connection=conn, enqueue=False)
+            tracemalloc.start()
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                sync_run_execute(sync_run_id=run.pk, plugin_options={"session": session})
+            elapsed = time.perf_counter() - started
+            _current, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            run = SyncRun.objects.get(pk=run.pk)
+            print(f"{label}: status={run.status} found={run.resources_found} created={run.resources_created} "
+                  f"updated={run.resources_updated} unchanged={run.resources_unchanged} "
+                  f"metric_points={run.metric_points}")
+            print(f"  wall {elapsed:.2f} s, {len(queries)} SQL queries, peak Python memory {peak / 2**20:.1f} MB")
+        print(f"resources stored: {Resource.objects.count()}, monthly total "
+              f"{run.total_monthly_cost} {run.currency}")
+        print(f"HTTP requests served by the fake: {len(fake.calls)}")
+    connection.close()
+    if not args.keep:
+        with psycopg.connect(**admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
