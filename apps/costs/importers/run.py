@@ -237,11 +237,9 @@ def _link_resources(cursor, table: str, bi: BillingImport) -> None:
 
 
 def _refresh_rollups(start: date, end: date) -> None:
-    from .. import services
+    from ..services import cost_rollups_refresh  # services imports this module: resolved at call time
 
-    refresh = getattr(services, "cost_rollups_refresh", None)
-    if refresh is not None:  # h10's rollups land separately; until then there is nothing to refresh
-        refresh(start=start, end=end)
+    cost_rollups_refresh(start=start, end=end)
 
 
 __all__ = ["billing_import_execute", "_note"]
