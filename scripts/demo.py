@@ -33,6 +33,18 @@ def embedded_database_url() -> str:
     return f"postgres://postgres@/{DB_NAME}?host={socket_dir}"
 
 
+def wait_for_port(port: int, timeout: float = 15.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+
+
 def manage(*args: str, env: dict) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
@@ -49,8 +61,12 @@ def main() -> int:
     manage("migrate_platform", "--verbosity", "0", env=env)
     # The fake cloud first: seed_demo syncs the demo-client's Beget connection against it.
     fakecloud = subprocess.Popen([sys.executable, "-m", "tests.fakecloud", "--port", "8765"], cwd=ROOT, env=env)
-    time.sleep(1)
-    manage("seed_demo", env=env)
+    try:
+        wait_for_port(8765)
+        manage("seed_demo", env=env)
+    except BaseException:
+        fakecloud.terminate()
+        raise
     processes = [
         fakecloud,
         subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env),
