@@ -19,11 +19,11 @@ CREDENTIAL_PREFIX = "cred_"
 KEEP_SECRET_PLACEHOLDER = _("•••••• (unchanged)")
 
 
-def _credential_widget(field: CredentialField, *, editing: bool) -> forms.Widget:
+def _credential_widget(field: CredentialField, *, editing: bool, stored: bool = False) -> forms.Widget:
     attrs: dict[str, Any] = {"autocomplete": "off", "spellcheck": "false"}
     if field.secret or field.widget == "password":
         attrs["autocomplete"] = "new-password"
-        if editing:
+        if editing and stored:
             attrs["placeholder"] = KEEP_SECRET_PLACEHOLDER
         return forms.PasswordInput(attrs=attrs, render_value=False)
     if field.widget == "textarea":
@@ -48,14 +48,16 @@ class ConnectionForm(forms.Form):
             kwargs.setdefault("initial", {"name": spec.label, "sync_interval_minutes": SyncInterval.DAILY,
                                           "auto_sync": True})
         super().__init__(*args, **kwargs)
+        stored_credentials = (connection.credentials or {}) if editing else {}
         for cred in spec.credential_fields:
-            required = cred.required and not (editing and cred.secret)
+            stored = bool(stored_credentials.get(cred.name))
+            required = cred.required and not (editing and cred.secret and stored)
             help_text = cred.help_text
-            if editing and cred.secret:
+            if editing and cred.secret and stored:
                 help_text = _("Leave empty to keep the saved value.")
             self.fields[CREDENTIAL_PREFIX + cred.name] = forms.CharField(
                 label=cred.label, required=required, help_text=help_text, strip=not cred.secret,
-                widget=_credential_widget(cred, editing=editing),
+                widget=_credential_widget(cred, editing=editing, stored=stored),
             )
         if settings.ALLOW_CUSTOM_PROVIDER_ENDPOINTS:
             self.fields["endpoint"] = forms.URLField(

@@ -174,6 +174,9 @@ def test_owner_connects_beget_syncs_it_and_sees_the_resources(page, endpoints_se
             _shot(page, "08-resources-mobile")
             page.goto(url("alpha", "/connections/"))
             _shot(page, "09-connections-mobile")
+            page.set_viewport_size({"width": 1280, "height": 860})
+            page.locator("[data-connection-card] [data-dialog-open^=edit-dialog]").first.click()
+            _shot(page, "10-edit-dialog")
     except Exception:
         web_log, worker_log = endpoints_server["logs"]
         print("web server:\n" + "".join(web_log)[-4000:])

@@ -200,3 +200,37 @@ def test_money2_filter_keeps_kopecks_of_whole_amounts():
     with translation.override("ru"):
         rendered = Template("{% load money %}{{ value|money2 }}").render(Context({"value": Decimal("22")}))
     assert rendered == f"22,00{NBSP}₽"
+
+
+def test_resources_page_queries_do_not_grow_with_the_number_of_resources(w, client_for,
+                                                                         django_assert_max_num_queries):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    conn = _seed(w)
+    client = client_for(w.alice, "alpha")
+    with CaptureQueriesContext(db) as few:
+        client.get("/resources/")
+    now = timezone.now()
+    with schema_context(w.alpha.schema_name):
+        for n in range(20):
+            resource = Resource.objects.create(connection=conn, provider="beget", resource_id=f"extra-{n}",
+                                               resource_name=f"extra {n}", resource_type="domain",
+                                               status="running", first_seen_at=now, last_seen_at=now)
+            ResourceTag.objects.create(resource=resource, key="env", value="prod")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/resources/").status_code == 200
+
+
+def test_connection_filter_shows_one_account_only(w, client_for):
+    first = _seed(w)
+    now = timezone.now()
+    with schema_context(w.alpha.schema_name):
+        other = ProviderConnection.objects.create(provider="beget", name="Second account", credentials={})
+        Resource.objects.create(connection=other, provider="beget", resource_id="vps-9", resource_name="Lonely VPS",
+                                resource_type="vps", status="running", first_seen_at=now, last_seen_at=now)
+    client = client_for(w.alice, "alpha")
+    only_other = client.get(f"/resources/?connection={other.pk}").content.decode()
+    assert ">Lonely VPS</a>" in only_other and _names(only_other) == set()
+    only_first = client.get(f"/resources/?connection={first.pk}").content.decode()
+    assert ">Lonely VPS</a>" not in only_first and len(_names(only_first)) == len(DEMO)

@@ -266,3 +266,26 @@ def test_last_sync_is_shown_in_the_organization_time_zone(w, client_for):
     _connection(w, last_sync_at=dt.datetime(2026, 1, 1, 21, 30, tzinfo=dt.UTC))
     html = client_for(w.alice, "alpha").get("/connections/").content.decode()
     assert "2 января 2026, 07:30" in html
+
+
+def test_endpoint_field_exists_only_when_custom_endpoints_are_allowed(w, client_for, settings):
+    assert 'name="add-beget-endpoint"' in client_for(w.alice, "alpha").get("/connections/").content.decode()
+    settings.ALLOW_CUSTOM_PROVIDER_ENDPOINTS = False
+    assert 'name="add-beget-endpoint"' not in client_for(w.alice, "alpha").get("/connections/").content.decode()
+
+
+def test_card_links_the_last_successful_sync_to_its_resources(w, client_for):
+    conn = _connection(w)
+    with schema_context(w.alpha.schema_name):
+        SyncRun.objects.create(connection=conn, status="success", resources_found=11)
+    html = client_for(w.vera, "alpha").get("/connections/").content.decode()
+    assert f'href="/resources/?connection={conn.pk}" data-resources-link>11 ' in html
+    assert 'data-active-run=' not in html
+
+
+def test_unchanged_placeholder_appears_only_for_secrets_that_are_saved(w, client_for):
+    conn = _connection(w, credentials={"login": "acme", "password": SECRET})
+    html = client_for(w.alice, "alpha").get("/connections/").content.decode()
+    saved = re.search(rf'<input[^>]*name="edit-{conn.pk}-cred_password"[^>]*>', html).group(0)
+    missing = re.search(rf'<input[^>]*name="edit-{conn.pk}-cred_api_password"[^>]*>', html).group(0)
+    assert "placeholder=" in saved and "placeholder=" not in missing
