@@ -187,6 +187,9 @@ def test_resource_page_never_shows_secret_values_of_provider_data(w, client_for)
     ("174.51", "RUB", f"174,51{NBSP}₽"),
     (Decimal("1234.5"), "USD", f"1{NBSP}234,50{NBSP}$"),
     (Decimal("9.999"), "EUR", f"10{NBSP}€"),
+    (Decimal("12.5"), "KZT", f"12,50{NBSP}₸"),
+    (Decimal("7"), "GBP", f"7{NBSP}GBP"),
+    (Decimal("1500"), "mixed", f"1{NBSP}500"),
     (None, "RUB", "—"),
 ])
 def test_money_filter_formats_amounts_the_russian_way(value, currency, expected):

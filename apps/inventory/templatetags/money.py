@@ -31,8 +31,11 @@ def to_decimal(value: Any) -> Decimal | None:
 
 
 def currency_symbol(currency: str | None) -> str:
+    """₽/$/€ for the usual ones, the ISO code otherwise; nothing for a non-currency ("mixed" totals)."""
     code = (currency or "RUB").upper()
-    return CURRENCY_SYMBOLS.get(code, code)
+    if code in CURRENCY_SYMBOLS:
+        return CURRENCY_SYMBOLS[code]
+    return code if len(code) == 3 and code.isalpha() else ""
 
 
 def format_number(amount: Decimal, *, places: int | None = None) -> str:
@@ -48,7 +51,7 @@ def money(value: Any, currency: str = "RUB") -> str:
     amount = to_decimal(value)
     if amount is None:
         return "—"
-    return f"{format_number(amount)}{NBSP}{currency_symbol(currency)}"
+    return f"{format_number(amount)}{NBSP}{currency_symbol(currency)}".rstrip(NBSP)
 
 
 @register.filter
@@ -57,7 +60,7 @@ def money2(value: Any, currency: str = "RUB") -> str:
     amount = to_decimal(value)
     if amount is None:
         return "—"
-    return f"{format_number(amount, places=2)}{NBSP}{currency_symbol(currency)}"
+    return f"{format_number(amount, places=2)}{NBSP}{currency_symbol(currency)}".rstrip(NBSP)
 
 
 @register.filter
