@@ -72,7 +72,7 @@ def fill_ledger(rows: int) -> None:
     per_day = rows // DAYS + 1
     sql = (f"INSERT INTO costs_costrecord ({', '.join(columns)}) "  # noqa: S608 -- generated benchmark data
            f"SELECT {', '.join(values)} FROM ("
-           f"  SELECT g, (%(start)s::date + (g / {per_day}))::date AS d, (g * 7919) %% 2000 AS r"
+           f"  SELECT g, (%(start)s::date + (g / {per_day}))::date AS d, ((g * 7919::bigint) %% 2000)::int AS r"
            f"  FROM generate_series(0, %(rows)s - 1) AS g) s")
     with connection.cursor() as cursor:
         cursor.execute(sql, {"start": start, "rows": rows})
