@@ -4,8 +4,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .access import organizations_for_user
-from .urls_helpers import public_url
 from .roles import Role
+from .urls_helpers import public_url
 
 # (url name, label, icon, permission). Modules that are not built yet are not listed.
 NAVIGATION = [
