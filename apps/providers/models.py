@@ -83,6 +83,7 @@ class SyncPhase(models.TextChoices):
     FETCHING = "fetching", _("Fetching resources")
     SAVING = "saving", _("Saving changes")
     METRICS = "metrics", _("Fetching metrics")
+    COSTS = "costs", _("Importing costs")
     DONE = "done", _("Done")
 
 
@@ -115,6 +116,7 @@ class SyncRun(models.Model):
     resources_deleted = models.PositiveIntegerField(default=0)
     resources_unchanged = models.PositiveIntegerField(default=0)
     metric_points = models.PositiveIntegerField(default=0)
+    cost_records = models.PositiveIntegerField(_("cost records imported"), default=0)
     total_daily_cost = models.DecimalField(_("total daily cost"), max_digits=16, decimal_places=4, default=0)
     total_monthly_cost = models.DecimalField(_("total monthly cost"), max_digits=16, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="RUB")

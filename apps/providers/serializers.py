@@ -108,7 +108,7 @@ class SyncRunOutputSerializer(serializers.ModelSerializer):
             "id", "connection", "connection_name", "provider", "trigger", "status", "phase", "current_endpoint",
             "created_at", "started_at", "finished_at", "duration_seconds", "endpoints_total", "endpoints_ok",
             "endpoints_failed", "resources_found", "resources_created", "resources_updated", "resources_deleted",
-            "resources_unchanged", "metric_points", "total_daily_cost", "total_monthly_cost", "currency",
-            "total_resources_by_type", "total_resources_by_status", "error_message", "errors",
+            "resources_unchanged", "metric_points", "cost_records", "total_daily_cost", "total_monthly_cost",
+            "currency", "total_resources_by_type", "total_resources_by_status", "error_message", "errors",
         )
         read_only_fields = fields

@@ -11,7 +11,10 @@ unique index); the django-q2 task calls ``sync_run_execute`` inside the organiza
    of queries does not depend on the number of resources. A resource is marked deleted only when an
    endpoint listing its kind succeeded; when every endpoint failed or the credentials were rejected
    nothing is written and the last good inventory stays;
-4. fetches metrics for running resources (bounded per run) and recomputes their summaries.
+4. fetches metrics for running resources (bounded per run) and recomputes their summaries;
+5. for providers with ``Capability.COSTS``: pulls ``plugin.cost_lines`` for the last
+   ``PROVIDER_COST_DAYS`` UTC days and replaces the connection's rows of that window in the cost ledger
+   (``apps.costs.provider_costs``); a failure is a ``costs`` error entry and leaves the ledger intact.
 
 Progress (phase, current endpoint, counts) is written with short autocommitted UPDATEs outside the
 write transaction, so the API and the UI see it while the run works.
@@ -25,7 +28,7 @@ import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -257,6 +260,7 @@ class _Engine:
         self._save(fetched)
         metric_errors = self._metrics(fetched)
         fetched.errors.extend(metric_errors)
+        fetched.errors.extend(self._costs())
         self._finish(fetched)
 
     def _account_info(self) -> dict[str, str] | None:
@@ -471,6 +475,31 @@ class _Engine:
                 metric_summaries_recompute(resource_pks=fetched_pks)
         _progress(self.run, metric_points=len(points))
         return list(errors.values())
+
+    # -- costs
+    def _costs(self) -> list[dict[str, str]]:
+        """The native cost pull: an isolated stage. Any failure is one ``costs`` error entry (the run turns
+        partial) and leaves the ledger as it was: the import writes in one transaction, after the fetch."""
+        if Capability.COSTS not in self.spec.capabilities:
+            return []
+        days = int(getattr(settings, "PROVIDER_COST_DAYS", 35))
+        if days <= 0:
+            return []
+        from apps.costs.provider_costs import provider_costs_import, provider_costs_window
+
+        start, end = provider_costs_window(days=days, today=self.now.astimezone(UTC).date())
+        _progress(self.run, phase=SyncPhase.COSTS, current_endpoint="costs")
+        try:
+            lines = self.plugin.cost_lines(start=start, end=end)
+            written = provider_costs_import(connection=self.connection, start=start, end=end, lines=lines)
+        except ProviderError as exc:
+            return [{"endpoint": "costs", "code": exc.code.value, "message": str(exc)[:500]}]
+        except Exception:  # a plugin or mapping bug must not fail the resources already saved
+            logger.exception("sync %s: the cost import failed unexpectedly", self.run.pk)
+            return [{"endpoint": "costs", "code": SyncErrorCode.INTERNAL_ERROR.value,
+                     "message": _("The provider's costs could not be processed.")}]
+        _progress(self.run, cost_records=written)
+        return []
 
     # -- finish
     def _totals(self) -> dict[str, Any]:

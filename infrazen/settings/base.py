@@ -263,6 +263,8 @@ CRYPTOGRAPHY_KEY = env("CRYPTOGRAPHY_KEY", default=None)
 # Sync engine: resources whose metrics one run fetches (oldest first), and when a run counts as abandoned.
 SYNC_METRICS_MAX_RESOURCES = env.int("SYNC_METRICS_MAX_RESOURCES", default=200)
 SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=3 * 3600)
+# Native cost pulls: each sync of a provider with a cost API re-imports this many last days (UTC).
+PROVIDER_COST_DAYS = env.int("PROVIDER_COST_DAYS", default=35)
 
 # --- Currency ---------------------------------------------------------------------------------
 # Central Bank of Russia daily rates (XML, windows-1251); a fake server's URL in tests.

@@ -102,7 +102,7 @@ def test_costs_are_daily_lines_per_service_in_usd_across_pages(plugin, moto_url,
     first = cost_results(start=START, days=4, seed=3) | {"NextPageToken": "page-2"}
     second = cost_results(start=START + timedelta(days=4), days=3, seed=4)
     queue_cost_results(moto_url, first, second)
-    lines = plugin().costs(start=START, end=END)
+    lines = plugin().cost_lines(start=START, end=END)
     assert front.count("/ce/GetCostAndUsage") == 2
     assert {line.day for line in lines} == {START + timedelta(days=i) for i in range(7)}
     assert {line.service_name for line in lines} == set(SERVICES)
@@ -117,7 +117,7 @@ def test_costs_are_daily_lines_per_service_in_usd_across_pages(plugin, moto_url,
 def test_costs_request_daily_unblended_cost_grouped_by_service(plugin, moto_url):
     queue_cost_results(moto_url, cost_results(start=START, days=1))
     aws = plugin()
-    aws.costs(start=START, end=START + timedelta(days=1))
+    aws.cost_lines(start=START, end=START + timedelta(days=1))
     ce = aws_client(moto_url, "ce")
     # moto hands the same answer to a request with the same parameters: ours must be these exactly.
     again = ce.get_cost_and_usage(TimePeriod={"Start": "2025-03-01", "End": "2025-03-02"}, Granularity="DAILY",
@@ -161,7 +161,7 @@ def test_permission_denied_on_one_endpoint_leaves_the_others_working(plugin, fro
 def test_cost_explorer_access_denied_is_a_permission_error(plugin, front):
     front.add_fault("/ce/GetCostAndUsage", status=403)
     with pytest.raises(ProviderPermissionError) as caught:
-        plugin().costs(start=START, end=END)
+        plugin().cost_lines(start=START, end=END)
     assert "AccessDeniedException" in caught.value.detail
 
 
@@ -182,7 +182,7 @@ def test_throttling_with_retry_after_is_retried_then_succeeds(plugin, front):
 def test_throttling_that_does_not_stop_becomes_rate_limited(plugin, front):
     front.add_fault("/ce/GetCostAndUsage", status=429, retry_after=1, times=None)
     with pytest.raises(ProviderRateLimited) as caught:
-        plugin(max_attempts=2).costs(start=START, end=END)
+        plugin(max_attempts=2).cost_lines(start=START, end=END)
     assert caught.value.permanent is False and "LimitExceededException" in caught.value.detail
     assert front.count("/ce/GetCostAndUsage") == 2  # max_attempts counts the first call
 
@@ -225,7 +225,7 @@ def test_malformed_xml_is_a_bad_response(plugin, front):
 def test_malformed_cost_json_is_a_bad_response(plugin, front):
     front.add_fault("/ce/GetCostAndUsage", kind="malformed", times=None)
     with pytest.raises(ProviderBadResponse) as caught:
-        plugin(max_attempts=1).costs(start=START, end=END)
+        plugin(max_attempts=1).cost_lines(start=START, end=END)
     assert caught.value.endpoint == "ce/GetCostAndUsage"
 
 

@@ -134,8 +134,8 @@ def test_openstack_lists_are_paged_with_marker():
         assert server.count("/selectel/ru-1/compute/v2.1/servers/detail") == 2  # 225 per region, pages of 200
 
 
-def test_cost_lines_per_day_and_service_in_roubles(selectel, fake_selectel):
-    lines = selectel().cost_lines(start=date(2025, 10, 1), end=date(2025, 10, 3))
+def test_cost_lines_per_day_and_service_in_roubles_for_a_half_open_window(selectel, fake_selectel):
+    lines = selectel().cost_lines(start=date(2025, 10, 1), end=date(2025, 10, 4))
     fake = fake_selectel.providers[0]
     assert {line.day for line in lines} == {date(2025, 10, 1), date(2025, 10, 2), date(2025, 10, 3)}
     assert sum(line.amount for line in lines) == Decimal(fake.daily_kopecks()) * 3 / 100

@@ -58,7 +58,14 @@ class ResourceRecord:
 
 @dataclass(frozen=True)
 class CostLine:
-    """A cost for one resource (or the account) over one day."""
+    """A cost for one resource (or the account) over one UTC day, in ``currency``.
+
+    Only the first fields are required; what a line leaves empty (name, type, region, tags) the cost
+    import takes from the inventory resource with the same ``resource_id`` in the same connection.
+    ``service_category`` is a FOCUS ServiceCategory when the provider knows it (derived otherwise);
+    ``extras`` become FOCUS ``x_`` columns, e.g. ``{"x_estimated": True}`` for costs computed from
+    prices rather than read from the provider's billing.
+    """
 
     provider: str
     resource_id: str
@@ -67,6 +74,14 @@ class CostLine:
     currency: str = DEFAULT_CURRENCY
     service_name: str = ""
     description: str = ""
+    resource_name: str = ""
+    resource_type: str = ""
+    region: str = ""
+    sku_id: str = ""
+    service_category: str = ""
+    charge_category: str = "Usage"
+    tags: Mapping[str, str] = field(default_factory=dict)
+    extras: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -183,7 +198,11 @@ class Endpoint:
 
 @runtime_checkable
 class ProviderPlugin(Protocol):
-    """Built from decrypted credentials (and an optional base URL) by the core."""
+    """Built from decrypted credentials (and an optional base URL) by the core.
+
+    A plugin whose spec declares ``Capability.COSTS`` also implements :class:`CostSource`
+    (``cost_lines(*, start, end)``); the sync engine calls it in its "costs" stage.
+    """
 
     spec: ProviderSpec
 
@@ -196,3 +215,15 @@ class ProviderPlugin(Protocol):
         """Resource-listing endpoints, each isolated."""
 
     def metrics(self, resource: ResourceRecord) -> list[MetricSeries]: ...
+
+
+@runtime_checkable
+class CostSource(Protocol):
+    """The optional cost half of a plugin (spec capability ``Capability.COSTS``)."""
+
+    def cost_lines(self, *, start: date, end: date) -> list[CostLine]:
+        """Daily costs for the days ``start <= day < end`` (end exclusive, UTC days).
+
+        Every day the provider reports in the window must be returned, since the caller replaces the
+        window's ledger rows with the answer; raise ``ProviderError`` when it cannot be read whole.
+        """

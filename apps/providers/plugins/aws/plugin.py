@@ -8,7 +8,7 @@ kinds go on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.utils import timezone
@@ -19,8 +19,6 @@ from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricS
 from . import normalize
 from .client import AwsClient, parse_regions
 from .spec import SPEC
-
-COST_LOOKBACK_DAYS = 30
 
 
 def _normalized(endpoint: str, func: Callable[[], list[ResourceRecord]]) -> Callable[[], list[ResourceRecord]]:
@@ -114,13 +112,15 @@ class AwsPlugin:
         ]
 
     # --- costs and metrics ----------------------------------------------------------------------
-    def costs(self, *, start: date | None = None, end: date | None = None) -> list[CostLine]:
-        """Daily UnblendedCost by service for [start, end) in USD; defaults to the last 30 days.
+    def cost_lines(self, *, start: date, end: date) -> list[CostLine]:
+        """Daily UnblendedCost by service for [start, end) in USD (account-level lines, one per service).
 
-        Each Cost Explorer request is billed by AWS ($0.01): callers should ask once per sync.
+        Cost Explorer takes no future End date, so the window stops at today (UTC), whose costs are not
+        final anyway. Each request is billed by AWS ($0.01): callers should ask once per sync.
         """
-        end = end or timezone.now().date()
-        start = start or end - timedelta(days=COST_LOOKBACK_DAYS)
+        end = min(end, timezone.now().date())
+        if end <= start:
+            return []
         pages = list(self.client.cost_and_usage(start=start, end=end))
         try:
             return normalize.cost_lines(pages, account_id=self.account_id)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import requests
+from django.utils import timezone
 
-from apps.providers.errors import ProviderBadResponse, ProviderError
-from apps.providers.plugins.base import AccountInfo, Endpoint, MetricSeries, ResourceRecord
+from apps.inventory.costs import cost_baseline
+from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderError
+from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord
 
 from . import normalize
 from .client import BegetClient
@@ -42,6 +45,10 @@ class BegetPlugin:
             base_url=endpoint or SPEC.default_endpoint,
             session=session,
         )
+        # What each endpoint listed (or that it failed) in this plugin's life: cost estimates reuse a sync's
+        # answers instead of asking again.
+        self._listed: dict[str, list[ResourceRecord]] = {}
+        self._failed: set[str] = set()
 
     def account_info(self) -> AccountInfo:
         result = self.client.account_info()
@@ -56,22 +63,72 @@ class BegetPlugin:
         self.client.authenticate()
         return info
 
+    def _remember(self, name: str, fetch: Callable[[], list[ResourceRecord]]) -> Callable[[], list[ResourceRecord]]:
+        def run() -> list[ResourceRecord]:
+            try:
+                records = fetch()
+            except ProviderError:
+                self._failed.add(name)
+                raise
+            self._listed[name] = records
+            self._failed.discard(name)
+            return records
+
+        return run
+
     def endpoints(self) -> list[Endpoint]:
         c, login = self.client, self.login
-        return [
-            Endpoint("user/getAccountInfo", frozenset({"hosting_plan"}), _normalized(
-                "user/getAccountInfo", lambda: [normalize.hosting_plan_record(c.account_info(), login=login)])),
-            Endpoint("domain/getList", frozenset({"domain"}), _normalized(
-                "domain/getList", lambda: normalize.domain_records(c.domain_list(), login=login))),
-            Endpoint("mysql/getList", frozenset({"hosting_mysql"}), _normalized(
-                "mysql/getList", lambda: normalize.hosting_mysql_records(c.mysql_list(), login=login))),
-            Endpoint("ftp/getList", frozenset({"ftp_account"}), _normalized(
-                "ftp/getList", lambda: normalize.ftp_records(c.ftp_list(), login=login))),
-            Endpoint("v1/vps/server/list", frozenset({"vps"}), _normalized(
-                "v1/vps/server/list", lambda: normalize.vps_records(c.vps_list(), login=login))),
-            Endpoint("v1/cloud", normalize.CLOUD_RESOURCE_TYPES | {"cloud_service"}, _normalized(
-                "v1/cloud", lambda: normalize.cloud_records(c.cloud_list(), login=login))),
+        listing = [
+            ("user/getAccountInfo", frozenset({"hosting_plan"}),
+             lambda: [normalize.hosting_plan_record(c.account_info(), login=login)]),
+            ("domain/getList", frozenset({"domain"}), lambda: normalize.domain_records(c.domain_list(), login=login)),
+            ("mysql/getList", frozenset({"hosting_mysql"}),
+             lambda: normalize.hosting_mysql_records(c.mysql_list(), login=login)),
+            ("ftp/getList", frozenset({"ftp_account"}), lambda: normalize.ftp_records(c.ftp_list(), login=login)),
+            ("v1/vps/server/list", frozenset({"vps"}), lambda: normalize.vps_records(c.vps_list(), login=login)),
+            ("v1/cloud", normalize.CLOUD_RESOURCE_TYPES | {"cloud_service"},
+             lambda: normalize.cloud_records(c.cloud_list(), login=login)),
         ]
+        return [Endpoint(name, kinds, self._remember(name, _normalized(name, fetch))) for name, kinds, fetch in listing]
+
+    def cost_lines(self, *, start: date, end: date) -> list[CostLine]:
+        """ESTIMATES from the current prices, not invoices: Beget publishes no per-day charges.
+
+        One line per priced resource and day of [start, end) up to today (UTC), each the resource's daily
+        cost baseline (the inventory's ``daily_cost``), marked ``x_estimated``. The records of this
+        plugin's sync are reused and an endpoint not read yet is read now. An endpoint that failed (here or
+        in the sync) is left out rather than failing every estimate: the import keeps the earlier
+        estimates of resources missing from the answer. Rejected credentials still fail the answer.
+        Limiting the days to those since InfraZen first saw each resource is the cost import's job.
+        """
+        last = min(end, timezone.now().date() + timedelta(days=1))
+        days = [start + timedelta(days=n) for n in range((last - start).days)]
+        if not days:
+            return []
+        lines: list[CostLine] = []
+        for endpoint in self.endpoints():
+            if endpoint.name in self._failed:
+                continue
+            try:
+                records = self._listed[endpoint.name] if endpoint.name in self._listed else endpoint.fetch()
+            except ProviderAuthError:
+                raise
+            except ProviderError:
+                continue
+            for record in records:
+                baseline = cost_baseline(record)
+                if not baseline.daily_cost:
+                    continue
+                extras = {"x_estimated": True, "x_price": str(baseline.original_price),
+                          "x_price_period": baseline.original_period}
+                lines.extend(
+                    CostLine(provider=normalize.PROVIDER, resource_id=record.resource_id, day=day,
+                             amount=baseline.daily_cost, currency=record.currency, service_name=record.service_name,
+                             description=record.resource_name, resource_name=record.resource_name,
+                             resource_type=record.resource_type, region=record.region, tags=dict(record.tags),
+                             extras=extras)
+                    for day in days)
+        return lines
 
     def metrics(self, resource: ResourceRecord) -> list[MetricSeries]:
         if resource.resource_type != "vps":

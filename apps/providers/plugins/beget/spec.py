@@ -19,7 +19,8 @@ SPEC = ProviderSpec(
                         help_text=_("The separate API password from the control panel. "
                                     "Leave empty if it equals the account password.")),
     ),
-    capabilities=frozenset({Capability.RESOURCES, Capability.METRICS, Capability.ACCOUNT_INFO}),
+    capabilities=frozenset({Capability.RESOURCES, Capability.COSTS, Capability.METRICS,
+                            Capability.ACCOUNT_INFO}),
     default_endpoint=DEFAULT_BASE_URL,
     docs_url="https://beget.com/ru/kb/api/beget-api",
 )

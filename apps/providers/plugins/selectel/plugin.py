@@ -78,10 +78,14 @@ class SelectelPlugin:
         return normalize.daily_costs(rows) if rows is not None else {}
 
     def cost_lines(self, *, start: date, end: date) -> list[CostLine]:
-        """Daily costs per resource and service from the consumption statistics (kopecks -> roubles)."""
-        payload = self.client.consumption(start=start, end=end, period="day")
-        return _readable("cloud_billing/consumption",
-                         lambda: normalize.cost_lines(normalize.consumption_rows(payload)))
+        """Daily costs per resource and service for [start, end) from the consumption statistics
+        (kopecks -> roubles); the statistics API itself takes whole days, both ends inclusive."""
+        if end <= start:
+            return []
+        payload = self.client.consumption(start=start, end=end - timedelta(days=1), period="day")
+        lines = _readable("cloud_billing/consumption",
+                          lambda: normalize.cost_lines(normalize.consumption_rows(payload)))
+        return [line for line in lines if start <= line.day < end]
 
     # --- account ------------------------------------------------------------------------------
     def _limits(self) -> dict[str, Any] | None:
