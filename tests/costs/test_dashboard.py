@@ -199,3 +199,34 @@ def test_period_defaults_to_30_days_ending_today():
     assert dashboard_period(raw_range="365").granularity == "month"
     assert dashboard_period(raw_range="90").granularity == "week"
     assert change_percent(Decimal("10"), Decimal("0")) is None
+
+
+def test_dashboard_queries_do_not_grow_with_the_number_of_resources(demo, w, client_for):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.inventory.models import ResourceTag
+
+    org, viewer = demo
+    client = client_for(viewer, "dashdemo")
+    client.get("/")  # warm the session and caches
+
+    def count() -> int:
+        with CaptureQueriesContext(db) as queries:
+            assert client.get("/").status_code == 200
+        return len(queries)
+
+    before = count()
+    with schema_context(org.schema_name):
+        template = Resource.objects.filter(resource_type="vm").first()
+        now = timezone.now()
+        for n in range(5):
+            extra = Resource.objects.create(
+                connection=template.connection, provider=template.provider, resource_id=f"extra-{n}",
+                resource_name=f"extra-{n}", resource_type="vm", status="running", specs=template.specs,
+                monthly_cost=Decimal("100"), first_seen_at=now, last_seen_at=now)
+            ResourceTag.objects.create(resource=extra, key="env", value="test")
+            ResourceMetricSummary.objects.create(resource=extra, metric="cpu_percent", period_start=now,
+                                                 period_end=now, points=1, avg=50, min=50, max=50, p95=50)
+    connection.set_schema_to_public()
+    assert count() == before

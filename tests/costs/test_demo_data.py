@@ -131,3 +131,11 @@ def test_seed_demo_gives_the_demo_organization_its_estate(w):
         assert Resource.objects.count() == 8
         assert ProviderConnection.objects.count() == 2
         assert CostDaily.objects.exists()
+
+
+def test_demo_connections_carry_the_fake_clouds_demo_credentials():
+    from apps.costs.demo_data import DEMO_CREDENTIALS
+    from tests.fakecloud import selectel, yandex
+
+    assert DEMO_CREDENTIALS["yandex"]["oauth_token"] == yandex.DEMO_OAUTH_TOKEN
+    assert DEMO_CREDENTIALS["selectel"] == {"token": selectel.DEMO_TOKEN, "account_id": selectel.DEMO_ACCOUNT_ID}
