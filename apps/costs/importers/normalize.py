@@ -147,6 +147,11 @@ class Context:
     first_date: str | None = None
     last_date: str | None = None
     _bad: set[int] = field(default_factory=set)
+    # Per column: decisions on distinct values already seen (timestamps, enums, currencies), reused by
+    # later batches; bounded by DECISION_CACHE_LIMIT.
+    decisions: dict[str, dict] = field(default_factory=dict)
+    # Inventory resources to link: (ResourceId values, Resource primary keys as strings), aligned.
+    resources: tuple[pa.Array, pa.Array] | None = None
 
     def error(self, row: int, column: str, value, code: str) -> None:
         self.report_total += 1
@@ -221,14 +226,27 @@ def _mark(ctx: Context, bad: list, mask: pa.Array, values: pa.Array, column: str
     bad.append(mask)
 
 
-def _map_distinct(array: pa.Array, decide) -> tuple[pa.Array, dict]:
-    """Apply ``decide(text) -> (output or None, tag)`` once per distinct value; returns outputs and tags."""
+DECISION_CACHE_LIMIT = 100_000
+
+
+def _map_distinct(array: pa.Array, decide, cache: dict | None = None) -> tuple[pa.Array, dict]:
+    """Apply ``decide(text) -> (output or None, tag)`` once per distinct value; returns outputs and tags.
+
+    ``cache`` keeps the decisions across batches (hourly timestamps repeat in every batch of a file)."""
     encoded = pc.dictionary_encode(array)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     outputs, tags = [], {}
+    if cache is not None and len(cache) > DECISION_CACHE_LIMIT:
+        cache.clear()
     for value in encoded.dictionary.to_pylist():
-        out, tag = decide(value)
+        if cache is None:
+            out, tag = decide(value)
+        else:
+            hit = cache.get(value)
+            if hit is None:
+                hit = cache[value] = decide(value)
+            out, tag = hit
         outputs.append(out)
         if tag:
             tags[value] = (out, tag)
@@ -283,7 +301,7 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
                     return None, "datetime"
                 return parsed.strftime("%Y-%m-%d %H:%M:%S+00"), note
 
-            mapped, tags = _map_distinct(array, decide)
+            mapped, tags = _map_distinct(array, decide, ctx.decisions.setdefault(name, {}))
             for original, (normalized, tag) in tags.items():
                 if tag == "datetime":
                     continue
@@ -307,7 +325,7 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
                         return code, None
                     return (code.upper(), "currency_case") if code.upper() in ISO_4217 else (None, "currency")
 
-            mapped, tags = _map_distinct(array, decide)
+            mapped, tags = _map_distinct(array, decide, ctx.decisions.setdefault(name, {}))
             for original, (normalized, tag) in tags.items():
                 if normalized is not None:
                     count = pc.sum(pc.equal(array, original).cast(pa.int64())).as_py()
@@ -405,6 +423,11 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
         out["extras"] = pc.binary_join_element_wise("{", pc.fill_null(joined, ""), "}", "")
     for name, value in ctx.constants.items():
         out[name] = pa.nulls(length, pa.string()) if value is None else pa.array([str(value)] * length, pa.string())
+    if ctx.resources is not None and "resource_id" in out:
+        # The inventory Resource of each row's ResourceId, resolved here instead of an UPDATE after the COPY
+        # (which would write every matched row twice).
+        keys, ids = ctx.resources
+        out["inventory_resource_id"] = pc.take(ids, pc.index_in(out["resource_id"], value_set=keys))
 
     arrays = []
     for name in field_order:

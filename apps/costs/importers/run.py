@@ -1,10 +1,11 @@
-"""Run one billing import: stream + validate into a temporary file, then replace and COPY in one transaction."""
+"""Run one billing import: stream, validate and COPY in one pass inside one transaction, then replace the earlier rows
+of the same sources and refresh the rollups; an invalid or refused file rolls everything back."""
 
 from __future__ import annotations
 
 import logging
 import os
-import tempfile
+import queue
 from collections.abc import Callable
 from datetime import date
 
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from psycopg.copy import QueuedLibpqWriter
 
 from ..models import BillingImport, CostRecord, ImportFormat, ImportStatus
 from . import yandex
@@ -26,7 +28,16 @@ from .spec import COLUMNS
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY_ROWS = 50_000
-COPY_CHUNK = 1 << 20
+# A load of at least BULK_MIN_ROWS rows and BULK_SHARE of the rows already in the ledger drops the
+# secondary indexes before its COPY and rebuilds them after it, in the same transaction
+# (building an index once is several times cheaper than maintaining it row by row). The table is locked
+# for the organization's readers meanwhile, which is why small imports into a large ledger keep them.
+BULK_MIN_ROWS = 100_000
+BULK_SHARE = 0.5
+MAINTENANCE_WORK_MEM = "256MB"  # index builds of the bulk mode, for this transaction only
+WORK_MEM = "64MB"  # the rollup's GROUP BY, for this transaction only
+COPY_QUEUE_CHUNKS = 256  # 32 MB of encoded rows in flight to the server at most
+_CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
 
 ProgressCallback = Callable[[BillingImport], None]
 
@@ -150,90 +161,173 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
     if is_yandex:
         ctx.note("", "yandex_csv", "FOCUS 1.2", "yandex")
 
+    ctx.resources = _resource_map(bi)
     order = _field_order()
     lengths = _field_lengths()
-    schema = pa.schema([(name, pa.string()) for name in order])
-    fd, tmp_path = tempfile.mkstemp(prefix="focus-import-", suffix=".csv")
-    os.close(fd)
-    try:
-        last_reported = 0
-        with pa_csv.CSVWriter(tmp_path, schema, write_options=pa_csv.WriteOptions(include_header=False)) as writer:
-            for batch in batches:
-                table = normalize_batch(batch, ctx, field_lengths=lengths, field_order=order)
-                if table is not None and (ctx.skip_invalid or not ctx.rows_bad):
-                    writer.write_table(table)
-                if ctx.rows_seen - last_reported >= PROGRESS_EVERY_ROWS:
-                    last_reported = ctx.rows_seen
-                    progress.write(rows_done=ctx.rows_seen, bytes_done=source.bytes_done)
-                    if on_progress:
-                        on_progress(bi)
-        bi.rows_done = ctx.rows_seen
-        bi.report = ctx.report
-        bi.report_total = ctx.report_total
-        bi.report_truncated = ctx.report_total > len(ctx.report)
-        bi.normalizations = ctx.normalization_list()
-        bi.rows_skipped = ctx.rows_bad if ctx.skip_invalid else 0
-        if ctx.rows_seen == 0:
-            raise ImportRefused("empty", _("The file has a header but no data rows."))
-        if ctx.rows_bad and not ctx.skip_invalid:
-            _fail(bi, code="invalid", message=_(
-                "%(bad)s of %(total)s rows are invalid: nothing was imported. Fix the file, or import again "
-                "with \u201cskip invalid rows\u201d.") % {"bad": ctx.rows_bad, "total": ctx.rows_seen})
-            return
-        if ctx.rows_good == 0:
-            _fail(bi, code="invalid", message=_("No valid rows: nothing was imported."))
-            return
-        progress.write(status=ImportStatus.IMPORTING, rows_done=ctx.rows_seen, bytes_done=source.bytes_total)
-        bi.status = ImportStatus.IMPORTING
-        if on_progress:
-            on_progress(bi)
-        _load(bi, ctx, tmp_path, order)
-    finally:
-        os.unlink(tmp_path)
-
-
-def _load(bi: BillingImport, ctx: Context, tmp_path: str, order: list[str]) -> None:
-    keys = sorted(ctx.source_keys)
+    batches = iter(batches)
+    first = next(batches, None)
+    first_table = (normalize_batch(first, ctx, field_lengths=lengths, field_order=order)
+                   if first is not None else None)
+    estimate = _rows_estimate(source, ctx.rows_seen)
     table = f'"{connection.schema_name}"."{CostRecord._meta.db_table}"'
     columns = ", ".join(f'"{c}"' for c in order)
-    with transaction.atomic():
-        old = CostRecord.objects.filter(source_key__in=keys).aggregate(
-            first=models.Min("charge_date"), last=models.Max("charge_date"), n=models.Count("id"))
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table} WHERE source_key = ANY(%s)", [keys])  # noqa: S608
-            replaced = cursor.rowcount
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-                with open(tmp_path, "rb") as fh:
-                    while chunk := fh.read(COPY_CHUNK):
-                        copy.write(chunk)
-            _link_resources(cursor, table, bi)
-        first = min(d for d in (date_from(ctx.first_date), old["first"]) if d)
-        last = max(d for d in (date_from(ctx.last_date), old["last"]) if d)
-        _refresh_rollups(first, last)
-        bi.status = ImportStatus.SUCCESS
-        bi.rows_imported = ctx.rows_good
-        bi.rows_replaced = replaced
-        bi.rows_done = ctx.rows_seen
-        bi.source_keys = keys[:1000]
-        bi.period_start = date_from(ctx.first_date)
-        bi.period_end = date_from(ctx.last_date)
-        bi.finished_at = timezone.now()
-        bi.save()
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cur = cursor.cursor
+                cur.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
+                cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+                rebuild = _bulk_mode(cur, table, estimate)
+                deferred = _drop_secondary(cur, table) if rebuild else []
+                last_reported = 0
+                with cur.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)",  # noqa: S608
+                              writer=_BoundedWriter(cur)) as copy:
+                    _copy_write(copy, first_table, ctx)
+                    for batch in batches:
+                        _copy_write(copy, normalize_batch(batch, ctx, field_lengths=lengths, field_order=order),
+                                    ctx)
+                        if ctx.rows_seen - last_reported >= PROGRESS_EVERY_ROWS:
+                            last_reported = ctx.rows_seen
+                            progress.write(rows_done=ctx.rows_seen, bytes_done=source.bytes_done)
+                            if on_progress:
+                                on_progress(bi)
+                    _settle(bi, ctx)  # raises _Abandon (the COPY and the transaction roll back) when refused
+                progress.write(status=ImportStatus.IMPORTING, rows_done=ctx.rows_seen, bytes_done=source.bytes_total)
+                bi.status = ImportStatus.IMPORTING
+                if on_progress:
+                    on_progress(bi)
+                if deferred:
+                    # The rows' deferred foreign-key checks run now: CREATE INDEX refuses pending trigger events.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for statement in deferred:
+                    cursor.execute(statement)
+                _replace(cursor, table, bi, ctx)
+    except _Abandon as abandon:
+        if abandon.refusal is not None:
+            raise abandon.refusal from None
+        _fail(bi, code=abandon.code, message=abandon.message)
 
 
-def _link_resources(cursor, table: str, bi: BillingImport) -> None:
-    if not django_apps.is_installed("apps.inventory"):
+class _BoundedWriter(QueuedLibpqWriter):
+    """psycopg's queued COPY writer (a thread sends while this one validates the next batch), with a
+    smaller backlog: COPY_QUEUE_CHUNKS chunks of 128 KB instead of 1024, to bound memory."""
+
+    def __init__(self, cursor):
+        super().__init__(cursor)
+        self._queue = queue.Queue(maxsize=COPY_QUEUE_CHUNKS)
+
+
+class _Abandon(Exception):  # noqa: N818 - control flow: leave the COPY and roll the transaction back
+    def __init__(self, *, code: str = "", message: str = "", refusal: ImportRefused | None = None):
+        super().__init__(message)
+        self.code, self.message, self.refusal = code, message, refusal
+
+
+def _copy_write(copy, table: pa.Table | None, ctx: Context) -> None:
+    """Send a normalized batch as one pre-encoded CSV block (nothing once a bad row refuses the file)."""
+    if table is None or (ctx.rows_bad and not ctx.skip_invalid):
         return
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(table, sink, write_options=_CSV_OPTIONS)
+    copy.write(memoryview(sink.getvalue()))
+
+
+def _settle(bi: BillingImport, ctx: Context) -> None:
+    """Record the outcome of the validation pass; abandon the load when nothing may be imported."""
+    bi.rows_done = ctx.rows_seen
+    bi.report = ctx.report
+    bi.report_total = ctx.report_total
+    bi.report_truncated = ctx.report_total > len(ctx.report)
+    bi.normalizations = ctx.normalization_list()
+    bi.rows_skipped = ctx.rows_bad if ctx.skip_invalid else 0
+    if ctx.rows_seen == 0:
+        raise _Abandon(refusal=ImportRefused("empty", _("The file has a header but no data rows.")))
+    if ctx.rows_bad and not ctx.skip_invalid:
+        raise _Abandon(code="invalid", message=_(
+            "%(bad)s of %(total)s rows are invalid: nothing was imported. Fix the file, or import again "
+            "with \u201cskip invalid rows\u201d.") % {"bad": ctx.rows_bad, "total": ctx.rows_seen})
+    if ctx.rows_good == 0:
+        raise _Abandon(code="invalid", message=_("No valid rows: nothing was imported."))
+
+
+def _rows_estimate(source, rows_read: int) -> int:
+    """Rows in the file: exact for Parquet, else extrapolated from the bytes the first batch consumed."""
+    if source.rows_total is not None:
+        return source.rows_total
+    done = source.bytes_done
+    if not rows_read or not done:
+        return rows_read
+    return int(rows_read * max(source.bytes_total, done) / done)
+
+
+def _bulk_mode(cur, table: str, estimate: int) -> bool:
+    """Whether to drop and rebuild the secondary indexes around the COPY: only for a load
+    that is large in itself and against the rows already there (rebuilding costs the whole table)."""
+    if estimate < BULK_MIN_ROWS:
+        return False
+    cur.execute("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+    existing = cur.fetchone()[0]
+    return estimate >= BULK_SHARE * existing
+
+
+def _drop_secondary(cur, table: str) -> list[str]:
+    """Drop the non-unique indexes of ``table``; returns the statements that recreate them identically (run
+    inside the same transaction, so other sessions never see the table without them).
+
+    Foreign keys stay: dropping one locks the referenced table too (``costs_billingimport``, whose progress
+    the import writes from another connection, and the connections), and with NULL or one constant value per
+    import their checks are cheap."""
+    cur.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+        "ORDER BY 1", [table])
+    indexes = cur.fetchall()
+    for name, _definition in indexes:
+        cur.execute(f"DROP INDEX {name}")
+    return [definition for _name, definition in indexes]
+
+
+def _replace(cursor, table: str, bi: BillingImport, ctx: Context) -> None:
+    """Delete the earlier rows of the same sources (the new ones are already in), refresh the rollups."""
+    keys = sorted(ctx.source_keys)
+    cursor.execute(
+        f"WITH gone AS (DELETE FROM {table} WHERE source_key = ANY(%s) "  # noqa: S608
+        f"AND billing_import_id IS DISTINCT FROM %s RETURNING charge_date) "
+        f"SELECT MIN(charge_date), MAX(charge_date), COUNT(*) FROM gone", [keys, bi.pk])
+    old_first, old_last, replaced = cursor.fetchone()
+    first = min(d for d in (date_from(ctx.first_date), old_first) if d)
+    last = max(d for d in (date_from(ctx.last_date), old_last) if d)
+    _refresh_rollups(first, last)
+    bi.status = ImportStatus.SUCCESS
+    bi.rows_imported = ctx.rows_good
+    bi.rows_replaced = replaced
+    bi.rows_done = ctx.rows_seen
+    bi.source_keys = keys[:1000]
+    bi.period_start = date_from(ctx.first_date)
+    bi.period_end = date_from(ctx.last_date)
+    bi.finished_at = timezone.now()
+    bi.save()
+
+
+def _resource_map(bi: BillingImport) -> tuple[pa.Array, pa.Array] | None:
+    """ResourceId -> inventory Resource (of the import's connection when it has one), or None when empty."""
+    if not django_apps.is_installed("apps.inventory"):
+        return None
     from apps.inventory.models import Resource
 
-    resources = f'"{connection.schema_name}"."{Resource._meta.db_table}"'
-    same_connection = "AND r.connection_id = c.connection_id" if bi.connection_id else ""
-    cursor.execute(
-        f"UPDATE {table} c SET inventory_resource_id = r.id FROM {resources} r "  # noqa: S608
-        f"WHERE c.billing_import_id = %s AND c.resource_id <> '' AND r.resource_id = c.resource_id "
-        f"{same_connection}",
-        [bi.pk],
-    )
+    resources = Resource.objects.exclude(resource_id="").order_by("resource_id", "pk")
+    if bi.connection_id:
+        resources = resources.filter(connection_id=bi.connection_id)
+    keys, ids, last = [], [], None
+    for resource_id, pk in resources.values_list("resource_id", "pk").iterator(chunk_size=10_000):
+        if resource_id != last:  # one resource per id: the oldest, when several connections share it
+            keys.append(resource_id)
+            ids.append(str(pk))
+            last = resource_id
+    if not keys:
+        return None
+    return pa.array(keys, pa.string()), pa.array(ids, pa.string())
 
 
 def _refresh_rollups(start: date, end: date) -> None:

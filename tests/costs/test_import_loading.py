@@ -1,0 +1,109 @@
+"""How the importer loads: bulk mode rebuilds what it drops, rollbacks keep everything, inventory links resolve."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from apps.costs.importers import run
+from apps.costs.models import CostRecord
+from apps.costs.services import focus_file_import
+
+from .conftest import DATA, cents, independent_sums, ledger_sums, rewrite
+
+pytestmark = pytest.mark.django_db
+AWS = DATA / "aws_1_2_cost_and_usage_rows100_seed42.csv"
+
+
+def _ledger_schema() -> tuple[set, set]:
+    table = f'"{connection.schema_name}"."{CostRecord._meta.db_table}"'
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+                       "WHERE indrelid = %s::regclass", [table])
+        indexes = set(cursor.fetchall())
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass",
+                       [table])
+        constraints = set(cursor.fetchall())
+    return indexes, constraints
+
+
+@pytest.fixture
+def bulk(monkeypatch):
+    """Every import counts as a large one, so the drop-and-rebuild path runs on the small real samples."""
+    monkeypatch.setattr(run, "BULK_MIN_ROWS", 1)
+    monkeypatch.setattr(run, "BULK_SHARE", 0)
+
+
+def test_a_bulk_load_recreates_every_index_and_foreign_key_of_the_ledger_with_the_right_sums(in_alpha, bulk):
+    indexes, constraints = _ledger_schema()
+    assert any("gin" in definition for _name, definition in indexes)
+    assert any("FOREIGN KEY" in definition for _name, definition in constraints)
+
+    bi = focus_file_import(path=str(AWS))
+
+    assert bi.status == "success", (bi.error, bi.report[:3])
+    assert _ledger_schema() == (indexes, constraints)
+    assert cents(ledger_sums()) == cents(independent_sums(AWS))
+
+
+def test_a_bulk_reimport_replaces_the_earlier_rows_of_the_same_source(in_alpha, bulk):
+    first = focus_file_import(path=str(AWS))
+    second = focus_file_import(path=str(AWS))
+    assert (first.status, second.status) == ("success", "success")
+    assert second.rows_replaced == 100
+    assert set(CostRecord.objects.values_list("billing_import", flat=True)) == {second.pk}
+    assert cents(ledger_sums()) == cents(independent_sums(AWS))
+
+
+def test_an_invalid_file_in_bulk_mode_rolls_back_keeping_indexes_and_the_previous_rows(in_alpha, bulk, tmp_path):
+    focus_file_import(path=str(AWS))
+    before = cents(ledger_sums())
+    schema = _ledger_schema()
+
+    def spoil(i, row):
+        if i == 99:  # the last row: the valid ones before it were already on their way to the server
+            row["BilledCost"] = "n/a"
+        return row
+
+    bi = focus_file_import(path=str(rewrite(AWS, tmp_path / "bad.csv", spoil)))
+
+    assert bi.status == "error" and bi.error_code == "invalid"
+    assert [(e["row"], e["column"], e["code"]) for e in bi.report] == [(101, "BilledCost", "number")]
+    assert cents(ledger_sums()) == before
+    assert CostRecord.objects.count() == 100
+    assert _ledger_schema() == schema
+
+
+def test_a_foreign_billing_account_refuses_the_file_and_leaves_the_ledger_untouched(in_alpha, tmp_path):
+    from apps.providers.models import ProviderConnection
+
+    focus_file_import(path=str(AWS))
+    before = cents(ledger_sums())
+    conn = ProviderConnection.objects.create(provider="aws", name="Payer", credentials={"access_key_id": "x"},
+                                             account_info={"account_id": "100000000001"})
+
+    bi = focus_file_import(path=str(AWS), connection=conn)
+
+    assert bi.status == "error" and bi.error_code == "account"
+    assert cents(ledger_sums()) == before
+
+
+def test_rows_are_linked_to_the_inventory_resource_of_their_resource_id(in_alpha):
+    from apps.inventory.models import Resource
+    from apps.providers.models import ProviderConnection
+
+    target = "arn:aws:ec2:us-west-2::reservation/e2786d3748421599"
+    conn = ProviderConnection.objects.create(provider="aws", name="AWS", credentials={"access_key_id": "x"})
+    now = timezone.now()
+    resource = Resource.objects.create(connection=conn, provider="aws", resource_id=target,
+                                       resource_type="reservation", status="running", first_seen_at=now,
+                                       last_seen_at=now)
+
+    bi = focus_file_import(path=str(AWS))
+
+    assert bi.status == "success"
+    linked = CostRecord.objects.filter(inventory_resource=resource)
+    assert linked.count() == 4
+    assert set(linked.values_list("resource_id", flat=True)) == {target}
+    assert not CostRecord.objects.exclude(resource_id=target).filter(inventory_resource__isnull=False).exists()
