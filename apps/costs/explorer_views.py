@@ -47,6 +47,7 @@ def _chart_data(view: dict) -> dict:
         "series": [{"label": str(s["label"]), "currency": s["currency"], "values": [float(v) for v in s["values"]]}
                    for s in view["series"]],
         "currency": view["currency"],
+        "granularity": view["granularity"],
     }
 
 
@@ -54,6 +55,20 @@ def _filters(query) -> list[tuple[str, str, list[tuple[str, str]], list[str]]]:
     labels = dict(_group_by_choices())
     chosen = {name: [v.strip() for item in query.getlist(name) for v in item.split(",")] for name in DIMENSIONS}
     return [(name, labels[name], options, chosen[name]) for name, options in cost_filter_options().items()]
+
+
+def _group_label(params: dict | None) -> str:
+    """The table's first column is named after the grouping (Service, Region, Tag: env...)."""
+    group_by = params["group_by"] if params else "service"
+    if group_by.startswith("tag:"):
+        return f"{_('Tag')}: {group_by[4:]}"
+    return str(dict(_group_by_choices()).get(group_by, _("Group")))
+
+
+def _active_filters(query) -> int:
+    """How many dimension, resource and tag filters are set (the collapsed filter panel shows it)."""
+    names = [*DIMENSIONS, "tag"]
+    return sum(1 for name in names for item in query.getlist(name) for v in item.split(",") if v.strip())
 
 
 @require_permission("costs.view")
@@ -82,6 +97,8 @@ def cost_explorer(request):
     sort_query.pop("sort", None)
     page_query = query.copy()
     page_query.pop("page", None)
+    billing_query = page_query.copy()
+    billing_query["currency"] = "billing"
     context = {
         "view": view,
         "params": params,
@@ -90,9 +107,12 @@ def cost_explorer(request):
         "sort": sort,
         "sort_base": sort_query.urlencode(),
         "page_base": page_query.urlencode(),
+        "billing_currency_url": f"{reverse('cost_explorer')}?{billing_query.urlencode()}",
         "chart": request.GET.get("chart", "line"),
         "chart_data": _chart_data(view) if view else None,
         "group_by_choices": _group_by_choices(),
+        "group_label": _group_label(params),
+        "active_filters": _active_filters(query),
         "filters": _filters(query),
         "tags": query.getlist("tag"),
         "period": query.get("period") or ("custom" if query.get("start") or query.get("end") else "30d"),

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from apps.accounts.permissions import require_permission
 
 from . import selectors, services
 from .forms import BillingImportForm
-from .models import BillingImport
+from .models import BillingImport, ImportStatus
 
 
 def _connections():
@@ -42,4 +44,17 @@ def billing_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         billing_import = selectors.billing_import_get(import_id=pk)
     except BillingImport.DoesNotExist as exc:
         raise Http404 from exc
-    return render(request, "costs/import_detail.html", {"bi": billing_import})
+    return render(request, "costs/import_detail.html",
+                  {"bi": billing_import, "explorer_url": _explorer_url(billing_import),
+                   "status_labels": dict(ImportStatus.choices)})
+
+
+def _explorer_url(billing_import: BillingImport) -> str | None:
+    """The explorer over the imported period, by service, in the file's own currencies (exactly what it holds,
+    whether or not exchange rates for those days are known yet)."""
+    if billing_import.status != ImportStatus.SUCCESS or not billing_import.period_start:
+        return None
+    query = urlencode({"start": billing_import.period_start.isoformat(),
+                       "end": (billing_import.period_end or billing_import.period_start).isoformat(),
+                       "group_by": "service", "currency": "billing"})
+    return f"{reverse('cost_explorer')}?{query}"

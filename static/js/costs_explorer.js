@@ -30,6 +30,15 @@
       return new Intl.NumberFormat(lang, { style: "currency", currency: currency || "RUB", maximumFractionDigits: 0 }).format(value);
     } catch (e) { return String(Math.round(value)); }
   };
+  // Period labels: "01.05" for days and weeks, "май 2026" for months (ISO dates stay in the data).
+  var tick = function (iso) {
+    var parts = String(iso).split("-");
+    if (parts.length !== 3) { return iso; }
+    var day = new Date(Date.UTC(+parts[0], +parts[1] - 1, +parts[2]));
+    var options = data.granularity === "month" ? { month: "short", year: "numeric", timeZone: "UTC" }
+      : { day: "2-digit", month: "2-digit", timeZone: "UTC" };
+    try { return new Intl.DateTimeFormat(lang, options).format(day); } catch (e) { return iso; }
+  };
   var chart = null;
   var draw = function (type) {
     if (chart) { chart.destroy(); }
@@ -61,7 +70,7 @@
         data: { labels: data.periods, datasets: datasets },
         options: {
           responsive: true, maintainAspectRatio: false, interaction: { mode: "index", intersect: false },
-          scales: { x: { stacked: type === "bar" }, y: { stacked: type === "bar", ticks: { callback: function (v) { return money(v, data.currency); } } } },
+          scales: { x: { stacked: type === "bar", ticks: { callback: function (v) { return tick(this.getLabelForValue(v)); } } }, y: { stacked: type === "bar", ticks: { callback: function (v) { return money(v, data.currency); } } } },
           plugins: { tooltip: { callbacks: { label: function (ctx) {
             return ctx.dataset.label + ": " + money(ctx.parsed.y, ctx.dataset.currency); } } } }
         }

@@ -1,0 +1,203 @@
+"""Real Chromium, a real web server and a real django-q2 worker: upload a FOCUS file from the explorer,
+watch the import's progress bar, open the imported period in the explorer and read its chart and table."""
+
+from __future__ import annotations
+
+import collections
+import csv
+import os
+import threading
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from django_tenants.utils import schema_context
+
+from tests.conftest import PASSWORD
+from tests.processes import free_port, manage_process, wait_for_port
+
+pytestmark = pytest.mark.browser
+
+NBSP = "\xa0"
+# Set BROWSER_SCREENSHOTS=/some/dir to keep desktop and mobile pictures of each page (for people, not asserts).
+SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "")
+# Several services, one currency (USD), charges from 2026-05-01 to 2026-05-27.
+FOCUS_FILE = Path(__file__).resolve().parent.parent / "costs" / "data" / "aws_1_2_cost_and_usage_rows100_seed42.csv"
+# The worker must not reach the real Central Bank for USD rates: the explorer link shows billing currencies.
+CHILD_ENV = {"Q_WORKERS": "1", "CURRENCY_FETCH_MISSING": "false"}
+DESKTOP = {"width": 1366, "height": 850}
+MOBILE = {"width": 390, "height": 844}
+
+
+def _drain(process) -> collections.deque:
+    """Read a child's output continuously so a full pipe never blocks it; keep the tail for failures."""
+    tail: collections.deque = collections.deque(maxlen=200)
+
+    def pump():
+        for line in process.stdout:
+            tail.append(line)
+
+    threading.Thread(target=pump, name="drain", daemon=True).start()
+    return tail
+
+
+@pytest.fixture(scope="module")
+def server_and_worker(world):
+    port = free_port()
+    with manage_process("runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading", env=CHILD_ENV) as web:
+        web_log = _drain(web)
+        wait_for_port(port, web)
+        with manage_process("qcluster", env=CHILD_ENV) as worker:
+            worker_log = _drain(worker)
+            yield {
+                "url": lambda slug=None, path="/": f"http://{slug + '.' if slug else ''}infrazen.test:{port}{path}",
+                "logs": (web_log, worker_log),
+            }
+
+
+def _money(amount: Decimal, symbol: str) -> str:
+    """The page's money format in Russian: grouped with NBSP, comma decimals, whole amounts without kopecks."""
+    amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    places = 0 if amount == amount.to_integral_value() else 2
+    whole, _dot, frac = f"{amount:,.{places}f}".partition(".")
+    text = whole.replace(",", NBSP) + ("," + frac if frac else "")
+    return f"{text}{NBSP}{symbol}"
+
+
+def _file_totals(path: Path) -> tuple[dict[str, Decimal], Decimal, str, str, str]:
+    """An independent sum of BilledCost per ServiceName over the file (csv + Decimal), and its date span."""
+    per_service: dict[str, Decimal] = defaultdict(Decimal)
+    currencies, days = set(), set()
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            per_service[row["ServiceName"]] += Decimal(row["BilledCost"])
+            currencies.add(row["BillingCurrency"])
+            days.add(row["ChargePeriodStart"][:10])
+    (currency,) = currencies
+    return dict(per_service), sum(per_service.values(), Decimal(0)), currency, min(days), max(days)
+
+
+def _shots(page, name: str) -> None:
+    """Desktop and mobile full-page pictures of the current page (reloaded at each size)."""
+    if not SCREENSHOTS:
+        return
+    folder = Path(SCREENSHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    for label, size in (("desktop", DESKTOP), ("mobile", MOBILE)):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(folder / f"focus-{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+
+def _in_own_thread(func, django_db_blocker) -> None:
+    """Run ORM work on a fresh connection that is closed afterwards (Playwright's loop owns this thread)."""
+    from django.db import connections
+
+    failure: list[BaseException] = []
+
+    def run():
+        try:
+            with django_db_blocker.unblock():
+                func()
+        except Exception as exc:  # noqa: BLE001 - re-raised in the test's thread
+            failure.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name="orm")
+    thread.start()
+    thread.join(timeout=60)
+    if failure:
+        raise failure[0]
+
+
+def _cleanup(django_db_blocker, schema_name: str, file_name: str, user_id: int) -> None:
+    """Remove the test's imports, their ledger rows and rollups (committed), so other tests keep their state."""
+
+    def work():
+        from django_q.models import Task
+
+        from apps.costs.models import BillingImport, CostRecord
+        from apps.costs.rollups import cost_rollups_refresh
+
+        with schema_context(schema_name):
+            for billing_import in BillingImport.objects.filter(file_name=file_name, created_by_id=user_id):
+                CostRecord.objects.filter(billing_import_id=billing_import.pk).delete()
+                if billing_import.period_start:
+                    start, end = billing_import.period_start, billing_import.period_end or billing_import.period_start
+                    # Deletes the CostDaily (and every other rollup) rows of the range and rebuilds them from
+                    # what is left in the ledger: nothing of this test's.
+                    cost_rollups_refresh(start=start, end=end, fetch_missing_rates=False)
+                Task.objects.filter(name=f"billing-import-{billing_import.pk}").delete()
+                billing_import.delete()
+
+    _in_own_thread(work, django_db_blocker)
+
+
+def test_owner_uploads_a_focus_file_watches_it_import_and_reads_the_explorer(page, server_and_worker, world,
+                                                                           django_db_blocker):
+    url = server_and_worker["url"]
+    per_service, grand_total, currency, first_day, last_day = _file_totals(FOCUS_FILE)
+    assert len(per_service) >= 5 and currency == "USD"
+    try:
+        page.set_viewport_size(DESKTOP)
+        page.goto(url("alpha", "/costs/"))
+        page.fill("input[name=login]", world.alice.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form:has(input[name=login]) button[type=submit]").first.click()
+        page.wait_for_url(url("alpha", "/costs/"))
+        assert page.locator("html").get_attribute("lang") == "ru"
+
+        # From the explorer's header to the import page.
+        page.locator("[data-import-link]").click()
+        page.wait_for_url(url("alpha", "/costs/imports/"))
+        _shots(page, "01-imports")
+
+        page.set_input_files("#import-form input[type=file]", str(FOCUS_FILE))
+        page.locator("#import-form button[type=submit]").click()
+        page.wait_for_url("**/costs/imports/*/")
+        bar = page.locator("#import-status [role=progressbar]")
+        bar.wait_for(state="visible")
+        # The page polls the API and reloads when the worker is done.
+        page.wait_for_function(
+            "() => document.querySelector('#import-status [role=progressbar]')"
+            ".getAttribute('aria-valuenow') === '100' && document.getElementById('import-summary')",
+            timeout=90_000)
+        assert page.locator("#import-percent").inner_text() == "100%"
+        assert page.locator("#import-status").get_attribute("data-status") == "success"
+        assert page.locator("#import-summary .imp-kpi-value").first.inner_text() == "100"  # rows in the file
+        _shots(page, "02-import-detail")
+
+        page.locator("[data-explorer-link]").click()
+        page.wait_for_url("**/costs/?*")
+        assert f"start={first_day}" in page.url and f"end={last_day}" in page.url
+
+        page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('cx-chart'))")
+        assert page.evaluate("() => document.getElementById('cx-chart').width") > 0
+        datasets = page.evaluate(
+            "() => Chart.getChart(document.getElementById('cx-chart')).data.datasets"
+            ".map(d => ({label: d.label, points: d.data.filter(v => v > 0).length}))")
+        assert {d["label"] for d in datasets} == set(per_service)
+        assert all(d["points"] > 0 for d in datasets)
+
+        rows = {}
+        for row in page.locator(".cx-table tbody tr").all():
+            # The label is the cell's first text; a currency badge may follow it.
+            label = row.locator("td").first.evaluate("td => td.firstChild.textContent").strip()
+            rows[label] = row.locator("td").nth(1).inner_text().strip()
+        assert rows == {service: _money(total, "$") for service, total in per_service.items()}
+        assert page.locator(".cx-total-row th").nth(1).inner_text() == _money(grand_total, "$")
+        assert page.locator("[data-cx-total]").inner_text() == _money(grand_total, "$")
+        _shots(page, "03-explorer")
+        if SCREENSHOTS:
+            page.goto(url("alpha", "/costs/imports/"))
+            _shots(page, "04-imports-history")
+    except Exception:
+        web_log, worker_log = server_and_worker["logs"]
+        print("web server:\n" + "".join(web_log)[-4000:])
+        print("worker:\n" + "".join(worker_log)[-4000:])
+        raise
+    finally:
+        _cleanup(django_db_blocker, world.alpha.schema_name, FOCUS_FILE.name, world.alice.pk)
