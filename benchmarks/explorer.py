@@ -1,11 +1,13 @@
 """Cost explorer speed: N cost rows (default 5 000 000) in one organization, generated server-side with
 INSERT ... SELECT generate_series, rollups refreshed, then p50/p95 of the summary API's selector + JSON
-for: a month by service, a month by region in day buckets (time series), and a tag filter (goal p95 <= 300 ms).
+for: a month by service, 365 days by service, a month by region in day buckets (time series), a month
+with a tag filter, and (extra) a month grouped by a tag (goal p95 <= 300 ms each).
 
 Uses a scratch database (default ``infrazen_bench_explorer``) on the server of DATABASE_URL, dropped
-afterwards unless --keep.
+afterwards unless --keep; --reuse measures again on a database kept earlier (migrated first, so a new
+rollup is backfilled by its migration) without generating the ledger again.
 
-    .venv/bin/python benchmarks/explorer.py [--rows 5000000] [--runs 30] [--keep]
+    .venv/bin/python benchmarks/explorer.py [--rows 5000000] [--runs 30] [--keep] [--reuse]
 """
 
 from __future__ import annotations
@@ -97,16 +99,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--database", default="infrazen_bench_explorer")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="measure on a database kept by an earlier --keep")
     args = parser.parse_args()
+    args.keep = args.keep or args.reuse
 
     import environ
 
     server = environ.Env.db_url_config(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     admin = dict(dbname="postgres", user=server["USER"] or "postgres", host=server["HOST"] or "127.0.0.1",
                  port=server["PORT"] or 5432, password=server["PASSWORD"] or None)
-    with psycopg.connect(**admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
-        conn.execute(f'CREATE DATABASE "{args.database}"')
+    if not args.reuse:
+        with psycopg.connect(**admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
+            conn.execute(f'CREATE DATABASE "{args.database}"')
     os.environ["DATABASE_URL"] = f"postgres://{admin['user']}@{admin['host']}:{admin['port']}/{args.database}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "infrazen.settings.local"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -126,24 +131,34 @@ def main() -> None:
     from apps.costs.models import CostDaily
     from apps.costs.services import cost_rollups_refresh
     from apps.currency.models import ExchangeRate
+    from apps.tenants.models import Organization
     from apps.tenants.services import organization_create
 
     try:
-        call_command("migrate_platform", verbosity=0)
-        org = organization_create(slug="bench", name="Bench")
         start = END - timedelta(days=DAYS - 1)
-        ExchangeRate.objects.create(date=start - timedelta(days=1), currency="USD", rate_rub=Decimal("90"))
+        if args.reuse:
+            call_command("migrate_schemas", verbosity=0)
+            org = Organization.objects.get(slug="bench")
+        else:
+            call_command("migrate_platform", verbosity=0)
+            org = organization_create(slug="bench", name="Bench")
+            ExchangeRate.objects.create(date=start - timedelta(days=1), currency="USD", rate_rub=Decimal("90"))
         with schema_context(org.schema_name):
-            t0 = time.perf_counter()
-            fill_ledger(args.rows)
-            print(f"ledger   : {args.rows:,} rows generated in {time.perf_counter() - t0:.1f} s")
-            t0 = time.perf_counter()
-            written = cost_rollups_refresh(start=start, end=END)
-            print(f"rollups  : {written:,} CostDaily rows in {time.perf_counter() - t0:.1f} s")
             from django.db import connection
 
+            if not args.reuse:
+                t0 = time.perf_counter()
+                fill_ledger(args.rows)
+                print(f"ledger   : {args.rows:,} rows generated in {time.perf_counter() - t0:.1f} s")
+                t0 = time.perf_counter()
+                written = cost_rollups_refresh(start=start, end=END)
+                print(f"rollups  : {written:,} CostDaily rows (+ monthly and tag rollups) in "
+                      f"{time.perf_counter() - t0:.1f} s")
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE costs_costdaily")
+                for table in ("costs_costdaily", "costs_costmonthly", "costs_costdailytag"):
+                    cursor.execute(f"ANALYZE {table}")  # noqa: S608 -- fixed names
+                    cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+                    print(f"{table:<20}: {cursor.fetchone()[0]:,} rows")
             month = (date(2026, 5, 1), date(2026, 5, 31))
 
             def month_by_service():
@@ -160,12 +175,16 @@ def main() -> None:
                 return summary_json(cost_summary(start=month[0], end=month[1], group_by="service",
                                                  tags=[("env", "prod")]))
 
+            def month_by_tag():
+                return summary_json(cost_summary(start=month[0], end=month[1], group_by="tag:team"))
+
             check = month_by_service()
             assert Decimal(check["total"]) > 0 and CostDaily.objects.exists()
             measure("summary: month by service", month_by_service, args.runs)
             measure("summary: 365 days by service", year_by_service, args.runs)
             measure("timeseries: month, day buckets by region", month_days_by_region, args.runs)
             measure("summary: month, tag env=prod, by service", tag_filter, args.runs)
+            measure("summary: month by tag:team (extra)", month_by_tag, args.runs)
     finally:
         if not args.keep:
             from django.db import connections

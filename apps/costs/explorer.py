@@ -1,7 +1,11 @@
-"""Cost explorer reads: totals, time series and comparison over the daily rollup (``CostDaily``).
+"""Cost explorer reads: totals, time series and comparison over the rollups (apps.costs.rollups).
 
-Every typical view reads the rollup; only tag filters and tag grouping go to the raw ledger
-(``CostRecord.tags``, GIN index), converted with the same rates as the rollup. Amounts are exact
+Every view reads a rollup, never the raw ledger: ``CostDaily`` by day; ``CostMonthly`` for the
+whole months of a range when the view needs no finer buckets (totals, month buckets), with the
+partial months at the edges from ``CostDaily``; ``CostDailyTag`` for one tag filter and/or grouping by
+a tag (rows without the key = the daily total minus the tagged rows). Only a combination a per-tag
+rollup cannot answer (several tag filters, or a tag filter with grouping by another tag key) reads
+the ledger (``CostRecord.tags``, GIN index), converted with the same rates. Amounts are exact
 ``Decimal`` sums; rounding is for display only.
 
 - metric ``billed`` = invoiced view (Σ BilledCost); ``effective`` = amortized view (Σ EffectiveCost
@@ -22,7 +26,7 @@ from typing import Any
 
 from django.db.models import Case, CharField, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, Left, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,8 +34,8 @@ from apps.common.errors import ApplicationError
 from apps.currency.exceptions import RateMissing
 from apps.currency.selectors import rate_for
 
-from .models import CostDaily, CostRecord
-from .rollups import organization_currency
+from .models import TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord
+from .rollups import month_end, month_start, organization_currency
 
 # group-by / filter name -> column (same name on CostDaily and CostRecord)
 DIMENSIONS: dict[str, str] = {
@@ -164,8 +168,170 @@ def _bucket(day: date, granularity: str | None) -> date | None:
     return day
 
 
+def _source(q: CostQuery) -> str:
+    """Which table answers ``q``: "rollup" (CostDaily/CostMonthly), "tag" (CostDailyTag) or "ledger"."""
+    if not _uses_ledger(q):
+        return "rollup"
+    group_key = q.group_by[len(TAG_PREFIX):] if q.group_by.startswith(TAG_PREFIX) else None
+    if not q.tags or (len(q.tags) == 1 and group_key in (None, q.tags[0][0])):
+        return "tag"
+    return "ledger"  # each row must carry every tag asked for: only the ledger still knows that
+
+
+def _spans(start: date, end: date, granularity: str | None) -> list[tuple[type, date, date]]:
+    """``[(model, first day, last day)]``: whole months from ``CostMonthly`` when no bucket is finer than a
+    month, the partial months at the edges (or everything else) from ``CostDaily``."""
+    if granularity not in (None, "month"):
+        return [(CostDaily, start, end)]
+    first_full = start if start.day == 1 else month_end(start) + timedelta(days=1)
+    last_full = end if end == month_end(end) else month_start(end) - timedelta(days=1)
+    if first_full > last_full:
+        return [(CostDaily, start, end)]
+    spans: list[tuple[type, date, date]] = [(CostMonthly, first_full, last_full)]
+    if start < first_full:
+        spans.append((CostDaily, start, first_full - timedelta(days=1)))
+    if last_full < end:
+        spans.append((CostDaily, last_full + timedelta(days=1), end))
+    return spans
+
+
+def _in_range(model: type, start: date, end: date) -> QuerySet:
+    if model is CostMonthly:
+        return model.objects.filter(month__range=(month_start(start), month_start(end)))
+    return model.objects.filter(charge_date__range=(start, end))
+
+
+def _dimension_filtered(qs: QuerySet, q: CostQuery) -> QuerySet:
+    for name, values in q.filters.items():
+        column = DIMENSIONS[name]
+        if column == "connection_id":
+            qs = qs.filter(connection_id__in=[int(v) for v in values if str(v).isdigit()])
+        else:
+            qs = qs.filter(**{f"{column}__in": list(values)})
+    return qs
+
+
+def _tag_filtered(qs: QuerySet, key: str, value: str | None) -> QuerySet:
+    """Rows of ``CostDailyTag`` for ``key`` (``tags ? key``) or ``key: value`` (``tags @> {key: value}``)."""
+    # The prefixes are what the indexes hold. A text shorter than the prefix equals its prefix, so the full
+    # comparison is added only for long ones (a redundant condition would mislead the planner's estimate).
+    qs = _prefix_equal(qs, "tag_key", key)
+    if value is None:
+        return qs
+    return _prefix_equal(qs, "tag_value", value).filter(value_is_string=True)
+
+
+def _prefix_equal(qs: QuerySet, column: str, text: str) -> QuerySet:
+    qs = qs.alias(**{f"{column}_prefix": Left(column, TAG_INDEX_PREFIX)}).filter(
+        **{f"{column}_prefix": text[:TAG_INDEX_PREFIX]})
+    return qs.filter(**{column: text}) if len(text) >= TAG_INDEX_PREFIX else qs
+
+
+def _bucket_expression(model: type, granularity: str | None):
+    if granularity is None:
+        return None
+    if model is CostMonthly:
+        return F("month")  # only asked with month buckets (see _spans)
+    if granularity == "week":
+        return TruncWeek("charge_date")
+    if granularity == "month":
+        return TruncMonth("charge_date")
+    return F("charge_date")
+
+
 def _rows(q: CostQuery, start: date, end: date, granularity: str | None) -> tuple[str, list[tuple]]:
-    """``(currency, [(key, currency, bucket, amount)])`` for the period."""
+    """``(currency, [(key, currency, bucket, amount)])`` for the period, from the rollups."""
+    source = _source(q)
+    if source == "ledger":
+        return _ledger_rows(q, start, end, granularity)
+    org = organization_currency()
+    convert = q.currency == "org"
+    amount_col = ("billed_cost" if q.metric == "billed" else "effective_cost") + ("_org" if convert else "")
+    unconvertible = (Q(**{f"{amount_col}__isnull": True}) | ~Q(org_currency=org)) if convert else None
+
+    def grouped(qs: QuerySet, key, bucket) -> list[dict[str, Any]]:
+        fields: dict[str, Any] = {"k": key}
+        if not convert:
+            fields["cur"] = F("billing_currency")
+        if bucket is not None:
+            fields["bucket"] = bucket
+        annotations = {"total": Sum(amount_col, output_field=MONEY), "n": Sum("row_count")}
+        if unconvertible is not None:
+            # Counted in the same scan; the first unconvertible row is looked up only when there is one.
+            annotations["missing"] = Count("pk", filter=unconvertible)
+        items = list(_dimension_filtered(qs, q).order_by().values(**fields).annotate(**annotations))
+        if unconvertible is not None and any(item["missing"] for item in items):
+            _raise_rate_missing(q, start, end, source, unconvertible)
+        return items
+
+    items: list[dict[str, Any]] = []
+    if source == "rollup":
+        key = _key_expression(q)
+        for model, lo, hi in _spans(start, end, granularity):
+            items += grouped(_in_range(model, lo, hi), key, _bucket_expression(model, granularity))
+    else:
+        group_key = q.group_by[len(TAG_PREFIX):] if q.group_by.startswith(TAG_PREFIX) else None
+        tag_key, tag_value = q.tags[0] if q.tags else (group_key, None)
+        tagged = _tag_filtered(_in_range(CostDailyTag, start, end), tag_key, tag_value)
+        key = F("tag_value") if group_key else _key_expression(q)
+        items = grouped(tagged, key, _bucket_expression(CostDailyTag, granularity))
+        if not q.tags:
+            everything = [grouped(_in_range(model, lo, hi), Value(""), _bucket_expression(model, granularity))
+                          for model, lo, hi in _spans(start, end, granularity)]
+            items += _untagged(items, everything)
+    out = []
+    for item in items:
+        bucket = item.get("bucket")
+        if isinstance(bucket, datetime):
+            bucket = bucket.date()
+        bucket = _bucket(bucket, granularity) if bucket is not None else None
+        out.append((str(item["k"]) if item["k"] is not None else "", item.get("cur", org), bucket,
+                    item["total"] or Decimal(0)))
+    return org, out
+
+
+def _untagged(tagged: list[dict[str, Any]], everything: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The rows without the grouping tag key: every row of the rollup minus the rows carrying the key,
+    per currency and bucket; a group exists only where such rows do (``row_count``)."""
+    rest: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0])
+    for item in (i for items in everything for i in items):
+        ident = (item.get("cur"), _bucket(_as_date(item.get("bucket")), "day"))
+        rest[ident][0] += item["total"] or Decimal(0)
+        rest[ident][1] += item["n"] or 0
+    for item in tagged:
+        ident = (item.get("cur"), _bucket(_as_date(item.get("bucket")), "day"))
+        rest[ident][0] -= item["total"] or Decimal(0)
+        rest[ident][1] -= item["n"] or 0
+    out = []
+    for (currency, bucket), (total, count) in rest.items():
+        if count > 0:
+            item = {"k": "", "total": total, "bucket": bucket}
+            if currency is not None:
+                item["cur"] = currency
+            out.append(item)
+    return out
+
+
+def _as_date(value):
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _raise_rate_missing(q: CostQuery, start: date, end: date, source: str, unconvertible: Q) -> None:
+    """The first charge date (and its currency) whose amount could not be converted."""
+    if source == "tag" and q.tags:
+        qs = _tag_filtered(_in_range(CostDailyTag, start, end), *q.tags[0])
+    else:
+        qs = _in_range(CostDaily, start, end)
+    first = (_dimension_filtered(qs, q).filter(unconvertible).order_by("charge_date")
+             .values_list("billing_currency", "charge_date").first())
+    if first is None:  # only a month total knew: name the month
+        first = (_dimension_filtered(_in_range(CostMonthly, start, end), q).filter(unconvertible)
+                 .order_by("month").values_list("billing_currency", "month").first())
+    raise RateMissing(currency=first[0], day=first[1])
+
+
+def _ledger_rows(q: CostQuery, start: date, end: date, granularity: str | None) -> tuple[str, list[tuple]]:
+    """``(currency, [(key, currency, bucket, amount)])`` from the raw ledger (several tag conditions)."""
     ledger = _uses_ledger(q)
     org = organization_currency()
     convert = q.currency == "org"

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 20, "decimal_places": 10}
 QUANTITY = {"max_digits": 30, "decimal_places": 10}
+# Characters of a tag key / value that the tag rollup's indexes hold (apps.costs.explorer repeats them).
+TAG_INDEX_PREFIX = 200
 
 
 class ImportFormat(models.TextChoices):
@@ -219,3 +222,88 @@ class CostDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.charge_date} {self.service_name} {self.billed_cost} {self.billing_currency}"
+
+
+class CostMonthly(models.Model):
+    """Monthly rollup of ``CostDaily`` (apps.costs.rollups): whole months of a long range read this.
+
+    Same dimensions as ``CostDaily`` without the day; ``*_org`` is NULL when any day of the group had
+    no rate, so a month is never reported as converted while one of its days is not.
+    """
+
+    month = models.DateField(_("month"))  # the first day of the month
+    connection_id = models.BigIntegerField(null=True, blank=True)
+    provider_name = models.CharField(_("provider"), max_length=255, blank=True)
+    billing_account_id = models.CharField(_("billing account"), max_length=255, blank=True)
+    sub_account_id = models.CharField(_("sub account"), max_length=255, blank=True)
+    service_name = models.CharField(_("service"), max_length=255, blank=True)
+    service_category = models.CharField(_("service category"), max_length=64, blank=True)
+    region_id = models.CharField(_("region"), max_length=100, blank=True)
+    resource_type = models.CharField(_("resource type"), max_length=255, blank=True)
+    resource_id = models.TextField(_("resource ID"), blank=True)
+    charge_category = models.CharField(_("charge category"), max_length=16, blank=True)
+    billing_currency = models.CharField(_("billing currency"), max_length=3)
+    billed_cost = models.DecimalField(_("billed cost"), **MONEY)
+    effective_cost = models.DecimalField(_("effective cost"), **MONEY)
+    list_cost = models.DecimalField(_("list cost"), **MONEY)
+    billed_cost_org = models.DecimalField(_("billed cost, organization currency"), **MONEY, null=True)
+    effective_cost_org = models.DecimalField(_("effective cost, organization currency"), **MONEY, null=True)
+    org_currency = models.CharField(_("organization currency"), max_length=3, blank=True)
+    row_count = models.BigIntegerField(_("rows"), default=0)
+
+    class Meta:
+        verbose_name = _("monthly cost")
+        verbose_name_plural = _("monthly costs")
+        indexes = [
+            models.Index(fields=["month"], name="costs_monthly_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.service_name} {self.billed_cost} {self.billing_currency}"
+
+
+class CostDailyTag(models.Model):
+    """Daily rollup of the ledger per tag (apps.costs.rollups): one row per charge date, tag key and value
+    and ``CostDaily`` dimension combination, so tag filters and tag grouping never scan the ledger.
+
+    A ledger row with n tags counts in n rows here (once per key). ``tag_value`` is the value as text
+    (``tags ->> key``; a JSON null is ''), ``value_is_string`` tells a JSON string from other JSON
+    values, as the ledger's ``tags @> {"key": "value"}`` does.
+    """
+
+    charge_date = models.DateField(_("charge date"))
+    tag_key = models.TextField(_("tag key"))
+    tag_value = models.TextField(_("tag value"), blank=True)
+    value_is_string = models.BooleanField(default=True)
+    connection_id = models.BigIntegerField(null=True, blank=True)
+    provider_name = models.CharField(_("provider"), max_length=255, blank=True)
+    billing_account_id = models.CharField(_("billing account"), max_length=255, blank=True)
+    sub_account_id = models.CharField(_("sub account"), max_length=255, blank=True)
+    service_name = models.CharField(_("service"), max_length=255, blank=True)
+    service_category = models.CharField(_("service category"), max_length=64, blank=True)
+    region_id = models.CharField(_("region"), max_length=100, blank=True)
+    resource_type = models.CharField(_("resource type"), max_length=255, blank=True)
+    resource_id = models.TextField(_("resource ID"), blank=True)
+    charge_category = models.CharField(_("charge category"), max_length=16, blank=True)
+    billing_currency = models.CharField(_("billing currency"), max_length=3)
+    billed_cost = models.DecimalField(_("billed cost"), **MONEY)
+    effective_cost = models.DecimalField(_("effective cost"), **MONEY)
+    list_cost = models.DecimalField(_("list cost"), **MONEY)
+    billed_cost_org = models.DecimalField(_("billed cost, organization currency"), **MONEY, null=True)
+    effective_cost_org = models.DecimalField(_("effective cost, organization currency"), **MONEY, null=True)
+    org_currency = models.CharField(_("organization currency"), max_length=3, blank=True)
+    row_count = models.BigIntegerField(_("rows"), default=0)
+
+    class Meta:
+        verbose_name = _("daily cost by tag")
+        verbose_name_plural = _("daily costs by tag")
+        indexes = [
+            # Prefixes keep a long key or value from exceeding a btree entry; queries repeat the prefix.
+            models.Index(Left("tag_key", TAG_INDEX_PREFIX), Left("tag_value", TAG_INDEX_PREFIX), "charge_date",
+                         name="costs_dtag_key_value_date"),
+            models.Index(Left("tag_key", TAG_INDEX_PREFIX), "charge_date", name="costs_dtag_key_date"),
+            models.Index(fields=["charge_date"], name="costs_dtag_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.charge_date} {self.tag_key}={self.tag_value} {self.billed_cost} {self.billing_currency}"

@@ -1,7 +1,13 @@
-"""Daily rollups of the cost ledger (``CostRecord`` -> ``CostDaily``).
+"""Rollups of the cost ledger: ``CostRecord`` -> ``CostDaily`` -> ``CostMonthly``, and ``CostDailyTag``.
 
-``cost_rollups_refresh(start=, end=)`` rebuilds the charge dates ``[start, end]`` (inclusive) in one
-transaction: delete the range, then ONE ``INSERT ... SELECT ... GROUP BY``. Conversion to the
+``cost_rollups_refresh(start=, end=)`` rebuilds the charge dates ``[start, end]`` (inclusive) of every
+rollup in one transaction: delete the range, then one ``INSERT ... SELECT ... GROUP BY`` per table:
+- ``CostDaily`` from the ledger;
+- ``CostDailyTag`` from the ledger, one row per tag (``jsonb_each``), same dimensions and conversion,
+  so tag filters and tag grouping read it instead of the ledger;
+- ``CostMonthly`` from ``CostDaily``, for every month the range touches (whole months, so a month
+  is always the sum of its days).
+Conversion to the
 organization's currency happens in the same statement, joining the public exchange-rate table on
 the charge date: the nearest rate on or before that date, a manual rate first on the same date,
 RUB -> RUB = 1. Amounts without a known rate get NULL ``*_org`` columns, which the explorer reports as
@@ -27,7 +33,7 @@ from django_tenants.utils import get_public_schema_name
 
 from apps.common.tasks import enqueue_in_tenant
 
-from .models import CostDaily, CostRecord
+from .models import CostDaily, CostDailyTag, CostMonthly, CostRecord
 
 BASE_CURRENCY = "RUB"
 
@@ -105,11 +111,93 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
                        {"start": start, "end": end})
         cursor.execute(sql, {"start": start, "end": end, "org": org_currency})
         written = cursor.rowcount
+        _refresh_tags(cursor, start=start, end=end, org_currency=org_currency)
+        _refresh_monthly(cursor, start=start, end=end)
     if fetch_missing_rates and settings.CURRENCY_FETCH_MISSING and CostDaily.objects.filter(
             charge_date__range=(start, end), billed_cost_org__isnull=True).exists():
         enqueue_in_tenant(connection.schema_name, "apps.costs.rollups.cost_rollups_fetch_rates_and_refresh",
                           start.isoformat(), end.isoformat(), task_name="costs.rates_backfill")
     return written
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
+    """``CostDailyTag`` for ``start..end``: the daily rollup's GROUP BY with the tag key and value added.
+
+    Rows with the same dimensions and the same tags are summed first (most rows of a resource carry the
+    same tags), then each sum is spread over its tags: the same totals with far fewer rows to explode.
+    Values are converted with the same expression as ``CostDaily`` (amount * from / to, per group), the
+    rates looked up once per billing currency and day rather than once per group.
+    """
+    table, ledger = CostDailyTag._meta.db_table, CostRecord._meta.db_table
+    dims = ", ".join(DIMENSIONS)
+    r_dims = ", ".join(f"r.{d}" for d in DIMENSIONS)
+    g_dims = ", ".join(f"g.{d}" for d in DIMENSIONS)
+    s_dims = ", ".join(f"s.{d}" for d in DIMENSIONS)
+    from_rate = rate_sql(currency_sql="g.billing_currency", alias="x")
+    to_rate = "(CASE WHEN %(org)s IN ('RUB', 'RUR') THEN 1 ELSE x.to_rub END)"
+    sql = f"""
+        WITH s AS (
+            SELECT {r_dims}, r.tags, SUM(r.billed_cost) AS billed, SUM({AMORTIZED_SQL}) AS effective,
+                   SUM(r.list_cost) AS list, COUNT(*) AS n
+            FROM {ledger} r
+            WHERE r.charge_date BETWEEN %(start)s AND %(end)s AND r.tags <> '{{}}'::jsonb
+            GROUP BY {r_dims}, r.tags
+        ), g AS (
+            SELECT {s_dims}, t.key AS tag_key, COALESCE(s.tags ->> t.key, '') AS tag_value,
+                   jsonb_typeof(t.value) = 'string' AS value_is_string,
+                   SUM(s.billed) AS billed, SUM(s.effective) AS effective, SUM(s.list) AS list, SUM(s.n) AS n
+            FROM s CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(s.tags) = 'object' THEN s.tags END) t
+            GROUP BY {s_dims}, t.key, COALESCE(s.tags ->> t.key, ''), jsonb_typeof(t.value) = 'string'
+        ), days AS (
+            SELECT DISTINCT billing_currency, charge_date FROM g
+        ), x AS MATERIALIZED (
+            SELECT d.billing_currency, d.charge_date, rf.rate_rub, rt.rate_rub AS to_rub FROM days d
+            {rate_lateral_sql(currency_sql="d.billing_currency", date_sql="d.charge_date", alias="rf")}
+            {rate_lateral_sql(currency_sql="%(org)s", date_sql="d.charge_date", alias="rt")}
+        )
+        INSERT INTO {table} ({dims}, tag_key, tag_value, value_is_string, billed_cost, effective_cost, list_cost,
+                             billed_cost_org, effective_cost_org, org_currency, row_count)
+        SELECT {g_dims}, g.tag_key, g.tag_value, g.value_is_string, g.billed, g.effective, g.list,
+               CASE WHEN g.billing_currency = %(org)s THEN g.billed ELSE g.billed * {from_rate} / {to_rate} END,
+               CASE WHEN g.billing_currency = %(org)s THEN g.effective
+                    ELSE g.effective * {from_rate} / {to_rate} END,
+               %(org)s, g.n
+        FROM g JOIN x ON x.billing_currency = g.billing_currency AND x.charge_date = g.charge_date
+    """  # noqa: S608 -- identifiers from the models, values bound
+    cursor.execute(f"DELETE FROM {table} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
+                   {"start": start, "end": end})
+    cursor.execute(sql, {"start": start, "end": end, "org": org_currency})
+
+
+def _refresh_monthly(cursor, *, start: date, end: date) -> None:
+    """``CostMonthly`` for every month that ``start..end`` touches, summed from ``CostDaily``."""
+    table, daily = CostMonthly._meta.db_table, CostDaily._meta.db_table
+    month_dims = [d for d in DIMENSIONS if d != "charge_date"]
+    dims = ", ".join(month_dims)
+    first, last = month_start(start), month_end(end)
+    sql = f"""
+        INSERT INTO {table} (month, {dims}, org_currency, billed_cost, effective_cost, list_cost,
+                             billed_cost_org, effective_cost_org, row_count)
+        SELECT date_trunc('month', charge_date)::date, {dims}, org_currency,
+               SUM(billed_cost), SUM(effective_cost), SUM(list_cost),
+               CASE WHEN bool_or(billed_cost_org IS NULL) THEN NULL ELSE SUM(billed_cost_org) END,
+               CASE WHEN bool_or(effective_cost_org IS NULL) THEN NULL ELSE SUM(effective_cost_org) END,
+               SUM(row_count)
+        FROM {daily}
+        WHERE charge_date BETWEEN %(first)s AND %(last)s
+        GROUP BY date_trunc('month', charge_date)::date, {dims}, org_currency
+    """  # noqa: S608 -- identifiers from the models, values bound
+    cursor.execute(f"DELETE FROM {table} WHERE month BETWEEN %(first)s AND %(last)s",  # noqa: S608
+                   {"first": first, "last": last})
+    cursor.execute(sql, {"first": first, "last": last})
 
 
 def cost_rollups_fetch_rates_and_refresh(start_iso: str, end_iso: str) -> int:
@@ -121,11 +209,16 @@ def cost_rollups_fetch_rates_and_refresh(start_iso: str, end_iso: str) -> int:
     return cost_rollups_refresh(start=start, end=end, fetch_missing_rates=False)
 
 
-def cost_rollups_refresh_all() -> int:
+def cost_rollups_refresh_all(*, fetch_missing_rates: bool = True) -> int:
     """Rebuild the rollup for the whole ledger (after an organization changes its currency, new rates...)."""
     bounds = CostRecord.objects.order_by().values_list("charge_date", flat=True)
     first, last = bounds.order_by("charge_date").first(), bounds.order_by("-charge_date").first()
     with transaction.atomic():
-        CostDaily.objects.exclude(charge_date__range=(first, last)).delete() if first else \
-            CostDaily.objects.all().delete()
-        return cost_rollups_refresh(start=first, end=last) if first else 0
+        if not first:
+            for model in (CostDaily, CostDailyTag, CostMonthly):
+                model.objects.all().delete()
+            return 0
+        CostDaily.objects.exclude(charge_date__range=(first, last)).delete()
+        CostDailyTag.objects.exclude(charge_date__range=(first, last)).delete()
+        CostMonthly.objects.exclude(month__range=(month_start(first), month_end(last))).delete()
+        return cost_rollups_refresh(start=first, end=last, fetch_missing_rates=fetch_missing_rates)

@@ -13,6 +13,7 @@ from django_tenants.utils import get_public_schema_name, schema_exists
 
 from apps.audit.services import audit_event_record
 from apps.common.errors import ApplicationError, ErrorCode
+from apps.common.tasks import enqueue_in_tenant
 
 from .models import Domain, Organization, Partner
 
@@ -131,6 +132,10 @@ def organization_update_profile(
             target=organization.slug,
             data=changes,
         )
+    if "currency" in changes:
+        # Every rollup holds amounts converted to the organization's currency: rebuild them all.
+        enqueue_in_tenant(organization.schema_name, "apps.costs.rollups.cost_rollups_refresh_all",
+                          task_name="costs.rollups_refresh_all")
     return organization
 
 
