@@ -201,3 +201,34 @@ def test_owner_uploads_a_focus_file_watches_it_import_and_reads_the_explorer(pag
         raise
     finally:
         _cleanup(django_db_blocker, world.alpha.schema_name, FOCUS_FILE.name, world.alice.pk)
+
+
+def test_an_invalid_file_ends_in_a_readable_report_without_a_link_to_the_explorer(page, server_and_worker, world,
+                                                                                 django_db_blocker):
+    url = server_and_worker["url"]
+    bad_file = FOCUS_FILE.parent / "billedCostTest.csv"  # the FOCUS validator's fixture: columns missing
+    try:
+        page.goto(url("alpha", "/costs/imports/"))
+        page.fill("input[name=login]", world.alice.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form:has(input[name=login]) button[type=submit]").first.click()
+        page.wait_for_url(url("alpha", "/costs/imports/"))
+
+        page.set_input_files("#import-form input[type=file]", str(bad_file))
+        assert bad_file.name in page.locator("[data-imp-drop-name]").inner_text()
+        page.locator("#import-form button[type=submit]").click()
+        page.wait_for_url("**/costs/imports/*/")
+        page.wait_for_function("() => document.getElementById('import-status').dataset.status === 'error'"
+                               " && document.getElementById('import-report')", timeout=90_000)
+        assert page.locator("#import-error").is_visible()
+        assert page.locator("#import-report tbody tr").count() >= 1
+        assert page.locator("#import-summary").count() == 0
+        assert page.locator("[data-explorer-link]").count() == 0
+        _shots(page, "05-import-error")
+    except Exception:
+        web_log, worker_log = server_and_worker["logs"]
+        print("web server:\n" + "".join(web_log)[-4000:])
+        print("worker:\n" + "".join(worker_log)[-4000:])
+        raise
+    finally:
+        _cleanup(django_db_blocker, world.alpha.schema_name, bad_file.name, world.alice.pk)
