@@ -64,3 +64,13 @@ def type_label(value: str) -> str:
 @register.filter
 def service_icon(value: str) -> str:
     return SERVICE_ICONS.get(value or "", "server")
+
+
+PROVIDER_BADGES = {"beget": "BG", "yandex": "YC", "selectel": "SEL", "aws": "AWS", "vkcloud": "VK", "cloudru": "CR",
+                   "timeweb": "TW", "azure": "AZ", "gcp": "GCP"}
+
+
+@register.filter
+def provider_badge(key: str) -> str:
+    """The short mark on a provider's logo tile (YC, SEL...), as in the product description."""
+    return PROVIDER_BADGES.get(key or "", (key or "?")[:2].upper())
