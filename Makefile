@@ -34,7 +34,7 @@ lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 messages: install
-	$(PY) manage.py makemessages -l ru -l en --ignore=.venv --ignore=tests --ignore=benchmarks
+	$(PY) manage.py makemessages -l ru -l en --ignore=.venv --ignore=tests --ignore=benchmarks --ignore=instance --ignore=staticfiles
 	$(PY) manage.py compile_translations
 
 migrate: install

@@ -21,7 +21,8 @@ class TableSnapshot:
     label: str
     verbose_name: str
     count: int
-    columns: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # verbose names, in the active language
+    fields: list[str] = field(default_factory=list)  # field names, same order
     rows: list[list[str]] = field(default_factory=list)
 
 
@@ -52,6 +53,7 @@ def organization_data_snapshot(*, organization: Organization, rows: int = 20) ->
                 verbose_name=str(model._meta.verbose_name_plural),
                 count=model.objects.count(),
                 columns=[str(f.verbose_name) for f in concrete],
+                fields=[f.name for f in concrete],
             )
             for obj in model.objects.order_by("-pk")[:rows]:
                 snapshot.rows.append(

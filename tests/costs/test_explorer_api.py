@@ -13,6 +13,7 @@ from apps.costs.services import cost_rollups_refresh
 from apps.currency.models import ExchangeRate, RateSource
 from apps.currency.services import rate_set_manual
 from tests.costs.explorer_data import ledger, row
+from tests.utils import russian
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +183,7 @@ def test_csv_and_xlsx_exports_contain_the_same_totals(w, client_for, mixed):
     csv_response = client.get("/api/v1/costs/export/csv/", params)
     assert csv_response.status_code == 200 and csv_response["Content-Type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
-    total_col = table[0].index("Total")
+    total_col = table[0].index(russian("Total"))  # headers follow the UI language (Russian by default)
     csv_groups = {r[1]: Decimal(r[total_col]) for r in table[1:-1]}
     assert csv_groups == {g["key"]: Decimal(g["total"]) for g in summary["groups"]}
     assert Decimal(table[-1][total_col]) == Decimal(summary["total"])

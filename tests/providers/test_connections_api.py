@@ -175,6 +175,6 @@ def test_support_data_view_masks_credentials(w, token_client):
     _create(token_client(w.alice, "alpha"))
     tables = organization_data_snapshot(organization=w.alpha)
     table = next(t for t in tables if t.label == "providers.ProviderConnection")
-    column = table.columns.index("credentials")
+    column = table.fields.index("credentials")
     assert table.rows[0][column] == MASK
     assert SECRET not in repr(table.rows)

@@ -17,6 +17,7 @@ from apps.providers.errors import (
     ProviderUnavailable,
 )
 from apps.providers.http import build_session
+from apps.providers.plugins.selectel.client import SERVICE_USER_REJECTED
 from apps.providers.plugins.selectel.plugin import SelectelPlugin
 from tests.fakecloud import FakeCloudServer
 from tests.fakecloud.selectel import (
@@ -155,7 +156,7 @@ def test_wrong_service_user_password_is_a_clear_auth_error(selectel):
     with pytest.raises(ProviderAuthError) as info:
         selectel(password="bad-password-456").test_connection()
     assert info.value.endpoint == "identity/auth/tokens" and info.value.permanent
-    assert "service user" in info.value.message.lower()
+    assert info.value.message == str(SERVICE_USER_REJECTED)
     assert "bad-password-456" not in str(info.value)
 
 
