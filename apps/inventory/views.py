@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from apps.accounts.permissions import require_permission
@@ -88,27 +88,27 @@ def masked(value: Any) -> Any:
 
 
 SPEC_LABELS: dict[str, tuple[Any, str]] = {
-    "cpu_cores": (_lazy("vCPU"), ""),
-    "memory_gb": (_lazy("Memory"), "GB"),
-    "memory_mb": (_lazy("Memory"), "MB"),
-    "disk_gb": (_lazy("Disk"), "GB"),
-    "size_mb": (_lazy("Size"), "MB"),
-    "size_gb": (_lazy("Size"), "GB"),
-    "bandwidth_mbps": (_lazy("Bandwidth"), "Mbit/s"),
-    "instance_type": (_lazy("Configuration"), ""),
-    "engine": (_lazy("Engine"), ""),
-    "version": (_lazy("Version"), ""),
-    "hostname": (_lazy("Host name"), ""),
-    "host": (_lazy("Host"), ""),
-    "software": (_lazy("Software"), ""),
-    "server": (_lazy("Server"), ""),
-    "auto_renew": (_lazy("Auto-renewal"), ""),
-    "registered": (_lazy("Registered"), ""),
-    "date_expire": (_lazy("Expires"), ""),
-    "date_register": (_lazy("Registered on"), ""),
-    "used_bytes": (_lazy("Used"), "B"),
-    "fqdn": (_lazy("Address"), ""),
-    "path": (_lazy("Path"), ""),
+    "cpu_cores": (gettext_lazy("vCPU"), ""),
+    "memory_gb": (gettext_lazy("Memory"), "GB"),
+    "memory_mb": (gettext_lazy("Memory"), "MB"),
+    "disk_gb": (gettext_lazy("Disk"), "GB"),
+    "size_mb": (gettext_lazy("Size"), "MB"),
+    "size_gb": (gettext_lazy("Size"), "GB"),
+    "bandwidth_mbps": (gettext_lazy("Bandwidth"), "Mbit/s"),
+    "instance_type": (gettext_lazy("Configuration"), ""),
+    "engine": (gettext_lazy("Engine"), ""),
+    "version": (gettext_lazy("Version"), ""),
+    "hostname": (gettext_lazy("Host name"), ""),
+    "host": (gettext_lazy("Host"), ""),
+    "software": (gettext_lazy("Software"), ""),
+    "server": (gettext_lazy("Server"), ""),
+    "auto_renew": (gettext_lazy("Auto-renewal"), ""),
+    "registered": (gettext_lazy("Registered"), ""),
+    "date_expire": (gettext_lazy("Expires"), ""),
+    "date_register": (gettext_lazy("Registered on"), ""),
+    "used_bytes": (gettext_lazy("Used"), "B"),
+    "fqdn": (gettext_lazy("Address"), ""),
+    "path": (gettext_lazy("Path"), ""),
 }
 # Shown first on a card, in this order; the rest follow alphabetically.
 SPEC_ORDER = ("instance_type", "cpu_cores", "memory_gb", "memory_mb", "disk_gb", "size_gb", "size_mb", "engine",

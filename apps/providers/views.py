@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.permissions import require_permission
@@ -191,12 +191,12 @@ def connection_card(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 _LIMIT_LABELS = {
-    "sites": _lazy("Sites"),
-    "domains": _lazy("Domains"),
-    "mysql": _lazy("MySQL databases"),
-    "quota": _lazy("Disk quota"),
-    "ftp": _lazy("FTP accounts"),
-    "mail": _lazy("Mailboxes"),
+    "sites": gettext_lazy("Sites"),
+    "domains": gettext_lazy("Domains"),
+    "mysql": gettext_lazy("MySQL databases"),
+    "quota": gettext_lazy("Disk quota"),
+    "ftp": gettext_lazy("FTP accounts"),
+    "mail": gettext_lazy("Mailboxes"),
 }
 DAYS_TO_BLOCK_WARNING = 30
 
