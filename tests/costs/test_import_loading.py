@@ -107,3 +107,25 @@ def test_rows_are_linked_to_the_inventory_resource_of_their_resource_id(in_alpha
     assert linked.count() == 4
     assert set(linked.values_list("resource_id", flat=True)) == {target}
     assert not CostRecord.objects.exclude(resource_id=target).filter(inventory_resource__isnull=False).exists()
+
+
+def test_values_with_backslashes_tabs_line_breaks_and_quotes_are_stored_exactly_as_in_the_file(in_alpha, tmp_path):
+    """The rows travel to the server in COPY text format: its escape characters in values must survive."""
+    tricky = 'C:\\logs\\N\ttab "quoted"\r\nnext line \\.'
+
+    def change(index, row):
+        if index == 0:
+            row["ChargeDescription"] = tricky
+            row["ResourceName"] = "\\N"
+            row["Tags"] = '{"path": "C:\\\\tmp\\\\new", "quote": "say \\"hi\\""}'
+        return row
+
+    path = rewrite(AWS, tmp_path / "tricky.csv", change)
+    bi = focus_file_import(path=str(path))
+
+    assert bi.status == "success", (bi.error, bi.report[:3])
+    first = CostRecord.objects.get(charge_description=tricky)
+    assert first.resource_name == "\\N"
+    assert first.tags == {"path": "C:\\tmp\\new", "quote": 'say "hi"'}
+    assert CostRecord.objects.count() == 100
+    assert cents(ledger_sums()) == cents(independent_sums(path))

@@ -11,7 +11,7 @@ from datetime import date
 
 import psycopg
 import pyarrow as pa
-import pyarrow.csv as pa_csv
+import pyarrow.compute as pc
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -37,7 +37,7 @@ BULK_SHARE = 0.5
 MAINTENANCE_WORK_MEM = "256MB"  # index builds of the bulk mode, for this transaction only
 WORK_MEM = "64MB"  # the rollup's GROUP BY, for this transaction only
 COPY_QUEUE_CHUNKS = 256  # 32 MB of encoded rows in flight to the server at most
-_CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
+_TEXT_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))  # COPY text format
 
 ProgressCallback = Callable[[BillingImport], None]
 
@@ -180,7 +180,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                 rebuild = _bulk_mode(cur, table, estimate)
                 deferred = _drop_secondary(cur, table) if rebuild else []
                 last_reported = 0
-                with cur.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)",  # noqa: S608
+                with cur.copy(f"COPY {table} ({columns}) FROM STDIN",  # noqa: S608
                               writer=_BoundedWriter(cur)) as copy:
                     _copy_write(copy, first_table, ctx)
                     for batch in batches:
@@ -224,12 +224,27 @@ class _Abandon(Exception):  # noqa: N818 - control flow: leave the COPY and roll
 
 
 def _copy_write(copy, table: pa.Table | None, ctx: Context) -> None:
-    """Send a normalized batch as one pre-encoded CSV block (nothing once a bad row refuses the file)."""
+    """Send a normalized batch as one pre-encoded block of COPY text format (nothing once a bad row refuses
+    the file): tab-separated, backslash escapes, NULL as \\N. Unlike CSV it neither quotes every value nor
+    doubles the quotes of the JSON columns, so the server reads fewer bytes."""
     if table is None or (ctx.rows_bad and not ctx.skip_invalid):
         return
-    sink = pa.BufferOutputStream()
-    pa_csv.write_csv(table, sink, write_options=_CSV_OPTIONS)
-    copy.write(memoryview(sink.getvalue()))
+    fields = [_text_field(column) for column in table.columns]
+    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*fields, "\t"), "", "\n")
+    for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
+        if len(chunk):
+            offsets = chunk.buffers()[1]
+            first, last = (int.from_bytes(memoryview(offsets)[i * 4:i * 4 + 4], "little", signed=True)
+                           for i in (chunk.offset, chunk.offset + len(chunk)))
+            copy.write(memoryview(chunk.buffers()[2])[first:last])
+
+
+def _text_field(array):
+    """One column as COPY text values: backslash, tab, newline and carriage return escaped, NULL as \\N."""
+    if pc.any(pc.match_substring_regex(array, r"[\\\t\n\r]")).as_py():
+        for char, escaped in _TEXT_ESCAPES:
+            array = pc.replace_substring(array, char, escaped)
+    return pc.fill_null(array, "\\N") if array.null_count else array
 
 
 def _settle(bi: BillingImport, ctx: Context) -> None:
