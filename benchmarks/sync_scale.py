@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -50,6 +51,32 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+
+    from apps.tenants.services import organization_create
+    from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD
+    from tests.processes import free_port, wait_for_port
+
+    call_command("migrate_platform", verbosity=0)
+    organization = organization_create(slug="bench-sync", name="Bench sync")
+    # The fake runs in its own process so the peak memory printed below is the sync's, not the fake's.
+    port = free_port()
+    fake = subprocess.Popen([sys.executable, "-m", "tests.fakecloud", "--port", str(port), "--seed", "3",
+                             "--beget-extra-vps", str(args.vps)], cwd=ROOT, stdout=subprocess.DEVNULL)
+    fake_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_port(port, fake, timeout=60)
+        _measure(args, organization, fake_url, DEMO_LOGIN, DEMO_PASSWORD)
+    finally:
+        fake.terminate()
+        fake.wait(timeout=10)
+    connection.close()
+    if not args.keep:
+        with psycopg.connect(**admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+
+
+def _measure(args, organization, fake_url, login, password) -> None:
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django_tenants.utils import tenant_context
 
@@ -58,15 +85,10 @@ def main() -> None:
     from apps.providers.models import SyncRun
     from apps.providers.services import connection_create
     from apps.providers.sync import sync_run_execute, sync_run_start
-    from apps.tenants.services import organization_create
-    from tests.fakecloud import FakeCloudServer
-    from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD, FakeBeget
 
-    call_command("migrate_platform", verbosity=0)
-    organization = organization_create(slug="bench-sync", name="Bench sync")
-    with FakeCloudServer(FakeBeget(extra_vps=args.vps, seed=3)) as fake, tenant_context(organization):
-        conn = connection_create(provider="beget", name="Beget scale", endpoint=fake.url,
-                                 credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD})
+    with tenant_context(organization):
+        conn = connection_create(provider="beget", name="Beget scale", endpoint=fake_url,
+                                 credentials={"login": login, "password": password})
         session = build_session(retry_post=True)
         for label in ("first sync", "second sync (unchanged)"):
             run = sync_run_start(connection=conn, enqueue=False)
@@ -79,14 +101,16 @@ def main() -> None:
             print(f"{label}: status={run.status} found={run.resources_found} created={run.resources_created} "
                   f"updated={run.resources_updated} unchanged={run.resources_unchanged} "
                   f"metric_points={run.metric_points}")
-            print(f"  wall {elapsed:.2f} s, {len(queries)} SQL queries, process peak RSS so far {peak / 2**20:.0f} MB")
+            if os.environ.get("BENCH_QUERIES"):
+                from collections import Counter
+
+                for sql, count in Counter(q["sql"][:90] for q in queries.captured_queries).most_common(8):
+                    print(f"    {count:4d} x {sql}")
+            statements = sum(1 for q in queries.captured_queries if not q["sql"].startswith("SET search_path"))
+            print(f"  wall {elapsed:.2f} s, {len(queries)} SQL queries ({statements} besides django-tenants' "
+                  f"SET search_path), process peak RSS so far {peak / 2**20:.0f} MB")
         print(f"resources stored: {Resource.objects.count()}, monthly total "
               f"{run.total_monthly_cost} {run.currency}")
-        print(f"HTTP requests served by the fake: {len(fake.calls)}")
-    connection.close()
-    if not args.keep:
-        with psycopg.connect(**admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

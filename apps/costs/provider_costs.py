@@ -174,31 +174,36 @@ def provider_costs_import(*, connection, start: date, end: date, lines: list[Cos
     window = [line for line in lines if start <= line.day < end and line.amount is not None]
     inventory = _Inventory(connection, (line.resource_id for line in window))
 
-    records: list[CostRecord] = []
-    answered_estimates: set[str] = set()
-    for line in window:
-        resource = inventory.find(line) if line.resource_id else None
-        if dict(line.extras).get(ESTIMATED):
-            answered_estimates.add(line.resource_id)
-            if not _known_on(resource, line.day):
-                continue
-        records.append(_record(line, connection=connection, key=key, provider_name=provider_name,
-                               account_id=account_id, account_name=connection.name, resource=resource,
-                               tags=inventory.tags.get(resource.pk, {}) if resource else {}))
-
+    answered_estimates = {line.resource_id for line in window if dict(line.extras).get(ESTIMATED)}
     old = CostRecord.objects.filter(source_key=key, charge_date__gte=start, charge_date__lt=end)
     # Estimates of resources that are gone from the answer stay: they describe days the resource existed.
     # (``contains`` is jsonb @>: never NULL, unlike a key lookup, which an exclude would turn into "keep".)
     old = old.exclude(Q(extras__contains={ESTIMATED: True}) & ~Q(resource_id__in=answered_estimates))
     replaced, _by_model = old.delete()
-    for offset in range(0, len(records), BATCH_SIZE):
-        CostRecord.objects.bulk_create(records[offset:offset + BATCH_SIZE])
+
+    # Rows are built and written a batch at a time: memory stays flat however many lines the answer has.
+    written = 0
+    batch: list[CostRecord] = []
+    for line in window:
+        resource = inventory.find(line) if line.resource_id else None
+        if dict(line.extras).get(ESTIMATED) and not _known_on(resource, line.day):
+            continue
+        batch.append(_record(line, connection=connection, key=key, provider_name=provider_name,
+                             account_id=account_id, account_name=connection.name, resource=resource,
+                             tags=inventory.tags.get(resource.pk, {}) if resource else {}))
+        if len(batch) >= BATCH_SIZE:
+            CostRecord.objects.bulk_create(batch)
+            written += len(batch)
+            batch = []
+    if batch:
+        CostRecord.objects.bulk_create(batch)
+        written += len(batch)
     cost_rollups_refresh(start=start, end=end - timedelta(days=1))
     audit_event_record(schema_name=db_connection.schema_name, action="costs.provider_import",
                        target=f"connection:{connection.pk}",
-                       data={"start": start.isoformat(), "end": end.isoformat(), "rows": len(records),
+                       data={"start": start.isoformat(), "end": end.isoformat(), "rows": written,
                              "replaced": replaced})
-    return len(records)
+    return written
 
 
 def provider_costs_window(*, days: int, today: date) -> tuple[date, date]:
