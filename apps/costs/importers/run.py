@@ -260,7 +260,7 @@ def _settle(bi: BillingImport, ctx: Context) -> None:
     if ctx.rows_bad and not ctx.skip_invalid:
         raise _Abandon(code="invalid", message=_(
             "%(bad)s of %(total)s rows are invalid: nothing was imported. Fix the file, or import again "
-            "with \u201cskip invalid rows\u201d.") % {"bad": ctx.rows_bad, "total": ctx.rows_seen})
+            "with «skip invalid rows».") % {"bad": ctx.rows_bad, "total": ctx.rows_seen})
     if ctx.rows_good == 0:
         raise _Abandon(code="invalid", message=_("No valid rows: nothing was imported."))
 
