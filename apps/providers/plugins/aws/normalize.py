@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from apps.providers.plugins.base import AccountInfo, CostLine, ResourceRecord, ResourceStatus
+from apps.providers.plugins.parsing import to_bool, to_decimal, to_int
 
 PROVIDER = "aws"
 CURRENCY = "USD"
@@ -32,38 +33,10 @@ RESOURCE_KIND_ADDRESS = "elastic_ip"
 
 
 # --- lenient scalars --------------------------------------------------------------------------
-def to_decimal(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    text = str(value).strip().replace(",", ".")
-    if not text:
-        return None
-    try:
-        result = Decimal(text)
-    except InvalidOperation:
-        return None
-    return result if result.is_finite() else None
 
 
-def to_int(value: Any) -> int | None:
-    number = to_decimal(value)
-    return None if number is None else int(number)
 
 
-def to_bool(value: Any) -> bool | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float | Decimal):
-        return value != 0
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
 def to_text(value: Any) -> str:

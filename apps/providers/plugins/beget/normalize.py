@@ -7,7 +7,7 @@ Beget returns the same field as a number in one call and a string in another ("1
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from apps.providers.plugins.base import (
@@ -17,6 +17,7 @@ from apps.providers.plugins.base import (
     ResourceStatus,
     ServiceLimit,
 )
+from apps.providers.plugins.parsing import to_bool, to_decimal, to_int
 
 PROVIDER = "beget"
 CURRENCY = "RUB"
@@ -27,38 +28,10 @@ _SECRET_MARKERS = ("password", "passwd", "secret", "token", "access_key", "priva
 
 
 # --- lenient scalars --------------------------------------------------------------------------
-def to_decimal(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    if not text:
-        return None
-    try:
-        result = Decimal(text)
-    except InvalidOperation:
-        return None
-    return result if result.is_finite() else None
 
 
-def to_int(value: Any) -> int | None:
-    number = to_decimal(value)
-    return None if number is None else int(number)
 
 
-def to_bool(value: Any) -> bool | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float | Decimal):
-        return value != 0
-    return str(value).strip().lower() in {"1", "true", "yes", "on", "y"}
 
 
 def to_text(value: Any) -> str:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from apps.providers.plugins.base import AccountInfo, CostLine, ResourceRecord, ResourceStatus, ServiceLimit
+from apps.providers.plugins.parsing import to_decimal, to_int
 
 PROVIDER = "selectel"
 CURRENCY = "RUB"
@@ -25,28 +26,8 @@ _SECRET_MARKERS = ("password", "secret", "token", "user_data", "adminpass", "pri
 
 
 # --- lenient scalars --------------------------------------------------------------------------
-def to_decimal(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
-def to_int(value: Any) -> int | None:
-    number = to_decimal(value)
-    return None if number is None else int(number)
 
 
 def to_text(value: Any) -> str:

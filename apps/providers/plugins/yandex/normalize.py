@@ -10,13 +10,13 @@ docs/providers/yandex.md), so ``daily_cost``/``monthly_cost`` stay ``None`` (unk
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from apps.providers.plugins.base import AccountInfo, MetricSeries, ResourceRecord, ResourceStatus
+from apps.providers.plugins.parsing import to_decimal, to_int
 
 PROVIDER = "yandex"
 GIB = Decimal(1024**3)
@@ -30,28 +30,8 @@ CLOUD, FOLDER, VM, DISK, SNAPSHOT, ADDRESS = "cloud", "folder", "vm", "disk", "s
 
 
 # --- lenient scalars --------------------------------------------------------------------------
-def to_decimal(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value)) if math.isfinite(value) else None
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
-def to_int(value: Any) -> int | None:
-    number = to_decimal(value)
-    return None if number is None else int(number)
 
 
 def to_bool(value: Any) -> bool:
