@@ -182,15 +182,9 @@ class CostRecord(models.Model):
         return f"{self.charge_date} {self.service_name} {self.billed_cost} {self.billing_currency}"
 
 
-class CostDaily(models.Model):
-    """Daily rollup of the ledger (apps.costs.rollups): what the explorer and the dashboard read.
+class CostRollup(models.Model):
+    """The dimensions and amounts every rollup table shares (CostDaily, CostMonthly, CostDailyTag)."""
 
-    One row per charge date and dimension combination. ``effective_cost`` is the amortized view with
-    commitment purchases left out (see rollups.py); ``*_org`` are converted to the organization's
-    currency at the charge date's rate, NULL when no rate was known at refresh time.
-    """
-
-    charge_date = models.DateField(_("charge date"))
     connection_id = models.BigIntegerField(null=True, blank=True)
     provider_name = models.CharField(_("provider"), max_length=255, blank=True)
     billing_account_id = models.CharField(_("billing account"), max_length=255, blank=True)
@@ -209,6 +203,20 @@ class CostDaily(models.Model):
     effective_cost_org = models.DecimalField(_("effective cost, organization currency"), **MONEY, null=True)
     org_currency = models.CharField(_("organization currency"), max_length=3, blank=True)
     row_count = models.BigIntegerField(_("rows"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CostDaily(CostRollup):
+    """Daily rollup of the ledger (apps.costs.rollups): what the explorer and the dashboard read.
+
+    One row per charge date and dimension combination. ``effective_cost`` is the amortized view with
+    commitment purchases left out (see rollups.py); ``*_org`` are converted to the organization's
+    currency at the charge date's rate, NULL when no rate was known at refresh time.
+    """
+
+    charge_date = models.DateField(_("charge date"))
 
     class Meta:
         verbose_name = _("daily cost")
@@ -224,7 +232,7 @@ class CostDaily(models.Model):
         return f"{self.charge_date} {self.service_name} {self.billed_cost} {self.billing_currency}"
 
 
-class CostMonthly(models.Model):
+class CostMonthly(CostRollup):
     """Monthly rollup of ``CostDaily`` (apps.costs.rollups): whole months of a long range read this.
 
     Same dimensions as ``CostDaily`` without the day; ``*_org`` is NULL when any day of the group had
@@ -232,24 +240,6 @@ class CostMonthly(models.Model):
     """
 
     month = models.DateField(_("month"))  # the first day of the month
-    connection_id = models.BigIntegerField(null=True, blank=True)
-    provider_name = models.CharField(_("provider"), max_length=255, blank=True)
-    billing_account_id = models.CharField(_("billing account"), max_length=255, blank=True)
-    sub_account_id = models.CharField(_("sub account"), max_length=255, blank=True)
-    service_name = models.CharField(_("service"), max_length=255, blank=True)
-    service_category = models.CharField(_("service category"), max_length=64, blank=True)
-    region_id = models.CharField(_("region"), max_length=100, blank=True)
-    resource_type = models.CharField(_("resource type"), max_length=255, blank=True)
-    resource_id = models.TextField(_("resource ID"), blank=True)
-    charge_category = models.CharField(_("charge category"), max_length=16, blank=True)
-    billing_currency = models.CharField(_("billing currency"), max_length=3)
-    billed_cost = models.DecimalField(_("billed cost"), **MONEY)
-    effective_cost = models.DecimalField(_("effective cost"), **MONEY)
-    list_cost = models.DecimalField(_("list cost"), **MONEY)
-    billed_cost_org = models.DecimalField(_("billed cost, organization currency"), **MONEY, null=True)
-    effective_cost_org = models.DecimalField(_("effective cost, organization currency"), **MONEY, null=True)
-    org_currency = models.CharField(_("organization currency"), max_length=3, blank=True)
-    row_count = models.BigIntegerField(_("rows"), default=0)
 
     class Meta:
         verbose_name = _("monthly cost")
@@ -262,7 +252,7 @@ class CostMonthly(models.Model):
         return f"{self.month:%Y-%m} {self.service_name} {self.billed_cost} {self.billing_currency}"
 
 
-class CostDailyTag(models.Model):
+class CostDailyTag(CostRollup):
     """Daily rollup of the ledger per tag (apps.costs.rollups): one row per charge date, tag key and value
     and ``CostDaily`` dimension combination, so tag filters and tag grouping never scan the ledger.
 
@@ -275,24 +265,6 @@ class CostDailyTag(models.Model):
     tag_key = models.TextField(_("tag key"))
     tag_value = models.TextField(_("tag value"), blank=True)
     value_is_string = models.BooleanField(default=True)
-    connection_id = models.BigIntegerField(null=True, blank=True)
-    provider_name = models.CharField(_("provider"), max_length=255, blank=True)
-    billing_account_id = models.CharField(_("billing account"), max_length=255, blank=True)
-    sub_account_id = models.CharField(_("sub account"), max_length=255, blank=True)
-    service_name = models.CharField(_("service"), max_length=255, blank=True)
-    service_category = models.CharField(_("service category"), max_length=64, blank=True)
-    region_id = models.CharField(_("region"), max_length=100, blank=True)
-    resource_type = models.CharField(_("resource type"), max_length=255, blank=True)
-    resource_id = models.TextField(_("resource ID"), blank=True)
-    charge_category = models.CharField(_("charge category"), max_length=16, blank=True)
-    billing_currency = models.CharField(_("billing currency"), max_length=3)
-    billed_cost = models.DecimalField(_("billed cost"), **MONEY)
-    effective_cost = models.DecimalField(_("effective cost"), **MONEY)
-    list_cost = models.DecimalField(_("list cost"), **MONEY)
-    billed_cost_org = models.DecimalField(_("billed cost, organization currency"), **MONEY, null=True)
-    effective_cost_org = models.DecimalField(_("effective cost, organization currency"), **MONEY, null=True)
-    org_currency = models.CharField(_("organization currency"), max_length=3, blank=True)
-    row_count = models.BigIntegerField(_("rows"), default=0)
 
     class Meta:
         verbose_name = _("daily cost by tag")
