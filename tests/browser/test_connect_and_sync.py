@@ -3,18 +3,17 @@ add a Beget connection in the UI, test it, save it, sync it with live progress, 
 
 from __future__ import annotations
 
-import collections
 import os
-import threading
 from pathlib import Path
 
 import pytest
 from django_tenants.utils import schema_context
 
+from tests.browser.support import in_own_thread
+from tests.browser.support import server_and_worker as browser_server_and_worker
 from tests.conftest import PASSWORD
 from tests.fakecloud import FakeCloudServer
 from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD, FakeBeget
-from tests.processes import free_port, manage_process, wait_for_port
 
 pytestmark = pytest.mark.browser
 
@@ -22,18 +21,6 @@ NBSP = "\xa0"
 # Set BROWSER_SCREENSHOTS=/some/dir to keep a picture of each step (for people, not for asserts).
 SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "")
 CHILD_ENV = {"ALLOW_CUSTOM_PROVIDER_ENDPOINTS": "true", "Q_WORKERS": "1"}
-
-
-def _drain(process) -> collections.deque:
-    """Read a child's output continuously so a full pipe never blocks it; keep the tail for failures."""
-    tail: collections.deque = collections.deque(maxlen=200)
-
-    def pump():
-        for line in process.stdout:
-            tail.append(line)
-
-    threading.Thread(target=pump, name="drain", daemon=True).start()
-    return tail
 
 
 @pytest.fixture(scope="module")
@@ -45,45 +32,14 @@ def fake_beget_server():
 @pytest.fixture(scope="module")
 def endpoints_server(world):
     """A web server that honours custom provider endpoints, plus a worker that runs the sync."""
-    port = free_port()
-    with manage_process("runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading", env=CHILD_ENV) as web:
-        web_log = _drain(web)
-        wait_for_port(port, web)
-        with manage_process("qcluster", env=CHILD_ENV) as worker:
-            worker_log = _drain(worker)
-            yield {
-                "url": lambda slug=None, path="/": f"http://{slug + '.' if slug else ''}infrazen.test:{port}{path}",
-                "logs": (web_log, worker_log),
-            }
+    with browser_server_and_worker(CHILD_ENV) as server:
+        yield server
 
 
 def _shot(page, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
-
-
-def _in_own_thread(func, django_db_blocker) -> None:
-    """Run ORM work on a fresh connection that is closed afterwards: while Playwright is open, the
-    test's own connection context must not gain a second session that would outlive the database."""
-    from django.db import connections
-
-    failure: list[BaseException] = []
-
-    def run():
-        try:
-            with django_db_blocker.unblock():
-                func()
-        except Exception as exc:  # noqa: BLE001 - re-raised in the test's thread
-            failure.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run, name="orm")
-    thread.start()
-    thread.join(timeout=60)
-    if failure:
-        raise failure[0]
 
 
 def _cleanup(django_db_blocker, schema_name: str, name: str) -> None:
@@ -100,7 +56,7 @@ def _cleanup(django_db_blocker, schema_name: str, name: str) -> None:
                 connection_delete(connection=conn)
         Schedule.objects.filter(name__startswith=f"sync:{schema_name}:").delete()
 
-    _in_own_thread(work, django_db_blocker)
+    in_own_thread(work, django_db_blocker)
 
 
 def test_owner_connects_beget_syncs_it_and_sees_the_resources(page, endpoints_server, fake_beget_server, world,

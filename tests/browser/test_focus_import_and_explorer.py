@@ -3,10 +3,8 @@ watch the import's progress bar, open the imported period in the explorer and re
 
 from __future__ import annotations
 
-import collections
 import csv
 import os
-import threading
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -14,8 +12,9 @@ from pathlib import Path
 import pytest
 from django_tenants.utils import schema_context
 
+from tests.browser.support import in_own_thread
+from tests.browser.support import server_and_worker as browser_server_and_worker
 from tests.conftest import PASSWORD
-from tests.processes import free_port, manage_process, wait_for_port
 
 pytestmark = pytest.mark.browser
 
@@ -30,30 +29,10 @@ DESKTOP = {"width": 1366, "height": 850}
 MOBILE = {"width": 390, "height": 844}
 
 
-def _drain(process) -> collections.deque:
-    """Read a child's output continuously so a full pipe never blocks it; keep the tail for failures."""
-    tail: collections.deque = collections.deque(maxlen=200)
-
-    def pump():
-        for line in process.stdout:
-            tail.append(line)
-
-    threading.Thread(target=pump, name="drain", daemon=True).start()
-    return tail
-
-
 @pytest.fixture(scope="module")
 def server_and_worker(world):
-    port = free_port()
-    with manage_process("runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading", env=CHILD_ENV) as web:
-        web_log = _drain(web)
-        wait_for_port(port, web)
-        with manage_process("qcluster", env=CHILD_ENV) as worker:
-            worker_log = _drain(worker)
-            yield {
-                "url": lambda slug=None, path="/": f"http://{slug + '.' if slug else ''}infrazen.test:{port}{path}",
-                "logs": (web_log, worker_log),
-            }
+    with browser_server_and_worker(CHILD_ENV) as server:
+        yield server
 
 
 def _money(amount: Decimal, symbol: str) -> str:
@@ -91,28 +70,6 @@ def _shots(page, name: str) -> None:
     page.set_viewport_size(DESKTOP)
 
 
-def _in_own_thread(func, django_db_blocker) -> None:
-    """Run ORM work on a fresh connection that is closed afterwards (Playwright's loop owns this thread)."""
-    from django.db import connections
-
-    failure: list[BaseException] = []
-
-    def run():
-        try:
-            with django_db_blocker.unblock():
-                func()
-        except Exception as exc:  # noqa: BLE001 - re-raised in the test's thread
-            failure.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run, name="orm")
-    thread.start()
-    thread.join(timeout=60)
-    if failure:
-        raise failure[0]
-
-
 def _cleanup(django_db_blocker, schema_name: str, file_name: str, user_id: int) -> None:
     """Remove the test's imports, their ledger rows and rollups (committed), so other tests keep their state."""
 
@@ -133,7 +90,7 @@ def _cleanup(django_db_blocker, schema_name: str, file_name: str, user_id: int) 
                 Task.objects.filter(name=f"billing-import-{billing_import.pk}").delete()
                 billing_import.delete()
 
-    _in_own_thread(work, django_db_blocker)
+    in_own_thread(work, django_db_blocker)
 
 
 def test_owner_uploads_a_focus_file_watches_it_import_and_reads_the_explorer(page, server_and_worker, world,
