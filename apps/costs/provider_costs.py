@@ -24,9 +24,10 @@ from typing import Any
 
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Q
+from psycopg.types.json import Jsonb
 
 from apps.audit.services import audit_event_record
+from apps.common.bulk import bulk_copy
 from apps.inventory.models import Resource, ResourceTag
 from apps.providers import registry
 from apps.providers.plugins.base import CostLine
@@ -34,7 +35,6 @@ from apps.providers.plugins.base import CostLine
 from .models import CostRecord
 from .rollups import cost_rollups_refresh
 
-BATCH_SIZE = 2000
 SOURCE_PREFIX = "provider:"
 CHARGE_FREQUENCY = "Usage-Based"
 ESTIMATED = "x_estimated"
@@ -85,27 +85,39 @@ def _utc_date(moment: datetime | None) -> date | None:
     return None if moment is None else moment.astimezone(UTC).date()
 
 
+class _Known(tuple):
+    """What the import needs of an inventory resource (a tuple: 10 000 of them stay small)."""
+
+    __slots__ = ()
+    pk = property(lambda self: self[0])
+    resource_type = property(lambda self: self[1])
+    resource_name = property(lambda self: self[2])
+    region = property(lambda self: self[3])
+    first_seen_at = property(lambda self: self[4])
+    deleted_at = property(lambda self: self[5])
+    is_deleted = property(lambda self: self[6])
+
+
 class _Inventory:
     """The connection's resources by resource id (and by type + id), with their tags: two queries."""
 
-    def __init__(self, connection, resource_ids: Iterable[str]):
-        ids = {rid for rid in resource_ids if rid}
-        rows = list(Resource.objects.filter(connection=connection, resource_id__in=ids)
-                    .order_by("is_deleted", "id")
-                    .only("id", "resource_id", "resource_type", "resource_name", "region", "first_seen_at",
-                          "deleted_at", "is_deleted"))
+    def __init__(self, connection):
+        rows = (Resource.objects.filter(connection=connection).order_by("is_deleted", "id")
+                .values_list("id", "resource_id", "resource_type", "resource_name", "region", "first_seen_at",
+                             "deleted_at", "is_deleted"))
+        self.by_id: dict[str, _Known] = {}
+        self.by_type: dict[tuple[str, str], _Known] = {}
+        for pk, resource_id, *rest in rows.iterator(chunk_size=5000):  # live resources first: they win a shared id
+            known = _Known((pk, *rest))
+            self.by_id.setdefault(resource_id, known)
+            self.by_type.setdefault((known.resource_type, resource_id), known)
         tags: dict[int, dict[str, str]] = {}
-        for resource_pk, key, value in ResourceTag.objects.filter(resource__in=rows).values_list(
-                "resource_id", "key", "value"):
+        for resource_pk, key, value in ResourceTag.objects.filter(resource__connection=connection).values_list(
+                "resource_id", "key", "value").iterator(chunk_size=5000):
             tags.setdefault(resource_pk, {})[key] = value
         self.tags = tags
-        self.by_id: dict[str, Resource] = {}
-        self.by_type: dict[tuple[str, str], Resource] = {}
-        for row in rows:  # live resources first: they win a shared id
-            self.by_id.setdefault(row.resource_id, row)
-            self.by_type.setdefault((row.resource_type, row.resource_id), row)
 
-    def find(self, line: CostLine) -> Resource | None:
+    def find(self, line: CostLine) -> _Known | None:
         if line.resource_type:
             found = self.by_type.get((line.resource_type, line.resource_id))
             if found is not None:
@@ -113,7 +125,7 @@ class _Inventory:
         return self.by_id.get(line.resource_id)
 
 
-def _known_on(resource: Resource | None, day: date) -> bool:
+def _known_on(resource: _Known | None, day: date) -> bool:
     """Whether InfraZen knew ``resource`` on ``day``: the rule for estimated lines."""
     if resource is None:
         return False
@@ -123,7 +135,7 @@ def _known_on(resource: Resource | None, day: date) -> bool:
 
 
 def _record(line: CostLine, *, connection, key: str, provider_name: str, account_id: str, account_name: str,
-            resource: Resource | None, tags: dict[str, str]) -> CostRecord:
+            resource: _Known | None, tags: dict[str, str]) -> CostRecord:
     amount = Decimal(line.amount)
     billing_start, billing_end = _month(line.day)
     resource_id = "" if resource is None and line.resource_id == account_id else line.resource_id
@@ -146,18 +158,20 @@ def _record(line: CostLine, *, connection, key: str, provider_name: str, account
         resource_name=line.resource_name or (resource.resource_name if resource else ""),
         resource_type=resource_type[:255], sku_id=line.sku_id[:255], pricing_category="Standard",
         tags={str(k): str(v) for k, v in dict(line.tags or tags).items()}, extras=extras,
-        connection=connection, inventory_resource=resource, source_key=key,
+        connection=connection, inventory_resource_id=resource.pk if resource else None, source_key=key,
     )
 
 
 @transaction.atomic
-def provider_costs_import(*, connection, start: date, end: date, lines: list[CostLine] | None = None,
+def provider_costs_import(*, connection, start: date, end: date, lines: Iterable[CostLine] | None = None,
                           plugin=None) -> int:
     """Replace ``connection``'s native costs for ``start <= charge date < end``; returns the rows written.
 
-    ``lines`` are the plugin's answer for that window (fetched here with ``plugin`` or a new one when not
-    given: the plugin must implement ``cost_lines``). Lines outside the window are ignored. Everything
-    happens in one transaction: a failure leaves the previous ledger as it was.
+    ``lines`` are the plugin's answer for that window, any iterable consumed once (fetched here with
+    ``plugin`` or a new one when not given: the plugin must implement ``cost_lines``). Lines outside the
+    window are ignored. The lines are streamed into the ledger with one COPY, then the rows they replace
+    are deleted with one statement: memory and the number of queries do not grow with the answer. All of
+    it happens in one transaction: a failure leaves the previous ledger as it was.
     """
     if end <= start:
         return 0
@@ -171,33 +185,37 @@ def provider_costs_import(*, connection, start: date, end: date, lines: list[Cos
     provider_name = str(spec.label)
     account_id = str((connection.account_info or {}).get("account_id") or "") or f"connection-{connection.pk}"
     key = source_key(connection)
-    window = [line for line in lines if start <= line.day < end and line.amount is not None]
-    inventory = _Inventory(connection, (line.resource_id for line in window))
+    inventory = _Inventory(connection)
+    table = CostRecord._meta.db_table
+    with db_connection.cursor() as cursor:
+        # Rows up to this id are the earlier ones (one sync per connection at a time writes this source).
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - model table
+        watermark = cursor.fetchone()[0]
+    answered_estimates: set[str] = set()
 
-    answered_estimates = {line.resource_id for line in window if dict(line.extras).get(ESTIMATED)}
-    old = CostRecord.objects.filter(source_key=key, charge_date__gte=start, charge_date__lt=end)
-    # Estimates of resources that are gone from the answer stay: they describe days the resource existed.
-    # (``contains`` is jsonb @>: never NULL, unlike a key lookup, which an exclude would turn into "keep".)
-    old = old.exclude(Q(extras__contains={ESTIMATED: True}) & ~Q(resource_id__in=answered_estimates))
-    replaced, _by_model = old.delete()
+    def records():
+        for line in lines:
+            if not (start <= line.day < end) or line.amount is None:
+                continue
+            estimated = bool(dict(line.extras).get(ESTIMATED))
+            if estimated:
+                answered_estimates.add(line.resource_id)
+            resource = inventory.find(line) if line.resource_id else None
+            if estimated and not _known_on(resource, line.day):
+                continue
+            yield _record(line, connection=connection, key=key, provider_name=provider_name, account_id=account_id,
+                          account_name=connection.name, resource=resource,
+                          tags=inventory.tags.get(resource.pk, {}) if resource else {})
 
-    # Rows are built and written a batch at a time: memory stays flat however many lines the answer has.
-    written = 0
-    batch: list[CostRecord] = []
-    for line in window:
-        resource = inventory.find(line) if line.resource_id else None
-        if dict(line.extras).get(ESTIMATED) and not _known_on(resource, line.day):
-            continue
-        batch.append(_record(line, connection=connection, key=key, provider_name=provider_name,
-                             account_id=account_id, account_name=connection.name, resource=resource,
-                             tags=inventory.tags.get(resource.pk, {}) if resource else {}))
-        if len(batch) >= BATCH_SIZE:
-            CostRecord.objects.bulk_create(batch)
-            written += len(batch)
-            batch = []
-    if batch:
-        CostRecord.objects.bulk_create(batch)
-        written += len(batch)
+    written = bulk_copy(CostRecord, records())
+    # The earlier rows of the window go, except the estimates of resources gone from the answer: they
+    # describe days on which the resource existed.
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id <= %s AND source_key = %s AND charge_date >= %s AND charge_date < %s "  # noqa: S608
+            "AND NOT (extras @> %s AND NOT resource_id = ANY(%s))",
+            [watermark, key, start, end, Jsonb({ESTIMATED: True}), sorted(answered_estimates)])
+        replaced = cursor.rowcount
     cost_rollups_refresh(start=start, end=end - timedelta(days=1))
     audit_event_record(schema_name=db_connection.schema_name, action="costs.provider_import",
                        target=f"connection:{connection.pk}",

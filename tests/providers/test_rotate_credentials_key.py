@@ -61,3 +61,23 @@ def test_rotation_needs_the_old_key(w, monkeypatch):
     monkeypatch.delenv("OLD_CRYPTOGRAPHY_KEY", raising=False)
     with pytest.raises(CommandError):
         call_command("rotate_credentials_key", old_key=None, stdout=StringIO())
+
+
+def test_a_wrong_key_never_reads_garbage_as_credentials():
+    """Only CRYPTOGRAPHY_KEY changed: the signature (SECRET_KEY) still verifies under a wrong key, and AES
+    padding comes out valid about once in 256 tries; such garbage must not count as readable."""
+    from apps.providers.management.commands.rotate_credentials_key import _UNREADABLE, _read
+
+    right = fernet_for(key=OLD_KEY, secret_key=settings.SECRET_KEY)
+    wrong = fernet_for(key="not-the-old-key", secret_key=settings.SECRET_KEY)
+    tokens = [right.encrypt(pickle.dumps({"login": "a", "password": f"p{n}"})) for n in range(3000)]
+    padded_by_chance = 0
+    for token in tokens:
+        try:
+            wrong.decrypt(token)
+        except Exception:  # noqa: BLE001, S112 -- the usual outcome: bad padding
+            continue
+        padded_by_chance += 1
+    assert padded_by_chance > 0  # the hazard is real at this sample size (expected about 12)
+    assert all(_read(wrong, token) is _UNREADABLE for token in tokens)
+    assert _read(right, tokens[7]) == {"login": "a", "password": "p7"}

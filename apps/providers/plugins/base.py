@@ -7,7 +7,7 @@ built from decrypted credentials. The core never imports a provider by name: it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -221,8 +221,9 @@ class ProviderPlugin(Protocol):
 class CostSource(Protocol):
     """The optional cost half of a plugin (spec capability ``Capability.COSTS``)."""
 
-    def cost_lines(self, *, start: date, end: date) -> list[CostLine]:
-        """Daily costs for the days ``start <= day < end`` (end exclusive, UTC days).
+    def cost_lines(self, *, start: date, end: date) -> Iterable[CostLine]:
+        """Daily costs for the days ``start <= day < end`` (end exclusive, UTC days), as a list or a
+        generator (consumed once, inside the import's transaction: a large answer need not fit in memory).
 
         Every day the provider reports in the window must be returned, since the caller replaces the
         window's ledger rows with the answer; raise ``ProviderError`` when it cannot be read whole.

@@ -39,11 +39,20 @@ def fernet_for(*, key: str | bytes, secret_key: str) -> FernetBytes:
     return FernetBytes(derive_key(key), signer=FernetSigner(key=secret_key))
 
 
-def _decrypt(fernet: FernetBytes, data: bytes) -> bytes | None:
+_UNREADABLE = object()
+
+
+def _read(fernet: FernetBytes, data: bytes) -> object:
+    """The stored credentials under ``fernet``, or ``_UNREADABLE``.
+
+    The HMAC is keyed by SECRET_KEY, not by the encryption key, so when only CRYPTOGRAPHY_KEY changed
+    a wrong key still passes the signature and AES yields garbage whose padding happens to be valid
+    about once in 256 tries: only a plaintext that unpickles to a dict counts as read."""
     try:
-        return fernet.decrypt(data)
-    except Exception:  # noqa: BLE001 -- a bad signature or padding both mean "not this key"
-        return None
+        value = pickle.loads(fernet.decrypt(data))  # noqa: S301 -- authenticated by the HMAC first
+    except Exception:  # noqa: BLE001 -- a bad signature, padding or pickle all mean "not this key"
+        return _UNREADABLE
+    return value if isinstance(value, dict) else _UNREADABLE
 
 
 def rotate_schema(*, old: FernetBytes, current: FernetBytes) -> tuple[int, int]:
@@ -54,14 +63,13 @@ def rotate_schema(*, old: FernetBytes, current: FernetBytes) -> tuple[int, int]:
         cursor.execute(f"SELECT id, credentials FROM {table} FOR UPDATE")  # noqa: S608
         for pk, raw in cursor.fetchall():
             data = bytes(raw)
-            if _decrypt(current, data) is not None:
+            if _read(current, data) is not _UNREADABLE:
                 skipped += 1
                 continue
-            plain = _decrypt(old, data)
-            if plain is None:
+            value = _read(old, data)
+            if value is _UNREADABLE:
                 raise CommandError(f"connection {pk} in schema {connection.schema_name} is readable with "
                                    f"neither the old nor the current key")
-            value = pickle.loads(plain)  # noqa: S301 -- authenticated by the HMAC above
             cursor.execute(f"UPDATE {table} SET credentials = %s WHERE id = %s",  # noqa: S608
                            [current.encrypt(pickle.dumps(value)), pk])
             rotated += 1
