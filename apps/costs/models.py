@@ -151,19 +151,42 @@ class CostRecord(models.Model):
                                                     blank=True)
     commitment_discount_type = models.CharField(_("commitment discount type"), max_length=100, blank=True)
     commitment_discount_status = models.CharField(_("commitment discount status"), max_length=16, blank=True)
+    # --- FOCUS 1.1-1.2 columns kept as their own columns (free text as TextField: real exports vary in length)
+    billing_account_type = models.TextField(_("billing account type"), blank=True)
+    sub_account_type = models.TextField(_("sub account type"), blank=True)
+    pricing_currency = models.TextField(_("pricing currency"), blank=True)
+    pricing_currency_contracted_unit_price = models.DecimalField(
+        _("contracted unit price in pricing currency"), **QUANTITY, null=True, blank=True)
+    pricing_currency_effective_cost = models.DecimalField(
+        _("effective cost in pricing currency"), **QUANTITY, null=True, blank=True)
+    pricing_currency_list_unit_price = models.DecimalField(
+        _("list unit price in pricing currency"), **QUANTITY, null=True, blank=True)
+    sku_meter = models.TextField(_("SKU meter"), blank=True)
+    # A JSON object by the spec, kept as the provider wrote it (exports differ in how they format it).
+    sku_price_details = models.TextField(_("SKU price details"), blank=True)
+    capacity_reservation_id = models.TextField(_("capacity reservation"), blank=True)
+    capacity_reservation_status = models.CharField(_("capacity reservation status"), max_length=16, blank=True)
+    commitment_discount_quantity = models.DecimalField(_("commitment discount quantity"), **QUANTITY, null=True,
+                                                       blank=True)
+    commitment_discount_unit = models.TextField(_("commitment discount unit"), blank=True)
     # --- key/value
     tags = models.JSONField(_("tags"), default=dict, blank=True)
-    # x_ custom columns, FOCUS columns without a field here and unknown columns (by original name).
+    # x_ custom columns, FOCUS columns without a field here (1.3's) and unknown columns (by original name).
     extras = models.JSONField(_("extra columns"), default=dict, blank=True)
     # --- links
+    # Without database constraints (db_constraint=False): an import COPYs millions of rows, and a checked
+    # foreign key fires a trigger per row (a third of a large import's time). The values come from the
+    # import and the sync themselves, and Django still applies on_delete (SET_NULL) when a connection,
+    # resource or import is deleted through the ORM, the only way they are deleted.
     connection = models.ForeignKey("providers.ProviderConnection", on_delete=models.SET_NULL, null=True,
-                                   blank=True, related_name="cost_records", verbose_name=_("connection"))
+                                   blank=True, related_name="cost_records", verbose_name=_("connection"),
+                                   db_constraint=False)
     # Named inventory_resource: ``resource_id`` is the FOCUS ResourceId column.
     inventory_resource = models.ForeignKey("inventory.Resource", on_delete=models.SET_NULL, null=True,
                                            blank=True, related_name="cost_records",
-                                           verbose_name=_("inventory resource"))
+                                           verbose_name=_("inventory resource"), db_constraint=False)
     billing_import = models.ForeignKey(BillingImport, on_delete=models.SET_NULL, null=True, blank=True,
-                                       related_name="records", verbose_name=_("import"))
+                                       related_name="records", verbose_name=_("import"), db_constraint=False)
     # What a re-import replaces: "focus:<billing_account_id>:<YYYY-MM>" or "provider:<connection id>".
     source_key = models.CharField(_("source"), max_length=300)
 
@@ -171,9 +194,9 @@ class CostRecord(models.Model):
         verbose_name = _("cost record")
         verbose_name_plural = _("cost records")
         indexes = [
+            # Every read of the ledger is a charge-date range (the explorer reads rollups, the ledger only for
+            # combined tag filters, through the GIN index); each further index slows every import.
             models.Index(fields=["charge_date"], name="costs_rec_date"),
-            models.Index(fields=["charge_date", "service_name"], name="costs_rec_date_service"),
-            models.Index(fields=["charge_date", "region_id"], name="costs_rec_date_region"),
             models.Index(fields=["source_key"], name="costs_rec_source"),
             GinIndex(fields=["tags"], name="costs_rec_tags"),
         ]

@@ -1,9 +1,10 @@
 """Rollups of the cost ledger: ``CostRecord`` -> ``CostDaily`` -> ``CostMonthly``, and ``CostDailyTag``.
 
 ``cost_rollups_refresh(start=, end=)`` rebuilds the charge dates ``[start, end]`` (inclusive) of every
-rollup in one transaction: delete the range, then one ``INSERT ... SELECT ... GROUP BY`` per table:
-- ``CostDaily`` from the ledger;
-- ``CostDailyTag`` from the ledger, one row per tag (``jsonb_each``), same dimensions and conversion,
+rollup in one transaction: the ledger's rows of the range are summed once into a temporary stage (by
+every dimension and the tags), then, for each table, delete the range and one ``INSERT ... SELECT``:
+- ``CostDaily`` from the stage;
+- ``CostDailyTag`` from the stage, one row per tag (``jsonb_each``), same dimensions and conversion,
   so tag filters and tag grouping read it instead of the ledger;
 - ``CostMonthly`` from ``CostDaily``, for every month the range touches (whole months, so a month
   is always the sum of its days).
@@ -72,12 +73,17 @@ def organization_currency() -> str:
     return currency or BASE_CURRENCY
 
 
+STAGE = "_cost_rollup_stage"
+
+
 @transaction.atomic
 def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = True) -> int:
     """Rebuild the daily rollup for charge dates ``start..end`` (inclusive); returns the rows written.
 
-    When some amounts could not be converted (no rate yet), a background task fetches the missing
-    Central Bank days and refreshes the range again (``CURRENCY_FETCH_MISSING``).
+    The ledger is read once: its rows summed by every rollup dimension plus the tags go to a temporary
+    stage (most rows of a resource share their tags, so the stage is small), and the daily and tag
+    rollups are both built from it. When some amounts could not be converted (no rate yet), a background
+    task fetches the missing Central Bank days and refreshes the range again (``CURRENCY_FETCH_MISSING``).
     """
     if end < start:
         start, end = end, start
@@ -88,6 +94,15 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
     g_dims = ", ".join(f"g.{d}" for d in DIMENSIONS)
     from_rate = rate_sql(currency_sql="g.billing_currency", alias="rf")
     to_rate = rate_sql(currency_sql="%(org)s", alias="rt")
+    # jsonb's text form is canonical (keys sorted, duplicates gone), and text groups faster than jsonb.
+    stage_sql = f"""
+        CREATE TEMPORARY TABLE {STAGE} ON COMMIT DROP AS
+        SELECT {r_dims}, r.tags::text AS tags, SUM(r.billed_cost) AS billed, SUM({AMORTIZED_SQL}) AS effective,
+               SUM(r.list_cost) AS list, COUNT(*) AS n
+        FROM {ledger} r
+        WHERE r.charge_date BETWEEN %(start)s AND %(end)s
+        GROUP BY {r_dims}, r.tags::text
+    """  # noqa: S608 -- identifiers from the models, values bound
     sql = f"""
         INSERT INTO {daily} ({dims}, billed_cost, effective_cost, list_cost, billed_cost_org, effective_cost_org,
                              org_currency, row_count)
@@ -97,21 +112,23 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
                     ELSE g.effective * {from_rate} / {to_rate} END,
                %(org)s, g.n
         FROM (
-            SELECT {r_dims}, SUM(r.billed_cost) AS billed, SUM({AMORTIZED_SQL}) AS effective,
-                   SUM(r.list_cost) AS list, COUNT(*) AS n
-            FROM {ledger} r
-            WHERE r.charge_date BETWEEN %(start)s AND %(end)s
+            SELECT {r_dims}, SUM(r.billed) AS billed, SUM(r.effective) AS effective, SUM(r.list) AS list,
+                   SUM(r.n) AS n
+            FROM {STAGE} r
             GROUP BY {r_dims}
         ) g
         {rate_lateral_sql(currency_sql="g.billing_currency", date_sql="g.charge_date", alias="rf")}
         {rate_lateral_sql(currency_sql="%(org)s", date_sql="g.charge_date", alias="rt")}
     """  # noqa: S608 -- identifiers from the models, values bound
     with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        cursor.execute(stage_sql, {"start": start, "end": end})
         cursor.execute(f"DELETE FROM {daily} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
                        {"start": start, "end": end})
         cursor.execute(sql, {"start": start, "end": end, "org": org_currency})
         written = cursor.rowcount
         _refresh_tags(cursor, start=start, end=end, org_currency=org_currency)
+        cursor.execute(f"DROP TABLE {STAGE}")
         _refresh_monthly(cursor, start=start, end=end)
     if fetch_missing_rates and settings.CURRENCY_FETCH_MISSING and CostDaily.objects.filter(
             charge_date__range=(start, end), billed_cost_org__isnull=True).exists():
@@ -129,14 +146,15 @@ def month_end(day: date) -> date:
 
 
 def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
-    """``CostDailyTag`` for ``start..end``: the daily rollup's GROUP BY with the tag key and value added.
+    """``CostDailyTag`` for ``start..end`` from the stage: the daily rollup's GROUP BY with the tag key and value
+    added.
 
-    Rows with the same dimensions and the same tags are summed first (most rows of a resource carry the
-    same tags), then each sum is spread over its tags: the same totals with far fewer rows to explode.
+    The stage holds the rows with the same dimensions and the same tags summed already (most rows of a
+    resource carry the same tags); each sum is spread over its tags: the same totals, few rows to explode.
     Values are converted with the same expression as ``CostDaily`` (amount * from / to, per group), the
     rates looked up once per billing currency and day rather than once per group.
     """
-    table, ledger = CostDailyTag._meta.db_table, CostRecord._meta.db_table
+    table = CostDailyTag._meta.db_table
     dims = ", ".join(DIMENSIONS)
     r_dims = ", ".join(f"r.{d}" for d in DIMENSIONS)
     g_dims = ", ".join(f"g.{d}" for d in DIMENSIONS)
@@ -145,11 +163,9 @@ def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
     to_rate = "(CASE WHEN %(org)s IN ('RUB', 'RUR') THEN 1 ELSE x.to_rub END)"
     sql = f"""
         WITH s AS (
-            SELECT {r_dims}, r.tags, SUM(r.billed_cost) AS billed, SUM({AMORTIZED_SQL}) AS effective,
-                   SUM(r.list_cost) AS list, COUNT(*) AS n
-            FROM {ledger} r
-            WHERE r.charge_date BETWEEN %(start)s AND %(end)s AND r.tags <> '{{}}'::jsonb
-            GROUP BY {r_dims}, r.tags
+            SELECT {r_dims}, r.tags::jsonb AS tags, r.billed, r.effective, r.list, r.n
+            FROM {STAGE} r
+            WHERE r.tags <> '{{}}'
         ), g AS (
             SELECT {s_dims}, t.key AS tag_key, COALESCE(s.tags ->> t.key, '') AS tag_value,
                    jsonb_typeof(t.value) = 'string' AS value_is_string,

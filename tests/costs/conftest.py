@@ -43,11 +43,12 @@ def cents(values: dict[str, Decimal]) -> dict[str, Decimal]:
     return {k: v.quantize(Decimal("0.01")) for k, v in values.items()}
 
 
-def rewrite(source: Path, target: Path, change) -> Path:
-    """Copy a real sample row by row through ``change(row) -> row`` (a dict), keeping its header."""
+def rewrite(source: Path, target: Path, change, *, add_columns: tuple[str, ...] = ()) -> Path:
+    """Copy a real sample row by row through ``change(row) -> row`` (a dict), keeping its header (plus
+    ``add_columns``, empty unless ``change`` fills them)."""
     with open(source, newline="", encoding="utf-8") as fh, open(target, "w", newline="", encoding="utf-8") as out:
         reader = csv.DictReader(fh)
-        writer = csv.DictWriter(out, fieldnames=reader.fieldnames)
+        writer = csv.DictWriter(out, fieldnames=[*reader.fieldnames, *add_columns], restval="")
         writer.writeheader()
         for index, row in enumerate(reader):
             writer.writerow(change(index, dict(row)))

@@ -35,10 +35,10 @@ def bulk(monkeypatch):
     monkeypatch.setattr(run, "BULK_SHARE", 0)
 
 
-def test_a_bulk_load_recreates_every_index_and_foreign_key_of_the_ledger_with_the_right_sums(in_alpha, bulk):
+def test_a_bulk_load_recreates_every_index_and_constraint_of_the_ledger_with_the_right_sums(in_alpha, bulk):
     indexes, constraints = _ledger_schema()
     assert any("gin" in definition for _name, definition in indexes)
-    assert any("FOREIGN KEY" in definition for _name, definition in constraints)
+    assert any("PRIMARY KEY" in definition for _name, definition in constraints)
 
     bi = focus_file_import(path=str(AWS))
 
@@ -118,14 +118,35 @@ def test_values_with_backslashes_tabs_line_breaks_and_quotes_are_stored_exactly_
             row["ChargeDescription"] = tricky
             row["ResourceName"] = "\\N"
             row["Tags"] = '{"path": "C:\\\\tmp\\\\new", "quote": "say \\"hi\\""}'
+            row["SkuMeter"] = tricky
+            row["x_Note"] = tricky + "\x01"  # an x_ column: JSON in extras, control character as a space
         return row
 
-    path = rewrite(AWS, tmp_path / "tricky.csv", change)
+    path = rewrite(AWS, tmp_path / "tricky.csv", change, add_columns=("x_Note",))
     bi = focus_file_import(path=str(path))
 
     assert bi.status == "success", (bi.error, bi.report[:3])
     first = CostRecord.objects.get(charge_description=tricky)
     assert first.resource_name == "\\N"
+    assert first.sku_meter == tricky
+    assert first.extras["x_Note"] == tricky.replace("\t", " ").replace("\r", " ").replace("\n", " ") + " "
     assert first.tags == {"path": "C:\\tmp\\new", "quote": 'say "hi"'}
     assert CostRecord.objects.count() == 100
     assert cents(ledger_sums()) == cents(independent_sums(path))
+
+
+def test_deleting_an_import_or_a_connection_unlinks_its_ledger_rows_without_losing_them(in_alpha):
+    """The ledger's links have no database constraint (per-row checks would slow every import): Django's
+    on_delete must still leave no dangling id behind."""
+    from apps.providers.models import ProviderConnection
+
+    connection_ = ProviderConnection.objects.create(provider="beget", name="Linked", credentials={"login": "x"})
+    bi = focus_file_import(path=str(AWS), connection=connection_)
+    assert bi.status == "success", (bi.error, bi.report[:3])
+    assert CostRecord.objects.filter(connection=connection_, billing_import=bi).count() == 100
+
+    bi.delete()
+    assert CostRecord.objects.filter(billing_import__isnull=False).count() == 0
+    connection_.delete()
+    assert CostRecord.objects.filter(connection__isnull=False).count() == 0
+    assert cents(ledger_sums()) == cents(independent_sums(AWS))

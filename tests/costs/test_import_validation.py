@@ -214,3 +214,17 @@ def test_yandex_cloud_detail_export_imports_mapped_to_focus(in_alpha, tmp_path):
     assert vm.extras["x_FolderId"] == "b1gfolder"
     assert vm.source_key == "yandex:dn2abc:2025-03-05"
     assert CostRecord.objects.get(service_name="Object Storage").service_category == "Storage"
+
+
+def test_null_literals_in_any_case_and_whitespace_become_empty_but_look_alikes_stay(in_alpha, tmp_path):
+    def mess(i, row):
+        row["RegionName"] = [" null ", "\u00a0", "NuLl", "nullable"][i % 4]
+        row["SkuMeter"] = ["\tNULL", "null-meter", "", "a null"][i % 4]
+        return row
+
+    bi = _import(rewrite(AWS, tmp_path / "nulls.csv", mess))
+    assert bi.status == "success", bi.report[:3]
+    assert set(CostRecord.objects.values_list("region_name", flat=True)) == {"", "nullable"}
+    assert set(CostRecord.objects.values_list("sku_meter", flat=True)) == {"", "null-meter", "a null"}
+    literals = sum(n["count"] for n in bi.normalizations if n["code"] == "null_literal")
+    assert literals == 25 * 3  # " null ", "NuLl" and "\tNULL"; blanks are not literals

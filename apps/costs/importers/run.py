@@ -22,7 +22,7 @@ from psycopg.copy import QueuedLibpqWriter
 from ..models import BillingImport, CostRecord, ImportFormat, ImportStatus
 from . import yandex
 from .errors import ImportRefused
-from .normalize import Context, _note, date_from, normalize_batch, plan_columns
+from .normalize import Context, _note, date_from, may_contain, normalize_batch, plan_columns
 from .reader import open_source
 from .spec import COLUMNS
 
@@ -34,10 +34,17 @@ PROGRESS_EVERY_ROWS = 50_000
 # for the organization's readers meanwhile, which is why small imports into a large ledger keep them.
 BULK_MIN_ROWS = 100_000
 BULK_SHARE = 0.5
+ANALYZE_MIN_ROWS = 100_000
+ANALYZE_STATISTICS_TARGET = 10
 MAINTENANCE_WORK_MEM = "256MB"  # index builds of the bulk mode, for this transaction only
 WORK_MEM = "64MB"  # the rollup's GROUP BY, for this transaction only
 COPY_QUEUE_CHUNKS = 256  # 32 MB of encoded rows in flight to the server at most
 _TEXT_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))  # COPY text format
+# Columns whose values the normalizer wrote or checked itself (numbers matching NUMBER_RE, timestamps it
+# formatted, enum values and currency codes from their lists, ids): no character to escape.
+COPY_PLAIN = frozenset(
+    {c.field for c in COLUMNS.values() if c.field and c.kind in ("money", "quantity", "datetime", "enum", "currency")}
+    | {"charge_date", "connection_id", "billing_import_id", "inventory_resource_id"})
 
 ProgressCallback = Callable[[BillingImport], None]
 
@@ -177,6 +184,8 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                 cur = cursor.cursor
                 cur.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
                 cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+                cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+                watermark = cur.fetchone()[0]  # the rows this import replaces are at or below it
                 rebuild = _bulk_mode(cur, table, estimate)
                 deferred = _drop_secondary(cur, table) if rebuild else []
                 last_reported = 0
@@ -196,12 +205,16 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                 bi.status = ImportStatus.IMPORTING
                 if on_progress:
                     on_progress(bi)
-                if deferred:
-                    # The rows' deferred foreign-key checks run now: CREATE INDEX refuses pending trigger events.
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 for statement in deferred:
                     cursor.execute(statement)
-                _replace(cursor, table, bi, ctx)
+                if ctx.rows_good >= ANALYZE_MIN_ROWS:
+                    # Fresh statistics before the rollups read the rows back: planned for the few thousand
+                    # rows the table had, their GROUP BY would sort a million rows on disk. A small sample
+                    # is enough for that (autovacuum's ANALYZE refines it after the commit).
+                    cursor.execute(f"SET LOCAL default_statistics_target = {ANALYZE_STATISTICS_TARGET}")
+                    cursor.execute(f"ANALYZE {table}")
+                    cursor.execute("SET LOCAL default_statistics_target TO DEFAULT")
+                _replace(cursor, table, bi, ctx, watermark)
     except _Abandon as abandon:
         if abandon.refusal is not None:
             raise abandon.refusal from None
@@ -229,8 +242,10 @@ def _copy_write(copy, table: pa.Table | None, ctx: Context) -> None:
     doubles the quotes of the JSON columns, so the server reads fewer bytes."""
     if table is None or (ctx.rows_bad and not ctx.skip_invalid):
         return
-    fields = [_text_field(column) for column in table.columns]
-    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*fields, "\t"), "", "\n")
+    fields = [_text_field(column, plain=name in COPY_PLAIN)
+              for name, column in zip(table.column_names, table.columns, strict=True)]
+    fields[-1] = pc.binary_join_element_wise(fields[-1], "\n", "")  # the line end: one narrow column copied
+    lines = pc.binary_join_element_wise(*fields, "\t")
     for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
         if len(chunk):
             offsets = chunk.buffers()[1]
@@ -239,10 +254,12 @@ def _copy_write(copy, table: pa.Table | None, ctx: Context) -> None:
             copy.write(memoryview(chunk.buffers()[2])[first:last])
 
 
-def _text_field(array):
-    """One column as COPY text values: backslash, tab, newline and carriage return escaped, NULL as \\N."""
-    if pc.any(pc.match_substring_regex(array, r"[\\\t\n\r]")).as_py():
-        for char, escaped in _TEXT_ESCAPES:
+def _text_field(array, *, plain: bool = False):
+    """One column as COPY text values: backslash, tab, newline and carriage return escaped, NULL as \\N.
+    Each character is looked for in the raw bytes (``may_contain``) and replaced only where present;
+    ``plain`` columns (see COPY_PLAIN) cannot hold any of them."""
+    for char, escaped in () if plain else _TEXT_ESCAPES:
+        if may_contain(array, char.encode()):
             array = pc.replace_substring(array, char, escaped)
     return pc.fill_null(array, "\\N") if array.null_count else array
 
@@ -287,11 +304,8 @@ def _bulk_mode(cur, table: str, estimate: int) -> bool:
 
 def _drop_secondary(cur, table: str) -> list[str]:
     """Drop the non-unique indexes of ``table``; returns the statements that recreate them identically (run
-    inside the same transaction, so other sessions never see the table without them).
-
-    Foreign keys stay: dropping one locks the referenced table too (``costs_billingimport``, whose progress
-    the import writes from another connection, and the connections), and with NULL or one constant value per
-    import their checks are cheap."""
+    inside the same transaction, so other sessions never see the table without them). The ledger's links
+    carry no foreign-key constraint (see ``CostRecord``), so no per-row check runs either."""
     cur.execute(
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary "
@@ -303,13 +317,14 @@ def _drop_secondary(cur, table: str) -> list[str]:
     return [definition for _name, definition in indexes]
 
 
-def _replace(cursor, table: str, bi: BillingImport, ctx: Context) -> None:
-    """Delete the earlier rows of the same sources (the new ones are already in), refresh the rollups."""
+def _replace(cursor, table: str, bi: BillingImport, ctx: Context, watermark: int) -> None:
+    """Delete the earlier rows of the same sources (the new ones are already in, above ``watermark``),
+    refresh the rollups."""
     keys = sorted(ctx.source_keys)
     cursor.execute(
-        f"WITH gone AS (DELETE FROM {table} WHERE source_key = ANY(%s) "  # noqa: S608
+        f"WITH gone AS (DELETE FROM {table} WHERE id <= %s AND source_key = ANY(%s) "  # noqa: S608
         f"AND billing_import_id IS DISTINCT FROM %s RETURNING charge_date) "
-        f"SELECT MIN(charge_date), MAX(charge_date), COUNT(*) FROM gone", [keys, bi.pk])
+        f"SELECT MIN(charge_date), MAX(charge_date), COUNT(*) FROM gone", [watermark, keys, bi.pk])
     old_first, old_last, replaced = cursor.fetchone()
     first = min(d for d in (date_from(ctx.first_date), old_first) if d)
     last = max(d for d in (date_from(ctx.last_date), old_last) if d)
