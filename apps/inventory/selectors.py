@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from apps.providers.models import ResourceState
@@ -103,11 +104,33 @@ def resource_history(*, resource: Resource) -> QuerySet[ResourceState]:
 def resource_metric_series(*, resource: Resource, metric: str, days: int = 30) -> list[tuple[datetime, Decimal]]:
     """The last ``days`` of stored data (counted back from the newest point, so a provider that reports
     with a delay still draws a chart), oldest first."""
-    points = MetricPoint.objects.filter(resource=resource, metric=metric)
-    newest = points.order_by("-ts").values_list("ts", flat=True).first()
-    if newest is None:
-        return []
-    return list(points.filter(ts__gt=newest - timedelta(days=days)).order_by("ts").values_list("ts", "value"))
+    return resource_metric_series_many(resource_pks=[resource.pk], metrics=[metric], days=days).get(
+        (resource.pk, metric), [])
+
+
+def resource_metric_series_many(*, resource_pks: list[int], metrics: list[str], days: int = 30,
+                                ) -> dict[tuple[int, str], list[tuple[datetime, Decimal]]]:
+    """``resource_metric_series`` of many resources and metrics in one query (a page of resource cards):
+    ``{(resource pk, metric): [(ts, value), ...]}``, only for series that have data."""
+    if not resource_pks or not metrics:
+        return {}
+    table = MetricPoint._meta.db_table
+    sql = f"""
+        WITH latest AS (
+            SELECT resource_id, metric, max(ts) AS newest FROM {table}
+            WHERE resource_id = ANY(%s) AND metric = ANY(%s) GROUP BY resource_id, metric
+        )
+        SELECT p.resource_id, p.metric, p.ts, p.value FROM {table} p
+        JOIN latest l ON l.resource_id = p.resource_id AND l.metric = p.metric
+        WHERE p.ts > l.newest - %s
+        ORDER BY p.resource_id, p.metric, p.ts
+    """  # noqa: S608 -- the table name comes from the model, values are bound
+    series: dict[tuple[int, str], list[tuple[datetime, Decimal]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(resource_pks), list(metrics), timedelta(days=days)])
+        for resource_pk, metric, ts, value in cursor.fetchall():
+            series.setdefault((resource_pk, metric), []).append((ts, value))
+    return series
 
 
 def resource_metric_names(*, resource: Resource) -> list[str]:

@@ -65,12 +65,17 @@ def _chart(points: list[tuple[Any, Decimal]], tz) -> dict[str, list]:
     }
 
 
-def _charts_for(resource: Resource, tz, *, days: int = 30) -> list[dict[str, Any]]:
-    """CPU and memory series of ``resource`` ready for Chart.js (``json_script`` ids included)."""
+def _charts_for(resource: Resource, tz, *, days: int = 30,
+                series: dict[tuple[int, str], list] | None = None) -> list[dict[str, Any]]:
+    """CPU and memory series of ``resource`` ready for Chart.js (``json_script`` ids included); ``series``
+    are the points already loaded for a whole page (``resource_metric_series_many``)."""
     labels = {"cpu": _("CPU, %"), "memory": _("Memory, MB")}
+    if series is None:
+        series = selectors.resource_metric_series_many(
+            resource_pks=[resource.pk], metrics=[metric for metric, _short in CHART_METRICS], days=days)
     charts = []
     for metric, short in CHART_METRICS:
-        points = selectors.resource_metric_series(resource=resource, metric=metric, days=days)
+        points = series.get((resource.pk, metric))
         if points:
             charts.append({"key": short, "label": labels[short], "id": f"chart-{resource.pk}-{short}",
                            "data": _chart(points, tz)})
@@ -154,16 +159,20 @@ def resources(request: HttpRequest) -> HttpResponse:
     ).order_by("provider", "-has_metrics", F("monthly_cost").desc(nulls_last=True), "resource_type",
                "resource_name", "id")
     page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # read once: the charts' query needs the page's ids first
     tz = _tz(request)
 
     groups: dict[str, dict[str, Any]] = {}
+    series = selectors.resource_metric_series_many(
+        resource_pks=[r.pk for r in page.object_list if r.has_metrics],
+        metrics=[metric for metric, _short in CHART_METRICS])
     for resource in page.object_list:
         group = groups.setdefault(resource.provider, {
             "key": resource.provider, "label": _provider_label(resource.provider), "items": [],
             "daily_cost": Decimal(0), "monthly_cost": Decimal(0), "currency": resource.currency,
             "connections": set(),
         })
-        charts = _charts_for(resource, tz) if resource.has_metrics else {}
+        charts = _charts_for(resource, tz, series=series) if resource.has_metrics else {}
         group["items"].append({"resource": resource, "charts": charts, "specs": _spec_rows(resource.specs)})
         group["daily_cost"] += resource.daily_cost or 0
         group["monthly_cost"] += resource.monthly_cost or 0

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_cryptography.fields import encrypt
 
 from .registry import provider_choices
@@ -62,7 +63,7 @@ class ProviderConnection(models.Model):
 
 class SyncStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
+    RUNNING = "running", pgettext_lazy("sync status", "Running")
     SUCCESS = "success", _("Success")
     PARTIAL = "partial", _("Partially synced")
     ERROR = "error", _("Error")

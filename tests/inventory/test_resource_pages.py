@@ -211,18 +211,29 @@ def test_resources_page_queries_do_not_grow_with_the_number_of_resources(w, clie
     from django.test.utils import CaptureQueriesContext
 
     conn = _seed(w)
+    now = timezone.now()
+
+    def with_metrics(resource):
+        MetricPoint.objects.bulk_create(
+            MetricPoint(resource=resource, metric=metric, ts=now - dt.timedelta(hours=h), value=Decimal(h))
+            for metric in ("cpu_percent", "memory_mb") for h in range(3))
+
+    with schema_context(w.alpha.schema_name):
+        with_metrics(Resource.objects.filter(connection=conn).first())
     client = client_for(w.alice, "alpha")
     with CaptureQueriesContext(db) as few:
         client.get("/resources/")
-    now = timezone.now()
     with schema_context(w.alpha.schema_name):
         for n in range(20):
             resource = Resource.objects.create(connection=conn, provider="beget", resource_id=f"extra-{n}",
                                                resource_name=f"extra {n}", resource_type="domain",
                                                status="running", first_seen_at=now, last_seen_at=now)
             ResourceTag.objects.create(resource=resource, key="env", value="prod")
+            with_metrics(resource)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        assert client.get("/resources/").status_code == 200
+        response = client.get("/resources/")
+    assert response.status_code == 200
+    assert response.content.decode().count('id="chart-') == 2 * 21  # every card drew its CPU and memory chart
 
 
 def test_connection_filter_shows_one_account_only(w, client_for):
