@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection as db_connection
 from django.db.models import Case, CharField, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, Left, TruncMonth, TruncWeek
@@ -34,7 +35,7 @@ from apps.common.errors import ApplicationError
 from apps.currency.exceptions import RateMissing
 from apps.currency.selectors import rate_for
 
-from .models import TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord
+from .models import ID_INDEX_PREFIX, TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord
 from .rollups import month_end, month_start, organization_currency
 
 # group-by / filter name -> column (same name on CostDaily and CostRecord)
@@ -49,7 +50,11 @@ DIMENSIONS: dict[str, str] = {
     "resource_type": "resource_type",
     "resource": "resource_id",
     "charge_category": "charge_category",
+    # FOCUS 1.3 split cost allocation; offered by the page only when the data has it (ALLOCATION).
+    "allocation_method": "allocated_method_id",
+    "allocated_resource": "allocated_resource_id",
 }
+ALLOCATION = ("allocation_method", "allocated_resource")
 METRICS = ("billed", "effective")
 CURRENCY_MODES = ("org", "billing")
 GRANULARITIES = ("day", "week", "month")
@@ -526,12 +531,23 @@ def group_labels(*, group_by: str, keys: list[str]) -> dict[str, str]:
         for rid, name in Resource.objects.filter(resource_id__in=keys).values_list("resource_id", "resource_name"):
             if name:
                 labels[rid] = name
-        missing = [k for k in keys if k and k not in labels]
-        if missing:
-            for rid, name in (CostRecord.objects.filter(resource_id__in=missing[:500]).exclude(resource_name="")
-                              .order_by().values_list("resource_id", "resource_name").distinct()):
-                labels.setdefault(rid, name)
+        labels.update(_ledger_names("resource_id", "resource_name", [k for k in keys if k and k not in labels]))
+    elif group_by == "allocated_resource":
+        labels.update(_ledger_names("allocated_resource_id", "allocated_resource_name", [k for k in keys if k]))
     return labels
+
+
+def _ledger_names(id_column: str, name_column: str, keys: list[str], *, limit: int = 500) -> dict[str, str]:
+    """A name the ledger gives each id: one index probe per id (``LIMIT 1``), never a scan of the ledger."""
+    if not keys:
+        return {}
+    table = CostRecord._meta.db_table
+    prefix = f"left(r.{id_column}, {ID_INDEX_PREFIX}) = left(k, {ID_INDEX_PREFIX})"  # the indexed expression
+    sql = (f"SELECT k, (SELECT r.{name_column} FROM {table} r WHERE {prefix} AND r.{id_column} = k "  # noqa: S608
+           f"AND r.{name_column} <> '' LIMIT 1) FROM unnest(%s::text[]) AS k")
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, [keys[:limit]])
+        return {key: name for key, name in cursor.fetchall() if name}
 
 
 def resource_utilization(*, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -547,12 +563,21 @@ def resource_utilization(*, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
     return dict(out)
 
 
+def allocation_present() -> bool:
+    """Whether the ledger holds FOCUS 1.3 split cost allocation (its partial index answers at once)."""
+    return CostRecord.objects.exclude(allocated_resource_id="").exists()
+
+
 def cost_filter_options(*, limit: int = 200) -> dict[str, list[tuple[str, str]]]:
-    """Values seen in the rollup for each filterable dimension: ``{name: [(value, label)]}``."""
+    """Values seen in the rollup for each filterable dimension: ``{name: [(value, label)]}``; the allocation
+    dimensions only when the data has allocation."""
     options: dict[str, list[tuple[str, str]]] = {}
+    allocation = allocation_present()
     for name, column in DIMENSIONS.items():
         if name == "resource":
             continue  # too many to list; filtered by typing an id
+        if name in ALLOCATION and not allocation:
+            continue
         values = [str(v) for v in CostDaily.objects.order_by(column).values_list(column, flat=True)
                   .distinct()[:limit] if v not in (None, "")]
         labels = group_labels(group_by=name, keys=values)

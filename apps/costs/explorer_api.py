@@ -2,8 +2,9 @@
 
 Query parameters shared by all three: ``start``/``end`` (YYYY-MM-DD, inclusive) or ``period``
 (7d, 30d, 90d, 365d, this_month, last_month), ``group_by`` (provider, connection, billing_account,
-sub_account, service, service_category, region, resource_type, resource, charge_category or
-``tag:<key>``), ``metric`` (billed | effective), ``currency`` (org | billing), one filter per dimension
+sub_account, service, service_category, region, resource_type, resource, charge_category,
+allocation_method, allocated_resource (FOCUS 1.3 split cost allocation) or ``tag:<key>``),
+``metric`` (billed | effective), ``currency`` (org | billing), one filter per dimension
 (comma-separated values, e.g. ``service=Compute Cloud,Object Storage``) and ``tag=key:value`` or
 ``tag=key`` (repeatable). Amounts are decimal strings.
 """

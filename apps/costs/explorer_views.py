@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from apps.accounts.permissions import require_permission
 from apps.common.errors import ApplicationError
 
-from .explorer import DIMENSIONS, cost_filter_options
+from .explorer import ALLOCATION, DIMENSIONS, cost_filter_options
 from .explorer_api import explorer_params, explorer_view
 
 PAGE_SIZE = 25
@@ -25,7 +25,8 @@ def _group_by_choices():
             ("sub_account", _("Sub account")), ("service", _("Service")),
             ("service_category", _("Service category")), ("region", _("Region")),
             ("resource_type", _("Resource type")), ("resource", _("Resource")),
-            ("charge_category", _("Charge category"))]
+            ("charge_category", _("Charge category")), ("allocation_method", _("Allocation method")),
+            ("allocated_resource", _("Allocated resource"))]
 
 
 def _sorted(groups: list[dict], sort: str) -> list[dict]:
@@ -51,10 +52,10 @@ def _chart_data(view: dict) -> dict:
     }
 
 
-def _filters(query) -> list[tuple[str, str, list[tuple[str, str]], list[str]]]:
+def _filters(query, options: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str, list, list[str]]]:
     labels = dict(_group_by_choices())
     chosen = {name: [v.strip() for item in query.getlist(name) for v in item.split(",")] for name in DIMENSIONS}
-    return [(name, labels[name], options, chosen[name]) for name, options in cost_filter_options().items()]
+    return [(name, labels[name], values, chosen[name]) for name, values in options.items()]
 
 
 def _group_label(params: dict | None) -> str:
@@ -99,6 +100,7 @@ def cost_explorer(request):
     page_query.pop("page", None)
     billing_query = page_query.copy()
     billing_query["currency"] = "billing"
+    options = cost_filter_options()
     context = {
         "view": view,
         "params": params,
@@ -110,10 +112,11 @@ def cost_explorer(request):
         "billing_currency_url": f"{reverse('cost_explorer')}?{billing_query.urlencode()}",
         "chart": request.GET.get("chart", "line"),
         "chart_data": _chart_data(view) if view else None,
-        "group_by_choices": _group_by_choices(),
+        "group_by_choices": [(value, label) for value, label in _group_by_choices()
+                             if value not in ALLOCATION or value in options or value == (params or {}).get("group_by")],
         "group_label": _group_label(params),
         "active_filters": _active_filters(query),
-        "filters": _filters(query),
+        "filters": _filters(query, options),
         "tags": query.getlist("tag"),
         "period": query.get("period") or ("custom" if query.get("start") or query.get("end") else "30d"),
         "export_csv": f"{reverse('api_costs_export', args=['csv'])}?{export_query.urlencode()}",

@@ -16,6 +16,7 @@ MONEY = {"max_digits": 20, "decimal_places": 10}
 QUANTITY = {"max_digits": 30, "decimal_places": 10}
 # Characters of a tag key / value that the tag rollup's indexes hold (apps.costs.explorer repeats them).
 TAG_INDEX_PREFIX = 200
+ID_INDEX_PREFIX = 200  # characters of an id kept in the ledger's id indexes
 
 
 class ImportFormat(models.TextChoices):
@@ -169,9 +170,18 @@ class CostRecord(models.Model):
     commitment_discount_quantity = models.DecimalField(_("commitment discount quantity"), **QUANTITY, null=True,
                                                        blank=True)
     commitment_discount_unit = models.TextField(_("commitment discount unit"), blank=True)
+    # --- FOCUS 1.3 (nullable in older files): provider names, contracts and split cost allocation
+    service_provider_name = models.TextField(_("service provider"), blank=True)
+    host_provider_name = models.TextField(_("host provider"), blank=True)
+    contract_applied = models.TextField(_("contract applied"), blank=True)  # JSON text, as exported
+    allocated_method_id = models.TextField(_("allocation method"), blank=True)
+    allocated_method_details = models.TextField(_("allocation method details"), blank=True)  # JSON text
+    allocated_resource_id = models.TextField(_("allocated resource ID"), blank=True)
+    allocated_resource_name = models.TextField(_("allocated resource name"), blank=True)
+    allocated_tags = models.TextField(_("allocated tags"), blank=True)  # JSON text
     # --- key/value
     tags = models.JSONField(_("tags"), default=dict, blank=True)
-    # x_ custom columns, FOCUS columns without a field here (1.3's) and unknown columns (by original name).
+    # x_ custom columns and unknown columns (by original name).
     extras = models.JSONField(_("extra columns"), default=dict, blank=True)
     # --- links
     # Without database constraints (db_constraint=False): an import COPYs millions of rows, and a checked
@@ -197,6 +207,10 @@ class CostRecord(models.Model):
             # Every read of the ledger is a charge-date range (the explorer reads rollups, the ledger only for
             # combined tag filters, through the GIN index); each further index slows every import.
             models.Index(fields=["charge_date"], name="costs_rec_date"),
+            # Names for ids (explorer labels): a prefix, since ids have no length limit and a btree entry has.
+            models.Index(Left("resource_id", ID_INDEX_PREFIX), name="costs_rec_resource"),
+            models.Index(Left("allocated_resource_id", ID_INDEX_PREFIX), name="costs_rec_allocated",
+                         condition=~models.Q(allocated_resource_id="")),
             models.Index(fields=["source_key"], name="costs_rec_source"),
             GinIndex(fields=["tags"], name="costs_rec_tags"),
         ]
@@ -218,6 +232,9 @@ class CostRollup(models.Model):
     resource_type = models.CharField(_("resource type"), max_length=255, blank=True)
     resource_id = models.TextField(_("resource ID"), blank=True)
     charge_category = models.CharField(_("charge category"), max_length=16, blank=True)
+    # FOCUS 1.3 split cost allocation: empty unless the billing data carries it.
+    allocated_method_id = models.TextField(_("allocation method"), blank=True, default="")
+    allocated_resource_id = models.TextField(_("allocated resource ID"), blank=True, default="")
     billing_currency = models.CharField(_("billing currency"), max_length=3)
     billed_cost = models.DecimalField(_("billed cost"), **MONEY)
     effective_cost = models.DecimalField(_("effective cost"), **MONEY)

@@ -46,7 +46,7 @@ AMORTIZED_SQL = (
 
 DIMENSIONS = ("charge_date", "connection_id", "provider_name", "billing_account_id", "sub_account_id",
               "service_name", "service_category", "region_id", "resource_type", "resource_id",
-              "charge_category", "billing_currency")
+              "charge_category", "allocated_method_id", "allocated_resource_id", "billing_currency")
 
 
 def rate_lateral_sql(*, currency_sql: str, date_sql: str, alias: str) -> str:

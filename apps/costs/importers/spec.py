@@ -99,14 +99,14 @@ COLUMNS: dict[str, Column] = {c.name: c for c in [
     C("SubAccountType", "string", "sub_account_type", since="1.2"),
     C("Tags", "json", "tags"),
     # 1.3: ProviderName/PublisherName are deprecated in favour of these.
-    C("ServiceProviderName", "string", None, since="1.3"),
-    C("HostProviderName", "string", None, since="1.3"),
-    C("ContractApplied", "string", None, since="1.3"),
-    C("AllocatedMethodId", "string", None, since="1.3"),
-    C("AllocatedMethodDetails", "string", None, since="1.3"),
-    C("AllocatedResourceId", "string", None, since="1.3"),
-    C("AllocatedResourceName", "string", None, since="1.3"),
-    C("AllocatedTags", "string", None, since="1.3"),
+    C("ServiceProviderName", "string", "service_provider_name", since="1.3"),
+    C("HostProviderName", "string", "host_provider_name", since="1.3"),
+    C("ContractApplied", "string", "contract_applied", since="1.3"),
+    C("AllocatedMethodId", "string", "allocated_method_id", since="1.3"),
+    C("AllocatedMethodDetails", "string", "allocated_method_details", since="1.3"),
+    C("AllocatedResourceId", "string", "allocated_resource_id", since="1.3"),
+    C("AllocatedResourceName", "string", "allocated_resource_name", since="1.3"),
+    C("AllocatedTags", "string", "allocated_tags", since="1.3"),
 ]}
 
 MANDATORY = tuple(c.name for c in COLUMNS.values() if c.required)
