@@ -569,8 +569,8 @@ def allocation_present() -> bool:
 
 
 def cost_filter_options(*, limit: int = 200) -> dict[str, list[tuple[str, str]]]:
-    """Values seen in the rollup for each filterable dimension: ``{name: [(value, label)]}``; the allocation
-    dimensions only when the data has allocation."""
+    """Values seen in the monthly rollup (a fraction of the daily one, same dimensions) for each filterable
+    dimension: ``{name: [(value, label)]}``; the allocation dimensions only when the data has allocation."""
     options: dict[str, list[tuple[str, str]]] = {}
     allocation = allocation_present()
     for name, column in DIMENSIONS.items():
@@ -578,7 +578,7 @@ def cost_filter_options(*, limit: int = 200) -> dict[str, list[tuple[str, str]]]
             continue  # too many to list; filtered by typing an id
         if name in ALLOCATION and not allocation:
             continue
-        values = [str(v) for v in CostDaily.objects.order_by(column).values_list(column, flat=True)
+        values = [str(v) for v in CostMonthly.objects.order_by(column).values_list(column, flat=True)
                   .distinct()[:limit] if v not in (None, "")]
         labels = group_labels(group_by=name, keys=values)
         options[name] = [(v, labels.get(v) or v) for v in values]
