@@ -29,6 +29,10 @@ class Account:
     password: str  # v1 /v1/auth
     api_password: str  # legacy passwd
     forbidden_methods: set[str] = field(default_factory=set)  # legacy "section/method" -> AUTH_ERROR
+    # mail/getMailboxList: the mailbox names of each domain (the demo account has none, as its plan_mail 0
+    # says); a domain of the account not listed here answers [] and one that is not the account's, an error.
+    mailboxes: dict[str, list[str]] = field(default_factory=dict)
+    mail_refused: set[str] = field(default_factory=set)  # domains answering INVALID_DATA (no mail service)
 
 
 def _legacy_ok(result: Any) -> dict[str, Any]:
@@ -39,7 +43,7 @@ def _legacy_error(code: str, text: str) -> dict[str, Any]:
     return {"status": "error", "error_code": code, "error_text": text}
 
 
-def account_info_result() -> dict[str, Any]:
+def account_info_result(mailboxes: int = 0) -> dict[str, Any]:
     # Types are mixed on purpose, as Beget mixes them: some numbers arrive as strings.
     return {
         "plan_name": "Cloud",
@@ -48,7 +52,7 @@ def account_info_result() -> dict[str, Any]:
         "user_mysqlsize": 0, "plan_mysql": 0,
         "user_quota": 1, "plan_quota": 0,
         "user_ftp": 0, "plan_ftp": 0,
-        "user_mail": 0, "plan_mail": 0,
+        "user_mail": str(mailboxes), "plan_mail": 0,
         "user_bash": "/bin/bash", "plan_cp": 1,
         "user_rate_current": "60.73",
         "user_is_year_plan": "0",
@@ -177,8 +181,10 @@ class FakeBeget:
             return Reply(200, _legacy_error("AUTH_ERROR", f"Cannot access method {section}"))
         if params.get("output_format", "json") != "json":
             return Reply(200, _legacy_error("INCORRECT_REQUEST", "Only json output is supported"))
+        if f"{section}/{method}" == "mail/getMailboxList":
+            return self._mailbox_list(account, params)
         results = {
-            "user/getAccountInfo": account_info_result,
+            "user/getAccountInfo": lambda: account_info_result(sum(map(len, account.mailboxes.values()))),
             "domain/getList": domain_list_result,
             "mysql/getList": list,
             "ftp/getList": list,
@@ -188,6 +194,23 @@ class FakeBeget:
         if producer is None:
             return Reply(200, _legacy_error("NO_SUCH_METHOD", "No such method"))
         return Reply(200, _legacy_ok(producer()))
+
+    @staticmethod
+    def _mailbox_list(account: Account, params: dict[str, Any]) -> Reply:
+        """As Beget documents it: ``input_data={"domain": "site.ru"}`` (JSON, url-encoded) -> a list of
+        ``{mailbox, domain, spam_filter_status (0/1), forward_mail_status}``; a method error otherwise."""
+        try:
+            domain = str(json.loads(params.get("input_data") or "{}").get("domain") or "")
+        except (ValueError, AttributeError):
+            domain = ""
+        known = {d["fqdn"] for d in domain_list_result()}
+        if not domain or domain not in known or domain in account.mail_refused:
+            return Reply(200, {"status": "success", "answer": {"status": "error", "errors": [
+                {"error_code": "INVALID_DATA", "error_text": f"Domain {domain!r} is not available for mail"}]}})
+        boxes = [{"mailbox": name, "domain": domain, "spam_filter_status": n % 2,
+                  "forward_mail_status": "no_forward" if n % 2 else "forward"}
+                 for n, name in enumerate(account.mailboxes.get(domain, []))]
+        return Reply(200, _legacy_ok(boxes))
 
     # --- v1 -----------------------------------------------------------------------------------
     def _token_for(self, login: str) -> str:

@@ -160,11 +160,15 @@ def test_malformed_json_is_a_bad_response(beget_plugin, fake_beget):
     assert len(outcome["v1/vps/server/list"]) == 2
 
 
+def _endpoint(plugin, name: str):
+    return next(e for e in plugin.endpoints() if e.name == name)
+
+
 def test_unexpected_payload_shape_is_a_bad_response(beget_plugin, fake_beget, monkeypatch):
     plugin = beget_plugin()
     monkeypatch.setattr(plugin.client, "vps_list", lambda: {"vps": "nope"})
     with pytest.raises(ProviderBadResponse):
-        plugin.endpoints()[4].fetch()
+        _endpoint(plugin, "v1/vps/server/list").fetch()
 
 
 def test_vps_list_is_paged():
@@ -176,7 +180,7 @@ def test_vps_list_is_paged():
 
 def test_metrics_for_a_vps(beget_plugin):
     plugin = beget_plugin()
-    vps = plugin.endpoints()[4].fetch()[0]
+    vps = _endpoint(plugin, "v1/vps/server/list").fetch()[0]
     series = plugin.metrics(vps)
     assert [s.metric for s in series] == ["cpu_percent", "memory_mb"]
     assert len(series[0].points) == 24
@@ -190,3 +194,51 @@ def test_requests_carry_the_infrazen_user_agent(fast_session):
 
 def test_client_repr_hides_passwords(beget_plugin):
     assert DEMO_PASSWORD not in repr(beget_plugin().client)
+
+
+def test_mailboxes_are_listed_per_domain_and_a_domain_refused_for_mail_is_skipped():
+    account = Account(DEMO_LOGIN, DEMO_PASSWORD, DEMO_PASSWORD,
+                      mailboxes={"infrazen-demo.ru": ["info", "billing"], "quiet-river.beget.app": ["robot"]},
+                      mail_refused={"amber-field.beget.app"})
+    with FakeCloudServer(FakeBeget(accounts=[account])) as server:
+        plugin = BegetPlugin(credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD}, endpoint=server.url)
+        outcome = _run_all(plugin)
+        boxes = outcome["mail/getMailboxList"]
+        assert sorted(r.resource_name for r in boxes) == [
+            "billing@infrazen-demo.ru", "info@infrazen-demo.ru", "robot@quiet-river.beget.app"]
+        info = next(r for r in boxes if r.resource_name == "info@infrazen-demo.ru")
+        assert (info.resource_type, info.resource_id, info.monthly_cost) == ("mailbox", "mail:info@infrazen-demo.ru",
+                                                                            Decimal(0))
+        assert info.specs == {"domain": "infrazen-demo.ru", "spam_filter": False, "forwarding": "forward"}
+        # One call per domain of the account, the domain list itself reused from its own endpoint.
+        assert server.count("/api/mail/getMailboxList") == 6
+        assert server.count("/api/domain/getList") == 1
+
+
+def _with_mail(fault_path: str):
+    """Run every endpoint of an account that has mailboxes, with ``fault_path`` forbidden."""
+    account = Account(DEMO_LOGIN, DEMO_PASSWORD, DEMO_PASSWORD, mailboxes={"infrazen-demo.ru": ["info"]})
+    with FakeCloudServer(FakeBeget(accounts=[account])) as server:
+        server.add_fault(fault_path, "forbid", times=None)
+        plugin = BegetPlugin(credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD}, endpoint=server.url)
+        return _run_all(plugin)
+
+
+def test_mailboxes_fail_as_their_own_endpoint_when_the_domains_cannot_be_read():
+    outcome = _with_mail("/api/domain/getList")
+    assert isinstance(outcome["mail/getMailboxList"], ProviderPermissionError)
+    assert outcome["mail/getMailboxList"].endpoint == "mail/getMailboxList"
+    assert len(outcome["v1/vps/server/list"]) == 2
+
+
+def test_a_forbidden_mail_method_leaves_the_other_endpoints():
+    outcome = _with_mail("/api/mail/getMailboxList")
+    assert isinstance(outcome["mail/getMailboxList"], ProviderPermissionError)
+    assert len(outcome["domain/getList"]) == 6
+
+
+def test_an_account_without_mailboxes_is_not_asked_for_them_per_domain(beget_plugin, fake_beget):
+    plugin = beget_plugin()
+    plugin.account_info()  # the demo account counts user_mail "0"
+    assert _run_all(plugin)["mail/getMailboxList"] == []
+    assert fake_beget.count("/api/mail/getMailboxList") == 0

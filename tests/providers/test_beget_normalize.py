@@ -96,3 +96,16 @@ def test_metric_series_parses_dates_and_string_values():
     series = normalize.metric_series(payload, metric="cpu", resource_id="v")
     assert [p[1] for p in series.points] == [Decimal("1.5"), Decimal(2)]
     assert series.unit == "percent"
+
+
+def test_mailboxes_are_read_from_a_list_or_an_object_with_flags_as_strings_or_numbers():
+    as_list = [{"mailbox": "info", "domain": "site.ru", "spam_filter_status": 1, "forward_mail_status": "no_forward"}]
+    as_object = {"7": {"mailbox": "info", "domain": "site.ru", "spam_filter_status": "1",
+                       "forward_mail_status": "no_forward"}, "8": {"mailbox": ""}}
+    for payload in (as_list, as_object):
+        [record] = normalize.mailbox_records(payload, domain="site.ru", login="x")
+        assert (record.resource_id, record.resource_name) == ("mail:info@site.ru", "info@site.ru")
+        assert record.specs == {"domain": "site.ru", "spam_filter": True, "forwarding": "no_forward"}
+    assert normalize.mailbox_records([], domain="site.ru", login="x") == []
+    with pytest.raises(ValueError):
+        normalize.mailbox_records("oops", domain="site.ru", login="x")

@@ -36,7 +36,7 @@ def test_a_beget_connection_synced_through_the_api_reproduces_the_demo_account(a
     assert run["status"] == "success", run
     assert run["phase"] == "done" and run["errors"] == []
     assert run["resources_found"] == 11 and run["resources_created"] == 11
-    assert run["endpoints_ok"] == 6 and run["endpoints_failed"] == 0
+    assert run["endpoints_ok"] == 7 and run["endpoints_failed"] == 0
     assert run["total_monthly_cost"] == "3668.90" and run["total_daily_cost"] == "121.46"
 
     summary = alice.get("/api/v1/resources/summary/").json()
@@ -115,7 +115,7 @@ def test_a_forbidden_endpoint_makes_the_run_partial_and_keeps_its_resources(alic
     fake_beget.add_fault("/v1/vps/server/list", kind="forbid", times=None)
     run = run_sync(alice, connection_id)
     assert run["status"] == "partial"
-    assert run["endpoints_ok"] == 5 and run["endpoints_failed"] == 1
+    assert run["endpoints_ok"] == 6 and run["endpoints_failed"] == 1
     assert run["errors"][0]["endpoint"] == "v1/vps/server/list"
     assert run["errors"][0]["code"] == "provider_permission" and run["errors"][0]["message"]
     assert run["resources_deleted"] == 0
@@ -128,6 +128,7 @@ def test_a_forbidden_legacy_method_does_not_stop_the_others(alice, fake_beget):
     fake_beget.add_fault("/api/domain/getList", kind="forbid", times=None)
     run = run_sync(alice, connection_id)
     assert run["status"] == "partial" and run["resources_created"] == 5  # all but the 6 domains
+    # (The account info counts no mailbox, so the mailbox endpoint needs no domain list here.)
     assert [e["endpoint"] for e in run["errors"]] == ["domain/getList"]
 
 
@@ -139,7 +140,7 @@ def test_when_every_endpoint_fails_the_run_errors_and_the_last_inventory_stays(a
     fake_beget.add_fault("/", times=None, **fault)
     run = run_sync(alice, connection_id)
     assert run["status"] == "error"
-    assert run["endpoints_ok"] == 0 and run["endpoints_failed"] == 6
+    assert run["endpoints_ok"] == 0 and run["endpoints_failed"] == 7
     assert run["error_message"] and all(e["code"] for e in run["errors"])
     assert alice.get("/api/v1/resources/summary/").json()["monthly_cost"] == "3668.90"
     with schema_context(schema_of("alpha")):
@@ -240,3 +241,29 @@ def test_deleting_a_connection_removes_its_inventory(alice, fake_beget):
     with schema_context(schema_of("alpha")):
         assert not ProviderConnection.objects.filter(pk=connection_id).exists()
         assert Resource.objects.count() == 0 and SyncRun.objects.count() == 0
+
+
+def test_mailboxes_are_inventoried_and_kept_while_their_endpoint_fails(alice):
+    from tests.fakecloud import FakeCloudServer
+    from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD, Account
+
+    account = Account(DEMO_LOGIN, DEMO_PASSWORD, DEMO_PASSWORD,
+                      mailboxes={"infrazen-demo.ru": ["info", "billing"]})
+    with FakeCloudServer(FakeBeget(accounts=[account])) as server:
+        connection_id = create_connection(alice, server.url)
+        run = run_sync(alice, connection_id)
+        assert run["status"] == "success" and run["resources_created"] == 13
+        listed = alice.get("/api/v1/resources/", {"resource_type": "mailbox"}).json()["results"]
+        assert sorted(r["resource_name"] for r in listed) == ["billing@infrazen-demo.ru", "info@infrazen-demo.ru"]
+        assert alice.get("/api/v1/resources/summary/").json()["monthly_cost"] == "3668.90"  # mail is in the plan
+
+        server.add_fault("/api/mail/getMailboxList", kind="forbid", times=None)
+        account.mailboxes = {"infrazen-demo.ru": ["info"]}
+        run = run_sync(alice, connection_id)
+        assert run["status"] == "partial" and run["resources_deleted"] == 0  # unknown is not gone
+
+        server.clear()
+        run = run_sync(alice, connection_id)
+        assert run["status"] == "success" and run["resources_deleted"] == 1
+        listed = alice.get("/api/v1/resources/", {"resource_type": "mailbox"}).json()["results"]
+        assert [r["resource_name"] for r in listed] == ["info@infrazen-demo.ru"]  # deleted ones are hidden

@@ -41,7 +41,7 @@ TYPE_LABELS = {
 }
 
 SERVICE_ICONS = {"Compute": "server", "Database": "layers", "Storage": "file", "Network": "cloud",
-                 "Hosting": "building"}
+                 "Hosting": "building", "Mail": "mail"}
 
 
 @register.filter

@@ -69,6 +69,10 @@ class BegetClient:
     def ftp_list(self) -> Any:
         return self.legacy_call("ftp", "getList")
 
+    def mailbox_list(self, domain: str) -> Any:
+        """``mail/getMailboxList`` for one domain: ``[{mailbox, domain, spam_filter_status, forward_mail_status}]``."""
+        return self.legacy_call("mail", "getMailboxList", {"domain": domain})
+
     # --- v1 API -------------------------------------------------------------------------------
     def authenticate(self) -> str:
         endpoint = "v1/auth"

@@ -226,6 +226,26 @@ def ftp_records(result: Any, *, login: str) -> list[ResourceRecord]:
     return records
 
 
+def mailbox_records(result: Any, *, domain: str, login: str) -> list[ResourceRecord]:
+    """Mailboxes of one domain (``mail/getMailboxList``); mail is part of the hosting plan: no own price."""
+    records = []
+    for item in _items(result):
+        name = to_text(item.get("mailbox"))
+        if not name:
+            continue
+        host = to_text(item.get("domain")) or domain
+        address = name if "@" in name else f"{name}@{host}"
+        records.append(ResourceRecord(
+            provider=PROVIDER, resource_id=f"mail:{address}", resource_name=address, resource_type="mailbox",
+            service_name="Mail", status=ResourceStatus.RUNNING, account_id=login,
+            daily_cost=Decimal(0), monthly_cost=Decimal(0),
+            specs={"domain": host, "spam_filter": to_bool(item.get("spam_filter_status")),
+                   "forwarding": to_text(item.get("forward_mail_status"))},
+            provider_config=strip_secrets(item),
+        ))
+    return records
+
+
 # --- v1: VPS and cloud services -----------------------------------------------------------------
 _VPS_STATUS = {
     "RUNNING": ResourceStatus.RUNNING,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.inventory.costs import cost_baseline
 from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderError
 from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord
+from apps.providers.plugins.parsing import to_int
 
 from . import normalize
 from .client import BegetClient
@@ -49,9 +50,17 @@ class BegetPlugin:
         # answers instead of asking again.
         self._listed: dict[str, list[ResourceRecord]] = {}
         self._failed: set[str] = set()
+        # user_mail of the account info (mailboxes in use): 0 spares one mail call per domain.
+        self._mailboxes_in_use: int | None = None
+
+    def _account_raw(self) -> Any:
+        result = self.client.account_info()
+        if isinstance(result, dict):
+            self._mailboxes_in_use = to_int(result.get("user_mail"))
+        return result
 
     def account_info(self) -> AccountInfo:
-        result = self.client.account_info()
+        result = self._account_raw()
         try:
             return normalize.account_info(result, login=self.login)
         except (ValueError, TypeError, AttributeError) as exc:
@@ -80,7 +89,7 @@ class BegetPlugin:
         c, login = self.client, self.login
         listing = [
             ("user/getAccountInfo", frozenset({"hosting_plan"}),
-             lambda: [normalize.hosting_plan_record(c.account_info(), login=login)]),
+             lambda: [normalize.hosting_plan_record(self._account_raw(), login=login)]),
             ("domain/getList", frozenset({"domain"}), lambda: normalize.domain_records(c.domain_list(), login=login)),
             ("mysql/getList", frozenset({"hosting_mysql"}),
              lambda: normalize.hosting_mysql_records(c.mysql_list(), login=login)),
@@ -88,8 +97,34 @@ class BegetPlugin:
             ("v1/vps/server/list", frozenset({"vps"}), lambda: normalize.vps_records(c.vps_list(), login=login)),
             ("v1/cloud", normalize.CLOUD_RESOURCE_TYPES | {"cloud_service"},
              lambda: normalize.cloud_records(c.cloud_list(), login=login)),
+            ("mail/getMailboxList", frozenset({"mailbox"}), self._mailboxes),  # after the domains it reads
         ]
         return [Endpoint(name, kinds, self._remember(name, _normalized(name, fetch))) for name, kinds, fetch in listing]
+
+    def _mailboxes(self) -> list[ResourceRecord]:
+        """Mailboxes of every domain of the account (one ``mail/getMailboxList`` call per domain, none when the
+        account info counts no mailbox in use). A domain
+        Beget refuses for mail (INVALID_DATA / METHOD_FAILED, e.g. a technical one) is skipped; any other
+        failure, including of the domain list, fails this endpoint so no mailbox is marked deleted."""
+        endpoint = "mail/getMailboxList"
+        if self._mailboxes_in_use == 0:
+            return []  # the account says it has none (Beget allows 60 calls a minute: spare them)
+        try:
+            domains = self._listed.get("domain/getList")
+            if domains is None:
+                domains = normalize.domain_records(self.client.domain_list(), login=self.login)
+        except ProviderError as exc:
+            raise type(exc)(endpoint=endpoint, detail=f"domain list: {exc.detail}") from exc
+        records: list[ResourceRecord] = []
+        for fqdn in sorted({d.resource_name for d in domains if d.resource_name}):
+            try:
+                answer = self.client.mailbox_list(fqdn)
+            except ProviderBadResponse as exc:
+                if exc.detail.startswith(("INVALID_DATA", "METHOD_FAILED")):
+                    continue
+                raise
+            records.extend(normalize.mailbox_records(answer, domain=fqdn, login=self.login))
+        return records
 
     def cost_lines(self, *, start: date, end: date) -> Iterator[CostLine]:
         """ESTIMATES from the current prices, not invoices: Beget publishes no per-day charges.
