@@ -38,6 +38,8 @@ class ErrorCode(str, enum.Enum):
     LAST_OWNER = "last_owner"
     ROLE_NOT_ALLOWED = "role_not_allowed"
     SERVER_ERROR = "server_error"
+    FILE_TOO_LARGE = "file_too_large"
+    STORAGE_FULL = "storage_full"
 
 
 class ApplicationError(Exception):

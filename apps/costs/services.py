@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable
@@ -10,13 +11,17 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_event_record
+from apps.common.errors import ApplicationError, ErrorCode
 from apps.common.tasks import enqueue_in_tenant
 
 from .importers.run import billing_import_execute
 from .models import BillingImport, ImportStatus
 from .rollups import cost_rollups_refresh, cost_rollups_refresh_all  # noqa: F401 -- the rollup service, h10
+
+logger = logging.getLogger(__name__)
 
 
 def _import_dir() -> Path:
@@ -29,10 +34,30 @@ def _import_dir() -> Path:
 def billing_import_create(*, uploaded_file, user, connection=None, skip_invalid: bool = False) -> BillingImport:
     """Keep the uploaded file and queue its import; the worker runs ``billing_import_run``."""
     name = os.path.basename(getattr(uploaded_file, "name", "") or "upload")[:255]
+    limit_mb = int(settings.BILLING_IMPORT_MAX_MB)
+    too_large = ApplicationError(
+        _("The file is larger than the %(limit)s MB allowed. Nothing was imported.") % {"limit": limit_mb},
+        ErrorCode.FILE_TOO_LARGE, extra={"limit_mb": limit_mb}, http_status=413)
+    if (getattr(uploaded_file, "size", None) or 0) > limit_mb * 1024 * 1024:
+        raise too_large
     stored = _import_dir() / f"{uuid.uuid4().hex}.upload"
-    with open(stored, "wb") as out:
-        for chunk in uploaded_file.chunks():
-            out.write(chunk)
+    written = 0
+    try:
+        with open(stored, "wb") as out:
+            for chunk in uploaded_file.chunks():
+                written += len(chunk)
+                if written > limit_mb * 1024 * 1024:  # a size the client did not announce
+                    raise too_large
+                out.write(chunk)
+    except OSError as exc:
+        stored.unlink(missing_ok=True)
+        logger.error("billing import upload could not be stored: %s", exc.strerror or exc.__class__.__name__)
+        raise ApplicationError(
+            _("The file could not be stored on the server: not enough disk space. Nothing was imported."),
+            ErrorCode.STORAGE_FULL, http_status=507) from None
+    except ApplicationError:
+        stored.unlink(missing_ok=True)
+        raise
     with transaction.atomic():
         billing_import = BillingImport.objects.create(
             file_name=name, stored_path=str(stored), file_size=stored.stat().st_size, connection=connection,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from apps.accounts.permissions import require_permission
+from apps.common.errors import ApplicationError
 
 from . import selectors, services
 from .forms import BillingImportForm
@@ -30,10 +31,14 @@ def billing_imports(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         form = BillingImportForm(request.POST, request.FILES, connections=_connections())
         if form.is_valid():
-            billing_import = services.billing_import_create(
-                uploaded_file=form.cleaned_data["file"], user=request.user,
-                connection=form.cleaned_data["connection"], skip_invalid=form.cleaned_data["skip_invalid"])
-            return redirect("billing_import_detail", pk=billing_import.pk)
+            try:
+                billing_import = services.billing_import_create(
+                    uploaded_file=form.cleaned_data["file"], user=request.user,
+                    connection=form.cleaned_data["connection"], skip_invalid=form.cleaned_data["skip_invalid"])
+            except ApplicationError as exc:
+                form.add_error("file", exc.message)
+            else:
+                return redirect("billing_import_detail", pk=billing_import.pk)
     imports = selectors.billing_import_list()[:50]
     return render(request, "costs/imports.html", {"form": form, "imports": imports, "can_manage": can_manage})
 

@@ -265,6 +265,8 @@ SYNC_METRICS_MAX_RESOURCES = env.int("SYNC_METRICS_MAX_RESOURCES", default=200)
 SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=3 * 3600)
 # Native cost pulls: each sync of a provider with a cost API re-imports this many last days (UTC).
 PROVIDER_COST_DAYS = env.int("PROVIDER_COST_DAYS", default=35)
+# The largest billing file accepted for import (uploads stream to disk, the import streams from it).
+BILLING_IMPORT_MAX_MB = env.int("BILLING_IMPORT_MAX_MB", default=4096)
 
 # --- Currency ---------------------------------------------------------------------------------
 # Central Bank of Russia daily rates (XML, windows-1251); a fake server's URL in tests.

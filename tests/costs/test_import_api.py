@@ -88,3 +88,65 @@ def test_upload_page_queues_the_file_and_the_detail_page_shows_the_report(w, cli
 def test_viewer_sees_the_imports_page_without_the_upload_form(w, client_for):
     page = client_for(w.vera, "alpha").get("/costs/imports/")
     assert page.status_code == 200 and b"multipart/form-data" not in page.content
+
+
+def _stored_uploads(settings, schema: str) -> list:
+    from pathlib import Path
+
+    folder = Path(settings.BILLING_IMPORT_DIR) / schema
+    return sorted(folder.glob("*.upload")) if folder.exists() else []
+
+
+def test_a_file_over_the_size_limit_is_refused_in_russian_and_nothing_is_kept(w, client_for, settings, tmp_path):
+    settings.BILLING_IMPORT_DIR = tmp_path
+    settings.BILLING_IMPORT_MAX_MB = 1
+    big = SimpleUploadedFile("big.csv", AWS.read_bytes() * 40, content_type="text/csv")  # ~1.5 MB
+    assert big.size > 1024 * 1024
+    client = client_for(w.alice, "alpha", HTTP_ACCEPT_LANGUAGE="ru")
+    response = client.post("/api/v1/costs/imports/", {"file": big})
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["code"] == "file_too_large" and "1 МБ" in error["message"]
+    big.seek(0)
+    page = client.post("/costs/imports/", {"file": big})
+    assert page.status_code == 200 and "1 МБ" in page.content.decode()
+    with schema_context(w.alpha.schema_name):
+        assert not BillingImport.objects.exists()
+    assert _stored_uploads(settings, w.alpha.schema_name) == []
+
+
+def test_a_full_disk_while_storing_the_upload_is_a_clear_error_not_a_500(w, client_for, settings, tmp_path,
+                                                                          monkeypatch):
+    import builtins
+    import errno
+
+    from apps.costs import services
+
+    settings.BILLING_IMPORT_DIR = tmp_path
+
+    def full_disk(path, mode="r", *args, **kwargs):
+        handle = builtins.open(path, mode, *args, **kwargs)
+
+        class Full:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                handle.close()
+                return False
+
+            def write(self, data):
+                handle.write(data[:10])  # part of it made it to disk
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+        return Full()
+
+    monkeypatch.setattr(services, "open", full_disk, raising=False)
+    response = client_for(w.alice, "alpha", HTTP_ACCEPT_LANGUAGE="ru").post(
+        "/api/v1/costs/imports/", {"file": SimpleUploadedFile("focus.csv", AWS.read_bytes(), content_type="text/csv")})
+    assert response.status_code == 507
+    assert response.json()["error"]["code"] == "storage_full"
+    assert "места на диске" in response.json()["error"]["message"]
+    with schema_context(w.alpha.schema_name):
+        assert not BillingImport.objects.exists()
+    assert _stored_uploads(settings, w.alpha.schema_name) == []
