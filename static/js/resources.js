@@ -26,7 +26,10 @@
         interaction: { mode: "index", intersect: false },
         plugins: { legend: { display: false } },
         scales: {
-          x: { ticks: { maxTicksLimit: 5, maxRotation: 0, color: "#6B7280", font: { size: 11 } }, grid: { display: false } },
+          // Axis ticks show the day only (the tooltip keeps day and time): narrow cards have no room for more.
+          x: { ticks: { maxTicksLimit: 4, maxRotation: 0, autoSkipPadding: 8, color: "#6B7280", font: { size: 11 },
+                        callback: function (value) { return String(this.getLabelForValue(value)).split(" ")[0]; } },
+               grid: { display: false } },
           y: { beginAtZero: true, ticks: { maxTicksLimit: 4, color: "#6B7280", font: { size: 11 } }, grid: { color: "#F1F5F9" } }
         }
       }
