@@ -177,6 +177,9 @@ class FakeBeget:
         account = self.accounts.get(params.get("login", ""))
         if account is None or params.get("passwd") != account.api_password:
             return Reply(200, _legacy_error("AUTH_ERROR", "No such user or password incorrect"))
+        if fault is not None and fault.kind == "limit":  # documented: 60 requests a minute per user
+            return Reply(200, {"status": "success", "answer": {"status": "error", "errors": [
+                {"error_code": "LIMIT_ERROR", "error_text": "Request limit exceeded"}]}})
         if (fault is not None and fault.kind == "forbid") or f"{section}/{method}" in account.forbidden_methods:
             return Reply(200, _legacy_error("AUTH_ERROR", f"Cannot access method {section}"))
         if params.get("output_format", "json") != "json":

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 @dataclass
 class Fault:
     path: str
-    kind: str = "status"  # status | forbid | delay | malformed
+    kind: str = "status"  # status | forbid | delay | malformed | limit (a provider's in-body rate-limit error)
     status: int = 500
     times: int | None = 1
     retry_after: float | None = None

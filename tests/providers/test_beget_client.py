@@ -242,3 +242,17 @@ def test_an_account_without_mailboxes_is_not_asked_for_them_per_domain(beget_plu
     plugin.account_info()  # the demo account counts user_mail "0"
     assert _run_all(plugin)["mail/getMailboxList"] == []
     assert fake_beget.count("/api/mail/getMailboxList") == 0
+
+
+def test_beget_request_limit_on_mailboxes_waits_for_the_next_window_a_bounded_number_of_times(monkeypatch):
+    monkeypatch.setattr(BegetPlugin, "MAIL_LIMIT_WAIT_SECONDS", 0.01)
+    monkeypatch.setattr(BegetPlugin, "MAIL_LIMIT_WAITS", 2)
+    account = Account(DEMO_LOGIN, DEMO_PASSWORD, DEMO_PASSWORD, mailboxes={"infrazen-demo.ru": ["info"]})
+    with FakeCloudServer(FakeBeget(accounts=[account])) as server:
+        plugin = BegetPlugin(credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD}, endpoint=server.url)
+        server.add_fault("/api/mail/getMailboxList", "limit", times=2)
+        assert [r.resource_name for r in _run_all(plugin)["mail/getMailboxList"]] == ["info@infrazen-demo.ru"]
+        assert server.count("/api/mail/getMailboxList") == 6 + 2  # six domains, two refused calls repeated
+
+        server.add_fault("/api/mail/getMailboxList", "limit", times=None)
+        assert isinstance(_run_all(plugin)["mail/getMailboxList"], ProviderRateLimited)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ import requests
 from django.utils import timezone
 
 from apps.inventory.costs import cost_baseline
-from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderError
+from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderError, ProviderRateLimited
 from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord
 from apps.providers.plugins.parsing import to_int
 
@@ -35,6 +36,9 @@ def _normalized(endpoint: str, func: Callable[[], list[ResourceRecord]]) -> Call
 
 class BegetPlugin:
     spec = SPEC
+    # mail/getMailboxList runs once per domain; on Beget's per-minute limit it waits this long, at most this often.
+    MAIL_LIMIT_WAIT_SECONDS = 61.0
+    MAIL_LIMIT_WAITS = 5
 
     def __init__(self, *, credentials: dict[str, Any], endpoint: str = "",
                  session: requests.Session | None = None):
@@ -116,14 +120,27 @@ class BegetPlugin:
         except ProviderError as exc:
             raise type(exc)(endpoint=endpoint, detail=f"domain list: {exc.detail}") from exc
         records: list[ResourceRecord] = []
+        waits = 0
         for fqdn in sorted({d.resource_name for d in domains if d.resource_name}):
-            try:
-                answer = self.client.mailbox_list(fqdn)
-            except ProviderBadResponse as exc:
-                if exc.detail.startswith(("INVALID_DATA", "METHOD_FAILED")):
+            while True:
+                try:
+                    answer = self.client.mailbox_list(fqdn)
+                except ProviderRateLimited:
+                    # Beget counts 60 calls a minute per user: an account with many domains waits for the next
+                    # window, a bounded number of times, instead of losing the whole list.
+                    if waits >= self.MAIL_LIMIT_WAITS:
+                        raise
+                    waits += 1
+                    time.sleep(self.MAIL_LIMIT_WAIT_SECONDS)
                     continue
-                raise
-            records.extend(normalize.mailbox_records(answer, domain=fqdn, login=self.login))
+                except ProviderBadResponse as exc:
+                    if exc.detail.startswith(("INVALID_DATA", "METHOD_FAILED")):
+                        answer = None
+                    else:
+                        raise
+                break
+            if answer is not None:
+                records.extend(normalize.mailbox_records(answer, domain=fqdn, login=self.login))
         return records
 
     def cost_lines(self, *, start: date, end: date) -> Iterator[CostLine]:
