@@ -18,11 +18,9 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
 
-def _fields(model: type[Model], names: Sequence[str] | None):
-    opts = model._meta
-    if names is None:
-        return [f for f in opts.concrete_fields if not f.primary_key]
-    return [opts.get_field(name) for name in names]
+def _fields(model: type[Model]):
+    """Every column but the primary key, which the table's sequence fills."""
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
 def _rows(objs: Iterable[Model], fields, connection) -> Iterable[list[Any]]:
@@ -44,11 +42,10 @@ def _copy(cursor, connection, table: str, columns: Sequence[str], rows: Iterable
     return count
 
 
-def bulk_copy(model: type[Model], objs: Iterable[Model], *, fields: Sequence[str] | None = None,
-              using: str = DEFAULT_DB_ALIAS) -> int:
+def bulk_copy(model: type[Model], objs: Iterable[Model], *, using: str = DEFAULT_DB_ALIAS) -> int:
     """INSERT the objects of ``objs`` (consumed once) with one COPY; returns how many were written."""
     connection = connections[using]
-    concrete = _fields(model, fields)
+    concrete = _fields(model)
     with connection.cursor() as cursor:
         return _copy(cursor, connection, model._meta.db_table, [f.column for f in concrete],
                      _rows(objs, concrete, connection))
@@ -63,7 +60,7 @@ def bulk_copy_upsert(model: type[Model], objs: Iterable[Model], *, unique_fields
     connection = connections[using]
     qn = connection.ops.quote_name
     opts = model._meta
-    concrete = _fields(model, None)
+    concrete = _fields(model)
     columns = [f.column for f in concrete]
     table = opts.db_table
     staging = f"_bulk_{table}"

@@ -20,13 +20,19 @@ PAGE_SIZE = 25
 SORTS = {"total": "total", "key": "label", "previous": "previous", "delta": "delta", "delta_pct": "delta_pct"}
 
 
-def _group_by_choices():
-    return [("provider", _("Provider")), ("connection", _("Connection")), ("billing_account", _("Billing account")),
-            ("sub_account", _("Sub account")), ("service", _("Service")),
-            ("service_category", _("Service category")), ("region", _("Region")),
-            ("resource_type", _("Resource type")), ("resource", _("Resource")),
-            ("charge_category", _("Charge category")), ("allocation_method", _("Allocation method")),
-            ("allocated_resource", _("Allocated resource"))]
+def _group_by_choices(*, available: dict | None = None, current: str = "") -> list[tuple[str, str]]:
+    """Every grouping; with ``available`` (the filter options), the allocation ones only when the data has
+    them or the view already uses one."""
+    choices = [("provider", _("Provider")), ("connection", _("Connection")),
+               ("billing_account", _("Billing account")), ("sub_account", _("Sub account")), ("service", _("Service")),
+               ("service_category", _("Service category")), ("region", _("Region")),
+               ("resource_type", _("Resource type")), ("resource", _("Resource")),
+               ("charge_category", _("Charge category")), ("allocation_method", _("Allocation method")),
+               ("allocated_resource", _("Allocated resource"))]
+    if available is None:
+        return choices
+    return [(value, label) for value, label in choices
+            if value not in ALLOCATION or value in available or value == current]
 
 
 def _sorted(groups: list[dict], sort: str) -> list[dict]:
@@ -112,8 +118,7 @@ def cost_explorer(request):
         "billing_currency_url": f"{reverse('cost_explorer')}?{billing_query.urlencode()}",
         "chart": request.GET.get("chart", "line"),
         "chart_data": _chart_data(view) if view else None,
-        "group_by_choices": [(value, label) for value, label in _group_by_choices()
-                             if value not in ALLOCATION or value in options or value == (params or {}).get("group_by")],
+        "group_by_choices": _group_by_choices(available=options, current=(params or {}).get("group_by", "")),
         "group_label": _group_label(params),
         "active_filters": _active_filters(query),
         "filters": _filters(query, options),

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection as db_connection
 from django.db import transaction
@@ -34,6 +34,7 @@ from apps.providers.plugins.base import CostLine
 
 from .models import CostRecord
 from .rollups import cost_rollups_refresh
+from .selectors import ledger_watermark
 
 SOURCE_PREFIX = "provider:"
 CHARGE_FREQUENCY = "Usage-Based"
@@ -85,17 +86,16 @@ def _utc_date(moment: datetime | None) -> date | None:
     return None if moment is None else moment.astimezone(UTC).date()
 
 
-class _Known(tuple):
+class _Known(NamedTuple):
     """What the import needs of an inventory resource (a tuple: 10 000 of them stay small)."""
 
-    __slots__ = ()
-    pk = property(lambda self: self[0])
-    resource_type = property(lambda self: self[1])
-    resource_name = property(lambda self: self[2])
-    region = property(lambda self: self[3])
-    first_seen_at = property(lambda self: self[4])
-    deleted_at = property(lambda self: self[5])
-    is_deleted = property(lambda self: self[6])
+    pk: int
+    resource_type: str
+    resource_name: str
+    region: str
+    first_seen_at: datetime | None
+    deleted_at: datetime | None
+    is_deleted: bool
 
 
 class _Inventory:
@@ -108,7 +108,7 @@ class _Inventory:
         self.by_id: dict[str, _Known] = {}
         self.by_type: dict[tuple[str, str], _Known] = {}
         for pk, resource_id, *rest in rows.iterator(chunk_size=5000):  # live resources first: they win a shared id
-            known = _Known((pk, *rest))
+            known = _Known(pk, *rest)
             self.by_id.setdefault(resource_id, known)
             self.by_type.setdefault((known.resource_type, resource_id), known)
         tags: dict[int, dict[str, str]] = {}
@@ -187,10 +187,8 @@ def provider_costs_import(*, connection, start: date, end: date, lines: Iterable
     key = source_key(connection)
     inventory = _Inventory(connection)
     table = CostRecord._meta.db_table
-    with db_connection.cursor() as cursor:
-        # Rows up to this id are the earlier ones (one sync per connection at a time writes this source).
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - model table
-        watermark = cursor.fetchone()[0]
+    # Rows up to this id are the earlier ones (one sync per connection at a time writes this source).
+    watermark = ledger_watermark()
     answered_estimates: set[str] = set()
 
     def records():

@@ -35,10 +35,11 @@ def billing_import_create(*, uploaded_file, user, connection=None, skip_invalid:
     """Keep the uploaded file and queue its import; the worker runs ``billing_import_run``."""
     name = os.path.basename(getattr(uploaded_file, "name", "") or "upload")[:255]
     limit_mb = int(settings.BILLING_IMPORT_MAX_MB)
+    limit_bytes = limit_mb * 1024 * 1024
     too_large = ApplicationError(
         _("The file is larger than the %(limit)s MB allowed. Nothing was imported.") % {"limit": limit_mb},
         ErrorCode.FILE_TOO_LARGE, extra={"limit_mb": limit_mb}, http_status=413)
-    if (getattr(uploaded_file, "size", None) or 0) > limit_mb * 1024 * 1024:
+    if (getattr(uploaded_file, "size", None) or 0) > limit_bytes:
         raise too_large
     stored = _import_dir() / f"{uuid.uuid4().hex}.upload"
     written = 0
@@ -46,7 +47,7 @@ def billing_import_create(*, uploaded_file, user, connection=None, skip_invalid:
         with open(stored, "wb") as out:
             for chunk in uploaded_file.chunks():
                 written += len(chunk)
-                if written > limit_mb * 1024 * 1024:  # a size the client did not announce
+                if written > limit_bytes:  # a size the client did not announce
                     raise too_large
                 out.write(chunk)
     except OSError as exc:

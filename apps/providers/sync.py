@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -231,6 +231,18 @@ class _Fetched:
     auth_failed: bool = False
 
 
+class _Change(NamedTuple):
+    """What the diff decided for one incoming resource; its ``ResourceState`` is built while it is written."""
+
+    key: tuple[str, str]
+    action: str
+    old: _Existing | None = None
+    changes: dict[str, Any] | None = None
+    cost_changed: bool = False
+    status_changed: bool = False
+    config_changed: bool = False
+
+
 _SYNC_FIELDS = [
     "provider", "resource_name", "service_name", "status", "provider_status", "region", "account_id", "project_id",
     "daily_cost", "monthly_cost", "currency", "original_price", "original_period", "pricing_model", "specs",
@@ -318,10 +330,11 @@ class _Engine:
             "monthly_cost", "content_hash", "is_deleted", "region", "service_name", "currency")
         return {(row[0], row[1]): _Existing(*row[2:]) for row in rows.iterator(chunk_size=5000)}
 
-    def _resource(self, incoming: _Incoming, pk: int | None = None) -> Resource:
+    def _resource(self, incoming: _Incoming) -> Resource:
+        """The row to insert or, on (connection, type, id) conflict, to update with ``_SYNC_FIELDS``."""
         r, b = incoming.record, incoming.baseline
         return Resource(
-            pk=pk, connection=self.connection, provider=r.provider or self.connection.provider,
+            connection=self.connection, provider=r.provider or self.connection.provider,
             resource_id=r.resource_id,
             resource_type=r.resource_type, resource_name=r.resource_name[:255], service_name=r.service_name[:100],
             status=r.status[:32], provider_status=r.provider_status[:64], region=r.region[:100],
@@ -338,19 +351,18 @@ class _Engine:
         instances are made one at a time while they stream (10 000 of them never sit in memory at once)."""
         _progress(self.run, phase=SyncPhase.SAVING, current_endpoint="")
         existing = self._load_existing()
-        upserts: list[tuple[tuple[str, str], int | None]] = []
+        upserts: list[tuple[str, str]] = []
         retag: list[tuple[str, str]] = []
-        # (key, action, old, changes, cost_changed, status_changed, config_changed)
-        states: list[tuple[tuple[str, str], str, _Existing | None, dict[str, Any] | None, bool, bool, bool]] = []
+        states: list[_Change] = []
         unchanged_pks: list[int] = []
         counts = Counter()
         for key, incoming in fetched.records.items():
             old = existing.get(key)
             if old is None:
-                upserts.append((key, None))
+                upserts.append(key)
                 retag.append(key)
                 counts["created"] += 1
-                states.append((key, ResourceStateAction.CREATED, None, None, False, False, False))
+                states.append(_Change(key, ResourceStateAction.CREATED))
                 continue
             b, r = incoming.baseline, incoming.record
             cost_changed = old.daily_cost != b.daily_cost or old.monthly_cost != b.monthly_cost
@@ -359,13 +371,13 @@ class _Engine:
             payload_changed = old.content_hash != incoming.content_hash
             if not (cost_changed or status_changed or config_changed):
                 if payload_changed:
-                    upserts.append((key, old.pk))
+                    upserts.append(key)
                 else:
                     unchanged_pks.append(old.pk)
                 counts["unchanged"] += 1
-                states.append((key, ResourceStateAction.UNCHANGED, old, None, False, False, False))
+                states.append(_Change(key, ResourceStateAction.UNCHANGED, old))
                 continue
-            upserts.append((key, old.pk))
+            upserts.append(key)
             if config_changed:
                 retag.append(key)
             counts["updated"] += 1
@@ -381,8 +393,8 @@ class _Engine:
                 changes["config"] = True
                 if old.resource_name != r.resource_name:
                     changes["resource_name"] = [old.resource_name, r.resource_name]
-            states.append((key, ResourceStateAction.UPDATED, old, changes, cost_changed, status_changed,
-                           config_changed))
+            states.append(_Change(key, ResourceStateAction.UPDATED, old, changes, cost_changed, status_changed,
+                                  config_changed))
         deleted: list[tuple[tuple[str, str], _Existing]] = [
             (key, old) for key, old in existing.items()
             if not (old.is_deleted or key in fetched.records or key[0] not in fetched.ok_kinds)]
@@ -392,7 +404,7 @@ class _Engine:
         with transaction.atomic():
             if upserts:
                 written = bulk_copy_upsert(
-                    Resource, (self._resource(fetched.records[key], pk=pk) for key, pk in upserts),
+                    Resource, (self._resource(fetched.records[key]) for key in upserts),
                     unique_fields=["connection", "resource_type", "resource_id"], update_fields=_SYNC_FIELDS,
                     returning=("pk", "resource_type", "resource_id"))
                 pks.update(((resource_type, resource_id), pk) for pk, resource_type, resource_id in written)
@@ -409,14 +421,10 @@ class _Engine:
             _progress(self.run, resources_created=counts["created"], resources_updated=counts["updated"],
                       resources_deleted=counts["deleted"], resources_unchanged=counts["unchanged"])
 
-    def _states(self, fetched: _Fetched, states, deleted, pks) -> Iterator[ResourceState]:
-        for key, action, old, changes, cost_changed, status_changed, config_changed in states:
-            incoming = fetched.records[key]
-            state = self._state(incoming, action, old, incoming.snapshot(), changes=changes,
-                                cost_changed=cost_changed, status_changed=status_changed,
-                                config_changed=config_changed)
-            state.resource_id = pks[key]
-            yield state
+    def _states(self, fetched: _Fetched, states: list[_Change], deleted: list[tuple[tuple[str, str], _Existing]],
+                pks: dict[tuple[str, str], int]) -> Iterator[ResourceState]:
+        for change in states:
+            yield self._state(fetched.records[change.key], change, resource_pk=pks[change.key])
         for key, old in deleted:
             yield ResourceState(
                 sync_run=self.run, resource_id=old.pk, provider_resource_id=key[1], resource_type=key[0],
@@ -425,19 +433,18 @@ class _Engine:
                 service_name=old.service_name, region=old.region, status=ResourceStatus.DELETED,
                 previous_daily_cost=old.daily_cost, previous_monthly_cost=old.monthly_cost, status_changed=True)
 
-    def _state(self, incoming: _Incoming, action: str, old: _Existing | None, current: dict[str, Any], *,
-               changes: dict[str, Any] | None = None, cost_changed: bool = False, status_changed: bool = False,
-               config_changed: bool = False) -> ResourceState:
-        r, b = incoming.record, incoming.baseline
+    def _state(self, incoming: _Incoming, change: _Change, *, resource_pk: int) -> ResourceState:
+        r, b, old = incoming.record, incoming.baseline, change.old
         return ResourceState(
-            sync_run=self.run, provider_resource_id=r.resource_id, resource_type=r.resource_type,
-            resource_name=r.resource_name[:255], state=action,
-            previous_state=old.snapshot() if old is not None and action != ResourceStateAction.UNCHANGED else None,
-            current_state=current, changes=changes or {}, service_name=r.service_name[:100], region=r.region[:100],
-            status=r.status[:32], previous_daily_cost=old.daily_cost if old else None,
+            sync_run=self.run, resource_id=resource_pk, provider_resource_id=r.resource_id,
+            resource_type=r.resource_type, resource_name=r.resource_name[:255], state=change.action,
+            previous_state=old.snapshot() if old is not None and change.action != ResourceStateAction.UNCHANGED
+            else None,
+            current_state=incoming.snapshot(), changes=change.changes or {}, service_name=r.service_name[:100],
+            region=r.region[:100], status=r.status[:32], previous_daily_cost=old.daily_cost if old else None,
             current_daily_cost=b.daily_cost, previous_monthly_cost=old.monthly_cost if old else None,
-            current_monthly_cost=b.monthly_cost, cost_changed=cost_changed, status_changed=status_changed,
-            config_changed=config_changed,
+            current_monthly_cost=b.monthly_cost, cost_changed=change.cost_changed,
+            status_changed=change.status_changed, config_changed=change.config_changed,
         )
 
     # -- metrics

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
 from ..models import BillingImport, CostRecord, ImportFormat, ImportStatus
+from ..selectors import ledger_watermark
 from . import yandex
 from .errors import ImportRefused
 from .normalize import Context, _note, date_from, may_contain, normalize_batch, plan_columns
@@ -184,8 +185,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                 cur = cursor.cursor
                 cur.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
                 cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-                cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
-                watermark = cur.fetchone()[0]  # the rows this import replaces are at or below it
+                watermark = ledger_watermark()  # the rows this import replaces are at or below it
                 rebuild = _bulk_mode(cur, table, estimate)
                 deferred = _drop_secondary(cur, table) if rebuild else []
                 last_reported = 0

@@ -56,6 +56,7 @@ class BegetPlugin:
         self._failed: set[str] = set()
         # user_mail of the account info (mailboxes in use): 0 spares one mail call per domain.
         self._mailboxes_in_use: int | None = None
+        self._mail_waits = 0  # LIMIT_ERROR waits of the current mailbox listing
 
     def _account_raw(self) -> Any:
         result = self.client.account_info()
@@ -107,9 +108,9 @@ class BegetPlugin:
 
     def _mailboxes(self) -> list[ResourceRecord]:
         """Mailboxes of every domain of the account (one ``mail/getMailboxList`` call per domain, none when the
-        account info counts no mailbox in use). A domain
-        Beget refuses for mail (INVALID_DATA / METHOD_FAILED, e.g. a technical one) is skipped; any other
-        failure, including of the domain list, fails this endpoint so no mailbox is marked deleted."""
+        account info counts no mailbox in use). A domain Beget refuses for mail (INVALID_DATA /
+        METHOD_FAILED, e.g. a technical one) is skipped; any other failure, including of the domain list,
+        fails this endpoint so no mailbox is marked deleted."""
         endpoint = "mail/getMailboxList"
         if self._mailboxes_in_use == 0:
             return []  # the account says it has none (Beget allows 60 calls a minute: spare them)
@@ -119,29 +120,30 @@ class BegetPlugin:
                 domains = normalize.domain_records(self.client.domain_list(), login=self.login)
         except ProviderError as exc:
             raise type(exc)(endpoint=endpoint, detail=f"domain list: {exc.detail}") from exc
+        self._mail_waits = 0
         records: list[ResourceRecord] = []
-        waits = 0
         for fqdn in sorted({d.resource_name for d in domains if d.resource_name}):
-            while True:
-                try:
-                    answer = self.client.mailbox_list(fqdn)
-                except ProviderRateLimited:
-                    # Beget counts 60 calls a minute per user: an account with many domains waits for the next
-                    # window, a bounded number of times, instead of losing the whole list.
-                    if waits >= self.MAIL_LIMIT_WAITS:
-                        raise
-                    waits += 1
-                    time.sleep(self.MAIL_LIMIT_WAIT_SECONDS)
-                    continue
-                except ProviderBadResponse as exc:
-                    if exc.detail.startswith(("INVALID_DATA", "METHOD_FAILED")):
-                        answer = None
-                    else:
-                        raise
-                break
+            answer = self._mailbox_answer(fqdn)
             if answer is not None:
                 records.extend(normalize.mailbox_records(answer, domain=fqdn, login=self.login))
         return records
+
+    def _mailbox_answer(self, fqdn: str) -> Any:
+        """One domain's ``mail/getMailboxList`` answer, or None for a domain Beget refuses for mail. Beget
+        counts 60 calls a minute per user: on its limit this waits for the next window, at most
+        ``MAIL_LIMIT_WAITS`` times per listing, instead of losing the whole list."""
+        while True:
+            try:
+                return self.client.mailbox_list(fqdn)
+            except ProviderRateLimited:
+                if self._mail_waits >= self.MAIL_LIMIT_WAITS:
+                    raise
+                self._mail_waits += 1
+                time.sleep(self.MAIL_LIMIT_WAIT_SECONDS)
+            except ProviderBadResponse as exc:
+                if exc.detail.startswith(("INVALID_DATA", "METHOD_FAILED")):
+                    return None
+                raise
 
     def cost_lines(self, *, start: date, end: date) -> Iterator[CostLine]:
         """ESTIMATES from the current prices, not invoices: Beget publishes no per-day charges.
