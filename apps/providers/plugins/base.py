@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 DEFAULT_CURRENCY = "RUB"
+T = TypeVar("T")
 
 
 class ResourceStatus:
@@ -181,6 +182,23 @@ class ProviderSpec:
 
     def field(self, name: str) -> CredentialField | None:
         return next((f for f in self.credential_fields if f.name == name), None)
+
+
+def readable(endpoint: str, func: Callable[[], T]) -> T:
+    """Run ``func``; a payload the normalizer cannot read becomes a ProviderBadResponse for ``endpoint``."""
+    from apps.providers.errors import ProviderBadResponse, ProviderError
+
+    try:
+        return func()
+    except ProviderError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise ProviderBadResponse(endpoint=endpoint, detail=f"unreadable payload ({type(exc).__name__})") from exc
+
+
+def normalized(endpoint: str, func: Callable[[], T]) -> Callable[[], T]:
+    """``func`` wrapped by ``readable``: what an ``Endpoint.fetch`` should be."""
+    return lambda: readable(endpoint, func)
 
 
 @dataclass(frozen=True)

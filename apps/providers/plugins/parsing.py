@@ -7,8 +7,12 @@ Providers send the same field as a number in one call and a string in another ("
 from __future__ import annotations
 
 import math
+import re
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+_FRACTION = re.compile(r"\.\d+")
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -44,3 +48,23 @@ def to_bool(value: Any) -> bool | None:
     if isinstance(value, int | float | Decimal):
         return value != 0
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def to_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def to_datetime(value: Any) -> datetime | None:
+    """ISO 8601 / RFC 3339 ("T" or a space, "Z" or an offset, up to nanoseconds) or a datetime; a naive
+    value is taken as UTC. Anything else is None."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    text = to_text(value).replace("Z", "+00:00")
+    if not text:
+        return None
+    text = _FRACTION.sub(lambda m: m.group(0)[:7], text)  # Python reads microseconds: cut nanoseconds
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

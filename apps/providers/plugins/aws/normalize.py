@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from apps.providers.plugins.base import AccountInfo, CostLine, ResourceRecord, ResourceStatus
-from apps.providers.plugins.parsing import to_bool, to_decimal, to_int
+from apps.providers.plugins.parsing import to_bool, to_datetime, to_decimal, to_int, to_text
 
 PROVIDER = "aws"
 CURRENCY = "USD"
@@ -33,27 +33,6 @@ RESOURCE_KIND_ADDRESS = "elastic_ip"
 
 
 # --- lenient scalars --------------------------------------------------------------------------
-
-
-
-
-
-
-def to_text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def to_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    text = to_text(value)
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def to_date(value: Any) -> date | None:

@@ -7,32 +7,17 @@ kinds go on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from django.utils import timezone
 
-from apps.providers.errors import ProviderBadResponse, ProviderError, ProviderPermissionError
-from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord
+from apps.providers.errors import ProviderBadResponse, ProviderPermissionError
+from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord, normalized
 
 from . import normalize
 from .client import AwsClient, parse_regions
 from .spec import SPEC
-
-
-def _normalized(endpoint: str, func: Callable[[], list[ResourceRecord]]) -> Callable[[], list[ResourceRecord]]:
-    """A payload the normalizer cannot read becomes a ProviderBadResponse of that endpoint."""
-
-    def run() -> list[ResourceRecord]:
-        try:
-            return func()
-        except ProviderError:
-            raise
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            raise ProviderBadResponse(endpoint=endpoint, detail=f"unreadable payload ({type(exc).__name__})") from exc
-
-    return run
 
 
 class AwsPlugin:
@@ -104,11 +89,11 @@ class AwsPlugin:
     def endpoints(self) -> list[Endpoint]:
         return [
             Endpoint("ec2/DescribeInstances", frozenset({normalize.RESOURCE_KIND_INSTANCE}),
-                     _normalized("ec2/DescribeInstances", self._instances)),
+                     normalized("ec2/DescribeInstances", self._instances)),
             Endpoint("ec2/DescribeVolumes", frozenset({normalize.RESOURCE_KIND_VOLUME}),
-                     _normalized("ec2/DescribeVolumes", self._volumes)),
+                     normalized("ec2/DescribeVolumes", self._volumes)),
             Endpoint("ec2/DescribeAddresses", frozenset({normalize.RESOURCE_KIND_ADDRESS}),
-                     _normalized("ec2/DescribeAddresses", self._addresses)),
+                     normalized("ec2/DescribeAddresses", self._addresses)),
         ]
 
     # --- costs and metrics ----------------------------------------------------------------------

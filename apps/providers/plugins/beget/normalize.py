@@ -6,7 +6,6 @@ Beget returns the same field as a number in one call and a string in another ("1
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -17,7 +16,7 @@ from apps.providers.plugins.base import (
     ResourceStatus,
     ServiceLimit,
 )
-from apps.providers.plugins.parsing import to_bool, to_decimal, to_int
+from apps.providers.plugins.parsing import to_bool, to_datetime, to_decimal, to_int, to_text
 
 PROVIDER = "beget"
 CURRENCY = "RUB"
@@ -28,27 +27,6 @@ _SECRET_MARKERS = ("password", "passwd", "secret", "token", "access_key", "priva
 
 
 # --- lenient scalars --------------------------------------------------------------------------
-
-
-
-
-
-
-def to_text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def to_datetime(value: Any) -> datetime | None:
-    text = to_text(value)
-    if not text:
-        return None
-    for parse in (datetime.fromisoformat, lambda t: datetime.strptime(t, "%Y-%m-%d %H:%M:%S")):
-        try:
-            parsed = parse(text.replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
 
 
 def daily_from_monthly(monthly: Decimal | None) -> Decimal | None:

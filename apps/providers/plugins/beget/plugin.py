@@ -12,26 +12,12 @@ from django.utils import timezone
 
 from apps.inventory.costs import cost_baseline
 from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderError, ProviderRateLimited
-from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord
+from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord, normalized
 from apps.providers.plugins.parsing import to_int
 
 from . import normalize
 from .client import BegetClient
 from .spec import SPEC
-
-
-def _normalized(endpoint: str, func: Callable[[], list[ResourceRecord]]) -> Callable[[], list[ResourceRecord]]:
-    """Turn a payload that the normalizer cannot read into a ProviderBadResponse for that endpoint."""
-
-    def run() -> list[ResourceRecord]:
-        try:
-            return func()
-        except ProviderError:
-            raise
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            raise ProviderBadResponse(endpoint=endpoint, detail=f"unreadable payload ({type(exc).__name__})") from exc
-
-    return run
 
 
 class BegetPlugin:
@@ -104,7 +90,7 @@ class BegetPlugin:
              lambda: normalize.cloud_records(c.cloud_list(), login=login)),
             ("mail/getMailboxList", frozenset({"mailbox"}), self._mailboxes),  # after the domains it reads
         ]
-        return [Endpoint(name, kinds, self._remember(name, _normalized(name, fetch))) for name, kinds, fetch in listing]
+        return [Endpoint(name, kinds, self._remember(name, normalized(name, fetch))) for name, kinds, fetch in listing]
 
     def _mailboxes(self) -> list[ResourceRecord]:
         """Mailboxes of every domain of the account (one ``mail/getMailboxList`` call per domain, none when the

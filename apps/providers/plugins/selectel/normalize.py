@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from apps.providers.plugins.base import AccountInfo, CostLine, ResourceRecord, ResourceStatus, ServiceLimit
-from apps.providers.plugins.parsing import to_decimal, to_int
+from apps.providers.plugins.parsing import to_datetime, to_decimal, to_int, to_text
 
 PROVIDER = "selectel"
 CURRENCY = "RUB"
@@ -26,23 +26,6 @@ _SECRET_MARKERS = ("password", "secret", "token", "user_data", "adminpass", "pri
 
 
 # --- lenient scalars --------------------------------------------------------------------------
-
-
-
-
-def to_text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def to_datetime(value: Any) -> datetime | None:
-    text = to_text(value)
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def kopecks(value: Any) -> Decimal | None:

@@ -10,8 +10,8 @@ from typing import Any
 import requests
 from django.utils import timezone
 
-from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderError
-from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord
+from apps.providers.errors import ProviderAuthError, ProviderError
+from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord, readable
 
 from . import normalize
 from .client import SelectelClient
@@ -19,16 +19,6 @@ from .spec import SPEC
 
 OPENSTACK_KINDS = frozenset({"server", "volume"})
 BILLING_ONLY_KINDS = frozenset({"cloud_service"})
-
-
-def _readable(endpoint: str, func: Callable[[], Any]) -> Any:
-    """Run ``func``; a payload the normalizer cannot read becomes a ProviderBadResponse for ``endpoint``."""
-    try:
-        return func()
-    except ProviderError:
-        raise
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:
-        raise ProviderBadResponse(endpoint=endpoint, detail=f"unreadable payload ({type(exc).__name__})") from exc
 
 
 def _optional(func: Callable[[], Any]) -> Any:
@@ -68,7 +58,7 @@ class SelectelPlugin:
         if self._day_rows is None:
             day = self.last_full_day()
             payload = self.client.consumption(start=day, end=day, period="day")
-            self._day_rows = _readable("cloud_billing/consumption", lambda: normalize.consumption_rows(payload))
+            self._day_rows = readable("cloud_billing/consumption", lambda: normalize.consumption_rows(payload))
         return self._day_rows
 
     def day_costs(self) -> dict[str, Decimal]:
@@ -83,15 +73,15 @@ class SelectelPlugin:
         if end <= start:
             return []
         payload = self.client.consumption(start=start, end=end - timedelta(days=1), period="day")
-        lines = _readable("cloud_billing/consumption",
+        lines = readable("cloud_billing/consumption",
                           lambda: normalize.cost_lines(normalize.consumption_rows(payload)))
         return [line for line in lines if start <= line.day < end]
 
     # --- account ------------------------------------------------------------------------------
     def _limits(self) -> dict[str, Any] | None:
-        projects = _readable("resell/projects", lambda: normalize.projects(self.client.resell_projects()))
+        projects = readable("resell/projects", lambda: normalize.projects(self.client.resell_projects()))
         quotas = {p["id"]: self.client.resell_project_quotas(p["id"]) for p in projects}
-        return _readable("resell/quotas", lambda: normalize.quota_limits(quotas))
+        return readable("resell/quotas", lambda: normalize.quota_limits(quotas))
 
     def account_info(self) -> AccountInfo:
         account_payload = None
@@ -104,7 +94,7 @@ class SelectelPlugin:
         rows = _optional(self.day_rows)
         daily_rate = sum(normalize.daily_costs(rows).values(), Decimal(0)) if rows is not None else None
         limits = _optional(self._limits)
-        return _readable("v3/balances", lambda: normalize.account_info(
+        return readable("v3/balances", lambda: normalize.account_info(
             account_id=self.client.account_id, balances_payload=balances, prediction_payload=prediction,
             daily_rate=daily_rate, limits=limits, account_payload=account_payload))
 
@@ -139,14 +129,14 @@ class SelectelPlugin:
     def endpoints(self) -> list[Endpoint]:
         if not self.client.has_service_user:
             return [Endpoint("cloud_billing/consumption", OPENSTACK_KINDS | BILLING_ONLY_KINDS,
-                             lambda: _readable("cloud_billing/consumption", lambda: self._billed(frozenset())))]
+                             lambda: readable("cloud_billing/consumption", lambda: self._billed(frozenset())))]
         return [
             Endpoint("compute/servers", frozenset({"server"}),
-                     lambda: _readable("compute/servers", self._servers)),
+                     lambda: readable("compute/servers", self._servers)),
             Endpoint("volume/volumes", frozenset({"volume"}),
-                     lambda: _readable("volume/volumes", self._volumes)),
+                     lambda: readable("volume/volumes", self._volumes)),
             Endpoint("cloud_billing/consumption", BILLING_ONLY_KINDS,
-                     lambda: _readable("cloud_billing/consumption", lambda: self._billed(OPENSTACK_KINDS))),
+                     lambda: readable("cloud_billing/consumption", lambda: self._billed(OPENSTACK_KINDS))),
         ]
 
     def metrics(self, resource: ResourceRecord) -> list[MetricSeries]:

@@ -10,13 +10,12 @@ docs/providers/yandex.md), so ``daily_cost``/``monthly_cost`` stay ``None`` (unk
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from apps.providers.plugins.base import AccountInfo, MetricSeries, ResourceRecord, ResourceStatus
-from apps.providers.plugins.parsing import to_decimal, to_int
+from apps.providers.plugins.parsing import to_datetime, to_decimal, to_int, to_text
 
 PROVIDER = "yandex"
 GIB = Decimal(1024**3)
@@ -25,13 +24,10 @@ _SECRET_MARKERS = ("password", "passwd", "secret", "token", "private_key", "priv
 # Instance metadata (user-data, ssh keys, cloud-init) is dropped whole: it is where secrets live.
 _DROPPED_KEYS = ("metadata",)
 
-_FRACTION = re.compile(r"\.\d+")
 CLOUD, FOLDER, VM, DISK, SNAPSHOT, ADDRESS = "cloud", "folder", "vm", "disk", "snapshot", "ip_address"
 
 
 # --- lenient scalars --------------------------------------------------------------------------
-
-
 
 
 def to_bool(value: Any) -> bool:
@@ -42,24 +38,6 @@ def to_bool(value: Any) -> bool:
     if isinstance(value, int | float | Decimal):
         return value != 0
     return str(value).strip().lower() in {"1", "true", "yes"}
-
-
-def to_text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def to_datetime(value: Any) -> datetime | None:
-    """RFC 3339 with up to nanoseconds; naive values are taken as UTC."""
-    text = to_text(value).replace("Z", "+00:00")
-    if not text:
-        return None
-    # Python reads at most microseconds: cut nanoseconds (".035215444" -> ".035215").
-    text = _FRACTION.sub(lambda m: m.group(0)[:7], text)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def gib(value: Any) -> str | None:

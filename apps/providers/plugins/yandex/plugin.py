@@ -15,8 +15,8 @@ from typing import Any
 import requests
 from django.utils import timezone
 
-from apps.providers.errors import ProviderBadResponse, ProviderError, ProviderPermissionError
-from apps.providers.plugins.base import AccountInfo, Endpoint, MetricSeries, ResourceRecord
+from apps.providers.errors import ProviderBadResponse, ProviderPermissionError
+from apps.providers.plugins.base import AccountInfo, Endpoint, MetricSeries, ResourceRecord, normalized
 
 from . import normalize
 from .client import PAGE_SIZE, YandexClient
@@ -24,20 +24,6 @@ from .spec import SPEC
 
 METRICS_WINDOW = timedelta(days=7)
 METRICS_GRID_MS = 3_600_000  # hourly averages: 168 points per week, well within the 10 000 per read
-
-
-def _normalized(endpoint: str, func: Callable[[], list[ResourceRecord]]) -> Callable[[], list[ResourceRecord]]:
-    """A payload the normalizer cannot read becomes a ProviderBadResponse of that endpoint."""
-
-    def run() -> list[ResourceRecord]:
-        try:
-            return func()
-        except ProviderError:
-            raise
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            raise ProviderBadResponse(endpoint=endpoint, detail=f"unreadable payload ({type(exc).__name__})") from exc
-
-    return run
 
 
 class YandexPlugin:
@@ -122,17 +108,17 @@ class YandexPlugin:
     def endpoints(self) -> list[Endpoint]:
         c = self.client
         return [
-            Endpoint("resource-manager/v1/clouds", frozenset({normalize.CLOUD}), _normalized(
+            Endpoint("resource-manager/v1/clouds", frozenset({normalize.CLOUD}), normalized(
                 "resource-manager/v1/clouds", lambda: normalize.cloud_records(self.clouds()))),
-            Endpoint("resource-manager/v1/folders", frozenset({normalize.FOLDER}), _normalized(
+            Endpoint("resource-manager/v1/folders", frozenset({normalize.FOLDER}), normalized(
                 "resource-manager/v1/folders", lambda: normalize.folder_records(self.folders()))),
-            Endpoint("compute/v1/instances", frozenset({normalize.VM}), _normalized(
+            Endpoint("compute/v1/instances", frozenset({normalize.VM}), normalized(
                 "compute/v1/instances", lambda: self._per_folder(c.instances, normalize.instance_records))),
-            Endpoint("compute/v1/disks", frozenset({normalize.DISK}), _normalized(
+            Endpoint("compute/v1/disks", frozenset({normalize.DISK}), normalized(
                 "compute/v1/disks", lambda: self._per_folder(c.disks, normalize.disk_records))),
-            Endpoint("compute/v1/snapshots", frozenset({normalize.SNAPSHOT}), _normalized(
+            Endpoint("compute/v1/snapshots", frozenset({normalize.SNAPSHOT}), normalized(
                 "compute/v1/snapshots", lambda: self._per_folder(c.snapshots, normalize.snapshot_records))),
-            Endpoint("vpc/v1/addresses", frozenset({normalize.ADDRESS}), _normalized(
+            Endpoint("vpc/v1/addresses", frozenset({normalize.ADDRESS}), normalized(
                 "vpc/v1/addresses", lambda: self._per_folder(c.addresses, normalize.address_records))),
         ]
 
