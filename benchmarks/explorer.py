@@ -14,17 +14,17 @@ rollup is backfilled by its migration) without generating the ledger again.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.scratch import scratch_database  # noqa: E402 -- after the path is set
+
 DAYS = 365
 END = date(2026, 6, 30)
 
@@ -104,23 +104,11 @@ def main() -> None:
     args = parser.parse_args()
     args.keep = args.keep or args.reuse
 
-    import environ
+    with scratch_database(args.database, keep=args.keep, reuse=args.reuse, env={"CURRENCY_FETCH_MISSING": "false"}):
+        _run(args)
 
-    server = environ.Env.db_url_config(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
-    admin = dict(dbname="postgres", user=server["USER"] or "postgres", host=server["HOST"] or "127.0.0.1",
-                 port=server["PORT"] or 5432, password=server["PASSWORD"] or None)
-    if not args.reuse:
-        with psycopg.connect(**admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
-            conn.execute(f'CREATE DATABASE "{args.database}"')
-    os.environ["DATABASE_URL"] = f"postgres://{admin['user']}@{admin['host']}:{admin['port']}/{args.database}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "infrazen.settings.local"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ["CURRENCY_FETCH_MISSING"] = "false"
 
-    import django
-
-    django.setup()
+def _run(args) -> None:
     from decimal import Decimal
 
     from django.core.management import call_command
@@ -135,68 +123,60 @@ def main() -> None:
     from apps.tenants.models import Organization
     from apps.tenants.services import organization_create
 
-    try:
-        start = END - timedelta(days=DAYS - 1)
-        if args.reuse:
-            call_command("migrate_schemas", verbosity=0)
-            org = Organization.objects.get(slug="bench")
-        else:
-            call_command("migrate_platform", verbosity=0)
-            org = organization_create(slug="bench", name="Bench")
-            ExchangeRate.objects.create(date=start - timedelta(days=1), currency="USD", rate_rub=Decimal("90"))
-        with schema_context(org.schema_name):
-            from django.db import connection
+    start = END - timedelta(days=DAYS - 1)
+    if args.reuse:
+        call_command("migrate_schemas", verbosity=0)
+        org = Organization.objects.get(slug="bench")
+    else:
+        call_command("migrate_platform", verbosity=0)
+        org = organization_create(slug="bench", name="Bench")
+        ExchangeRate.objects.create(date=start - timedelta(days=1), currency="USD", rate_rub=Decimal("90"))
+    with schema_context(org.schema_name):
+        from django.db import connection
 
-            if not args.reuse:
-                t0 = time.perf_counter()
-                fill_ledger(args.rows)
-                print(f"ledger   : {args.rows:,} rows generated in {time.perf_counter() - t0:.1f} s")
-                t0 = time.perf_counter()
-                written = cost_rollups_refresh(start=start, end=END)
-                print(f"rollups  : {written:,} CostDaily rows (+ monthly and tag rollups) in "
-                      f"{time.perf_counter() - t0:.1f} s")
-            with connection.cursor() as cursor:
-                for table in ("costs_costdaily", "costs_costmonthly", "costs_costdailytag"):
-                    cursor.execute(f"ANALYZE {table}")  # noqa: S608 -- fixed names
-                    cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
-                    print(f"{table:<20}: {cursor.fetchone()[0]:,} rows")
-            month = (date(2026, 5, 1), date(2026, 5, 31))
+        if not args.reuse:
+            t0 = time.perf_counter()
+            fill_ledger(args.rows)
+            print(f"ledger   : {args.rows:,} rows generated in {time.perf_counter() - t0:.1f} s")
+            t0 = time.perf_counter()
+            written = cost_rollups_refresh(start=start, end=END)
+            print(f"rollups  : {written:,} CostDaily rows (+ monthly and tag rollups) in "
+                  f"{time.perf_counter() - t0:.1f} s")
+        with connection.cursor() as cursor:
+            for table in ("costs_costdaily", "costs_costmonthly", "costs_costdailytag"):
+                cursor.execute(f"ANALYZE {table}")  # noqa: S608 -- fixed names
+                cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+                print(f"{table:<20}: {cursor.fetchone()[0]:,} rows")
+        month = (date(2026, 5, 1), date(2026, 5, 31))
 
-            def month_by_service():
-                return summary_json(cost_summary(start=month[0], end=month[1], group_by="service"))
+        def month_by_service():
+            return summary_json(cost_summary(start=month[0], end=month[1], group_by="service"))
 
-            def year_by_service():
-                return summary_json(cost_summary(start=start, end=END, group_by="service"))
+        def year_by_service():
+            return summary_json(cost_summary(start=start, end=END, group_by="service"))
 
-            def month_days_by_region():
-                query = QueryDict("start=2026-05-01&end=2026-05-31&group_by=region&granularity=day")
-                return timeseries_json(explorer_view(explorer_params(query)))
+        def month_days_by_region():
+            query = QueryDict("start=2026-05-01&end=2026-05-31&group_by=region&granularity=day")
+            return timeseries_json(explorer_view(explorer_params(query)))
 
-            def tag_filter():
-                return summary_json(cost_summary(start=month[0], end=month[1], group_by="service",
-                                                 tags=[("env", "prod")]))
+        def tag_filter():
+            return summary_json(cost_summary(start=month[0], end=month[1], group_by="service",
+                                             tags=[("env", "prod")]))
 
-            def month_by_tag():
-                return summary_json(cost_summary(start=month[0], end=month[1], group_by="tag:team"))
+        def month_by_tag():
+            return summary_json(cost_summary(start=month[0], end=month[1], group_by="tag:team"))
 
-            def year_tag_filter():
-                return summary_json(cost_summary(start=start, end=END, group_by="service", tags=[("env", "prod")]))
+        def year_tag_filter():
+            return summary_json(cost_summary(start=start, end=END, group_by="service", tags=[("env", "prod")]))
 
-            check = month_by_service()
-            assert Decimal(check["total"]) > 0 and CostDaily.objects.exists()
-            measure("summary: month by service", month_by_service, args.runs)
-            measure("summary: 365 days by service", year_by_service, args.runs)
-            measure("timeseries: month, day buckets by region", month_days_by_region, args.runs)
-            measure("summary: month, tag env=prod, by service", tag_filter, args.runs)
-            measure("summary: month by tag:team (extra)", month_by_tag, args.runs)
-            measure("summary: 365 days, tag env=prod (extra)", year_tag_filter, args.runs)
-    finally:
-        if not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(**admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        check = month_by_service()
+        assert Decimal(check["total"]) > 0 and CostDaily.objects.exists()
+        measure("summary: month by service", month_by_service, args.runs)
+        measure("summary: 365 days by service", year_by_service, args.runs)
+        measure("timeseries: month, day buckets by region", month_days_by_region, args.runs)
+        measure("summary: month, tag env=prod, by service", tag_filter, args.runs)
+        measure("summary: month by tag:team (extra)", month_by_tag, args.runs)
+        measure("summary: 365 days, tag env=prod (extra)", year_tag_filter, args.runs)
 
 
 if __name__ == "__main__":

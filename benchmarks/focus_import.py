@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import random
 import resource
 import sys
@@ -26,6 +25,9 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.scratch import scratch_database  # noqa: E402 -- after the path is set
+
 SAMPLE = ROOT / "tests" / "costs" / "data" / "aws_1_2_cost_and_usage_rows100_seed42.csv"
 
 
@@ -93,21 +95,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    import environ
+    with scratch_database(args.database, keep=args.keep) as admin:
+        _run(args, admin)
 
-    server = environ.Env.db_url_config(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
-    admin = dict(dbname="postgres", user=server["USER"] or "postgres", host=server["HOST"] or "127.0.0.1",
-                 port=server["PORT"] or 5432, password=server["PASSWORD"] or None)
-    with psycopg.connect(**admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
-        conn.execute(f'CREATE DATABASE "{args.database}"')
-    os.environ["DATABASE_URL"] = f"postgres://{admin['user']}@{admin['host']}:{admin['port']}/{args.database}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "infrazen.settings.local"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-    import django
-
-    django.setup()
+def _run(args, admin: dict) -> None:
     from django.core.management import call_command
     from django_tenants.utils import schema_context
 
@@ -143,12 +135,6 @@ def main() -> None:
     finally:
         path.unlink(missing_ok=True)
         workdir.rmdir()
-        if not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(**admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

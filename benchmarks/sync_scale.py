@@ -19,10 +19,10 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.scratch import scratch_database  # noqa: E402 -- after the path is set
 
 
 def main() -> None:
@@ -33,26 +33,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    import environ
+    with scratch_database(args.database, keep=args.keep, env={"ALLOW_CUSTOM_PROVIDER_ENDPOINTS": "true"}):
+        _run(args)
 
-    server = environ.Env.db_url_config(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
-    admin_dsn = dict(dbname="postgres", user=server["USER"] or "postgres", host=server["HOST"] or None,
-                     port=server["PORT"] or None, password=server["PASSWORD"] or None)
-    with psycopg.connect(**admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{args.database}"')
-    host = server["HOST"] or "127.0.0.1"
-    port = server["PORT"] or 5432
-    os.environ["DATABASE_URL"] = f"postgres://{admin_dsn['user']}@{host}:{port}/{args.database}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "infrazen.settings.local"
-    os.environ["ALLOW_CUSTOM_PROVIDER_ENDPOINTS"] = "true"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-    import django
-
-    django.setup()
+def _run(args) -> None:
     from django.core.management import call_command
-    from django.db import connection
 
     from apps.tenants.services import organization_create
     from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD
@@ -79,10 +65,6 @@ def main() -> None:
     print(f"SQL statements, {args.small_vps + 11} vs {args.vps + 11} resources: first sync {small[0]} vs "
           f"{large[0]}, second sync {small[1]} vs {large[1]} "
           f"({'independent of the resource count' if small == large else 'NOT independent of the count'})")
-    connection.close()
-    if not args.keep:
-        with psycopg.connect(**admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
 
 
 def _measure(args, organization, fake_url, login, password) -> list[int]:

@@ -10,16 +10,15 @@ of DATABASE_URL (or postgres@127.0.0.1:5432), dropped afterwards unless --keep.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.scratch import scratch_database  # noqa: E402 -- after the path is set
 
 
 def main() -> None:
@@ -29,27 +28,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    import environ
+    with scratch_database(args.database, keep=args.keep):
+        _run(args)
 
-    server = environ.Env.db_url_config(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
-    admin_dsn = dict(dbname="postgres", user=server["USER"] or "postgres", host=server["HOST"] or None,
-                     port=server["PORT"] or None, password=server["PASSWORD"] or None)
-    with psycopg.connect(**admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
-        conn.execute(f'CREATE DATABASE "{args.database}"')
-    host = server["HOST"] or "127.0.0.1"
-    port = server["PORT"] or 5432
-    url = f"postgres://{admin_dsn['user']}@{host}:{port}/{args.database}" if not host.startswith("/") else (
-        f"postgres://{admin_dsn['user']}@/{args.database}?host={host}")
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "infrazen.settings.local"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-    import django
-
-    django.setup()
+def _run(args) -> None:
     from django.core.management import call_command
-    from django.db import connection
 
     from apps.tenants.services import organization_create
 
@@ -72,11 +56,6 @@ def main() -> None:
     t0 = time.perf_counter()
     call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0, executor="multiprocessing")
     print(f"no-op migrate_schemas (multiprocessing executor): {time.perf_counter() - t0:.2f} s")
-
-    connection.close()
-    if not args.keep:
-        with psycopg.connect(**admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
