@@ -54,3 +54,16 @@ def assert_no_secrets(response) -> None:
     body = response.content.decode()
     for secret in SECRETS:
         assert secret not in body
+
+
+def run_all_endpoints(plugin) -> dict:
+    """Every endpoint of ``plugin`` in isolation, as the sync engine runs them: {name: records | error}."""
+    from apps.providers.errors import ProviderError
+
+    outcome = {}
+    for endpoint in plugin.endpoints():
+        try:
+            outcome[endpoint.name] = endpoint.fetch()
+        except ProviderError as exc:
+            outcome[endpoint.name] = exc
+    return outcome

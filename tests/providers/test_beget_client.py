@@ -8,7 +8,6 @@ import pytest
 from apps.providers.errors import (
     ProviderAuthError,
     ProviderBadResponse,
-    ProviderError,
     ProviderPermissionError,
     ProviderRateLimited,
     ProviderUnavailable,
@@ -17,17 +16,7 @@ from apps.providers.http import user_agent
 from apps.providers.plugins.beget.plugin import BegetPlugin
 from tests.fakecloud import FakeCloudServer
 from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD, Account, FakeBeget
-
-
-def _run_all(plugin):
-    """Run every endpoint in isolation, as the sync engine will: {name: records | error}."""
-    outcome = {}
-    for endpoint in plugin.endpoints():
-        try:
-            outcome[endpoint.name] = endpoint.fetch()
-        except ProviderError as exc:
-            outcome[endpoint.name] = exc
-    return outcome
+from tests.providers.sync_helpers import run_all_endpoints
 
 
 def test_test_connection_reads_account_info_over_http(beget_plugin):
@@ -42,7 +31,7 @@ def test_test_connection_reads_account_info_over_http(beget_plugin):
 
 
 def test_demo_account_totals_match_the_product_description(beget_plugin):
-    outcome = _run_all(beget_plugin())
+    outcome = run_all_endpoints(beget_plugin())
     assert not [v for v in outcome.values() if isinstance(v, Exception)]
     records = [r for records in outcome.values() for r in records]
     by_type = {}
@@ -57,7 +46,7 @@ def test_demo_account_totals_match_the_product_description(beget_plugin):
 
 
 def test_secrets_from_the_provider_are_not_kept_in_provider_config(beget_plugin):
-    records = [r for rs in _run_all(beget_plugin()).values() for r in rs]
+    records = [r for rs in run_all_endpoints(beget_plugin()).values() for r in rs]
     dumped = repr([r.provider_config for r in records])
     for secret in ("fake-s3-secret-key", "FAKEACCESSKEY", "fake-n8n-secret", "fake-ftp-password"):
         assert secret not in dumped
@@ -91,7 +80,7 @@ def test_api_password_separate_from_account_password():
 
 def test_forbidden_method_does_not_stop_the_other_endpoints(beget_plugin, fake_beget):
     fake_beget.add_fault("/api/mysql/getList", "forbid", times=None)
-    outcome = _run_all(beget_plugin())
+    outcome = run_all_endpoints(beget_plugin())
     assert isinstance(outcome["mysql/getList"], ProviderPermissionError)
     assert outcome["mysql/getList"].permanent
     assert len(outcome["domain/getList"]) == 6
@@ -101,7 +90,7 @@ def test_forbidden_method_does_not_stop_the_other_endpoints(beget_plugin, fake_b
 
 def test_v1_forbidden_endpoint_is_permission_error(beget_plugin, fake_beget):
     fake_beget.add_fault("/v1/cloud", "forbid", times=None)
-    outcome = _run_all(beget_plugin())
+    outcome = run_all_endpoints(beget_plugin())
     assert isinstance(outcome["v1/cloud"], ProviderPermissionError)
     assert len(outcome["v1/vps/server/list"]) == 2
 
@@ -155,7 +144,7 @@ def test_connection_refused_is_unavailable(fast_session):
 
 def test_malformed_json_is_a_bad_response(beget_plugin, fake_beget):
     fake_beget.add_fault("/api/domain/getList", "malformed", times=1)
-    outcome = _run_all(beget_plugin())
+    outcome = run_all_endpoints(beget_plugin())
     assert isinstance(outcome["domain/getList"], ProviderBadResponse)
     assert len(outcome["v1/vps/server/list"]) == 2
 
@@ -202,7 +191,7 @@ def test_mailboxes_are_listed_per_domain_and_a_domain_refused_for_mail_is_skippe
                       mail_refused={"amber-field.beget.app"})
     with FakeCloudServer(FakeBeget(accounts=[account])) as server:
         plugin = BegetPlugin(credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD}, endpoint=server.url)
-        outcome = _run_all(plugin)
+        outcome = run_all_endpoints(plugin)
         boxes = outcome["mail/getMailboxList"]
         assert sorted(r.resource_name for r in boxes) == [
             "billing@infrazen-demo.ru", "info@infrazen-demo.ru", "robot@quiet-river.beget.app"]
@@ -221,7 +210,7 @@ def _with_mail(fault_path: str):
     with FakeCloudServer(FakeBeget(accounts=[account])) as server:
         server.add_fault(fault_path, "forbid", times=None)
         plugin = BegetPlugin(credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD}, endpoint=server.url)
-        return _run_all(plugin)
+        return run_all_endpoints(plugin)
 
 
 def test_mailboxes_fail_as_their_own_endpoint_when_the_domains_cannot_be_read():
@@ -240,7 +229,7 @@ def test_a_forbidden_mail_method_leaves_the_other_endpoints():
 def test_an_account_without_mailboxes_is_not_asked_for_them_per_domain(beget_plugin, fake_beget):
     plugin = beget_plugin()
     plugin.account_info()  # the demo account counts user_mail "0"
-    assert _run_all(plugin)["mail/getMailboxList"] == []
+    assert run_all_endpoints(plugin)["mail/getMailboxList"] == []
     assert fake_beget.count("/api/mail/getMailboxList") == 0
 
 
@@ -251,8 +240,8 @@ def test_beget_request_limit_on_mailboxes_waits_for_the_next_window_a_bounded_nu
     with FakeCloudServer(FakeBeget(accounts=[account])) as server:
         plugin = BegetPlugin(credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD}, endpoint=server.url)
         server.add_fault("/api/mail/getMailboxList", "limit", times=2)
-        assert [r.resource_name for r in _run_all(plugin)["mail/getMailboxList"]] == ["info@infrazen-demo.ru"]
+        assert [r.resource_name for r in run_all_endpoints(plugin)["mail/getMailboxList"]] == ["info@infrazen-demo.ru"]
         assert server.count("/api/mail/getMailboxList") == 6 + 2  # six domains, two refused calls repeated
 
         server.add_fault("/api/mail/getMailboxList", "limit", times=None)
-        assert isinstance(_run_all(plugin)["mail/getMailboxList"], ProviderRateLimited)
+        assert isinstance(run_all_endpoints(plugin)["mail/getMailboxList"], ProviderRateLimited)

@@ -11,7 +11,6 @@ import pytest
 from apps.providers.errors import (
     ProviderAuthError,
     ProviderBadResponse,
-    ProviderError,
     ProviderPermissionError,
     ProviderRateLimited,
     ProviderUnavailable,
@@ -30,6 +29,7 @@ from tests.fakecloud.selectel import (
     FINAL_SUM_KOPECKS,
     FakeSelectel,
 )
+from tests.providers.sync_helpers import run_all_endpoints
 
 TODAY = date(2025, 10, 11)
 SERVICE_USER = {"username": DEMO_USERNAME, "password": DEMO_USER_PASSWORD, "project_id": DEMO_PROJECT_ID}
@@ -53,15 +53,6 @@ def selectel(fake_selectel):
     return make
 
 
-def _run_all(plugin):
-    outcome = {}
-    for endpoint in plugin.endpoints():
-        try:
-            outcome[endpoint.name] = endpoint.fetch()
-        except ProviderError as exc:
-            outcome[endpoint.name] = exc
-    return outcome
-
 
 def test_test_connection_reads_balance_prediction_rate_and_quota_limits(selectel, fake_selectel):
     info = selectel().test_connection()
@@ -80,7 +71,7 @@ def test_test_connection_reads_balance_prediction_rate_and_quota_limits(selectel
 def test_static_token_alone_lists_billed_resources_from_consumption(selectel, fake_selectel):
     plugin = selectel(service_user=False)
     assert [e.name for e in plugin.endpoints()] == ["cloud_billing/consumption"]
-    records = _run_all(plugin)["cloud_billing/consumption"]
+    records = run_all_endpoints(plugin)["cloud_billing/consumption"]
     fake = fake_selectel.providers[0]
     billed_servers = [s for s in fake.servers if s["status"] == "ACTIVE"]
     by_type = {}
@@ -94,7 +85,7 @@ def test_static_token_alone_lists_billed_resources_from_consumption(selectel, fa
 
 
 def test_service_user_lists_servers_and_volumes_in_every_catalog_region(selectel, fake_selectel):
-    outcome = _run_all(selectel())
+    outcome = run_all_endpoints(selectel())
     fake = fake_selectel.providers[0]
     servers, volumes = outcome["compute/servers"], outcome["volume/volumes"]
     assert sorted(r.resource_id for r in servers) == sorted(s["id"] for s in fake.servers)
@@ -162,7 +153,7 @@ def test_wrong_service_user_password_is_a_clear_auth_error(selectel):
 
 def test_forbidden_endpoint_fails_alone(selectel, fake_selectel):
     fake_selectel.add_fault("/selectel/ru-3/volume/", "forbid", times=None)
-    outcome = _run_all(selectel())
+    outcome = run_all_endpoints(selectel())
     assert isinstance(outcome["volume/volumes"], ProviderPermissionError)
     assert outcome["volume/volumes"].permanent
     assert len(outcome["compute/servers"]) == 5
@@ -191,7 +182,7 @@ def test_persistent_429_surfaces_as_rate_limited(selectel, fake_selectel):
 
 def test_500_is_unavailable_after_retries(selectel, fake_selectel):
     fake_selectel.add_fault("/selectel/ru-1/compute/", "status", status=500, times=None)
-    outcome = _run_all(selectel(retries=1))
+    outcome = run_all_endpoints(selectel(retries=1))
     assert isinstance(outcome["compute/servers"], ProviderUnavailable)
     assert len(outcome["volume/volumes"]) == 7
 
@@ -207,7 +198,7 @@ def test_timeout_is_bounded(selectel, fake_selectel):
 
 def test_malformed_json_is_a_bad_response_for_that_endpoint_only(selectel, fake_selectel):
     fake_selectel.add_fault("/selectel/ru-1/volume/", "malformed", times=1)
-    outcome = _run_all(selectel())
+    outcome = run_all_endpoints(selectel())
     assert isinstance(outcome["volume/volumes"], ProviderBadResponse)
     assert len(outcome["compute/servers"]) == 5
 
@@ -221,7 +212,7 @@ def test_unexpected_consumption_shape_is_a_bad_response(selectel, monkeypatch):
 
 def test_consumption_failure_leaves_inventory_without_costs(selectel, fake_selectel):
     fake_selectel.add_fault("/selectel/api/v1/cloud_billing/", "status", status=503, times=None)
-    outcome = _run_all(selectel(retries=0))
+    outcome = run_all_endpoints(selectel(retries=0))
     assert isinstance(outcome["cloud_billing/consumption"], ProviderUnavailable)
     assert len(outcome["compute/servers"]) == 5
     assert all(r.daily_cost is None for r in outcome["compute/servers"])

@@ -11,7 +11,6 @@ import pytest
 from apps.providers.errors import (
     ProviderAuthError,
     ProviderBadResponse,
-    ProviderError,
     ProviderPermissionError,
     ProviderRateLimited,
     ProviderUnavailable,
@@ -30,6 +29,7 @@ from tests.fakecloud.yandex import (
     FakeYandex,
     generate_authorized_key,
 )
+from tests.providers.sync_helpers import run_all_endpoints
 
 
 class Clock:
@@ -82,16 +82,6 @@ def plugin(fake, clock):
     return make
 
 
-def _run_all(plugin):
-    """Every endpoint in isolation, as the sync engine runs them: {name: records | error}."""
-    outcome = {}
-    for endpoint in plugin.endpoints():
-        try:
-            outcome[endpoint.name] = endpoint.fetch()
-        except ProviderError as exc:
-            outcome[endpoint.name] = exc
-    return outcome
-
 
 def _by_type(outcome):
     records = {}
@@ -103,7 +93,7 @@ def _by_type(outcome):
 
 
 def test_oauth_token_is_exchanged_for_an_iam_token_and_every_endpoint_lists_its_resources(plugin, fake):
-    records = _by_type(_run_all(plugin()))
+    records = _by_type(run_all_endpoints(plugin()))
     assert {k: len(v) for k, v in records.items()} == {
         "cloud": 1, "folder": 2, "vm": 4, "disk": 6, "snapshot": 1, "ip_address": 2}
     assert fake.fake.exchanges == ["oauth"]  # one IAM token served all twenty-odd calls
@@ -121,7 +111,7 @@ def test_oauth_token_is_exchanged_for_an_iam_token_and_every_endpoint_lists_its_
 
 
 def test_unattached_disk_and_idle_address_are_recognisable(plugin):
-    records = _by_type(_run_all(plugin()))
+    records = _by_type(run_all_endpoints(plugin()))
     orphan = next(r for r in records["disk"] if r.resource_name == "old-data")
     assert orphan.specs["attached"] is False and orphan.specs["disk_gb"] == "100.00"
     assert all(r.specs["attached"] for r in records["disk"] if r.resource_name != "old-data")
@@ -136,7 +126,7 @@ def test_int64_fields_are_read_whether_given_as_strings_or_as_numbers(plugin, fa
     prod_raw = fake.fake.instances[PROD_FOLDER_ID][0]["resources"]
     dev_raw = fake.fake.instances[DEV_FOLDER_ID][0]["resources"]
     assert isinstance(prod_raw["cores"], str) and isinstance(dev_raw["cores"], int)  # both forms are served
-    records = _by_type(_run_all(plugin()))
+    records = _by_type(run_all_endpoints(plugin()))
     prod = next(r for r in records["vm"] if r.resource_name == "batch-1")  # same shape as dev-box
     dev = next(r for r in records["vm"] if r.resource_name == "dev-box")
     assert (prod.specs["cpu_cores"], prod.specs["core_fraction"], prod.specs["memory_gb"]) == (2, 20, "2.00")
@@ -246,7 +236,7 @@ def test_without_billing_access_the_connection_still_works_without_a_balance(plu
 
 def test_403_on_one_endpoint_fails_only_that_endpoint(plugin, fake):
     fake.add_fault("/compute/v1/disks", "forbid", times=None)
-    outcome = _run_all(plugin())
+    outcome = run_all_endpoints(plugin())
     assert isinstance(outcome["compute/v1/disks"], ProviderPermissionError)
     assert outcome["compute/v1/disks"].permanent
     assert len(outcome["compute/v1/instances"]) == 4
@@ -281,7 +271,7 @@ def test_persistent_429_surfaces_as_rate_limited(plugin, fake):
 
 def test_500_is_retried_then_unavailable(plugin, fake):
     fake.add_fault("/compute/v1/snapshots", "status", status=500, times=None)
-    outcome = _run_all(plugin(retries=2))
+    outcome = run_all_endpoints(plugin(retries=2))
     assert isinstance(outcome["compute/v1/snapshots"], ProviderUnavailable)
     assert fake.count("/compute/v1/snapshots") == 3
     assert len(outcome["compute/v1/instances"]) == 4
@@ -306,14 +296,14 @@ def test_malformed_json_is_a_bad_response_of_that_endpoint_only(plugin, fake):
     built = plugin()
     built.folders()  # discovery done: the fault below hits only the list it targets
     fake.add_fault("/vpc/v1/addresses", "malformed", times=1)
-    outcome = _run_all(built)
+    outcome = run_all_endpoints(built)
     assert isinstance(outcome["vpc/v1/addresses"], ProviderBadResponse)
     assert len(outcome["compute/v1/instances"]) == 4
 
 
 def test_failed_folder_discovery_fails_every_per_folder_endpoint(plugin, fake):
     fake.add_fault("/resource-manager/v1/folders", "forbid", times=None)
-    outcome = _run_all(plugin())
+    outcome = run_all_endpoints(plugin())
     assert len(outcome["resource-manager/v1/clouds"]) == 1
     for name in ("compute/v1/instances", "compute/v1/disks", "compute/v1/snapshots", "vpc/v1/addresses"):
         assert isinstance(outcome[name], ProviderPermissionError)
@@ -331,7 +321,7 @@ def test_lists_follow_next_page_token_to_the_end(key_pair, clock):
 
 
 def test_folder_filter_limits_every_list_to_that_folder(plugin):
-    records = _by_type(_run_all(plugin({"oauth_token": DEMO_OAUTH_TOKEN, "folder_id": DEV_FOLDER_ID})))
+    records = _by_type(run_all_endpoints(plugin({"oauth_token": DEMO_OAUTH_TOKEN, "folder_id": DEV_FOLDER_ID})))
     assert [r.resource_name for r in records["vm"]] == ["dev-box"]
     assert [r.resource_id for r in records["folder"]] == [DEV_FOLDER_ID]
     assert [r.resource_id for r in records["cloud"]] == [CLOUD_ID]
@@ -339,7 +329,7 @@ def test_folder_filter_limits_every_list_to_that_folder(plugin):
 
 
 def test_cloud_filter_reads_that_cloud_only(plugin, fake):
-    records = _by_type(_run_all(plugin({"oauth_token": DEMO_OAUTH_TOKEN, "cloud_id": CLOUD_ID})))
+    records = _by_type(run_all_endpoints(plugin({"oauth_token": DEMO_OAUTH_TOKEN, "cloud_id": CLOUD_ID})))
     assert len(records["folder"]) == 2
     assert fake.count("/resource-manager/v1/clouds/") >= 1
     assert ("GET", "/resource-manager/v1/clouds") not in fake.calls
@@ -368,7 +358,7 @@ def test_metrics_are_hourly_cpu_usage_for_the_last_week(plugin, fake):
 
 
 def test_every_service_is_served_under_the_one_custom_base_url(plugin, fake):
-    _run_all(plugin())
+    run_all_endpoints(plugin())
     prefixes = {path.split("/")[1] for _method, path in fake.calls}
     assert prefixes == {"iam", "resource-manager", "compute", "vpc"}
     default = yc.YandexClient(oauth_token="x")
