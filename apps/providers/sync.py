@@ -46,6 +46,7 @@ from apps.common.errors import ApplicationError
 from apps.common.tasks import enqueue_in_tenant
 from apps.inventory.costs import cost_baseline
 from apps.inventory.models import MetricPoint, Resource, ResourceMetricSummary, ResourceTag, UtilizationTier
+from apps.inventory.vocabulary import ResourceStatus
 
 from . import registry
 from .errors import ProviderError, ProviderErrorCode
@@ -60,7 +61,7 @@ from .models import (
     SyncStatus,
     SyncTrigger,
 )
-from .plugins.base import Capability, ResourceRecord, ResourceStatus
+from .plugins.base import Capability, ResourceRecord
 
 logger = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from apps.inventory.vocabulary import ResourceStatus
 from apps.providers.plugins.aws import normalize
 from apps.providers.plugins.aws.client import parse_regions
 from apps.providers.plugins.aws.plugin import AwsPlugin
-from apps.providers.plugins.base import ResourceStatus
 
 SAMPLES = Path(__file__).parent / "samples" / "aws"
 

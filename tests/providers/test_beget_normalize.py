@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from apps.inventory.vocabulary import ResourceStatus
 from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderPermissionError, ProviderRateLimited
-from apps.providers.plugins.base import ResourceStatus
 from apps.providers.plugins.beget import normalize
 from apps.providers.plugins.beget.client import _legacy_result
 from tests.fakecloud.beget import account_info_result, cloud_items, domain_list_result, vps_items

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.providers.plugins.base import ResourceStatus
+from apps.inventory.vocabulary import ResourceStatus
 from apps.providers.plugins.selectel import normalize
 from apps.providers.plugins.selectel.client import catalog_endpoints, derive_bases
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from apps.inventory.vocabulary import ResourceStatus
 from apps.providers.errors import ProviderAuthError
-from apps.providers.plugins.base import ResourceStatus
 from apps.providers.plugins.yandex import client, normalize
 
 SAMPLES = Path(__file__).parent / "samples" / "yandex"

@@ -13,23 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from apps.inventory.vocabulary import ResourceStatus
+
 DEFAULT_CURRENCY = "RUB"
 T = TypeVar("T")
-
-
-class ResourceStatus:
-    """The small status vocabulary every provider maps to (the raw one stays in ``provider_status``)."""
-
-    RUNNING = "running"
-    STOPPED = "stopped"
-    PENDING = "pending"
-    SUSPENDED = "suspended"
-    INACTIVE = "inactive"  # exists but not in use (e.g. a parked technical domain)
-    ERROR = "error"
-    DELETED = "deleted"
-    UNKNOWN = "unknown"
-
-    ACTIVE = frozenset({RUNNING})
 
 
 @dataclass(frozen=True)

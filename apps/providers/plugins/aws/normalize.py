@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from apps.providers.plugins.base import AccountInfo, CostLine, ResourceRecord, ResourceStatus
+from apps.inventory.vocabulary import ResourceStatus
+from apps.providers.plugins.base import AccountInfo, CostLine, ResourceRecord
 from apps.providers.plugins.parsing import to_bool, to_datetime, to_decimal, to_int, to_text
 
 PROVIDER = "aws"

@@ -9,11 +9,11 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from apps.inventory.vocabulary import ResourceStatus
 from apps.providers.plugins.base import (
     AccountInfo,
     MetricSeries,
     ResourceRecord,
-    ResourceStatus,
     ServiceLimit,
 )
 from apps.providers.plugins.parsing import to_bool, to_datetime, to_decimal, to_int, to_text

@@ -13,7 +13,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from apps.providers.plugins.base import AccountInfo, CostLine, ResourceRecord, ResourceStatus, ServiceLimit
+from apps.inventory.vocabulary import ResourceStatus
+from apps.providers.plugins.base import AccountInfo, CostLine, ResourceRecord, ServiceLimit
 from apps.providers.plugins.parsing import to_datetime, to_decimal, to_int, to_text
 
 PROVIDER = "selectel"

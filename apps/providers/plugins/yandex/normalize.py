@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from apps.providers.plugins.base import AccountInfo, MetricSeries, ResourceRecord, ResourceStatus
+from apps.inventory.vocabulary import ResourceStatus
+from apps.providers.plugins.base import AccountInfo, MetricSeries, ResourceRecord
 from apps.providers.plugins.parsing import to_datetime, to_decimal, to_int, to_text
 
 PROVIDER = "yandex"
