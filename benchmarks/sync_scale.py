@@ -72,8 +72,8 @@ def _measure(args, organization, fake_url, login, password) -> list[int]:
     from django.test.utils import CaptureQueriesContext
     from django_tenants.utils import tenant_context
 
+    from apps.common.http import build_session
     from apps.inventory.models import Resource
-    from apps.providers.http import build_session
     from apps.providers.models import SyncRun
     from apps.providers.services import connection_create
     from apps.providers.sync import sync_run_execute, sync_run_start

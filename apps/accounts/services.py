@@ -23,6 +23,7 @@ from apps.common.errors import ApplicationError, ErrorCode
 from apps.tenants.models import Organization
 from apps.tenants.services import organization_create
 
+from .exceptions import AccountErrorCode
 from .models import Invitation, LoginHandoff, Membership, User
 from .roles import Role, assignable_roles
 from .urls_helpers import organization_url
@@ -44,7 +45,7 @@ def user_create(*, email: str, password: str, full_name: str = "") -> User:
     if User.objects.filter(email__iexact=email).exists():
         raise ApplicationError(
             _("A user with this email is already registered. Log in instead."),
-            ErrorCode.EMAIL_TAKEN,
+            AccountErrorCode.EMAIL_TAKEN,
             {"field": "email"},
         )
     user_password_validate(password, user=User(email=email, full_name=full_name))
@@ -72,7 +73,7 @@ def membership_add(*, organization: Organization, user: User, role: str, actor=N
     if Membership.objects.filter(organization=organization, user=user).exists():
         raise ApplicationError(
             _("%(email)s is already a member of this organization.") % {"email": user.email},
-            ErrorCode.ALREADY_MEMBER,
+            AccountErrorCode.ALREADY_MEMBER,
         )
     membership = Membership.objects.create(organization=organization, user=user, role=role)
     audit_event_record(
@@ -88,7 +89,7 @@ def _check_can_assign(actor_role: str | None, role: str) -> None:
     if role not in assignable_roles(actor_role):
         raise ApplicationError(
             _("Your role cannot grant the role «%(role)s».") % {"role": Role(role).label},
-            ErrorCode.ROLE_NOT_ALLOWED,
+            AccountErrorCode.ROLE_NOT_ALLOWED,
             {"field": "role"},
             http_status=403,
         )
@@ -106,10 +107,10 @@ def _other_owners_exist(membership: Membership) -> bool:
 def membership_change_role(*, membership: Membership, role: str, actor, actor_role: str) -> Membership:
     _check_can_assign(actor_role, role)
     if membership.role == Role.OWNER and actor_role != Role.OWNER:
-        raise ApplicationError(_("Only an owner can change another owner's role."), ErrorCode.ROLE_NOT_ALLOWED,
+        raise ApplicationError(_("Only an owner can change another owner's role."), AccountErrorCode.ROLE_NOT_ALLOWED,
                                http_status=403)
     if membership.role == Role.OWNER and role != Role.OWNER and not _other_owners_exist(membership):
-        raise ApplicationError(_("An organization must keep at least one owner."), ErrorCode.LAST_OWNER)
+        raise ApplicationError(_("An organization must keep at least one owner."), AccountErrorCode.LAST_OWNER)
     previous = membership.role
     if previous != role:
         membership.role = role
@@ -124,10 +125,10 @@ def membership_change_role(*, membership: Membership, role: str, actor, actor_ro
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor, actor_role: str) -> None:
     if membership.role == Role.OWNER and actor_role != Role.OWNER:
-        raise ApplicationError(_("Only an owner can remove another owner."), ErrorCode.ROLE_NOT_ALLOWED,
+        raise ApplicationError(_("Only an owner can remove another owner."), AccountErrorCode.ROLE_NOT_ALLOWED,
                                http_status=403)
     if membership.role == Role.OWNER and not _other_owners_exist(membership):
-        raise ApplicationError(_("An organization must keep at least one owner."), ErrorCode.LAST_OWNER)
+        raise ApplicationError(_("An organization must keep at least one owner."), AccountErrorCode.LAST_OWNER)
     audit_event_record(
         schema_name=membership.organization.schema_name, action="membership.removed", actor=actor,
         target=membership.user.email, data={"role": membership.role},
@@ -158,8 +159,8 @@ def invitation_create(
     _check_can_assign(actor_role, role)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ApplicationError(
-            _("%(email)s is already a member of this organization.") % {"email": email}, ErrorCode.ALREADY_MEMBER,
-            {"field": "email"},
+            _("%(email)s is already a member of this organization.") % {"email": email},
+            AccountErrorCode.ALREADY_MEMBER, {"field": "email"},
         )
     # A new invitation to the same address replaces the pending one.
     Invitation.objects.filter(organization=organization, email=email, status=Invitation.Status.PENDING).update(
@@ -190,7 +191,7 @@ def invitation_create(
 
 def invitation_revoke(*, invitation: Invitation, actor) -> None:
     if invitation.status != Invitation.Status.PENDING:
-        raise ApplicationError(_("This invitation has already been used or revoked."), ErrorCode.INVITATION_USED)
+        raise ApplicationError(_("This invitation has already been used or revoked."), AccountErrorCode.INVITATION_USED)
     invitation.status = Invitation.Status.REVOKED
     invitation.save(update_fields=["status"])
     audit_event_record(
@@ -207,15 +208,15 @@ def invitation_get_by_token(*, organization: Organization, token: str) -> Invita
         .first()
     )
     if invitation is None:
-        raise ApplicationError(_("This invitation link is not valid."), ErrorCode.INVITATION_INVALID,
+        raise ApplicationError(_("This invitation link is not valid."), AccountErrorCode.INVITATION_INVALID,
                                http_status=404)
     if invitation.status != Invitation.Status.PENDING:
-        raise ApplicationError(_("This invitation has already been used or revoked."), ErrorCode.INVITATION_USED,
+        raise ApplicationError(_("This invitation has already been used or revoked."), AccountErrorCode.INVITATION_USED,
                                http_status=410)
     if invitation.is_expired:
         raise ApplicationError(
             _("This invitation has expired. Ask an administrator of the organization to send a new one."),
-            ErrorCode.INVITATION_EXPIRED,
+            AccountErrorCode.INVITATION_EXPIRED,
             http_status=410,
         )
     return invitation
@@ -229,7 +230,7 @@ def invitation_accept(
     invitation = invitation_get_by_token(organization=organization, token=token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != Invitation.Status.PENDING:  # accepted concurrently
-        raise ApplicationError(_("This invitation has already been used or revoked."), ErrorCode.INVITATION_USED,
+        raise ApplicationError(_("This invitation has already been used or revoked."), AccountErrorCode.INVITATION_USED,
                                http_status=410)
     if user is None:
         user = user_create(email=invitation.email, password=password, full_name=full_name)
@@ -237,14 +238,15 @@ def invitation_accept(
         raise ApplicationError(
             _("This invitation was sent to another email address. Log in as %(email)s to accept it.")
             % {"email": invitation.email},
-            ErrorCode.INVITATION_EMAIL_MISMATCH,
+            AccountErrorCode.INVITATION_EMAIL_MISMATCH,
             http_status=403,
         )
     try:
         with transaction.atomic():
             membership = membership_add(organization=organization, user=user, role=invitation.role, actor=user)
     except IntegrityError as exc:  # pragma: no cover - guarded by membership_add's check
-        raise ApplicationError(_("You are already a member of this organization."), ErrorCode.ALREADY_MEMBER) from exc
+        raise ApplicationError(_("You are already a member of this organization."),
+                               AccountErrorCode.ALREADY_MEMBER) from exc
     invitation.status = Invitation.Status.ACCEPTED
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user

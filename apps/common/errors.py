@@ -18,6 +18,8 @@ from rest_framework.views import exception_handler
 
 
 class ErrorCode(str, enum.Enum):
+    """Codes every app may use; an app keeps its own codes in its ``exceptions.py`` as an ``enum.Enum``."""
+
     INVALID = "invalid"
     NOT_AUTHENTICATED = "not_authenticated"
     AUTHENTICATION_FAILED = "authentication_failed"
@@ -26,20 +28,7 @@ class ErrorCode(str, enum.Enum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     THROTTLED = "throttled"
     CONFLICT = "conflict"
-    SLUG_TAKEN = "slug_taken"
-    SLUG_RESERVED = "slug_reserved"
-    SLUG_INVALID = "slug_invalid"
-    EMAIL_TAKEN = "email_taken"
-    INVITATION_INVALID = "invitation_invalid"
-    INVITATION_EXPIRED = "invitation_expired"
-    INVITATION_USED = "invitation_used"
-    INVITATION_EMAIL_MISMATCH = "invitation_email_mismatch"
-    ALREADY_MEMBER = "already_member"
-    LAST_OWNER = "last_owner"
-    ROLE_NOT_ALLOWED = "role_not_allowed"
     SERVER_ERROR = "server_error"
-    FILE_TOO_LARGE = "file_too_large"
-    STORAGE_FULL = "storage_full"
 
 
 class ApplicationError(Exception):
@@ -47,7 +36,7 @@ class ApplicationError(Exception):
 
     http_status = status.HTTP_400_BAD_REQUEST
 
-    def __init__(self, message: str, code: ErrorCode = ErrorCode.INVALID, extra: dict[str, Any] | None = None,
+    def __init__(self, message: str, code: enum.Enum = ErrorCode.INVALID, extra: dict[str, Any] | None = None,
                  http_status: int | None = None):
         super().__init__(message)
         self.message = str(message)

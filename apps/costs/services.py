@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_event_record
-from apps.common.errors import ApplicationError, ErrorCode
+from apps.common.errors import ApplicationError
 from apps.common.tasks import enqueue_in_tenant
 
+from .exceptions import CostErrorCode
 from .importers.run import billing_import_execute
 from .models import BillingImport, ImportStatus
 from .rollups import cost_rollups_refresh, cost_rollups_refresh_all  # noqa: F401 -- the rollup service, h10
@@ -38,7 +39,7 @@ def billing_import_create(*, uploaded_file, user, connection=None, skip_invalid:
     limit_bytes = limit_mb * 1024 * 1024
     too_large = ApplicationError(
         _("The file is larger than the %(limit)s MB allowed. Nothing was imported.") % {"limit": limit_mb},
-        ErrorCode.FILE_TOO_LARGE, extra={"limit_mb": limit_mb}, http_status=413)
+        CostErrorCode.FILE_TOO_LARGE, extra={"limit_mb": limit_mb}, http_status=413)
     if (getattr(uploaded_file, "size", None) or 0) > limit_bytes:
         raise too_large
     stored = _import_dir() / f"{uuid.uuid4().hex}.upload"
@@ -55,7 +56,7 @@ def billing_import_create(*, uploaded_file, user, connection=None, skip_invalid:
         logger.error("billing import upload could not be stored: %s", exc.strerror or exc.__class__.__name__)
         raise ApplicationError(
             _("The file could not be stored on the server: not enough disk space. Nothing was imported."),
-            ErrorCode.STORAGE_FULL, http_status=507) from None
+            CostErrorCode.STORAGE_FULL, http_status=507) from None
     except ApplicationError:
         stored.unlink(missing_ok=True)
         raise

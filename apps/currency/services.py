@@ -15,15 +15,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from apps.providers.errors import ProviderError
-from apps.providers.http import build_session, request_response
+from apps.common.http import OutboundHTTPError, build_session, send
 
 from .exceptions import CurrencyErrorCode, RateSourceError
 from .models import ExchangeRate, RateSource
 
 logger = logging.getLogger(__name__)
 
-CBR_ENDPOINT = "cbr.XML_daily"
 
 
 @dataclass(frozen=True)
@@ -102,11 +100,10 @@ def rates_fetch_cbr(*, day: date | None = None, session: requests.Session | None
     """
     params = {"date_req": day.strftime("%d/%m/%Y")} if day else None
     try:
-        response = request_response(session or _cbr_session(), "GET", settings.CBR_DAILY_URL,
-                                    endpoint=CBR_ENDPOINT, params=params)
-    except ProviderError as exc:
+        response = send(session or _cbr_session(), "GET", settings.CBR_DAILY_URL, params=params)
+    except OutboundHTTPError as exc:
         raise RateSourceError(_("The Central Bank rate service is unavailable. Try again later."),
-                              CurrencyErrorCode.RATE_SOURCE_UNAVAILABLE, {"reason": exc.code}) from None
+                              CurrencyErrorCode.RATE_SOURCE_UNAVAILABLE, {"reason": exc.kind}) from None
     daily = cbr_daily_parse(response.content)
     stored = rates_store_cbr(daily=daily)
     logger.info("CBR rates for %s (asked %s): %d currencies", daily.day, day, stored)

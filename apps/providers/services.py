@@ -106,7 +106,7 @@ def provider_error_to_application(error: ProviderError) -> ApplicationError:
     """A provider failure as the API's one error shape: stable code, translated message, safe details."""
     extra = {k: v for k, v in error.as_dict().items() if k not in {"code", "message"}}
     status = 400 if error.code in _CLIENT_FAULTS else 502
-    return ApplicationError(error.message, error.code, extra, http_status=status)  # type: ignore[arg-type]
+    return ApplicationError(error.message, error.code, extra, http_status=status)
 
 
 @transaction.atomic

@@ -61,7 +61,7 @@ def demo_beget_connection(*, organization: Organization) -> None:
     from django_tenants.utils import tenant_context
 
     from apps.common.errors import ApplicationError
-    from apps.providers.http import build_session
+    from apps.common.http import build_session
     from apps.providers.models import ProviderConnection
     from apps.providers.services import connection_create, connection_test, connection_update
     from apps.providers.sync import sync_run_execute, sync_run_start

@@ -15,6 +15,7 @@ from apps.audit.services import audit_event_record
 from apps.common.errors import ApplicationError, ErrorCode
 from apps.common.tasks import enqueue_in_tenant
 
+from .exceptions import TenantErrorCode
 from .models import Domain, Organization, Partner
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
@@ -43,19 +44,19 @@ def organization_slug_validate(slug: str) -> str:
                 "The address may contain Latin letters, digits and hyphens, 3 to 40 characters, "
                 "and must start with a letter."
             ),
-            ErrorCode.SLUG_INVALID,
+            TenantErrorCode.SLUG_INVALID,
             {"field": "slug"},
         )
     if slug in settings.RESERVED_SLUGS or slug.startswith("pg_"):
         raise ApplicationError(
             _("The address «%(slug)s» is reserved. Please choose another one.") % {"slug": slug},
-            ErrorCode.SLUG_RESERVED,
+            TenantErrorCode.SLUG_RESERVED,
             {"field": "slug"},
         )
     if Organization.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=_host_for(slug)).exists():
         raise ApplicationError(
             _("The address «%(slug)s» is already taken.") % {"slug": slug},
-            ErrorCode.SLUG_TAKEN,
+            TenantErrorCode.SLUG_TAKEN,
             {"field": "slug"},
         )
     return slug

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.providers.http import build_session
+from apps.common.http import build_session
 from apps.providers.plugins.beget.plugin import BegetPlugin
 from tests.fakecloud import FakeCloudServer
 from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD, FakeBeget

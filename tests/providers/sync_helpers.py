@@ -6,7 +6,7 @@ import json
 
 from django_tenants.utils import schema_context
 
-from apps.providers.http import build_session
+from apps.common.http import build_session
 from apps.providers.sync import sync_run_execute
 from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD
 

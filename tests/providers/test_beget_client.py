@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from apps.common.http import user_agent
 from apps.providers.errors import (
     ProviderAuthError,
     ProviderBadResponse,
@@ -12,7 +13,6 @@ from apps.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from apps.providers.http import user_agent
 from apps.providers.plugins.beget.plugin import BegetPlugin
 from tests.fakecloud import FakeCloudServer
 from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD, Account, FakeBeget

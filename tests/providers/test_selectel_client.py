@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from apps.common.http import build_session
 from apps.providers.errors import (
     ProviderAuthError,
     ProviderBadResponse,
@@ -15,7 +16,6 @@ from apps.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from apps.providers.http import build_session
 from apps.providers.plugins.selectel.client import SERVICE_USER_REJECTED
 from apps.providers.plugins.selectel.plugin import SelectelPlugin
 from tests.fakecloud import FakeCloudServer

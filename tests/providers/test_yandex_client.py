@@ -8,6 +8,7 @@ from decimal import Decimal
 import jwt
 import pytest
 
+from apps.common.http import build_session
 from apps.inventory.vocabulary import ResourceStatus
 from apps.providers.errors import (
     ProviderAuthError,
@@ -16,7 +17,6 @@ from apps.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from apps.providers.http import build_session
 from apps.providers.plugins.yandex import client as yc
 from apps.providers.plugins.yandex.plugin import YandexPlugin
 from tests.fakecloud import FakeCloudServer

@@ -1,7 +1,7 @@
 """AWS client: boto3 for STS, EC2 and Cost Explorer. Calls only, no normalization.
 
 boto3 brings its own HTTP stack (botocore + urllib3), so the shared ``requests`` session of
-``apps.providers.http`` does not apply here. The same guarantees are set through botocore's
+``apps.common.http`` does not apply here. The same guarantees are set through botocore's
 ``Config``: bounded connect/read timeouts, the ``standard`` retry mode (exponential backoff with jitter
 for throttling codes, 5xx and connection errors) and the InfraZen User-Agent. Every botocore failure is
 mapped to the provider error taxonomy in ``_translate``; error texts never carry the keys.
@@ -30,6 +30,7 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
+from apps.common.http import user_agent
 from apps.providers.errors import (
     ProviderAuthError,
     ProviderBadResponse,
@@ -39,7 +40,6 @@ from apps.providers.errors import (
     ProviderUnavailable,
     error_for_status,
 )
-from apps.providers.http import user_agent
 
 DEFAULT_REGION = "us-east-1"
 # Cost Explorer is a global service answered from us-east-1 only.

@@ -12,6 +12,7 @@ from typing import Any
 
 import requests
 
+from apps.common.http import build_session
 from apps.providers.errors import (
     ProviderAuthError,
     ProviderBadResponse,
@@ -19,7 +20,7 @@ from apps.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from apps.providers.http import build_session, request_json
+from apps.providers.http import request_json
 
 DEFAULT_BASE_URL = "https://api.beget.com"
 PAGE_SIZE = 100

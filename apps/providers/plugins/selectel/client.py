@@ -19,8 +19,9 @@ from typing import Any
 import requests
 from django.utils.translation import gettext_lazy as _
 
+from apps.common.http import build_session
 from apps.providers.errors import ProviderAuthError, ProviderBadResponse
-from apps.providers.http import build_session, request_json
+from apps.providers.http import request_json
 
 API_BASE_URL = "https://api.selectel.ru"
 CLOUD_BASE_URL = "https://cloud.api.selcloud.ru"

@@ -26,8 +26,9 @@ import jwt
 import requests
 from django.utils.translation import gettext_lazy as _
 
+from apps.common.http import build_session
 from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderError
-from apps.providers.http import build_session, request_json
+from apps.providers.http import request_json
 
 HOSTS = {
     "iam": "https://iam.api.cloud.yandex.net",
