@@ -14,6 +14,7 @@ urlpatterns = [
     path("go/<slug:slug>/", tenant_views.organization_go, name="organization_go"),
     path("signup/", tenant_views.signup_elsewhere, name="signup"),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.tenants.urls")),
     path("", include("apps.providers.urls")),
     path("", include("apps.inventory.urls")),
     path("", include("apps.costs.urls")),

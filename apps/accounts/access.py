@@ -6,10 +6,13 @@ The HTML middleware and the API permission class both ask ``access_for_request``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django_tenants.utils import get_tenant_model
 
-from apps.tenants.models import Organization
+if TYPE_CHECKING:  # the tenant model is reached through django-tenants: accounts sits below tenants
+    from apps.tenants.models import Organization
 
 from .models import Membership, PartnerMembership
 from .roles import permissions_for, role_allows
@@ -64,10 +67,10 @@ def access_for_request(request) -> OrganizationAccess | None:
 def organizations_for_user(user) -> QuerySet[Organization]:
     """Every organization the user can open: own memberships and the partners' clients."""
     if not getattr(user, "is_authenticated", False):
-        return Organization.objects.none()
+        return get_tenant_model().objects.none()
     partner_ids = PartnerMembership.objects.filter(user=user).values("partner_id")
     return (
-        Organization.objects.filter(is_active=True)
+        get_tenant_model().objects.filter(is_active=True)
         .exclude(schema_name="public")
         .filter(Q(memberships__user=user) | Q(partner_id__in=partner_ids))
         .distinct()

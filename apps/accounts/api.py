@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.errors import ApplicationError, ErrorCode
-from apps.tenants.selectors import partner_client_list
 
 from . import selectors, services
 from .access import access_for_request, access_resolve
@@ -174,4 +173,4 @@ class PartnerOrganizationListApi(ListAPIView):
     serializer_class = OrganizationOutputSerializer
 
     def get_queryset(self):
-        return partner_client_list(user=self.request.user)
+        return selectors.partner_client_list(user=self.request.user)

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import TYPE_CHECKING
 
-from apps.tenants.models import Organization
+from django.db.models import Count, QuerySet
+from django_tenants.utils import get_tenant_model
+
+if TYPE_CHECKING:
+    from apps.tenants.models import Organization
 
 from .models import Invitation, Membership, PartnerMembership
 
@@ -33,3 +37,15 @@ def invitation_list(*, organization: Organization, pending_only: bool = False) -
 
 def invitation_get(*, organization: Organization, invitation_id) -> Invitation:
     return invitation_list(organization=organization).get(pk=invitation_id)
+
+
+def partner_client_list(*, user) -> QuerySet[Organization]:
+    """Client organizations of every partner the user operates, with member counts."""
+    partner_ids = PartnerMembership.objects.filter(user=user).values("partner_id")
+    return (
+        get_tenant_model().objects.filter(partner_id__in=partner_ids, is_active=True)
+        .select_related("partner")
+        .prefetch_related("domains")
+        .annotate(member_count=Count("memberships"))
+        .order_by("partner__name", "name")
+    )

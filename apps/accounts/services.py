@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -20,13 +21,14 @@ from django.utils.translation import override
 
 from apps.audit.services import audit_event_record
 from apps.common.errors import ApplicationError, ErrorCode
-from apps.tenants.models import Organization
-from apps.tenants.services import organization_create
 
 from .exceptions import AccountErrorCode
 from .models import Invitation, LoginHandoff, Membership, User
 from .roles import Role, assignable_roles
 from .urls_helpers import organization_url
+
+if TYPE_CHECKING:
+    from apps.tenants.models import Organization
 
 
 def _normalize_email(email: str) -> str:
@@ -52,21 +54,6 @@ def user_create(*, email: str, password: str, full_name: str = "") -> User:
     user = User.objects.create_user(email=email, password=password, full_name=full_name.strip())
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     return user
-
-
-@transaction.atomic
-def organization_signup(
-    *, email: str, password: str, full_name: str, organization_name: str, slug: str, user: User | None = None
-) -> tuple[User, Organization]:
-    """Self-service signup: user (unless logged in) + organization + schema + domain + owner membership.
-
-    One transaction: on any error nothing is left behind (no user, no schema, no domain).
-    """
-    if user is None:
-        user = user_create(email=email, password=password, full_name=full_name)
-    organization = organization_create(slug=slug, name=organization_name, actor=user)
-    membership_add(organization=organization, user=user, role=Role.OWNER, actor=user)
-    return user, organization
 
 
 def membership_add(*, organization: Organization, user: User, role: str, actor=None) -> Membership:

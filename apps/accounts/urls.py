@@ -12,5 +12,4 @@ urlpatterns = [
     path("settings/invitations/", views.invitations, name="settings_invitations"),
     path("settings/invitations/<int:invitation_id>/revoke/", views.invitation_revoke,
          name="settings_invitation_revoke"),
-    path("settings/organization/", views.organization_profile, name="settings_organization"),
 ]

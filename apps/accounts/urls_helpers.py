@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
-from apps.tenants.models import Organization
+if TYPE_CHECKING:
+    from apps.tenants.models import Organization
 
 
 def host_url(host: str, path: str = "/", request=None) -> str:

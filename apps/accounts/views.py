@@ -1,4 +1,4 @@
-"""Organization host: hand-off arrival, settings (members, invitations, profile), invitation accept."""
+"""Organization host: hand-off arrival, settings (members, invitations), invitation accept."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.common.errors import ApplicationError
-from apps.tenants.forms import OrganizationProfileForm
-from apps.tenants.services import organization_update_profile
 
 from . import selectors, services
 from .forms import AcceptInvitationForm, InvitationForm, RoleForm
@@ -136,35 +134,6 @@ def invitation_revoke(request, invitation_id: int):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("settings_invitations")
-
-
-@require_http_methods(["GET", "POST"])
-@require_permission("organization.view")
-def organization_profile(request):
-    organization = request.tenant
-    can_manage = request.access.can("organization.manage")
-    initial = {"name": organization.name, "currency": organization.currency, "timezone": organization.timezone}
-    form = OrganizationProfileForm(request.POST or None, initial=initial)
-    if not can_manage:
-        for field in form.fields.values():
-            field.disabled = True
-    if request.method == "POST":
-        if not can_manage:
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied(_("Your role does not allow this action."))
-        if form.is_valid():
-            try:
-                organization_update_profile(organization=organization, actor=request.user, **form.cleaned_data)
-                messages.success(request, _("Organization profile saved."))
-                return redirect("settings_organization")
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-    return render(
-        request,
-        "accounts/settings_organization.html",
-        {"form": form, "can_manage": can_manage, "settings_tab": "organization"},
-    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,6 +11,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_exists
 
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.accounts.services import membership_add, user_create
 from apps.audit.services import audit_event_record
 from apps.common.errors import ApplicationError, ErrorCode
 from apps.common.tasks import enqueue_in_tenant
@@ -167,3 +170,18 @@ def template_schema_migrate(*, verbosity: int = 0) -> None:
             cursor.execute(f'CREATE SCHEMA "{schema}"')
     call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=verbosity)
     connection.set_schema_to_public()
+
+
+@transaction.atomic
+def organization_signup(
+    *, email: str, password: str, full_name: str, organization_name: str, slug: str, user: User | None = None
+) -> tuple[User, Organization]:
+    """Self-service signup: user (unless logged in) + organization + schema + domain + owner membership.
+
+    One transaction: on any error nothing is left behind (no user, no schema, no domain).
+    """
+    if user is None:
+        user = user_create(email=email, password=password, full_name=full_name)
+    organization = organization_create(slug=slug, name=organization_name, actor=user)
+    membership_add(organization=organization, user=user, role=Role.OWNER, actor=user)
+    return user, organization

@@ -1,4 +1,5 @@
-"""Public host: landing, signup, the organization picker / MSP console, hand-off to a tenant host."""
+"""Public host: landing, signup, the organization picker / MSP console, hand-off to a tenant host; the
+organization profile settings on its own host."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.access import organizations_for_user
-from apps.accounts.services import handoff_create, organization_signup
+from apps.accounts.permissions import require_permission
+from apps.accounts.selectors import partner_client_list
+from apps.accounts.services import handoff_create
 from apps.accounts.urls_helpers import organization_url, public_url
 from apps.common.errors import ApplicationError
 
-from .forms import SignupForm
+from .forms import OrganizationProfileForm, SignupForm
 from .models import Organization
-from .selectors import organization_get_by_slug, partner_client_list, partner_list_for_user
+from .selectors import organization_get_by_slug, partner_list_for_user
+from .services import organization_signup, organization_update_profile
 
 
 def signup_elsewhere(request):
@@ -100,3 +104,32 @@ def _handoff_redirect(request, user, organization, next_path: str):
         # Same answer as for an unknown slug: no hint that the organization exists.
         raise Http404 from exc
     return redirect(organization_url(organization, f"/auth/handoff/{handoff.pk}/", request=request))
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("organization.view")
+def organization_profile(request):
+    organization = request.tenant
+    can_manage = request.access.can("organization.manage")
+    initial = {"name": organization.name, "currency": organization.currency, "timezone": organization.timezone}
+    form = OrganizationProfileForm(request.POST or None, initial=initial)
+    if not can_manage:
+        for field in form.fields.values():
+            field.disabled = True
+    if request.method == "POST":
+        if not can_manage:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied(_("Your role does not allow this action."))
+        if form.is_valid():
+            try:
+                organization_update_profile(organization=organization, actor=request.user, **form.cleaned_data)
+                messages.success(request, _("Organization profile saved."))
+                return redirect("settings_organization")
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+    return render(
+        request,
+        "accounts/settings_organization.html",
+        {"form": form, "can_manage": can_manage, "settings_tab": "organization"},
+    )
