@@ -27,6 +27,7 @@ demo: install
 
 ## The whole test suite against real PostgreSQL (DATABASE_URL or postgres@127.0.0.1:5432).
 test: install browser
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py compile_translations --verbosity 0
 	DJANGO_SETTINGS_MODULE=infrazen.settings.test $(PY) -m pytest
 
