@@ -63,7 +63,7 @@ class TokenObtainApi(APIView):
             raise ApplicationError(_("You do not have access to this organization."), ErrorCode.PERMISSION_DENIED,
                                    http_status=403)
         token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response(TokenOutputSerializer(token).data)
 
 
 class MeApi(APIView):
