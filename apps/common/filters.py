@@ -15,6 +15,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .errors import ApplicationError, ErrorCode
 
@@ -41,6 +43,7 @@ class FilterBackend(filters.DjangoFilterBackend):
         return filterset_apply(filterset_class, data=request.query_params, queryset=queryset, request=request)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(filters.NumberFilter):
     """An id: ``1.5`` or ``abc`` is invalid (a NumberFilter would take any decimal)."""
 

@@ -6,12 +6,10 @@ from rest_framework import serializers
 
 
 class OutputModelSerializer(serializers.ModelSerializer):
-    """A model row as the API returns it (HackSoft's OutputSerializer).
-
-    Every field is read-only, so the schema marks each one as always present; a field that may be blank stays
-    so (DRF drops ``allow_blank`` from read-only fields, and drf-spectacular would then document an enum or a
-    format, such as ``uri``, that the real value ``""`` does not match).
-    """
+    # A model row as the API returns it (HackSoft's OutputSerializer). Every field is read-only, so the schema
+    # marks each one as always present; a field that may be blank stays so (DRF drops ``allow_blank`` from
+    # read-only fields, and drf-spectacular would then document an enum or a format, such as ``uri``, that the
+    # real value "" does not match). No docstring on purpose: the schema would show it on every subclass.
 
     def get_extra_kwargs(self):
         extra = super().get_extra_kwargs()
