@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -99,3 +99,9 @@ def api_exception_handler(exc, context):
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     response.data = error_body(code.value, message, details)
     return response
+
+
+def error_json_response(exc: ApplicationError) -> JsonResponse:
+    """``exc`` as a page's JSON endpoint answers it: the API's body, the same HTTP status."""
+    return JsonResponse(error_body(getattr(exc.code, "value", str(exc.code)), exc.message, exc.extra),
+                        status=exc.http_status)
