@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from apps.accounts.permissions import require_permission
-from apps.common.errors import ApplicationError, ErrorCode, error_json_response
+from apps.common.errors import ApplicationError, ErrorCode, error_json_response, json_errors
 
 from . import registry, selectors, services, sync
 from .forms import ConnectionForm, CredentialsTestForm
@@ -128,6 +128,7 @@ def connection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("connections")
 
 
+@json_errors
 @require_POST
 @require_permission("connections.manage")
 def connection_credentials_test(request: HttpRequest, provider: str) -> JsonResponse:
@@ -164,6 +165,7 @@ def connection_credentials_test(request: HttpRequest, provider: str) -> JsonResp
     return JsonResponse({**body, "message": _("Connection works."), "html": html})
 
 
+@json_errors
 @require_POST
 @require_permission("connections.manage")
 def connection_sync(request: HttpRequest, pk: int) -> HttpResponse:

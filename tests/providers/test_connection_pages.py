@@ -376,3 +376,17 @@ def test_the_last_poll_swaps_in_the_whole_card_as_a_reload_shows_it_and_stops(w,
         return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", html)
 
     assert same(fresh) == same(reloaded)  # the same card a full reload renders
+
+
+def test_scripts_get_refusals_and_missing_connections_in_the_error_shape_too(w, client_for):
+    conn = _connection(w)
+    json = {"HTTP_ACCEPT": "application/json"}
+    viewer = client_for(w.vera, "alpha")
+    refused = api_error(viewer.post(f"/connections/{conn.pk}/sync/", **json), 403, "permission_denied")
+    assert refused["message"] == russian("Your role does not allow this action.")
+    api_error(viewer.post("/connections/test/beget/", _add_form(), **json), 403, "permission_denied")
+    owner = client_for(w.alice, "alpha")
+    missing = api_error(owner.post("/connections/999999/sync/", **json), 404, "not_found")
+    assert missing["message"] == russian("Not found.")
+    api_error(owner.post("/connections/test/no-such-cloud/", {}, **json), 404, "not_found")
+    assert owner.post("/connections/999999/sync/").status_code == 404  # a plain form post keeps the HTML page
