@@ -17,9 +17,11 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from jsonschema import FormatChecker
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 
 from apps.common.tasks import run_in_tenant
@@ -29,6 +31,16 @@ from tests.providers.conftest import fake_beget  # noqa: F401 -- the fake Beget 
 from tests.providers.sync_helpers import create_connection, run_sync, start_sync
 
 SCHEMA_ACCEPT = "application/vnd.oai.openapi+json"
+# OpenAPI's formats, with "uri" checked too (jsonschema needs an optional package for it): a blank URL field
+# is documented as "a uri or an empty string", which only a checked "uri" tells apart.
+FORMATS = FormatChecker()
+FORMATS.checkers = dict(oas30_format_checker.checkers)
+
+
+@FORMATS.checks("uri")
+def _is_uri(value: object) -> bool:
+    return not isinstance(value, str) or bool(urlsplit(value).scheme)
+
 FOCUS_FILE = DATA / "aws_1_2_cost_and_usage_rows100_seed42.csv"
 FOCUS_WITH_BAD_ROWS = DATA / "multiple_failure_examples.csv"
 
@@ -103,7 +115,7 @@ def check(document: dict[str, Any], path: str, response) -> list[str]:
     schema = _inline(_strict(copy.deepcopy(content[media_type].get("schema") or {})), components)
     if _free_form(schema):
         return [f"{where}: the body is documented as a free-form object, not by its fields"]
-    validator = OAS30ReadValidator(schema, format_checker=oas30_format_checker)
+    validator = OAS30ReadValidator(schema, format_checker=FORMATS)
     return [f"{where} at {'/'.join(map(str, error.absolute_path)) or '(body)'}: {error.message[:300]}"
             for error in validator.iter_errors(response.json())]
 
@@ -156,8 +168,9 @@ def _import(client, schema_name: str, path, **form) -> dict[str, Any]:
 
 @pytest.fixture
 def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fixture imported above
-    """alpha, as its owner sees it: a Beget connection tested and synced twice (the second sync partial, a
-    third one queued), billing imports (one clean, one with skipped rows), an invitation."""
+    """alpha, as its owner sees it: a Beget connection tested and synced twice (the second sync partial), a
+    second one with a sync queued, a third never checked and at the provider's own address (blank endpoint),
+    billing imports (one clean, one with skipped rows), an invitation."""
     client = token_client(w.alice, "alpha")
     connection_id = create_connection(client, fake_beget.url)
     response = client.post(f"/api/v1/connections/{connection_id}/test/")
@@ -170,6 +183,11 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
     fake_beget.clear()
     other = create_connection(client, fake_beget.url, name="Beget, second account")
     queued = start_sync(client, other)
+    response = client.post("/api/v1/connections/", json.dumps({
+        "provider": "beget", "name": "Beget at its own address", "credentials": {"login": "x", "password": "y"},
+    }), content_type="application/json")
+    assert response.status_code == 201 and response.json()["endpoint"] == "", response.content
+    untested = response.json()["id"]
 
     _exchange_rates_for(FOCUS_FILE)
     clean = _import(client, w.alpha.schema_name, FOCUS_FILE)
@@ -185,7 +203,7 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
     with_metrics = next(r for r in resources if client.get(f"/api/v1/resources/{r['id']}/").json()["metric_summaries"])
     return {
         "client": client,
-        "connections": [connection_id, other],
+        "connections": [connection_id, other, untested],
         "runs": [first["id"], second["id"], queued],
         "resource": with_metrics["id"],
         "imports": [clean["id"], skipped["id"]],

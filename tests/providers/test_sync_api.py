@@ -240,6 +240,8 @@ def test_metrics_are_stored_with_a_summary_and_a_tier(alice, fake_beget):
     vps = next(r for r in alice.get("/api/v1/resources/?resource_type=vps").json()["results"]
                if r["resource_id"] == VPS_MAIN)
     data = alice.get(f"/api/v1/resources/{vps['id']}/metrics/").json()
+    assert data["resource"] == vps["id"]
+    assert [m["metric"] for m in data["metrics"]] == ["cpu_percent", "memory_mb"]  # each series once
     cpu = next(m for m in data["metrics"] if m["metric"] == "cpu_percent")
     assert len(cpu["points"]) == 24 and isinstance(cpu["points"][0][1], str)
     values = [Decimal(v) for _ts, v in cpu["points"]]
