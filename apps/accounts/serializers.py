@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.common.serializers import OutputModelSerializer
+from apps.tenants.models import Organization
+
 from .models import Invitation, Membership
 from .roles import Role
 
@@ -12,7 +15,7 @@ class TokenInputSerializer(serializers.Serializer):
 
 
 class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(source="key")
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -24,7 +27,7 @@ class UserOutputSerializer(serializers.Serializer):
 class OrganizationOutputSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Organization.Kind.choices)
     currency = serializers.CharField()
     timezone = serializers.CharField()
     host = serializers.CharField(source="primary_host")
@@ -38,7 +41,7 @@ class MeOutputSerializer(serializers.Serializer):
     permissions = serializers.ListField(child=serializers.CharField())
 
 
-class MembershipOutputSerializer(serializers.ModelSerializer):
+class MembershipOutputSerializer(OutputModelSerializer):
     user = UserOutputSerializer()
 
     class Meta:
@@ -50,8 +53,8 @@ class MembershipUpdateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class InvitationOutputSerializer(serializers.ModelSerializer):
-    invited_by = serializers.EmailField(source="invited_by.email", default=None)
+class InvitationOutputSerializer(OutputModelSerializer):
+    invited_by = serializers.EmailField(source="invited_by.email", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Invitation

@@ -6,11 +6,12 @@ Every API error is ``{"error": {"code": "...", "message": "...", "details": {...
 from __future__ import annotations
 
 import enum
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -88,3 +89,30 @@ def api_exception_handler(exc, context):
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     response.data = error_body(code.value, message, details)
     return response
+
+
+def error_json_response(exc: ApplicationError) -> JsonResponse:
+    """``exc`` as a page's JSON endpoint answers it: the API's body, the same HTTP status."""
+    return JsonResponse(error_body(getattr(exc.code, "value", str(exc.code)), exc.message, exc.extra),
+                        status=exc.http_status)
+
+
+def json_errors(view):
+    """A page endpoint that scripts call: when the request accepts JSON, its errors (business, not found, not
+    allowed) answer in the API's shape and status instead of an HTML error page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if "application/json" not in request.headers.get("Accept", ""):
+            return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as exc:
+            return error_json_response(exc)
+        except Http404:
+            return error_json_response(ApplicationError(_("Not found."), ErrorCode.NOT_FOUND, http_status=404))
+        except DjangoPermissionDenied as exc:
+            message = str(exc) if exc.args else _("Your role does not allow this action.")
+            return error_json_response(ApplicationError(message, ErrorCode.PERMISSION_DENIED, http_status=403))
+
+    return wrapper

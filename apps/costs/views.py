@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django_htmx.http import HttpResponseClientRefresh
 
 from apps.accounts.permissions import require_permission
 from apps.common.errors import ApplicationError
@@ -49,6 +50,10 @@ def billing_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         billing_import = selectors.billing_import_get(import_id=pk)
     except BillingImport.DoesNotExist as exc:
         raise Http404 from exc
+    if request.htmx:  # the progress card polls itself while the import runs
+        if billing_import.is_finished:  # the finished page adds the summary, the report and the explorer link
+            return HttpResponseClientRefresh()
+        return render(request, "costs/_import_progress.html", {"bi": billing_import})
     return render(request, "costs/import_detail.html",
                   {"bi": billing_import, "explorer_url": _explorer_url(billing_import),
                    "status_labels": dict(ImportStatus.choices)})

@@ -3,26 +3,21 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.generics import ListAPIView
+from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
+from .filters import ResourceFilter
 from .models import Resource
 from .serializers import (
-    MetricSeriesSerializer,
     ResourceDetailSerializer,
+    ResourceMetricsOutputSerializer,
     ResourceOutputSerializer,
     ResourceSummarySerializer,
 )
 
-FILTER_KEYS = ("q", "provider", "connection", "resource_type", "status", "region", "tag", "deleted")
-FILTER_PARAMETERS = [OpenApiParameter(key, OpenApiTypes.STR, required=False) for key in FILTER_KEYS]
 HISTORY_LIMIT = 100
-
-
-def _filters(request) -> dict[str, str]:
-    return {key: request.query_params.get(key, "") for key in FILTER_KEYS}
 
 
 def _resource(pk) -> Resource:
@@ -32,25 +27,29 @@ def _resource(pk) -> Resource:
         raise Http404 from exc
 
 
-@extend_schema(parameters=FILTER_PARAMETERS)
 class ResourceListApi(ListAPIView):
     """The inventory, paginated, with the resources page's filters."""
 
     required_permissions = {"GET": "resources.view"}
     serializer_class = ResourceOutputSerializer
+    filterset_class = ResourceFilter
 
     def get_queryset(self):
-        return selectors.resource_list(filters=_filters(self.request))
+        return selectors.resource_queryset()
 
 
-class ResourceSummaryApi(APIView):
+class ResourceSummaryApi(GenericAPIView):
     """The summary card of the (filtered) inventory: counts and daily / monthly totals."""
 
     required_permissions = {"GET": "resources.view"}
+    serializer_class = ResourceSummarySerializer
+    filterset_class = ResourceFilter
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses={200: ResourceSummarySerializer})
+    def get_queryset(self):
+        return selectors.resource_queryset()
+
     def get(self, request):
-        summary = selectors.resource_summary(queryset=selectors.resource_list(filters=_filters(request)))
+        summary = selectors.resource_summary(queryset=self.filter_queryset(self.get_queryset()))
         return Response(ResourceSummarySerializer(summary).data)
 
 
@@ -71,7 +70,7 @@ class ResourceMetricsApi(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("metric", OpenApiTypes.STR, required=False),
                                OpenApiParameter("days", OpenApiTypes.INT, required=False)],
-                   responses={200: MetricSeriesSerializer(many=True)})
+                   responses={200: ResourceMetricsOutputSerializer})
     def get(self, request, pk: int):
         resource = _resource(pk)
         try:
@@ -79,17 +78,5 @@ class ResourceMetricsApi(APIView):
         except ValueError:
             days = 30
         wanted = request.query_params.get("metric")
-        metrics = [wanted] if wanted else selectors.resource_metric_names(resource=resource)
-        series = [
-            {"metric": metric, "points": [[ts.isoformat(), str(value)] for ts, value in
-                                          selectors.resource_metric_series(resource=resource, metric=metric,
-                                                                           days=days)]}
-            for metric in metrics
-        ]
-        summaries = {s.metric: s for s in resource.metric_summaries.all()}
-        for item in series:
-            summary = summaries.get(item["metric"])
-            item["summary"] = None if summary is None else {
-                "avg": str(summary.avg), "min": str(summary.min), "max": str(summary.max), "p95": str(summary.p95),
-                "tier": summary.tier, "points": summary.points}
-        return Response({"resource": resource.pk, "metrics": series})
+        series = selectors.resource_metrics(resource=resource, metrics=[wanted] if wanted else None, days=days)
+        return Response(ResourceMetricsOutputSerializer({"resource": resource, "metrics": series}).data)

@@ -3,63 +3,41 @@ query per row."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
+from apps.common.filters import filterset_apply
 from apps.providers.models import ResourceState
 
+from .filters import ResourceFilter
 from .models import MetricPoint, Resource, ResourceMetricSummary, ResourceTag
 
 ACTIVE_STATUSES = ("running",)
 STOPPED_STATUSES = ("stopped", "suspended")
 
 
-def _tag_filter(raw: str) -> Q:
-    """"key" matches any value; "key=value" matches exactly."""
-    key, sep, value = raw.partition("=")
-    tags = ResourceTag.objects.filter(key=key.strip())
-    if sep:
-        tags = tags.filter(value=value.strip())
-    return Q(pk__in=tags.values("resource_id"))
+def resource_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Resource]:
+    """Resources of the current organization narrowed by ``ResourceFilter``, connection and tags loaded.
 
-
-def resource_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Resource]:
-    """Resources of the current organization, filtered.
-
-    Keys of ``filters`` (all optional): ``q`` (name, id, type or region contains), ``provider``,
-    ``connection`` (id), ``resource_type``, ``status``, ``region``, ``tag`` ("key" or "key=value"),
-    ``deleted`` (truthy: include deleted resources).
+    Keys of ``filters`` (a dict or a QueryDict, all optional): ``q`` (name, id, type, region or service
+    contains), ``provider``, ``connection`` (id), ``resource_type``, ``status``, ``region``, ``tag`` ("key" or
+    "key=value"), ``deleted`` (true: include deleted resources). Raises ``ApplicationError`` (code ``invalid``)
+    for a value that does not parse.
     """
-    filters = filters or {}
-    qs = Resource.objects.all()
-    if not _truthy(filters.get("deleted")):
-        qs = qs.filter(is_deleted=False)
-    text = str(filters.get("q") or "").strip()
-    if text:
-        qs = qs.filter(Q(resource_name__icontains=text) | Q(resource_id__icontains=text)
-                       | Q(resource_type__icontains=text) | Q(region__icontains=text)
-                       | Q(service_name__icontains=text))
-    for key in ("provider", "resource_type", "status", "region"):
-        value = str(filters.get(key) or "").strip()
-        if value:
-            qs = qs.filter(**{key: value})
-    connection = str(filters.get("connection") or "").strip()
-    if connection:
-        qs = qs.filter(connection_id=int(connection)) if connection.isdigit() else qs.none()
-    tag = str(filters.get("tag") or "").strip()
-    if tag:
-        qs = qs.filter(_tag_filter(tag))
-    return (qs.select_related("connection")
+    return filterset_apply(ResourceFilter, data=filters, queryset=resource_queryset())
+
+
+def resource_queryset() -> QuerySet[Resource]:
+    """Every resource, deleted ones too, with connection and tags loaded, in display order: what
+    ``ResourceFilter`` narrows (the API's filter backend applies it to this)."""
+    return (Resource.objects.select_related("connection")
             .prefetch_related(Prefetch("tags", queryset=ResourceTag.objects.order_by("key")))
             .order_by("provider", "connection_id", "resource_type", "resource_name", "id"))
-
-
-def _truthy(value: Any) -> bool:
-    return str(value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def resource_summary(*, queryset: QuerySet[Resource]) -> dict[str, Any]:
@@ -133,8 +111,24 @@ def resource_metric_series_many(*, resource_pks: list[int], metrics: list[str], 
     return series
 
 
+class MetricSeries(NamedTuple):
+    metric: str
+    points: list[tuple[datetime, Decimal]]
+    summary: ResourceMetricSummary | None
+
+
+def resource_metrics(*, resource: Resource, metrics: list[str] | None = None, days: int = 30) -> list[MetricSeries]:
+    """Stored series of ``resource`` (all its metrics unless ``metrics`` names some) over the last ``days`` of
+    data, each with its summary (``resource.metric_summaries`` as ``resource_get`` loads them)."""
+    names = metrics or resource_metric_names(resource=resource)
+    series = resource_metric_series_many(resource_pks=[resource.pk], metrics=names, days=days)
+    summaries = {summary.metric: summary for summary in resource.metric_summaries.all()}
+    return [MetricSeries(name, series.get((resource.pk, name), []), summaries.get(name)) for name in names]
+
+
 def resource_metric_names(*, resource: Resource) -> list[str]:
-    return sorted(MetricPoint.objects.filter(resource=resource).values_list("metric", flat=True).distinct())
+    return sorted(MetricPoint.objects.filter(resource=resource).order_by().values_list("metric", flat=True)
+                  .distinct())
 
 
 def resource_filter_options() -> dict[str, list[str]]:

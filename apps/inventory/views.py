@@ -13,6 +13,7 @@ import zoneinfo
 from decimal import Decimal
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from apps.accounts.permissions import require_permission
+from apps.common.errors import ApplicationError
 from apps.providers import registry
 
 from . import selectors
@@ -180,7 +182,11 @@ def _spec_rows(specs: dict[str, Any]) -> list[tuple[str, str]]:
 @require_permission("resources.view")
 def resources(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
-    queryset = selectors.resource_list(filters=filters)
+    try:
+        queryset = selectors.resource_list(filters=filters)
+    except ApplicationError as exc:  # e.g. ?connection=abc: say so, show nothing
+        messages.error(request, exc.message)
+        queryset = selectors.resource_queryset().none()
     summary = selectors.resource_summary(queryset=queryset)
     ordered = queryset.annotate(
         has_metrics=Exists(MetricPoint.objects.filter(resource=OuterRef("pk"))),

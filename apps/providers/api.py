@@ -8,11 +8,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import registry, selectors, services
+from .filters import SyncRunFilter
 from .models import ProviderConnection, SyncRun, SyncTrigger
 from .serializers import (
-    AccountInfoSerializer,
     ConnectionCreateSerializer,
     ConnectionOutputSerializer,
+    ConnectionTestOutputSerializer,
     ConnectionUpdateSerializer,
     CredentialsTestSerializer,
     ProviderSpecSerializer,
@@ -85,10 +86,10 @@ class ConnectionTestApi(APIView):
 
     required_permissions = {"POST": "connections.manage"}
 
-    @extend_schema(operation_id="connection_test", request=None, responses={200: AccountInfoSerializer})
+    @extend_schema(operation_id="connection_test", request=None, responses={200: ConnectionTestOutputSerializer})
     def post(self, request, pk: int):
         info = services.connection_test(connection=_connection(pk), actor=request.user)
-        return Response({"ok": True, "account_info": info.as_json()})
+        return Response(ConnectionTestOutputSerializer({"ok": True, "account_info": info}).data)
 
 
 class CredentialsTestApi(APIView):
@@ -97,12 +98,12 @@ class CredentialsTestApi(APIView):
     required_permissions = {"POST": "connections.manage"}
 
     @extend_schema(operation_id="connection_credentials_test", request=CredentialsTestSerializer,
-                   responses={200: AccountInfoSerializer})
+                   responses={200: ConnectionTestOutputSerializer})
     def post(self, request):
         data = CredentialsTestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         info = services.credentials_test(**data.validated_data)
-        return Response({"ok": True, "account_info": info.as_json()})
+        return Response(ConnectionTestOutputSerializer({"ok": True, "account_info": info}).data)
 
 
 class ConnectionSyncApi(APIView):
@@ -118,13 +119,14 @@ class ConnectionSyncApi(APIView):
 
 
 class SyncRunListApi(ListAPIView):
-    """Sync runs, newest first; ``?connection=<id>`` narrows to one connection."""
+    """Sync runs, newest first; ``?connection=<id>``, ``?status=``, ``?trigger=`` narrow them."""
 
     required_permissions = {"GET": "connections.view"}
     serializer_class = SyncRunOutputSerializer
+    filterset_class = SyncRunFilter
 
     def get_queryset(self):
-        return selectors.sync_run_list(connection=self.request.query_params.get("connection") or None)
+        return selectors.sync_run_list()
 
 
 class SyncRunDetailApi(APIView):

@@ -88,6 +88,11 @@ class SyncPhase(models.TextChoices):
     DONE = "done", _("Done")
 
 
+# Where each phase starts on the progress bar (fetching moves from 10 to 80 with the endpoints done).
+_PHASE_PERCENT = {SyncPhase.QUEUED: 0, SyncPhase.ACCOUNT: 5, SyncPhase.FETCHING: 10, SyncPhase.SAVING: 80,
+                  SyncPhase.METRICS: 85, SyncPhase.COSTS: 95}
+
+
 class SyncRun(models.Model):
     """One synchronization of one connection: the product description's ``sync_snapshots`` table.
 
@@ -149,6 +154,16 @@ class SyncRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_SYNC_STATUSES
+
+    @property
+    def percent(self) -> int:
+        """Rough progress for the bar: fetching the endpoints is most of a run, the later phases are short."""
+        if not self.is_active or self.phase == SyncPhase.DONE:
+            return 100
+        if self.phase == SyncPhase.FETCHING and self.endpoints_total:
+            done = min(self.endpoints_ok + self.endpoints_failed, self.endpoints_total)
+            return 10 + 70 * done // self.endpoints_total
+        return _PHASE_PERCENT.get(self.phase, 0)
 
 
 class ResourceStateAction(models.TextChoices):

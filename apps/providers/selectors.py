@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
 
+from apps.common.filters import filterset_apply
+
+from .filters import SyncRunFilter
 from .models import ACTIVE_SYNC_STATUSES, ProviderConnection, SyncRun
 
 
@@ -21,16 +25,11 @@ def connection_get(*, connection_id: int) -> ProviderConnection:
     return ProviderConnection.objects.get(pk=connection_id)
 
 
-def sync_run_list(*, connection: ProviderConnection | int | None = None) -> QuerySet[SyncRun]:
-    """Sync runs of the current organization, newest first (optionally of one connection)."""
+def sync_run_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[SyncRun]:
+    """Sync runs of the current organization, newest first, narrowed by ``SyncRunFilter`` (``connection``,
+    ``status``, ``trigger``); raises ``ApplicationError`` for a value that does not parse."""
     qs = SyncRun.objects.select_related("connection").order_by("-created_at", "-id")
-    if connection is not None:
-        connection_id = connection.pk if isinstance(connection, ProviderConnection) else connection
-        try:
-            qs = qs.filter(connection_id=int(connection_id))
-        except (TypeError, ValueError):
-            return qs.none()
-    return qs
+    return filterset_apply(SyncRunFilter, data=filters, queryset=qs) if filters else qs
 
 
 def sync_run_get(*, sync_run_id: Any) -> SyncRun:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from apps.common.serializers import OutputModelSerializer
 
 from . import registry
 from .models import ProviderConnection, SyncInterval, SyncRun
@@ -37,10 +40,51 @@ class CredentialsTestSerializer(serializers.Serializer):
     validate_provider = ConnectionCreateSerializer.validate_provider
 
 
-class ConnectionOutputSerializer(serializers.ModelSerializer):
+class ServiceLimitSerializer(serializers.Serializer):
+    used = serializers.CharField(allow_null=True)
+    limit = serializers.CharField(allow_null=True)
+    unit = serializers.CharField(allow_blank=True)
+
+
+class AccountInfoSerializer(serializers.Serializer):
+    """What the provider reports about the account (``AccountInfo``); money as decimal strings."""
+
+    account_id = serializers.CharField(allow_blank=True)
+    currency = serializers.CharField()
+    plan_name = serializers.CharField(allow_blank=True)
+    status = serializers.CharField(allow_blank=True)
+    balance = serializers.CharField(allow_null=True)
+    daily_rate = serializers.CharField(allow_null=True)
+    monthly_rate = serializers.CharField(allow_null=True)
+    yearly_rate = serializers.CharField(allow_null=True)
+    is_yearly_plan = serializers.BooleanField(allow_null=True)
+    days_to_block = serializers.IntegerField(allow_null=True)
+    limits = serializers.DictField(child=ServiceLimitSerializer())
+    server = serializers.DictField()
+    software = serializers.DictField(child=serializers.CharField())
+
+
+class ConnectionTestOutputSerializer(serializers.Serializer):
+    """A connection (or credentials) check that succeeded; a failed one answers the error shape."""
+
+    ok = serializers.BooleanField()
+    account_info = AccountInfoSerializer()
+
+
+# A connection's stored account information: what the last check or sync reported, {} before the first one.
+STORED_ACCOUNT_INFO_SCHEMA = {
+    "oneOf": [
+        {"$ref": "#/components/schemas/AccountInfo"},
+        {"type": "object", "maxProperties": 0, "description": "Not checked yet."},
+    ],
+}
+
+
+class ConnectionOutputSerializer(OutputModelSerializer):
     """Never the credentials: only which of the provider's fields are filled in."""
 
     provider_label = serializers.CharField(source="get_provider_display", read_only=True)
+    account_info = serializers.SerializerMethodField()
     credential_fields_set = serializers.SerializerMethodField()
 
     class Meta:
@@ -50,6 +94,10 @@ class ConnectionOutputSerializer(serializers.ModelSerializer):
             "last_tested_at", "last_sync_at", "last_error_code", "last_error", "account_info",
             "credential_fields_set", "created_at", "updated_at",
         )
+
+    @extend_schema_field(STORED_ACCOUNT_INFO_SCHEMA)
+    def get_account_info(self, obj: ProviderConnection) -> dict:
+        return obj.account_info or {}
 
     def get_credential_fields_set(self, obj: ProviderConnection) -> list[str]:
         return sorted(k for k, v in (obj.credentials or {}).items() if v)
@@ -75,28 +123,18 @@ class ProviderSpecSerializer(serializers.Serializer):
         return sorted(obj.capabilities)
 
 
-class AccountInfoSerializer(serializers.Serializer):
-    """``AccountInfo.as_json()`` as returned by a connection test."""
-
-    account_id = serializers.CharField()
-    currency = serializers.CharField()
-    plan_name = serializers.CharField()
-    balance = serializers.CharField(allow_null=True)
-    daily_rate = serializers.CharField(allow_null=True)
-    monthly_rate = serializers.CharField(allow_null=True)
-    days_to_block = serializers.IntegerField(allow_null=True)
-
-
 class SyncRunErrorSerializer(serializers.Serializer):
     endpoint = serializers.CharField()
     code = serializers.CharField()
     message = serializers.CharField()
 
 
-class SyncRunOutputSerializer(serializers.ModelSerializer):
+class SyncRunOutputSerializer(OutputModelSerializer):
     """A sync run with its progress, counts, totals (decimal strings) and errors (never secrets)."""
 
     errors = SyncRunErrorSerializer(many=True, read_only=True)
+    total_resources_by_type = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+    total_resources_by_status = serializers.DictField(child=serializers.IntegerField(), read_only=True)
     connection_name = serializers.CharField(source="connection.name", read_only=True)
     provider = serializers.CharField(source="connection.provider", read_only=True)
     total_daily_cost = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
@@ -111,4 +149,3 @@ class SyncRunOutputSerializer(serializers.ModelSerializer):
             "resources_unchanged", "metric_points", "cost_records", "total_daily_cost", "total_monthly_cost",
             "currency", "total_resources_by_type", "total_resources_by_status", "error_message", "errors",
         )
-        read_only_fields = fields

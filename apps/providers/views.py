@@ -17,13 +17,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
 
 from apps.accounts.permissions import require_permission
-from apps.common.errors import ApplicationError
+from apps.common.errors import ApplicationError, ErrorCode, error_json_response, json_errors
 
 from . import registry, selectors, services, sync
 from .forms import ConnectionForm, CredentialsTestForm
-from .models import ProviderConnection, SyncPhase, SyncStatus
+from .models import ProviderConnection
+from .serializers import ConnectionTestOutputSerializer, SyncRunOutputSerializer
 
 
 def _connection_or_404(pk: Any) -> ProviderConnection:
@@ -126,12 +128,14 @@ def connection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("connections")
 
 
+@json_errors
 @require_POST
 @require_permission("connections.manage")
 def connection_credentials_test(request: HttpRequest, provider: str) -> JsonResponse:
     """«Test connection» in the dialog: check what was typed (plus the saved secrets when editing).
 
-    Nothing is stored. Answers ``{"ok", "message", "html"}``; ``html`` is the account summary.
+    Nothing is stored. Answers like the API's credentials test (``{"ok": true, "account_info": {...}}``) plus
+    ``message`` and ``html`` (the account summary) for the dialog; a failure is the API's error shape.
     """
     spec = _spec_or_404(provider)
     conn = None
@@ -143,9 +147,9 @@ def connection_credentials_test(request: HttpRequest, provider: str) -> JsonResp
         prefix = f"edit-{conn.pk}"
     form = CredentialsTestForm(request.POST, spec=spec, connection=conn, prefix=prefix)
     if not form.is_valid():
-        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
-        return JsonResponse({"ok": False, "message": _("Fill in the required fields."), "errors": errors},
-                            status=400)
+        return error_json_response(ApplicationError(
+            _("Fill in the required fields."), ErrorCode.INVALID,
+            {name: [str(e) for e in errors] for name, errors in form.errors.items()}))
     credentials = form.credentials()
     endpoint = form.cleaned_data.get("endpoint") or ""
     try:
@@ -154,29 +158,35 @@ def connection_credentials_test(request: HttpRequest, provider: str) -> JsonResp
                                                      existing=dict(conn.credentials or {}))
         info = services.credentials_test(provider=spec.key, credentials=credentials, endpoint=endpoint)
     except ApplicationError as exc:
-        return JsonResponse({"ok": False, "code": str(getattr(exc.code, "value", exc.code)),
-                             "message": exc.message}, status=200)
+        return error_json_response(exc)
     html = render_to_string("providers/_account_info.html",
                             {"account": account_info_display(info.as_json()), "compact": True}, request=request)
-    return JsonResponse({"ok": True, "message": _("Connection works."), "html": html})
+    body = ConnectionTestOutputSerializer({"ok": True, "account_info": info}).data
+    return JsonResponse({**body, "message": _("Connection works."), "html": html})
 
 
+@json_errors
 @require_POST
 @require_permission("connections.manage")
 def connection_sync(request: HttpRequest, pk: int) -> HttpResponse:
-    """«Sync»: queue a run. Scripts get ``{"id", "status"}`` (202); a plain form post is redirected."""
+    """«Sync»: queue a run. htmx gets the card back with the run's progress (which then polls the card);
+    scripts (``Accept: application/json``) get the run as the API shows it (202); a plain form post is
+    redirected."""
     conn = _connection_or_404(pk)
     wants_json = "application/json" in request.headers.get("Accept", "")
     try:
         run = sync.sync_run_start(connection=conn, actor=request.user, trigger="manual")
     except ApplicationError as exc:
+        if request.htmx:  # e.g. already running: show that run's progress, and why nothing new started
+            return _card_response(request, conn, sync_error=exc.message)
         if wants_json:
-            return JsonResponse({"ok": False, "code": str(getattr(exc.code, "value", exc.code)),
-                                 "message": exc.message}, status=exc.http_status)
+            return error_json_response(exc)
         messages.warning(request, exc.message)
         return redirect("connections")
+    if request.htmx:
+        return _card_response(request, conn)
     if wants_json:
-        return JsonResponse({"id": run.pk, "status": run.status}, status=202)
+        return JsonResponse(SyncRunOutputSerializer(run).data, status=202)
     messages.info(request, _("Sync of «%(name)s» started.") % {"name": conn.name})
     return redirect(f"{_connections_url()}#connection-{conn.pk}")
 
@@ -184,10 +194,26 @@ def connection_sync(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @require_permission("connections.view")
 def connection_card(request: HttpRequest, pk: int) -> HttpResponse:
-    """One card, re-rendered after a sync finishes so the page updates without reloading."""
+    """One card. While its sync runs, the progress box polls here (htmx) and gets just the progress back;
+    once the run is over it gets the whole card, re-rendered as a page reload would show it, in its place."""
     conn = _connection_or_404(pk)
-    latest = _latest_runs([conn])
-    return render(request, "providers/_connection_card.html", _card(conn, latest_run=latest.get(conn.pk)))
+    if request.htmx and request.htmx.target == _progress_id(conn):
+        run = selectors.sync_run_latest(connection=conn)
+        if run is not None and run.is_active:
+            return render(request, "providers/_sync_progress.html", {"connection": conn, "run": run})
+        response = _card_response(request, conn, fresh=True)
+        return reswap(retarget(response, f"#connection-{conn.pk}"), "outerHTML")
+    return _card_response(request, conn)
+
+
+def _card_response(request: HttpRequest, connection: ProviderConnection, **extra: Any) -> HttpResponse:
+    latest = _latest_runs([connection])
+    return render(request, "providers/_connection_card.html",
+                  {**_card(connection, latest_run=latest.get(connection.pk)), **extra})
+
+
+def _progress_id(connection: ProviderConnection) -> str:
+    return f"sync-progress-{connection.pk}"
 
 
 _LIMIT_LABELS = {
@@ -249,12 +275,8 @@ def account_info_display(info: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _sync_labels() -> dict[str, Any]:
-    """Texts the progress script shows, translated here so the script carries none."""
+    """Texts the page script shows, translated here so the script carries none."""
     return {
-        "phases": {value: str(label) for value, label in SyncPhase.choices},
-        "statuses": {value: str(label) for value, label in SyncStatus.choices},
-        "counts": {"found": _("found"), "created": _("new"), "updated": _("changed"), "deleted": _("removed"),
-                   "endpoints": _("endpoints")},
         "testing": _("Checking the credentials…"),
         "failed": _("Something went wrong. Try again."),
     }

@@ -40,3 +40,29 @@ def test_public_host_documents_the_partner_api(w, client_for):
 @pytest.mark.parametrize("slug", [None, "alpha"])
 def test_api_docs_page_answers(w, client_for, slug):
     assert client_for(None, slug).get("/api/docs/").status_code == 200
+
+
+def test_list_filters_are_documented_as_typed_query_parameters(w, client_for):
+    document = schema_of(client_for(None, "alpha"))
+
+    def parameters(path: str) -> dict[str, dict]:
+        return {p["name"]: p["schema"] for p in document["paths"][path]["get"]["parameters"] if p["in"] == "query"}
+
+    resource_filters = {"q", "provider", "connection", "resource_type", "status", "region", "tag", "deleted"}
+    for path in ("/api/v1/resources/", "/api/v1/resources/summary/"):
+        documented = parameters(path)
+        assert resource_filters <= set(documented), (path, sorted(documented))
+        assert documented["connection"]["type"] == "integer" and documented["deleted"]["type"] == "boolean"
+    runs = parameters("/api/v1/sync/runs/")
+    assert runs["connection"]["type"] == "integer"
+    assert set(runs["status"]["enum"]) == {"queued", "running", "success", "partial", "error"}
+    assert set(runs["trigger"]["enum"]) == {"manual", "scheduled", "api"}
+
+
+def test_every_operation_documents_the_one_error_shape(w, client_for):
+    document = schema_of(client_for(None, "alpha"))
+    error = {"$ref": "#/components/schemas/ErrorResponse"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert operation["responses"]["4XX"]["content"]["application/json"]["schema"] == error, (method, path)
+    assert document["components"]["schemas"]["ErrorDetail"]["required"] == ["code", "message"]

@@ -82,7 +82,7 @@ def test_upload_page_queues_the_file_and_the_detail_page_shows_the_report(w, cli
     detail = client.get(f"/costs/imports/{pk}/")
     assert detail.status_code == 200
     assert b'id="import-report"' in detail.content and b"Usage-ish" in detail.content
-    assert b"data-status-url" in detail.content
+    assert b'id="import-status"' in detail.content and b"hx-trigger" not in detail.content  # finished: no polling
 
 
 def test_viewer_sees_the_imports_page_without_the_upload_form(w, client_for):

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from apps.inventory.models import MetricPoint, Resource, ResourceTag
 from apps.providers.models import ProviderConnection, ResourceState, SyncRun
+from tests.utils import russian
 
 NBSP = "\xa0"
 
@@ -248,3 +249,12 @@ def test_connection_filter_shows_one_account_only(w, client_for):
     assert ">Lonely VPS</a>" in only_other and _names(only_other) == set()
     only_first = client.get(f"/resources/?connection={first.pk}").content.decode()
     assert ">Lonely VPS</a>" not in only_first and len(_names(only_first)) == len(DEMO)
+
+
+def test_an_invalid_filter_value_shows_the_error_and_no_resources(w, client_for):
+    _seed(w)
+    response = client_for(w.alice, "alpha").get("/resources/?connection=abc")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _names(html) == set()
+    assert [str(m) for m in response.context["messages"]] == [russian("Check the filters.")]

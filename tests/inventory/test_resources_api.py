@@ -7,6 +7,7 @@ from django_tenants.utils import schema_context
 from apps.inventory import selectors
 from apps.inventory.models import Resource, ResourceTag
 from tests.providers.sync_helpers import create_connection, run_sync, schema_of
+from tests.utils import CYRILLIC, api_error, russian
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +40,24 @@ def test_resources_filter_by_type_status_region_text_and_tag(synced):
     assert _names(client.get("/api/v1/resources/?tag=env=prod")) == ["runner rus"]
     assert _names(client.get("/api/v1/resources/?tag=env=dev")) == []
     assert client.get(f"/api/v1/resources/?connection={connection_id}&provider=beget").json()["count"] == 11
-    assert client.get("/api/v1/resources/?connection=abc").json()["count"] == 0
+
+
+def test_an_invalid_filter_value_is_a_400_in_the_error_shape_with_a_russian_message(synced):
+    client, _connection_id = synced
+    for url in ("/api/v1/resources/?connection=abc", "/api/v1/resources/summary/?connection=1.5",
+                "/api/v1/resources/?deleted=maybe"):
+        error = api_error(client.get(url), 400, "invalid")
+        assert error["message"] == russian("Check the filters.") and CYRILLIC.search(error["message"])
+        assert set(error["details"]) in ({"connection"}, {"deleted"}), error
+        assert all(CYRILLIC.search(reason) for reasons in error["details"].values() for reason in reasons), error
+
+
+def test_deleted_resources_are_listed_only_when_asked_for(synced):
+    client, _connection_id = synced
+    with schema_context(schema_of("alpha")):
+        Resource.objects.filter(resource_name="runner rus").update(is_deleted=True)
+    for flag, expected in (("", 10), ("false", 10), ("no", 10), ("true", 11), ("1", 11), ("on", 11)):
+        assert client.get("/api/v1/resources/", {"deleted": flag}).json()["count"] == expected, flag
 
 
 def test_the_summary_follows_the_filters(synced):

@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context
 
 from apps.providers.models import ProviderConnection, SyncRun
 from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD
+from tests.utils import CYRILLIC, api_error, russian
 
 SECRET = "Page-Secret-Value-77"
 API_SECRET = "Legacy-Api-Secret-55"
@@ -186,6 +187,8 @@ def test_credentials_test_shows_the_account_found_and_stores_nothing(w, client_f
     assert response.status_code == 200
     data = response.json()
     assert data["ok"] is True, data
+    assert data["account_info"]["account_id"] == DEMO_LOGIN  # as the API's credentials test answers it
+    assert data["account_info"]["balance"] == "174.51"
     assert DEMO_LOGIN in data["html"]
     assert "174,51\xa0₽" in data["html"]  # the fake account's balance, in Russian format
     assert DEMO_PASSWORD not in response.content.decode()
@@ -196,11 +199,16 @@ def test_credentials_test_shows_the_account_found_and_stores_nothing(w, client_f
 def test_credentials_test_with_a_wrong_password_explains_the_failure(w, client_for, fake_beget):
     response = client_for(w.alice, "alpha").post("/connections/test/beget/", _add_form(
         login=DEMO_LOGIN, password="wrong-password", endpoint=fake_beget.url))
-    data = response.json()
-    assert data["ok"] is False
-    assert data["code"] == "provider_auth"
-    assert data["message"]
+    error = api_error(response, 400, "provider_auth")  # the API's error shape and status
+    assert CYRILLIC.search(error["message"])
     assert "wrong-password" not in response.content.decode()
+
+
+def test_credentials_test_with_missing_fields_lists_them_in_the_error_shape(w, client_for):
+    response = client_for(w.alice, "alpha").post("/connections/test/beget/", _add_form(login="", password=""))
+    error = api_error(response, 400, "invalid")
+    assert error["message"] == russian("Fill in the required fields.")
+    assert set(error["details"]) == {"cred_login", "cred_password"}, error
 
 
 def test_credentials_test_while_editing_uses_the_saved_secret(w, client_for, fake_beget):
@@ -221,12 +229,13 @@ def test_sync_button_queues_a_run_and_refuses_a_second_one(w, client_for):
     assert first.status_code == 202
     body = first.json()
     assert body["status"] == "queued"
+    assert body["connection"] == conn.pk and body["phase"] == "queued"  # the run as the API shows it
     with schema_context(w.alpha.schema_name):
         run = SyncRun.objects.get(pk=body["id"])
     assert run.connection_id == conn.pk and run.trigger == "manual"
     second = client.post(f"/connections/{conn.pk}/sync/", HTTP_ACCEPT="application/json")
-    assert second.status_code == 409
-    assert second.json()["code"] == "sync_already_running"
+    error = api_error(second, 409, "sync_already_running")
+    assert CYRILLIC.search(error["message"])
     page = client.get("/connections/").content.decode()
     assert f'data-active-run="{run.pk}"' in page
 
@@ -289,3 +298,95 @@ def test_unchanged_placeholder_appears_only_for_secrets_that_are_saved(w, client
     saved = re.search(rf'<input[^>]*name="edit-{conn.pk}-cred_password"[^>]*>', html).group(0)
     missing = re.search(rf'<input[^>]*name="edit-{conn.pk}-cred_api_password"[^>]*>', html).group(0)
     assert "placeholder=" in saved and "placeholder=" not in missing
+
+
+# --- htmx: the sync button and its progress ----------------------------------------------------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _poll(client, conn):
+    """What the progress box asks every 2 s (htmx sends the id of the element it swaps)."""
+    return client.get(f"/connections/{conn.pk}/card/", HTTP_HX_TARGET=f"sync-progress-{conn.pk}", **HTMX)
+
+
+def test_the_page_loads_htmx_and_the_sync_form_posts_through_it(w, client_for):
+    conn = _connection(w)
+    html = client_for(w.alice, "alpha").get("/connections/").content.decode()
+    assert "vendor/htmx.min.js" in html
+    assert f'hx-post="/connections/{conn.pk}/sync/"' in html and f'hx-target="#connection-{conn.pk}"' in html
+    assert 'hx-trigger="every 2s"' not in html  # nothing runs, nothing polls
+
+
+def test_htmx_sync_answers_the_card_with_a_polling_progress_box(w, client_for):
+    conn = _connection(w)
+    response = client_for(w.erin, "alpha").post(f"/connections/{conn.pk}/sync/", **HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith("<article") and f'id="connection-{conn.pk}"' in html
+    progress = html[html.index(f'id="sync-progress-{conn.pk}"'):]
+    assert 'hx-trigger="every 2s"' in progress and f'hx-get="/connections/{conn.pk}/card/"' in progress
+    assert russian("Waiting in the queue") in progress
+    assert "disabled" in html[html.index("data-sync-button"):html.index("data-sync-button") + 200]
+    with schema_context(w.alpha.schema_name):
+        assert SyncRun.objects.get(connection=conn).trigger == "manual"
+
+
+def test_htmx_sync_while_one_runs_shows_that_run_and_why_nothing_new_started(w, client_for):
+    conn = _connection(w)
+    client = client_for(w.erin, "alpha")
+    client.post(f"/connections/{conn.pk}/sync/", **HTMX)
+    again = client.post(f"/connections/{conn.pk}/sync/", **HTMX)
+    assert again.status_code == 200
+    html = again.content.decode()
+    assert "data-progress-error" in html and 'hx-trigger="every 2s"' in html
+    with schema_context(w.alpha.schema_name):
+        assert SyncRun.objects.filter(connection=conn).count() == 1
+
+
+def test_the_progress_box_shows_phase_counts_and_a_bar_while_the_run_goes_on(w, client_for):
+    conn = _connection(w)
+    with schema_context(w.alpha.schema_name):
+        SyncRun.objects.create(connection=conn, status="running", phase="fetching", current_endpoint="vps/list",
+                               endpoints_total=4, endpoints_ok=2, resources_found=7)
+    response = _poll(client_for(w.vera, "alpha"), conn)
+    html = response.content.decode()
+    assert response.status_code == 200 and "<article" not in html  # only the progress box
+    assert 'hx-trigger="every 2s"' in html and 'aria-valuenow="45"' in html and "width: 45%" in html
+    assert russian("Fetching resources") in html and "vps/list" in html
+    assert f'{russian("found")}: 7' in html and f'{russian("endpoints")}: 2/4' in html
+
+
+def test_the_last_poll_swaps_in_the_whole_card_as_a_reload_shows_it_and_stops(w, client_for):
+    conn = _connection(w)
+    with schema_context(w.alpha.schema_name):
+        SyncRun.objects.create(connection=conn, status="success", phase="done", resources_found=11)
+    client = client_for(w.alice, "alpha")
+    response = _poll(client, conn)
+    assert response["HX-Retarget"] == f"#connection-{conn.pk}" and response["HX-Reswap"] == "outerHTML"
+    card = response.content.decode()
+    assert card.lstrip().startswith('<article class="card conn-card is-fresh"') and 'hx-trigger="every' not in card
+    page = client.get("/connections/").content.decode()
+    assert '<article class="card conn-card" id=' in page
+    reloaded = page[page.index(f'id="connection-{conn.pk}"'):]
+    reloaded = reloaded[:reloaded.index("</article>")]
+    fresh = card[card.index(f'id="connection-{conn.pk}"'):card.index("</article>")]
+
+    def same(html: str) -> str:  # CSRF tokens are masked anew on every render
+        return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", html)
+
+    assert same(fresh) == same(reloaded)  # the same card a full reload renders
+
+
+def test_scripts_get_refusals_and_missing_connections_in_the_error_shape_too(w, client_for):
+    conn = _connection(w)
+    json = {"HTTP_ACCEPT": "application/json"}
+    viewer = client_for(w.vera, "alpha")
+    refused = api_error(viewer.post(f"/connections/{conn.pk}/sync/", **json), 403, "permission_denied")
+    assert refused["message"] == russian("Your role does not allow this action.")
+    api_error(viewer.post("/connections/test/beget/", _add_form(), **json), 403, "permission_denied")
+    owner = client_for(w.alice, "alpha")
+    missing = api_error(owner.post("/connections/999999/sync/", **json), 404, "not_found")
+    assert missing["message"] == russian("Not found.")
+    api_error(owner.post("/connections/test/no-such-cloud/", {}, **json), 404, "not_found")
+    assert owner.post("/connections/999999/sync/").status_code == 404  # a plain form post keeps the HTML page

@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context
 from apps.inventory.models import MetricPoint, Resource
 from apps.providers.models import ProviderConnection, ResourceState, SyncRun
 from tests.fakecloud.beget import FakeBeget
+from tests.utils import CYRILLIC, api_error
 
 from .sync_helpers import assert_no_secrets, create_connection, run_sync, schema_of, start_sync
 
@@ -220,11 +221,27 @@ def test_runs_list_filters_by_connection(alice, fake_beget):
     assert only["count"] == 1 and only["results"][0]["connection"] == first
 
 
+def test_runs_list_filters_by_status_and_trigger_and_refuses_unknown_values(alice, fake_beget):
+    connection_id = create_connection(alice, fake_beget.url)
+    run_sync(alice, connection_id)
+    fake_beget.add_fault("/api/domain/getList", kind="forbid", times=None)
+    partial = run_sync(alice, connection_id)
+    runs = alice.get("/api/v1/sync/runs/", {"status": "partial"}).json()
+    assert [r["id"] for r in runs["results"]] == [partial["id"]]
+    assert alice.get("/api/v1/sync/runs/", {"trigger": "api", "connection": connection_id}).json()["count"] == 2
+    assert alice.get("/api/v1/sync/runs/", {"trigger": "scheduled"}).json()["count"] == 0
+    for query in ({"status": "finished"}, {"connection": "abc"}):
+        error = api_error(alice.get("/api/v1/sync/runs/", query), 400, "invalid")
+        assert set(error["details"]) == set(query) and CYRILLIC.search(error["message"])
+
+
 def test_metrics_are_stored_with_a_summary_and_a_tier(alice, fake_beget):
     run_sync(alice, create_connection(alice, fake_beget.url))
     vps = next(r for r in alice.get("/api/v1/resources/?resource_type=vps").json()["results"]
                if r["resource_id"] == VPS_MAIN)
     data = alice.get(f"/api/v1/resources/{vps['id']}/metrics/").json()
+    assert data["resource"] == vps["id"]
+    assert [m["metric"] for m in data["metrics"]] == ["cpu_percent", "memory_mb"]  # each series once
     cpu = next(m for m in data["metrics"] if m["metric"] == "cpu_percent")
     assert len(cpu["points"]) == 24 and isinstance(cpu["points"][0][1], str)
     values = [Decimal(v) for _ts, v in cpu["points"]]
