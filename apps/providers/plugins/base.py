@@ -13,10 +13,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from apps.inventory.vocabulary import ResourceStatus
+from apps.inventory.vocabulary import ResourceKind, ResourceStatus
 
 DEFAULT_CURRENCY = "RUB"
 T = TypeVar("T")
+
+
+def kind_of(kinds: Mapping[str, str], resource_type: str) -> str:
+    """The provider-neutral kind of a plugin's ``resource_type`` (its ``KINDS`` table); ``other`` when unknown."""
+    return kinds.get(resource_type, ResourceKind.OTHER)
 
 
 @dataclass(frozen=True)
@@ -26,8 +31,9 @@ class ResourceRecord:
     provider: str
     resource_id: str
     resource_name: str
-    resource_type: str  # machine name: vps, domain, mysql, postgresql, s3, hosting_plan, ...
+    resource_type: str  # the provider's own machine name: vps, domain, mysql, postgresql, s3, hosting_plan, ...
     service_name: str  # category: Compute, Database, Storage, Network, Hosting
+    kind: str = ResourceKind.OTHER  # the provider-neutral kind the plugin maps its resource type to
     status: str = ResourceStatus.UNKNOWN
     provider_status: str = ""
     region: str = ""
