@@ -10,12 +10,11 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from apps.providers.models import ResourceState
-
 from .models import MetricPoint, Resource, ResourceMetricSummary, ResourceTag
+from .vocabulary import ResourceStatus
 
-ACTIVE_STATUSES = ("running",)
-STOPPED_STATUSES = ("stopped", "suspended")
+ACTIVE_STATUSES = (ResourceStatus.RUNNING,)
+STOPPED_STATUSES = (ResourceStatus.STOPPED, ResourceStatus.SUSPENDED)
 
 
 def _tag_filter(raw: str) -> Q:
@@ -31,7 +30,7 @@ def resource_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Resource
     """Resources of the current organization, filtered.
 
     Keys of ``filters`` (all optional): ``q`` (name, id, type or region contains), ``provider``,
-    ``connection`` (id), ``resource_type``, ``status``, ``region``, ``tag`` ("key" or "key=value"),
+    ``connection`` (id), ``resource_type``, ``kind``, ``status``, ``region``, ``tag`` ("key" or "key=value"),
     ``deleted`` (truthy: include deleted resources).
     """
     filters = filters or {}
@@ -43,7 +42,7 @@ def resource_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Resource
         qs = qs.filter(Q(resource_name__icontains=text) | Q(resource_id__icontains=text)
                        | Q(resource_type__icontains=text) | Q(region__icontains=text)
                        | Q(service_name__icontains=text))
-    for key in ("provider", "resource_type", "status", "region"):
+    for key in ("provider", "resource_type", "kind", "status", "region"):
         value = str(filters.get(key) or "").strip()
         if value:
             qs = qs.filter(**{key: value})
@@ -95,9 +94,10 @@ def resource_get(*, resource_pk: Any) -> Resource:
             .get(pk=pk))
 
 
-def resource_history(*, resource: Resource) -> QuerySet[ResourceState]:
-    """What each sync saw of ``resource``, newest first."""
-    return (ResourceState.objects.filter(resource=resource).select_related("sync_run")
+def resource_history(*, resource: Resource) -> QuerySet:
+    """What each sync saw of ``resource`` (``providers.ResourceState`` rows, reached through the relation so
+    inventory never imports providers), newest first."""
+    return (resource.states.select_related("sync_run")
             .order_by("-sync_run__created_at", "-id"))
 
 

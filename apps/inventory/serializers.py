@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.providers.models import ResourceState
-
 from .models import Resource, ResourceMetricSummary
 
 
@@ -42,7 +40,7 @@ class ResourceStateSerializer(serializers.ModelSerializer):
     synced_at = serializers.DateTimeField(source="sync_run.created_at", read_only=True)
 
     class Meta:
-        model = ResourceState
+        model = Resource.states.rel.related_model  # providers.ResourceState: inventory does not import providers
         fields = (
             "id", "sync_run", "sync_run_status", "synced_at", "state", "status", "cost_changed", "status_changed",
             "config_changed", "previous_daily_cost", "current_daily_cost", "previous_monthly_cost",

@@ -57,6 +57,7 @@ class MetricName(models.TextChoices):
     DISK_USED_PERCENT = "disk_used_percent", _("Disk used")
     NETWORK_IN = "network_in", _("Inbound traffic")
     NETWORK_OUT = "network_out", _("Outbound traffic")
+    NETWORK_MBPS = "network_mbps", _("Network throughput")  # in and out together, against the bandwidth
 
 
 METRIC_UNITS: dict[str, str] = {
@@ -68,6 +69,7 @@ METRIC_UNITS: dict[str, str] = {
     MetricName.DISK_USED_PERCENT: MetricUnit.PERCENT,
     MetricName.NETWORK_IN: MetricUnit.MEGABITS_PER_SECOND,
     MetricName.NETWORK_OUT: MetricUnit.MEGABITS_PER_SECOND,
+    MetricName.NETWORK_MBPS: MetricUnit.MEGABITS_PER_SECOND,
 }
 
 
