@@ -51,7 +51,7 @@ class MetricUnit(models.TextChoices):
 class MetricName(models.TextChoices):
     CPU_PERCENT = "cpu_percent", _("CPU")
     MEMORY_PERCENT = "memory_percent", _("Memory")
-    MEMORY_MB = "memory_mb", _("Memory used")
+    MEMORY_MB = "memory_mb", _("Memory")  # used, in MB
     MEMORY_USED_MB = "memory_used_mb", _("Memory used")
     DISK_USED_GB = "disk_used_gb", _("Disk used")
     DISK_USED_PERCENT = "disk_used_percent", _("Disk used")

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='metricpoint',
             name='metric',
-            field=models.CharField(choices=[('cpu_percent', 'CPU'), ('memory_percent', 'Memory'), ('memory_mb', 'Memory used'), ('memory_used_mb', 'Memory used'), ('disk_used_gb', 'Disk used'), ('disk_used_percent', 'Disk used'), ('network_in', 'Inbound traffic'), ('network_out', 'Outbound traffic'), ('network_mbps', 'Network throughput')], max_length=64, verbose_name='metric'),
+            field=models.CharField(choices=[('cpu_percent', 'CPU'), ('memory_percent', 'Memory'), ('memory_mb', 'Memory'), ('memory_used_mb', 'Memory used'), ('disk_used_gb', 'Disk used'), ('disk_used_percent', 'Disk used'), ('network_in', 'Inbound traffic'), ('network_out', 'Outbound traffic'), ('network_mbps', 'Network throughput')], max_length=64, verbose_name='metric'),
         ),
         migrations.AlterField(
             model_name='resource',
@@ -28,6 +28,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='resourcemetricsummary',
             name='metric',
-            field=models.CharField(choices=[('cpu_percent', 'CPU'), ('memory_percent', 'Memory'), ('memory_mb', 'Memory used'), ('memory_used_mb', 'Memory used'), ('disk_used_gb', 'Disk used'), ('disk_used_percent', 'Disk used'), ('network_in', 'Inbound traffic'), ('network_out', 'Outbound traffic'), ('network_mbps', 'Network throughput')], max_length=64, verbose_name='metric'),
+            field=models.CharField(choices=[('cpu_percent', 'CPU'), ('memory_percent', 'Memory'), ('memory_mb', 'Memory'), ('memory_used_mb', 'Memory used'), ('disk_used_gb', 'Disk used'), ('disk_used_percent', 'Disk used'), ('network_in', 'Inbound traffic'), ('network_out', 'Outbound traffic'), ('network_mbps', 'Network throughput')], max_length=64, verbose_name='metric'),
         ),
     ]

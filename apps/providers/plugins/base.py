@@ -7,6 +7,7 @@ built from decrypted credentials. The core never imports a provider by name: it 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -158,8 +159,35 @@ class Capability:
     ACCOUNT_INFO = "account_info"
 
 
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+@dataclass(frozen=True)
+class Brand:
+    """How a provider is drawn: its tile (the short mark on a gradient, or a logo) and its colour in charts."""
+
+    badge: str  # the short mark on the tile: YC, SEL, BG...
+    color: str = ""  # the brand colour, #RRGGBB: chart series, the tile's gradient end (the app's blue if empty)
+    color_light: str = ""  # the tile's gradient start (``color`` if empty)
+    ink: str = "#FFFFFF"  # the badge's letters on the tile
+    logo: str = ""  # a static image path shown on the tile instead of the badge
+
+    def __post_init__(self) -> None:
+        for value in (self.color, self.color_light, self.ink):
+            if value and not _COLOR.fullmatch(value):
+                raise ValueError(f"a brand colour is #RRGGBB, not {value!r}")
+
+    def css_variables(self) -> str:
+        """The ``style`` of a tile: custom properties the stylesheet reads (``--provider-color``...)."""
+        pairs = (("color", self.color), ("color-light", self.color_light or self.color), ("ink", self.ink))
+        return "; ".join(f"--provider-{name}: {value}" for name, value in pairs if value)
+
+
 @dataclass(frozen=True)
 class ProviderSpec:
+    """What the core knows of a provider without importing its client: the connection form, what it can
+    do, and how it is shown (brand, labels of its account limits and of its own spec keys)."""
+
     key: str
     label: str
     icon: str
@@ -168,6 +196,21 @@ class ProviderSpec:
     capabilities: frozenset[str] = frozenset()
     default_endpoint: str = ""
     docs_url: str = ""
+    brand: Brand | None = None  # None: the key's first letters on the app's colours
+    # Other names of the provider in billing data (FOCUS ProviderName), e.g. "AWS": charts colour them alike.
+    aliases: tuple[str, ...] = ()
+    # Labels of the account limits its ``AccountInfo.limits`` reports, by limit name.
+    limit_labels: Mapping[str, Any] = field(default_factory=dict)
+    # (label, unit) of the spec keys only this provider reports; provider-neutral keys (cpu_cores,
+    # memory_gb, disk_gb...) are labelled by the inventory itself.
+    spec_labels: Mapping[str, tuple[Any, str]] = field(default_factory=dict)
+
+    @property
+    def display_brand(self) -> Brand:
+        return self.brand or Brand(badge=self.key[:3].upper())
+
+    def limit_label(self, name: str) -> str:
+        return str(self.limit_labels.get(name) or name.replace("_", " ").capitalize())
 
     @property
     def secret_field_names(self) -> frozenset[str]:
