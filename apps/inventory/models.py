@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .vocabulary import MetricName, ResourceKind, ResourceStatus
 
@@ -38,8 +39,9 @@ class Resource(models.Model):
     project_id = models.CharField(_("project ID"), max_length=255, blank=True)
     # --- classification
     resource_type = models.CharField(_("type"), max_length=64)  # the provider's own (vps, ec2_instance...)
-    kind = models.CharField(_("kind"), max_length=32, choices=ResourceKind.choices, default=ResourceKind.OTHER,
-                            db_index=True)  # provider-neutral: what rules and reports ask for
+    # provider-neutral: what rules and reports ask for ("all compute instances")
+    kind = models.CharField(pgettext_lazy("resource kind", "kind"), max_length=32, choices=ResourceKind.choices,
+                            default=ResourceKind.OTHER, db_index=True)
     service_name = models.CharField(_("service"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=32, choices=ResourceStatus.choices, blank=True)
     provider_status = models.CharField(_("provider status"), max_length=64, blank=True)

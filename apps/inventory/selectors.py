@@ -142,5 +142,5 @@ def resource_filter_options() -> dict[str, list[str]]:
     live = Resource.objects.filter(is_deleted=False).order_by()
     return {
         key: sorted(v for v in live.values_list(key, flat=True).distinct() if v)
-        for key in ("provider", "resource_type", "status", "region")
+        for key in ("provider", "kind", "resource_type", "status", "region")
     }

@@ -29,7 +29,7 @@ from .models import MetricPoint, Resource
 from .templatetags.money import format_number, to_decimal
 from .vocabulary import MetricName
 
-FILTER_KEYS = ("q", "provider", "connection", "resource_type", "status", "region", "tag")
+FILTER_KEYS = ("q", "provider", "connection", "kind", "resource_type", "status", "region", "tag")
 PAGE_SIZE = 60
 CHART_METRICS = ((MetricName.CPU_PERCENT, "cpu"), (MetricName.MEMORY_MB, "memory"))
 MAX_CHART_POINTS = 240
@@ -206,6 +206,7 @@ def resources(request: HttpRequest) -> HttpResponse:
         "has_filters": bool(filters),
         "options": {
             "provider": options.get("provider", []),
+            "kind": options.get("kind", []),
             "resource_type": options.get("resource_type", []),
             "status": options.get("status", []),
             "region": options.get("region", []),

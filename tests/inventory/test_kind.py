@@ -71,3 +71,21 @@ def test_the_data_migration_fills_the_kind_of_existing_rows(w):
         got = [(r.provider, r.resource_type, json.dumps(r.provider_config), r.kind)
                for r in Resource.objects.order_by("id")]
     assert got == [(p, t, json.dumps(c), k) for p, t, c, k in ROWS]
+
+
+def test_the_resources_page_filters_by_kind_across_providers(w, client_for):
+    now = timezone.now()
+    with schema_context(w.alpha.schema_name):
+        for provider, resource_type, kind, name in [("beget", "vps", "compute", "beget-vps"),
+                                                    ("yandex", "vm", "compute", "yandex-vm"),
+                                                    ("yandex", "disk", "volume", "yandex-disk")]:
+            connection, _created = ProviderConnection.objects.get_or_create(provider=provider, name=provider,
+                                                                           defaults={"credentials": {}})
+            Resource.objects.create(connection=connection, provider=provider, resource_id=name, resource_name=name,
+                                    resource_type=resource_type, kind=kind, status="running", first_seen_at=now,
+                                    last_seen_at=now)
+    client = client_for(w.vera, "alpha")
+    html = client.get("/resources/?kind=compute").content.decode()
+    assert ">beget-vps</a>" in html and ">yandex-vm</a>" in html and ">yandex-disk</a>" not in html
+    assert '<option value="compute" selected>Виртуальная машина</option>' in html
+    assert '<option value="volume">Том</option>' in html
