@@ -127,7 +127,3 @@ class SelectelClient:
     def keystone(self) -> Token:
         """A project-scoped Keystone token with its catalog (fetched once)."""
         return self.openstack.token()
-
-    def regional_endpoints(self, *service_types: str) -> dict[str, str]:
-        """{region: public url} of the first of ``service_types`` the Keystone catalog lists."""
-        return self.openstack.endpoints(*service_types)
