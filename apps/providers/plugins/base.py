@@ -241,8 +241,9 @@ def normalized(endpoint: str, func: Callable[[], T]) -> Callable[[], T]:
 class Endpoint:
     """One isolated unit of fetching: its failure must not stop the others.
 
-    ``kinds`` are the resource types it lists; the sync engine marks missing resources of those kinds
-    deleted only when this endpoint succeeded.
+    ``kinds`` are the resource types it lists (the provider's ``resource_type`` values, not the neutral
+    ``ResourceKind``); the sync engine marks missing resources of those types deleted only when this
+    endpoint succeeded.
     """
 
     name: str
