@@ -88,8 +88,8 @@ def provider_spec_label(key: str, spec_key: str, label: Any) -> str:
 
 @register.simple_tag
 def provider_spec_value(key: str, spec_key: str, value: Any) -> str:
-    """A formatted spec value with the unit the provider gives its own key (e.g. ``%``)."""
+    """A spec value (formatted by the inventory) with the unit the provider gives its own key (e.g. ``%``)."""
     spec = _spec(key)
     own = spec.spec_labels.get(spec_key) if spec is not None else None
     unit = own[1] if own else ""
-    return f"{value} {unit}" if unit and not isinstance(value, bool) else str(value)
+    return f"{value} {unit}" if unit else str(value)
