@@ -26,9 +26,6 @@ RESOURCE_ROWS = 25
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 
-PROVIDER_BADGES = {"yandex": "YC", "selectel": "SEL", "beget": "BG", "aws": "AWS", "vk": "VK", "cloudru": "CR",
-                   "timeweb": "TW", "azure": "AZ", "gcp": "GCP"}
-
 
 @dataclass(frozen=True)
 class Period:
@@ -190,7 +187,8 @@ def dashboard_top_services(*, period: Period, comparable: bool = True, limit: in
 
 
 def dashboard_providers(*, period: Period) -> list[dict[str, Any]]:
-    """One card per connection: badge, label, status, added date and its spend in the period."""
+    """One card per connection: label, status, added date and its spend in the period (the template draws
+    the provider's tile from its spec)."""
     from apps.providers.models import ProviderConnection
     from apps.providers.registry import UnknownProvider, get_spec
 
@@ -208,7 +206,6 @@ def dashboard_providers(*, period: Period) -> list[dict[str, Any]]:
             "connection": connection,
             "provider": connection.provider,
             "label": label,
-            "badge": PROVIDER_BADGES.get(connection.provider, connection.provider[:3].upper()),
             "spend": spend.get(connection.pk),
             "resources": resources.get(connection.pk, 0),
         })
@@ -324,7 +321,6 @@ def dashboard_resources(*, query: str = "", limit: int = RESOURCE_ROWS) -> dict[
     rows = list(matching.order_by(F("monthly_cost").desc(nulls_last=True), "resource_name", "id")[:limit])
     for resource in rows:
         resource.cpu_avg = resource.cpu_summaries[0].avg if resource.cpu_summaries else None
-        resource.badge = PROVIDER_BADGES.get(resource.provider, resource.provider[:3].upper())
     return {"rows": rows, "count": count, "query": query, "truncated": count > len(rows)}
 
 

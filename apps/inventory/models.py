@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from .vocabulary import MetricName, ResourceKind, ResourceStatus
 
 
 class CostPeriod(models.TextChoices):
@@ -35,9 +38,12 @@ class Resource(models.Model):
     account_id = models.CharField(_("account"), max_length=255, blank=True)
     project_id = models.CharField(_("project ID"), max_length=255, blank=True)
     # --- classification
-    resource_type = models.CharField(_("type"), max_length=64)
+    resource_type = models.CharField(_("type"), max_length=64)  # the provider's own (vps, ec2_instance...)
+    # provider-neutral: what rules and reports ask for ("all compute instances")
+    kind = models.CharField(pgettext_lazy("resource kind", "kind"), max_length=32, choices=ResourceKind.choices,
+                            default=ResourceKind.OTHER, db_index=True)
     service_name = models.CharField(_("service"), max_length=100, blank=True)
-    status = models.CharField(_("status"), max_length=32, blank=True)
+    status = models.CharField(_("status"), max_length=32, choices=ResourceStatus.choices, blank=True)
     provider_status = models.CharField(_("provider status"), max_length=64, blank=True)
     # --- financial: the daily cost baseline (section 6.2) beside the price as the provider quotes it
     daily_cost = models.DecimalField(_("daily cost"), max_digits=14, decimal_places=4, null=True, blank=True)
@@ -91,7 +97,7 @@ class Resource(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status == "running" and not self.is_deleted
+        return self.status == ResourceStatus.RUNNING and not self.is_deleted
 
 
 class ResourceTag(models.Model):
@@ -109,10 +115,10 @@ class ResourceTag(models.Model):
 
 
 class MetricPoint(models.Model):
-    """One sample of one metric (``cpu_percent``, ``memory_mb``...) of one resource."""
+    """One sample of one metric (a ``MetricName``: ``cpu_percent``, ``memory_mb``...) of one resource."""
 
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="metric_points")
-    metric = models.CharField(_("metric"), max_length=64)
+    metric = models.CharField(_("metric"), max_length=64, choices=MetricName.choices)
     ts = models.DateTimeField(_("time"))
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=4)
 
@@ -135,7 +141,7 @@ class ResourceMetricSummary(models.Model):
     """Aggregates of one metric of one resource over the stored window (recomputed after each sync)."""
 
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="metric_summaries")
-    metric = models.CharField(_("metric"), max_length=64)
+    metric = models.CharField(_("metric"), max_length=64, choices=MetricName.choices)
     period_start = models.DateTimeField(_("period start"))
     period_end = models.DateTimeField(_("period end"))
     points = models.PositiveIntegerField(_("points"), default=0)

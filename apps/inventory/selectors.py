@@ -12,13 +12,13 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from apps.common.filters import filterset_apply
-from apps.providers.models import ResourceState
 
 from .filters import ResourceFilter
 from .models import MetricPoint, Resource, ResourceMetricSummary, ResourceTag
+from .vocabulary import ResourceStatus
 
-ACTIVE_STATUSES = ("running",)
-STOPPED_STATUSES = ("stopped", "suspended")
+ACTIVE_STATUSES = (ResourceStatus.RUNNING,)
+STOPPED_STATUSES = (ResourceStatus.STOPPED, ResourceStatus.SUSPENDED)
 
 
 def resource_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Resource]:
@@ -73,9 +73,10 @@ def resource_get(*, resource_pk: Any) -> Resource:
             .get(pk=pk))
 
 
-def resource_history(*, resource: Resource) -> QuerySet[ResourceState]:
-    """What each sync saw of ``resource``, newest first."""
-    return (ResourceState.objects.filter(resource=resource).select_related("sync_run")
+def resource_history(*, resource: Resource) -> QuerySet:
+    """What each sync saw of ``resource`` (``providers.ResourceState`` rows, reached through the relation so
+    inventory never imports providers), newest first."""
+    return (resource.states.select_related("sync_run")
             .order_by("-sync_run__created_at", "-id"))
 
 
@@ -136,5 +137,5 @@ def resource_filter_options() -> dict[str, list[str]]:
     live = Resource.objects.filter(is_deleted=False).order_by()
     return {
         key: sorted(v for v in live.values_list(key, flat=True).distinct() if v)
-        for key in ("provider", "resource_type", "status", "region")
+        for key in ("provider", "kind", "resource_type", "status", "region")
     }

@@ -25,15 +25,15 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.permissions import require_permission
 from apps.common.errors import ApplicationError
-from apps.providers import registry
 
 from . import selectors
 from .models import MetricPoint, Resource
 from .templatetags.money import format_number, to_decimal
+from .vocabulary import MetricName
 
-FILTER_KEYS = ("q", "provider", "connection", "resource_type", "status", "region", "tag")
+FILTER_KEYS = ("q", "provider", "connection", "kind", "resource_type", "status", "region", "tag")
 PAGE_SIZE = 60
-CHART_METRICS = (("cpu_percent", "cpu"), ("memory_mb", "memory"))
+CHART_METRICS = ((MetricName.CPU_PERCENT, "cpu"), (MetricName.MEMORY_MB, "memory"))
 MAX_CHART_POINTS = 240
 SECRET_KEY_PATTERN = re.compile(r"pass|secret|token|private|credential|api_?key|access_?key", re.IGNORECASE)
 MASK = "••••••"
@@ -41,13 +41,6 @@ MASK = "••••••"
 
 def _filters(request: HttpRequest) -> dict[str, str]:
     return {key: request.GET.get(key, "").strip() for key in FILTER_KEYS if request.GET.get(key, "").strip()}
-
-
-def _provider_label(key: str) -> str:
-    try:
-        return str(registry.get_spec(key).label)
-    except registry.UnknownProvider:
-        return key
 
 
 def _tz(request: HttpRequest):
@@ -94,6 +87,8 @@ def masked(value: Any) -> Any:
     return value
 
 
+# Labels and units of the provider-neutral spec keys; a provider labels the keys only it reports on its
+# ``ProviderSpec.spec_labels`` (the templates ask the ``providers_ui`` tags).
 SPEC_LABELS: dict[str, tuple[Any, str]] = {
     "cpu_cores": (gettext_lazy("vCPU"), ""),
     "memory_gb": (gettext_lazy("Memory"), "GB"),
@@ -107,12 +102,6 @@ SPEC_LABELS: dict[str, tuple[Any, str]] = {
     "version": (gettext_lazy("Version"), ""),
     "hostname": (gettext_lazy("Host name"), ""),
     "host": (gettext_lazy("Host"), ""),
-    "software": (gettext_lazy("Software"), ""),
-    "server": (gettext_lazy("Server"), ""),
-    "auto_renew": (gettext_lazy("Auto-renewal"), ""),
-    "registered": (gettext_lazy("Registered"), ""),
-    "date_expire": (gettext_lazy("Expires"), ""),
-    "date_register": (gettext_lazy("Registered on"), ""),
     "used_bytes": (gettext_lazy("Used"), "B"),
     "fqdn": (gettext_lazy("Address"), ""),
     "path": (gettext_lazy("Path"), ""),
@@ -123,11 +112,9 @@ SPEC_LABELS: dict[str, tuple[Any, str]] = {
     "storage_class": (gettext_lazy("Storage class"), ""),
     "zone": (gettext_lazy("Zone"), ""),
     "platform": (gettext_lazy("Platform"), ""),
-    "core_fraction": (gettext_lazy("Guaranteed vCPU share"), "%"),
     "volume_type": (gettext_lazy("Volume type"), ""),
     "disk_type": (gettext_lazy("Disk type"), ""),
     "storage_gb": (gettext_lazy("Storage"), "GB"),
-    "preemptible": (gettext_lazy("Preemptible"), ""),
     "public_ip": (gettext_lazy("Public IP"), ""),
     "private_ip": (gettext_lazy("Private IP"), ""),
     "ip_addresses": (gettext_lazy("IP addresses"), ""),
@@ -139,8 +126,6 @@ SPEC_LABELS: dict[str, tuple[Any, str]] = {
     "throughput_mbps": (gettext_lazy("Throughput"), "MB/s"),
     "versioning": (gettext_lazy("Versioning"), ""),
     "domain": (gettext_lazy("Domain"), ""),
-    "spam_filter": (gettext_lazy("Spam filter"), ""),
-    "forwarding": (gettext_lazy("Forwarding"), ""),
     "uptime_days": (gettext_lazy("Uptime, days"), ""),
     "architecture": (gettext_lazy("Architecture"), ""),
     "gpus": (gettext_lazy("GPUs"), ""),
@@ -165,8 +150,8 @@ def _spec_value(value: Any, unit: str) -> str:
     return f"{text} {unit}".strip() if unit else text
 
 
-def _spec_rows(specs: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, value) pairs of the plain specs, known ones first, with units; nothing secret-looking."""
+def _spec_rows(specs: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(key, label, value) of the plain specs, known ones first, with units; nothing secret-looking."""
     items = [(k, v) for k, v in (specs or {}).items()
              if v not in (None, "", [], {}) and not isinstance(v, dict | list) and not SECRET_KEY_PATTERN.search(k)]
     rank = {key: n for n, key in enumerate(SPEC_ORDER)}
@@ -174,7 +159,7 @@ def _spec_rows(specs: dict[str, Any]) -> list[tuple[str, str]]:
     rows = []
     for key, value in items:
         label, unit = SPEC_LABELS.get(key, (key.replace("_", " ").capitalize(), ""))
-        rows.append((str(label), _spec_value(value, unit)))
+        rows.append((key, str(label), _spec_value(value, unit)))
     return rows
 
 
@@ -202,7 +187,7 @@ def resources(request: HttpRequest) -> HttpResponse:
         metrics=[metric for metric, _short in CHART_METRICS])
     for resource in page.object_list:
         group = groups.setdefault(resource.provider, {
-            "key": resource.provider, "label": _provider_label(resource.provider), "items": [],
+            "key": resource.provider, "items": [],
             "daily_cost": Decimal(0), "monthly_cost": Decimal(0), "currency": resource.currency,
             "connections": set(),
         })
@@ -226,7 +211,8 @@ def resources(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "has_filters": bool(filters),
         "options": {
-            "provider": [(key, _provider_label(key)) for key in options.get("provider", [])],
+            "provider": options.get("provider", []),
+            "kind": options.get("kind", []),
             "resource_type": options.get("resource_type", []),
             "status": options.get("status", []),
             "region": options.get("region", []),
@@ -246,7 +232,6 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = list(selectors.resource_history(resource=resource)[:100])
     return render(request, "inventory/resource_detail.html", {
         "resource": resource,
-        "provider_label": _provider_label(resource.provider),
         "charts": _charts_for(resource, tz),
         "specs": _spec_rows(resource.specs),
         "provider_config": json.dumps(masked(resource.provider_config or {}), indent=2, ensure_ascii=False,

@@ -51,12 +51,13 @@ class MetricUnit(models.TextChoices):
 class MetricName(models.TextChoices):
     CPU_PERCENT = "cpu_percent", _("CPU")
     MEMORY_PERCENT = "memory_percent", _("Memory")
-    MEMORY_MB = "memory_mb", _("Memory used")
+    MEMORY_MB = "memory_mb", _("Memory")  # used, in MB
     MEMORY_USED_MB = "memory_used_mb", _("Memory used")
     DISK_USED_GB = "disk_used_gb", _("Disk used")
     DISK_USED_PERCENT = "disk_used_percent", _("Disk used")
     NETWORK_IN = "network_in", _("Inbound traffic")
     NETWORK_OUT = "network_out", _("Outbound traffic")
+    NETWORK_MBPS = "network_mbps", _("Network throughput")  # in and out together, against the bandwidth
 
 
 METRIC_UNITS: dict[str, str] = {
@@ -68,6 +69,7 @@ METRIC_UNITS: dict[str, str] = {
     MetricName.DISK_USED_PERCENT: MetricUnit.PERCENT,
     MetricName.NETWORK_IN: MetricUnit.MEGABITS_PER_SECOND,
     MetricName.NETWORK_OUT: MetricUnit.MEGABITS_PER_SECOND,
+    MetricName.NETWORK_MBPS: MetricUnit.MEGABITS_PER_SECOND,
 }
 
 

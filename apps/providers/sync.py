@@ -248,6 +248,7 @@ _SYNC_FIELDS = [
     "provider", "resource_name", "service_name", "status", "provider_status", "region", "account_id", "project_id",
     "daily_cost", "monthly_cost", "currency", "original_price", "original_period", "pricing_model", "specs",
     "provider_config", "created_at_provider", "last_seen_at", "is_deleted", "deleted_at", "content_hash",
+    "kind",
 ]
 
 
@@ -336,7 +337,7 @@ class _Engine:
         r, b = incoming.record, incoming.baseline
         return Resource(
             connection=self.connection, provider=r.provider or self.connection.provider,
-            resource_id=r.resource_id,
+            resource_id=r.resource_id, kind=r.kind,
             resource_type=r.resource_type, resource_name=r.resource_name[:255], service_name=r.service_name[:100],
             status=r.status[:32], provider_status=r.provider_status[:64], region=r.region[:100],
             account_id=r.account_id[:255], project_id=r.project_id[:255], daily_cost=b.daily_cost,

@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -25,6 +24,7 @@ from apps.common.errors import ApplicationError, ErrorCode, error_json_response,
 from . import registry, selectors, services, sync
 from .forms import ConnectionForm, CredentialsTestForm
 from .models import ProviderConnection
+from .plugins.base import ProviderSpec
 from .serializers import ConnectionTestOutputSerializer, SyncRunOutputSerializer
 
 
@@ -52,7 +52,7 @@ def _card(connection: ProviderConnection, *, latest_run=None, edit_form: Connect
         "connection": connection,
         "spec": spec,
         "latest_run": latest_run,
-        "account": account_info_display(connection.account_info),
+        "account": account_info_display(connection.account_info, spec=spec),
         "edit_form": edit_form or ConnectionForm(spec=spec, connection=connection,
                                                  prefix=f"edit-{connection.pk}"),
     }
@@ -160,7 +160,8 @@ def connection_credentials_test(request: HttpRequest, provider: str) -> JsonResp
     except ApplicationError as exc:
         return error_json_response(exc)
     html = render_to_string("providers/_account_info.html",
-                            {"account": account_info_display(info.as_json()), "compact": True}, request=request)
+                            {"account": account_info_display(info.as_json(), spec=spec), "compact": True},
+                            request=request)
     body = ConnectionTestOutputSerializer({"ok": True, "account_info": info}).data
     return JsonResponse({**body, "message": _("Connection works."), "html": html})
 
@@ -216,14 +217,6 @@ def _progress_id(connection: ProviderConnection) -> str:
     return f"sync-progress-{connection.pk}"
 
 
-_LIMIT_LABELS = {
-    "sites": gettext_lazy("Sites"),
-    "domains": gettext_lazy("Domains"),
-    "mysql": gettext_lazy("MySQL databases"),
-    "quota": gettext_lazy("Disk quota"),
-    "ftp": gettext_lazy("FTP accounts"),
-    "mail": gettext_lazy("Mailboxes"),
-}
 DAYS_TO_BLOCK_WARNING = 30
 
 
@@ -236,8 +229,9 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
-def account_info_display(info: dict[str, Any] | None) -> dict[str, Any] | None:
-    """``ProviderConnection.account_info`` (JSON, money as strings) shaped for the card."""
+def account_info_display(info: dict[str, Any] | None, *, spec: ProviderSpec) -> dict[str, Any] | None:
+    """``ProviderConnection.account_info`` (JSON, money as strings) shaped for the card; limits are
+    labelled by the provider's spec."""
     if not info:
         return None
     limits = []
@@ -247,7 +241,7 @@ def account_info_display(info: dict[str, Any] | None) -> dict[str, Any] | None:
         percent = None
         if used is not None and limit:
             percent = min(100, int(used * 100 / limit))
-        limits.append({"name": name, "label": _LIMIT_LABELS.get(name, name.replace("_", " ").capitalize()),
+        limits.append({"name": name, "label": spec.limit_label(name),
                        "used": used, "limit": limit, "unit": item.get("unit") or "", "percent": percent,
                        "level": "high" if percent is not None and percent >= 90 else
                                 "medium" if percent is not None and percent >= 70 else "low"})

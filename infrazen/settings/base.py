@@ -218,6 +218,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The inventory vocabulary's enums keep their own names beside other apps' "status" choices.
+    "ENUM_NAME_OVERRIDES": {
+        "ResourceStatusEnum": "apps.inventory.vocabulary.ResourceStatus",
+        "MetricNameEnum": "apps.inventory.vocabulary.MetricName",
+    },
 }
 
 # --- Jobs (django-q2) -------------------------------------------------------------------------

@@ -10,7 +10,9 @@
   var money = new Intl.NumberFormat(locale, { style: "currency", currency: data.currency, maximumFractionDigits: 0 });
   var moneyExact = new Intl.NumberFormat(locale, { style: "currency", currency: data.currency });
   var compact = new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 });
-  var colors = { "Yandex Cloud": "#FBBF24", "Selectel": "#EF4444", "Beget": "#0EA5E9", "AWS": "#F97316" };
+  // Brand colours by provider name, from the plugins' specs (the page embeds them).
+  var colorSource = document.getElementById("dash-provider-colors");
+  var colors = colorSource ? JSON.parse(colorSource.textContent) : {};
   var palette = ["#1E40AF", "#3B82F6", "#10B981", "#8B5CF6", "#14B8A6", "#F59E0B", "#64748B"];
 
   function numbers(values) {

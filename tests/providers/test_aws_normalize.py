@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from apps.inventory.vocabulary import ResourceStatus
+from apps.inventory.vocabulary import ResourceKind, ResourceStatus
 from apps.providers.plugins.aws import normalize
 from apps.providers.plugins.aws.client import parse_regions
 from apps.providers.plugins.aws.plugin import AwsPlugin
@@ -79,6 +79,7 @@ def test_documented_volumes_answer_marks_the_unattached_volume_as_waste():
     assert orphan.specs["disk_gb"] == 100 and orphan.specs["iops"] == 1000 and orphan.specs["snapshot_id"] == ""
     assert attached.created_at == datetime(2013, 12, 18, 22, 35, 0, 84000, tzinfo=UTC)
     assert attached.resource_type == "ebs_volume" and attached.currency == "USD"
+    assert {r.kind for r in records.values()} == {ResourceKind.VOLUME}  # an EBS volume is block storage
     json.dumps(dict(attached.provider_config))  # JSON-safe
 
 
@@ -95,6 +96,7 @@ def test_documented_addresses_answer_prices_every_public_ip_and_flags_idle_ones(
     assert set(by_ip) == {"198.51.100.0", "203.0.113.0", "203.0.113.25"}
     assert by_ip["198.51.100.0"].resource_id == "198.51.100.0"  # EC2-Classic: no allocation id
     assert by_ip["203.0.113.0"].resource_id == "eipalloc-64d5890a"
+    assert {r.kind for r in records} == {ResourceKind.IP_ADDRESS}  # an Elastic IP is a public address
     idle, used = by_ip["203.0.113.0"], by_ip["203.0.113.25"]
     assert idle.status == ResourceStatus.INACTIVE and idle.specs["idle"] is True
     assert used.status == ResourceStatus.RUNNING and used.specs["instance_id"] == "i-1234567890abcdef0"
@@ -168,6 +170,7 @@ def test_instances_carry_type_specs_state_tags_and_launch_time(moto_ec2):
     records = {r.resource_id: r for r in endpoint.fetch()}
     api = records[running["Instances"][0]["InstanceId"]]
     assert api.resource_name == "api" and api.tags == {"Name": "api", "team": "core"}
+    assert {r.kind for r in records.values()} == {ResourceKind.COMPUTE}  # an EC2 instance is a compute instance
     assert api.status == ResourceStatus.RUNNING and api.region == "eu-central-1"
     assert api.specs["instance_type"] == "m5.large"
     assert (api.specs["cpu_cores"], api.specs["memory_gb"]) == (2, "8.00")

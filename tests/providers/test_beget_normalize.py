@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.inventory.vocabulary import ResourceStatus
+from apps.inventory.vocabulary import MetricName, ResourceKind, ResourceStatus
 from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderPermissionError, ProviderRateLimited
 from apps.providers.plugins.beget import normalize
 from apps.providers.plugins.beget.client import _legacy_result
@@ -95,7 +95,9 @@ def test_metric_series_parses_dates_and_string_values():
     payload = {"cpu": {"date": ["2025-10-01 00:00:00", "2025-10-01T01:00:00Z"], "value": ["1.5", 2]}}
     series = normalize.metric_series(payload, metric="cpu", resource_id="v")
     assert [p[1] for p in series.points] == [Decimal("1.5"), Decimal(2)]
-    assert series.unit == "percent"
+    assert series.metric == MetricName.CPU_PERCENT and series.unit == "percent"
+    memory = normalize.metric_series({"memory": {"date": [], "value": []}}, metric="memory", resource_id="v")
+    assert memory.metric == MetricName.MEMORY_MB and memory.unit == "MB"
 
 
 def test_mailboxes_are_read_from_a_list_or_an_object_with_flags_as_strings_or_numbers():
@@ -109,3 +111,34 @@ def test_mailboxes_are_read_from_a_list_or_an_object_with_flags_as_strings_or_nu
     assert normalize.mailbox_records([], domain="site.ru", login="x") == []
     with pytest.raises(ValueError):
         normalize.mailbox_records("oops", domain="site.ru", login="x")
+
+
+def test_every_beget_record_type_has_its_kind():
+    # By hand from Beget's documentation: the account's hosting plan (user/getAccountInfo), domains
+    # (domain/getList), MySQL databases of the plan (mysql/getList), FTP accounts (ftp/getList), mailboxes
+    # (mail/getMailboxList), cloud VPS (/v1/vps/server/list) and cloud services (/v1/cloud: MySQL,
+    # PostgreSQL, S3 storage, CDN).
+    records = [
+        normalize.hosting_plan_record(account_info_result(), login="x"),
+        *normalize.domain_records(domain_list_result(), login="x")[:1],
+        *normalize.hosting_mysql_records([{"name": "x_db", "size": "1.5"}], login="x"),
+        *normalize.ftp_records([{"login": "x_ftp", "path": "/site/public_html"}], login="x"),
+        *normalize.mailbox_records([{"mailbox": "info", "domain": "site.ru"}], domain="site.ru", login="x"),
+        *normalize.vps_records({"vps": vps_items()[:1]}, login="x"),
+        *normalize.cloud_records({"service": [
+            {"id": "1", "type": "MYSQL8"}, {"id": "2", "type": "POSTGRESQL15"}, {"id": "3", "type": "S_3"},
+            {"id": "4", "type": "CDN"}, {"id": "5", "type": "SOMETHING_NEW"}]}, login="x"),
+    ]
+    assert [(r.resource_type, r.kind) for r in records] == [
+        ("hosting_plan", ResourceKind.HOSTING_PLAN),
+        ("domain", ResourceKind.DOMAIN),
+        ("hosting_mysql", ResourceKind.DATABASE),
+        ("ftp_account", ResourceKind.OTHER),
+        ("mailbox", ResourceKind.OTHER),
+        ("vps", ResourceKind.COMPUTE),
+        ("mysql", ResourceKind.DATABASE),
+        ("postgresql", ResourceKind.DATABASE),
+        ("s3", ResourceKind.BUCKET),
+        ("cdn", ResourceKind.OTHER),
+        ("cloud_service", ResourceKind.OTHER),  # a type Beget adds later falls back to "other"
+    ]

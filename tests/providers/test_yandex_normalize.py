@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.inventory.vocabulary import ResourceStatus
+from apps.inventory.vocabulary import MetricName, ResourceKind, ResourceStatus
 from apps.providers.errors import ProviderAuthError
 from apps.providers.plugins.yandex import client, normalize
 
@@ -201,3 +201,29 @@ def test_documented_error_body_is_what_the_fake_returns_when_unauthenticated():
     documented = sample("error_rest_unauthenticated")
     ours = _status(16, documented["message"])
     assert set(ours) == set(documented) and ours["details"][0]["@type"] == documented["details"][0]["@type"]
+
+
+def test_every_yandex_record_type_has_its_kind():
+    # By hand from Yandex Cloud's documentation: Resource Manager clouds and folders (containers, not
+    # resources), Compute instances, disks and snapshots, VPC addresses.
+    records = [
+        *normalize.cloud_records([{"id": "b1gc"}]),
+        *normalize.folder_records([{"id": "b1gf", "cloudId": "b1gc"}]),
+        *normalize.instance_records([_instance()]),
+        *normalize.disk_records([{"id": "epd1", "size": "10737418240", "status": "READY"}]),
+        *normalize.snapshot_records([{"id": "fd8snap", "status": "READY"}]),
+        *normalize.address_records([{"id": "e9b1", "externalIpv4Address": {"address": "51.250.1.1"}}]),
+    ]
+    assert [(r.resource_type, r.kind) for r in records] == [
+        ("cloud", ResourceKind.OTHER),
+        ("folder", ResourceKind.OTHER),
+        ("vm", ResourceKind.COMPUTE),
+        ("disk", ResourceKind.VOLUME),
+        ("snapshot", ResourceKind.SNAPSHOT),
+        ("ip_address", ResourceKind.IP_ADDRESS),
+    ]
+
+
+def test_cpu_series_is_named_by_the_vocabulary():
+    series = normalize.cpu_series({"metrics": []}, resource_id="fhm1")
+    assert series.metric == MetricName.CPU_PERCENT and series.unit == "percent" and series.points == ()

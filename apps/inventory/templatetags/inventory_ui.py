@@ -1,24 +1,22 @@
-"""Labels of the resources page: statuses and resource types in words, icons per service."""
+"""Labels of the resources page: statuses, kinds, metrics and resource types in words, icons per service."""
 
 from __future__ import annotations
 
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from apps.inventory.vocabulary import MetricName, MetricUnit, ResourceKind, ResourceStatus, metric_unit
+
 register = template.Library()
 
-STATUS_LABELS = {
-    "running": _("Running"),
-    "stopped": _("Stopped"),
-    "pending": _("Pending"),
-    "suspended": _("Suspended"),
-    "inactive": _("Inactive"),
-    "error": _("Error"),
-    "deleted": _("Deleted"),
-    "unknown": _("Unknown"),
-}
-STATUS_TONES = {"running": "success", "stopped": "muted", "pending": "info", "suspended": "warning",
-                "inactive": "muted", "error": "error", "deleted": "error"}
+KIND_LABELS = dict(ResourceKind.choices)
+METRIC_LABELS = dict(MetricName.choices)
+UNIT_LABELS = dict(MetricUnit.choices)
+
+STATUS_LABELS = dict(ResourceStatus.choices)
+STATUS_TONES = {ResourceStatus.RUNNING: "success", ResourceStatus.STOPPED: "muted", ResourceStatus.PENDING: "info",
+                ResourceStatus.SUSPENDED: "warning", ResourceStatus.INACTIVE: "muted", ResourceStatus.ERROR: "error",
+                ResourceStatus.DELETED: "error"}
 
 TYPE_LABELS = {
     "vps": _("Virtual server"),
@@ -46,7 +44,22 @@ SERVICE_ICONS = {"Compute": "server", "Database": "layers", "Storage": "file", "
 
 @register.filter
 def status_label(value: str) -> str:
-    return str(STATUS_LABELS.get(value or "unknown", value or STATUS_LABELS["unknown"]))
+    return str(STATUS_LABELS.get(value or ResourceStatus.UNKNOWN, value))
+
+
+@register.filter
+def kind_label(value: str) -> str:
+    """A provider-neutral kind in words (``compute`` -> "Compute instance")."""
+    return str(KIND_LABELS.get(value or ResourceKind.OTHER, value))
+
+
+@register.filter
+def metric_label(value: str) -> str:
+    """A metric's name with its unit ("CPU, %"); a metric outside the vocabulary as it is stored."""
+    if value not in METRIC_LABELS:
+        return value or ""
+    unit = metric_unit(value)
+    return f"{METRIC_LABELS[value]}, {UNIT_LABELS.get(unit, unit)}" if unit else str(METRIC_LABELS[value])
 
 
 @register.filter
@@ -64,13 +77,3 @@ def type_label(value: str) -> str:
 @register.filter
 def service_icon(value: str) -> str:
     return SERVICE_ICONS.get(value or "", "server")
-
-
-PROVIDER_BADGES = {"beget": "BG", "yandex": "YC", "selectel": "SEL", "aws": "AWS", "vkcloud": "VK", "cloudru": "CR",
-                   "timeweb": "TW", "azure": "AZ", "gcp": "GCP"}
-
-
-@register.filter
-def provider_badge(key: str) -> str:
-    """The short mark on a provider's logo tile (YC, SEL...), as in the product description."""
-    return PROVIDER_BADGES.get(key or "", (key or "?")[:2].upper())

@@ -7,16 +7,22 @@ built from decrypted credentials. The core never imports a provider by name: it 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from apps.inventory.vocabulary import ResourceStatus
+from apps.inventory.vocabulary import ResourceKind, ResourceStatus
 
 DEFAULT_CURRENCY = "RUB"
 T = TypeVar("T")
+
+
+def kind_of(kinds: Mapping[str, str], resource_type: str) -> str:
+    """The provider-neutral kind of a plugin's ``resource_type`` (its ``KINDS`` table); ``other`` when unknown."""
+    return kinds.get(resource_type, ResourceKind.OTHER)
 
 
 @dataclass(frozen=True)
@@ -26,8 +32,9 @@ class ResourceRecord:
     provider: str
     resource_id: str
     resource_name: str
-    resource_type: str  # machine name: vps, domain, mysql, postgresql, s3, hosting_plan, ...
+    resource_type: str  # the provider's own machine name: vps, domain, mysql, postgresql, s3, hosting_plan, ...
     service_name: str  # category: Compute, Database, Storage, Network, Hosting
+    kind: str = ResourceKind.OTHER  # the provider-neutral kind the plugin maps its resource type to
     status: str = ResourceStatus.UNKNOWN
     provider_status: str = ""
     region: str = ""
@@ -152,8 +159,35 @@ class Capability:
     ACCOUNT_INFO = "account_info"
 
 
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+@dataclass(frozen=True)
+class Brand:
+    """How a provider is drawn: its tile (the short mark on a gradient, or a logo) and its colour in charts."""
+
+    badge: str  # the short mark on the tile: YC, SEL, BG...
+    color: str = ""  # the brand colour, #RRGGBB: chart series, the tile's gradient end (the app's blue if empty)
+    color_light: str = ""  # the tile's gradient start (``color`` if empty)
+    ink: str = "#FFFFFF"  # the badge's letters on the tile
+    logo: str = ""  # a static image path shown on the tile instead of the badge
+
+    def __post_init__(self) -> None:
+        for value in (self.color, self.color_light, self.ink):
+            if value and not _COLOR.fullmatch(value):
+                raise ValueError(f"a brand colour is #RRGGBB, not {value!r}")
+
+    def css_variables(self) -> str:
+        """The ``style`` of a tile: custom properties the stylesheet reads (``--provider-color``...)."""
+        pairs = (("color", self.color), ("color-light", self.color_light or self.color), ("ink", self.ink))
+        return "; ".join(f"--provider-{name}: {value}" for name, value in pairs if value)
+
+
 @dataclass(frozen=True)
 class ProviderSpec:
+    """What the core knows of a provider without importing its client: the connection form, what it can
+    do, and how it is shown (brand, labels of its account limits and of its own spec keys)."""
+
     key: str
     label: str
     icon: str
@@ -162,6 +196,21 @@ class ProviderSpec:
     capabilities: frozenset[str] = frozenset()
     default_endpoint: str = ""
     docs_url: str = ""
+    brand: Brand | None = None  # None: the key's first letters on the app's colours
+    # Other names of the provider in billing data (FOCUS ProviderName), e.g. "AWS": charts colour them alike.
+    aliases: tuple[str, ...] = ()
+    # Labels of the account limits its ``AccountInfo.limits`` reports, by limit name.
+    limit_labels: Mapping[str, Any] = field(default_factory=dict)
+    # (label, unit) of the spec keys only this provider reports; provider-neutral keys (cpu_cores,
+    # memory_gb, disk_gb...) are labelled by the inventory itself.
+    spec_labels: Mapping[str, tuple[Any, str]] = field(default_factory=dict)
+
+    @property
+    def display_brand(self) -> Brand:
+        return self.brand or Brand(badge=self.key[:3].upper())
+
+    def limit_label(self, name: str) -> str:
+        return str(self.limit_labels.get(name) or name.replace("_", " ").capitalize())
 
     @property
     def secret_field_names(self) -> frozenset[str]:
@@ -192,8 +241,9 @@ def normalized(endpoint: str, func: Callable[[], T]) -> Callable[[], T]:
 class Endpoint:
     """One isolated unit of fetching: its failure must not stop the others.
 
-    ``kinds`` are the resource types it lists; the sync engine marks missing resources of those kinds
-    deleted only when this endpoint succeeded.
+    ``kinds`` are the resource types it lists (the provider's ``resource_type`` values, not the neutral
+    ``ResourceKind``); the sync engine marks missing resources of those types deleted only when this
+    endpoint succeeded.
     """
 
     name: str

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from apps.inventory.vocabulary import ResourceStatus
+from apps.inventory.vocabulary import ResourceKind, ResourceStatus
 from apps.providers.plugins.base import AccountInfo, CostLine, ResourceRecord
 from apps.providers.plugins.parsing import to_bool, to_datetime, to_decimal, to_int, to_text
 
@@ -28,9 +28,10 @@ _COST_QUANT = Decimal("0.0000000001")
 PUBLIC_IPV4_HOURLY_USD = Decimal("0.005")
 _SECRET_MARKERS = ("password", "secret", "token", "private_key", "credentials", "userdata", "user_data")
 
-RESOURCE_KIND_INSTANCE = "ec2_instance"
-RESOURCE_KIND_VOLUME = "ebs_volume"
-RESOURCE_KIND_ADDRESS = "elastic_ip"
+EC2_INSTANCE = "ec2_instance"
+EBS_VOLUME = "ebs_volume"
+ELASTIC_IP = "elastic_ip"
+KINDS = {EC2_INSTANCE: ResourceKind.COMPUTE, EBS_VOLUME: ResourceKind.VOLUME, ELASTIC_IP: ResourceKind.IP_ADDRESS}
 
 
 # --- lenient scalars --------------------------------------------------------------------------
@@ -165,7 +166,8 @@ def instance_records(pages: Iterable[Mapping[str, Any]], *, region: str,
                     provider=PROVIDER,
                     resource_id=instance_id,
                     resource_name=tags.get("Name") or instance_id,
-                    resource_type=RESOURCE_KIND_INSTANCE,
+                    resource_type=EC2_INSTANCE,
+                    kind=KINDS[EC2_INSTANCE],
                     service_name="Compute",
                     status=_INSTANCE_STATUS.get(raw_status, ResourceStatus.UNKNOWN),
                     provider_status=raw_status,
@@ -231,7 +233,8 @@ def volume_records(pages: Iterable[Mapping[str, Any]], *, region: str, account_i
                 provider=PROVIDER,
                 resource_id=volume_id,
                 resource_name=tags.get("Name") or volume_id,
-                resource_type=RESOURCE_KIND_VOLUME,
+                resource_type=EBS_VOLUME,
+                kind=KINDS[EBS_VOLUME],
                 service_name="Storage",
                 status=_VOLUME_STATUS.get(raw_status, ResourceStatus.UNKNOWN),
                 provider_status=raw_status,
@@ -279,7 +282,8 @@ def address_records(answer: Mapping[str, Any], *, region: str, account_id: str =
             provider=PROVIDER,
             resource_id=resource_id,
             resource_name=tags.get("Name") or public_ip or resource_id,
-            resource_type=RESOURCE_KIND_ADDRESS,
+            resource_type=ELASTIC_IP,
+            kind=KINDS[ELASTIC_IP],
             service_name="Network",
             status=ResourceStatus.RUNNING if attached else ResourceStatus.INACTIVE,
             provider_status="associated" if attached else "unassociated",

@@ -88,11 +88,11 @@ class AwsPlugin:
 
     def endpoints(self) -> list[Endpoint]:
         return [
-            Endpoint("ec2/DescribeInstances", frozenset({normalize.RESOURCE_KIND_INSTANCE}),
+            Endpoint("ec2/DescribeInstances", frozenset({normalize.EC2_INSTANCE}),
                      normalized("ec2/DescribeInstances", self._instances)),
-            Endpoint("ec2/DescribeVolumes", frozenset({normalize.RESOURCE_KIND_VOLUME}),
+            Endpoint("ec2/DescribeVolumes", frozenset({normalize.EBS_VOLUME}),
                      normalized("ec2/DescribeVolumes", self._volumes)),
-            Endpoint("ec2/DescribeAddresses", frozenset({normalize.RESOURCE_KIND_ADDRESS}),
+            Endpoint("ec2/DescribeAddresses", frozenset({normalize.ELASTIC_IP}),
                      normalized("ec2/DescribeAddresses", self._addresses)),
         ]
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.providers.plugins.base import Capability, CredentialField, ProviderSpec
+from apps.providers.plugins.base import Brand, Capability, CredentialField, ProviderSpec
 
 SPEC = ProviderSpec(
     key="aws",
@@ -25,4 +25,6 @@ SPEC = ProviderSpec(
     capabilities=frozenset({Capability.RESOURCES, Capability.COSTS, Capability.ACCOUNT_INFO}),
     default_endpoint="",  # boto3 resolves each service's own regional endpoint
     docs_url="https://docs.aws.amazon.com/cost-management/latest/userguide/ce-api.html",
+    brand=Brand(badge="AWS", color="#EA580C", color_light="#FDBA74"),
+    aliases=("AWS",),  # the ProviderName of AWS's own FOCUS exports
 )

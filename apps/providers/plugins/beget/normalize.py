@@ -9,12 +9,13 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from apps.inventory.vocabulary import ResourceStatus
+from apps.inventory.vocabulary import MetricName, ResourceKind, ResourceStatus, metric_unit
 from apps.providers.plugins.base import (
     AccountInfo,
     MetricSeries,
     ResourceRecord,
     ServiceLimit,
+    kind_of,
 )
 from apps.providers.plugins.parsing import to_bool, to_datetime, to_decimal, to_int, to_text
 
@@ -24,6 +25,22 @@ UNLIMITED = 2147483647
 DAYS_PER_MONTH = Decimal(30)
 _DAILY_QUANT = Decimal("0.0001")
 _SECRET_MARKERS = ("password", "passwd", "secret", "token", "access_key", "private_key", "credentials")
+
+# Beget's resource types and the provider-neutral kind of each (an FTP account and a mailbox are parts of
+# the hosting plan with no kind of their own; CDN is not a kind either).
+KINDS = {
+    "hosting_plan": ResourceKind.HOSTING_PLAN,
+    "domain": ResourceKind.DOMAIN,
+    "hosting_mysql": ResourceKind.DATABASE,
+    "ftp_account": ResourceKind.OTHER,
+    "mailbox": ResourceKind.OTHER,
+    "vps": ResourceKind.COMPUTE,
+    "mysql": ResourceKind.DATABASE,
+    "postgresql": ResourceKind.DATABASE,
+    "s3": ResourceKind.BUCKET,
+    "cdn": ResourceKind.OTHER,
+    "cloud_service": ResourceKind.OTHER,
+}
 
 
 # --- lenient scalars --------------------------------------------------------------------------
@@ -122,6 +139,7 @@ def hosting_plan_record(result: dict[str, Any], *, login: str) -> ResourceRecord
         resource_id=f"account:{login}",
         resource_name=info.plan_name or login,
         resource_type="hosting_plan",
+        kind=KINDS["hosting_plan"],
         service_name="Hosting",
         status=ResourceStatus.RUNNING if info.status == "active" else ResourceStatus.SUSPENDED,
         provider_status=info.status,
@@ -157,6 +175,7 @@ def domain_records(result: Any, *, login: str) -> list[ResourceRecord]:
             resource_id=f"domain:{to_text(item.get('id')) or fqdn}",
             resource_name=fqdn,
             resource_type="domain",
+            kind=KINDS["domain"],
             service_name="Network",
             status=ResourceStatus.RUNNING if registered else ResourceStatus.INACTIVE,
             provider_status=to_text(item.get("registrar_status")),
@@ -184,8 +203,8 @@ def hosting_mysql_records(result: Any, *, login: str) -> list[ResourceRecord]:
         name = to_text(item.get("name"))
         records.append(ResourceRecord(
             provider=PROVIDER, resource_id=f"hosting-mysql:{name}", resource_name=name,
-            resource_type="hosting_mysql", service_name="Database", status=ResourceStatus.RUNNING,
-            account_id=login, daily_cost=Decimal(0), monthly_cost=Decimal(0),
+            resource_type="hosting_mysql", kind=KINDS["hosting_mysql"], service_name="Database",
+            status=ResourceStatus.RUNNING, account_id=login, daily_cost=Decimal(0), monthly_cost=Decimal(0),
             specs={"size_mb": to_decimal(item.get("size"))}, provider_config=strip_secrets(item),
         ))
     return records
@@ -197,7 +216,7 @@ def ftp_records(result: Any, *, login: str) -> list[ResourceRecord]:
         name = to_text(item.get("login"))
         records.append(ResourceRecord(
             provider=PROVIDER, resource_id=f"ftp:{name}", resource_name=name, resource_type="ftp_account",
-            service_name="Storage", status=ResourceStatus.RUNNING, account_id=login,
+            kind=KINDS["ftp_account"], service_name="Storage", status=ResourceStatus.RUNNING, account_id=login,
             daily_cost=Decimal(0), monthly_cost=Decimal(0),
             specs={"path": to_text(item.get("path"))}, provider_config=strip_secrets(item),
         ))
@@ -215,7 +234,7 @@ def mailbox_records(result: Any, *, domain: str, login: str) -> list[ResourceRec
         address = name if "@" in name else f"{name}@{host}"
         records.append(ResourceRecord(
             provider=PROVIDER, resource_id=f"mail:{address}", resource_name=address, resource_type="mailbox",
-            service_name="Mail", status=ResourceStatus.RUNNING, account_id=login,
+            kind=KINDS["mailbox"], service_name="Mail", status=ResourceStatus.RUNNING, account_id=login,
             daily_cost=Decimal(0), monthly_cost=Decimal(0),
             specs={"domain": host, "spam_filter": to_bool(item.get("spam_filter_status")),
                    "forwarding": to_text(item.get("forward_mail_status"))},
@@ -262,6 +281,7 @@ def vps_records(payload: dict[str, Any], *, login: str = "") -> list[ResourceRec
             resource_id=to_text(vps.get("id")),
             resource_name=to_text(vps.get("display_name")) or to_text(vps.get("hostname")) or to_text(vps.get("id")),
             resource_type="vps",
+            kind=KINDS["vps"],
             service_name="Compute",
             status=ResourceStatus.DELETED if to_bool(vps.get("archived")) else _status(raw_status, _VPS_STATUS),
             provider_status=raw_status,
@@ -297,7 +317,7 @@ _CLOUD_KINDS = {
     "S_3": ("s3", "s3", "Storage"),
     "CDN": ("cdn", "cdn", "Network"),
 }
-CLOUD_RESOURCE_TYPES = frozenset(kind for kind, _key, _service in _CLOUD_KINDS.values())
+CLOUD_RESOURCE_TYPES = frozenset(resource_type for resource_type, _key, _service in _CLOUD_KINDS.values())
 
 
 def cloud_records(payload: dict[str, Any], *, login: str = "") -> list[ResourceRecord]:
@@ -307,7 +327,7 @@ def cloud_records(payload: dict[str, Any], *, login: str = "") -> list[ResourceR
     records = []
     for service in payload.get("service") or []:
         raw_type = to_text(service.get("type")).upper()
-        kind, detail_key, service_name = _CLOUD_KINDS.get(raw_type, ("cloud_service", "", "Cloud"))
+        resource_type, detail_key, service_name = _CLOUD_KINDS.get(raw_type, ("cloud_service", "", "Cloud"))
         detail = service.get(detail_key) or {} if detail_key else {}
         config = detail.get("configuration") or {} if isinstance(detail, dict) else {}
         daily, monthly = daily_and_monthly(service.get("price_day"), service.get("price_month"))
@@ -315,9 +335,9 @@ def cloud_records(payload: dict[str, Any], *, login: str = "") -> list[ResourceR
         memory_mb = to_decimal(config.get("memory"))
         disk_mb = to_decimal(config.get("disk_size"))
         specs: dict[str, Any] = {}
-        if kind in {"mysql", "postgresql"}:
+        if resource_type in {"mysql", "postgresql"}:
             specs = {
-                "engine": kind,
+                "engine": resource_type,
                 "version": to_text(config.get("display_version") or config.get("version")),
                 "cpu_cores": to_int(config.get("cpu_count")),
                 "memory_gb": None if memory_mb is None else str((memory_mb / 1024).quantize(Decimal("0.01"))),
@@ -325,13 +345,14 @@ def cloud_records(payload: dict[str, Any], *, login: str = "") -> list[ResourceR
                 "host": to_text(detail.get("host")),
                 "disk_used_bytes": to_int(detail.get("disk_used")),
             }
-        elif kind == "s3":
+        elif resource_type == "s3":
             specs = {"fqdn": to_text(detail.get("fqdn")), "used_bytes": to_int(detail.get("quota_used_size"))}
         records.append(ResourceRecord(
             provider=PROVIDER,
             resource_id=to_text(service.get("id")),
             resource_name=to_text(service.get("display_name")) or to_text(service.get("slug")),
-            resource_type=kind,
+            resource_type=resource_type,
+            kind=kind_of(KINDS, resource_type),
             service_name=service_name,
             status=_status(raw_status, _CLOUD_STATUS),
             provider_status=raw_status,
@@ -347,6 +368,10 @@ def cloud_records(payload: dict[str, Any], *, login: str = "") -> list[ResourceR
     return records
 
 
+# Beget's statistic series: CPU load in percent, memory used in megabytes.
+_METRICS = {"cpu": MetricName.CPU_PERCENT, "memory": MetricName.MEMORY_MB}
+
+
 def metric_series(payload: dict[str, Any], *, metric: str, resource_id: str) -> MetricSeries:
     """``/v1/vps/statistic/{cpu|memory}/{id}`` answer ``{"cpu": {"date": [...], "value": [...]}}``."""
     series = payload.get(metric) if isinstance(payload, dict) else None
@@ -357,6 +382,5 @@ def metric_series(payload: dict[str, Any], *, metric: str, resource_id: str) -> 
         when, number = to_datetime(stamp), to_decimal(value)
         if when is not None and number is not None:
             points.append((when, number))
-    unit = "percent" if metric == "cpu" else "MB"
-    return MetricSeries(resource_id=resource_id, metric=f"{metric}_{'percent' if metric == 'cpu' else 'mb'}",
-                        unit=unit, points=tuple(points))
+    name = _METRICS[metric]
+    return MetricSeries(resource_id=resource_id, metric=name, unit=metric_unit(name), points=tuple(points))

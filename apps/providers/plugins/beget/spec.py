@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.providers.plugins.base import Capability, CredentialField, ProviderSpec
+from apps.providers.plugins.base import Brand, Capability, CredentialField, ProviderSpec
 
 from .client import DEFAULT_BASE_URL
 
@@ -23,4 +23,24 @@ SPEC = ProviderSpec(
                             Capability.ACCOUNT_INFO}),
     default_endpoint=DEFAULT_BASE_URL,
     docs_url="https://beget.com/ru/kb/api/beget-api",
+    brand=Brand(badge="BG", color="#0070CC", color_light="#2BB3FF"),
+    limit_labels={
+        "sites": _("Sites"),
+        "domains": _("Domains"),
+        "mysql": _("MySQL databases"),
+        "quota": _("Disk quota"),
+        "ftp": _("FTP accounts"),
+        "mail": _("Mailboxes"),
+    },
+    spec_labels={
+        "server": (_("Server"), ""),
+        "software": (_("Software"), ""),
+        "uptime_days": (_("Uptime, days"), ""),
+        "auto_renew": (_("Auto-renewal"), ""),
+        "registered": (_("Registered"), ""),
+        "date_expire": (_("Expires"), ""),
+        "date_register": (_("Registered on"), ""),
+        "spam_filter": (_("Spam filter"), ""),
+        "forwarding": (_("Forwarding"), ""),
+    },
 )

@@ -1,4 +1,5 @@
-"""Selectel HTTP client: billing + resell APIs (static token) and OpenStack via Keystone. HTTP only.
+"""Selectel HTTP client: billing + resell APIs (static token) and OpenStack via Keystone (the shared
+``apps.providers.plugins.openstack`` client). HTTP only.
 
 Two kinds of credentials (see docs/providers/selectel.md):
 - the static token (``X-Token``) for ``api.selectel.ru``: balances, balance prediction, consumption
@@ -22,12 +23,11 @@ from django.utils.translation import gettext_lazy as _
 from apps.common.http import build_session
 from apps.providers.errors import ProviderAuthError, ProviderBadResponse
 from apps.providers.http import request_json
+from apps.providers.plugins.openstack.client import OpenStackClient, PasswordAuth, Token
 
 API_BASE_URL = "https://api.selectel.ru"
 CLOUD_BASE_URL = "https://cloud.api.selcloud.ru"
 CONSUMPTION_PROVIDER_KEYS = ("vpc", "mks", "dbaas", "craas")
-PAGE_SIZE = 200
-MAX_PAGES = 500
 
 TOKEN_REJECTED = _("Selectel rejected the API token (X-Token). Check the key in the control panel.")
 SERVICE_USER_REJECTED = _("Selectel rejected the service user. Check the user name, password, account ID "
@@ -55,7 +55,7 @@ class SelectelClient:
         self.api_base, self.cloud_base = derive_bases(endpoint)
         # The only POST is the Keystone token exchange, which changes nothing: retrying it is safe.
         self.session = session or build_session(retry_post=True)
-        self._keystone: dict[str, Any] | None = None
+        self._openstack: OpenStackClient | None = None
 
     def __repr__(self) -> str:  # never the token or the password
         return f"SelectelClient(account_id={self.account_id!r}, username={self.username!r}, api={self.api_base!r})"
@@ -110,97 +110,21 @@ class SelectelClient:
             self.account_id = name
         return self.account_id
 
-    # --- Keystone + OpenStack -----------------------------------------------------------------
-    def keystone(self) -> dict[str, Any]:
-        """A project-scoped Keystone token: ``{"token": str, "catalog": [...], "project_id": str}``."""
-        if self._keystone is not None:
-            return self._keystone
-        endpoint = "identity/auth/tokens"
-        domain = {"name": self.resolve_account_id()}
-        if self.project_id:
-            project: dict[str, Any] = {"id": self.project_id}
-        else:
-            project = {"name": self.project_name, "domain": domain}
-        body = {"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
-                "name": self.username, "domain": domain, "password": self._password}}},
-            "scope": {"project": project},
-        }}
-        captured: dict[str, str] = {}
+    # --- Keystone + OpenStack (apps.providers.plugins.openstack) -------------------------------
+    @property
+    def openstack(self) -> OpenStackClient:
+        """The service user's project: Keystone at ``cloud.api.selcloud.ru/identity/v3``, the user's domain
+        is the account id (read from the resell API when not given, only once a token is needed)."""
+        if self._openstack is None:
+            self._openstack = OpenStackClient(auth_url=f"{self.cloud_base}/identity/v3", auth=self._keystone_auth,
+                                              session=self.session, rejected_message=SERVICE_USER_REJECTED)
+        return self._openstack
 
-        def keep_subject_token(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-            captured["token"] = response.headers.get("X-Subject-Token", "")
+    def _keystone_auth(self) -> PasswordAuth:
+        account = self.resolve_account_id()
+        return PasswordAuth(username=self.username, password=self._password, user_domain=account,
+                            project_id=self.project_id, project_name=self.project_name, project_domain=account)
 
-        try:
-            answer = request_json(self.session, "POST", f"{self.cloud_base}/identity/v3/auth/tokens",
-                                  endpoint=endpoint, json=body, hooks={"response": keep_subject_token})
-        except ProviderAuthError as exc:
-            raise ProviderAuthError(SERVICE_USER_REJECTED, endpoint=exc.endpoint, detail=exc.detail) from None
-        token_body = answer.get("token") if isinstance(answer, dict) else None
-        if not captured.get("token") or not isinstance(token_body, dict):
-            raise ProviderBadResponse(endpoint=endpoint, detail="no X-Subject-Token or token body")
-        project_body = token_body.get("project") if isinstance(token_body.get("project"), dict) else {}
-        self._keystone = {
-            "token": captured["token"],
-            "catalog": token_body.get("catalog") if isinstance(token_body.get("catalog"), list) else [],
-            "project_id": str(project_body.get("id") or self.project_id),
-        }
-        return self._keystone
-
-    def regional_endpoints(self, *service_types: str) -> dict[str, str]:
-        """{region: public url} of the first of ``service_types`` the Keystone catalog lists."""
-        return catalog_endpoints(self.keystone()["catalog"], *service_types)
-
-    def _os_get(self, url: str, *, endpoint: str, params: Any = None, headers: dict[str, str] | None = None) -> Any:
-        token = self.keystone()["token"]
-        try:
-            return request_json(self.session, "GET", url, endpoint=endpoint, params=params,
-                                headers={"X-Auth-Token": token, **(headers or {})})
-        except ProviderAuthError as exc:
-            raise ProviderAuthError(SERVICE_USER_REJECTED, endpoint=exc.endpoint, detail=exc.detail) from None
-
-    def _os_paged(self, url: str, *, items_key: str, endpoint: str) -> list[dict[str, Any]]:
-        """OpenStack paging: ``limit`` + ``marker``, following ``<items>_links`` rel=next."""
-        items: list[dict[str, Any]] = []
-        next_url, params = url, {"limit": PAGE_SIZE}
-        for _page in range(MAX_PAGES):
-            body = self._os_get(next_url, endpoint=endpoint, params=params)
-            page = body.get(items_key) if isinstance(body, dict) else None
-            if not isinstance(page, list):
-                raise ProviderBadResponse(endpoint=endpoint, detail=f"{items_key} is not a list")
-            items.extend(item for item in page if isinstance(item, dict))
-            links = body.get(f"{items_key}_links") or []
-            following = next((link.get("href") for link in links
-                              if isinstance(link, dict) and link.get("rel") == "next"), None)
-            if not page or not following:
-                break
-            next_url, params = str(following), None
-        return items
-
-    def servers(self, compute_url: str) -> list[dict[str, Any]]:
-        return self._os_paged(f"{compute_url}/servers/detail", items_key="servers", endpoint="compute/servers")
-
-    def flavors(self, compute_url: str) -> list[dict[str, Any]]:
-        return self._os_paged(f"{compute_url}/flavors/detail", items_key="flavors", endpoint="compute/flavors")
-
-    def volumes(self, volume_url: str) -> list[dict[str, Any]]:
-        project_id = self.keystone()["project_id"]
-        if project_id and not volume_url.endswith(project_id):
-            volume_url = f"{volume_url}/{project_id}"
-        return self._os_paged(f"{volume_url}/volumes/detail", items_key="volumes", endpoint="volume/volumes")
-
-
-def catalog_endpoints(catalog: Any, *service_types: str) -> dict[str, str]:
-    """Keystone ``token.catalog`` -> {region: public url} for the first service type present."""
-    for service_type in service_types:
-        found: dict[str, str] = {}
-        for service in catalog if isinstance(catalog, list) else []:
-            if not isinstance(service, dict) or service.get("type") != service_type:
-                continue
-            for item in service.get("endpoints") or []:
-                if isinstance(item, dict) and item.get("interface", "public") == "public" and item.get("url"):
-                    region = str(item.get("region") or item.get("region_id") or "")
-                    found[region] = str(item["url"]).rstrip("/")
-        if found:
-            return dict(sorted(found.items()))
-    return {}
+    def keystone(self) -> Token:
+        """A project-scoped Keystone token with its catalog (fetched once)."""
+        return self.openstack.token()

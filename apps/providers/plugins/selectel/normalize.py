@@ -13,16 +13,17 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from apps.inventory.vocabulary import ResourceStatus
-from apps.providers.plugins.base import AccountInfo, CostLine, ResourceRecord, ServiceLimit
-from apps.providers.plugins.parsing import to_datetime, to_decimal, to_int, to_text
+from apps.inventory.vocabulary import ResourceKind, ResourceStatus
+from apps.providers.plugins.base import AccountInfo, CostLine, ResourceRecord, ServiceLimit, kind_of
+from apps.providers.plugins.openstack import normalize as openstack
+from apps.providers.plugins.openstack.normalize import hourly_costs, hourly_price
+from apps.providers.plugins.parsing import to_datetime, to_decimal, to_text
 
 PROVIDER = "selectel"
 CURRENCY = "RUB"
 DAYS_PER_MONTH = Decimal(30)
 HOURS_PER_DAY = Decimal(24)
 _CENTS = Decimal("0.01")
-_FINE = Decimal("0.0001")
 _SECRET_MARKERS = ("password", "secret", "token", "user_data", "adminpass", "private_key")
 
 
@@ -171,13 +172,27 @@ def _project(row: Mapping[str, Any]) -> dict[str, Any]:
     return project if isinstance(project, dict) else {}
 
 
+SERVER, VOLUME, CLOUD_SERVICE = openstack.SERVER, openstack.VOLUME, "cloud_service"
+KINDS = {**openstack.KINDS, CLOUD_SERVICE: ResourceKind.OTHER}
+# A billed object OpenStack does not list is known by the service that bills it (``provider_key``).
+_KIND_BY_PROVIDER_KEY = {"dbaas": ResourceKind.DATABASE, "mks": ResourceKind.KUBERNETES}
+
+
 def resource_type_of(object_type: str) -> str:
     object_type = to_text(object_type)
     if object_type == "cloud_vm":
-        return "server"
+        return SERVER
     if object_type.startswith("volume"):
-        return "volume"
-    return "cloud_service"
+        return VOLUME
+    return CLOUD_SERVICE
+
+
+def kind_of_row(row: Mapping[str, Any]) -> str:
+    """The kind of a consumption row's object: by its type, a managed service by the billing service."""
+    resource_type = resource_type_of(_object(row).get("type"))
+    if resource_type == CLOUD_SERVICE:
+        return _KIND_BY_PROVIDER_KEY.get(to_text(row.get("provider_key")), ResourceKind.OTHER)
+    return kind_of(KINDS, resource_type)
 
 
 _SERVICE_BY_PROVIDER_KEY = {"vpc": "Compute", "dbaas": "Database", "mks": "Kubernetes",
@@ -185,7 +200,7 @@ _SERVICE_BY_PROVIDER_KEY = {"vpc": "Compute", "dbaas": "Database", "mks": "Kuber
 
 
 def service_of(row: Mapping[str, Any]) -> str:
-    if resource_type_of(_object(row).get("type")) == "volume":
+    if resource_type_of(_object(row).get("type")) == VOLUME:
         return "Storage"
     key = to_text(row.get("provider_key"))
     return _SERVICE_BY_PROVIDER_KEY.get(key, key.upper() or "Cloud")
@@ -226,17 +241,6 @@ def daily_costs(rows: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
     return {object_id: kopecks(amount) for object_id, amount in totals.items()}
 
 
-def _costs(daily: Decimal | None) -> dict[str, Any]:
-    if daily is None:
-        return {"daily_cost": None, "monthly_cost": None, "billing_period": "hourly"}
-    return {"daily_cost": daily, "monthly_cost": (daily * DAYS_PER_MONTH).quantize(_CENTS),
-            "billing_period": "hourly"}
-
-
-def _hourly(daily: Decimal | None) -> str | None:
-    return None if daily is None else str((daily / HOURS_PER_DAY).quantize(_FINE, rounding=ROUND_HALF_UP))
-
-
 def consumption_records(rows: Iterable[Mapping[str, Any]], *, account_id: str = "",
                         exclude_types: frozenset[str] = frozenset()) -> list[ResourceRecord]:
     """Resources as the billing sees them (one per object), for accounts without a service user
@@ -245,8 +249,7 @@ def consumption_records(rows: Iterable[Mapping[str, Any]], *, account_id: str = 
     for row in rows:
         obj = _object(row)
         object_id = to_text(obj.get("id"))
-        kind = resource_type_of(obj.get("type"))
-        if not object_id or kind in exclude_types:
+        if not object_id or resource_type_of(obj.get("type")) in exclude_types:
             continue
         entry = objects.setdefault(object_id, {"row": row, "amount": Decimal(0), "metrics": {}})
         entry["amount"] += to_decimal(row.get("value")) or Decimal(0)
@@ -266,6 +269,7 @@ def consumption_records(rows: Iterable[Mapping[str, Any]], *, account_id: str = 
             resource_id=object_id,
             resource_name=to_text(obj.get("name")) or object_id,
             resource_type=resource_type_of(obj.get("type")),
+            kind=kind_of_row(row),
             service_name=service_of(row),
             status=ResourceStatus.RUNNING,  # billed that day
             provider_status="billed",
@@ -273,117 +277,11 @@ def consumption_records(rows: Iterable[Mapping[str, Any]], *, account_id: str = 
             account_id=to_text(row.get("account_id")) or account_id,
             project_id=to_text(project.get("id")),
             currency=CURRENCY,
-            **_costs(daily),
+            **hourly_costs(daily),
             specs={"object_type": to_text(obj.get("type")), "type_name": to_text(obj.get("type_name")),
                    "zone": zone, "parent_id": to_text(obj.get("parent_id")),
                    "metrics": entry["metrics"]},
             provider_config={"provider_key": to_text(row.get("provider_key")), "project": project,
-                             "object": strip_secrets(obj), "hourly_cost": _hourly(daily)},
-        ))
-    return records
-
-
-# --- OpenStack --------------------------------------------------------------------------------
-_SERVER_STATUS = {
-    "ACTIVE": ResourceStatus.RUNNING, "SHUTOFF": ResourceStatus.STOPPED, "SHELVED": ResourceStatus.STOPPED,
-    "SHELVED_OFFLOADED": ResourceStatus.STOPPED, "PAUSED": ResourceStatus.SUSPENDED,
-    "SUSPENDED": ResourceStatus.SUSPENDED, "ERROR": ResourceStatus.ERROR, "DELETED": ResourceStatus.DELETED,
-    "SOFT_DELETED": ResourceStatus.DELETED, "UNKNOWN": ResourceStatus.UNKNOWN,
-}
-_VOLUME_STATUS = {
-    "in-use": ResourceStatus.RUNNING, "available": ResourceStatus.INACTIVE, "error": ResourceStatus.ERROR,
-    "error_deleting": ResourceStatus.ERROR, "error_extending": ResourceStatus.ERROR,
-    "error_restoring": ResourceStatus.ERROR, "deleting": ResourceStatus.DELETED,
-}
-
-
-def _gb(megabytes: Any) -> str | None:
-    number = to_decimal(megabytes)
-    return None if number is None else str((number / 1024).quantize(_CENTS))
-
-
-def _flavor_specs(flavor: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "instance_type": to_text(flavor.get("original_name") or flavor.get("name")),
-        "cpu_cores": to_int(flavor.get("vcpus")),
-        "memory_gb": _gb(flavor.get("ram")),
-        "disk_gb": to_int(flavor.get("disk")),
-    }
-
-
-def server_records(servers: Iterable[Mapping[str, Any]], *, region: str,
-                   flavors: Mapping[str, Mapping[str, Any]] | None = None,
-                   costs: Mapping[str, Decimal] | None = None, account_id: str = "") -> list[ResourceRecord]:
-    """Nova ``/servers/detail``. Flavor specs are embedded (microversion >= 2.47) or looked up in
-    ``flavors`` (``/flavors/detail`` by id) for older microversions."""
-    records = []
-    for server in servers:
-        flavor = server.get("flavor") if isinstance(server.get("flavor"), dict) else {}
-        if flavor.get("vcpus") is None and flavors and to_text(flavor.get("id")) in flavors:
-            flavor = flavors[to_text(flavor.get("id"))]
-        raw_status = to_text(server.get("status")).upper()
-        addresses = []
-        for network in (server.get("addresses") or {}).values():
-            for address in network or []:
-                if isinstance(address, dict) and address.get("addr"):
-                    addresses.append({"addr": to_text(address["addr"]), "type": to_text(
-                        address.get("OS-EXT-IPS:type")), "version": to_int(address.get("version"))})
-        server_id = to_text(server.get("id"))
-        daily = (costs or {}).get(server_id)
-        records.append(ResourceRecord(
-            provider=PROVIDER,
-            resource_id=server_id,
-            resource_name=to_text(server.get("name")) or server_id,
-            resource_type="server",
-            service_name="Compute",
-            status=_SERVER_STATUS.get(raw_status, ResourceStatus.PENDING if raw_status else ResourceStatus.UNKNOWN),
-            provider_status=raw_status,
-            region=region,
-            account_id=account_id,
-            project_id=to_text(server.get("tenant_id") or server.get("project_id")),
-            currency=CURRENCY,
-            **_costs(daily),
-            created_at=to_datetime(server.get("created")),
-            specs={**_flavor_specs(flavor), "zone": to_text(server.get("OS-EXT-AZ:availability_zone")),
-                   "ip_addresses": [a["addr"] for a in addresses],
-                   "volumes": [to_text(v.get("id")) for v in server.get("os-extended-volumes:volumes_attached") or []
-                               if isinstance(v, dict)]},
-            tags={str(k): to_text(v) for k, v in (server.get("metadata") or {}).items()},
-            provider_config={"addresses": addresses, "flavor_id": to_text(flavor.get("id")),
-                             "hourly_cost": _hourly(daily), "key_name": to_text(server.get("key_name")),
-                             "image_id": to_text((server.get("image") or {}).get("id"))
-                             if isinstance(server.get("image"), dict) else ""},
-        ))
-    return records
-
-
-def volume_records(volumes: Iterable[Mapping[str, Any]], *, region: str,
-                   costs: Mapping[str, Decimal] | None = None, account_id: str = "") -> list[ResourceRecord]:
-    """Cinder ``/volumes/detail``."""
-    records = []
-    for volume in volumes:
-        volume_id = to_text(volume.get("id"))
-        raw_status = to_text(volume.get("status")).lower()
-        daily = (costs or {}).get(volume_id)
-        attachments = [to_text(a.get("server_id")) for a in volume.get("attachments") or [] if isinstance(a, dict)]
-        records.append(ResourceRecord(
-            provider=PROVIDER,
-            resource_id=volume_id,
-            resource_name=to_text(volume.get("name")) or volume_id,
-            resource_type="volume",
-            service_name="Storage",
-            status=_VOLUME_STATUS.get(raw_status, ResourceStatus.PENDING if raw_status else ResourceStatus.UNKNOWN),
-            provider_status=raw_status,
-            region=region,
-            account_id=account_id,
-            project_id=to_text(volume.get("os-vol-tenant-attr:tenant_id")),
-            currency=CURRENCY,
-            **_costs(daily),
-            created_at=to_datetime(volume.get("created_at")),
-            specs={"disk_gb": to_int(volume.get("size")), "volume_type": to_text(volume.get("volume_type")),
-                   "zone": to_text(volume.get("availability_zone")),
-                   "bootable": to_text(volume.get("bootable")).lower() == "true", "attached_to": attachments},
-            tags={str(k): to_text(v) for k, v in (volume.get("metadata") or {}).items()},
-            provider_config={"hourly_cost": _hourly(daily), "multiattach": bool(volume.get("multiattach"))},
+                             "object": strip_secrets(obj), "hourly_cost": hourly_price(daily)},
         ))
     return records

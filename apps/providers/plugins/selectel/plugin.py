@@ -12,13 +12,14 @@ from django.utils import timezone
 
 from apps.providers.errors import ProviderAuthError, ProviderError
 from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord, readable
+from apps.providers.plugins.openstack import normalize as openstack
 
 from . import normalize
 from .client import SelectelClient
 from .spec import SPEC
 
-OPENSTACK_KINDS = frozenset({"server", "volume"})
-BILLING_ONLY_KINDS = frozenset({"cloud_service"})
+OPENSTACK_KINDS = frozenset({normalize.SERVER, normalize.VOLUME})  # resource types OpenStack lists
+BILLING_ONLY_KINDS = frozenset({normalize.CLOUD_SERVICE})
 
 
 def _optional(func: Callable[[], Any]) -> Any:
@@ -107,18 +108,19 @@ class SelectelPlugin:
 
     # --- inventory ----------------------------------------------------------------------------
     def _servers(self) -> list[ResourceRecord]:
-        costs, records = self.day_costs(), []
-        for region, url in self.client.regional_endpoints("compute").items():
-            flavors = {str(f.get("id")): f for f in self.client.flavors(url)}
-            servers = self.client.servers(url)
-            records += normalize.server_records(servers, region=region, flavors=flavors, costs=costs,
+        cloud, costs, records = self.client.openstack, self.day_costs(), []
+        for region, url in cloud.endpoints("compute").items():
+            flavors = {str(f.get("id")): f for f in cloud.flavors(url)}
+            records += openstack.server_records(cloud.servers(url), provider=normalize.PROVIDER, region=region,
+                                                currency=normalize.CURRENCY, flavors=flavors, costs=costs,
                                                 account_id=self.client.account_id)
         return records
 
     def _volumes(self) -> list[ResourceRecord]:
-        costs, records = self.day_costs(), []
-        for region, url in self.client.regional_endpoints("volumev3", "volume").items():
-            records += normalize.volume_records(self.client.volumes(url), region=region, costs=costs,
+        cloud, costs, records = self.client.openstack, self.day_costs(), []
+        for region, url in cloud.endpoints("volumev3", "volume").items():
+            records += openstack.volume_records(cloud.volumes(url), provider=normalize.PROVIDER, region=region,
+                                                currency=normalize.CURRENCY, costs=costs,
                                                 account_id=self.client.account_id)
         return records
 
@@ -131,9 +133,9 @@ class SelectelPlugin:
             return [Endpoint("cloud_billing/consumption", OPENSTACK_KINDS | BILLING_ONLY_KINDS,
                              lambda: readable("cloud_billing/consumption", lambda: self._billed(frozenset())))]
         return [
-            Endpoint("compute/servers", frozenset({"server"}),
+            Endpoint("compute/servers", frozenset({normalize.SERVER}),
                      lambda: readable("compute/servers", self._servers)),
-            Endpoint("volume/volumes", frozenset({"volume"}),
+            Endpoint("volume/volumes", frozenset({normalize.VOLUME}),
                      lambda: readable("volume/volumes", self._volumes)),
             Endpoint("cloud_billing/consumption", BILLING_ONLY_KINDS,
                      lambda: readable("cloud_billing/consumption", lambda: self._billed(OPENSTACK_KINDS))),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.providers.plugins.base import Capability, CredentialField, ProviderSpec
+from apps.providers.plugins.base import Brand, Capability, CredentialField, ProviderSpec
 
 SPEC = ProviderSpec(
     key="selectel",
@@ -27,4 +27,15 @@ SPEC = ProviderSpec(
     capabilities=frozenset({Capability.RESOURCES, Capability.COSTS, Capability.ACCOUNT_INFO}),
     default_endpoint="",
     docs_url="https://docs.selectel.ru/api/",
+    brand=Brand(badge="SEL", color="#DC2626", color_light="#F87171"),
+    # Project quotas (resell API), summed over projects, regions and zones.
+    limit_labels={
+        "compute_cores": _("vCPU"),
+        "compute_ram": _("RAM"),
+        "image_gigabytes": _("Images"),
+        "network_floatingips": _("Public IP addresses"),
+        "volume_gigabytes_universal": _("Universal disks"),
+        "volume_gigabytes_fast": _("Fast disks"),
+        "volume_gigabytes_basic": _("Basic disks"),
+    },
 )

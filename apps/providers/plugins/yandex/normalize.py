@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from apps.inventory.vocabulary import ResourceStatus
-from apps.providers.plugins.base import AccountInfo, MetricSeries, ResourceRecord
+from apps.inventory.vocabulary import MetricName, ResourceKind, ResourceStatus, metric_unit
+from apps.providers.plugins.base import AccountInfo, MetricSeries, ResourceRecord, kind_of
 from apps.providers.plugins.parsing import to_datetime, to_decimal, to_int, to_text
 
 PROVIDER = "yandex"
@@ -26,6 +26,9 @@ _SECRET_MARKERS = ("password", "passwd", "secret", "token", "private_key", "priv
 _DROPPED_KEYS = ("metadata",)
 
 CLOUD, FOLDER, VM, DISK, SNAPSHOT, ADDRESS = "cloud", "folder", "vm", "disk", "snapshot", "ip_address"
+# Clouds and folders are containers of resources (Resource Manager), not resources of a kind.
+KINDS = {CLOUD: ResourceKind.OTHER, FOLDER: ResourceKind.OTHER, VM: ResourceKind.COMPUTE,
+         DISK: ResourceKind.VOLUME, SNAPSHOT: ResourceKind.SNAPSHOT, ADDRESS: ResourceKind.IP_ADDRESS}
 
 
 # --- lenient scalars --------------------------------------------------------------------------
@@ -84,6 +87,7 @@ def _record(*, item: dict[str, Any], resource_type: str, service_name: str, stat
         resource_id=resource_id,
         resource_name=to_text(item.get("name")) or resource_id,
         resource_type=resource_type,
+        kind=kind_of(KINDS, resource_type),
         service_name=service_name,
         status=status,
         provider_status=provider_status,
@@ -332,4 +336,5 @@ def cpu_series(payload: Any, *, resource_id: str) -> MetricSeries:
             millis, number = to_int(stamp), to_decimal(value)  # "NaN" (a gap) parses to None
             if millis is not None and number is not None:
                 points.append((datetime.fromtimestamp(millis / 1000, tz=UTC), number))
-    return MetricSeries(resource_id=resource_id, metric="cpu_percent", unit="percent", points=tuple(points))
+    return MetricSeries(resource_id=resource_id, metric=MetricName.CPU_PERCENT,
+                        unit=metric_unit(MetricName.CPU_PERCENT), points=tuple(points))

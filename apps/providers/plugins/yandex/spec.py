@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.providers.plugins.base import Capability, CredentialField, ProviderSpec
+from apps.providers.plugins.base import Brand, Capability, CredentialField, ProviderSpec
 
 SPEC = ProviderSpec(
     key="yandex",
@@ -27,4 +27,9 @@ SPEC = ProviderSpec(
     capabilities=frozenset({Capability.RESOURCES, Capability.METRICS, Capability.ACCOUNT_INFO}),
     default_endpoint="",
     docs_url="https://yandex.cloud/en/docs/iam/operations/iam-token/create-for-sa",
+    brand=Brand(badge="YC", color="#F59E0B", color_light="#FFCC00", ink="#1F2937"),
+    spec_labels={
+        "core_fraction": (_("Guaranteed vCPU share"), "%"),
+        "preemptible": (_("Preemptible"), ""),
+    },
 )
