@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+from django_tenants.utils import get_tenant_model
 from rest_framework import serializers
 
 from apps.common.serializers import OutputModelSerializer
-from apps.tenants.models import Organization
 
 from .models import Invitation, Membership
 from .roles import Role
@@ -27,7 +27,7 @@ class UserOutputSerializer(serializers.Serializer):
 class OrganizationOutputSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=Organization.Kind.choices)
+    kind = serializers.ChoiceField(choices=get_tenant_model().Kind.choices)
     currency = serializers.CharField()
     timezone = serializers.CharField()
     host = serializers.CharField(source="primary_host")
