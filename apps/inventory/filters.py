@@ -9,6 +9,7 @@ from django_filters import rest_framework as filters
 from apps.common.filters import FlagFilter, IntegerFilter
 
 from .models import Resource, ResourceTag
+from .vocabulary import ResourceKind
 
 
 class ResourceFilter(filters.FilterSet):
@@ -18,6 +19,7 @@ class ResourceFilter(filters.FilterSet):
     provider = filters.CharFilter()
     connection = IntegerFilter(field_name="connection_id")
     resource_type = filters.CharFilter()
+    kind = filters.ChoiceFilter(choices=ResourceKind.choices)
     status = filters.CharFilter()
     region = filters.CharFilter()
     tag = filters.CharFilter(method="filter_tag")
@@ -25,7 +27,7 @@ class ResourceFilter(filters.FilterSet):
 
     class Meta:
         model = Resource
-        fields = ("q", "provider", "connection", "resource_type", "status", "region", "tag", "deleted")
+        fields = ("q", "provider", "connection", "resource_type", "kind", "status", "region", "tag", "deleted")
 
     def filter_queryset(self, queryset: QuerySet[Resource]) -> QuerySet[Resource]:
         if not self.form.cleaned_data.get("deleted"):

@@ -25,7 +25,7 @@ def resource_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Resou
     """Resources of the current organization narrowed by ``ResourceFilter``, connection and tags loaded.
 
     Keys of ``filters`` (a dict or a QueryDict, all optional): ``q`` (name, id, type, region or service
-    contains), ``provider``, ``connection`` (id), ``resource_type``, ``status``, ``region``, ``tag`` ("key" or
+    contains), ``provider``, ``connection`` (id), ``resource_type``, ``kind``, ``status``, ``region``, ``tag`` ("key" or
     "key=value"), ``deleted`` (true: include deleted resources). Raises ``ApplicationError`` (code ``invalid``)
     for a value that does not parse.
     """

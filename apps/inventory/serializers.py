@@ -22,7 +22,7 @@ class ResourceOutputSerializer(OutputModelSerializer):
     class Meta:
         model = Resource
         fields = (
-            "id", "connection", "connection_name", "provider", "resource_id", "resource_name", "resource_type",
+            "id", "connection", "connection_name", "provider", "resource_id", "resource_name", "resource_type", "kind",
             "service_name", "status", "provider_status", "region", "account_id", "project_id", "daily_cost",
             "monthly_cost", "currency", "original_price", "original_period", "cost_frequency", "pricing_model",
             "specs", "tags", "owner", "team", "business_unit", "project", "feature_tag", "environment", "cost_center",
