@@ -38,7 +38,7 @@ from apps.providers import registry
 from apps.providers.errors import ProviderError
 from apps.providers.models import SyncPhase, SyncRun
 from apps.providers.plugins.base import Capability, CostLine, CostSource
-from apps.providers.sync import SyncErrorCode, sync_run_progress
+from apps.providers.runs import SyncErrorCode, sync_run_progress
 
 from .models import CostRecord
 from .rollups import cost_rollups_refresh

@@ -21,7 +21,6 @@ write transaction, so the API and the UI see it while the run works.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -58,15 +57,10 @@ from .models import (
     SyncTrigger,
 )
 from .plugins.base import Capability, ResourceRecord
+from .runs import SyncErrorCode, connection_sync_done, error_entry, internal_entry, sync_run_finish, sync_run_progress
 from .services import connection_plugin
 
 logger = logging.getLogger(__name__)
-
-
-class SyncErrorCode(str, enum.Enum):
-    ALREADY_RUNNING = "sync_already_running"
-    INTERNAL_ERROR = "sync_internal_error"
-    ALL_ENDPOINTS_FAILED = "sync_all_endpoints_failed"
 
 
 def _conflict() -> ApplicationError:
@@ -114,22 +108,6 @@ def sync_run_start(*, connection: ProviderConnection, actor=None, trigger: str =
 
 
 # --- execute ----------------------------------------------------------------------------------
-def sync_run_progress(run: SyncRun, **fields: Any) -> None:
-    """A short autocommitted UPDATE of ``run`` (and the instance): visible to other connections while the
-    run works. Post-sync steps use it for their phase and counts."""
-    for key, value in fields.items():
-        setattr(run, key, value)
-    SyncRun.objects.filter(pk=run.pk).update(**fields)
-
-
-def _error_entry(endpoint: str, exc: ProviderError) -> dict[str, str]:
-    return {"endpoint": exc.endpoint or endpoint, "code": exc.code.value, "message": str(exc)[:500]}
-
-
-def _internal_entry(endpoint: str, message: str) -> dict[str, str]:
-    return {"endpoint": endpoint, "code": SyncErrorCode.INTERNAL_ERROR.value, "message": message}
-
-
 def _without_secrets(record: ResourceRecord) -> ResourceRecord:
     return dataclasses.replace(record, provider_config=strip_secrets(record.provider_config))
 
@@ -169,7 +147,7 @@ class _Engine:
         try:
             info = self.plugin.account_info()
         except ProviderError as exc:
-            return _error_entry("account_info", exc)
+            return error_entry("account_info", exc)
         self.connection.account_info = info.as_json()
         ProviderConnection.objects.filter(pk=self.connection.pk).update(account_info=self.connection.account_info)
         return None
@@ -187,13 +165,13 @@ class _Engine:
                 records = endpoint.fetch()
             except ProviderError as exc:
                 fetched.endpoints_failed += 1
-                fetched.errors.append(_error_entry(endpoint.name, exc))
+                fetched.errors.append(error_entry(endpoint.name, exc))
                 fetched.auth_failed |= exc.code == ProviderErrorCode.AUTH
             except Exception:  # a plugin bug must not stop the other endpoints
                 logger.exception("sync %s: endpoint %s failed unexpectedly", self.run.pk, endpoint.name)
                 fetched.endpoints_failed += 1
                 fetched.errors.append(
-                    _internal_entry(endpoint.name, _("The provider's answer could not be processed.")))
+                    internal_entry(endpoint.name, _("The provider's answer could not be processed.")))
             else:
                 fetched.endpoints_ok += 1
                 fetched.listed_types |= set(endpoint.kinds)
@@ -256,7 +234,7 @@ class _Engine:
             try:
                 series[pk] = self.plugin.metrics(incoming.record)
             except ProviderError as exc:
-                entry = _error_entry("metrics", exc)
+                entry = error_entry("metrics", exc)
                 errors.setdefault(entry["endpoint"], entry)
         sync_run_progress(self.run, metric_points=metric_points_store(series=series, fetched_at=self.now))
         return list(errors.values())
@@ -271,53 +249,30 @@ class _Engine:
                 found = import_string(path)(self.run, plugin=self.plugin) or []
             except Exception:  # one step's bug must not undo or stop the others
                 logger.exception("sync %s: the post-sync step %s failed", self.run.pk, path)
-                found = [_internal_entry(name, _("A step after the synchronization failed."))]
-            errors.extend({"endpoint": str(entry.get("endpoint") or name), "code": str(entry.get("code") or ""),
+                found = [internal_entry(name, _("A step after the synchronization failed."))]
+            errors.extend({"endpoint": str(entry.get("endpoint") or name),
+                           "code": str(entry.get("code") or SyncErrorCode.INTERNAL_ERROR.value),
                            "message": str(entry.get("message") or "")[:500]} for entry in found)
         return errors
 
     def _finish(self, fetched: _Fetched, *, failed: bool) -> None:
         errors = fetched.errors
-        if not failed:
+        if failed:
+            auth = next((e for e in errors if e["code"] == ProviderErrorCode.AUTH.value), None)
+            first = auth or (errors[0] if errors else {
+                "endpoint": "", "code": SyncErrorCode.ALL_ENDPOINTS_FAILED.value,
+                "message": _("The provider listed no resources.")})
+            sync_run_finish(self.run, status=SyncStatus.ERROR, errors=errors, error_message=first["message"],
+                            error_details={"code": first["code"]})
+        else:
             first = errors[0] if errors else None
             totals = resource_totals(connection_id=self.connection.pk)
-            _finish_run(self.run, status=SyncStatus.PARTIAL if errors else SyncStatus.SUCCESS, errors=errors,
-                        error_message=first["message"] if first else "", totals={
-                            "total_daily_cost": totals["daily_cost"], "total_monthly_cost": totals["monthly_cost"],
-                            "total_resources_by_type": totals["by_type"],
-                            "total_resources_by_status": totals["by_status"]})
-            _connection_done(self.connection, ok=True, error=first)
-            return
-        auth = next((e for e in errors if e["code"] == ProviderErrorCode.AUTH.value), None)
-        first = auth or (errors[0] if errors else {
-            "endpoint": "", "code": SyncErrorCode.ALL_ENDPOINTS_FAILED.value,
-            "message": _("The provider listed no resources.")})
-        _finish_run(self.run, status=SyncStatus.ERROR, errors=errors, error_message=first["message"],
-                    error_details={"code": first["code"]})
-        _connection_done(self.connection, ok=False, error=first)
-
-
-def _finish_run(run: SyncRun, *, status: str, errors: list[dict[str, str]], totals: dict[str, Any] | None = None,
-                error_message: str = "", error_details: dict[str, Any] | None = None) -> None:
-    finished = timezone.now()
-    fields: dict[str, Any] = {
-        "status": status, "phase": SyncPhase.DONE, "current_endpoint": "", "errors": errors,
-        "finished_at": finished, "error_message": error_message[:2000], "error_details": error_details or {},
-        "duration_seconds": int((finished - (run.started_at or finished)).total_seconds()),
-    }
-    sync_run_progress(run, **fields, **(totals or {}))
-
-
-def _connection_done(connection: ProviderConnection, *, ok: bool, error: dict[str, str] | None) -> None:
-    now = timezone.now()
-    fields: dict[str, Any] = {"last_sync_at": now, "updated_at": now}
-    if ok:
-        fields.update(status=ConnectionStatus.OK, last_error_code=error["code"] if error else "",
-                      last_error=error["message"] if error else "")
-    else:
-        fields.update(status=ConnectionStatus.ERROR, last_error_code=(error or {}).get("code", "")[:64],
-                      last_error=(error or {}).get("message", "")[:2000])
-    ProviderConnection.objects.filter(pk=connection.pk).update(**fields)
+            sync_run_finish(self.run, status=SyncStatus.PARTIAL if errors else SyncStatus.SUCCESS, errors=errors,
+                            error_message=first["message"] if first else "", totals={
+                                "total_daily_cost": totals["daily_cost"], "total_monthly_cost": totals["monthly_cost"],
+                                "total_resources_by_type": totals["by_type"],
+                                "total_resources_by_status": totals["by_status"]})
+        connection_sync_done(self.connection, ok=not failed, error=first)
 
 
 def sync_run_execute(*, sync_run_id: int, plugin_options: dict[str, Any] | None = None) -> SyncRun | None:
@@ -334,9 +289,9 @@ def sync_run_execute(*, sync_run_id: int, plugin_options: dict[str, Any] | None 
         _Engine(run, connection, plugin_options or {}).execute()
     except Exception:
         logger.exception("sync %s of connection %s failed", run.pk, connection.pk)
-        entry = _internal_entry("", _("The synchronization failed unexpectedly."))
-        _finish_run(run, status=SyncStatus.ERROR, errors=[*(run.errors or []), entry],
-                    error_message=entry["message"], error_details={"code": SyncErrorCode.INTERNAL_ERROR.value})
-        _connection_done(connection, ok=False, error=entry)
+        entry = internal_entry("", _("The synchronization failed unexpectedly."))
+        sync_run_finish(run, status=SyncStatus.ERROR, errors=[*(run.errors or []), entry],
+                        error_message=entry["message"], error_details={"code": SyncErrorCode.INTERNAL_ERROR.value})
+        connection_sync_done(connection, ok=False, error=entry)
     run.refresh_from_db()
     return run
