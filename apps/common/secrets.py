@@ -36,11 +36,15 @@ def is_secret_key(key: Any) -> bool:
 
 
 def strip_secrets(value: Any) -> Any:
-    """A copy of JSON-like ``value`` without the keys (at any depth) that hold secrets."""
+    """JSON-like ``value`` without the keys (at any depth) that hold secrets: a copy where something was
+    dropped, ``value`` itself where nothing was (a sync's 10 000 clean payloads are not duplicated)."""
     if isinstance(value, Mapping):
-        return {k: strip_secrets(v) for k, v in value.items() if not is_secret_key(k)}
+        kept = {k: strip_secrets(v) for k, v in value.items() if not is_secret_key(k)}
+        same = len(kept) == len(value) and all(kept[k] is v for k, v in value.items())
+        return value if same else kept
     if isinstance(value, list | tuple):
-        return [strip_secrets(v) for v in value]
+        items = [strip_secrets(v) for v in value]
+        return value if all(new is old for new, old in zip(items, value, strict=True)) else items
     return value
 
 

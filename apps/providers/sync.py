@@ -109,7 +109,8 @@ def sync_run_start(*, connection: ProviderConnection, actor=None, trigger: str =
 
 # --- execute ----------------------------------------------------------------------------------
 def _without_secrets(record: ResourceRecord) -> ResourceRecord:
-    return dataclasses.replace(record, provider_config=strip_secrets(record.provider_config))
+    config = strip_secrets(record.provider_config)
+    return record if config is record.provider_config else dataclasses.replace(record, provider_config=config)
 
 
 @dataclass
