@@ -24,6 +24,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.inventory.vocabulary import ResourceKind, ResourceStatus
+
 SEED = 20250117
 MONTHS = 13
 LAST_30_TOTAL = Decimal("117150.00")
@@ -83,6 +85,9 @@ class DemoResource:
     network: int | None = None
 
 
+# The demo's resource types as the Yandex Cloud and Selectel plugins map them.
+DEMO_KINDS = {"vm": ResourceKind.COMPUTE, "server": ResourceKind.COMPUTE, "disk": ResourceKind.VOLUME,
+              "volume": ResourceKind.VOLUME, "bucket": ResourceKind.BUCKET}
 RESOURCES: tuple[DemoResource, ...] = (
     DemoResource("web", YANDEX, "vm", _yc_id("fhm", "web-prod-01"), "web-prod-01", "ru-central1-a", "Compute",
                  {"platform": "standard-v3", "platform_name": "Intel Ice Lake", "cpu_cores": 4, "core_fraction": 100,
@@ -327,8 +332,38 @@ def _connections() -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class _DemoRecord:
+    """A demo resource in the shape the inventory stores (``apps.inventory.diff.IncomingRecord``)."""
+
+    provider: str
+    resource_id: str
+    resource_name: str
+    resource_type: str
+    kind: str
+    service_name: str
+    region: str
+    account_id: str
+    project_id: str
+    provider_status: str
+    daily_cost: Decimal
+    monthly_cost: Decimal
+    original_price: Decimal
+    billing_period: str
+    created_at: datetime
+    specs: dict[str, Any]
+    tags: dict[str, str]
+    status: str = ResourceStatus.RUNNING
+    currency: str = "RUB"
+    pricing_model: str = "on_demand"
+    provider_config: dict[str, Any] = field(default_factory=dict)
+
+
 def _resources(connections: dict[str, Any], rows: list[_Row], today: date) -> dict[str, Any]:
-    from apps.inventory.models import CostFrequency, CostPeriod, Resource, ResourceTag
+    """The eight resources, written by the inventory as a sync writes them (nothing else is marked deleted)."""
+    from apps.inventory.diff import incoming_resource
+    from apps.inventory.models import CostPeriod, Resource
+    from apps.inventory.services import resource_context_update, resource_sync
 
     last_start = today - timedelta(days=29)
     spend: dict[str, Decimal] = {}
@@ -336,49 +371,47 @@ def _resources(connections: dict[str, Any], rows: list[_Row], today: date) -> di
         if row.day >= last_start and row.line.resource and not row.resource_override:
             spend[row.line.resource] = spend.get(row.line.resource, Decimal(0)) + row.amount
     now = timezone.now()
-    out = {}
+    pks: dict[str, int] = {}
+    for provider, connection in connections.items():
+        incoming = {}
+        for spec in (spec for spec in RESOURCES if spec.provider == provider):
+            daily = (spend.get(spec.key, Decimal(0)) / 30).quantize(Decimal("0.0001"))
+            hourly = spec.resource_type in ("vm", "server")
+            item = incoming_resource(_DemoRecord(
+                provider=spec.provider, resource_id=spec.resource_id, resource_name=spec.name,
+                resource_type=spec.resource_type, kind=DEMO_KINDS[spec.resource_type], service_name=spec.service_name,
+                region=spec.region,
+                account_id=YC_CLOUD if spec.provider == YANDEX else SEL_ACCOUNT,
+                project_id=YC_FOLDER if spec.provider == YANDEX else SEL_PROJECT,
+                provider_status="RUNNING" if spec.provider == YANDEX else "ACTIVE",
+                daily_cost=daily, monthly_cost=(daily * 30).quantize(CENT),
+                original_price=(daily / 24).quantize(Decimal("0.0001")) if hourly else (daily * 30).quantize(CENT),
+                billing_period=CostPeriod.HOURLY if hourly else CostPeriod.MONTHLY,
+                created_at=_utc(today - timedelta(days=spec.created_days_ago)), specs=spec.specs, tags=spec.tags))
+            incoming[item.key] = item
+        written = resource_sync(connection=connection, incoming=incoming, listed_types=(), now=now)
+        pks.update({spec.key: written.pks[(spec.resource_type, spec.resource_id)]
+                    for spec in RESOURCES if spec.provider == provider})
     for spec in RESOURCES:
-        daily = (spend.get(spec.key, Decimal(0)) / 30).quantize(Decimal("0.0001"))
-        resource, _created = Resource.objects.update_or_create(
-            connection=connections[spec.provider], resource_type=spec.resource_type, resource_id=spec.resource_id,
-            defaults={
-                "provider": spec.provider, "resource_name": spec.name, "region": spec.region,
-                "account_id": YC_CLOUD if spec.provider == YANDEX else SEL_ACCOUNT,
-                "project_id": YC_FOLDER if spec.provider == YANDEX else SEL_PROJECT,
-                "service_name": spec.service_name, "status": "running",
-                "provider_status": "RUNNING" if spec.provider == YANDEX else "ACTIVE",
-                "daily_cost": daily, "monthly_cost": (daily * 30).quantize(CENT), "currency": "RUB",
-                "original_price": (daily / 24).quantize(Decimal("0.0001")) if spec.resource_type in ("vm", "server")
-                else (daily * 30).quantize(CENT),
-                "original_period": CostPeriod.HOURLY if spec.resource_type in ("vm", "server") else CostPeriod.MONTHLY,
-                "cost_frequency": CostFrequency.RECURRING, "pricing_model": "on_demand",
-                "specs": spec.specs, "team": spec.tags.get("team", ""), "project": spec.tags.get("project", ""),
-                "environment": spec.tags.get("env", ""),
-                "created_at_provider": _utc(today - timedelta(days=spec.created_days_ago)),
-                "first_seen_at": now, "last_seen_at": now, "is_deleted": False, "deleted_at": None,
-            },
-        )
-        ResourceTag.objects.filter(resource=resource).exclude(key__in=spec.tags).delete()
-        for key, value in spec.tags.items():
-            ResourceTag.objects.update_or_create(resource=resource, key=key, defaults={"value": value})
-        out[spec.key] = resource
-    return out
+        resource_context_update(resource_pk=pks[spec.key], team=spec.tags.get("team", ""),
+                                project=spec.tags.get("project", ""), environment=spec.tags.get("env", ""))
+    stored = Resource.objects.in_bulk(list(pks.values()))
+    return {key: stored[pk] for key, pk in pks.items()}
 
 
 METRIC_DAYS = 7
 
 
 def _metrics(resources: dict[str, Any]) -> None:
-    """Hourly samples for the last week and their summaries (the utilization panel's input)."""
-    from apps.inventory.models import MetricPoint, ResourceMetricSummary, UtilizationTier
+    """Hourly samples for the last week, replacing earlier ones; the inventory recomputes their summaries
+    (the utilization panel's input)."""
+    from apps.inventory.services import MetricSamples, metric_points_store
 
     rng = random.Random(SEED + 1)  # noqa: S311
-    MetricPoint.objects.filter(resource__in=resources.values()).delete()
-    ResourceMetricSummary.objects.filter(resource__in=resources.values()).delete()
     end = timezone.now().replace(minute=0, second=0, microsecond=0)
-    points, summaries = [], []
+    series: dict[int, list[MetricSamples]] = {}
     for spec in RESOURCES:
-        resource = resources[spec.key]
+        samples = series.setdefault(resources[spec.key].pk, [])
         for metric, average, capacity in _metric_plan(spec):
             values = []
             for hour in range(METRIC_DAYS * 24):
@@ -387,18 +420,8 @@ def _metrics(resources: dict[str, Any]) -> None:
                                                                      else Decimal("-0.08"))
                 share = min(max(Decimal(average) / 100 * (1 + daily_wave), Decimal("0.01")), Decimal("0.99"))
                 values.append((ts, (share * capacity).quantize(Decimal("0.0001"))))
-            points.extend(MetricPoint(resource=resource, metric=metric, ts=ts, value=v) for ts, v in values)
-            ordered = sorted(v for _ts, v in values)
-            avg = (sum(ordered) / len(ordered)).quantize(Decimal("0.0001"))
-            tier = ""
-            if metric == "cpu_percent":
-                tier = UtilizationTier.LOW if avg < 30 else UtilizationTier.MEDIUM if avg < 70 else UtilizationTier.HIGH
-            summaries.append(ResourceMetricSummary(
-                resource=resource, metric=metric, period_start=values[0][0], period_end=values[-1][0],
-                points=len(values), avg=avg, min=ordered[0], max=ordered[-1],
-                p95=ordered[int(len(ordered) * 0.95) - 1], tier=tier))
-    MetricPoint.objects.bulk_create(points, batch_size=BATCH_SIZE)
-    ResourceMetricSummary.objects.bulk_create(summaries, batch_size=BATCH_SIZE)
+            samples.append(MetricSamples(metric, values))
+    metric_points_store(series=series, replace=True)
 
 
 def _metric_plan(spec: DemoResource) -> list[tuple[str, int, Decimal]]:

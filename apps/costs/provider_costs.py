@@ -3,7 +3,8 @@
 ``provider_costs_import(connection=, start=, end=)`` replaces one connection's ledger rows for the
 charge dates ``start <= day < end`` (source ``provider:<connection id>``) in one transaction, links each
 row to the inventory resource of that connection with the same resource id, and refreshes the daily
-rollups of the window. The sync engine calls it in its "costs" stage with the lines it fetched itself.
+rollups of the window. ``provider_costs_sync_step`` is the first post-sync step (``SYNC_POST_STEPS``): it
+fetches the lines of the last ``PROVIDER_COST_DAYS`` UTC days with the run's plugin and imports them.
 
 Two rules that come from what the lines are:
 - A line whose resource id is the billing account itself and no inventory resource (AWS reports costs
@@ -16,25 +17,34 @@ Two rules that come from what the lines are:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 
 from apps.audit.services import audit_event_record
 from apps.common.bulk import bulk_copy
 from apps.inventory.models import Resource, ResourceTag
 from apps.providers import registry
-from apps.providers.plugins.base import CostLine
+from apps.providers.errors import ProviderError
+from apps.providers.models import SyncPhase, SyncRun
+from apps.providers.plugins.base import Capability, CostLine, CostSource
+from apps.providers.runs import SyncErrorCode, sync_run_progress
 
 from .models import CostRecord
 from .rollups import cost_rollups_refresh
 from .selectors import ledger_watermark
+
+logger = logging.getLogger(__name__)
 
 SOURCE_PREFIX = "provider:"
 CHARGE_FREQUENCY = "Usage-Based"
@@ -226,3 +236,31 @@ def provider_costs_window(*, days: int, today: date) -> tuple[date, date]:
     """The last ``days`` UTC days up to and including ``today``, as a half-open [start, end)."""
     end = today + timedelta(days=1)
     return end - timedelta(days=max(days, 0)), end
+
+
+def provider_costs_sync_step(run: SyncRun, *, plugin: CostSource) -> list[dict[str, str]] | None:
+    """The post-sync step of providers with ``Capability.COSTS``: pull ``plugin.cost_lines`` for the last
+    ``PROVIDER_COST_DAYS`` UTC days and replace the connection's rows of that window in the ledger.
+
+    Any failure is one ``costs`` error entry (the run turns partial) and leaves the ledger as it was: the
+    import writes in one transaction, after the fetch.
+    """
+    connection = run.connection
+    if Capability.COSTS not in registry.get_spec(connection.provider).capabilities:
+        return None
+    days = int(getattr(settings, "PROVIDER_COST_DAYS", 35))
+    if days <= 0:
+        return None
+    start, end = provider_costs_window(days=days, today=(run.started_at or timezone.now()).astimezone(UTC).date())
+    sync_run_progress(run, phase=SyncPhase.COSTS, current_endpoint="costs")
+    try:
+        lines = plugin.cost_lines(start=start, end=end)
+        written = provider_costs_import(connection=connection, start=start, end=end, lines=lines)
+    except ProviderError as exc:
+        return [{"endpoint": "costs", "code": exc.code.value, "message": str(exc)[:500]}]
+    except Exception:  # a plugin or mapping bug must not fail the resources already saved
+        logger.exception("sync %s: the cost import failed unexpectedly", run.pk)
+        return [{"endpoint": "costs", "code": SyncErrorCode.INTERNAL_ERROR.value,
+                 "message": _("The provider's costs could not be processed.")}]
+    sync_run_progress(run, cost_records=written)
+    return None

@@ -9,11 +9,12 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 
 from apps.common.filters import filterset_apply
 
 from .filters import ResourceFilter
+from .diff import EXISTING_COLUMNS, ExistingResource, Key
 from .models import MetricPoint, Resource, ResourceMetricSummary, ResourceTag
 from .vocabulary import ResourceStatus
 
@@ -139,3 +140,30 @@ def resource_filter_options() -> dict[str, list[str]]:
         key: sorted(v for v in live.values_list(key, flat=True).distinct() if v)
         for key in ("provider", "kind", "resource_type", "status", "region")
     }
+
+
+# --- for the sync engine ------------------------------------------------------------------------------
+def resource_snapshots(*, connection_id: int) -> dict[Key, ExistingResource]:
+    """What the diff compares of every stored resource of one connection (deleted ones too), by key."""
+    rows = Resource.objects.filter(connection_id=connection_id).values_list(*EXISTING_COLUMNS)
+    return {(row[0], row[1]): ExistingResource(*row[2:]) for row in rows.iterator(chunk_size=5000)}
+
+
+def resource_totals(*, connection_id: int) -> dict[str, Any]:
+    """Daily and monthly cost of the live resources of one connection, and their counts by type and status."""
+    live = Resource.objects.filter(connection_id=connection_id, is_deleted=False).order_by()
+    sums = live.aggregate(daily=Sum("daily_cost"), monthly=Sum("monthly_cost"))
+
+    def grouped(field_name: str) -> dict[str, int]:
+        return dict(live.values_list(field_name).annotate(n=Count("id")).values_list(field_name, "n"))
+
+    return {"daily_cost": sums["daily"] or Decimal(0), "monthly_cost": sums["monthly"] or Decimal(0),
+            "by_type": grouped("resource_type"), "by_status": grouped("status")}
+
+
+def metric_candidates(*, connection_id: int, limit: int) -> list[tuple[int, str, str]]:
+    """(pk, resource_type, resource_id) of up to ``limit`` running resources, the stalest metrics first."""
+    return list(
+        Resource.objects.filter(connection_id=connection_id, is_deleted=False, status=ResourceStatus.RUNNING)
+        .order_by(F("metrics_fetched_at").asc(nulls_first=True), "id")
+        .values_list("pk", "resource_type", "resource_id")[:limit])

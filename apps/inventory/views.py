@@ -1,14 +1,13 @@
 """Resources page (provider-grouped inventory with summary, filters and usage charts) and one resource.
 
 Thin: GET parameters go to ``selectors.resource_list(filters=...)``; everything shown comes from the
-inventory selectors. Provider-specific JSON is shown with secret-looking keys masked (the plugins strip
-secrets already; the page does not rely on that alone).
+inventory selectors. Provider-specific JSON is shown with secret-looking keys masked (the sync engine strips
+secrets already, with the same rule: ``apps.common.secrets``; the page does not rely on that alone).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import zoneinfo
 from decimal import Decimal
 from typing import Any
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.permissions import require_permission
 from apps.common.errors import ApplicationError
+from apps.common.secrets import is_secret_key, mask_secrets
 
 from . import selectors
 from .models import MetricPoint, Resource
@@ -35,7 +35,6 @@ FILTER_KEYS = ("q", "provider", "connection", "kind", "resource_type", "status",
 PAGE_SIZE = 60
 CHART_METRICS = ((MetricName.CPU_PERCENT, "cpu"), (MetricName.MEMORY_MB, "memory"))
 MAX_CHART_POINTS = 240
-SECRET_KEY_PATTERN = re.compile(r"pass|secret|token|private|credential|api_?key|access_?key", re.IGNORECASE)
 MASK = "••••••"
 
 
@@ -79,12 +78,7 @@ def _charts_for(resource: Resource, tz, *, days: int = 30,
 
 def masked(value: Any) -> Any:
     """A copy of provider JSON with values under secret-looking keys replaced."""
-    if isinstance(value, dict):
-        return {k: (MASK if SECRET_KEY_PATTERN.search(str(k)) and v not in (None, "", {}, []) else masked(v))
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [masked(v) for v in value]
-    return value
+    return mask_secrets(value, mask=MASK)
 
 
 # Labels and units of the provider-neutral spec keys; a provider labels the keys only it reports on its
@@ -153,7 +147,7 @@ def _spec_value(value: Any, unit: str) -> str:
 def _spec_rows(specs: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(key, label, value) of the plain specs, known ones first, with units; nothing secret-looking."""
     items = [(k, v) for k, v in (specs or {}).items()
-             if v not in (None, "", [], {}) and not isinstance(v, dict | list) and not SECRET_KEY_PATTERN.search(k)]
+             if v not in (None, "", [], {}) and not isinstance(v, dict | list) and not is_secret_key(k)]
     rank = {key: n for n, key in enumerate(SPEC_ORDER)}
     items.sort(key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
     rows = []

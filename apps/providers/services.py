@@ -18,7 +18,7 @@ from . import registry
 from .errors import ProviderError, ProviderErrorCode
 from .models import ConnectionStatus, ProviderConnection
 from .plugins.base import AccountInfo, ProviderPlugin
-from .sync import sync_schedule_delete, sync_schedule_update
+from .schedules import sync_schedule_delete, sync_schedule_update
 
 _CLIENT_FAULTS = {ProviderErrorCode.AUTH, ProviderErrorCode.PERMISSION}
 

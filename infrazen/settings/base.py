@@ -270,6 +270,12 @@ SYNC_METRICS_MAX_RESOURCES = env.int("SYNC_METRICS_MAX_RESOURCES", default=200)
 SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=3 * 3600)
 # Native cost pulls: each sync of a provider with a cost API re-imports this many last days (UTC).
 PROVIDER_COST_DAYS = env.int("PROVIDER_COST_DAYS", default=35)
+# What runs after a sync has saved the inventory, in this order: dotted paths of functions
+# ``step(run, *, plugin) -> list of {"endpoint", "code", "message"} error entries or None``. Each is isolated:
+# a step that fails is recorded on the run (which turns partial) and the next one still runs.
+SYNC_POST_STEPS: list[str] = [
+    "apps.costs.provider_costs.provider_costs_sync_step",
+]
 # The largest billing file accepted for import (uploads stream to disk, the import streams from it).
 BILLING_IMPORT_MAX_MB = env.int("BILLING_IMPORT_MAX_MB", default=4096)
 

@@ -26,7 +26,6 @@ _COST_QUANT = Decimal("0.0000000001")
 # AWS charges every AWS-provided public IPv4 address, attached or idle, since 2024-02-01
 # (https://aws.amazon.com/vpc/pricing/, "Public IPv4 Address"). BYOIP addresses are not charged.
 PUBLIC_IPV4_HOURLY_USD = Decimal("0.005")
-_SECRET_MARKERS = ("password", "secret", "token", "private_key", "credentials", "userdata", "user_data")
 
 EC2_INSTANCE = "ec2_instance"
 EBS_VOLUME = "ebs_volume"
@@ -50,12 +49,9 @@ def to_date(value: Any) -> date | None:
 
 
 def json_safe(value: Any) -> Any:
-    """boto3 answers hold datetimes and Decimals: make them JSON-safe and drop secret-looking keys."""
+    """boto3 answers hold datetimes and Decimals: make them JSON-safe (secrets are stripped by the engine)."""
     if isinstance(value, Mapping):
-        return {
-            str(k): json_safe(v) for k, v in value.items()
-            if str(k) != "ResponseMetadata" and not any(m in str(k).lower() for m in _SECRET_MARKERS)
-        }
+        return {str(k): json_safe(v) for k, v in value.items() if str(k) != "ResponseMetadata"}
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
     if isinstance(value, datetime | date):

@@ -24,7 +24,6 @@ CURRENCY = "RUB"
 UNLIMITED = 2147483647
 DAYS_PER_MONTH = Decimal(30)
 _DAILY_QUANT = Decimal("0.0001")
-_SECRET_MARKERS = ("password", "passwd", "secret", "token", "access_key", "private_key", "credentials")
 
 # Beget's resource types and the provider-neutral kind of each (an FTP account and a mailbox are parts of
 # the hosting plan with no kind of their own; CDN is not a kind either).
@@ -61,18 +60,6 @@ def daily_and_monthly(price_day: Any, price_month: Any) -> tuple[Decimal | None,
     if day is not None:
         return day, day * DAYS_PER_MONTH
     return None, None
-
-
-def strip_secrets(value: Any) -> Any:
-    """Drop keys that hold secrets (S3 keys, software admin passwords) from provider-specific JSON."""
-    if isinstance(value, dict):
-        return {
-            k: strip_secrets(v) for k, v in value.items()
-            if not any(marker in str(k).lower() for marker in _SECRET_MARKERS)
-        }
-    if isinstance(value, list):
-        return [strip_secrets(v) for v in value]
-    return value
 
 
 def _limit(result: dict[str, Any], used_key: str, limit_key: str, unit: str = "") -> ServiceLimit:
@@ -191,7 +178,7 @@ def domain_records(result: Any, *, login: str) -> list[ResourceRecord]:
                 "date_expire": to_text(item.get("date_expire")),
                 "auto_renew": to_bool(item.get("auto_renew")),
             },
-            provider_config=strip_secrets(item),
+            provider_config=item,
         ))
     return records
 
@@ -205,7 +192,7 @@ def hosting_mysql_records(result: Any, *, login: str) -> list[ResourceRecord]:
             provider=PROVIDER, resource_id=f"hosting-mysql:{name}", resource_name=name,
             resource_type="hosting_mysql", kind=KINDS["hosting_mysql"], service_name="Database",
             status=ResourceStatus.RUNNING, account_id=login, daily_cost=Decimal(0), monthly_cost=Decimal(0),
-            specs={"size_mb": to_decimal(item.get("size"))}, provider_config=strip_secrets(item),
+            specs={"size_mb": to_decimal(item.get("size"))}, provider_config=item,
         ))
     return records
 
@@ -218,7 +205,7 @@ def ftp_records(result: Any, *, login: str) -> list[ResourceRecord]:
             provider=PROVIDER, resource_id=f"ftp:{name}", resource_name=name, resource_type="ftp_account",
             kind=KINDS["ftp_account"], service_name="Storage", status=ResourceStatus.RUNNING, account_id=login,
             daily_cost=Decimal(0), monthly_cost=Decimal(0),
-            specs={"path": to_text(item.get("path"))}, provider_config=strip_secrets(item),
+            specs={"path": to_text(item.get("path"))}, provider_config=item,
         ))
     return records
 
@@ -238,7 +225,7 @@ def mailbox_records(result: Any, *, domain: str, login: str) -> list[ResourceRec
             daily_cost=Decimal(0), monthly_cost=Decimal(0),
             specs={"domain": host, "spam_filter": to_bool(item.get("spam_filter_status")),
                    "forwarding": to_text(item.get("forward_mail_status"))},
-            provider_config=strip_secrets(item),
+            provider_config=item,
         ))
     return records
 
@@ -302,7 +289,7 @@ def vps_records(payload: dict[str, Any], *, login: str = "") -> list[ResourceRec
                 "hostname": to_text(vps.get("hostname")),
                 "software": to_text(software.get("name")) if isinstance(software, dict) else "",
             },
-            provider_config=strip_secrets(vps),
+            provider_config=vps,
         ))
     return records
 
@@ -363,7 +350,7 @@ def cloud_records(payload: dict[str, Any], *, login: str = "") -> list[ResourceR
             monthly_cost=monthly,
             created_at=to_datetime(service.get("created_at")),
             specs=specs,
-            provider_config=strip_secrets(service),
+            provider_config=service,
         ))
     return records
 

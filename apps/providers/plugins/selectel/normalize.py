@@ -24,7 +24,6 @@ CURRENCY = "RUB"
 DAYS_PER_MONTH = Decimal(30)
 HOURS_PER_DAY = Decimal(24)
 _CENTS = Decimal("0.01")
-_SECRET_MARKERS = ("password", "secret", "token", "user_data", "adminpass", "private_key")
 
 
 # --- lenient scalars --------------------------------------------------------------------------
@@ -40,15 +39,6 @@ def region_of_zone(zone: str) -> str:
     """``ru-3b`` -> ``ru-3``; a region name stays as it is."""
     zone = to_text(zone)
     return zone[:-1] if zone and zone[-1].isalpha() and zone[-2:-1].isdigit() else zone
-
-
-def strip_secrets(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: strip_secrets(v) for k, v in value.items()
-                if not any(marker in str(k).lower() for marker in _SECRET_MARKERS)}
-    if isinstance(value, list):
-        return [strip_secrets(v) for v in value]
-    return value
 
 
 def _data(payload: Any, *, kind: type) -> Any:
@@ -282,6 +272,6 @@ def consumption_records(rows: Iterable[Mapping[str, Any]], *, account_id: str = 
                    "zone": zone, "parent_id": to_text(obj.get("parent_id")),
                    "metrics": entry["metrics"]},
             provider_config={"provider_key": to_text(row.get("provider_key")), "project": project,
-                             "object": strip_secrets(obj), "hourly_cost": hourly_price(daily)},
+                             "object": obj, "hourly_cost": hourly_price(daily)},
         ))
     return records

@@ -20,10 +20,6 @@ from apps.providers.plugins.parsing import to_datetime, to_decimal, to_int, to_t
 
 PROVIDER = "yandex"
 GIB = Decimal(1024**3)
-_SECRET_MARKERS = ("password", "passwd", "secret", "token", "private_key", "privatekey", "credentials",
-                   "ssh-keys", "ssh_keys", "user-data", "user_data")
-# Instance metadata (user-data, ssh keys, cloud-init) is dropped whole: it is where secrets live.
-_DROPPED_KEYS = ("metadata",)
 
 CLOUD, FOLDER, VM, DISK, SNAPSHOT, ADDRESS = "cloud", "folder", "vm", "disk", "snapshot", "ip_address"
 # Clouds and folders are containers of resources (Resource Manager), not resources of a kind.
@@ -55,16 +51,6 @@ def labels(value: Any) -> dict[str, str]:
         return {}
     return {str(k): to_text(v) for k, v in value.items()}
 
-
-def strip_secrets(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: strip_secrets(v) for k, v in value.items()
-            if k not in _DROPPED_KEYS and not any(marker in str(k).lower() for marker in _SECRET_MARKERS)
-        }
-    if isinstance(value, list):
-        return [strip_secrets(v) for v in value]
-    return value
 
 
 def _items(payload: Any, what: str) -> list[dict[str, Any]]:
@@ -101,7 +87,7 @@ def _record(*, item: dict[str, Any], resource_type: str, service_name: str, stat
         created_at=to_datetime(item.get("createdAt")),
         specs=specs,
         tags=labels(item.get("labels")),
-        provider_config=strip_secrets(item),
+        provider_config=item,
     )
 
 
