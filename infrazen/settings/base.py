@@ -222,6 +222,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ResourceStatusEnum": "apps.inventory.vocabulary.ResourceStatus",
         "MetricNameEnum": "apps.inventory.vocabulary.MetricName",
+        "ResourceKindEnum": "apps.inventory.vocabulary.ResourceKind",
     },
 }
 

@@ -18,7 +18,7 @@ from apps.inventory.diff import (
     incoming_resource,
     resource_diff,
 )
-from apps.inventory.vocabulary import ResourceStatus
+from apps.inventory.vocabulary import ResourceKind, ResourceStatus
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Record:
 
     resource_id: str
     resource_type: str = "vm"
+    kind: str = ResourceKind.COMPUTE
     resource_name: str = "web-1"
     provider: str = "testcloud"
     service_name: str = "Compute"
