@@ -13,8 +13,8 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 
 from apps.common.filters import filterset_apply
 
-from .filters import ResourceFilter
 from .diff import EXISTING_COLUMNS, ExistingResource, Key
+from .filters import ResourceFilter
 from .models import MetricPoint, Resource, ResourceMetricSummary, ResourceTag
 from .vocabulary import ResourceStatus
 

@@ -45,7 +45,8 @@ def _row(incoming: IncomingResource, *, connection: Any, now: datetime) -> Resou
     r, b = incoming.record, incoming.baseline
     return Resource(
         connection_id=connection.pk, provider=r.provider or connection.provider, resource_id=r.resource_id,
-        resource_type=r.resource_type, kind=r.kind, resource_name=r.resource_name[:255], service_name=r.service_name[:100],
+        resource_type=r.resource_type, kind=r.kind, resource_name=r.resource_name[:255],
+        service_name=r.service_name[:100],
         status=r.status[:32], provider_status=r.provider_status[:64], region=r.region[:100],
         account_id=r.account_id[:255], project_id=r.project_id[:255], daily_cost=b.daily_cost,
         monthly_cost=b.monthly_cost, currency=r.currency or "RUB", original_price=b.original_price,

@@ -175,7 +175,7 @@ class _Engine:
                     internal_entry(endpoint.name, _("The provider's answer could not be processed.")))
             else:
                 fetched.endpoints_ok += 1
-                fetched.listed_types |= set(endpoint.kinds)
+                fetched.listed_types |= set(endpoint.resource_types)
                 for record in records:
                     incoming = incoming_resource(_without_secrets(record))
                     if incoming is not None:

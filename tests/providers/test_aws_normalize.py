@@ -168,7 +168,7 @@ def test_instances_carry_type_specs_state_tags_and_launch_time(moto_ec2):
     stopped_id = stopped["Instances"][0]["InstanceId"]
     moto_ec2.stop_instances(InstanceIds=[stopped_id])
     endpoint = next(e for e in _plugin().endpoints() if e.name == "ec2/DescribeInstances")
-    assert endpoint.kinds == frozenset({"ec2_instance"})
+    assert endpoint.resource_types == frozenset({"ec2_instance"})
     records = {r.resource_id: r for r in endpoint.fetch()}
     api = records[running["Instances"][0]["InstanceId"]]
     assert api.resource_name == "api" and api.tags == {"Name": "api", "team": "core"}

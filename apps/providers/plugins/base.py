@@ -241,13 +241,12 @@ def normalized(endpoint: str, func: Callable[[], T]) -> Callable[[], T]:
 class Endpoint:
     """One isolated unit of fetching: its failure must not stop the others.
 
-    ``kinds`` are the resource types it lists (the provider's ``resource_type`` values, not the neutral
-    ``ResourceKind``); the sync engine marks missing resources of those types deleted only when this
-    endpoint succeeded.
+    ``resource_types`` are the provider's ``resource_type`` values it lists (not the neutral ``kind``); the
+    sync engine marks missing resources of those types deleted only when this endpoint succeeded.
     """
 
     name: str
-    kinds: frozenset[str]
+    resource_types: frozenset[str]
     fetch: Callable[[], list[ResourceRecord]]
 
 

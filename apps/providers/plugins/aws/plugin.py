@@ -1,8 +1,8 @@
 """AWS plugin: EC2 instances, EBS volumes and Elastic IPs in every selected region, Cost Explorer costs.
 
-Each resource kind is one isolated endpoint that covers all regions: a failure in any region fails
+Each resource type is one isolated endpoint that covers all regions: a failure in any region fails
 that endpoint (so the sync engine never marks resources of an unread region deleted), while the other
-kinds go on.
+types go on.
 """
 
 from __future__ import annotations

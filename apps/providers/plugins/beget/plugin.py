@@ -90,7 +90,7 @@ class BegetPlugin:
              lambda: normalize.cloud_records(c.cloud_list(), login=login)),
             ("mail/getMailboxList", frozenset({"mailbox"}), self._mailboxes),  # after the domains it reads
         ]
-        return [Endpoint(name, kinds, self._remember(name, normalized(name, fetch))) for name, kinds, fetch in listing]
+        return [Endpoint(name, types, self._remember(name, normalized(name, fetch))) for name, types, fetch in listing]
 
     def _mailboxes(self) -> list[ResourceRecord]:
         """Mailboxes of every domain of the account (one ``mail/getMailboxList`` call per domain, none when the

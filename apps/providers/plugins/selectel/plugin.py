@@ -18,8 +18,8 @@ from . import normalize
 from .client import SelectelClient
 from .spec import SPEC
 
-OPENSTACK_KINDS = frozenset({normalize.SERVER, normalize.VOLUME})  # resource types OpenStack lists
-BILLING_ONLY_KINDS = frozenset({normalize.CLOUD_SERVICE})
+OPENSTACK_TYPES = frozenset({normalize.SERVER, normalize.VOLUME})  # resource types OpenStack lists
+BILLING_ONLY_TYPES = frozenset({normalize.CLOUD_SERVICE})
 
 
 def _optional(func: Callable[[], Any]) -> Any:
@@ -130,15 +130,15 @@ class SelectelPlugin:
 
     def endpoints(self) -> list[Endpoint]:
         if not self.client.has_service_user:
-            return [Endpoint("cloud_billing/consumption", OPENSTACK_KINDS | BILLING_ONLY_KINDS,
+            return [Endpoint("cloud_billing/consumption", OPENSTACK_TYPES | BILLING_ONLY_TYPES,
                              lambda: readable("cloud_billing/consumption", lambda: self._billed(frozenset())))]
         return [
             Endpoint("compute/servers", frozenset({normalize.SERVER}),
                      lambda: readable("compute/servers", self._servers)),
             Endpoint("volume/volumes", frozenset({normalize.VOLUME}),
                      lambda: readable("volume/volumes", self._volumes)),
-            Endpoint("cloud_billing/consumption", BILLING_ONLY_KINDS,
-                     lambda: readable("cloud_billing/consumption", lambda: self._billed(OPENSTACK_KINDS))),
+            Endpoint("cloud_billing/consumption", BILLING_ONLY_TYPES,
+                     lambda: readable("cloud_billing/consumption", lambda: self._billed(OPENSTACK_TYPES))),
         ]
 
     def metrics(self, resource: ResourceRecord) -> list[MetricSeries]:
