@@ -35,10 +35,10 @@ from apps.audit.services import audit_event_record
 from apps.common.bulk import bulk_copy
 from apps.inventory.models import Resource, ResourceTag
 from apps.providers import registry
-from apps.providers.errors import ProviderError
+from apps.providers.exceptions import ProviderError, SyncErrorCode
 from apps.providers.models import SyncPhase, SyncRun
 from apps.providers.plugins.base import Capability, CostLine, CostSource
-from apps.providers.runs import SyncErrorCode, sync_run_progress
+from apps.providers.runs import sync_run_progress
 
 from .models import CostRecord
 from .rollups import cost_rollups_refresh

@@ -12,7 +12,7 @@ import requests
 
 from apps.common.http import OutboundHTTPError, send
 
-from .errors import ProviderBadResponse, ProviderUnavailable, error_for_status
+from .exceptions import ProviderBadResponse, ProviderUnavailable, error_for_status
 
 
 def request_json(session: requests.Session, method: str, url: str, *, endpoint: str, **kwargs: Any) -> Any:

@@ -3,19 +3,12 @@ connection. Used by the engine (``apps.providers.sync``) and by post-sync steps.
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 from django.utils import timezone
 
-from .errors import ProviderError
+from .exceptions import ProviderError, SyncErrorCode
 from .models import ConnectionStatus, ProviderConnection, SyncPhase, SyncRun
-
-
-class SyncErrorCode(str, enum.Enum):
-    ALREADY_RUNNING = "sync_already_running"
-    INTERNAL_ERROR = "sync_internal_error"
-    ALL_ENDPOINTS_FAILED = "sync_all_endpoints_failed"
 
 
 def sync_run_progress(run: SyncRun, **fields: Any) -> None:

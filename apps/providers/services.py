@@ -15,7 +15,7 @@ from apps.audit.services import audit_event_record
 from apps.common.errors import ApplicationError, ErrorCode
 
 from . import registry
-from .errors import ProviderError, ProviderErrorCode
+from .exceptions import ProviderError, ProviderErrorCode
 from .models import ConnectionStatus, ProviderConnection
 from .plugins.base import AccountInfo, ProviderPlugin
 from .schedules import sync_schedule_delete, sync_schedule_update

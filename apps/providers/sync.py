@@ -45,7 +45,7 @@ from apps.inventory.services import SyncWrite, metric_points_store, resource_syn
 from apps.inventory.vocabulary import ResourceStatus
 
 from . import registry
-from .errors import ProviderError, ProviderErrorCode
+from .exceptions import ProviderError, ProviderErrorCode, SyncErrorCode
 from .models import (
     ACTIVE_SYNC_STATUSES,
     ConnectionStatus,
@@ -57,7 +57,7 @@ from .models import (
     SyncTrigger,
 )
 from .plugins.base import Capability, ResourceRecord
-from .runs import SyncErrorCode, connection_sync_done, error_entry, internal_entry, sync_run_finish, sync_run_progress
+from .runs import connection_sync_done, error_entry, internal_entry, sync_run_finish, sync_run_progress
 from .services import connection_plugin
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ logger = logging.getLogger(__name__)
 
 def _conflict() -> ApplicationError:
     return ApplicationError(_("A synchronization of this connection is already running."),
-                            SyncErrorCode.ALREADY_RUNNING, http_status=409)  # type: ignore[arg-type]
+                            SyncErrorCode.ALREADY_RUNNING, http_status=409)
 
 
 # --- start ------------------------------------------------------------------------------------

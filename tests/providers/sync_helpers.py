@@ -58,7 +58,7 @@ def assert_no_secrets(response) -> None:
 
 def run_all_endpoints(plugin) -> dict:
     """Every endpoint of ``plugin`` in isolation, as the sync engine runs them: {name: records | error}."""
-    from apps.providers.errors import ProviderError
+    from apps.providers.exceptions import ProviderError
 
     outcome = {}
     for endpoint in plugin.endpoints():

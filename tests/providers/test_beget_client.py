@@ -7,7 +7,7 @@ import pytest
 
 from apps.common.http import user_agent
 from apps.common.secrets import strip_secrets
-from apps.providers.errors import (
+from apps.providers.exceptions import (
     ProviderAuthError,
     ProviderBadResponse,
     ProviderPermissionError,

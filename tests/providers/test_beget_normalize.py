@@ -6,7 +6,12 @@ import pytest
 
 from apps.common.secrets import strip_secrets
 from apps.inventory.vocabulary import MetricName, ResourceKind, ResourceStatus
-from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderPermissionError, ProviderRateLimited
+from apps.providers.exceptions import (
+    ProviderAuthError,
+    ProviderBadResponse,
+    ProviderPermissionError,
+    ProviderRateLimited,
+)
 from apps.providers.plugins.beget import normalize
 from apps.providers.plugins.beget.client import _legacy_result
 from tests.fakecloud.beget import account_info_result, cloud_items, domain_list_result, vps_items

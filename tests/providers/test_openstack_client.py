@@ -6,7 +6,12 @@ import pytest
 
 from apps.common.http import build_session
 from apps.inventory.vocabulary import ResourceKind
-from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderPermissionError, ProviderUnavailable
+from apps.providers.exceptions import (
+    ProviderAuthError,
+    ProviderBadResponse,
+    ProviderPermissionError,
+    ProviderUnavailable,
+)
 from apps.providers.plugins.openstack import normalize
 from apps.providers.plugins.openstack.client import (
     CREDENTIALS_REJECTED,

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from apps.common.http import build_session
-from apps.providers.errors import (
+from apps.providers.exceptions import (
     ProviderAuthError,
     ProviderBadResponse,
     ProviderPermissionError,

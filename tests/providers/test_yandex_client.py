@@ -10,7 +10,7 @@ import pytest
 
 from apps.common.http import build_session
 from apps.inventory.vocabulary import ResourceStatus
-from apps.providers.errors import (
+from apps.providers.exceptions import (
     ProviderAuthError,
     ProviderBadResponse,
     ProviderPermissionError,

@@ -10,7 +10,7 @@ import pytest
 
 from apps.common.secrets import strip_secrets
 from apps.inventory.vocabulary import MetricName, ResourceKind, ResourceStatus
-from apps.providers.errors import ProviderAuthError
+from apps.providers.exceptions import ProviderAuthError
 from apps.providers.plugins.yandex import client, normalize
 
 SAMPLES = Path(__file__).parent / "samples" / "yandex"

@@ -222,7 +222,7 @@ class ProviderSpec:
 
 def readable(endpoint: str, func: Callable[[], T]) -> T:
     """Run ``func``; a payload the normalizer cannot read becomes a ProviderBadResponse for ``endpoint``."""
-    from apps.providers.errors import ProviderBadResponse, ProviderError
+    from apps.providers.exceptions import ProviderBadResponse, ProviderError
 
     try:
         return func()

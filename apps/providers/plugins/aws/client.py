@@ -31,7 +31,7 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 from apps.common.http import user_agent
-from apps.providers.errors import (
+from apps.providers.exceptions import (
     ProviderAuthError,
     ProviderBadResponse,
     ProviderError,

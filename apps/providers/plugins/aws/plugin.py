@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from apps.providers.errors import ProviderBadResponse, ProviderPermissionError
+from apps.providers.exceptions import ProviderBadResponse, ProviderPermissionError
 from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord, normalized
 
 from . import normalize

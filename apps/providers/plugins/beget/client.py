@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from apps.common.http import build_session
-from apps.providers.errors import (
+from apps.providers.exceptions import (
     ProviderAuthError,
     ProviderBadResponse,
     ProviderPermissionError,

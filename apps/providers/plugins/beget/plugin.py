@@ -11,7 +11,7 @@ import requests
 from django.utils import timezone
 
 from apps.inventory.costs import cost_baseline
-from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderError, ProviderRateLimited
+from apps.providers.exceptions import ProviderAuthError, ProviderBadResponse, ProviderError, ProviderRateLimited
 from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord, normalized
 from apps.providers.plugins.parsing import to_int
 

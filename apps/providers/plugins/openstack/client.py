@@ -19,7 +19,7 @@ from typing import Any
 import requests
 from django.utils.translation import gettext_lazy as _
 
-from apps.providers.errors import ProviderAuthError, ProviderBadResponse
+from apps.providers.exceptions import ProviderAuthError, ProviderBadResponse
 from apps.providers.http import request_json
 
 PAGE_SIZE = 200

@@ -21,7 +21,7 @@ import requests
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.http import build_session
-from apps.providers.errors import ProviderAuthError, ProviderBadResponse
+from apps.providers.exceptions import ProviderAuthError, ProviderBadResponse
 from apps.providers.http import request_json
 from apps.providers.plugins.openstack.client import OpenStackClient, PasswordAuth, Token
 

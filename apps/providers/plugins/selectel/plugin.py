@@ -10,7 +10,7 @@ from typing import Any
 import requests
 from django.utils import timezone
 
-from apps.providers.errors import ProviderAuthError, ProviderError
+from apps.providers.exceptions import ProviderAuthError, ProviderError
 from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord, readable
 from apps.providers.plugins.openstack import normalize as openstack
 

@@ -27,7 +27,7 @@ import requests
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.http import build_session
-from apps.providers.errors import ProviderAuthError, ProviderBadResponse, ProviderError
+from apps.providers.exceptions import ProviderAuthError, ProviderBadResponse, ProviderError
 from apps.providers.http import request_json
 
 HOSTS = {

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from django.utils import timezone
 
-from apps.providers.errors import ProviderBadResponse, ProviderPermissionError
+from apps.providers.exceptions import ProviderBadResponse, ProviderPermissionError
 from apps.providers.plugins.base import AccountInfo, Endpoint, MetricSeries, ResourceRecord, normalized
 
 from . import normalize

@@ -106,3 +106,9 @@ def error_for_status(status: int, *, endpoint: str = "", retry_after: float | No
     if status >= 500 or status in (408, 425):
         return ProviderUnavailable(endpoint=endpoint, detail=detail)
     return ProviderBadResponse(endpoint=endpoint, detail=detail)
+
+
+class SyncErrorCode(str, enum.Enum):
+    ALREADY_RUNNING = "sync_already_running"
+    INTERNAL_ERROR = "sync_internal_error"
+    ALL_ENDPOINTS_FAILED = "sync_all_endpoints_failed"
