@@ -20,8 +20,6 @@ urlpatterns = [
     path("api/v1/", include("apps.accounts.api_urls")),
     path("api/v1/", include("apps.costs.api_urls")),
     path("api/v1/", include("apps.providers.api_urls")),
-    path("", include("apps.costs.explorer_urls")),
-    path("api/v1/", include("apps.costs.explorer_api_urls")),
     path("api/v1/", include("apps.inventory.api_urls")),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_tenant"),

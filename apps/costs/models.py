@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 20, "decimal_places": 10}
 QUANTITY = {"max_digits": 30, "decimal_places": 10}
-# Characters of a tag key / value that the tag rollup's indexes hold (apps.costs.explorer repeats them).
+# Characters of a tag key / value that the tag rollup's indexes hold (apps.costs.selectors.explorer reads them).
 TAG_INDEX_PREFIX = 200
 ID_INDEX_PREFIX = 200  # characters of an id kept in the ledger's id indexes
 
@@ -252,7 +252,7 @@ class CostDaily(CostRollup):
     """Daily rollup of the ledger (apps.costs.rollups): what the explorer and the dashboard read.
 
     One row per charge date and dimension combination. ``effective_cost`` is the amortized view with
-    commitment purchases left out (see rollups.py); ``*_org`` are converted to the organization's
+    commitment purchases left out (see services/rollups.py); ``*_org`` are converted to the organization's
     currency at the charge date's rate, NULL when no rate was known at refresh time.
     """
 

@@ -497,7 +497,7 @@ class _Engine:
         days = int(getattr(settings, "PROVIDER_COST_DAYS", 35))
         if days <= 0:
             return []
-        from apps.costs.provider_costs import provider_costs_import, provider_costs_window
+        from apps.costs.services.provider_costs import provider_costs_import, provider_costs_window
 
         start, end = provider_costs_window(days=days, today=self.now.astimezone(UTC).date())
         _progress(self.run, phase=SyncPhase.COSTS, current_endpoint="costs")

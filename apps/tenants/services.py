@@ -134,7 +134,7 @@ def organization_update_profile(
         )
     if "currency" in changes:
         # Every rollup holds amounts converted to the organization's currency: rebuild them all.
-        enqueue_in_tenant(organization.schema_name, "apps.costs.rollups.cost_rollups_refresh_all",
+        enqueue_in_tenant(organization.schema_name, "apps.costs.tasks.cost_rollups_refresh_all_task",
                           task_name="costs.rollups_refresh_all")
     return organization
 

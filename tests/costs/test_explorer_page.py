@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import schema_context
 
-from apps.costs.services import cost_rollups_refresh
+from apps.costs.services.rollups import cost_rollups_refresh
 from tests.costs.conftest import GOLDEN, independent_sums
 from tests.costs.explorer_data import ledger, row
 
@@ -62,7 +62,7 @@ def test_a_user_without_membership_cannot_open_the_explorer(w, client_for):
 
 @pytest.mark.parametrize("path", GOLDEN[:1], ids=lambda p: p.name)
 def test_an_imported_focus_file_gives_summary_totals_equal_to_an_independent_csv_sum(w, client_for, path):
-    from apps.costs.services import focus_file_import
+    from apps.costs.services.imports import focus_file_import
 
     with schema_context(w.alpha.schema_name):
         billing_import = focus_file_import(path=str(path))

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from apps.costs.models import BillingImport, CostRecord
-from apps.costs.services import billing_import_run, focus_file_import
+from apps.costs.services.imports import billing_import_run, focus_file_import
 
 from .conftest import DATA
 
@@ -120,7 +120,7 @@ def test_a_full_disk_while_storing_the_upload_is_a_clear_error_not_a_500(w, clie
     import builtins
     import errno
 
-    from apps.costs import services
+    from apps.costs.services import imports as services
 
     settings.BILLING_IMPORT_DIR = tmp_path
 

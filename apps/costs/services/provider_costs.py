@@ -32,9 +32,9 @@ from apps.inventory.models import Resource, ResourceTag
 from apps.providers import registry
 from apps.providers.plugins.base import CostLine
 
-from .models import CostRecord
+from ..models import CostRecord
+from ..selectors.ledger import ledger_watermark
 from .rollups import cost_rollups_refresh
-from .selectors import ledger_watermark
 
 SOURCE_PREFIX = "provider:"
 CHARGE_FREQUENCY = "Usage-Based"
