@@ -67,6 +67,9 @@ TENANT_APPS = [
     "apps.providers",
     "apps.inventory",
     "apps.costs",
+    # Built on the apps above; no tables of their own yet.
+    "apps.dashboard",
+    "apps.demo",
 ]
 
 # Social login providers appear only when their keys are configured.
