@@ -46,7 +46,7 @@ from .services.imports import billing_import_create
 
 
 class BillingImportListApi(ListAPIView):
-    """``GET`` the imports, newest first (filters: ``status``, ``format``, ``connection``, ``created_after``,
+    """``GET`` the imports, newest first (filters: ``status``, ``file_format``, ``connection``, ``created_after``,
     ``created_before``); ``POST`` a file (``file``, ``skip_invalid``, ``connection``): 202 with the queued import."""
 
     required_permissions = {"GET": "costs.view", "POST": "costs.manage"}

@@ -10,7 +10,8 @@ from .models import BillingImport, ImportFormat, ImportStatus
 
 class BillingImportFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ImportStatus.choices, label=_("Status"))
-    format = django_filters.ChoiceFilter(choices=ImportFormat.choices, label=_("Format"))
+    # Not "format": DRF reads that query parameter as the response format.
+    file_format = django_filters.ChoiceFilter(field_name="format", choices=ImportFormat.choices, label=_("Format"))
     connection = django_filters.NumberFilter(field_name="connection_id", label=_("Connection"))
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
                                               label=_("Uploaded on or after"))
@@ -19,4 +20,4 @@ class BillingImportFilter(django_filters.FilterSet):
 
     class Meta:
         model = BillingImport
-        fields = ["status", "format", "connection", "created_after", "created_before"]
+        fields = ["status", "file_format", "connection", "created_after", "created_before"]

@@ -80,3 +80,16 @@ def test_an_imported_focus_file_gives_summary_totals_equal_to_an_independent_csv
         assert {k: v.quantize(Decimal("0.01")) for k, v in got.items() if v} == {
             k: v.quantize(Decimal("0.01")) for k, v in expected.items() if v}
         assert Decimal(body["total"]).quantize(Decimal("0.01")) == sum(expected.values()).quantize(Decimal("0.01"))
+
+
+def test_parameters_the_api_refuses_show_the_same_error_on_the_page_translated(w, client_for):
+    client = client_for(w.alice, "alpha", HTTP_ACCEPT_LANGUAGE="ru")
+    bad = {"group_by": "colour", "compare": "maybe"}
+    api = client.get("/api/v1/costs/timeseries/", bad)
+    assert api.status_code == 400
+    error = api.json()["error"]
+    assert error["code"] == "invalid" and set(error["details"]) == {"group_by", "compare"}
+    page = client.get("/costs/", bad)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-error-code="invalid"' in html and error["message"] in html and "cx-chart-data" not in html
