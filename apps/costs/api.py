@@ -33,7 +33,7 @@ from .selectors.explorer import (
     cost_explorer_view,
     cost_summary,
 )
-from .selectors.exports import EXPORT_FORMATS, explorer_export
+from .selectors.exports import EXPORT_FORMATS, XLSX_TYPE, explorer_export
 from .selectors.imports import billing_import_get, billing_import_list
 from .serializers import (
     BillingImportCreateSerializer,
@@ -130,7 +130,7 @@ class CostExportApi(APIView):
     required_permissions = {"GET": "costs.view"}
 
     @extend_schema(operation_id="costs_export", parameters=VIEW_PARAMETERS,
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+                   responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, XLSX_TYPE): OpenApiTypes.BINARY})
     def get(self, request, fmt: str):
         if fmt not in EXPORT_FORMATS:
             raise Http404
