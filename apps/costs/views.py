@@ -72,6 +72,8 @@ def _explorer_url(billing_import: BillingImport) -> str | None:
     return f"{reverse('cost_explorer')}?{query}"
 
 
+# --- the cost explorer ------------------------------------------------------------------------------
+
 PAGE_SIZE = 25
 SORTS = {"total": "total", "key": "label", "previous": "previous", "delta": "delta", "delta_pct": "delta_pct"}
 

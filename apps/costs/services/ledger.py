@@ -19,16 +19,17 @@ def cost_records_replace(*, source_prefix: str, records: Iterable[CostRecord]) -
     once, with one COPY) and refresh the rollups of every charge date either side touched; returns the rows
     written. The records must carry source keys with that prefix, or a second run would not replace them."""
     old = CostRecord.objects.filter(source_key__startswith=source_prefix).order_by()
-    before = old.aggregate(first=Min("charge_date"), last=Max("charge_date"))
+    span = old.aggregate(first=Min("charge_date"), last=Max("charge_date"))
     old.delete()
-    bounds = [day for day in (before["first"], before["last"]) if day]
 
-    def tracked():
+    def spanned():
         for record in records:
-            bounds[:] = [min([record.charge_date, *bounds]), max([record.charge_date, *bounds])]
+            day = record.charge_date
+            span["first"] = day if span["first"] is None else min(span["first"], day)
+            span["last"] = day if span["last"] is None else max(span["last"], day)
             yield record
 
-    written = bulk_copy(CostRecord, tracked())
-    if bounds:
-        cost_rollups_refresh(start=bounds[0], end=bounds[-1])
+    written = bulk_copy(CostRecord, spanned())
+    if span["first"] is not None:
+        cost_rollups_refresh(start=span["first"], end=span["last"])
     return written
