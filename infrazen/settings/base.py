@@ -277,6 +277,11 @@ CBR_DAILY_URL = env("CBR_DAILY_URL", default="https://www.cbr.ru/scripts/XML_dai
 CBR_TIMEOUT = env.float("CBR_TIMEOUT", default=20.0)
 # After a cost rollup meets a charge date without a rate, fetch the missing days in the background.
 CURRENCY_FETCH_MISSING = env.bool("CURRENCY_FETCH_MISSING", default=True)
+# Queued in an organization's schema after it changes its currency, in this order: dotted paths of task
+# functions without arguments (the apps above tenants that hold converted amounts rebuild them).
+ORGANIZATION_CURRENCY_CHANGED_TASKS: list[str] = [
+    "apps.costs.tasks.cost_rollups_refresh_all_task",
+]
 
 # --- Demo -------------------------------------------------------------------------------------
 DEMO_PASSWORD_DEFAULT = "infrazen-demo"
