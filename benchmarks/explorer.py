@@ -115,10 +115,11 @@ def _run(args) -> None:
     from django.http import QueryDict
     from django_tenants.utils import schema_context
 
-    from apps.costs.explorer import cost_summary
-    from apps.costs.explorer_api import explorer_params, explorer_view, summary_json, timeseries_json
+    from apps.costs.forms import explorer_params
     from apps.costs.models import CostDaily
-    from apps.costs.services import cost_rollups_refresh
+    from apps.costs.selectors.explorer import cost_explorer_view, cost_summary
+    from apps.costs.serializers import SummaryOutputSerializer, TimeseriesOutputSerializer
+    from apps.costs.services.rollups import cost_rollups_refresh
     from apps.currency.models import ExchangeRate
     from apps.tenants.models import Organization
     from apps.tenants.services import organization_create
@@ -149,6 +150,9 @@ def _run(args) -> None:
                 print(f"{table:<20}: {cursor.fetchone()[0]:,} rows")
         month = (date(2026, 5, 1), date(2026, 5, 31))
 
+        def summary_json(summary):
+            return SummaryOutputSerializer(summary).data
+
         def month_by_service():
             return summary_json(cost_summary(start=month[0], end=month[1], group_by="service"))
 
@@ -157,7 +161,7 @@ def _run(args) -> None:
 
         def month_days_by_region():
             query = QueryDict("start=2026-05-01&end=2026-05-31&group_by=region&granularity=day")
-            return timeseries_json(explorer_view(explorer_params(query)))
+            return TimeseriesOutputSerializer(cost_explorer_view(params=explorer_params(query))).data
 
         def tag_filter():
             return summary_json(cost_summary(start=month[0], end=month[1], group_by="service",

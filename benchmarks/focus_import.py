@@ -103,7 +103,7 @@ def _run(args, admin: dict) -> None:
     from django.core.management import call_command
     from django_tenants.utils import schema_context
 
-    from apps.costs.services import focus_file_import
+    from apps.costs.services.imports import focus_file_import
     from apps.tenants.services import organization_create
 
     call_command("migrate_platform", verbosity=0)

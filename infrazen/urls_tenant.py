@@ -1,16 +1,13 @@
 """Organization host (<slug>.BASE_DOMAIN): the product."""
 
 from django.urls import include, path
-from django.views.generic import RedirectView
 
-from apps.common.views import dashboard
 from apps.tenants import views as tenant_views
 
 from .urls_common import api_docs_urlpatterns, common_urlpatterns
 
 urlpatterns = [
-    path("", dashboard, name="home"),
-    path("dashboard/", RedirectView.as_view(pattern_name="home"), name="dashboard"),
+    path("", include("apps.dashboard.urls")),
     path("go/<slug:slug>/", tenant_views.organization_go, name="organization_go"),
     path("signup/", tenant_views.signup_elsewhere, name="signup"),
     path("", include("apps.accounts.urls")),
@@ -21,8 +18,6 @@ urlpatterns = [
     path("api/v1/", include("apps.accounts.api_urls")),
     path("api/v1/", include("apps.costs.api_urls")),
     path("api/v1/", include("apps.providers.api_urls")),
-    path("", include("apps.costs.explorer_urls")),
-    path("api/v1/", include("apps.costs.explorer_api_urls")),
     path("api/v1/", include("apps.inventory.api_urls")),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_tenant"),

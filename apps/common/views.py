@@ -4,12 +4,9 @@ import time
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-
-from apps.accounts.permissions import require_permission
 
 
 @never_cache
@@ -49,30 +46,6 @@ def _queue_check() -> dict:
         return check
     except Exception:  # noqa: BLE001
         return {"ok": False}
-
-
-@require_permission("dashboard.view")
-def dashboard(request):
-    from apps.costs.dashboard import dashboard_chart_data, dashboard_export_rows, dashboard_overview, dashboard_period
-
-    period = dashboard_period(raw_range=request.GET.get("range"))
-    if request.GET.get("export") == "csv":
-        return _csv_response(dashboard_export_rows(period=period),
-                             filename=f"infrazen-dashboard-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv")
-    overview = dashboard_overview(period=period, query=request.GET.get("q", "").strip()[:100])
-    if not overview["is_empty"]:
-        overview["chart"] = dashboard_chart_data(series=overview["series"], currency=overview["kpis"]["currency"])
-    return render(request, "common/dashboard.html", {"page_title_key": "dashboard", **overview})
-
-
-def _csv_response(rows: list[list[str]], *, filename: str) -> HttpResponse:
-    import csv
-
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8
-    csv.writer(response).writerows(rows)
-    return response
 
 
 def _wants_json(request) -> bool:

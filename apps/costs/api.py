@@ -1,36 +1,68 @@
-"""Billing imports API: upload (multipart), list, detail with progress and the row-level report."""
+"""Costs API: billing imports (upload, list, detail with progress and the row-level report) and the cost explorer
+(``costs/summary/``, ``costs/timeseries/``, ``costs/export/<csv|xlsx>/``).
+
+Query parameters shared by the three explorer endpoints: ``start``/``end`` (YYYY-MM-DD, inclusive) or ``period``
+(7d, 30d, 90d, 365d, this_month, last_month), ``group_by`` (provider, connection, billing_account,
+sub_account, service, service_category, region, resource_type, resource, charge_category,
+allocation_method, allocated_resource (FOCUS 1.3 split cost allocation) or ``tag:<key>``),
+``metric`` (billed | effective), ``currency`` (org | billing), one filter per dimension
+(comma-separated values, e.g. ``service=Compute Cloud,Object Storage``) and ``tag=key:value`` or
+``tag=key`` (repeatable). Amounts are decimal strings.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services
+from .filters import BillingImportFilter
+from .forms import explorer_params
 from .models import BillingImport
-from .serializers import BillingImportCreateSerializer, BillingImportDetailSerializer, BillingImportListSerializer
+from .selectors.explorer import (
+    CURRENCY_MODES,
+    DIMENSIONS,
+    GRANULARITIES,
+    METRICS,
+    PERIOD_PRESETS,
+    cost_explorer_view,
+    cost_summary,
+)
+from .selectors.exports import EXPORT_FORMATS, XLSX_TYPE, explorer_export
+from .selectors.imports import billing_import_get, billing_import_list
+from .serializers import (
+    BillingImportCreateSerializer,
+    BillingImportDetailSerializer,
+    BillingImportListSerializer,
+    SummaryOutputSerializer,
+    TimeseriesOutputSerializer,
+)
+from .services.imports import billing_import_create
 
 
 class BillingImportListApi(ListAPIView):
-    """``POST`` a file (``file``, ``skip_invalid``, ``connection``): 202 with the queued import."""
+    """``GET`` the imports, newest first (filters: ``status``, ``file_format``, ``connection``, ``created_after``,
+    ``created_before``); ``POST`` a file (``file``, ``skip_invalid``, ``connection``): 202 with the queued import."""
 
     required_permissions = {"GET": "costs.view", "POST": "costs.manage"}
     serializer_class = BillingImportListSerializer
+    filterset_class = BillingImportFilter
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return selectors.billing_import_list()
+        return billing_import_list()
 
     @extend_schema(request={"multipart/form-data": BillingImportCreateSerializer},
                    responses={202: BillingImportDetailSerializer})
     def post(self, request):
         data = BillingImportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        billing_import = services.billing_import_create(
+        billing_import = billing_import_create(
             uploaded_file=data.validated_data["file"], user=request.user,
             connection=data.validated_data.get("connection"), skip_invalid=data.validated_data["skip_invalid"])
         return Response(BillingImportDetailSerializer(billing_import).data, status=status.HTTP_202_ACCEPTED)
@@ -42,7 +74,68 @@ class BillingImportDetailApi(APIView):
     @extend_schema(responses={200: BillingImportDetailSerializer})
     def get(self, request, pk: int):
         try:
-            billing_import = selectors.billing_import_get(import_id=pk)
+            billing_import = billing_import_get(import_id=pk)
         except BillingImport.DoesNotExist as exc:
             raise Http404 from exc
         return Response(BillingImportDetailSerializer(billing_import).data)
+
+
+EXPLORER_PARAMETERS = [
+    OpenApiParameter("start", OpenApiTypes.DATE, description="First charge date (inclusive)."),
+    OpenApiParameter("end", OpenApiTypes.DATE, description="Last charge date (inclusive)."),
+    OpenApiParameter("period", OpenApiTypes.STR, enum=PERIOD_PRESETS, description="Preset instead of start/end."),
+    OpenApiParameter("group_by", OpenApiTypes.STR, description="A dimension or tag:<key>."),
+    OpenApiParameter("metric", OpenApiTypes.STR, enum=METRICS),
+    OpenApiParameter("currency", OpenApiTypes.STR, enum=CURRENCY_MODES),
+    OpenApiParameter("tag", OpenApiTypes.STR, many=True, description="key:value or key."),
+    *[OpenApiParameter(name, OpenApiTypes.STR, description="Comma-separated values.") for name in DIMENSIONS],
+]
+VIEW_PARAMETERS = [
+    *EXPLORER_PARAMETERS,
+    OpenApiParameter("granularity", OpenApiTypes.STR, enum=GRANULARITIES),
+    OpenApiParameter("compare", OpenApiTypes.BOOL, description="Compare with the previous period (default true)."),
+]
+
+
+class CostSummaryApi(APIView):
+    """Totals per group: the organization's currency, or ``currency=billing`` per billing currency."""
+
+    required_permissions = {"GET": "costs.view"}
+
+    @extend_schema(operation_id="costs_summary", parameters=EXPLORER_PARAMETERS,
+                   responses={200: SummaryOutputSerializer})
+    def get(self, request):
+        params = explorer_params(request.query_params)
+        summary = cost_summary(start=params["start"], end=params["end"], group_by=params["group_by"],
+                               metric=params["metric"], currency=params["currency"], filters=params["filters"],
+                               tags=params["tags"])
+        return Response(SummaryOutputSerializer(summary).data)
+
+
+class CostTimeseriesApi(APIView):
+    """Buckets by day/week/month, one series per group, table rows and the previous-period comparison."""
+
+    required_permissions = {"GET": "costs.view"}
+
+    @extend_schema(operation_id="costs_timeseries", parameters=VIEW_PARAMETERS,
+                   responses={200: TimeseriesOutputSerializer})
+    def get(self, request):
+        view = cost_explorer_view(params=explorer_params(request.query_params))
+        return Response(TimeseriesOutputSerializer(view).data)
+
+
+class CostExportApi(APIView):
+    """The current view as a file: one row per group with the per-period columns, totals and comparison."""
+
+    required_permissions = {"GET": "costs.view"}
+
+    @extend_schema(operation_id="costs_export", parameters=VIEW_PARAMETERS,
+                   responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, XLSX_TYPE): OpenApiTypes.BINARY})
+    def get(self, request, fmt: str):
+        if fmt not in EXPORT_FORMATS:
+            raise Http404
+        view = cost_explorer_view(params=explorer_params(request.query_params), with_utilization=False)
+        name, content_type, content = explorer_export(view=view, fmt=fmt)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

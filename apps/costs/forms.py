@@ -1,7 +1,22 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+
+from apps.common.errors import ApplicationError, ErrorCode
+
+from .selectors.explorer import (
+    CURRENCY_MODES,
+    DIMENSIONS,
+    GRANULARITIES,
+    METRICS,
+    PERIOD_PRESETS,
+    TAG_PREFIX,
+    period_resolve,
+)
 
 
 class BillingImportForm(forms.Form):
@@ -20,3 +35,66 @@ class BillingImportForm(forms.Form):
     def clean_connection(self):
         value = self.cleaned_data.get("connection")
         return self.connections.get(value) if value else None
+
+
+class QueryBooleanField(forms.Field):
+    """A yes/no query parameter: ``true``/``false``, ``1``/``0``, ``yes``/``no``, ``on``/``off``."""
+
+    TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
+    FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
+    default_error_messages = {"invalid": _("Enter yes or no (true or false).")}
+
+    def to_python(self, value):
+        text = str(value or "").strip().lower()
+        if not text:
+            return None
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class ExplorerForm(forms.Form):
+    """The explorer's query string, for the page and the API alike (``explorer_params`` below)."""
+
+    start = forms.DateField(required=False)
+    end = forms.DateField(required=False)
+    period = forms.ChoiceField(choices=[(p, p) for p in PERIOD_PRESETS], required=False)
+    group_by = forms.CharField(required=False)
+    metric = forms.ChoiceField(choices=[(m, m) for m in METRICS], required=False)
+    currency = forms.ChoiceField(choices=[(c, c) for c in CURRENCY_MODES], required=False)
+    granularity = forms.ChoiceField(choices=[(g, g) for g in GRANULARITIES], required=False)
+    compare = QueryBooleanField(required=False)
+
+    def clean_group_by(self) -> str:
+        value = self.cleaned_data.get("group_by") or "service"
+        if value not in DIMENSIONS and not (value.startswith(TAG_PREFIX) and len(value) > len(TAG_PREFIX)):
+            raise forms.ValidationError(_("Unknown grouping."), code="invalid_choice")
+        return value
+
+
+def explorer_params(query: QueryDict) -> dict[str, Any]:
+    """Validate an explorer query string into the arguments of ``cost_explorer_view``; raises ``ApplicationError``
+    (``invalid``, with the messages per parameter) for anything it cannot read."""
+    form = ExplorerForm(query)
+    if not form.is_valid():
+        raise ApplicationError(_("Check the filters."), ErrorCode.INVALID,
+                               extra={name: list(messages) for name, messages in form.errors.items()})
+    values = form.cleaned_data
+    start, end = period_resolve(preset=values["period"] or None, start=values["start"], end=values["end"])
+    filters = {}
+    for name in DIMENSIONS:
+        raw = [part.strip() for item in query.getlist(name) for part in item.split(",")]
+        raw = [part for part in raw if part]
+        if raw:
+            filters[name] = raw
+    tags = []
+    for item in query.getlist("tag"):
+        key, sep, value = item.partition(":")
+        if key.strip():
+            tags.append((key.strip(), value if sep else None))
+    return {"start": start, "end": end, "group_by": values["group_by"], "metric": values["metric"] or "billed",
+            "currency": values["currency"] or "org", "filters": filters, "tags": tags,
+            "granularity": values["granularity"] or "day",
+            "compare": True if values["compare"] is None else values["compare"]}

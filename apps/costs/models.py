@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 20, "decimal_places": 10}
 QUANTITY = {"max_digits": 30, "decimal_places": 10}
-# Characters of a tag key / value that the tag rollup's indexes hold (apps.costs.explorer repeats them).
+# Characters of a tag key / value that the tag rollup's indexes hold (apps.costs.selectors.explorer reads them).
 TAG_INDEX_PREFIX = 200
 ID_INDEX_PREFIX = 200  # characters of an id kept in the ledger's id indexes
 
@@ -249,10 +249,10 @@ class CostRollup(models.Model):
 
 
 class CostDaily(CostRollup):
-    """Daily rollup of the ledger (apps.costs.rollups): what the explorer and the dashboard read.
+    """Daily rollup of the ledger (apps.costs.services.rollups): what the explorer and the dashboard read.
 
     One row per charge date and dimension combination. ``effective_cost`` is the amortized view with
-    commitment purchases left out (see rollups.py); ``*_org`` are converted to the organization's
+    commitment purchases left out (see services/rollups.py); ``*_org`` are converted to the organization's
     currency at the charge date's rate, NULL when no rate was known at refresh time.
     """
 
@@ -273,7 +273,7 @@ class CostDaily(CostRollup):
 
 
 class CostMonthly(CostRollup):
-    """Monthly rollup of ``CostDaily`` (apps.costs.rollups): whole months of a long range read this.
+    """Monthly rollup of ``CostDaily`` (apps.costs.services.rollups): whole months of a long range read this.
 
     Same dimensions as ``CostDaily`` without the day; ``*_org`` is NULL when any day of the group had
     no rate, so a month is never reported as converted while one of its days is not.
@@ -293,7 +293,7 @@ class CostMonthly(CostRollup):
 
 
 class CostDailyTag(CostRollup):
-    """Daily rollup of the ledger per tag (apps.costs.rollups): one row per charge date, tag key and value
+    """Daily rollup of the ledger per tag (apps.costs.services.rollups): one row per charge date, tag key and value
     and ``CostDaily`` dimension combination, so tag filters and tag grouping never scan the ledger.
 
     A ledger row with n tags counts in n rows here (once per key). ``tag_value`` is the value as text

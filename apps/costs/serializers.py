@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from .models import BillingImport
 
@@ -40,3 +45,97 @@ class BillingImportListSerializer(serializers.ModelSerializer):
 class BillingImportDetailSerializer(BillingImportListSerializer):
     class Meta(BillingImportListSerializer.Meta):
         fields = BillingImportListSerializer.Meta.fields + ["report", "report_truncated", "normalizations"]
+
+
+@extend_schema_field({"type": "string", "format": "decimal"})
+class AmountField(serializers.Field):
+    """An exact decimal string with at least two places: ``Decimal('19.6150000000')`` -> ``"19.615"``."""
+
+    places: int | None = None
+
+    def __init__(self, *, places: int | None = None, **kwargs):
+        if places is not None:
+            self.places = places
+        super().__init__(read_only=False, **kwargs)
+
+    def get_attribute(self, instance):
+        # An optional amount absent from the view stays absent, even when it may be null where present.
+        if not self.required and isinstance(instance, Mapping) and self.source not in instance:
+            raise SkipField
+        return super().get_attribute(instance)
+
+    def to_representation(self, value: Decimal) -> str:
+        if self.places is not None:
+            value = round(value, self.places)
+        text = format(value.normalize() if value else Decimal(0), "f")
+        whole, _dot, frac = text.partition(".")
+        return f"{whole}.{frac.ljust(2, '0')}"
+
+
+class CurrencyTotalSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    total = AmountField()
+
+
+class SummaryGroupSerializer(serializers.Serializer):
+    key = serializers.CharField(allow_blank=True)
+    currency = serializers.CharField()
+    total = AmountField()
+
+
+class SummaryOutputSerializer(serializers.Serializer):
+    currency = serializers.CharField(allow_null=True, help_text="null when several billing currencies are shown")
+    total = AmountField(allow_null=True)
+    groups = SummaryGroupSerializer(many=True)
+    totals = CurrencyTotalSerializer(many=True, help_text="the total per currency")
+
+
+class UtilizationSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    avg = AmountField()
+    p95 = AmountField()
+    tier = serializers.CharField(allow_blank=True)
+
+
+class TimeseriesGroupSerializer(serializers.Serializer):
+    key = serializers.CharField(allow_blank=True)
+    label = serializers.CharField()
+    currency = serializers.CharField()
+    total = AmountField()
+    previous = AmountField(required=False, help_text="with compare")
+    delta = AmountField(required=False, help_text="with compare")
+    delta_pct = AmountField(places=2, required=False, allow_null=True,
+                            help_text="with compare; null when the previous period had no cost")
+    utilization = UtilizationSerializer(many=True, required=False,
+                                        help_text="grouped by resource: the inventory's metric summaries")
+
+
+class TimeseriesSeriesSerializer(serializers.Serializer):
+    key = serializers.CharField(allow_blank=True, help_text='a group key, or "__other__" for the rest')
+    label = serializers.CharField()
+    currency = serializers.CharField()
+    total = AmountField()
+    values = serializers.ListField(child=AmountField(), help_text="one amount per period")
+
+
+class TimeseriesPreviousSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    total = AmountField(allow_null=True)
+    delta = AmountField(allow_null=True)
+    delta_pct = AmountField(places=2, allow_null=True)
+
+
+class TimeseriesOutputSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    granularity = serializers.CharField()
+    group_by = serializers.CharField()
+    metric = serializers.CharField()
+    currency = serializers.CharField(allow_null=True, help_text="null when several billing currencies are shown")
+    total = AmountField(allow_null=True)
+    totals = CurrencyTotalSerializer(many=True)
+    periods = serializers.ListField(child=serializers.DateField(), help_text="the first day of each bucket")
+    series = TimeseriesSeriesSerializer(many=True, help_text="the top groups, then the rest per currency")
+    groups = TimeseriesGroupSerializer(many=True)
+    previous = TimeseriesPreviousSerializer(required=False, help_text="with compare: the period just before")

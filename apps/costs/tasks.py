@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from . import services
+from datetime import date
+
+from .services.imports import billing_import_run
+from .services.rollups import cost_rollups_fetch_rates_and_refresh, cost_rollups_refresh_all
 
 
 def billing_import_task(import_id: int) -> None:
-    services.billing_import_run(import_id=import_id)
+    billing_import_run(import_id=import_id)
+
+
+def cost_rollups_fetch_rates_task(start_iso: str, end_iso: str) -> int:
+    """Queued by a rollup refresh that met amounts without an exchange rate."""
+    return cost_rollups_fetch_rates_and_refresh(start=date.fromisoformat(start_iso), end=date.fromisoformat(end_iso))
+
+
+def cost_rollups_refresh_all_task() -> int:
+    """Queued when an organization changes its currency: every rollup holds converted amounts."""
+    return cost_rollups_refresh_all()

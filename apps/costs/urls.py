@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("costs/", views.cost_explorer, name="cost_explorer"),
     path("costs/imports/", views.billing_imports, name="billing_imports"),
     path("costs/imports/<int:pk>/", views.billing_import_detail, name="billing_import_detail"),
 ]

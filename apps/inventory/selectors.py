@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from apps.common.filters import filterset_apply
 
 from .diff import EXISTING_COLUMNS, ExistingResource, Key
 from .filters import ResourceFilter
 from .models import MetricPoint, Resource, ResourceMetricSummary, ResourceTag
-from .vocabulary import ResourceStatus
+from .vocabulary import MetricName, ResourceStatus
 
 ACTIVE_STATUSES = (ResourceStatus.RUNNING,)
 STOPPED_STATUSES = (ResourceStatus.STOPPED, ResourceStatus.SUSPENDED)
@@ -167,3 +168,116 @@ def metric_candidates(*, connection_id: int, limit: int) -> list[tuple[int, str,
         Resource.objects.filter(connection_id=connection_id, is_deleted=False, status=ResourceStatus.RUNNING)
         .order_by(F("metrics_fetched_at").asc(nulls_first=True), "id")
         .values_list("pk", "resource_type", "resource_id")[:limit])
+# --- the dashboard's inventory cards ---------------------------------------------------------------
+
+def resource_counts() -> dict[str, int]:
+    """Live resources: how many, and how many are running."""
+    counts = Resource.objects.filter(is_deleted=False).order_by().aggregate(
+        total=Count("id"), active=Count("id", filter=Q(status__in=ACTIVE_STATUSES)))
+    return {"total": counts["total"] or 0, "active": counts["active"] or 0}
+
+
+def _spec_decimal(specs: dict[str, Any], key: str) -> Decimal | None:
+    value = specs.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return number if number > 0 else None
+
+
+def _metric_avg(summaries: dict[str, Any], *names: str) -> tuple[str, Decimal] | None:
+    for name in names:
+        if name in summaries:
+            return name, summaries[name].avg
+    return None
+
+
+def _cpu(resource, summaries) -> tuple[Decimal, Decimal] | None:
+    cores, found = _spec_decimal(resource.specs, "cpu_cores"), _metric_avg(summaries, MetricName.CPU_PERCENT)
+    if cores is None or found is None:
+        return None
+    return cores * found[1] / 100, cores
+
+
+def _memory(resource, summaries) -> tuple[Decimal, Decimal] | None:
+    total_gb = _spec_decimal(resource.specs, "memory_gb")
+    found = _metric_avg(summaries, MetricName.MEMORY_MB, MetricName.MEMORY_PERCENT)
+    if total_gb is None or found is None:
+        return None
+    name, value = found
+    return (value / 1024 if name == MetricName.MEMORY_MB else total_gb * value / 100), total_gb
+
+
+def _storage(resource, summaries) -> tuple[Decimal, Decimal] | None:
+    total_gb = _spec_decimal(resource.specs, "disk_gb")
+    if total_gb is None:
+        return None
+    found = _metric_avg(summaries, MetricName.DISK_USED_GB, MetricName.DISK_USED_PERCENT)
+    if found is not None:
+        name, value = found
+        return (value if name == MetricName.DISK_USED_GB else total_gb * value / 100), total_gb
+    used_bytes = _spec_decimal(resource.specs, "disk_used_bytes")
+    return (used_bytes / 1024**3, total_gb) if used_bytes is not None else None
+
+
+def _network(resource, summaries) -> tuple[Decimal, Decimal] | None:
+    bandwidth = _spec_decimal(resource.specs, "bandwidth_mbps")
+    found = _metric_avg(summaries, MetricName.NETWORK_MBPS)
+    if bandwidth is None or found is None:
+        return None
+    return found[1], bandwidth
+
+
+UTILIZATION = (
+    ("cpu", _cpu, "vCPU"),
+    ("memory", _memory, "GB"),
+    ("storage", _storage, "GB"),
+    ("network", _network, "Mbit/s"),
+)
+
+
+def utilization_overview() -> list[dict[str, Any]]:
+    """CPU, RAM, storage and network: used vs available over the live resources that report the metric.
+
+    A dimension without any measured resource has ``percent = None`` ("no data"), never a zero.
+    """
+    resources = (Resource.objects.filter(is_deleted=False)
+                 .prefetch_related(Prefetch("metric_summaries", queryset=ResourceMetricSummary.objects.all()))
+                 .order_by())
+    labels = {"cpu": _("CPU"), "memory": _("RAM"), "storage": _("Storage"), "network": _("Network")}
+    acc = {key: [Decimal(0), Decimal(0), 0] for key, _f, _u in UTILIZATION}
+    for resource in resources:
+        summaries = {s.metric: s for s in resource.metric_summaries.all()}
+        for key, measure, _unit in UTILIZATION:
+            found = measure(resource, summaries)
+            if found is not None:
+                acc[key][0] += found[0]
+                acc[key][1] += found[1]
+                acc[key][2] += 1
+    out = []
+    for key, _measure, unit in UTILIZATION:
+        used, available, count = acc[key]
+        percent = int((used * 100 / available).quantize(Decimal(1), ROUND_HALF_UP)) if available else None
+        out.append({
+            "key": key, "label": labels[key], "unit": unit, "resources": count,
+            "used": used.quantize(Decimal("0.1"), ROUND_HALF_UP) if count else None,
+            "available": available.quantize(Decimal("0.1"), ROUND_HALF_UP) if count else None,
+            "percent": percent,
+            "tone": None if percent is None else "high" if percent >= 80 else "medium" if percent >= 60 else "low",
+        })
+    return out
+
+
+def resource_cost_table(*, query: str = "", limit: int = 25) -> dict[str, Any]:
+    """Live resources matching ``query``, most expensive first, each with its CPU average (``cpu_avg``)."""
+    matching = resource_list(filters={"q": query}).prefetch_related(
+        Prefetch("metric_summaries", queryset=ResourceMetricSummary.objects.filter(metric=MetricName.CPU_PERCENT),
+                 to_attr="cpu_summaries"))
+    count = matching.count()
+    rows = list(matching.order_by(F("monthly_cost").desc(nulls_last=True), "resource_name", "id")[:limit])
+    for resource in rows:
+        resource.cpu_avg = resource.cpu_summaries[0].avg if resource.cpu_summaries else None
+    return {"rows": rows, "count": count, "query": query, "truncated": count > len(rows)}

@@ -3,12 +3,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from apps.common.filters import filterset_apply
 
 from .filters import SyncRunFilter
-from .models import ACTIVE_SYNC_STATUSES, ProviderConnection, SyncRun
+from .models import ACTIVE_SYNC_STATUSES, ConnectionStatus, ProviderConnection, SyncRun
 
 
 def connection_list() -> QuerySet[ProviderConnection]:
@@ -48,3 +48,18 @@ def sync_run_latest(*, connection: ProviderConnection) -> SyncRun | None:
 def sync_run_active(*, connection: ProviderConnection) -> SyncRun | None:
     return (SyncRun.objects.filter(connection=connection, status__in=ACTIVE_SYNC_STATUSES)
             .order_by("-created_at", "-id").first())
+
+
+def connection_counts() -> dict[str, int]:
+    """Connections, distinct providers among them, and how many are failing."""
+    counts = ProviderConnection.objects.order_by().aggregate(
+        total=Count("id"), providers=Count("provider", distinct=True),
+        failing=Count("id", filter=Q(status=ConnectionStatus.ERROR)))
+    return {key: value or 0 for key, value in counts.items()}
+
+
+def connection_list_with_resource_counts() -> QuerySet[ProviderConnection]:
+    """Connections in the order they were added, each with ``live_resources`` (its resources not deleted)."""
+    return (ProviderConnection.objects
+            .annotate(live_resources=Count("resources", filter=Q(resources__is_deleted=False)))
+            .order_by("created_at", "id"))

@@ -209,3 +209,17 @@ def connection_test(*, connection: ProviderConnection, actor=None, **options: An
                                    "updated_at"])
     _audit("connection.tested", actor=actor, connection=connection, data={"ok": True})
     return info
+
+
+def connection_mark_connected(*, connection: ProviderConnection,
+                              account_info: dict[str, Any] | None = None) -> ProviderConnection:
+    """Record ``connection`` as connected and just synced without calling the provider (an estate seeded rather
+    than fetched, like the demo's); ``account_info`` fills an empty one."""
+    now = timezone.now()
+    fields: dict[str, Any] = {"status": ConnectionStatus.OK, "last_tested_at": now, "last_sync_at": now,
+                              "last_error": "", "last_error_code": ""}
+    if account_info and not connection.account_info:
+        fields["account_info"] = account_info
+    ProviderConnection.objects.filter(pk=connection.pk).update(**fields)
+    connection.refresh_from_db()
+    return connection

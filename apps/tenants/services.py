@@ -137,9 +137,9 @@ def organization_update_profile(
             data=changes,
         )
     if "currency" in changes:
-        # Every rollup holds amounts converted to the organization's currency: rebuild them all.
-        enqueue_in_tenant(organization.schema_name, "apps.costs.rollups.cost_rollups_refresh_all",
-                          task_name="costs.rollups_refresh_all")
+        # Amounts converted to the organization's currency (cost rollups...) are rebuilt by their own apps.
+        for task in settings.ORGANIZATION_CURRENCY_CHANGED_TASKS:
+            enqueue_in_tenant(organization.schema_name, task, task_name=f"currency-changed:{task}")
     return organization
 
 

@@ -67,6 +67,9 @@ TENANT_APPS = [
     "apps.providers",
     "apps.inventory",
     "apps.costs",
+    # Built on the apps above; no tables of their own yet.
+    "apps.dashboard",
+    "apps.demo",
 ]
 
 # Social login providers appear only when their keys are configured.
@@ -275,7 +278,7 @@ PROVIDER_COST_DAYS = env.int("PROVIDER_COST_DAYS", default=35)
 # ``step(run, *, plugin) -> list of {"endpoint", "code", "message"} error entries or None``. Each is isolated:
 # a step that fails is recorded on the run (which turns partial) and the next one still runs.
 SYNC_POST_STEPS: list[str] = [
-    "apps.costs.provider_costs.provider_costs_sync_step",
+    "apps.costs.services.provider_costs.provider_costs_sync_step",
 ]
 # The largest billing file accepted for import (uploads stream to disk, the import streams from it).
 BILLING_IMPORT_MAX_MB = env.int("BILLING_IMPORT_MAX_MB", default=4096)
@@ -286,6 +289,11 @@ CBR_DAILY_URL = env("CBR_DAILY_URL", default="https://www.cbr.ru/scripts/XML_dai
 CBR_TIMEOUT = env.float("CBR_TIMEOUT", default=20.0)
 # After a cost rollup meets a charge date without a rate, fetch the missing days in the background.
 CURRENCY_FETCH_MISSING = env.bool("CURRENCY_FETCH_MISSING", default=True)
+# Queued in an organization's schema after it changes its currency, in this order: dotted paths of task
+# functions without arguments (the apps above tenants that hold converted amounts rebuild them).
+ORGANIZATION_CURRENCY_CHANGED_TASKS: list[str] = [
+    "apps.costs.tasks.cost_rollups_refresh_all_task",
+]
 
 # --- Demo -------------------------------------------------------------------------------------
 DEMO_PASSWORD_DEFAULT = "infrazen-demo"

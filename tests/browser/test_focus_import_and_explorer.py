@@ -77,7 +77,7 @@ def _cleanup(django_db_blocker, schema_name: str, file_name: str, user_id: int) 
         from django_q.models import Task
 
         from apps.costs.models import BillingImport, CostRecord
-        from apps.costs.rollups import cost_rollups_refresh
+        from apps.costs.services.rollups import cost_rollups_refresh
 
         with schema_context(schema_name):
             for billing_import in BillingImport.objects.filter(file_name=file_name, created_by_id=user_id):

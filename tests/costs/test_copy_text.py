@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from apps.costs.importers.normalize import may_contain
-from apps.costs.importers.run import _text_field
+from apps.costs.services.import_run import _text_field
 
 
 def test_may_contain_never_misses_a_character_of_a_slice_or_chunk():

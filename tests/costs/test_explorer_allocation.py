@@ -11,7 +11,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from apps.costs.models import CostRecord
-from apps.costs.services import focus_file_import
+from apps.costs.services.imports import focus_file_import
 
 from .conftest import DATA
 

@@ -9,7 +9,7 @@ import pytest
 from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
-from apps.costs.services import cost_rollups_refresh
+from apps.costs.services.rollups import cost_rollups_refresh
 from apps.currency.models import ExchangeRate, RateSource
 from apps.currency.services import rate_set_manual
 from tests.costs.explorer_data import ledger, row
@@ -167,7 +167,7 @@ def test_timeseries_buckets_by_week_and_month(w, client_for):
 
 
 def test_period_presets_resolve_to_inclusive_ranges(w, client_for):
-    from apps.costs.explorer import period_resolve
+    from apps.costs.selectors.explorer import period_resolve
 
     today = date(2025, 5, 15)
     assert period_resolve(preset="7d", today=today) == (date(2025, 5, 9), today)

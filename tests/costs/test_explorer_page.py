@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import schema_context
 
-from apps.costs.services import cost_rollups_refresh
+from apps.costs.services.rollups import cost_rollups_refresh
 from tests.costs.conftest import GOLDEN, independent_sums
 from tests.costs.explorer_data import ledger, row
 
@@ -62,7 +62,7 @@ def test_a_user_without_membership_cannot_open_the_explorer(w, client_for):
 
 @pytest.mark.parametrize("path", GOLDEN[:1], ids=lambda p: p.name)
 def test_an_imported_focus_file_gives_summary_totals_equal_to_an_independent_csv_sum(w, client_for, path):
-    from apps.costs.services import focus_file_import
+    from apps.costs.services.imports import focus_file_import
 
     with schema_context(w.alpha.schema_name):
         billing_import = focus_file_import(path=str(path))
@@ -80,3 +80,16 @@ def test_an_imported_focus_file_gives_summary_totals_equal_to_an_independent_csv
         assert {k: v.quantize(Decimal("0.01")) for k, v in got.items() if v} == {
             k: v.quantize(Decimal("0.01")) for k, v in expected.items() if v}
         assert Decimal(body["total"]).quantize(Decimal("0.01")) == sum(expected.values()).quantize(Decimal("0.01"))
+
+
+def test_parameters_the_api_refuses_show_the_same_error_on_the_page_translated(w, client_for):
+    client = client_for(w.alice, "alpha", HTTP_ACCEPT_LANGUAGE="ru")
+    bad = {"group_by": "colour", "compare": "maybe"}
+    api = client.get("/api/v1/costs/timeseries/", bad)
+    assert api.status_code == 400
+    error = api.json()["error"]
+    assert error["code"] == "invalid" and set(error["details"]) == {"group_by", "compare"}
+    page = client.get("/costs/", bad)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-error-code="invalid"' in html and error["message"] in html and "cx-chart-data" not in html

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from apps.costs.models import BillingImport, CostRecord
-from apps.costs.services import billing_import_run, focus_file_import
+from apps.costs.services.imports import billing_import_run, focus_file_import
 
 from .conftest import DATA
 
@@ -120,7 +120,7 @@ def test_a_full_disk_while_storing_the_upload_is_a_clear_error_not_a_500(w, clie
     import builtins
     import errno
 
-    from apps.costs import services
+    from apps.costs.services import imports as services
 
     settings.BILLING_IMPORT_DIR = tmp_path
 
@@ -150,3 +150,20 @@ def test_a_full_disk_while_storing_the_upload_is_a_clear_error_not_a_500(w, clie
     with schema_context(w.alpha.schema_name):
         assert not BillingImport.objects.exists()
     assert _stored_uploads(settings, w.alpha.schema_name) == []
+
+
+def test_the_imports_list_filters_by_status_and_format_and_rejects_unknown_values(w, client_for):
+    with schema_context(w.alpha.schema_name):
+        good = focus_file_import(path=str(AWS))
+        BillingImport.objects.create(file_name="broken.csv", status="error", error_code="invalid")
+    client = client_for(w.vera, "alpha")
+    assert [i["id"] for i in client.get("/api/v1/costs/imports/", {"status": "success"}).json()["results"]] \
+        == [good.pk]
+    assert client.get("/api/v1/costs/imports/", {"status": "error"}).json()["count"] == 1
+    assert client.get("/api/v1/costs/imports/", {"file_format": good.format}).json()["count"] == 1
+    assert client.get("/api/v1/costs/imports/", {"created_after": "2000-01-01"}).json()["count"] == 2
+    refused = client.get("/api/v1/costs/imports/", {"status": "lost", "created_after": "yesterday"},
+                         HTTP_ACCEPT_LANGUAGE="ru")
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["code"] == "invalid" and set(error["details"]) == {"status", "created_after"}

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from apps.costs.models import CostRecord
-from apps.costs.services import focus_file_import
+from apps.costs.services.imports import focus_file_import
 
 from .conftest import DATA, GOLDEN, cents, independent_sums, ledger_sums
 

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apps.costs.importers import run
 from apps.costs.models import CostRecord
-from apps.costs.services import focus_file_import
+from apps.costs.services import import_run as run
+from apps.costs.services.imports import focus_file_import
 
 from .conftest import DATA, cents, independent_sums, ledger_sums, rewrite
 

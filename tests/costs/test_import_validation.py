@@ -7,7 +7,7 @@ import gzip
 import pytest
 
 from apps.costs.models import CostRecord
-from apps.costs.services import focus_file_import
+from apps.costs.services.imports import focus_file_import
 
 from .conftest import DATA, cents, independent_sums, ledger_sums, rewrite
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from apps.costs.models import CostDaily, CostRecord
-from apps.costs.provider_costs import focus_service_category, provider_costs_import, provider_costs_window
+from apps.costs.services.provider_costs import focus_service_category, provider_costs_import, provider_costs_window
 from apps.inventory.models import Resource
 from apps.providers import registry
 from apps.providers.models import ProviderConnection

@@ -8,7 +8,7 @@ from django.db.models import Sum
 from django_tenants.utils import schema_context
 
 from apps.costs.models import CostDaily, CostRecord
-from apps.costs.services import cost_rollups_refresh
+from apps.costs.services.rollups import cost_rollups_refresh
 from apps.currency.models import ExchangeRate, RateSource
 from apps.currency.services import rate_set_manual
 from tests.costs.explorer_data import ledger, row

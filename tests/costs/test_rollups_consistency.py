@@ -11,9 +11,9 @@ from django.utils.module_loading import import_string
 from django_q.models import OrmQ
 from django_tenants.utils import schema_context
 
-from apps.costs.explorer import cost_query, cost_summary, cost_timeseries
 from apps.costs.models import CostDaily, CostDailyTag, CostMonthly, CostRecord
-from apps.costs.services import cost_rollups_refresh, cost_rollups_refresh_all
+from apps.costs.selectors.explorer import cost_query, cost_summary, cost_timeseries
+from apps.costs.services.rollups import cost_rollups_refresh, cost_rollups_refresh_all
 from apps.currency.exceptions import RateMissing
 from apps.currency.models import ExchangeRate, RateSource
 from apps.tenants.models import Organization
@@ -246,7 +246,7 @@ def test_changing_the_organization_currency_queues_a_rebuild_of_its_rollups(w, d
                                     actor=w.alice)
     assert OrmQ.objects.count() == before + 1
     task = OrmQ.objects.order_by("-id").first().task
-    assert task["args"][:2] == (w.alpha.schema_name, "apps.costs.rollups.cost_rollups_refresh_all")
+    assert task["args"][:2] == (w.alpha.schema_name, "apps.costs.tasks.cost_rollups_refresh_all_task")
     import_string(task["func"])(*task["args"], **task["kwargs"])  # what the worker does
     with schema_context(w.alpha.schema_name):
         summary = cost_summary(start=date(2025, 5, 1), end=date(2025, 5, 31))

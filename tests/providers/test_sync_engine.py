@@ -152,7 +152,7 @@ def test_steps_do_not_run_when_the_sync_itself_failed(bare, settings, monkeypatc
 
 
 def test_the_native_cost_import_is_the_first_post_sync_step():
-    assert django_settings.SYNC_POST_STEPS[0] == "apps.costs.provider_costs.provider_costs_sync_step"
+    assert django_settings.SYNC_POST_STEPS[0] == "apps.costs.services.provider_costs.provider_costs_sync_step"
 
 
 def test_the_inventory_change_actions_are_the_resource_state_actions():

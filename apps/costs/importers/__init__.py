@@ -1,2 +1,2 @@
-"""Billing file import: detect the format, stream it in batches, validate and normalize to FOCUS 1.2,
-then replace the ledger rows of the same sources with one COPY inside one transaction."""
+"""Billing file parsing: detect the format, stream it in batches, validate and normalize to FOCUS 1.2.
+Loading the normalized batches into the ledger is ``apps.costs.services.import_run``."""

@@ -8,7 +8,7 @@ def backfill_rollups(apps, schema_editor):
     """Fill the new rollups of an organization that already has a ledger (same code as every refresh)."""
     if not apps.get_model("costs", "CostRecord").objects.exists():
         return
-    from apps.costs.rollups import cost_rollups_refresh_all
+    from apps.costs.services.rollups import cost_rollups_refresh_all
 
     cost_rollups_refresh_all(fetch_missing_rates=False)
 

@@ -38,7 +38,7 @@ def refresh_allocated_days(apps, schema_editor):
         first, last = cursor.fetchone()
     if first is None:
         return
-    from apps.costs.rollups import cost_rollups_refresh
+    from apps.costs.services.rollups import cost_rollups_refresh
 
     cost_rollups_refresh(start=first, end=last, fetch_missing_rates=False)
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from apps.tenants.demo import demo_seed
+from apps.demo.services import demo_seed
 
 
 class Command(BaseCommand):

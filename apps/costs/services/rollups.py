@@ -33,10 +33,11 @@ from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name
 
 from apps.common.tasks import enqueue_in_tenant
+from apps.currency.services import rates_fetch_cbr_range
 
-from .models import CostDaily, CostDailyTag, CostMonthly, CostRecord
-
-BASE_CURRENCY = "RUB"
+from ..models import CostDaily, CostDailyTag, CostMonthly, CostRecord
+from ..periods import month_end, month_start
+from ..selectors.ledger import organization_currency
 
 # The amortized amount of one ledger row, as SQL over ``costs_costrecord`` aliased ``r``.
 AMORTIZED_SQL = (
@@ -62,15 +63,6 @@ def rate_lateral_sql(*, currency_sql: str, date_sql: str, alias: str) -> str:
 
 def rate_sql(*, currency_sql: str, alias: str) -> str:
     return f"(CASE WHEN {currency_sql} IN ('RUB', 'RUR') THEN 1 ELSE {alias}.rate_rub END)"
-
-
-def organization_currency() -> str:
-    """The currency of the organization whose schema is active."""
-    from apps.tenants.models import Organization
-
-    currency = (Organization.objects.filter(schema_name=connection.schema_name)
-                .values_list("currency", flat=True).first())
-    return currency or BASE_CURRENCY
 
 
 STAGE = "_cost_rollup_stage"
@@ -132,17 +124,9 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         _refresh_monthly(cursor, start=start, end=end)
     if fetch_missing_rates and settings.CURRENCY_FETCH_MISSING and CostDaily.objects.filter(
             charge_date__range=(start, end), billed_cost_org__isnull=True).exists():
-        enqueue_in_tenant(connection.schema_name, "apps.costs.rollups.cost_rollups_fetch_rates_and_refresh",
+        enqueue_in_tenant(connection.schema_name, "apps.costs.tasks.cost_rollups_fetch_rates_task",
                           start.isoformat(), end.isoformat(), task_name="costs.rates_backfill")
     return written
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def month_end(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
@@ -216,11 +200,8 @@ def _refresh_monthly(cursor, *, start: date, end: date) -> None:
     cursor.execute(sql, {"first": first, "last": last})
 
 
-def cost_rollups_fetch_rates_and_refresh(start_iso: str, end_iso: str) -> int:
-    """Task: fetch the Bank's rates missing for the range (and the week before it), then refresh once."""
-    from apps.currency.services import rates_fetch_cbr_range
-
-    start, end = date.fromisoformat(start_iso), date.fromisoformat(end_iso)
+def cost_rollups_fetch_rates_and_refresh(*, start: date, end: date) -> int:
+    """Fetch the Bank's rates missing for the range (and the week before it), then refresh once."""
     rates_fetch_cbr_range(start=start - timedelta(days=7), end=min(end, date.today()))
     return cost_rollups_refresh(start=start, end=end, fetch_missing_rates=False)
 

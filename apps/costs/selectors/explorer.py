@@ -1,4 +1,4 @@
-"""Cost explorer reads: totals, time series and comparison over the rollups (apps.costs.rollups).
+"""Cost explorer reads: totals, time series and comparison over the rollups (apps.costs.services.rollups).
 
 Every view reads a rollup, never the raw ledger: ``CostDaily`` by day; ``CostMonthly`` for the
 whole months of a range when the view needs no finer buckets (totals, month buckets), with the
@@ -9,7 +9,7 @@ the ledger (``CostRecord.tags``, GIN index), converted with the same rates. Amou
 ``Decimal`` sums; rounding is for display only.
 
 - metric ``billed`` = invoiced view (Σ BilledCost); ``effective`` = amortized view (Σ EffectiveCost
-  without commitment purchases: see rollups.py).
+  without commitment purchases: see services/rollups.py).
 - currency ``org`` (default) = the organization's currency at each charge date's rate; ``billing`` =
   unconverted, one group per key and billing currency.
 - ``start`` and ``end`` are inclusive charge dates (the UTC date of ChargePeriodStart).
@@ -35,8 +35,9 @@ from apps.common.errors import ApplicationError
 from apps.currency.exceptions import RateMissing
 from apps.currency.selectors import rate_for
 
-from .models import ID_INDEX_PREFIX, TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord
-from .rollups import month_end, month_start, organization_currency
+from ..models import ID_INDEX_PREFIX, TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord
+from ..periods import month_end, month_start
+from .ledger import organization_currency
 
 # group-by / filter name -> column (same name on CostDaily and CostRecord)
 DIMENSIONS: dict[str, str] = {
@@ -127,18 +128,8 @@ def _uses_ledger(q: CostQuery) -> bool:
     return bool(q.tags) or q.group_by.startswith(TAG_PREFIX)
 
 
-def _filtered(q: CostQuery, start: date, end: date) -> QuerySet:
-    model = CostRecord if _uses_ledger(q) else CostDaily
-    qs = model.objects.filter(charge_date__range=(start, end))
-    for name, values in q.filters.items():
-        column = DIMENSIONS[name]
-        if not values:
-            continue
-        if column == "connection_id":
-            ids = [int(v) for v in values if str(v).isdigit()]
-            qs = qs.filter(connection_id__in=ids)
-        else:
-            qs = qs.filter(**{f"{column}__in": list(values)})
+def _ledger_filtered(q: CostQuery, start: date, end: date) -> QuerySet:
+    qs = _dimension_filtered(CostRecord.objects.filter(charge_date__range=(start, end)), q)
     for key, value in q.tags:
         # ``@>`` and ``?`` are what the GIN index on tags serves.
         qs = qs.filter(tags__contains={key: value}) if value is not None else qs.filter(tags__has_key=key)
@@ -153,14 +144,12 @@ def _key_expression(q: CostQuery):
     return F(column)
 
 
-def _amount_expression(q: CostQuery, *, ledger: bool, converted: bool):
-    if ledger:
-        if q.metric == "billed":
-            return F("billed_cost")
-        return Case(When(Q(charge_category="Purchase") & ~Q(commitment_discount_id=""), then=Value(Decimal(0))),
-                    default=F("effective_cost"), output_field=MONEY)
-    column = "billed_cost" if q.metric == "billed" else "effective_cost"
-    return F(f"{column}_org") if converted else F(column)
+def _ledger_amount(q: CostQuery):
+    """One ledger row's amount in ``q``'s metric (the amortized one as the rollups compute it)."""
+    if q.metric == "billed":
+        return F("billed_cost")
+    return Case(When(Q(charge_category="Purchase") & ~Q(commitment_discount_id=""), then=Value(Decimal(0))),
+                default=F("effective_cost"), output_field=MONEY)
 
 
 def _bucket(day: date, granularity: str | None) -> date | None:
@@ -336,40 +325,27 @@ def _raise_rate_missing(q: CostQuery, start: date, end: date, source: str, uncon
 
 
 def _ledger_rows(q: CostQuery, start: date, end: date, granularity: str | None) -> tuple[str, list[tuple]]:
-    """``(currency, [(key, currency, bucket, amount)])`` from the raw ledger (several tag conditions)."""
-    ledger = _uses_ledger(q)
+    """``(currency, [(key, currency, bucket, amount)])`` from the raw ledger (several tag conditions), converted
+    per charge date with the rates the rollups use."""
     org = organization_currency()
     convert = q.currency == "org"
-    qs = _filtered(q, start, end)
     fields: dict[str, Any] = {"k": _key_expression(q), "cur": F("billing_currency")}
     if granularity == "week":
         fields["bucket"] = TruncWeek("charge_date")
     elif granularity == "month":
         fields["bucket"] = TruncMonth("charge_date")
-    elif granularity == "day" or (ledger and convert):
+    elif granularity == "day" or convert:
         fields["bucket"] = F("charge_date")
-    if ledger and convert:
+    if convert:
         fields["day"] = F("charge_date")
-    unconvertible = None
-    if convert and not ledger:
-        amount_col = "billed_cost_org" if q.metric == "billed" else "effective_cost_org"
-        unconvertible = Q(**{f"{amount_col}__isnull": True}) | ~Q(org_currency=org)
-        fields.pop("cur")
-    amount = _amount_expression(q, ledger=ledger, converted=convert and not ledger)
-    annotations = {"total": Sum(amount, output_field=MONEY)}
-    if unconvertible is not None:
-        # Counted in the same scan; the first unconvertible row is looked up only when there is one.
-        annotations["missing"] = Count("pk", filter=unconvertible)
-    grouped = list(qs.order_by().values(**fields).annotate(**annotations))
-    if unconvertible is not None and any(item["missing"] for item in grouped):
-        first = qs.filter(unconvertible).order_by("charge_date").values_list("billing_currency", "charge_date")[0]
-        raise RateMissing(currency=first[0], day=first[1])
+    grouped = list(_ledger_filtered(q, start, end).order_by().values(**fields)
+                   .annotate(total=Sum(_ledger_amount(q), output_field=MONEY)))
     out = []
     cache: dict[tuple[str, date], Decimal] = {}
     for item in grouped:
         total = item["total"] or Decimal(0)
-        currency = item.get("cur", org)
-        if ledger and convert:
+        currency = item["cur"]
+        if convert:
             day = item["day"]
             if currency != org:
                 for code in (currency, org):
@@ -377,9 +353,7 @@ def _ledger_rows(q: CostQuery, start: date, end: date, granularity: str | None) 
                         cache[(code, day)] = rate_for(currency=code, day=day)
                 total = total * cache[(currency, day)] / cache[(org, day)]
             currency = org
-        bucket = item.get("bucket")
-        if isinstance(bucket, datetime):
-            bucket = bucket.date()
+        bucket = _as_date(item.get("bucket"))
         bucket = _bucket(bucket, granularity) if bucket is not None else None
         out.append((str(item["k"]) if item["k"] is not None else "", currency, bucket, total))
     return org, out
@@ -514,6 +488,21 @@ def cost_timeseries(*, q: CostQuery, granularity: str = "day", compare: bool = T
                               "delta_pct": _pct(total, previous_total) if total is not None and previous_total
                               is not None else None}
     return result
+
+
+def cost_explorer_view(*, params: dict[str, Any], with_utilization: bool = True) -> dict[str, Any]:
+    """The explorer's time series view for validated parameters (``apps.costs.forms.explorer_params``), shared by
+    the page, the API and the export; grouped by resource, each group carries its utilization too."""
+    q = cost_query(start=params["start"], end=params["end"], group_by=params["group_by"],
+                   metric=params["metric"], currency=params["currency"], filters=params["filters"],
+                   tags=params["tags"])
+    view = cost_timeseries(q=q, granularity=params["granularity"], compare=params["compare"])
+    if with_utilization and q.group_by == "resource":
+        utilization = resource_utilization(keys=[g["key"] for g in view["groups"][:500]])
+        for g in view["groups"]:
+            if g["key"] in utilization:
+                g["utilization"] = utilization[g["key"]]
+    return view
 
 
 def group_labels(*, group_by: str, keys: list[str]) -> dict[str, str]:

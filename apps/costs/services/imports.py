@@ -1,4 +1,4 @@
-"""Writes to the cost ledger."""
+"""Billing file imports: keep an upload and queue it, run it on the worker, or import a file synchronously."""
 
 from __future__ import annotations
 
@@ -17,10 +17,9 @@ from apps.audit.services import audit_event_record
 from apps.common.errors import ApplicationError
 from apps.common.tasks import enqueue_in_tenant
 
-from .exceptions import CostErrorCode
-from .importers.run import billing_import_execute
-from .models import BillingImport, ImportStatus
-from .rollups import cost_rollups_refresh, cost_rollups_refresh_all  # noqa: F401 -- the rollup service, h10
+from ..exceptions import CostErrorCode
+from ..models import BillingImport, ImportStatus
+from .import_run import billing_import_execute
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from apps.costs.demo_data import demo_cost_rows, demo_costs_seed
 from apps.costs.models import CostDaily, CostRecord
+from apps.demo.estate import demo_cost_rows, demo_costs_seed
 from apps.inventory.models import MetricPoint, Resource, ResourceMetricSummary
 from apps.providers.models import ConnectionStatus, ProviderConnection, SyncRun
 
@@ -134,7 +134,7 @@ def test_seed_demo_gives_the_demo_organization_its_estate(w):
 
 
 def test_demo_connections_carry_the_fake_clouds_demo_credentials():
-    from apps.costs.demo_data import DEMO_CREDENTIALS
+    from apps.demo.estate import DEMO_CREDENTIALS
     from tests.fakecloud import selectel, yandex
 
     assert DEMO_CREDENTIALS["yandex"]["oauth_token"] == yandex.DEMO_OAUTH_TOKEN

@@ -40,9 +40,9 @@ from apps.providers.models import SyncPhase, SyncRun
 from apps.providers.plugins.base import Capability, CostLine, CostSource
 from apps.providers.runs import sync_run_progress
 
-from .models import CostRecord
+from ..models import CostRecord
+from ..selectors.ledger import ledger_watermark
 from .rollups import cost_rollups_refresh
-from .selectors import ledger_watermark
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -73,13 +72,11 @@ def explorer_xlsx(*, view: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def explorer_export_response(*, view: dict[str, Any], fmt: str) -> HttpResponse:
-    name = f"costs_{view['group_by'].replace(':', '-')}_{view['start']:%Y%m%d}-{view['end']:%Y%m%d}"
-    if fmt == "csv":
-        response = HttpResponse(explorer_csv(view=view), content_type=CSV_TYPE)
-    elif fmt == "xlsx":
-        response = HttpResponse(explorer_xlsx(view=view), content_type=XLSX_TYPE)
-    else:
-        raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+EXPORT_FORMATS = {"csv": (explorer_csv, CSV_TYPE), "xlsx": (explorer_xlsx, XLSX_TYPE)}
+
+
+def explorer_export(*, view: dict[str, Any], fmt: str) -> tuple[str, str, bytes]:
+    """``(file name, content type, content)`` of ``view`` as ``fmt`` (a key of ``EXPORT_FORMATS``)."""
+    render, content_type = EXPORT_FORMATS[fmt]
+    name = f"costs_{view['group_by'].replace(':', '-')}_{view['start']:%Y%m%d}-{view['end']:%Y%m%d}.{fmt}"
+    return name, content_type, render(view=view)

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.inventory.vocabulary import ResourceKind, ResourceStatus
+from apps.inventory.vocabulary import MetricName, ResourceKind, ResourceStatus
 
 SEED = 20250117
 MONTHS = 13
@@ -304,11 +304,10 @@ def demo_cost_rows(*, today: date) -> list[_Row]:
 
 
 def _connections() -> dict[str, Any]:
-    from apps.providers.models import ConnectionStatus, ProviderConnection
-    from apps.providers.services import connection_create, connection_update
+    from apps.providers.models import ProviderConnection
+    from apps.providers.services import connection_create, connection_mark_connected, connection_update
 
     endpoint = getattr(settings, "DEMO_FAKECLOUD_URL", "") if settings.ALLOW_CUSTOM_PROVIDER_ENDPOINTS else ""
-    now = timezone.now()
     out = {}
     for provider in (YANDEX, SELECTEL):
         name = CONNECTION_NAMES[provider]
@@ -323,12 +322,7 @@ def _connections() -> dict[str, Any]:
             SELECTEL: {"account_id": SEL_ACCOUNT, "project_id": SEL_PROJECT},
         }[provider]
         # Demo connections look connected without ever talking to a provider.
-        ProviderConnection.objects.filter(pk=connection.pk).update(
-            status=ConnectionStatus.OK, last_tested_at=now, last_sync_at=now, last_error="", last_error_code="")
-        if not connection.account_info:
-            ProviderConnection.objects.filter(pk=connection.pk).update(account_info=account_info)
-        connection.refresh_from_db()
-        out[provider] = connection
+        out[provider] = connection_mark_connected(connection=connection, account_info=account_info)
     return out
 
 
@@ -428,32 +422,22 @@ def _metric_plan(spec: DemoResource) -> list[tuple[str, int, Decimal]]:
     """(metric, average percent of capacity, capacity in the metric's unit)."""
     plan = []
     if spec.cpu is not None:
-        plan.append(("cpu_percent", spec.cpu, Decimal(100)))
+        plan.append((MetricName.CPU_PERCENT, spec.cpu, Decimal(100)))
     if spec.memory is not None:
-        plan.append(("memory_mb", spec.memory, Decimal(spec.specs["memory_gb"]) * 1024))
+        plan.append((MetricName.MEMORY_MB, spec.memory, Decimal(spec.specs["memory_gb"]) * 1024))
     if spec.disk is not None:
-        plan.append(("disk_used_gb", spec.disk, Decimal(spec.specs["disk_gb"])))
+        plan.append((MetricName.DISK_USED_GB, spec.disk, Decimal(spec.specs["disk_gb"])))
     if spec.network is not None:
-        plan.append(("network_mbps", spec.network, Decimal(spec.specs["bandwidth_mbps"])))
+        plan.append((MetricName.NETWORK_MBPS, spec.network, Decimal(spec.specs["bandwidth_mbps"])))
     return plan
 
 
-def _ledger(connections: dict[str, Any], resources: dict[str, Any], rows: list[_Row]) -> tuple[date, date]:
-    from apps.costs.models import CostRecord
+def _ledger(connections: dict[str, Any], resources: dict[str, Any], rows: list[_Row]) -> int:
+    """Replace the demo's ledger rows (every ``demo:`` source) and refresh the rollups they touch."""
+    from apps.costs.services.ledger import cost_records_replace
 
-    old = CostRecord.objects.filter(source_key__startswith=SOURCE_PREFIX).order_by()
-    old_first = old.order_by("charge_date").values_list("charge_date", flat=True).first()
-    old_last = old.order_by("-charge_date").values_list("charge_date", flat=True).first()
-    old.delete()
-    batch: list[CostRecord] = []
-    for row in rows:
-        batch.append(_record(row, connections, resources))
-        if len(batch) >= BATCH_SIZE:
-            CostRecord.objects.bulk_create(batch)
-            batch = []
-    CostRecord.objects.bulk_create(batch)
-    first, last = rows[0].day, rows[-1].day
-    return min(first, old_first or first), max(last, old_last or last)
+    return cost_records_replace(source_prefix=SOURCE_PREFIX,
+                                records=(_record(row, connections, resources) for row in rows))
 
 
 def _record(row: _Row, connections: dict[str, Any], resources: dict[str, Any]):
@@ -515,13 +499,10 @@ def _region(provider: str, zone: str) -> tuple[str, str]:
 @transaction.atomic
 def demo_costs_seed(*, today: date | None = None) -> dict[str, int]:
     """Seed (or re-seed) the demo estate in the CURRENT tenant schema; returns what it wrote."""
-    from .services import cost_rollups_refresh
-
     today = today or timezone.now().date()
     rows = demo_cost_rows(today=today)
     connections = _connections()
     resources = _resources(connections, rows, today)
     _metrics(resources)
-    first, last = _ledger(connections, resources, rows)
-    cost_rollups_refresh(start=first, end=last)
+    _ledger(connections, resources, rows)
     return {"connections": len(connections), "resources": len(resources), "cost_records": len(rows)}

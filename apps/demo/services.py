@@ -1,22 +1,35 @@
-"""The demo estate: organization ``demo``, partner «Demo MSP» with its operator and a second client."""
+"""The demo: organization ``demo`` with its cloud estate, partner «Demo MSP» with its operator, and a second
+client whose Beget account the fake cloud serves. Each app's part is written through that app's services."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
+from django_tenants.utils import tenant_context
 
 from apps.accounts.models import Membership, PartnerMembership, User
 from apps.accounts.roles import Role
 from apps.accounts.services import membership_add
+from apps.common.errors import ApplicationError
+from apps.common.http import build_session
+from apps.providers.models import ProviderConnection
+from apps.providers.services import connection_create, connection_test, connection_update
+from apps.providers.sync import sync_run_execute, sync_run_start
 from apps.tenants.models import Organization, Partner
-from apps.tenants.services import organization_create, platform_bootstrap
+from apps.tenants.services import organization_create, partner_get_or_create, platform_bootstrap
+
+from .estate import demo_costs_seed
 
 DEMO_OWNER = "demo@infrazen.ru"
 MSP_OPERATOR = "msp@infrazen.ru"
 PARTNER_SLUG = "demo-msp"
 SECOND_CLIENT_SLUG = "demo-client"
+# The fake cloud's demo Beget account (tests/fakecloud/beget.py defines the same values; a test checks they
+# agree): copied, not imported, since the application never imports the test tree.
+DEMO_BEGET_CREDENTIALS = {"login": "beget-demo", "password": "beget-demo-password"}
 
 
 @dataclass
@@ -40,8 +53,6 @@ def _user(email: str, full_name: str, password: str) -> User:
     elif not user.check_password(password):
         user.set_password(password)
         user.save(update_fields=["password"])
-    from allauth.account.models import EmailAddress
-
     EmailAddress.objects.update_or_create(user=user, email=email, defaults={"primary": True, "verified": True})
     return user
 
@@ -58,21 +69,9 @@ def _organization(slug: str, name: str, partner: Partner, kind: str) -> Organiza
 
 def demo_beget_connection(*, organization: Organization) -> None:
     """The second client's Beget account, served by the fake cloud; synced now if the fake answers."""
-    from django_tenants.utils import tenant_context
-
-    from apps.common.errors import ApplicationError
-    from apps.common.http import build_session
-    from apps.providers.models import ProviderConnection
-    from apps.providers.services import connection_create, connection_test, connection_update
-    from apps.providers.sync import sync_run_execute, sync_run_start
-
-    try:
-        from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD
-    except ImportError:  # an image without the test tree has no fake cloud to point at
-        return
     if not settings.ALLOW_CUSTOM_PROVIDER_ENDPOINTS:
         return
-    credentials = {"login": DEMO_LOGIN, "password": DEMO_PASSWORD}
+    credentials = dict(DEMO_BEGET_CREDENTIALS)
     with tenant_context(organization):
         connection = ProviderConnection.objects.filter(provider="beget", name="Beget").first()
         if connection is None:
@@ -91,10 +90,6 @@ def demo_beget_connection(*, organization: Organization) -> None:
 
 def demo_costs(*, organization: Organization) -> None:
     """The dashboard estate of seed section 7.1.4 (connections, resources, metrics, 13 months of costs)."""
-    from django_tenants.utils import tenant_context
-
-    from apps.costs.demo_data import demo_costs_seed
-
     with tenant_context(organization):
         demo_costs_seed()
 
@@ -103,7 +98,7 @@ def demo_costs(*, organization: Organization) -> None:
 def demo_seed() -> DemoResult:
     platform_bootstrap(migrate_template=False)
     password = settings.DEMO_PASSWORD
-    partner, _created = Partner.objects.get_or_create(slug=PARTNER_SLUG, defaults={"name": "Demo MSP"})
+    partner = partner_get_or_create(slug=PARTNER_SLUG, name="Demo MSP")
     demo = _organization("demo", "Демо-компания", partner, Organization.Kind.DEMO)
     client = _organization(SECOND_CLIENT_SLUG, "ООО «Второй клиент»", partner, Organization.Kind.MSP_CLIENT)
     owner = _user(DEMO_OWNER, "Демо Пользователь", password)

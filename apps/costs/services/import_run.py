@@ -7,7 +7,6 @@ import logging
 import os
 import queue
 from collections.abc import Callable
-from datetime import date
 
 import psycopg
 import pyarrow as pa
@@ -19,13 +18,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
+from ..importers import yandex
+from ..importers.errors import ImportRefused
+from ..importers.normalize import Context, date_from, may_contain, normalize_batch, plan_columns
+from ..importers.reader import open_source
+from ..importers.spec import COLUMNS
 from ..models import BillingImport, CostRecord, ImportFormat, ImportStatus
-from ..selectors import ledger_watermark
-from . import yandex
-from .errors import ImportRefused
-from .normalize import Context, _note, date_from, may_contain, normalize_batch, plan_columns
-from .reader import open_source
-from .spec import COLUMNS
+from ..selectors.ledger import ledger_watermark
+from .rollups import cost_rollups_refresh
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY_ROWS = 50_000
@@ -328,7 +328,7 @@ def _replace(cursor, table: str, bi: BillingImport, ctx: Context, watermark: int
     old_first, old_last, replaced = cursor.fetchone()
     first = min(d for d in (date_from(ctx.first_date), old_first) if d)
     last = max(d for d in (date_from(ctx.last_date), old_last) if d)
-    _refresh_rollups(first, last)
+    cost_rollups_refresh(start=first, end=last)
     bi.status = ImportStatus.SUCCESS
     bi.rows_imported = ctx.rows_good
     bi.rows_replaced = replaced
@@ -359,11 +359,3 @@ def _resource_map(bi: BillingImport) -> tuple[pa.Array, pa.Array] | None:
         return None
     return pa.array(keys, pa.string()), pa.array(ids, pa.string())
 
-
-def _refresh_rollups(start: date, end: date) -> None:
-    from ..services import cost_rollups_refresh  # services imports this module: resolved at call time
-
-    cost_rollups_refresh(start=start, end=end)
-
-
-__all__ = ["billing_import_execute", "_note"]

@@ -16,10 +16,12 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import Membership, User
 from apps.accounts.roles import Role
-from apps.costs.dashboard import change_percent, dashboard_period, dashboard_utilization
-from apps.costs.demo_data import demo_costs_seed
 from apps.costs.models import CostRecord
+from apps.costs.selectors.spend import change_percent
+from apps.dashboard.selectors import dashboard_period
+from apps.demo.estate import demo_costs_seed
 from apps.inventory.models import Resource, ResourceMetricSummary
+from apps.inventory.selectors import utilization_overview
 from apps.inventory.templatetags.money import money
 from apps.tenants.models import Organization
 from apps.tenants.services import organization_create
@@ -120,7 +122,7 @@ def test_utilization_panel_reports_used_vs_available_from_metrics(demo, w, clien
             cores += Decimal(summary.resource.specs["cpu_cores"])
             used += Decimal(summary.resource.specs["cpu_cores"]) * summary.avg / 100
         expected_cpu = int((used * 100 / cores).quantize(Decimal(1)))
-        panel = {u["key"]: u for u in dashboard_utilization()}
+        panel = {u["key"]: u for u in utilization_overview()}
     assert panel["cpu"]["percent"] == expected_cpu
     assert 60 <= expected_cpu <= 75
     assert all(panel[key]["percent"] is not None for key in ("memory", "storage", "network"))
@@ -137,7 +139,7 @@ def test_utilization_shows_no_data_when_no_resource_reports_metrics(w):
         Resource.objects.create(connection=conn, provider="selectel", resource_id="srv-1", resource_type="server",
                                 status="running", specs={"cpu_cores": 4, "memory_gb": "8"}, first_seen_at=now,
                                 last_seen_at=now)
-        panel = dashboard_utilization()
+        panel = utilization_overview()
     assert [u["percent"] for u in panel] == [None, None, None, None]
 
 

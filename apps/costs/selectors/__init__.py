@@ -1,0 +1,3 @@
+"""Reads of costs, one module per subject: ``explorer`` (totals, series, labels, filter options), ``spend``
+(the dashboard's money cards), ``imports`` (billing imports), ``ledger`` (ledger-wide facts), ``exports``
+(files of an explorer view)."""

@@ -1,0 +1,157 @@
+"""Dashboard reads (product description 7.1.3): KPIs, spend dynamics, providers, utilization, resources.
+
+Each card comes from the app that owns it: money and trends from costs (``apps.costs.selectors.spend``),
+connections from providers, utilization and the resource table from inventory. This module composes them
+and adds what only the dashboard shows (the range switch, the CSV export, the chart's data). Provider tiles
+are drawn by the template from each provider's spec (``providers_ui``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.costs.selectors.ledger import organization_currency
+from apps.costs.selectors.spend import (
+    Period,
+    change_percent,
+    spend_by_connection,
+    spend_exists,
+    spend_history_covers_previous,
+    spend_series,
+    spend_top_services,
+    spend_total,
+)
+from apps.inventory.selectors import resource_cost_table, resource_counts, utilization_overview
+from apps.providers.registry import UnknownProvider, get_spec
+from apps.providers.selectors import connection_counts, connection_list_with_resource_counts
+
+RANGES = (7, 30, 90, 365)
+DEFAULT_RANGE = 30
+RESOURCE_ROWS = 25
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+
+def dashboard_period(*, raw_range: Any = None, today: date | None = None) -> Period:
+    """``?range=7|30|90|365``; anything else means 30 days."""
+    try:
+        days = int(str(raw_range or DEFAULT_RANGE).strip())
+    except ValueError:
+        days = DEFAULT_RANGE
+    if days not in RANGES:
+        days = DEFAULT_RANGE
+    end = today or timezone.now().date()
+    return Period(days=days, start=end - timedelta(days=days - 1), end=end)
+
+
+def dashboard_kpis(*, period: Period) -> dict[str, Any]:
+    total, has_rows, unconverted = spend_total(period=period)
+    previous, previous_rows, previous_unconverted = spend_total(period=period.previous)
+    comparable = previous_rows and spend_history_covers_previous(period=period)
+    resources = resource_counts()
+    connections = connection_counts()
+    return {
+        "currency": organization_currency(),
+        "total": total,
+        "has_costs": has_rows,
+        "previous_total": previous,
+        "has_previous": comparable,
+        "change_percent": change_percent(total, previous) if has_rows and comparable else None,
+        "rates_missing": unconverted or previous_unconverted,
+        # No recommendations app yet: the card says so instead of inventing a number.
+        "potential_savings": ZERO,
+        "savings_available": False,
+        "active_resources": resources["active"],
+        "resources_total": resources["total"],
+        "providers": connections["providers"],
+        "connections": connections["total"],
+        "connections_failing": connections["failing"],
+    }
+
+
+def dashboard_providers(*, period: Period) -> list[dict[str, Any]]:
+    """One card per connection: label, status, added date and its spend in the period (the template draws
+    the provider's tile from its spec)."""
+    spend = spend_by_connection(period=period)
+    cards = []
+    for connection in connection_list_with_resource_counts():
+        try:
+            label = str(get_spec(connection.provider).label)
+        except UnknownProvider:
+            label = connection.provider
+        cards.append({
+            "connection": connection,
+            "provider": connection.provider,
+            "label": label,
+            "spend": spend.get(connection.pk),
+            "resources": connection.live_resources,
+        })
+    return cards
+
+
+def dashboard_resources(*, query: str = "", limit: int = RESOURCE_ROWS) -> dict[str, Any]:
+    """The resource table: live resources matching ``query``, most expensive first, with their CPU average."""
+    return resource_cost_table(query=query, limit=limit)
+
+
+def dashboard_overview(*, period: Period, query: str = "") -> dict[str, Any]:
+    """Everything the dashboard page shows, in one call."""
+    kpis = dashboard_kpis(period=period)
+    is_empty = not (kpis["connections"] or kpis["resources_total"] or spend_exists())
+    overview: dict[str, Any] = {"period": period, "kpis": kpis, "is_empty": is_empty, "ranges": RANGES}
+    if is_empty:
+        return overview
+    overview.update(
+        series=spend_series(period=period, comparable=kpis["has_previous"]),
+        top_services=spend_top_services(period=period, comparable=kpis["has_previous"]),
+        providers=dashboard_providers(period=period),
+        utilization=utilization_overview(),
+        resources=dashboard_resources(query=query),
+        # The recommendations module does not exist yet: an honest empty panel.
+        recommendations=[],
+    )
+    return overview
+
+
+def _plain(amount: Decimal | None) -> str:
+    return "" if amount is None else str(amount.quantize(CENT, ROUND_HALF_UP))
+
+
+def dashboard_export_rows(*, period: Period) -> list[list[str]]:
+    """The CSV export: the KPIs, then the spend series per bucket and provider (dot decimals)."""
+    kpis = dashboard_kpis(period=period)
+    series = spend_series(period=period, comparable=kpis["has_previous"])
+    change = kpis["change_percent"]
+    rows: list[list[str]] = [
+        [_("Metric"), _("Value")],
+        [_("Period start"), period.start.isoformat()],
+        [_("Period end"), period.end.isoformat()],
+        [_("Currency"), kpis["currency"]],
+        [_("Total expenses"), _plain(kpis["total"])],
+        [_("Previous period"), _plain(kpis["previous_total"]) if kpis["has_previous"] else ""],
+        [_("Change, %"), "" if change is None else str(change)],
+        [_("Potential savings"), _plain(kpis["potential_savings"])],
+        [_("Active resources"), str(kpis["active_resources"])],
+        [_("Connected providers"), str(kpis["providers"])],
+        [],
+        [_("Period"), *[p["name"] for p in series["providers"]], _("Total"), _("Previous period")],
+    ]
+    for i, bucket in enumerate(series["buckets"]):
+        rows.append([bucket.isoformat(), *[_plain(p["values"][i]) for p in series["providers"]],
+                     _plain(series["totals"][i]), _plain(series["previous"][i])])
+    return rows
+
+
+def dashboard_chart_data(*, series: dict[str, Any], currency: str) -> dict[str, Any]:
+    """What dashboard.js draws (decimal strings; the browser only formats them)."""
+    return {
+        "currency": currency,
+        "labels": series["labels"],
+        "providers": [{"name": p["name"], "values": [_plain(v) for v in p["values"]]} for p in series["providers"]],
+        "previous": [_plain(v) for v in series["previous"]],
+        "previousLabel": _("Previous period"),
+    }

@@ -1,0 +1,32 @@
+"""The dashboard page (the organization host's home) and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from apps.accounts.permissions import require_permission
+
+from .selectors import dashboard_chart_data, dashboard_export_rows, dashboard_overview, dashboard_period
+
+
+@require_permission("dashboard.view")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    period = dashboard_period(raw_range=request.GET.get("range"))
+    if request.GET.get("export") == "csv":
+        return _csv_response(dashboard_export_rows(period=period),
+                             filename=f"infrazen-dashboard-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv")
+    overview = dashboard_overview(period=period, query=request.GET.get("q", "").strip()[:100])
+    if not overview["is_empty"]:
+        overview["chart"] = dashboard_chart_data(series=overview["series"], currency=overview["kpis"]["currency"])
+    return render(request, "dashboard/dashboard.html", {"page_title_key": "dashboard", **overview})
+
+
+def _csv_response(rows: list[list[str]], *, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8
+    csv.writer(response).writerows(rows)
+    return response
