@@ -53,8 +53,8 @@ class IntegerFilter(filters.NumberFilter):
 class FlagField(forms.Field):
     """yes / no as people and scripts write it: 1/0, true/false, yes/no, on/off; empty means "not given"."""
 
-    TRUE = frozenset({"1", "true", "yes", "on"})
-    FALSE = frozenset({"0", "false", "no", "off"})
+    TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
+    FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
     default_error_messages = {"invalid": gettext_lazy("Enter yes or no (1 or 0, true or false).")}
 
     def to_python(self, value: Any) -> bool | None:

@@ -7,6 +7,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.errors import ApplicationError, ErrorCode
+from apps.common.filters import FlagField
 
 from .selectors.explorer import (
     CURRENCY_MODES,
@@ -37,24 +38,6 @@ class BillingImportForm(forms.Form):
         return self.connections.get(value) if value else None
 
 
-class QueryBooleanField(forms.Field):
-    """A yes/no query parameter: ``true``/``false``, ``1``/``0``, ``yes``/``no``, ``on``/``off``."""
-
-    TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
-    FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
-    default_error_messages = {"invalid": _("Enter yes or no (true or false).")}
-
-    def to_python(self, value):
-        text = str(value or "").strip().lower()
-        if not text:
-            return None
-        if text in self.TRUE:
-            return True
-        if text in self.FALSE:
-            return False
-        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-
-
 class ExplorerForm(forms.Form):
     """The explorer's query string, for the page and the API alike (``explorer_params`` below)."""
 
@@ -65,7 +48,7 @@ class ExplorerForm(forms.Form):
     metric = forms.ChoiceField(choices=[(m, m) for m in METRICS], required=False)
     currency = forms.ChoiceField(choices=[(c, c) for c in CURRENCY_MODES], required=False)
     granularity = forms.ChoiceField(choices=[(g, g) for g in GRANULARITIES], required=False)
-    compare = QueryBooleanField(required=False)
+    compare = FlagField(required=False)
 
     def clean_group_by(self) -> str:
         value = self.cleaned_data.get("group_by") or "service"
