@@ -322,20 +322,33 @@ def test_providers_with_a_cost_api_declare_it_and_implement_cost_lines():
     assert Capability.COSTS not in registry.get_spec("yandex").capabilities
 
 
-@pytest.mark.parametrize(("names", "category"), [
-    (("Amazon Elastic Compute Cloud - Compute",), "Compute"),
-    (("EC2 - Other",), "Compute"),
-    (("Amazon Simple Storage Service",), "Storage"),
-    (("Amazon Relational Database Service",), "Databases"),
-    (("Amazon Route 53",), "Networking"),
-    (("Database", "hosting_mysql"), "Databases"),
-    (("Network", "domain"), "Networking"),
-    (("Hosting", "hosting_plan"), "Compute"),
-    (("", "s3"), "Storage"),
-    (("Tax",), "Other"),
+@pytest.mark.parametrize(("names", "provider", "category"), [
+    (("Amazon Elastic Compute Cloud - Compute",), "aws", "Compute"),
+    (("EC2 - Other",), "aws", "Compute"),
+    (("Amazon Simple Storage Service",), "aws", "Storage"),
+    (("Amazon Relational Database Service",), "aws", "Databases"),
+    (("Amazon Route 53",), "aws", "Networking"),
+    (("Amazon ElastiCache",), "aws", "Databases"),
+    (("EC2 - Other",), "beget", "Other"),  # AWS's own words mean nothing for another provider
+    (("Managed Kubernetes", "mks"), "selectel", "Compute"),
+    (("Database", "hosting_mysql"), "beget", "Databases"),
+    (("Network", "domain"), "beget", "Networking"),
+    (("Hosting", "hosting_plan"), "beget", "Compute"),
+    (("", "s3"), "beget", "Storage"),
+    (("Tax",), "aws", "Other"),
 ])
-def test_service_names_map_to_focus_service_categories(names, category):
-    assert focus_service_category(*names) == category
+def test_service_names_map_to_focus_service_categories(names, provider, category):
+    words = registry.get_spec(provider).service_categories
+    assert focus_service_category(*names, provider_words=words) == category
+
+
+@pytest.mark.parametrize(("kind", "category"), [
+    ("compute", "Compute"), ("volume", "Storage"), ("bucket", "Storage"), ("database", "Databases"),
+    ("ip_address", "Networking"), ("load_balancer", "Networking"), ("domain", "Networking"),
+    ("hosting_plan", "Compute"), ("kubernetes", "Compute"),
+])
+def test_the_resource_kind_decides_the_category_before_any_name(kind, category):
+    assert focus_service_category("Tax", "unknown_type", kind=kind) == category
 
 
 def test_lines_outside_the_window_are_ignored_and_tags_come_from_the_inventory(w, alice, fake_beget):

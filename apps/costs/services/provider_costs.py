@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -34,6 +34,7 @@ from psycopg.types.json import Jsonb
 from apps.audit.services import audit_event_record
 from apps.common.bulk import bulk_copy
 from apps.inventory.models import Resource, ResourceTag
+from apps.inventory.vocabulary import ResourceKind
 from apps.providers import registry
 from apps.providers.exceptions import ProviderError, SyncErrorCode
 from apps.providers.models import SyncPhase, SyncRun
@@ -50,29 +51,48 @@ SOURCE_PREFIX = "provider:"
 CHARGE_FREQUENCY = "Usage-Based"
 ESTIMATED = "x_estimated"
 
-# FOCUS ServiceCategory by keywords of the service name (then the resource type): first match wins,
-# so databases and storage are recognized before the compute family they often belong to ("EC2 - Other").
-_CATEGORY_RULES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
-    ("Databases", ("database", "mysql", "postgres", "redis", "mongo", "dynamodb", "clickhouse", "elasticache",
-                   "dbaas", "kafka", "opensearch"), frozenset({"db", "rds", "sql", "mssql"})),
-    ("Storage", ("storage", "volume", "disk", "backup", "glacier", "snapshot", "bucket", "block store",
-                 "file system"), frozenset({"s3", "ebs", "efs", "ftp", "ftp_account"})),
-    ("Networking", ("network", "domain", "address", "cloudfront", "load balanc", "route 53", "virtual private cloud",
-                    "transfer", "gateway"), frozenset({"ip", "dns", "cdn", "vpc", "nat", "elb", "eip"})),
-    ("Compute", ("compute", "server", "instance", "kubernetes", "container", "lambda", "function", "hosting",
-                 "lightsail", "fargate"), frozenset({"ec2", "vps", "vm", "mks", "k8s", "eks"})),
+# FOCUS ServiceCategory of the inventory resource's provider-neutral kind, when the line has a resource.
+_KIND_CATEGORIES = {
+    ResourceKind.COMPUTE: "Compute", ResourceKind.KUBERNETES: "Compute", ResourceKind.HOSTING_PLAN: "Compute",
+    ResourceKind.VOLUME: "Storage", ResourceKind.SNAPSHOT: "Storage", ResourceKind.IMAGE: "Storage",
+    ResourceKind.BUCKET: "Storage", ResourceKind.DATABASE: "Databases", ResourceKind.IP_ADDRESS: "Networking",
+    ResourceKind.LOAD_BALANCER: "Networking", ResourceKind.NETWORK: "Networking", ResourceKind.DOMAIN: "Networking",
+}
+# Otherwise by words of the service name (then the resource type): first match wins, so databases and
+# storage are recognized before the compute family they often belong to. (category, phrases found anywhere,
+# whole words): provider-neutral words only; a provider's own ("ec2", "route 53") are on its
+# ``ProviderSpec.service_categories``.
+_NEUTRAL_RULES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
+    ("Databases", ("database", "mysql", "postgres", "redis", "mongo", "clickhouse", "dbaas", "kafka", "opensearch"),
+     frozenset({"db", "sql", "mssql"})),
+    ("Storage", ("storage", "volume", "disk", "backup", "snapshot", "bucket", "block store", "file system"),
+     frozenset({"s3", "ftp", "ftp_account"})),
+    ("Networking", ("network", "domain", "address", "load balanc", "virtual private cloud", "transfer", "gateway"),
+     frozenset({"ip", "dns", "cdn", "vpc", "nat"})),
+    ("Compute", ("compute", "server", "instance", "kubernetes", "container", "function", "hosting"),
+     frozenset({"vps", "vm", "k8s"})),
 )
 _WORD = re.compile(r"[a-z0-9_]+")
 
 
-def focus_service_category(*texts: str) -> str:
-    """Compute, Storage, Databases, Networking or Other for a provider's service name / resource type."""
+def _provider_rules(words: Mapping[str, tuple[str, ...]]) -> list[tuple[str, tuple[str, ...], frozenset[str]]]:
+    """A spec's words as rules: a phrase of several words is found anywhere, a single word as a whole word."""
+    return [(category, tuple(w for w in found if " " in w), frozenset(w for w in found if " " not in w))
+            for category, found in words.items()]
+
+
+def focus_service_category(*texts: str, kind: str = "",
+                           provider_words: Mapping[str, tuple[str, ...]] | None = None) -> str:
+    """Compute, Storage, Databases, Networking or Other for a resource's ``kind``, else a provider's service
+    name / resource type (the provider's own words first, then the neutral ones)."""
+    if kind in _KIND_CATEGORIES:
+        return _KIND_CATEGORIES[kind]
     for text in texts:
         lowered = (text or "").lower()
         if not lowered:
             continue
         words = set(_WORD.findall(lowered))
-        for category, phrases, tokens in _CATEGORY_RULES:
+        for category, phrases, tokens in (*_provider_rules(provider_words or {}), *_NEUTRAL_RULES):
             if words & tokens or any(phrase in lowered for phrase in phrases):
                 return category
     return "Other"
@@ -101,6 +121,7 @@ class _Known(NamedTuple):
 
     pk: int
     resource_type: str
+    kind: str
     resource_name: str
     region: str
     first_seen_at: datetime | None
@@ -113,7 +134,7 @@ class _Inventory:
 
     def __init__(self, connection):
         rows = (Resource.objects.filter(connection=connection).order_by("is_deleted", "id")
-                .values_list("id", "resource_id", "resource_type", "resource_name", "region", "first_seen_at",
+                .values_list("id", "resource_id", "resource_type", "kind", "resource_name", "region", "first_seen_at",
                              "deleted_at", "is_deleted"))
         self.by_id: dict[str, _Known] = {}
         self.by_type: dict[tuple[str, str], _Known] = {}
@@ -145,7 +166,7 @@ def _known_on(resource: _Known | None, day: date) -> bool:
 
 
 def _record(line: CostLine, *, connection, key: str, provider_name: str, account_id: str, account_name: str,
-            resource: _Known | None, tags: dict[str, str]) -> CostRecord:
+            resource: _Known | None, tags: dict[str, str], category_words: Mapping[str, tuple[str, ...]]) -> CostRecord:
     amount = Decimal(line.amount)
     billing_start, billing_end = _month(line.day)
     resource_id = "" if resource is None and line.resource_id == account_id else line.resource_id
@@ -163,7 +184,8 @@ def _record(line: CostLine, *, connection, key: str, provider_name: str, account
         billing_account_id=account_id[:255], billing_account_name=account_name[:255],
         region_id=(line.region or (resource.region if resource else ""))[:100],
         service_name=service_name,
-        service_category=line.service_category or focus_service_category(service_name, resource_type),
+        service_category=line.service_category or focus_service_category(
+            service_name, resource_type, kind=resource.kind if resource else "", provider_words=category_words),
         resource_id=resource_id,
         resource_name=line.resource_name or (resource.resource_name if resource else ""),
         resource_type=resource_type[:255], sku_id=line.sku_id[:255], pricing_category="Standard",
@@ -213,7 +235,8 @@ def provider_costs_import(*, connection, start: date, end: date, lines: Iterable
                 continue
             yield _record(line, connection=connection, key=key, provider_name=provider_name, account_id=account_id,
                           account_name=connection.name, resource=resource,
-                          tags=inventory.tags.get(resource.pk, {}) if resource else {})
+                          tags=inventory.tags.get(resource.pk, {}) if resource else {},
+                          category_words=spec.service_categories)
 
     written = bulk_copy(CostRecord, records())
     # The earlier rows of the window go, except the estimates of resources gone from the answer: they

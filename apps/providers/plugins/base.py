@@ -204,6 +204,10 @@ class ProviderSpec:
     # (label, unit) of the spec keys only this provider reports; provider-neutral keys (cpu_cores,
     # memory_gb, disk_gb...) are labelled by the inventory itself.
     spec_labels: Mapping[str, tuple[Any, str]] = field(default_factory=dict)
+    # Words of its own service names and resource types by FOCUS ServiceCategory (Compute, Storage,
+    # Databases, Networking), for cost lines that name no category: whole words ("ec2") or phrases
+    # ("route 53"), lower case. Provider-neutral words ("database", "volume"...) are the ledger's own.
+    service_categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def display_brand(self) -> Brand:

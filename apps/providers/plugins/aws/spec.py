@@ -25,6 +25,12 @@ SPEC = ProviderSpec(
     capabilities=frozenset({Capability.RESOURCES, Capability.COSTS, Capability.ACCOUNT_INFO}),
     default_endpoint="",  # boto3 resolves each service's own regional endpoint
     docs_url="https://docs.aws.amazon.com/cost-management/latest/userguide/ce-api.html",
+    service_categories={
+        "Databases": ("rds", "dynamodb", "elasticache", "redshift"),
+        "Storage": ("ebs", "efs", "glacier"),
+        "Networking": ("cloudfront", "route 53", "elb", "eip"),
+        "Compute": ("ec2", "eks", "lambda", "lightsail", "fargate"),
+    },
     brand=Brand(badge="AWS", color="#EA580C", color_light="#FDBA74"),
     aliases=("AWS",),  # the ProviderName of AWS's own FOCUS exports
 )

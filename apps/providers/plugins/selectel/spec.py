@@ -27,6 +27,7 @@ SPEC = ProviderSpec(
     capabilities=frozenset({Capability.RESOURCES, Capability.COSTS, Capability.ACCOUNT_INFO}),
     default_endpoint="",
     docs_url="https://docs.selectel.ru/api/",
+    service_categories={"Compute": ("mks",)},
     brand=Brand(badge="SEL", color="#DC2626", color_light="#F87171"),
     # Project quotas (resell API), summed over projects, regions and zones.
     limit_labels={
