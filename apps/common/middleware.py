@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
@@ -65,10 +65,13 @@ def nul_offenders(request) -> list[str]:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return offenders
     content_type = request.content_type or ""
-    if content_type in FORM_TYPES:
+    if content_type in FORM_TYPES and request.method == "POST":
         # Parses what the view would parse anyway; file parts go to the upload handlers (memory or a temporary
         # file, as for the view) and into request.FILES, which is never read here.
         offenders.extend(_query_dict_offenders(request.POST))
+    elif content_type == FORM_TYPES[0]:
+        # Django fills request.POST for POST only; a PUT/PATCH form (DRF parses it) is read here.
+        offenders.extend(_query_dict_offenders(QueryDict(request.body, encoding=request.encoding)))
     elif _is_json(content_type):
         try:
             data = json.loads(request.body)

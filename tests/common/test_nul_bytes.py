@@ -201,3 +201,9 @@ def test_a_refusal_logs_one_warning_line_without_the_value_or_a_traceback(w, tok
     message = record.getMessage()
     assert "credentials.password" in message
     assert secret not in message and "\x00" not in message
+
+
+def test_a_patch_sent_as_a_form_with_a_nul_answers_400(w, token_client):
+    response = token_client(w.alice, "alpha").patch("/api/v1/connections/1/", data="name=a%00b",
+                                                    content_type="application/x-www-form-urlencoded")
+    assert_refused(response, "name")

@@ -256,3 +256,18 @@ def test_a_nul_character_in_the_header_refuses_the_file(in_alpha, tmp_path):
     bi = _import(target)
     assert (bi.status, bi.error_code) == ("error", "nul")
     assert bi.error.startswith("Заголовок файла содержит нулевой символ")
+
+
+def test_a_nul_character_in_a_parquet_value_refuses_the_file_too(in_alpha, tmp_path):
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    table = pa_csv.read_csv(AWS, convert_options=pa_csv.ConvertOptions(strings_can_be_null=False))
+    services = table.column("ServiceName").to_pylist()
+    services[3] = services[3] + "\x00"
+    table = table.set_column(table.schema.get_field_index("ServiceName"), "ServiceName", pa.array(services))
+    pq.write_table(table, tmp_path / "nul.parquet")
+    bi = _import(tmp_path / "nul.parquet")
+    assert (bi.status, bi.error_code) == ("error", "nul")
+    assert bi.error.startswith("В строке 5, в столбце ServiceName есть нулевой символ")

@@ -248,7 +248,7 @@ def _open_parquet(path: str) -> Source:
         try:
             for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS):
                 strings = pa.RecordBatch.from_arrays([_as_string(col) for col in batch.columns], names=columns)
-                _refuse_nul(strings, columns, first_row=rows + 1)
+                _refuse_nul(strings, columns, first_row=rows + 2)  # numbered as the report numbers rows
                 rows += strings.num_rows
                 yield strings
         finally:
