@@ -40,20 +40,29 @@ def _query_dict_offenders(data) -> Iterator[str]:
             yield _printable(key)
 
 
-def _json_offenders(node: Any, prefix: str = "") -> Iterator[str]:
-    """Dotted paths (``credentials.secret_key``, ``tags.0``) of every string, key or value, holding a NUL."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if NUL in str(key):
-                yield _printable(path)
+def _json_offenders(data: Any) -> list[str]:
+    """Dotted paths (``credentials.secret_key``, ``tags.0``) of every string, key or value, holding a NUL.
+
+    A walk with its own stack: a deeply nested body must not exhaust Python's recursion limit here."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        prefix, node = stack.pop()
+        if isinstance(node, dict):
+            children = [(str(key), value) for key, value in node.items()]
+        elif isinstance(node, list):
+            children = [(str(index), value) for index, value in enumerate(node)]
+        else:
+            if isinstance(node, str) and NUL in node:
+                found.append(prefix or "non_field_errors")
+            continue
+        for key, value in reversed(children):
+            path = f"{prefix}.{key}" if prefix else key
+            if NUL in key:
+                found.append(_printable(path))
             else:
-                yield from _json_offenders(value, path)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _json_offenders(value, f"{prefix}.{index}" if prefix else str(index))
-    elif isinstance(node, str) and NUL in node:
-        yield prefix or "non_field_errors"
+                stack.append((path, value))
+    return found
 
 
 def nul_offenders(request) -> list[str]:
@@ -75,8 +84,8 @@ def nul_offenders(request) -> list[str]:
     elif _is_json(content_type):
         try:
             data = json.loads(request.body)
-        except ValueError:
-            pass  # not JSON: the view answers its own parse error
+        except (ValueError, RecursionError):
+            pass  # not JSON (or nested beyond the parser): the view answers its own parse error
         else:
             offenders.extend(_json_offenders(data))
     return list(dict.fromkeys(offenders))

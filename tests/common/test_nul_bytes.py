@@ -207,3 +207,10 @@ def test_a_patch_sent_as_a_form_with_a_nul_answers_400(w, token_client):
     response = token_client(w.alice, "alpha").patch("/api/v1/connections/1/", data="name=a%00b",
                                                     content_type="application/x-www-form-urlencoded")
     assert_refused(response, "name")
+
+
+def test_a_deeply_nested_json_body_is_walked_without_exhausting_the_stack(w, token_client):
+    body = "[" * 900 + '"a\\u0000b"' + "]" * 900
+    response = token_client(w.alice, "alpha").post("/api/v1/connections/test/", data=body,
+                                                   content_type="application/json")
+    assert_refused(response, ".".join(["0"] * 900))
