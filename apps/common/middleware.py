@@ -114,7 +114,8 @@ class RejectNulMiddleware:
                 status=400,
             )
         else:
-            response = TemplateResponse(request, "400.html", {"fields": offenders, "message": message}, status=400)
+            response = TemplateResponse(request, "errors/bad_input.html",
+                                        {"fields": offenders, "message": message}, status=400)
             response.render()
         # The warning above is the one log line; Django's "Bad Request: <path>" would repeat it.
         response._has_been_logged = True
