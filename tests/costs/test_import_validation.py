@@ -228,3 +228,46 @@ def test_null_literals_in_any_case_and_whitespace_become_empty_but_look_alikes_s
     assert set(CostRecord.objects.values_list("sku_meter", flat=True)) == {"", "null-meter", "a null"}
     literals = sum(n["count"] for n in bi.normalizations if n["code"] == "null_literal")
     assert literals == 25 * 3  # " null ", "NuLl" and "\tNULL"; blanks are not literals
+
+
+@pytest.mark.parametrize("column", ["ServiceName", "ResourceId", "Tags", "BilledCost"])
+def test_a_nul_character_in_a_value_refuses_the_file_naming_its_row_and_column(in_alpha, tmp_path, column):
+    _import(AWS)
+    before = cents(ledger_sums())
+
+    def spoil(i, row):
+        if i == 3:
+            row[column] = (row[column] or "x") + "\x00secret"
+        return row
+
+    bi = _import(rewrite(AWS, tmp_path / "nul.csv", spoil))
+    assert (bi.status, bi.error_code) == ("error", "nul")
+    # Row 5 of the spreadsheet: the header is row 1, the spoiled row the fourth data row.
+    assert bi.error == (f"В строке 5, в столбце {column} есть нулевой символ (\\x00), который не может быть "
+                        "в тексте. Удалите его и загрузите файл снова.")
+    assert "secret" not in str(bi.report)
+    assert cents(ledger_sums()) == before
+
+
+def test_a_nul_character_in_the_header_refuses_the_file(in_alpha, tmp_path):
+    lines = AWS.read_text(encoding="utf-8").splitlines(keepends=True)
+    target = tmp_path / "nul-header.csv"
+    target.write_text(lines[0].replace("ServiceName", "Service\x00Name") + "".join(lines[1:]), encoding="utf-8")
+    bi = _import(target)
+    assert (bi.status, bi.error_code) == ("error", "nul")
+    assert bi.error.startswith("Заголовок файла содержит нулевой символ")
+
+
+def test_a_nul_character_in_a_parquet_value_refuses_the_file_too(in_alpha, tmp_path):
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    table = pa_csv.read_csv(AWS, convert_options=pa_csv.ConvertOptions(strings_can_be_null=False))
+    services = table.column("ServiceName").to_pylist()
+    services[3] = services[3] + "\x00"
+    table = table.set_column(table.schema.get_field_index("ServiceName"), "ServiceName", pa.array(services))
+    pq.write_table(table, tmp_path / "nul.parquet")
+    bi = _import(tmp_path / "nul.parquet")
+    assert (bi.status, bi.error_code) == ("error", "nul")
+    assert bi.error.startswith("В строке 5, в столбце ServiceName есть нулевой символ")

@@ -15,11 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from django.utils.translation import gettext as _
 
 from .errors import ImportRefused
+from .normalize import may_contain
 
 GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
@@ -30,6 +32,7 @@ SNIFF_BYTES = 1 << 16
 BLOCK_SIZE = 1 << 20
 BATCH_BYTES = 8 << 20
 PARQUET_BATCH_ROWS = 65536
+NUL = "\x00"
 
 
 class CountingReader(io.RawIOBase):
@@ -129,6 +132,8 @@ def open_source(path: str, *, known_columns: set[str]) -> Source:
     if not head.strip():
         raise ImportRefused("empty", _("The file is empty."))
     header = _header_line(head)
+    if NUL in header:
+        raise _nul_refusal(column="", row=None)
     delimiter = _delimiter(header, {c.lower() for c in known_columns})
     columns = [c.strip().lstrip("\ufeff") for c in next(csv.reader([header], delimiter=delimiter))]
     notes = []
@@ -162,6 +167,7 @@ def open_source(path: str, *, known_columns: set[str]) -> Source:
         try:
             pending: list[pa.RecordBatch] = []
             size = 0
+            rows = 0
             while True:
                 try:
                     batch = reader.read_next_batch()
@@ -170,6 +176,8 @@ def open_source(path: str, *, known_columns: set[str]) -> Source:
                 except pa.ArrowInvalid as exc:
                     raise ImportRefused("csv", _("The CSV file cannot be parsed: %(error)s")
                                         % {"error": _short(exc)}) from None
+                _refuse_nul(batch, columns, first_row=rows + 2)  # spreadsheet numbering: the header is row 1
+                rows += batch.num_rows
                 pending.append(batch)
                 size += batch.nbytes
                 if size >= BATCH_BYTES:
@@ -182,6 +190,26 @@ def open_source(path: str, *, known_columns: set[str]) -> Source:
 
     return Source(kind="csv", columns=columns, batches=batches(), bytes_total=size, compressed=compressed,
                   delimiter=delimiter, notes=notes, _counter=counter)
+
+
+def _nul_refusal(*, column: str, row: int | None) -> ImportRefused:
+    if row is None or not column:
+        message = _("The header contains a NUL character (\\x00), which text cannot hold. Remove it and upload "
+                    "the file again.")
+    else:
+        message = _("Row %(row)s, column %(column)s contains a NUL character (\\x00), which text cannot hold. "
+                    "Remove it and upload the file again.") % {"row": row, "column": column}
+    return ImportRefused("nul", message, column=column)
+
+
+def _refuse_nul(batch: pa.RecordBatch, columns: list[str], *, first_row: int) -> None:
+    """PostgreSQL text cannot hold NUL: the file is refused (its value is never stored in the report)."""
+    for name, array in zip(columns, batch.columns, strict=True):
+        if not may_contain(array, NUL.encode()):
+            continue
+        found = pc.fill_null(pc.match_substring(array, NUL), False)
+        if pc.any(found).as_py():
+            raise _nul_refusal(column=name, row=first_row + pc.index(found, True).as_py())
 
 
 def _coalesce(batches: list[pa.RecordBatch], columns: list[str]) -> pa.RecordBatch:
@@ -211,11 +239,18 @@ def _open_parquet(path: str) -> Source:
         raise ImportRefused("corrupt", _("The Parquet file cannot be read: %(error)s") % {"error": _short(exc)}) \
             from None
     columns = [f.name for f in pf.schema_arrow]
+    if any(NUL in name for name in columns):
+        pf.close()
+        raise _nul_refusal(column="", row=None)
 
     def batches() -> Iterator[pa.RecordBatch]:
+        rows = 0
         try:
             for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS):
-                yield pa.RecordBatch.from_arrays([_as_string(col) for col in batch.columns], names=columns)
+                strings = pa.RecordBatch.from_arrays([_as_string(col) for col in batch.columns], names=columns)
+                _refuse_nul(strings, columns, first_row=rows + 2)  # numbered as the report numbers rows
+                rows += strings.num_rows
+                yield strings
         finally:
             pf.close()
 
