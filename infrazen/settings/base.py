@@ -56,6 +56,8 @@ SHARED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI and Redoc served from our own static files, so /api/docs/ works offline.
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_q",
     "django_htmx",
@@ -220,6 +222,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Multi-cloud FinOps platform API. Every endpoint acts inside the organization of the host.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # The inventory vocabulary's enums keep their own names beside other apps' "status" choices.
     "ENUM_NAME_OVERRIDES": {
