@@ -256,7 +256,10 @@ HEALTHZ_QUEUE_MAX_AGE = env.int("HEALTHZ_QUEUE_MAX_AGE", default=900)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "apps.common.logging.RedactSecretsFilter"}},
+    "filters": {
+        "redact": {"()": "apps.common.logging.RedactSecretsFilter"},
+        "client_error_without_traceback": {"()": "apps.common.logging.ClientErrorWithoutTracebackFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
@@ -264,6 +267,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # A refused page (403) or a bad request (400) is one warning line, not a traceback.
+        "django.request": {"filters": ["client_error_without_traceback"]},
         "django_q": {"level": env("LOG_LEVEL", default="INFO")},
     },
 }
