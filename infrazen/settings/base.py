@@ -262,12 +262,15 @@ LOGGING = {
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        # Every 4xx record (django.security.* too) without its traceback, then secrets masked.
+        "console": {"class": "logging.StreamHandler", "formatter": "plain",
+                    "filters": ["client_error_without_traceback", "redact"]},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        # A refused page (403) or a bad request (400) is one warning line, not a traceback.
+        # A refused page (403) or a bad request (400) is one warning line, not a traceback, for every
+        # handler (the console, test capture, any handler added later).
         "django.request": {"filters": ["client_error_without_traceback"]},
         "django_q": {"level": env("LOG_LEVEL", default="INFO")},
     },

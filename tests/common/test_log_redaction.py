@@ -8,6 +8,7 @@ import logging
 import sys
 
 import pytest
+from django.core.exceptions import DisallowedHost
 
 from apps.common.logging import RedactSecretsFilter, redact
 
@@ -160,16 +161,45 @@ def test_the_filter_masks_secrets_in_the_traceback():
     assert "s3cr3t" not in text
 
 
-def test_the_console_handler_of_the_settings_writes_masked_lines():
+def console_output(log) -> str:
+    """What the console handler of the settings writes while ``log()`` runs."""
     console = next(h for h in logging.getLogger().handlers if any(isinstance(f, RedactSecretsFilter)
                                                                   for f in h.filters))
     stream = io.StringIO()
     previous = console.setStream(stream)
     try:
-        logging.getLogger("apps.providers.sync").error("headers %s", {"X-Auth-Token": KEYSTONE_TOKEN})
+        log()
     finally:
         console.setStream(previous)
-    assert stream.getvalue().endswith("ERROR apps.providers.sync headers {'X-Auth-Token': '***'}\n")
+    return stream.getvalue()
+
+
+def test_the_console_handler_of_the_settings_writes_masked_lines():
+    output = console_output(
+        lambda: logging.getLogger("apps.providers.sync").error("headers %s", {"X-Auth-Token": KEYSTONE_TOKEN})
+    )
+    assert output.endswith("ERROR apps.providers.sync headers {'X-Auth-Token': '***'}\n")
+
+
+def test_a_suspicious_request_is_one_console_line_without_a_traceback():
+    try:
+        raise DisallowedHost("Invalid HTTP_HOST header: 'evil.example'.")
+    except DisallowedHost as exc:
+        error = exc
+    output = console_output(lambda: logging.getLogger("django.security.DisallowedHost").error(
+        "Invalid HTTP_HOST header: 'evil.example'.", exc_info=error, extra={"status_code": 400}))
+    assert output.endswith("ERROR django.security.DisallowedHost Invalid HTTP_HOST header: 'evil.example'.\n")
+    assert output.count("\n") == 1
+
+
+def test_a_server_error_keeps_its_traceback():
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as exc:
+        error = exc
+    output = console_output(lambda: logging.getLogger("django.request").error(
+        "Internal Server Error: /costs/", exc_info=error, extra={"status_code": 500}))
+    assert "Traceback (most recent call last)" in output and "RuntimeError: boom" in output
 
 
 def test_a_refused_page_is_logged_as_one_warning_line_without_a_traceback(w, client_for, caplog):
