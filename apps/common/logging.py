@@ -39,9 +39,10 @@ def _key_value_pattern(markers: tuple[str, ...]) -> re.Pattern[str]:
     words = [_spelled(m) for m in markers if m not in DROPPED_KEYS]
     whole = [re.escape(m) for m in markers if m in DROPPED_KEYS]
     # A key with a marker inside it (``X-Auth-Token``, ``client_secret``, ``aws_secret_access_key``), or
-    # one of the whole keys that are dropped (``pass``, ``pwd``).
+    # one of the whole keys that are dropped (``pass``, ``pwd``). Keys are short: the bounds keep a long
+    # word full of markers (a base64 blob) from costing quadratic time.
     key = "|".join(
-        ([r"[\w.\-]*?(?:" + "|".join(words) + r")[\w.\-]*"] if words else [])
+        ([r"[\w.\-]{0,64}?(?:" + "|".join(words) + r")[\w.\-]{0,64}"] if words else [])
         + ([r"(?:" + "|".join(whole) + r")(?![\w.\-])"] if whole else [])
     )
     return re.compile(
