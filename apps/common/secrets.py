@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 
 # Substrings of a normalized key: passwords, secrets, tokens, private and access keys, credentials,
-# certificates, SSH keys and cloud-init user data (where passwords and keys are pasted).
+# certificates, SSH keys, cloud-init user data (where passwords and keys are pasted), and the HTTP headers
+# that carry a credential (Authorization, Cookie, Set-Cookie). The log filter (apps.common.logging) masks
+# the values of the same keys.
 SECRET_MARKERS: tuple[str, ...] = (
     "password", "passwd", "passphrase", "adminpass", "secret", "token", "privatekey", "accesskey", "apikey",
-    "credential", "certificate", "sshkey", "authorizedkey", "userdata",
+    "credential", "certificate", "sshkey", "authorizedkey", "userdata", "authorization", "cookie",
 )
 # Whole keys dropped with everything under them: instance metadata is where cloud-init, user data and
 # SSH keys live (Yandex, OpenStack).

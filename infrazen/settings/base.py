@@ -56,6 +56,8 @@ SHARED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI and Redoc served from our own static files, so /api/docs/ works offline.
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_q",
     "django_htmx",
@@ -222,6 +224,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Multi-cloud FinOps platform API. Every endpoint acts inside the organization of the host.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # The inventory vocabulary's enums keep their own names beside other apps' "status" choices.
     "ENUM_NAME_OVERRIDES": {
@@ -253,14 +258,22 @@ HEALTHZ_QUEUE_MAX_AGE = env.int("HEALTHZ_QUEUE_MAX_AGE", default=900)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "apps.common.logging.RedactSecretsFilter"}},
+    "filters": {
+        "redact": {"()": "apps.common.logging.RedactSecretsFilter"},
+        "client_error_without_traceback": {"()": "apps.common.logging.ClientErrorWithoutTracebackFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        # Every 4xx record (django.security.* too) without its traceback, then secrets masked.
+        "console": {"class": "logging.StreamHandler", "formatter": "plain",
+                    "filters": ["client_error_without_traceback", "redact"]},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # A refused page (403) or a bad request (400) is one warning line, not a traceback, for every
+        # handler (the console, test capture, any handler added later).
+        "django.request": {"filters": ["client_error_without_traceback"]},
         "django_q": {"level": env("LOG_LEVEL", default="INFO")},
     },
 }

@@ -32,3 +32,9 @@ def test_the_page_masks_non_empty_secret_values_with_the_same_rule():
     assert mask_secrets(data, mask="***") == {"api_token": "***", "password": "",
                                               "nested": [{"user-data": "***", "name": "web"}]}
     assert is_secret_key("X-Auth-Token") and not is_secret_key("hostname")
+
+
+def test_the_http_headers_that_carry_a_credential_are_secret_keys():
+    for header in ("Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Auth-Token", "X-Token"):
+        assert is_secret_key(header), header
+    assert not is_secret_key("Content-Type") and not is_secret_key("X-Request-Id")
