@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from decimal import Decimal
 
@@ -149,11 +148,11 @@ def test_forbidden_quotas_do_not_break_the_account_card(selectel, fake_selectel)
     assert info.balance == Decimal(FINAL_SUM_KOPECKS) / 100 and info.limits == {}
 
 
-def test_429_with_retry_after_is_retried_then_succeeds(selectel, fake_selectel):
-    fake_selectel.add_fault("/selectel/api/v1/cloud_billing/", "status", status=429, retry_after=1, times=1)
-    started = time.monotonic()
+def test_429_with_retry_after_is_retried_then_succeeds(selectel, fake_selectel, retry_sleeps):
+    fake_selectel.add_fault("/selectel/api/v1/cloud_billing/", "status", status=429, retry_after=7, times=1)
     records = selectel(service_user=False).endpoints()[0].fetch()
-    assert records and time.monotonic() - started >= 0.9
+    assert records
+    assert retry_sleeps == [7]  # waited as the server asked, although backoff_factor is 0
     assert fake_selectel.count("/selectel/api/v1/cloud_billing/") == 2
 
 
@@ -172,11 +171,10 @@ def test_500_is_unavailable_after_retries(selectel, fake_selectel):
 
 def test_timeout_is_bounded(selectel, fake_selectel):
     fake_selectel.add_fault("/selectel/api/v3/balances", "delay", seconds=3, times=None)
-    started = time.monotonic()
     with pytest.raises(ProviderUnavailable) as info:
         selectel(read_timeout=0.4).account_info()
-    assert time.monotonic() - started < 2.5
-    assert "timeout" in info.value.detail
+    assert "timeout" in info.value.detail  # gave up on the 3 s answers rather than waiting for them
+    assert fake_selectel.count("/selectel/api/v3/balances") == 2  # the first try and one read retry, not 1 + 3
 
 
 def test_malformed_json_is_a_bad_response_for_that_endpoint_only(selectel, fake_selectel):
