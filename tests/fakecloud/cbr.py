@@ -1,6 +1,7 @@
 """A fake Central Bank of Russia ``/scripts/XML_daily.asp`` (the documented daily rates XML).
 
-Shape as in shared/providers/cbr (samples copied to samples/cbr/): ``<ValCurs Date="DD.MM.YYYY" name="Foreign Currency Market">`` with
+Shape as in shared/providers/cbr (its samples copied to samples/cbr/, see the README there):
+``<ValCurs Date="DD.MM.YYYY" name="Foreign Currency Market">`` with
 ``<Valute ID=..>`` children (NumCode, CharCode, Nominal, Name, Value per Nominal with a decimal comma,
 VunitRate per one unit), encoded in windows-1251 as the prolog declares. ``date_req=DD/MM/YYYY``;
 a day without rates of its own (weekend, holiday) answers with the last rates set, under their own

@@ -36,7 +36,8 @@ SERVICE_USER = {"username": DEMO_USERNAME, "password": DEMO_USER_PASSWORD, "proj
 
 @pytest.fixture
 def fake_selectel():
-    with FakeCloudServer(FakeSelectel(servers=5, seed=3)) as server:
+    # Server #1 is seeded shut off (SHUTOFF), so the estate has a stopped server to normalize.
+    with FakeCloudServer(FakeSelectel(servers=5, seed=3, stopped=(1,))) as server:
         yield server
 
 
@@ -95,8 +96,9 @@ def test_service_user_lists_servers_and_volumes_in_every_catalog_region(selectel
     flavor = fake.servers[0]["flavor"]
     assert first.specs["cpu_cores"] == flavor["vcpus"]  # from /flavors/detail: microversion 2.1 has no specs
     assert first.daily_cost == Decimal((flavor["vcpu_kop"] + flavor["ram_kop"]) * 24) / 100
-    stopped = [r for r in servers if r.provider_status == "SHUTOFF"]
-    assert all(r.status == "stopped" and r.daily_cost is None for r in stopped)
+    (stopped,) = [r for r in servers if r.resource_id == fake.servers[1]["id"]]
+    assert (stopped.status, stopped.provider_status, stopped.daily_cost) == ("stopped", "SHUTOFF", None)
+    assert all(r.status == "running" for r in servers if r is not stopped)
     spare = [r for r in volumes if r.resource_name.startswith("spare-")]
     assert len(spare) == 2 and all(r.status == "inactive" and r.daily_cost == Decimal("14.40") for r in spare)
     everything = [r for records in outcome.values() for r in records]

@@ -114,7 +114,8 @@ def test_unattached_disk_and_idle_address_are_recognisable(plugin):
     records = _by_type(run_all_endpoints(plugin()))
     orphan = next(r for r in records["disk"] if r.resource_name == "old-data")
     assert orphan.specs["attached"] is False and orphan.specs["disk_gb"] == "100.00"
-    assert all(r.specs["attached"] for r in records["disk"] if r.resource_name != "old-data")
+    others = [r for r in records["disk"] if r.resource_name != "old-data"]
+    assert others and all(r.specs["attached"] for r in others)
     spare = next(r for r in records["ip_address"] if r.resource_name == "spare-ip")
     assert spare.status == ResourceStatus.INACTIVE and spare.specs["used"] is False  # "used": false is omitted
     assert spare.specs["address"] == "51.250.10.99" and spare.specs["reserved"] is True
