@@ -19,6 +19,9 @@ from apps.tenants.models import Organization, Partner
 from apps.tenants.services import organization_create, platform_bootstrap
 
 PASSWORD = "Correct-Horse-42"
+# Per-test limit for tests that start real processes (a browser, a runserver, a django-q worker); the rest
+# keep the ``timeout`` of pyproject.toml.
+SLOW_TEST_TIMEOUT = 300
 BASE = "infrazen.test"
 
 
@@ -40,6 +43,13 @@ class World:
 
 def _user(email: str, name: str) -> User:
     return User.objects.create_user(email=email, password=PASSWORD, full_name=name)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("timeout") is None and (
+                item.get_closest_marker("browser") or item.get_closest_marker("worker")):
+            item.add_marker(pytest.mark.timeout(SLOW_TEST_TIMEOUT))
 
 
 @pytest.fixture(scope="session")

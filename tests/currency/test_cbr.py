@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from apps.currency.exceptions import CurrencyErrorCode, RateSourceError
 from apps.currency.models import ExchangeRate, RateSource
 from apps.currency.services import cbr_daily_parse, rates_fetch_cbr, rates_fetch_cbr_range
-from tests.fakecloud.cbr import SAMPLE
+from tests.fakecloud.cbr import SAMPLE, SAMPLE_NOMINAL_100
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,14 @@ def test_the_real_sample_parses_with_its_date_names_encoding_and_unit_rates():
     assert daily.day == date(2024, 10, 8)
     assert {(r.currency, r.nominal, r.rate_rub) for r in daily.rates} == {
         ("AUD", 1, Decimal("65.7852")), ("AZN", 1, Decimal("56.5088"))}
+
+
+def test_rows_quoted_per_100_units_keep_their_nominal_and_store_the_rate_of_one_unit():
+    daily = cbr_daily_parse(SAMPLE_NOMINAL_100.read_bytes())
+    rates = {r.currency: (r.nominal, r.rate_rub) for r in daily.rates}
+    # By hand: 64,9412 RUB per 100 JPY -> 0.649412 RUB per yen; 19,8016 RUB per 100 KZT -> 0.198016.
+    assert rates == {"AUD": (1, Decimal("65.7852")), "AZN": (1, Decimal("56.5088")),
+                     "JPY": (100, Decimal("0.649412")), "KZT": (100, Decimal("0.198016"))}
 
 
 def test_value_is_divided_by_its_nominal_when_there_is_no_unit_rate():
@@ -43,6 +51,13 @@ def test_fetch_over_http_stores_the_sample_day_per_unit(fake_cbr, w):
     aud = ExchangeRate.objects.get(currency="AUD", date=date(2024, 10, 8), source=RateSource.CBR)
     assert aud.rate_rub == Decimal("65.7852") and aud.nominal == 1
     assert fake_cbr.calls == [("GET", "/scripts/XML_daily.asp")]
+
+
+def test_fetch_over_http_stores_a_per_100_quote_as_the_rate_of_one_unit(fake_cbr, w):
+    fake_cbr.bank.serve_sample(SAMPLE_NOMINAL_100)
+    rates_fetch_cbr(day=date(2024, 10, 8))
+    jpy = ExchangeRate.objects.get(currency="JPY", date=date(2024, 10, 8), source=RateSource.CBR)
+    assert (jpy.rate_rub, jpy.nominal) == (Decimal("0.649412"), 100)
 
 
 def test_a_weekend_is_stored_under_the_date_the_bank_set(fake_cbr, w):

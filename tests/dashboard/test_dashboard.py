@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
@@ -29,6 +30,14 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 NBSP = "\u00a0"
+# The demo ledger is laid out backwards from "today" and the dashboard counts back from today: both run on
+# a clock held at noon UTC (the same date in Moscow), so no test straddles a midnight between the two.
+NOON = datetime(2030, 6, 14, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _noon(time_machine):
+    time_machine.move_to(NOON, tick=True)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +47,7 @@ def demo(world, django_db_blocker):
         org = organization_create(slug="dashdemo", name="Dash Demo")
         viewer = User.objects.create_user(email="dana@dashdemo.test", password=PASSWORD, full_name="Dana Viewer")
         Membership.objects.create(user=viewer, organization=org, role=Role.VIEWER)
-        with schema_context(org.schema_name):
+        with schema_context(org.schema_name), time_machine.travel(NOON, tick=True):
             demo_costs_seed()
         connection.set_schema_to_public()
     yield org, viewer
@@ -195,7 +204,7 @@ def _strip_tags(html: str) -> str:
 
 def test_period_defaults_to_30_days_ending_today():
     period = dashboard_period(raw_range="nonsense")
-    assert period.days == 30 and period.end == timezone.now().date()
+    assert period.days == 30 and period.end == NOON.date()
     assert (period.end - period.start).days == 29
     assert period.previous.end == period.start - timedelta(days=1)
     assert dashboard_period(raw_range="365").granularity == "month"

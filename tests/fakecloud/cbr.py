@@ -1,6 +1,7 @@
 """A fake Central Bank of Russia ``/scripts/XML_daily.asp`` (the documented daily rates XML).
 
-Shape as in shared/providers/cbr: ``<ValCurs Date="DD.MM.YYYY" name="Foreign Currency Market">`` with
+Shape as in shared/providers/cbr (its samples copied to samples/cbr/, see the README there):
+``<ValCurs Date="DD.MM.YYYY" name="Foreign Currency Market">`` with
 ``<Valute ID=..>`` children (NumCode, CharCode, Nominal, Name, Value per Nominal with a decimal comma,
 VunitRate per one unit), encoded in windows-1251 as the prolog declares. ``date_req=DD/MM/YYYY``;
 a day without rates of its own (weekend, holiday) answers with the last rates set, under their own
@@ -16,7 +17,10 @@ from pathlib import Path
 
 from .server import Reply, Request
 
-SAMPLE = Path("/work/shared/providers/cbr/samples/XML_daily_2024-10-08_excerpt_with_VunitRate.xml")
+SAMPLES = Path(__file__).parent / "samples" / "cbr"  # provenance in its README.md
+SAMPLE = SAMPLES / "XML_daily_2024-10-08_excerpt_with_VunitRate.xml"  # real excerpt, Nominal 1 only
+# The real excerpt plus hand-added JPY and KZT rows quoted per 100 units, as the Bank writes them.
+SAMPLE_NOMINAL_100 = SAMPLES / "XML_daily_2024-10-08_excerpt_plus_nominal_100_rows.xml"
 
 NAMES = {"USD": ("R01235", "840", "Доллар США"), "EUR": ("R01239", "978", "Евро"),
          "CNY": ("R01375", "156", "Китайский юань"), "AMD": ("R01060", "051", "Армянских драмов"),
@@ -43,9 +47,9 @@ class FakeCbr:
         self.days[day] = [Quote(code, nominal, Decimal(value.replace(",", "."))) for code, (nominal, value)
                           in rates.items()]
 
-    def serve_sample(self) -> None:
-        """Serve the real 08.10.2024 excerpt byte for byte for that date."""
-        self.raw[date(2024, 10, 8)] = SAMPLE.read_bytes()
+    def serve_sample(self, sample: Path = SAMPLE) -> None:
+        """Serve an 08.10.2024 sample (by default the real excerpt) byte for byte for that date."""
+        self.raw[date(2024, 10, 8)] = sample.read_bytes()
 
     def _render(self, day: date | None, quotes: list[Quote]) -> bytes:
         def comma(value: Decimal) -> str:

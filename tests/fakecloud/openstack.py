@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -54,7 +55,8 @@ class FakeOpenStack:
                  username: str = DEMO_USERNAME, password: str = DEMO_USER_PASSWORD,
                  user_domain: str = DEMO_USER_DOMAIN, project_id: str = DEMO_PROJECT_ID,
                  project_name: str = DEMO_PROJECT_NAME, floating_ips: int = 0,
-                 nova_microversion_default: str = "2.1"):
+                 nova_microversion_default: str = "2.1", stopped: Collection[int] = ()):
+        """``stopped``: indexes of servers seeded ``SHUTOFF`` besides every seventh one (n % 7 == 6)."""
         self.regions = regions
         self.username, self.password, self.user_domain = username, password, user_domain
         self.project_id, self.project_name = project_id, project_name
@@ -69,7 +71,7 @@ class FakeOpenStack:
             flavor = FLAVORS[self.rng.randrange(len(FLAVORS))]
             server = {"id": fake_uuid(self.rng), "name": f"srv-{seed}-{n:05d}", "region": region,
                       "zone": f"{region}{'ab'[n // len(regions) % 2]}", "flavor": flavor,
-                      "status": "SHUTOFF" if n % 7 == 6 else "ACTIVE", "ip": f"10.{n // 65536 % 256}."
+                      "status": "SHUTOFF" if n % 7 == 6 or n in stopped else "ACTIVE", "ip": f"10.{n // 65536 % 256}."
                       f"{n // 256 % 256}.{n % 256}", "created": datetime(2025, 9, 1, tzinfo=UTC) + timedelta(hours=n)}
             volume_type = "fast" if n % 3 == 0 else "universal"
             volume = {"id": fake_uuid(self.rng), "name": f"disk-for-{server['name']}-#1", "region": region,

@@ -15,6 +15,7 @@ APIs some numbers arrive as strings. Deterministic from ``seed``; ``servers`` sc
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,10 +44,11 @@ class FakeSelectel(FakeOpenStack):
 
     def __init__(self, *, servers: int = 3, seed: int = 1, token: str = DEMO_TOKEN,
                  account_id: str = DEMO_ACCOUNT_ID, username: str = DEMO_USERNAME,
-                 password: str = DEMO_USER_PASSWORD, nova_microversion_default: str = "2.1"):
+                 password: str = DEMO_USER_PASSWORD, nova_microversion_default: str = "2.1",
+                 stopped: Collection[int] = ()):
         super().__init__(servers=servers, seed=seed, regions=REGIONS, username=username, password=password,
                          user_domain=account_id, project_id=DEMO_PROJECT_ID, project_name=DEMO_PROJECT_NAME,
-                         nova_microversion_default=nova_microversion_default)
+                         nova_microversion_default=nova_microversion_default, stopped=stopped)
         self.token, self.account_id = token, account_id
         self.dbaas_id = fake_uuid(self.rng)
 

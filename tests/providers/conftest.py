@@ -1,11 +1,27 @@
 from __future__ import annotations
 
+import time
+from types import SimpleNamespace
+
 import pytest
+import urllib3.util.retry
 
 from apps.common.http import build_session
 from apps.providers.plugins.beget.plugin import BegetPlugin
 from tests.fakecloud import FakeCloudServer
 from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD, FakeBeget
+
+
+@pytest.fixture
+def retry_sleeps(monkeypatch):
+    """The seconds urllib3's ``Retry`` asked to sleep between attempts (Retry-After or backoff), in order.
+
+    Nothing actually sleeps: tests assert on what the retry was told to wait, never on the wall clock.
+    Only the retry module's view of ``time`` is replaced, so the fake servers' own delays stay real.
+    """
+    asked: list[float] = []
+    monkeypatch.setattr(urllib3.util.retry, "time", SimpleNamespace(sleep=asked.append, time=time.time))
+    return asked
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -201,11 +200,10 @@ def test_one_server_error_is_absorbed_by_a_retry(plugin, front):
 
 def test_a_hanging_provider_is_cut_off_by_the_read_timeout(plugin, front):
     front.add_fault("/sts/GetCallerIdentity", kind="delay", seconds=3, times=None)
-    started = time.monotonic()
     with pytest.raises(ProviderUnavailable) as caught:
         plugin(read_timeout=0.5, max_attempts=2).test_connection()
-    assert "timeout" in caught.value.detail.lower()
-    assert time.monotonic() - started < 3 * 2  # bounded: never waits for the hanging answers
+    assert "timeout" in caught.value.detail.lower()  # gave up on the 3 s answers rather than waiting for them
+    assert front.count("/sts/GetCallerIdentity") == 2  # bounded: max_attempts tries, then the error
 
 
 def test_an_unreachable_endpoint_is_unavailable(front):

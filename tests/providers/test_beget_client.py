@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -96,15 +95,13 @@ def test_v1_forbidden_endpoint_is_permission_error(beget_plugin, fake_beget):
     assert len(outcome["v1/vps/server/list"]) == 2
 
 
-def test_429_is_retried_after_retry_after(beget_plugin, fake_beget):
-    fake_beget.add_fault("/api/domain/getList", "status", status=429, retry_after=1, times=1)
+def test_429_is_retried_after_retry_after(beget_plugin, fake_beget, retry_sleeps):
+    fake_beget.add_fault("/api/domain/getList", "status", status=429, retry_after=7, times=1)
     plugin = beget_plugin()
-    started = time.monotonic()
     records = plugin.endpoints()[1].fetch()
-    elapsed = time.monotonic() - started
     assert len(records) == 6
     assert fake_beget.count("/api/domain/getList") == 2
-    assert elapsed >= 0.9  # waited as the server asked, although backoff_factor is 0
+    assert retry_sleeps == [7]  # waited as the server asked, although backoff_factor is 0
 
 
 def test_persistent_429_surfaces_as_rate_limited(beget_plugin, fake_beget):
@@ -128,11 +125,10 @@ def test_one_500_then_success_is_invisible(beget_plugin, fake_beget):
 
 def test_timeout_is_bounded(beget_plugin, fake_beget):
     fake_beget.add_fault("/api/user/getAccountInfo", "delay", seconds=3, times=None)
-    started = time.monotonic()
     with pytest.raises(ProviderUnavailable) as info:
         beget_plugin(read_timeout=0.4).account_info()
-    assert time.monotonic() - started < 2.5  # read timeout x (1 + one read retry), not 3 s x attempts
-    assert "timeout" in info.value.detail
+    assert "timeout" in info.value.detail  # gave up on the 3 s answers rather than waiting for them
+    assert fake_beget.count("/api/user/getAccountInfo") == 2  # read timeout x (1 + one read retry), not x attempts
 
 
 def test_connection_refused_is_unavailable(fast_session):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from decimal import Decimal
 
@@ -37,7 +36,8 @@ SERVICE_USER = {"username": DEMO_USERNAME, "password": DEMO_USER_PASSWORD, "proj
 
 @pytest.fixture
 def fake_selectel():
-    with FakeCloudServer(FakeSelectel(servers=5, seed=3)) as server:
+    # Server #1 is seeded shut off (SHUTOFF), so the estate has a stopped server to normalize.
+    with FakeCloudServer(FakeSelectel(servers=5, seed=3, stopped=(1,))) as server:
         yield server
 
 
@@ -96,8 +96,9 @@ def test_service_user_lists_servers_and_volumes_in_every_catalog_region(selectel
     flavor = fake.servers[0]["flavor"]
     assert first.specs["cpu_cores"] == flavor["vcpus"]  # from /flavors/detail: microversion 2.1 has no specs
     assert first.daily_cost == Decimal((flavor["vcpu_kop"] + flavor["ram_kop"]) * 24) / 100
-    stopped = [r for r in servers if r.provider_status == "SHUTOFF"]
-    assert all(r.status == "stopped" and r.daily_cost is None for r in stopped)
+    (stopped,) = [r for r in servers if r.resource_id == fake.servers[1]["id"]]
+    assert (stopped.status, stopped.provider_status, stopped.daily_cost) == ("stopped", "SHUTOFF", None)
+    assert all(r.status == "running" for r in servers if r is not stopped)
     spare = [r for r in volumes if r.resource_name.startswith("spare-")]
     assert len(spare) == 2 and all(r.status == "inactive" and r.daily_cost == Decimal("14.40") for r in spare)
     everything = [r for records in outcome.values() for r in records]
@@ -149,11 +150,11 @@ def test_forbidden_quotas_do_not_break_the_account_card(selectel, fake_selectel)
     assert info.balance == Decimal(FINAL_SUM_KOPECKS) / 100 and info.limits == {}
 
 
-def test_429_with_retry_after_is_retried_then_succeeds(selectel, fake_selectel):
-    fake_selectel.add_fault("/selectel/api/v1/cloud_billing/", "status", status=429, retry_after=1, times=1)
-    started = time.monotonic()
+def test_429_with_retry_after_is_retried_then_succeeds(selectel, fake_selectel, retry_sleeps):
+    fake_selectel.add_fault("/selectel/api/v1/cloud_billing/", "status", status=429, retry_after=7, times=1)
     records = selectel(service_user=False).endpoints()[0].fetch()
-    assert records and time.monotonic() - started >= 0.9
+    assert records
+    assert retry_sleeps == [7]  # waited as the server asked, although backoff_factor is 0
     assert fake_selectel.count("/selectel/api/v1/cloud_billing/") == 2
 
 
@@ -172,11 +173,10 @@ def test_500_is_unavailable_after_retries(selectel, fake_selectel):
 
 def test_timeout_is_bounded(selectel, fake_selectel):
     fake_selectel.add_fault("/selectel/api/v3/balances", "delay", seconds=3, times=None)
-    started = time.monotonic()
     with pytest.raises(ProviderUnavailable) as info:
         selectel(read_timeout=0.4).account_info()
-    assert time.monotonic() - started < 2.5
-    assert "timeout" in info.value.detail
+    assert "timeout" in info.value.detail  # gave up on the 3 s answers rather than waiting for them
+    assert fake_selectel.count("/selectel/api/v3/balances") == 2  # the first try and one read retry, not 1 + 3
 
 
 def test_malformed_json_is_a_bad_response_for_that_endpoint_only(selectel, fake_selectel):

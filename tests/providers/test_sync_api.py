@@ -88,7 +88,8 @@ def test_a_vps_removed_at_the_provider_is_marked_deleted_with_its_history(alice,
     run = run_sync(alice, connection_id)
     assert run["status"] == "success" and run["resources_deleted"] == 1 and run["resources_unchanged"] == 10
     assert alice.get("/api/v1/resources/summary/").json()["monthly_cost"] == "3008.90"
-    assert all(r["resource_id"] != VPS_MAIN for r in alice.get("/api/v1/resources/").json()["results"])
+    listed = alice.get("/api/v1/resources/").json()["results"]
+    assert len(listed) == 10 and all(r["resource_id"] != VPS_MAIN for r in listed)
     with_deleted = alice.get("/api/v1/resources/?deleted=1").json()["results"]
     gone = next(r for r in with_deleted if r["resource_id"] == VPS_MAIN)
     assert gone["is_deleted"] is True

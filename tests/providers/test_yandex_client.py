@@ -114,7 +114,8 @@ def test_unattached_disk_and_idle_address_are_recognisable(plugin):
     records = _by_type(run_all_endpoints(plugin()))
     orphan = next(r for r in records["disk"] if r.resource_name == "old-data")
     assert orphan.specs["attached"] is False and orphan.specs["disk_gb"] == "100.00"
-    assert all(r.specs["attached"] for r in records["disk"] if r.resource_name != "old-data")
+    others = [r for r in records["disk"] if r.resource_name != "old-data"]
+    assert others and all(r.specs["attached"] for r in others)
     spare = next(r for r in records["ip_address"] if r.resource_name == "spare-ip")
     assert spare.status == ResourceStatus.INACTIVE and spare.specs["used"] is False  # "used": false is omitted
     assert spare.specs["address"] == "51.250.10.99" and spare.specs["reserved"] is True
@@ -243,15 +244,14 @@ def test_403_on_one_endpoint_fails_only_that_endpoint(plugin, fake):
     assert len(outcome["vpc/v1/addresses"]) == 2 and len(outcome["compute/v1/snapshots"]) == 1
 
 
-def test_429_with_retry_after_is_retried_then_succeeds(plugin, fake):
-    fake.add_fault("/compute/v1/instances", "status", status=429, retry_after=1, times=1)
+def test_429_with_retry_after_is_retried_then_succeeds(plugin, fake, retry_sleeps):
+    fake.add_fault("/compute/v1/instances", "status", status=429, retry_after=7, times=1)
     built = plugin()
     built.client.iam_token()
-    started = time.monotonic()
     instances = built.client.instances(PROD_FOLDER_ID)
     assert len(instances) == 3
     assert fake.count("/compute/v1/instances") == 2
-    assert time.monotonic() - started >= 0.9  # waited as asked although backoff_factor is 0
+    assert retry_sleeps == [7]  # waited as the server asked, although backoff_factor is 0
 
 
 def test_429_on_the_monitoring_post_is_retried_too(plugin, fake):
@@ -285,11 +285,10 @@ def test_500_on_the_token_exchange_is_unavailable_not_an_auth_error(plugin, fake
 
 def test_timeout_is_bounded(plugin, fake):
     fake.add_fault("/resource-manager/v1/clouds", "delay", seconds=3, times=None)
-    started = time.monotonic()
     with pytest.raises(ProviderUnavailable) as info:
         plugin(read_timeout=0.4).client.clouds()
-    assert time.monotonic() - started < 2.5
-    assert "timeout" in info.value.detail
+    assert "timeout" in info.value.detail  # gave up on the 3 s answers rather than waiting for them
+    assert fake.count("/resource-manager/v1/clouds") == 2  # the first try and one read retry, not 1 + 3
 
 
 def test_malformed_json_is_a_bad_response_of_that_endpoint_only(plugin, fake):
