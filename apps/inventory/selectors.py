@@ -17,6 +17,7 @@ from apps.common.filters import filterset_apply
 from .diff import EXISTING_COLUMNS, ExistingResource, Key
 from .filters import ResourceFilter
 from .models import MetricPoint, Resource, ResourceMetricSummary, ResourceTag
+from .utilization import Utilization, resource_utilization
 from .vocabulary import MetricName, ResourceStatus
 
 ACTIVE_STATUSES = (ResourceStatus.RUNNING,)
@@ -177,66 +178,7 @@ def resource_counts() -> dict[str, int]:
     return {"total": counts["total"] or 0, "active": counts["active"] or 0}
 
 
-def _spec_decimal(specs: dict[str, Any], key: str) -> Decimal | None:
-    value = specs.get(key)
-    if value in (None, ""):
-        return None
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        return None
-    return number if number > 0 else None
-
-
-def _metric_avg(summaries: dict[str, Any], *names: str) -> tuple[str, Decimal] | None:
-    for name in names:
-        if name in summaries:
-            return name, summaries[name].avg
-    return None
-
-
-def _cpu(resource, summaries) -> tuple[Decimal, Decimal] | None:
-    cores, found = _spec_decimal(resource.specs, "cpu_cores"), _metric_avg(summaries, MetricName.CPU_PERCENT)
-    if cores is None or found is None:
-        return None
-    return cores * found[1] / 100, cores
-
-
-def _memory(resource, summaries) -> tuple[Decimal, Decimal] | None:
-    total_gb = _spec_decimal(resource.specs, "memory_gb")
-    found = _metric_avg(summaries, MetricName.MEMORY_MB, MetricName.MEMORY_PERCENT)
-    if total_gb is None or found is None:
-        return None
-    name, value = found
-    return (value / 1024 if name == MetricName.MEMORY_MB else total_gb * value / 100), total_gb
-
-
-def _storage(resource, summaries) -> tuple[Decimal, Decimal] | None:
-    total_gb = _spec_decimal(resource.specs, "disk_gb")
-    if total_gb is None:
-        return None
-    found = _metric_avg(summaries, MetricName.DISK_USED_GB, MetricName.DISK_USED_PERCENT)
-    if found is not None:
-        name, value = found
-        return (value if name == MetricName.DISK_USED_GB else total_gb * value / 100), total_gb
-    used_bytes = _spec_decimal(resource.specs, "disk_used_bytes")
-    return (used_bytes / 1024**3, total_gb) if used_bytes is not None else None
-
-
-def _network(resource, summaries) -> tuple[Decimal, Decimal] | None:
-    bandwidth = _spec_decimal(resource.specs, "bandwidth_mbps")
-    found = _metric_avg(summaries, MetricName.NETWORK_MBPS)
-    if bandwidth is None or found is None:
-        return None
-    return found[1], bandwidth
-
-
-UTILIZATION = (
-    ("cpu", _cpu, "vCPU"),
-    ("memory", _memory, "GB"),
-    ("storage", _storage, "GB"),
-    ("network", _network, "Mbit/s"),
-)
+UTILIZATION_UNITS = {"cpu": "vCPU", "memory": "GB", "storage": "GB", "network": "Mbit/s"}
 
 
 def utilization_overview() -> list[dict[str, Any]]:
@@ -248,17 +190,16 @@ def utilization_overview() -> list[dict[str, Any]]:
                  .prefetch_related(Prefetch("metric_summaries", queryset=ResourceMetricSummary.objects.all()))
                  .order_by())
     labels = {"cpu": _("CPU"), "memory": _("RAM"), "storage": _("Storage"), "network": _("Network")}
-    acc = {key: [Decimal(0), Decimal(0), 0] for key, _f, _u in UTILIZATION}
+    acc = {key: [Decimal(0), Decimal(0), 0] for key in UTILIZATION_UNITS}
     for resource in resources:
         summaries = {s.metric: s for s in resource.metric_summaries.all()}
-        for key, measure, _unit in UTILIZATION:
-            found = measure(resource, summaries)
-            if found is not None:
-                acc[key][0] += found[0]
-                acc[key][1] += found[1]
-                acc[key][2] += 1
+        for found in resource_utilization(resource.specs, summaries):
+            if found.used is not None and found.total is not None:
+                acc[found.key][0] += found.used
+                acc[found.key][1] += found.total
+                acc[found.key][2] += 1
     out = []
-    for key, _measure, unit in UTILIZATION:
+    for key, unit in UTILIZATION_UNITS.items():
         used, available, count = acc[key]
         percent = int((used * 100 / available).quantize(Decimal(1), ROUND_HALF_UP)) if available else None
         out.append({
@@ -268,6 +209,23 @@ def utilization_overview() -> list[dict[str, Any]]:
             "percent": percent,
             "tone": None if percent is None else "high" if percent >= 80 else "medium" if percent >= 60 else "low",
         })
+    return out
+
+
+def utilization_by_resource_id(*, resource_ids: list[str]) -> dict[str, list[Utilization]]:
+    """Display values of the resources with these provider ids (``resource_utilization``), by id; where an id
+    names several resources, the live one first."""
+    ids = [rid for rid in resource_ids if rid]
+    if not ids:
+        return {}
+    resources = (Resource.objects.filter(resource_id__in=ids)
+                 .prefetch_related(Prefetch("metric_summaries", queryset=ResourceMetricSummary.objects.all()))
+                 .order_by("resource_id", "is_deleted", "id"))
+    out: dict[str, list[Utilization]] = {}
+    for resource in resources:
+        found = resource_utilization(resource.specs, {s.metric: s for s in resource.metric_summaries.all()})
+        if found and resource.resource_id not in out:
+            out[resource.resource_id] = found
     return out
 
 

@@ -539,17 +539,12 @@ def _ledger_names(id_column: str, name_column: str, keys: list[str], *, limit: i
         return {key: name for key, name in cursor.fetchall() if name}
 
 
-def resource_utilization(*, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Utilization next to cost: the inventory's metric summaries of the resources on the page."""
-    from apps.inventory.models import ResourceMetricSummary
+def resource_utilization(*, keys: list[str]) -> dict[str, list[Any]]:
+    """Utilization next to cost: the inventory's display values (CPU, memory, disk, network) of the resources
+    on the page, by resource id."""
+    from apps.inventory.selectors import utilization_by_resource_id
 
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    summaries = (ResourceMetricSummary.objects.filter(resource__resource_id__in=[k for k in keys if k])
-                 .select_related("resource").order_by("resource_id", "metric"))
-    for summary in summaries:
-        out[summary.resource.resource_id].append({"metric": summary.metric, "avg": summary.avg,
-                                                  "p95": summary.p95, "tier": summary.tier})
-    return dict(out)
+    return utilization_by_resource_id(resource_ids=keys)
 
 
 def allocation_present() -> bool:
