@@ -91,9 +91,12 @@ class SummaryOutputSerializer(serializers.Serializer):
 
 
 class UtilizationSerializer(serializers.Serializer):
-    metric = serializers.CharField()
-    avg = AmountField()
-    p95 = AmountField()
+    key = serializers.CharField(help_text="cpu, memory, storage or network")
+    label = serializers.CharField()
+    unit = serializers.CharField(help_text="the unit of used and total (vCPU, GB, Mbit/s)")
+    used = AmountField(allow_null=True, help_text="null when only a share is known")
+    total = AmountField(allow_null=True, help_text="null when the resource's specs give no total")
+    percent = AmountField(places=2, allow_null=True, help_text="null when no total is known")
     tier = serializers.CharField(allow_blank=True)
 
 
@@ -107,7 +110,7 @@ class TimeseriesGroupSerializer(serializers.Serializer):
     delta_pct = AmountField(places=2, required=False, allow_null=True,
                             help_text="with compare; null when the previous period had no cost")
     utilization = UtilizationSerializer(many=True, required=False,
-                                        help_text="grouped by resource: the inventory's metric summaries")
+                                        help_text="grouped by resource: the inventory's utilization values")
 
 
 class TimeseriesSeriesSerializer(serializers.Serializer):

@@ -84,3 +84,20 @@ def test_percentage_metrics_stay_percentages_and_fill_the_used_amount_when_the_t
     assert (found["storage"].percent, found["storage"].used) == (Decimal(40), None)  # no disk size
     with translation.override("ru"):
         assert found["storage"].display == f"Диск 40{NBSP}%"
+
+
+def test_the_dashboard_panel_sums_the_same_values_and_skips_resources_without_a_total(w):
+    from apps.inventory.selectors import utilization_overview
+    from apps.providers.models import ProviderConnection
+
+    with schema_context(w.alpha.schema_name):
+        conn = ProviderConnection.objects.create(provider="selectel", name="Sel", credentials={"token": "x"})
+        _resource(conn, "vm-sized", {"cpu_cores": 4, "memory_gb": "64"}, {"cpu_percent": "50", "memory_mb": "55925"})
+        _resource(conn, "vm-bare", {}, {"cpu_percent": "90", "memory_mb": "1024"})
+        panel = {u["key"]: u for u in utilization_overview()}
+    # CPU: 4 cores at 50 % = 2 of 4 vCPU; memory: 55925 MB = 54.6 GB of 64 GB = 85 %; vm-bare has no totals.
+    assert (panel["cpu"]["used"], panel["cpu"]["available"], panel["cpu"]["percent"]) == (
+        Decimal("2.0"), Decimal("4.0"), 50)
+    assert (panel["memory"]["used"], panel["memory"]["available"], panel["memory"]["percent"]) == (
+        Decimal("54.6"), Decimal("64.0"), 85)
+    assert panel["memory"]["resources"] == 1 and panel["storage"]["percent"] is None
