@@ -5,6 +5,7 @@ default and name the field; nothing is saved when they are refused."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django_tenants.utils import schema_context
@@ -115,6 +116,10 @@ def test_a_connection_without_credentials_is_refused_by_the_page_form_next_to_th
     assert response.status_code == 400
     expected = {key.replace("credentials.", "cred_"): messages for key, messages in EMPTY_ERRORS[provider].items()}
     assert _add_form_errors(response, provider) == expected
+    html = response.content.decode()
+    for name, messages in expected.items():
+        assert re.search(rf'class="field has-error"[^>]*>\s*<label for="id_add-{provider}-{name}"', html), name
+        assert messages[0] in html
     assert _count(w) == 0
 
 
