@@ -51,13 +51,16 @@ class ConnectionForm(forms.Form):
         stored_credentials = (connection.credentials or {}) if editing else {}
         for cred in spec.credential_fields:
             stored = bool(stored_credentials.get(cred.name))
-            required = cred.required and not (editing and cred.secret and stored)
             help_text = cred.help_text
             if editing and cred.secret and stored:
                 help_text = _("Leave empty to keep the saved value.")
+            widget = _credential_widget(cred, editing=editing, stored=stored)
+            if cred.required and not (editing and cred.secret and stored):
+                widget.attrs["required"] = True  # a hint for the browser; the services decide
+            # Never required here: what the credentials need (required fields, "one of" groups, blanks that
+            # keep a stored secret) is decided in one place, ``services.credentials_clean``.
             self.fields[CREDENTIAL_PREFIX + cred.name] = forms.CharField(
-                label=cred.label, required=required, help_text=help_text, strip=not cred.secret,
-                widget=_credential_widget(cred, editing=editing, stored=stored),
+                label=cred.label, required=False, help_text=help_text, strip=not cred.secret, widget=widget,
             )
         if settings.ALLOW_CUSTOM_PROVIDER_ENDPOINTS:
             self.fields["endpoint"] = forms.URLField(
@@ -94,7 +97,8 @@ class ConnectionForm(forms.Form):
         return [self[name] for name in names]
 
     def credentials(self) -> dict[str, str]:
-        """What was typed; on edit, empty secrets are left out so the stored ones stay."""
+        """What was typed; on edit, empty secrets are left out so the stored ones stay (whitespace is sent:
+        the services count it as empty)."""
         result: dict[str, str] = {}
         for cred in self.spec.credential_fields:
             value = self.cleaned_data.get(CREDENTIAL_PREFIX + cred.name) or ""
@@ -122,6 +126,9 @@ class ConnectionForm(forms.Form):
             if not isinstance(messages, list | tuple):
                 continue
             target = key if key in self.fields else None
+            if key.startswith("credentials."):
+                name = CREDENTIAL_PREFIX + key.removeprefix("credentials.")
+                target = name if name in self.fields else None
             for message in messages:
                 self.add_error(target, str(message))
                 placed = True

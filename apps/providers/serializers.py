@@ -117,6 +117,9 @@ class ProviderSpecSerializer(serializers.Serializer):
     label = serializers.CharField()
     icon = serializers.CharField()
     credential_fields = CredentialFieldSerializer(many=True)
+    credential_groups = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Alternative credentials: at least one whole group (every field of it) must be filled in.")
     capabilities = serializers.SerializerMethodField()
 
     def get_capabilities(self, obj) -> list[str]:

@@ -39,12 +39,24 @@ def _spec(provider: str):
             from None
 
 
+def _field_key(name: str) -> str:
+    """Where an error about one credential goes in the error's ``details``."""
+    return f"credentials.{name}"
+
+
+def _quoted(spec, names) -> list[str]:
+    return [f"«{spec.field(name).label}»" for name in names]
+
+
 def credentials_clean(*, provider: str, credentials: dict[str, Any],
                       existing: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Validate credentials against the provider spec.
+    """Validate credentials against the provider spec: the one place that decides what a connection needs.
 
-    On update (``existing`` given) a secret left empty or omitted keeps its stored value; a non-secret
-    field omitted keeps its value too.
+    Every ``required`` field and at least one whole ``credential_groups`` group must be filled in; a value of
+    whitespace only counts as missing. Errors name each field (``details["credentials.<name>"]``).
+    On update (``existing`` given) the rules apply to the merged credentials: a secret left empty (or
+    whitespace) or omitted keeps its stored value; a non-secret field omitted keeps its value, one sent
+    empty clears it.
     """
     spec = _spec(provider)
     if not isinstance(credentials, dict):
@@ -55,22 +67,36 @@ def credentials_clean(*, provider: str, credentials: dict[str, Any],
     errors: dict[str, list[str]] = {}
     if unknown:
         errors["credentials"] = [_("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)}]
-    result: dict[str, Any] = dict(existing or {})
+    result: dict[str, Any] = {k: v for k, v in (existing or {}).items() if isinstance(v, str) and v.strip()}
     for field in spec.credential_fields:
         value = credentials.get(field.name)
         if value is not None and not isinstance(value, str):
-            errors.setdefault("credentials", []).append(_("%(field)s must be text.") % {"field": field.name})
+            errors.setdefault(_field_key(field.name), []).append(
+                _("%(field)s must be text.") % {"field": field.label})
             continue
-        value = (value or "").strip() if not field.secret else (value or "")
-        if value:
+        value = value or ""
+        if not field.secret:
+            value = value.strip()
+        if value.strip():
             result[field.name] = value
-        elif field.name in credentials and not field.secret and existing is not None:
+        elif field.name in credentials and not field.secret:
             result.pop(field.name, None)
-        if field.required and not result.get(field.name):
-            errors.setdefault("credentials", []).append(_("%(field)s is required.") % {"field": field.name})
+    filled = {name for name, value in result.items() if name in known and value.strip()}
+    for field in spec.credential_fields:
+        if field.required and field.name not in filled and _field_key(field.name) not in errors:
+            errors.setdefault(_field_key(field.name), []).append(
+                _("%(field)s is required.") % {"field": field.label})
+    groups = spec.credential_groups
+    if groups and not any(set(group) <= filled for group in groups):
+        choice = f" {_('or')} ".join(", ".join(_quoted(spec, group)) for group in groups)
+        message = _("Fill in %(choice)s.") % {"choice": choice}
+        for group in groups:
+            for name in group:
+                if name not in filled:
+                    errors.setdefault(_field_key(name), []).append(message)
     if errors:
         raise ApplicationError(_("Invalid input."), ErrorCode.INVALID, errors)
-    return {k: v for k, v in result.items() if k in known}
+    return {k: v for k, v in result.items() if k in filled}
 
 
 def endpoint_clean(endpoint: str | None) -> str:

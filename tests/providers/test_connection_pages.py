@@ -207,8 +207,9 @@ def test_credentials_test_with_a_wrong_password_explains_the_failure(w, client_f
 def test_credentials_test_with_missing_fields_lists_them_in_the_error_shape(w, client_for):
     response = client_for(w.alice, "alpha").post("/connections/test/beget/", _add_form(login="", password=""))
     error = api_error(response, 400, "invalid")
-    assert error["message"] == russian("Fill in the required fields.")
-    assert set(error["details"]) == {"cred_login", "cred_password"}, error
+    assert error["message"] == "Некорректные данные."
+    assert error["details"] == {"credentials.login": ["Поле «Логин» обязательно."],
+                                "credentials.password": ["Поле «Пароль аккаунта» обязательно."]}, error
 
 
 def test_credentials_test_while_editing_uses_the_saved_secret(w, client_for, fake_beget):

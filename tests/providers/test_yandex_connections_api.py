@@ -97,7 +97,10 @@ def test_credentials_without_token_or_key_fail_the_test_with_a_clear_message(w, 
     response = _post(token_client(w.alice, "alpha"), f"{URL}test/", {
         "provider": "yandex", "endpoint": fake_yandex.url, "credentials": {"cloud_id": "b1gsomething"}})
     assert response.status_code == 400
-    assert response.json()["error"]["message"] == str(yc.MSG_NO_CREDENTIALS)
+    choice = "Укажите «OAuth-токен» или «Авторизованный ключ сервисного аккаунта»."
+    assert response.json()["error"]["details"] == {"credentials.oauth_token": [choice],
+                                                   "credentials.authorized_key": [choice]}
+    assert fake_yandex.count("/iam/v1/tokens") == 0  # refused before reaching the provider
 
 
 def test_providers_list_describes_the_yandex_form(w, token_client):

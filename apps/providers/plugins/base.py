@@ -193,6 +193,9 @@ class ProviderSpec:
     icon: str
     plugin: str  # dotted path of the plugin class, imported lazily
     credential_fields: tuple[CredentialField, ...]
+    # Alternative credentials: at least one whole group (every field of it filled in) must be given, e.g.
+    # (("oauth_token",), ("authorized_key",)). The fields of a group are ``required=False`` on their own.
+    credential_groups: tuple[tuple[str, ...], ...] = ()
     capabilities: frozenset[str] = frozenset()
     default_endpoint: str = ""
     docs_url: str = ""
@@ -222,6 +225,12 @@ class ProviderSpec:
 
     def field(self, name: str) -> CredentialField | None:
         return next((f for f in self.credential_fields if f.name == name), None)
+
+    def __post_init__(self) -> None:
+        names = {f.name for f in self.credential_fields}
+        for group in self.credential_groups:
+            if not group or set(group) - names:
+                raise ValueError(f"{self.key}: a credential group names unknown fields: {group!r}")
 
 
 def readable(endpoint: str, func: Callable[[], T]) -> T:

@@ -24,6 +24,7 @@ SPEC = ProviderSpec(
                         help_text=_("The billing account whose balance is shown. Leave empty to use the first "
                                     "active one.")),
     ),
+    credential_groups=(("oauth_token",), ("authorized_key",)),  # either one (the plugin refuses both)
     capabilities=frozenset({Capability.RESOURCES, Capability.METRICS, Capability.ACCOUNT_INFO}),
     default_endpoint="",
     docs_url="https://yandex.cloud/en/docs/iam/operations/iam-token/create-for-sa",
