@@ -55,6 +55,9 @@ DETAIL_LABELS = {
 }
 
 
+_KEY_ORDER = {key: index for index, key in enumerate(DETAIL_LABELS)}
+
+
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
@@ -97,12 +100,14 @@ def _value_text(value: Any, labels: Mapping[str, Any]) -> str:
 
 
 def audit_details(data: Mapping[str, Any] | None, *, value_labels: Mapping[str, Any] | None = None
-                  ) -> list[tuple[str, str]]:
-    """``(label, text)`` for each key of an event's details, never a secret (keys that name one are
+                  ) -> list[tuple[str, str, str, Any]]:
+    """``(key, label, text, raw value)`` for each key of an event's details, never a secret (keys that name one are
     dropped, as everywhere: ``apps.common.secrets``). ``value_labels`` adds labels for codes of higher
     apps (roles) to the ones above."""
     labels = {**VALUE_LABELS, **(value_labels or {})}
-    return [(detail_label(key), _value_text(value, labels)) for key, value in strip_secrets(data or {}).items()]
+    # jsonb keeps its own key order: show the known keys in the order above ("from" before "to").
+    items = sorted(strip_secrets(data or {}).items(), key=lambda item: _KEY_ORDER.get(item[0], len(_KEY_ORDER)))
+    return [(key, detail_label(key), _value_text(value, labels), value) for key, value in items]
 
 
 TARGET_LABELS = {

@@ -51,6 +51,7 @@ def test_a_role_change_made_on_the_members_page_appears_with_its_russian_label(w
     assert "erin@alpha.test" in row
     assert "было: Инженер" in row
     assert "стало: FinOps-аналитик" in row
+    assert row.index("было:") < row.index("стало:")
     assert "membership.role_changed" not in html.split('id="audit-log"', 1)[1]
 
 
@@ -66,7 +67,9 @@ def test_connection_events_show_their_russian_labels_and_never_the_credentials(w
     created = _row(html, events["connection.created"])
     assert "Облачное подключение добавлено" in created
     assert f"Подключение #{conn.pk}" in created
-    assert "Beget audit" in created
+    assert "название: Beget audit" in created
+    assert "провайдер: Beget" in created
+    assert "provider:" not in created
     updated = _row(html, events["connection.updated"])
     assert "Облачное подключение изменено" in updated
     assert "учётные данные" in updated
