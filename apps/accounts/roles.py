@@ -25,6 +25,7 @@ class Module(models.TextChoices):
     REPORTS = "reports", _("Reports")
     MEMBERS = "members", _("Members and roles")
     ORGANIZATION = "organization", _("Organization profile")
+    AUDIT = "audit", _("Audit log")
 
 
 class Action(models.TextChoices):
@@ -55,6 +56,7 @@ PERMISSION_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     (Module.MEMBERS, Action.MANAGE): _MANAGERS,
     (Module.ORGANIZATION, Action.VIEW): ALL,
     (Module.ORGANIZATION, Action.MANAGE): _MANAGERS,
+    (Module.AUDIT, Action.VIEW): _MANAGERS,
 }
 
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("settings/invitations/", views.invitations, name="settings_invitations"),
     path("settings/invitations/<int:invitation_id>/revoke/", views.invitation_revoke,
          name="settings_invitation_revoke"),
+    path("settings/audit/", views.audit_log, name="settings_audit"),
 ]

@@ -6,11 +6,14 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.audit import actions as audit_actions
+from apps.audit import selectors as audit_selectors
 from apps.common.errors import ApplicationError
 
 from . import selectors, services
@@ -177,3 +180,44 @@ def invitation_accept(request, token: str):
         "accounts/invitation_accept.html",
         {"invitation": invitation, "form": form, "existing_user": existing_user, "token": token},
     )
+
+
+AUDIT_PAGE_SIZE = 50
+AUDIT_FILTERS = ("action", "actor", "date_from", "date_to")
+
+
+@require_GET
+@require_permission("audit.view")
+def audit_log(request):
+    """The organization's audit trail (owners and administrators), newest first, with filters."""
+    filters = {key: request.GET.get(key, "").strip() for key in AUDIT_FILTERS}
+    status, error = 200, ""
+    try:
+        events = audit_selectors.audit_event_list(filters={k: v for k, v in filters.items() if v})
+    except ApplicationError as exc:
+        events, error, status = audit_selectors.audit_event_list().none(), exc.message, 400
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    role_labels = {role.value: role.label for role in Role}
+    rows = [
+        {
+            "event": event,
+            "action_label": audit_actions.action_label(event.action),
+            "target_label": audit_actions.target_label(event.target),
+            "details": audit_actions.audit_details(event.data, value_labels=role_labels),
+        }
+        for event in page.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "rows": rows,
+        "filters": filters,
+        "has_filters": any(filters.values()),
+        "filter_error": error,
+        "page_query": query.urlencode(),
+        "action_choices": [(code, str(label)) for code, label in audit_actions.ACTION_LABELS.items()],
+        "actors": audit_selectors.audit_actor_emails(),
+        "settings_tab": "audit",
+    }
+    return render(request, "accounts/settings_audit.html", context, status=status)

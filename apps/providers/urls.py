@@ -10,4 +10,5 @@ urlpatterns = [
     path("connections/<int:pk>/delete/", views.connection_delete, name="connection_delete"),
     path("connections/<int:pk>/sync/", views.connection_sync, name="connection_sync"),
     path("connections/<int:pk>/card/", views.connection_card, name="connection_card"),
+    path("connections/<int:pk>/history/", views.connection_history, name="connection_history"),
 ]

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -23,7 +24,7 @@ from apps.common.errors import ApplicationError, ErrorCode, error_json_response,
 
 from . import registry, selectors, services, sync
 from .forms import ConnectionForm, CredentialsTestForm
-from .models import ProviderConnection
+from .models import ProviderConnection, SyncStatus, SyncTrigger
 from .plugins.base import ProviderSpec
 from .serializers import ConnectionTestOutputSerializer, SyncRunOutputSerializer
 
@@ -283,3 +284,34 @@ def _connections_url() -> str:
 def _latest_runs(connections: list[ProviderConnection]) -> dict[int, Any]:
     """The latest sync run of each card (a handful of connections per organization)."""
     return {c.pk: selectors.sync_run_latest(connection=c) for c in connections}
+
+
+HISTORY_PAGE_SIZE = 20
+
+
+@require_GET
+@require_permission("connections.view")
+def connection_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sync runs of one connection, newest first, narrowed by status and trigger."""
+    conn = _connection_or_404(pk)
+    filters = {key: request.GET.get(key, "") for key in ("status", "trigger")}
+    status = 200
+    error = ""
+    try:
+        runs = selectors.sync_run_list(filters={**{k: v for k, v in filters.items() if v}, "connection": conn.pk})
+    except ApplicationError as exc:
+        runs, error, status = selectors.sync_run_list().none(), exc.message, 400
+    page = Paginator(runs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "connection": conn,
+        "page": page,
+        "filters": filters,
+        "has_filters": any(filters.values()),
+        "filter_error": error,
+        "page_query": query.urlencode(),
+        "status_choices": SyncStatus.choices,
+        "trigger_choices": SyncTrigger.choices,
+    }
+    return render(request, "providers/connection_history.html", context, status=status)

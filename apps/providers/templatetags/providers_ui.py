@@ -13,6 +13,7 @@ from typing import Any
 from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html, json_script
+from django.utils.translation import gettext as _
 
 from apps.providers import registry
 from apps.providers.plugins.base import Brand, ProviderSpec
@@ -93,3 +94,18 @@ def provider_spec_value(key: str, spec_key: str, value: Any) -> str:
     own = spec.spec_labels.get(spec_key) if spec is not None else None
     unit = own[1] if own else ""
     return f"{value} {unit}" if unit else str(value)
+
+
+@register.filter
+def duration(seconds: Any) -> str:
+    """``65`` -> «1 min 5 s» in the active language; ``None`` (a run not finished) -> «—»."""
+    if seconds in (None, ""):
+        return "—"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    if minutes:
+        return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": secs}
+    return _("%(seconds)s s") % {"seconds": secs}

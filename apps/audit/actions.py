@@ -1,0 +1,124 @@
+"""How audit actions and the keys of their details read in the UI. The codes are those the apps pass to
+``audit_event_record``; an unknown code is shown as it is."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from apps.common.secrets import strip_secrets
+
+ACTION_LABELS = {
+    "organization.created": _("Organization created"),
+    "organization.updated": _("Organization profile changed"),
+    "membership.added": _("Member added"),
+    "membership.role_changed": _("Member role changed"),
+    "membership.removed": _("Member removed"),
+    "invitation.created": _("Invitation sent"),
+    "invitation.revoked": _("Invitation revoked"),
+    "connection.created": _("Cloud connection added"),
+    "connection.updated": _("Cloud connection changed"),
+    "connection.deleted": _("Cloud connection deleted"),
+    "connection.tested": _("Cloud connection checked"),
+    "connection.sync_started": _("Sync started"),
+    "costs.import": _("Billing file imported"),
+    "costs.provider_import": _("Provider costs loaded"),
+}
+
+DETAIL_LABELS = {
+    "role": _("role"),
+    "from": _("from"),
+    "to": _("to"),
+    "name": _("name"),
+    "partner": _("partner"),
+    "provider": _("provider"),
+    "changed": _("changed"),
+    "ok": _("result"),
+    "code": _("code"),
+    "sync_run": _("sync run"),
+    "trigger": _("trigger"),
+    "file": _("file"),
+    "status": _("status"),
+    "rows_imported": _("rows imported"),
+    "rows_skipped": _("rows skipped"),
+    "start": _("period start"),
+    "end": _("period end"),
+    "rows": _("rows"),
+    "replaced": _("rows replaced"),
+    "currency": _("currency"),
+    "timezone": _("time zone"),
+}
+
+
+_KEY_ORDER = {key: index for index, key in enumerate(DETAIL_LABELS)}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def detail_label(key: str) -> str:
+    return str(DETAIL_LABELS.get(key, key))
+
+
+# Codes that appear as values in the details (sync triggers, import statuses, changed connection fields).
+VALUE_LABELS = {
+    "manual": _("Manual"),
+    "scheduled": _("Scheduled"),
+    "success": _("Imported"),
+    "error": _("Failed"),
+    "name": _("name"),
+    "credentials": _("credentials"),
+    "endpoint": _("API base URL"),
+    "sync_interval_minutes": _("sync interval"),
+    "auto_sync": _("automatic sync"),
+}
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _value_text(value: Any, labels: Mapping[str, Any]) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, list | tuple):
+        parts = [_value_text(item, labels) for item in value]
+        return " → ".join(parts) if len(parts) == 2 else ", ".join(parts)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{detail_label(k)}: {_value_text(v, labels)}" for k, v in value.items())
+    if isinstance(value, str) and value in labels:
+        return str(labels[value])
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    return str(value)
+
+
+def audit_details(data: Mapping[str, Any] | None, *, value_labels: Mapping[str, Any] | None = None
+                  ) -> list[tuple[str, str, str, Any]]:
+    """``(key, label, text, raw value)`` for each key of an event's details, never a secret (keys that name one are
+    dropped, as everywhere: ``apps.common.secrets``). ``value_labels`` adds labels for codes of higher
+    apps (roles) to the ones above."""
+    labels = {**VALUE_LABELS, **(value_labels or {})}
+    # jsonb keeps its own key order: show the known keys in the order above ("from" before "to").
+    items = sorted(strip_secrets(data or {}).items(), key=lambda item: _KEY_ORDER.get(item[0], len(_KEY_ORDER)))
+    return [(key, detail_label(key), _value_text(value, labels), value) for key, value in items]
+
+
+TARGET_LABELS = {
+    "connection": _("Connection"),
+    "billing_import": _("Billing file"),
+}
+
+
+def target_label(target: str) -> str:
+    """``connection:12`` -> «Connection #12»; emails and organization slugs stay as they are."""
+    kind, sep, ident = (target or "").partition(":")
+    if sep and kind in TARGET_LABELS:
+        return f"{TARGET_LABELS[kind]} #{ident}"
+    return target or "—"
