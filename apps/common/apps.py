@@ -7,6 +7,7 @@ class CommonConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deploy checks)
         from .admin_hardening import hide_secrets_in_admin
 
         hide_secrets_in_admin()

@@ -6,19 +6,53 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_production_settings_pass_the_deploy_check():
+# A cache every web worker shares. The `redis` package is not installed in this environment, so the test uses
+# Django's database cache; production would normally use redis://.
+SHARED_CACHE_URL = "dbcache://infrazen_cache"
+
+
+def _deploy_check(cache_url: str) -> subprocess.CompletedProcess:
     env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "CACHE_URL")},
         "DJANGO_SETTINGS_MODULE": "infrazen.settings.production",
         "SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-key-0123456789",
         "ALLOWED_HOSTS": "infrazen.ru,.infrazen.ru",
     }
-    result = subprocess.run(
+    if cache_url:
+        env["CACHE_URL"] = cache_url
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = _deploy_check(SHARED_CACHE_URL)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_refuses_a_per_process_cache():
+    result = _deploy_check("locmemcache://")
+    assert result.returncode != 0
+    assert "infrazen.E001" in result.stderr + result.stdout
+
+
+def test_the_deploy_check_refuses_production_without_a_cache_url():
+    result = _deploy_check("")
+    assert result.returncode != 0
+    assert "infrazen.E001" in result.stderr + result.stdout
+
+
+def test_the_deploy_check_refuses_a_dummy_cache():
+    result = _deploy_check("dummycache://")
+    assert "infrazen.E001" in result.stderr + result.stdout
+
+
+def test_the_deploy_check_warns_about_a_file_cache_shared_by_one_host_only():
+    result = _deploy_check("filecache:///tmp/infrazen-cache")
+    assert result.returncode != 0
+    assert "infrazen.W001" in result.stderr + result.stdout
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
