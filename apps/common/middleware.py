@@ -120,3 +120,25 @@ class RejectNulMiddleware:
         # The warning above is the one log line; Django's "Bad Request: <path>" would repeat it.
         response._has_been_logged = True
         return response
+
+
+class PermissionsPolicyMiddleware:
+    """Adds ``Permissions-Policy`` to every response: the product uses no device or payment API.
+
+    The policy comes from ``settings.PERMISSIONS_POLICY`` (feature -> list of allowed origins; an empty list
+    disables the feature everywhere, including in frames). A view that sets its own header keeps it.
+    """
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(origins)})" for feature, origins in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = self.header
+        return response
