@@ -46,6 +46,12 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [MembershipInline, PartnerMembershipInline]
     actions = ["revoke_api_tokens"]
 
+    def get_deleted_objects(self, objs, request):
+        """The last owner of an organization cannot be deleted: the admin shows why and refuses the delete."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        protected = [*protected, *services.user_delete_blockers(list(objs))]
+        return deleted, model_count, perms_needed, protected
+
     @admin.action(description=_("Revoke API tokens"))
     def revoke_api_tokens(self, request, queryset):
         from rest_framework.authtoken.models import Token

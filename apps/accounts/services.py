@@ -83,11 +83,43 @@ def _check_can_assign(actor_role: str | None, role: str) -> None:
 
 
 def _other_owners_exist(membership: Membership) -> bool:
-    return (
-        Membership.objects.filter(organization_id=membership.organization_id, role=Role.OWNER)
-        .exclude(pk=membership.pk)
-        .exists()
+    # Lock the organization's owner rows so two owners removing each other at once cannot both succeed.
+    owners = list(
+        Membership.objects.select_for_update()
+        .filter(organization_id=membership.organization_id, role=Role.OWNER)
+        .values_list("pk", flat=True)
     )
+    return any(pk != membership.pk for pk in owners)
+
+
+def user_delete_blockers(users) -> list[str]:
+    """Translated reasons why deleting ``users`` together would leave an organization without an owner."""
+    user_ids = {user.pk for user in users}
+    owned = (
+        Membership.objects.filter(user_id__in=user_ids, role=Role.OWNER)
+        .select_related("user", "organization")
+        .order_by("organization__name", "user__email")
+    )
+    reasons = []
+    for membership in owned:
+        others = (
+            Membership.objects.filter(organization_id=membership.organization_id, role=Role.OWNER)
+            .exclude(user_id__in=user_ids)
+            .exists()
+        )
+        if not others:
+            reasons.append(
+                _("%(email)s is the only owner of «%(organization)s». Make another member an owner first.")
+                % {"email": membership.user.email, "organization": membership.organization.name}
+            )
+    return reasons
+
+
+def user_delete_check(users) -> None:
+    """Refuse to delete users whose removal would leave an organization without an owner."""
+    reasons = user_delete_blockers(users)
+    if reasons:
+        raise ApplicationError(" ".join(reasons), AccountErrorCode.LAST_OWNER)
 
 
 @transaction.atomic
