@@ -86,6 +86,12 @@ class MembershipAdmin(admin.ModelAdmin):
         except ApplicationError as exc:
             self.message_user(request, exc.message, messages.ERROR)
 
+    def get_deleted_objects(self, objs, request):
+        """The admin refuses, with the reason, a delete that would leave an organization without an owner."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        protected = [*protected, *services.membership_remove_blockers(list(objs))]
+        return deleted, model_count, perms_needed, protected
+
     def delete_model(self, request, obj):
         try:
             services.membership_remove(membership=obj, actor=request.user, actor_role=Role.OWNER)

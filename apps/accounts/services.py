@@ -115,6 +115,18 @@ def user_delete_blockers(users) -> list[str]:
     return reasons
 
 
+def membership_remove_blockers(memberships) -> list[str]:
+    """Translated reasons why removing ``memberships`` together would leave an organization without an owner."""
+    removed = {m.pk for m in memberships}
+    organization_ids = {m.organization_id for m in memberships if m.role == Role.OWNER}
+    orphaned = [
+        organization_id for organization_id in sorted(organization_ids)
+        if not Membership.objects.filter(organization_id=organization_id, role=Role.OWNER).exclude(pk__in=removed)
+        .exists()
+    ]
+    return [_("An organization must keep at least one owner.")] if orphaned else []
+
+
 def user_delete_check(users) -> None:
     """Refuse to delete users whose removal would leave an organization without an owner."""
     reasons = user_delete_blockers(users)

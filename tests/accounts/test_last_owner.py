@@ -81,8 +81,20 @@ def test_the_membership_admin_refuses_to_delete_the_last_owner(staff, client_for
         f"/admin/accounts/membership/{owner.pk}/delete/", {"post": "yes"}, follow=True
     )
 
-    assert "В организации должен остаться хотя бы один владелец." in response.content.decode()
+    content = response.content.decode()
+    assert "В организации должен остаться хотя бы один владелец." in content
+    assert "успешно удал" not in content
     assert Membership.objects.filter(pk=owner.pk, role=Role.OWNER).exists()
+
+
+def test_the_membership_admin_bulk_delete_refuses_to_remove_every_owner(staff, client_for, w):
+    alice = Membership.objects.get(user=w.alice, organization=w.alpha)
+    adam = _make_owner(w.adam, w.alpha)
+
+    client_for(staff).post("/admin/accounts/membership/", {"action": "delete_selected", "post": "yes",
+                                                           "_selected_action": [alice.pk, adam.pk]})
+
+    assert Membership.objects.filter(pk__in=[alice.pk, adam.pk], role=Role.OWNER).count() == 2
 
 
 def test_the_last_owner_removed_on_the_members_page_stays_and_sees_why(w, client_for):
