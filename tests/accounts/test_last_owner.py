@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 
 from apps.accounts.models import Membership, User
 from apps.accounts.roles import Role
@@ -64,14 +63,6 @@ def test_the_admin_deletes_a_user_who_owns_nothing(staff, client_for, w):
 
     assert response.status_code == 302
     assert not User.objects.filter(pk=w.vera.pk).exists()
-
-
-def test_deleting_the_only_owner_outside_the_admin_is_refused_too(w):
-    with pytest.raises(ApplicationError) as refused, transaction.atomic():  # delete() joins the test's transaction
-        w.bob.delete()
-
-    assert refused.value.code == "last_owner"
-    assert Membership.objects.filter(user=w.bob, organization=w.beta, role=Role.OWNER).exists()
 
 
 def test_the_membership_admin_refuses_to_delete_the_last_owner(staff, client_for, w):
