@@ -127,13 +127,6 @@ def membership_remove_blockers(memberships) -> list[str]:
     return [_("An organization must keep at least one owner.")] if orphaned else []
 
 
-def user_delete_check(users) -> None:
-    """Refuse to delete users whose removal would leave an organization without an owner."""
-    reasons = user_delete_blockers(users)
-    if reasons:
-        raise ApplicationError(" ".join(reasons), AccountErrorCode.LAST_OWNER)
-
-
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, actor, actor_role: str) -> Membership:
     _check_can_assign(actor_role, role)
