@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE ?= infrazen.settings.local
 
-.PHONY: demo test install browser lint messages migrate run worker clean
+.PHONY: demo superuser test install browser lint messages migrate run worker clean
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ browser:
 ## Install, database (embedded when DATABASE_URL is unset), migrate, seed, run web + worker.
 demo: install
 	$(PY) scripts/demo.py
+
+## A superuser for /admin/, in the same database `make demo` uses (embedded when DATABASE_URL is unset).
+superuser: install
+	$(PY) scripts/demo.py manage createsuperuser
 
 ## The whole test suite against real PostgreSQL (DATABASE_URL or postgres@127.0.0.1:5432).
 test: install browser

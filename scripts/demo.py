@@ -49,7 +49,8 @@ def manage(*args: str, env: dict) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def main() -> int:
+def demo_env() -> dict:
+    """The environment every demo process gets: DATABASE_URL, or the embedded server when it is unset."""
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "infrazen.settings.local")
     if not env.get("DATABASE_URL"):
@@ -57,6 +58,18 @@ def main() -> int:
         print(f"Embedded PostgreSQL is running (data in {ROOT / 'instance' / 'pgdata'}).")
     else:
         print("Using the PostgreSQL server from DATABASE_URL.")
+    return env
+
+
+def manage_on_demo_database(args: list[str]) -> int:
+    """`scripts/demo.py manage <command>` (`make superuser`): manage.py against the demo's database."""
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=demo_env(), check=False).returncode
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["manage"]:
+        return manage_on_demo_database(sys.argv[2:])
+    env = demo_env()
     manage("compile_translations", env=env)
     manage("migrate_platform", "--verbosity", "0", env=env)
     # The fake cloud first: seed_demo syncs the demo-client's Beget connection against it.

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .access import organizations_for_user
+from .models import PartnerMembership
 from .roles import Role
 from .urls_helpers import public_url
 
@@ -35,4 +36,6 @@ def shell(request):
         context["nav_footer"] = [item for item in NAVIGATION_FOOTER if access.can(item[3])]
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         context["switchable_orgs"] = lambda: list(organizations_for_user(request.user)[:50])
+        # An MSP operator's way back from a client organization to the console on the public host.
+        context["is_msp_operator"] = lambda: PartnerMembership.objects.filter(user=request.user).exists()
     return context

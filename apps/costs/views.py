@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from apps.accounts.permissions import require_permission
 from apps.common.errors import ApplicationError
+from apps.currency.selectors import cbr_rates_stale_since
 
 from .forms import BillingImportForm, explorer_params
 from .models import BillingImport, ImportStatus
@@ -177,6 +178,8 @@ def cost_explorer(request):
         "page_base": page_query.urlencode(),
         "billing_currency_url": f"{reverse('cost_explorer')}?{billing_query.urlencode()}",
         "chart": request.GET.get("chart", "line"),
+        # Amounts are converted at stored rates: say so when the daily fetch has not refreshed them.
+        "rates_stale_since": None if (params or {}).get("currency") == "billing" else cbr_rates_stale_since(),
         "chart_data": _chart_data(view) if view else None,
         "group_by_choices": _group_by_choices(available=options, current=(params or {}).get("group_by", "")),
         "group_label": _group_label(params),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Max, QuerySet, Value, When
+from django.utils import timezone
 
 from .exceptions import RateMissing
 from .models import ExchangeRate, RateSource
@@ -16,6 +17,19 @@ BASE_CURRENCY = "RUB"
 def rate_list(*, currency: str | None = None) -> QuerySet[ExchangeRate]:
     qs = ExchangeRate.objects.select_related("created_by")
     return qs.filter(currency=currency.upper()) if currency else qs
+
+
+STALE_AFTER_DAYS = 3
+
+
+def cbr_rates_stale_since(*, today: date | None = None) -> date | None:
+    """The newest Central Bank rate date when it is more than ``STALE_AFTER_DAYS`` old (the daily fetch
+    has been failing), else None. None as well when no rate was ever stored: nothing to call stale."""
+    newest = ExchangeRate.objects.filter(source=RateSource.CBR).aggregate(newest=Max("date"))["newest"]
+    if newest is None:
+        return None
+    today = today or timezone.localdate()
+    return newest if (today - newest).days > STALE_AFTER_DAYS else None
 
 
 def rate_for(*, currency: str, day: date) -> Decimal:

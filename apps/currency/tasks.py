@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.utils import timezone
 
+from .exceptions import RateSourceError
 from .services import rates_fetch_cbr, rates_fetch_cbr_range
+
+logger = logging.getLogger(__name__)
 
 SCHEDULE_NAME = "currency.rates_fetch_daily"
 SCHEDULE_FUNC = "apps.currency.tasks.rates_fetch_daily"
 
 
 def rates_fetch_daily() -> str:
-    """Today's (and tomorrow's, once the Bank has set them) rates, plus any day missed in the last week."""
+    """Today's (and tomorrow's, once the Bank has set them) rates, plus any day missed in the last week.
+
+    An unreachable Bank (offline machine, outage) is expected: one warning line and the failure as the
+    task's result, no traceback; the pages say the rates are stale and the next run catches up."""
     today = timezone.localdate()
-    rates_fetch_cbr_range(start=today - timedelta(days=7), end=today)
-    daily = rates_fetch_cbr(day=today + timedelta(days=1))
+    try:
+        rates_fetch_cbr_range(start=today - timedelta(days=7), end=today)
+        daily = rates_fetch_cbr(day=today + timedelta(days=1))
+    except RateSourceError as exc:
+        logger.warning("CBR rates not fetched: %s (%s)", exc.message, exc.code.value)
+        return f"CBR rates not fetched: {exc.code.value}"
     return f"CBR rates up to {daily.day}"
 
 

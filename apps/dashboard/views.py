@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from apps.accounts.permissions import require_permission
+from apps.currency.selectors import cbr_rates_stale_since
 
 from .selectors import dashboard_chart_data, dashboard_export_rows, dashboard_overview, dashboard_period
 
@@ -21,6 +22,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     overview = dashboard_overview(period=period, query=request.GET.get("q", "").strip()[:100])
     if not overview["is_empty"]:
         overview["chart"] = dashboard_chart_data(series=overview["series"], currency=overview["kpis"]["currency"])
+        overview["rates_stale_since"] = cbr_rates_stale_since()  # the amounts are converted at stored rates
     return render(request, "dashboard/dashboard.html", {"page_title_key": "dashboard", **overview})
 
 

@@ -168,3 +168,16 @@ def test_partner_api_refuses_non_operators(w, token_client, client_for):
 
 def test_partner_api_is_only_on_the_public_host(w, token_client):
     assert token_client(w.oscar, "alpha").get("/api/v1/partner/organizations/").status_code == 404
+
+
+def test_an_operator_finds_the_msp_console_in_a_client_organization_switcher(w, client_for):
+    html = client_for(w.oscar, "alpha", HTTP_ACCEPT_LANGUAGE="ru").get("/").content.decode()
+    link = re.search(r'<a href="([^"]+)" data-msp-console>.*?</a>', html, re.S)
+    assert link, "no MSP console link"
+    assert link[1] == "http://infrazen.test/orgs/"
+    assert "Консоль MSP" in link[0]
+
+
+def test_a_member_without_a_partner_sees_no_msp_console_link(w, client_for):
+    html = client_for(w.alice, "alpha", HTTP_ACCEPT_LANGUAGE="ru").get("/").content.decode()
+    assert "data-msp-console" not in html and "Консоль MSP" not in html

@@ -93,3 +93,38 @@ def test_parameters_the_api_refuses_show_the_same_error_on_the_page_translated(w
     assert page.status_code == 200
     html = page.content.decode()
     assert 'data-error-code="invalid"' in html and error["message"] in html and "cx-chart-data" not in html
+
+
+def _cbr_rate(day):
+    from apps.currency.models import ExchangeRate, RateSource
+
+    ExchangeRate.objects.create(date=day, currency="USD", rate_rub=Decimal("90"), source=RateSource.CBR)
+
+
+def test_the_explorer_says_the_central_bank_rates_are_stale_after_three_days(w, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    newest = timezone.localdate() - timedelta(days=4)
+    _cbr_rate(newest - timedelta(days=1))
+    _cbr_rate(newest)
+    html = client_for(w.alice, "alpha", HTTP_ACCEPT_LANGUAGE="ru").get("/costs/").content.decode()
+    assert "data-rates-stale" in html
+    assert f"Курсы ЦБ не обновлялись с {newest:%d.%m.%Y}." in html
+
+
+def test_the_explorer_has_no_stale_rates_notice_for_fresh_rates_or_original_currencies(w, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = client_for(w.alice, "alpha", HTTP_ACCEPT_LANGUAGE="ru")
+    _cbr_rate(timezone.localdate() - timedelta(days=3))
+    assert "data-rates-stale" not in client.get("/costs/").content.decode()
+    _cbr_rate(timezone.localdate() - timedelta(days=30))
+    from apps.currency.models import ExchangeRate
+
+    ExchangeRate.objects.filter(date__gt=timezone.localdate() - timedelta(days=10)).delete()
+    assert "data-rates-stale" in client.get("/costs/").content.decode()
+    assert "data-rates-stale" not in client.get("/costs/", {"currency": "billing"}).content.decode()

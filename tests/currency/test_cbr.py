@@ -111,3 +111,18 @@ def test_a_daily_schedule_fetches_the_rates(w):
     schedule = Schedule.objects.get(name="currency.rates_fetch_daily")
     assert (schedule.func, schedule.schedule_type, schedule.repeats) == (
         "apps.currency.tasks.rates_fetch_daily", Schedule.DAILY, -1)
+
+
+def test_an_offline_daily_fetch_logs_one_warning_line_without_a_traceback(fake_cbr, w, caplog):
+    import logging
+
+    from apps.currency.tasks import rates_fetch_daily
+
+    fake_cbr.add_fault("/scripts/", status=503, times=None)
+    with caplog.at_level(logging.INFO):
+        result = rates_fetch_daily()
+    assert result == "CBR rates not fetched: exchange_rate_source_unavailable"
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.name for r in warnings] == ["apps.currency.tasks"]
+    assert warnings[0].exc_info is None and "\n" not in warnings[0].getMessage()
+    assert not ExchangeRate.objects.exists()

@@ -241,3 +241,15 @@ def test_dashboard_queries_do_not_grow_with_the_number_of_resources(demo, w, cli
                                                  period_end=now, points=1, avg=50, min=50, max=50, p95=50)
     connection.set_schema_to_public()
     assert count() == before
+
+
+def test_the_dashboard_says_the_central_bank_rates_are_stale_only_after_three_days(demo, w, client_for):
+    from apps.currency.models import ExchangeRate, RateSource
+
+    org, viewer = demo
+    client = client_for(viewer, "dashdemo", HTTP_ACCEPT_LANGUAGE="ru")
+    ExchangeRate.objects.filter(source=RateSource.CBR).delete()
+    ExchangeRate.objects.create(date=datetime(2030, 6, 11).date(), currency="USD", rate_rub=Decimal("90"))
+    assert "data-rates-stale" not in _page(client)  # 14.06 - 11.06 = 3 days: still fresh
+    ExchangeRate.objects.filter(source=RateSource.CBR).update(date=datetime(2030, 6, 10).date())
+    assert "Курсы ЦБ не обновлялись с 10.06.2030." in _page(client)

@@ -156,3 +156,23 @@ def test_create_organization_refuses_a_weak_password_and_leaves_nothing(w):
         )
     assert _snapshot() == before
     assert not schema_exists("org_acme")
+
+
+def test_migrate_platform_says_up_to_date_only_when_nothing_was_pending(w):
+    assert run("migrate_platform").strip() == "Platform schemas are up to date."
+
+
+def test_migrate_platform_reports_what_it_migrated(w):
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # as on a brand-new database: the template schema does not exist
+        cursor.execute('DROP SCHEMA "tenant_template" CASCADE')
+    output = run("migrate_platform")
+    assert "up to date" not in output
+    organizations = Organization.objects.exclude(schema_name="public").count()
+    assert "the public schema (0 migrations applied)" in output
+    assert f"and 0 of {organizations} organizations (0)." in output
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT count(*) FROM "tenant_template".django_migrations')
+        applied = cursor.fetchone()[0]
+    assert applied > 10 and f"the template schema ({applied})" in output

@@ -202,3 +202,15 @@ def test_logged_in_user_creates_another_organization_without_a_new_account(w, cl
     # Still the owner of beta, and nothing more.
     assert client_for(w.bob, "beta").get("/").status_code == 200
     assert client_for(w.bob, "alpha").get("/").status_code == 403
+
+
+def test_the_verification_email_greets_from_infrazen_not_from_the_host(w, client_for):
+    from django.core import mail
+
+    response = client_for(None, None, SERVER_PORT="8000").post("/signup/", signup_data())
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert message.to == ["nina@newco.test"]
+    assert message.subject.startswith("[InfraZen] ")
+    assert "Вас приветствует InfraZen!" in message.body
+    assert "localhost" not in message.subject + message.body

@@ -67,11 +67,14 @@ class _ProgressWriter:
         self.billing_import = billing_import
         self.table = f'"{connection.schema_name}"."{BillingImport._meta.db_table}"'
         self.conn = None
-        s = connection.settings_dict
+        # The backend's own parameters: they include OPTIONS (the embedded demo database passes its
+        # socket directory as OPTIONS["host"], which settings_dict["HOST"] alone would miss).
+        params = connection.get_connection_params()
+        for key in ("cursor_factory", "context", "prepare_threshold"):
+            params.pop(key, None)
+        params.setdefault("connect_timeout", 5)
         try:
-            self.conn = psycopg.connect(dbname=s["NAME"], user=s.get("USER") or None,
-                                        password=s.get("PASSWORD") or None, host=s.get("HOST") or None,
-                                        port=s.get("PORT") or None, autocommit=True, connect_timeout=5)
+            self.conn = psycopg.connect(**params, autocommit=True)
         except psycopg.Error:
             logger.warning("billing import %s: progress connection unavailable", billing_import.pk)
 

@@ -109,3 +109,17 @@ def duration(seconds: Any) -> str:
     if minutes:
         return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": secs}
     return _("%(seconds)s s") % {"seconds": secs}
+
+
+@register.simple_tag
+def provider_lineup(*entries: str) -> list[dict[str, Any]]:
+    """Providers a page advertises, each ``"key:Label"``: connectable when the registry has a plugin for
+    ``key`` (its label then comes from the plugin), else shown as coming soon.
+    ``{% provider_lineup "yandex:Yandex Cloud" "vk:VK Cloud" as lineup %}``"""
+    lineup = []
+    for entry in entries:
+        key, _sep, label = entry.partition(":")
+        spec = _spec(key)
+        lineup.append({"key": key, "label": str(spec.label) if spec is not None else (label or key),
+                       "connectable": spec is not None})
+    return lineup
