@@ -6,7 +6,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.audit import actions as audit_actions
 from apps.audit import selectors as audit_selectors
 from apps.common.errors import ApplicationError
+from apps.common.pages import page_of
 
 from . import selectors, services
 from .forms import AcceptInvitationForm, InvitationForm, RoleForm
@@ -196,7 +196,7 @@ def audit_log(request):
         events = audit_selectors.audit_event_list(filters={k: v for k, v in filters.items() if v})
     except ApplicationError as exc:
         events, error, status = audit_selectors.audit_event_list().none(), exc.message, 400
-    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page, page_query = page_of(request, events, per_page=AUDIT_PAGE_SIZE)
     role_labels = {role.value: role.label for role in Role}
     rows = [
         {
@@ -207,15 +207,13 @@ def audit_log(request):
         }
         for event in page.object_list
     ]
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "page": page,
         "rows": rows,
         "filters": filters,
         "has_filters": any(filters.values()),
         "filter_error": error,
-        "page_query": query.urlencode(),
+        "page_query": page_query,
         "action_choices": [(code, str(label)) for code, label in audit_actions.ACTION_LABELS.items()],
         "actors": audit_selectors.audit_actor_emails(),
         "settings_tab": "audit",

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.permissions import require_permission
 from apps.common.errors import ApplicationError
+from apps.common.pages import page_of
 from apps.common.secrets import is_secret_key, mask_secrets
 
 from . import selectors
@@ -171,7 +171,7 @@ def resources(request: HttpRequest) -> HttpResponse:
         has_metrics=Exists(MetricPoint.objects.filter(resource=OuterRef("pk"))),
     ).order_by("provider", "-has_metrics", F("monthly_cost").desc(nulls_last=True), "resource_type",
                "resource_name", "id")
-    page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, page_query = page_of(request, ordered, per_page=PAGE_SIZE)
     page.object_list = list(page.object_list)  # read once: the charts' query needs the page's ids first
     tz = _tz(request)
 
@@ -196,8 +196,6 @@ def resources(request: HttpRequest) -> HttpResponse:
         group["connections"] = sorted(group["connections"])
 
     options = selectors.resource_filter_options()
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "inventory/resources.html", {
         "summary": summary,
         "groups": list(groups.values()),
@@ -211,7 +209,7 @@ def resources(request: HttpRequest) -> HttpResponse:
             "status": options.get("status", []),
             "region": options.get("region", []),
         },
-        "page_query": query.urlencode(),
+        "page_query": page_query,
     })
 
 

@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,6 +20,7 @@ from django_htmx.http import reswap, retarget
 
 from apps.accounts.permissions import require_permission
 from apps.common.errors import ApplicationError, ErrorCode, error_json_response, json_errors
+from apps.common.pages import page_of
 
 from . import registry, selectors, services, sync
 from .forms import ConnectionForm, CredentialsTestForm
@@ -301,16 +301,14 @@ def connection_history(request: HttpRequest, pk: int) -> HttpResponse:
         runs = selectors.sync_run_list(filters={**{k: v for k, v in filters.items() if v}, "connection": conn.pk})
     except ApplicationError as exc:
         runs, error, status = selectors.sync_run_list().none(), exc.message, 400
-    page = Paginator(runs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, page_query = page_of(request, runs, per_page=HISTORY_PAGE_SIZE)
     context = {
         "connection": conn,
         "page": page,
         "filters": filters,
         "has_filters": any(filters.values()),
         "filter_error": error,
-        "page_query": query.urlencode(),
+        "page_query": page_query,
         "status_choices": SyncStatus.choices,
         "trigger_choices": SyncTrigger.choices,
     }
