@@ -63,8 +63,7 @@ def billing_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return HttpResponseClientRefresh()
         return render(request, "costs/_import_progress.html", {"bi": billing_import})
     return render(request, "costs/import_detail.html",
-                  {"bi": billing_import, "explorer_url": _explorer_url(billing_import),
-                   "status_labels": dict(ImportStatus.choices)})
+                  {"bi": billing_import, "explorer_url": _explorer_url(billing_import)})
 
 
 def _explorer_url(billing_import: BillingImport) -> str | None:

@@ -76,7 +76,3 @@ METRIC_UNITS: dict[str, str] = {
 def metric_unit(metric: str) -> str:
     """The unit of a known metric; ``""`` for a metric outside the vocabulary."""
     return METRIC_UNITS.get(metric, "")
-
-
-def metric_is_percentage(metric: str) -> bool:
-    return metric_unit(metric) == MetricUnit.PERCENT
