@@ -33,6 +33,27 @@ def embedded_database_url() -> str:
     return f"postgres://postgres@/{DB_NAME}?host={socket_dir}"
 
 
+def ensure_database(url: str) -> None:
+    """Create the database of DATABASE_URL when the server has none of that name (a new user's first run)."""
+    import environ
+    import psycopg
+    from psycopg import sql
+
+    config = environ.Env.db_url_config(url)
+    params = {"dbname": "postgres", "user": config.get("USER") or None, "password": config.get("PASSWORD") or None,
+              "host": config.get("HOST") or (config.get("OPTIONS") or {}).get("host") or None,
+              "port": config.get("PORT") or None}
+    name = config["NAME"]
+    try:
+        with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True, connect_timeout=10) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                print(f"Created the database {name!r}.")
+    except psycopg.Error as exc:
+        raise SystemExit(f"The PostgreSQL server of DATABASE_URL cannot be used: {exc.__class__.__name__}. "
+                         "Check that it runs and that the user may create databases.") from None
+
+
 def wait_for_port(port: int, timeout: float = 15.0) -> None:
     import socket
 
@@ -58,6 +79,7 @@ def demo_env() -> dict:
         print(f"Embedded PostgreSQL is running (data in {ROOT / 'instance' / 'pgdata'}).")
     else:
         print("Using the PostgreSQL server from DATABASE_URL.")
+        ensure_database(env["DATABASE_URL"])
     return env
 
 
