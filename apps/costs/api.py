@@ -31,7 +31,7 @@ from .selectors.explorer import (
     METRICS,
     PERIOD_PRESETS,
     cost_explorer_view,
-    cost_summary,
+    cost_summary_cached,
 )
 from .selectors.exports import EXPORT_FORMATS, XLSX_TYPE, explorer_export
 from .selectors.imports import billing_import_get, billing_import_list
@@ -106,9 +106,9 @@ class CostSummaryApi(APIView):
                    responses={200: SummaryOutputSerializer})
     def get(self, request):
         params = explorer_params(request.query_params)
-        summary = cost_summary(start=params["start"], end=params["end"], group_by=params["group_by"],
-                               metric=params["metric"], currency=params["currency"], filters=params["filters"],
-                               tags=params["tags"])
+        summary = cost_summary_cached(start=params["start"], end=params["end"], group_by=params["group_by"],
+                                      metric=params["metric"], currency=params["currency"],
+                                      filters=params["filters"], tags=params["tags"])
         return Response(SummaryOutputSerializer(summary).data)
 
 

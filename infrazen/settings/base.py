@@ -153,6 +153,12 @@ PERMISSIONS_POLICY = {
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Per-organization aggregates (dashboard figures, costs summary answers: apps.common.cache) are kept this many
+# seconds at most; a sync or an import that finishes replaces them at once. Off (0) by default with a cache
+# private to each process: a worker's sync could not replace what a web process holds.
+ORGANIZATION_CACHE_SECONDS = env.int(
+    "ORGANIZATION_CACHE_SECONDS",
+    default=0 if any(name in CACHES["default"]["BACKEND"] for name in ("LocMemCache", "DummyCache")) else 900)
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

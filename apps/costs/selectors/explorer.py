@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce, Left, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.common.cache import organization_cached
 from apps.common.errors import ApplicationError
 from apps.currency.exceptions import RateMissing
 from apps.currency.selectors import rate_for
@@ -567,3 +568,15 @@ def cost_filter_options(*, limit: int = 200) -> dict[str, list[tuple[str, str]]]
         labels = group_labels(group_by=name, keys=values)
         options[name] = [(v, labels.get(v) or v) for v in values]
     return options
+
+
+def cost_summary_cached(*, start: date, end: date, group_by: str = "service", metric: str = "billed",
+                        currency: str | None = None, filters: dict[str, Any] | None = None,
+                        tags: list[tuple[str, str | None]] | None = None) -> dict[str, Any]:
+    """``cost_summary()`` for the organization's current data version (``apps.common.cache``): the summary API
+    answers a repeated question without reading the rollups again until a sync or an import finishes."""
+    params = {"start": start, "end": end, "group_by": group_by, "metric": metric, "currency": currency,
+              "filters": {name: tuple(values) for name, values in (filters or {}).items()}, "tags": tuple(tags or ())}
+    key = (start.isoformat(), end.isoformat(), group_by, metric, currency,
+           tuple(sorted(params["filters"].items())), params["tags"])
+    return organization_cached("costs.summary", key, lambda: cost_summary(**params))

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name
 
+from apps.common.cache import organization_data_changed
 from apps.common.tasks import enqueue_in_tenant
 from apps.currency.services import rates_fetch_cbr_range
 
@@ -122,6 +123,7 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         _refresh_tags(cursor, start=start, end=end, org_currency=org_currency)
         cursor.execute(f"DROP TABLE {STAGE}")
         _refresh_monthly(cursor, start=start, end=end)
+    organization_data_changed()  # amounts converted anew (an import, a provider's costs, new rates, a currency)
     if fetch_missing_rates and settings.CURRENCY_FETCH_MISSING and CostDaily.objects.filter(
             charge_date__range=(start, end), billed_cost_org__isnull=True).exists():
         enqueue_in_tenant(connection.schema_name, "apps.costs.tasks.cost_rollups_fetch_rates_task",
