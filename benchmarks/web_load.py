@@ -13,11 +13,12 @@ each, no think time) for ``--duration`` seconds:
 It prints requests/s, p50/p95/p99 and errors (anything but a 200) for each, one client's p50, and the ratios
 b/a and c/a (goals: dashboard >= 0.5 of the baseline, summary API >= 0.7, zero errors). ``--rounds N`` splits
 each target's time into N slices run a, b, c, a, b, c, ... so a machine whose load drifts skews the ratios
-less. Requests go to 127.0.0.1 with the organization's ``Host`` and ``X-Forwarded-Proto: https``, as behind
+less. ``--no-org-cache`` measures without the per-organization cache of figures (``apps.common.cache``).
+Requests go to 127.0.0.1 with the organization's ``Host`` and ``X-Forwarded-Proto: https``, as behind
 the TLS proxy production runs behind (secure cookies, HTTPS redirect and CSRF origin checks stay on).
 
     .venv/bin/python benchmarks/web_load.py [--duration 60] [--clients 50] [--workers 4] [--rounds 6]
-                                            [--keep] [--reuse]
+                                            [--no-org-cache] [--keep] [--reuse]
 """
 
 from __future__ import annotations
@@ -194,6 +195,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of unmeasured load per target first")
     parser.add_argument("--port", type=int, default=8931)
     parser.add_argument("--cache-url", default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11"))
+    parser.add_argument(
+        "--no-org-cache", action="store_true", help="ORGANIZATION_CACHE_SECONDS=0: every request computes its figures"
+    )
     parser.add_argument("--database", default="infrazen_bench_webload")
     parser.add_argument("--keep", action="store_true", help="keep the database (for --reuse)")
     parser.add_argument("--reuse", action="store_true", help="skip migrating and seeding: use a kept database")
@@ -240,6 +244,8 @@ def _run(args) -> None:
         "LOG_LEVEL": "WARNING",
         "CURRENCY_FETCH_MISSING": "false",
     }
+    if args.no_org_cache:
+        env["ORGANIZATION_CACHE_SECONDS"] = "0"
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
         "infrazen.wsgi:application",
@@ -257,7 +263,10 @@ def _run(args) -> None:
         client.login(DEMO_OWNER, password)
         for _key, _label, path in TARGETS:
             check(client, path)
-        print(f"server   : gunicorn, {args.workers} workers, infrazen.settings.production, cache {args.cache_url}")
+        print(
+            f"server   : gunicorn, {args.workers} workers, infrazen.settings.production, cache {args.cache_url}, "
+            f"organization cache {'off' if args.no_org_cache else 'on'}"
+        )
         print(
             f"load     : {args.clients} clients, {args.duration:g} s per target in {args.rounds} round(s), "
             f"host {host}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} before"

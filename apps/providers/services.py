@@ -195,6 +195,8 @@ def connection_update(*, connection: ProviderConnection, actor=None, name: str |
         if {"sync_interval_minutes", "auto_sync"} & set(changed):
             sync_schedule_update(connection=connection)
         _audit("connection.updated", actor=actor, connection=connection, data={"changed": changed})
+        if "name" in changed:
+            organization_data_changed()  # the dashboard's cached resource table shows connection names
     return connection
 
 

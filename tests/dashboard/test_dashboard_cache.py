@@ -21,6 +21,7 @@ from apps.costs.services.rollups import cost_rollups_refresh
 from apps.providers import registry
 from apps.providers.models import ProviderConnection
 from apps.providers.plugins.base import Capability, Endpoint, ProviderSpec, ResourceRecord
+from apps.providers.services import connection_update
 from apps.providers.sync import sync_run_execute, sync_run_start
 from tests.costs.conftest import independent_sums
 from tests.costs.explorer_data import ledger, row
@@ -193,3 +194,15 @@ def test_cached_figures_never_hold_a_connection_credential(cached, w, client_for
     for value in stored:
         assert SECRET.encode() not in value
         assert SECRET not in repr(pickle.loads(value))
+
+
+def test_a_renamed_connection_shows_in_the_cached_resource_table(cached, w, client_for):
+    client = client_for(w.alice, "alpha")
+    _sync(cached, 1)
+    _get(client)
+
+    connection_update(connection=cached, name="Renamed cloud")
+
+    html, _ = _get(client)
+    resource_row = re.search(r'data-resource="vm-0".*?</tr>', html, re.S).group(0)
+    assert "Renamed cloud" in resource_row
