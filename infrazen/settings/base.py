@@ -54,7 +54,8 @@ SHARED_APPS = [
     "allauth.socialaccount",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Hashed API tokens (the model is accounts.ApiToken, see KNOX_TOKEN_MODEL).
+    "knox",
     "drf_spectacular",
     # Swagger UI and Redoc served from our own static files, so /api/docs/ works offline.
     "drf_spectacular_sidecar",
@@ -217,6 +218,15 @@ STORAGES = {
 }
 
 # --- API --------------------------------------------------------------------------------------
+# API tokens: django-rest-knox stores only a SHA-512 digest and the first characters (for lookup and display).
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": None,  # each token carries its own optional expiry, chosen when it is created
+    "TOKEN_PREFIX": "izt_",  # recognisable in a leaked file or log, and by secret scanners
+    "AUTH_HEADER_PREFIX": "Bearer",
+}
+# A token obtained with email + password at POST /api/v1/auth/token/ expires after this many days.
+API_TOKEN_EXCHANGE_TTL_DAYS = env.int("API_TOKEN_EXCHANGE_TTL_DAYS", default=30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
