@@ -14,6 +14,8 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from csp.constants import UNSAFE_INLINE
+from csp.middleware import CSPMiddleware
 from django.http import JsonResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -142,3 +144,20 @@ class PermissionsPolicyMiddleware:
         if self.header and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = self.header
         return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's header (``CONTENT_SECURITY_POLICY``), strict on every page of the product.
+
+    The support admin on the public host is the one exception, for styles only: Django's and django-tenants'
+    admin templates carry inline ``<style>`` elements and ``style`` attributes. Scripts stay ``'self'`` there too.
+    """
+
+    ADMIN_PREFIX = "/admin/"
+
+    def process_response(self, request, response):
+        if request.path.startswith(self.ADMIN_PREFIX):
+            update = dict(getattr(response, "_csp_update", None) or {})
+            update["style-src"] = [*update.get("style-src", []), UNSAFE_INLINE]
+            response._csp_update = update
+        return super().process_response(request, response)
