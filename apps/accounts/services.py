@@ -339,6 +339,10 @@ def api_token_create(
         )
     if expires_at is not None and expires_at <= timezone.now():
         raise ApplicationError(_("The expiry date must be in the future."), ErrorCode.INVALID, {"field": "expires"})
+    # Expired tokens stay listed (as expired) for a while, then go: password exchanges cannot pile up rows forever.
+    ApiToken.objects.filter(
+        user=user, expiry__lt=timezone.now() - timedelta(days=settings.API_TOKEN_EXPIRED_KEEP_DAYS)
+    ).delete()
     token, secret = ApiToken.objects.create(user=user, expiry=None, name=name)
     if expires_at is not None:
         ApiToken.objects.filter(pk=token.pk).update(expiry=expires_at)

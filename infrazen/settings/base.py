@@ -249,6 +249,8 @@ REST_KNOX = {
 }
 # A token obtained with email + password at POST /api/v1/auth/token/ expires after this many days.
 API_TOKEN_EXCHANGE_TTL_DAYS = env.int("API_TOKEN_EXCHANGE_TTL_DAYS", default=30)
+# An expired token stays listed (as expired) this many days, then the next token its user creates removes it.
+API_TOKEN_EXPIRED_KEEP_DAYS = env.int("API_TOKEN_EXPIRED_KEEP_DAYS", default=30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -204,3 +204,44 @@ def test_every_role_can_manage_own_tokens(w, client_for):
     for user in (w.vera, w.fiona, w.erin):
         assert client_for(user, "alpha").get(SETTINGS).status_code == 200
     assert client_for(w.charlie, "alpha").get(SETTINGS).status_code == 403
+
+
+def test_upgrading_drops_drf_authtokens_plaintext_table(w):
+    """A database that used DRF's authtoken loses its table of plaintext keys (and the app's migration records)."""
+    import importlib
+
+    from django.db import migrations
+    from django.db.migrations.state import ProjectState
+
+    upgrade = importlib.import_module("apps.accounts.migrations.0002_api_tokens").Migration
+    drop = next(op for op in upgrade.operations if isinstance(op, migrations.RunSQL))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamptz, user_id bigint)"
+        )
+        cursor.execute(
+            "INSERT INTO authtoken_token VALUES ('9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b', now(), %s)", [w.alice.pk]
+        )
+        cursor.execute("INSERT INTO django_migrations (app, name, applied) VALUES ('authtoken', '0001_initial', now())")
+
+    with connection.schema_editor() as editor:
+        drop.database_forwards("accounts", editor, ProjectState(), ProjectState())
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('authtoken_token')")
+        assert cursor.fetchone()[0] is None
+        cursor.execute("SELECT count(*) FROM django_migrations WHERE app = 'authtoken'")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_long_expired_tokens_are_removed_when_the_user_creates_another(w, settings):
+    settings.API_TOKEN_EXPIRED_KEEP_DAYS = 30
+    with time_machine.travel(NOON, tick=False):
+        old = api_token_create(user=w.alice, name="old", expires_at=NOON + timedelta(days=1)).token
+        recent = api_token_create(user=w.alice, name="recent", expires_at=NOON + timedelta(days=20)).token
+        other = api_token_create(user=w.vera, name="vera's", expires_at=NOON + timedelta(days=1)).token
+    with time_machine.travel(NOON + timedelta(days=1 + 30, seconds=1), tick=False):
+        api_token_create(user=w.alice, name="new")
+    assert set(ApiToken.objects.filter(user=w.alice).values_list("name", flat=True)) == {"recent", "new"}
+    assert ApiToken.objects.filter(pk__in=[recent.pk, other.pk]).count() == 2
+    assert not ApiToken.objects.filter(pk=old.pk).exists()
