@@ -16,6 +16,7 @@ from typing import Any
 
 from csp.constants import UNSAFE_INLINE
 from csp.middleware import CSPMiddleware
+from django.conf import settings
 from django.http import JsonResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -156,6 +157,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     ADMIN_PREFIX = "/admin/"
 
     def process_response(self, request, response):
+        if settings.DEBUG and response.status_code in (404, 500) and "html" in response.get("Content-Type", ""):
+            # Django's technical 404/500 pages (DEBUG only) are built of inline styles and scripts.
+            response._csp_exempt = True
         if request.path.startswith(self.ADMIN_PREFIX):
             update = dict(getattr(response, "_csp_update", None) or {})
             update["style-src"] = [*update.get("style-src", []), UNSAFE_INLINE]

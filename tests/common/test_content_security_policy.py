@@ -189,3 +189,13 @@ def test_no_template_has_an_inline_script_or_handler():
             if re.search(r"<style\b|\sstyle=\"", text):
                 offenders.append(f"{path}: inline style")
     assert offenders == []
+
+
+def test_djangos_debug_pages_are_left_without_the_policy_only_in_debug(w, client_for, settings):
+    """The technical 404/500 pages of DEBUG are made of inline styles and scripts; production pages never are."""
+    assert "Content-Security-Policy" in client_for(None, None).get("/no-such-page/")
+    settings.DEBUG = True
+    response = client_for(None, None).get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Content-Security-Policy" not in response
+    assert "Content-Security-Policy" in client_for(None, None).get("/")
