@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 from .roles import Role
 
@@ -174,3 +175,27 @@ class LoginHandoff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.organization_id}"
+
+
+class ApiToken(AbstractAuthToken):
+    """A personal API token (django-rest-knox's token model, swapped in by ``KNOX_TOKEN_MODEL``).
+
+    Only a SHA-512 digest of the token is stored, plus its first characters (``token_key``) to find the row
+    and to tell tokens apart on screen: a database dump holds no usable credential. A token acts as its user
+    and works only on the organizations the user has access to (the API's permission class checks that).
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_key}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry is not None and self.expiry <= timezone.now()

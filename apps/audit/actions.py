@@ -21,6 +21,8 @@ ACTION_LABELS = {
     "membership.removed": _("Member removed"),
     "invitation.created": _("Invitation sent"),
     "invitation.revoked": _("Invitation revoked"),
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
     "connection.created": _("Cloud connection added"),
     "connection.updated": _("Cloud connection changed"),
     "connection.deleted": _("Cloud connection deleted"),
@@ -52,6 +54,8 @@ DETAIL_LABELS = {
     "replaced": _("rows replaced"),
     "currency": _("currency"),
     "timezone": _("time zone"),
+    "prefix": _("prefix"),
+    "expires": _("expires"),
 }
 
 

@@ -73,7 +73,12 @@ def test_a_registered_provider_shows_its_tile_label_and_limit_labels_on_the_conn
     assert len(tiles) >= 3  # its card, its option in the add dialog and the header of its form
     for tile in tiles:
         assert ">ACM</span>" in tile
-        assert "--provider-color: #123456; --provider-color-light: #ABCDEF; --provider-ink: #000000" in tile
+    # Its colours come from the site's brand stylesheet (the CSP allows no style attributes), linked by the page.
+    assert '<link rel="stylesheet" href="/providers/brands.css">' in html
+    css = client_for(w.alice, "alpha").get("/providers/brands.css")
+    assert css["Content-Type"].startswith("text/css")
+    assert ('[data-provider-logo="acmecloud"] { --provider-color: #123456; --provider-color-light: #ABCDEF; '
+            "--provider-ink: #000000; }") in css.content.decode()
     assert 'data-provider-pick="acmecloud"' in html and "Acme Cloud" in html
     assert "GPU hours a month" in html  # its own limit label
     assert "Api calls" in html  # a limit it did not label: the name in words
@@ -103,8 +108,7 @@ def test_its_brand_colour_reaches_the_charts_under_its_label_and_aliases(acme):
 def test_a_provider_key_without_a_plugin_gets_its_first_letters_on_the_app_colours():
     html = Template('{% load providers_ui %}{% provider_logo "gone" "dash-logo" %}|{{ "gone"|provider_label }}').render(
         Context())
-    assert html == ('<span class="dash-logo provider-logo" style="--provider-ink: #FFFFFF" data-provider-logo="gone" '
-                    'aria-hidden="true">GON</span>|gone')
+    assert html == '<span class="dash-logo provider-logo" data-provider-logo="gone" aria-hidden="true">GON</span>|gone'
 
 
 def test_every_registered_provider_has_a_brand():
