@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "connection.sync_started": _("Sync started"),
     "costs.import": _("Billing file imported"),
     "costs.provider_import": _("Provider costs loaded"),
+    "currency.rate_set": _("Exchange rate entered"),
 }
 
 DETAIL_LABELS = {
@@ -52,6 +53,10 @@ DETAIL_LABELS = {
     "replaced": _("rows replaced"),
     "currency": _("currency"),
     "timezone": _("time zone"),
+    "date": _("date"),
+    "rate": _("rate"),
+    "nominal": _("nominal"),
+    "previous_rate": _("previous rate"),
 }
 
 
