@@ -46,7 +46,7 @@
     var datasets = data.series.map(function (s, i) {
       var color = palette[i % palette.length];
       return {
-        label: s.label + (data.currency ? "" : " (" + s.currency + ")"),
+        label: s.label + (s.currency && s.currency !== data.currency ? " (" + s.currency + ")" : ""),
         data: pie ? undefined : s.values,
         borderColor: color, backgroundColor: type === "line" ? color + "22" : color,
         fill: false, tension: 0.25, pointRadius: data.periods.length > 60 ? 0 : 2, currency: s.currency

@@ -301,3 +301,14 @@ def test_an_unreachable_bank_leaves_one_warning_line_and_no_traceback(w, setting
         assert cost_rollups_fetch_rates_task("2026-05-16", "2026-05-16") == 0
     records = [r for r in caplog.records if r.name.startswith("apps.")]
     assert len(records) == 1 and records[0].levelno == logging.WARNING and records[0].exc_info is None
+
+
+def test_the_dashboard_counts_converted_amounts_and_points_to_the_ones_without_a_rate(w, client_for, time_machine):
+    time_machine.move_to("2026-05-20 12:00:00+03:00", tick=False)
+    _load(w, [row(date(2026, 5, 19), "100"), row(date(2026, 5, 19), "3", currency="USD")],
+          start=date(2026, 5, 1), end=date(2026, 5, 31))
+    page = client_for(w.alice, "alpha", HTTP_ACCEPT_LANGUAGE="ru").get("/", {"range": "30"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert page.context["kpis"]["total"] == Decimal("100") and page.context["kpis"]["rates_missing"]
+    assert re.search(r'href="/costs/\?period=30d" data-rates-missing-link', html)
