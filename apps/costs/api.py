@@ -43,6 +43,7 @@ from .serializers import (
     TimeseriesOutputSerializer,
 )
 from .services.imports import billing_import_create
+from .services.rates import rates_backfill_request
 
 
 class BillingImportListApi(ListAPIView):
@@ -98,7 +99,11 @@ VIEW_PARAMETERS = [
 
 
 class CostSummaryApi(APIView):
-    """Totals per group: the organization's currency, or ``currency=billing`` per billing currency."""
+    """Totals per group: the organization's currency, or ``currency=billing`` per billing currency.
+
+    An amount without an exchange rate on its charge date (none on or before it) is never guessed: its group
+    stays in the billing currency, ``total`` sums the converted groups only, ``warnings`` names each currency
+    and its days, and the Central Bank is asked for those days again in the background."""
 
     required_permissions = {"GET": "costs.view"}
 
@@ -109,6 +114,7 @@ class CostSummaryApi(APIView):
         summary = cost_summary(start=params["start"], end=params["end"], group_by=params["group_by"],
                                metric=params["metric"], currency=params["currency"], filters=params["filters"],
                                tags=params["tags"])
+        rates_backfill_request(warnings=summary["warnings"])
         return Response(SummaryOutputSerializer(summary).data)
 
 
@@ -121,6 +127,7 @@ class CostTimeseriesApi(APIView):
                    responses={200: TimeseriesOutputSerializer})
     def get(self, request):
         view = cost_explorer_view(params=explorer_params(request.query_params))
+        rates_backfill_request(warnings=view["warnings"])
         return Response(TimeseriesOutputSerializer(view).data)
 
 

@@ -203,6 +203,17 @@ def test_the_page_asks_the_bank_again_in_the_background_once(w, client_for, no_b
                               "2025-05-02", "2025-05-04")]
 
 
+def test_the_api_asks_the_bank_again_too_and_never_for_converted_views(w, client_for, no_background):
+    _cbr(D1, "EUR", "100")
+    _load(w, [row(D1, "1", currency="EUR"), row(D3, "5", currency="USD")])
+    client = client_for(w.alice, "alpha")
+    client.get(SUMMARY, {"start": "2025-05-01", "end": "2025-05-01"})
+    assert no_background == []
+    client.get(TIMESERIES, {"start": "2025-05-01", "end": "2025-05-04"})
+    assert no_background == [(w.alpha.schema_name, "apps.costs.tasks.cost_rollups_fetch_rates_task",
+                              "2025-05-03", "2025-05-03")]
+
+
 def test_a_page_the_filters_refuse_keeps_the_grouping_metric_and_currency_chosen(w, client_for):
     page = client_for(w.alice, "alpha").get("/costs/", {"group_by": "region", "metric": "effective",
                                                         "currency": "billing", "start": "2025-05-01",
