@@ -272,6 +272,6 @@ def exchange_rates(request: HttpRequest) -> HttpResponse:
         "day_rates": [{"rate": r, "quoted": (r.rate * r.nominal).normalize()} for r in rates_on(day=shown)],
         "manual_rates": [{"rate": r, "quoted": (r.rate_rub * r.nominal).normalize()}
                          for r in rate_list_manual()[:50]],
-        "back_url": form["next"].value() or reverse("cost_explorer"),
+        "back_url": _safe_next(request, form["next"].value() or "") or reverse("cost_explorer"),
         "page_title_key": "cost_explorer",
     })

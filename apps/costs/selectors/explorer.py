@@ -275,9 +275,9 @@ def _rows(q: CostQuery, start: date, end: date, granularity: str | None) -> tupl
                 out.append({**item, "total": item["raw"], "n": n_raw})
         return out
 
-    def span(model: type, lo: date, hi: date, key, qs_of=None) -> list[dict[str, Any]]:
+    def span(model: type, lo: date, hi: date, key) -> list[dict[str, Any]]:
         """A month total cannot say which of its days lacked a rate: such a span is read by day instead."""
-        items = grouped((qs_of or _in_range)(model, lo, hi), key, _bucket_expression(model, granularity))
+        items = grouped(_in_range(model, lo, hi), key, _bucket_expression(model, granularity))
         if model is CostMonthly and unconvertible is not None and any(i["cur"] != org for i in items):
             items = grouped(_in_range(CostDaily, lo, hi), key, _bucket_expression(CostDaily, granularity))
         return items
