@@ -147,6 +147,19 @@ def test_an_organization_in_dollars_is_told_its_own_currency_lacks_a_rate(w, cli
     assert [(x["currency"], x["date"]) for x in body["warnings"]] == [("USD", "2025-05-01")]
 
 
+def test_answers_with_warnings_match_the_documented_schema(w, client_for):
+    from tests.common.test_api_responses_match_schema import check, load_schema
+
+    _cbr(D1, "USD", "90")
+    _load(w, [row(D1, "3", currency="USD"), row(D2, "4", currency="CNY", tags={"env": "prod"})])
+    client = client_for(w.alice, "alpha")
+    document = load_schema(client)
+    for path, query in ((SUMMARY, {}), (SUMMARY, {"group_by": "tag:env"}), (TIMESERIES, {"granularity": "week"})):
+        response = client.get(path, {"start": "2025-05-01", "end": "2025-05-04", **query})
+        assert response.json()["warnings"], (path, query)
+        assert check(document, path, response) == [], (path, query)
+
+
 # --- the page --------------------------------------------------------------------------------------
 
 
