@@ -94,6 +94,7 @@ class ManualRateForm(forms.Form):
                            help_text=_("The rate applies from this date until the next known rate."))
     rate = forms.DecimalField(label=_("Rate, roubles"), max_digits=20, decimal_places=6,
                               min_value=Decimal("0.000001"), localize=True,
+                              widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
                               help_text=_("Roubles for the number of units below, e.g. 89,2887."))
     nominal = forms.IntegerField(label=_("For units"), min_value=1, max_value=1_000_000, initial=1,
                                  help_text=_("The Bank quotes some currencies per 10, 100 or more units."))

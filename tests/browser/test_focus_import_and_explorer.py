@@ -169,6 +169,11 @@ def test_owner_uploads_a_focus_file_watches_it_import_and_reads_the_explorer(pag
         page.wait_for_url("**/costs/rates/?*")
         assert page.locator("input[name=currency]").input_value() == "USD"
         assert page.locator("input[name=date]").input_value() == first_day
+        for size in (MOBILE, {"width": 1440, "height": 900}):  # the rate form fits both widths
+            page.set_viewport_size(size)
+            assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), size
+        page.set_viewport_size(DESKTOP)
+        _shots(page, "03c-rate-form")
         page.fill("input[name=rate]", "90,5")
         page.locator("[data-rate-form] button[type=submit]").click()
         page.wait_for_url("**/costs/?*group_by=region*")
