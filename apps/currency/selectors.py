@@ -124,3 +124,9 @@ def rate_list_manual(*, schema_name: str | None = None) -> QuerySet[ExchangeRate
     schema = scope_schema(schema_name)
     return (ExchangeRate.objects.filter(source=RateSource.MANUAL, schema_name=schema).select_related("created_by")
             .order_by("-date", "currency")) if schema else ExchangeRate.objects.none()
+
+
+def rates_stored_since(*, since) -> bool:
+    """Whether any Central Bank rate was stored or updated at or after ``since`` (a fetch that failed halfway
+    may still have brought some days)."""
+    return ExchangeRate.objects.filter(source=RateSource.CBR, updated_at__gte=since).exists()

@@ -31,11 +31,12 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from apps.common.tasks import enqueue_in_tenant
 from apps.currency.exceptions import RateSourceError
-from apps.currency.selectors import scope_schema
+from apps.currency.selectors import rates_stored_since, scope_schema
 from apps.currency.services import rates_fetch_cbr_range
 
 from ..models import CostDaily, CostDailyTag, CostMonthly, CostRecord
@@ -211,11 +212,13 @@ def cost_rollups_fetch_rates_and_refresh(*, start: date, end: date) -> int:
     """Fetch the Bank's rates missing for the range (and the week before it, for a range that starts on a
     weekend or holiday), then refresh once. An unreachable Bank is expected (offline machine, outage): one
     warning line, nothing refreshed; the explorer keeps those amounts in their billing currency and asks again."""
+    started = timezone.now()
     try:
-        rates_fetch_cbr_range(start=start - timedelta(days=7), end=min(end, date.today()))
+        rates_fetch_cbr_range(start=start - timedelta(days=7), end=min(end, timezone.localdate()))
     except RateSourceError as exc:
         logger.warning("CBR rates for %s..%s not fetched: %s (%s)", start, end, exc.message, exc.code.value)
-        return 0
+        if not rates_stored_since(since=started):
+            return 0  # nothing new to convert with
     return cost_rollups_refresh(start=start, end=end, fetch_missing_rates=False)
 
 
