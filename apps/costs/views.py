@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -200,6 +201,7 @@ def cost_explorer(request):
         # must not reset the grouping, the metric or the currency chosen).
         "form_values": _form_values(query, params),
         "rate_warnings": rate_warnings,
+        "rates_refetching": bool(rate_warnings) and settings.CURRENCY_FETCH_MISSING,
         "unconverted_totals": [t for t in (view or {}).get("totals", ())
                                if params and params["currency"] == "org" and t["currency"] != view["currency"]],
         "error": error,

@@ -201,10 +201,20 @@ def test_the_explorer_shows_a_usd_file_without_a_rate_in_dollars_under_a_banner(
 def test_only_administrators_and_finance_are_offered_the_rate_form(w, client_for, no_background, persona,
                                                                    offered):
     _load(w, [row(D1, "5", currency="USD")])
-    html = client_for(getattr(w, persona), "alpha").get("/costs/", {"start": "2025-05-01", "end": "2025-05-01"}
-                                                        ).content.decode()
+    html = client_for(getattr(w, persona), "alpha", HTTP_ACCEPT_LANGUAGE="ru").get(
+        "/costs/", {"start": "2025-05-01", "end": "2025-05-01"}).content.decode()
     assert "data-rates-missing" in html
     assert ("data-rate-form-link" in html) is offered
+    assert ("Ввести курс вручную может администратор или финансист организации." in html) is not offered
+
+
+def test_the_banner_says_the_bank_is_asked_again_only_when_it_is(w, client_for, no_background, settings):
+    _load(w, [row(D1, "5", currency="USD")])
+    client = client_for(w.alice, "alpha", HTTP_ACCEPT_LANGUAGE="ru")
+    again = "Курсы ЦБ РФ за эти дни запрошены повторно"
+    assert again in client.get("/costs/", {"start": "2025-05-01", "end": "2025-05-01"}).content.decode()
+    settings.CURRENCY_FETCH_MISSING = False
+    assert again not in client.get("/costs/", {"start": "2025-05-01", "end": "2025-05-02"}).content.decode()
 
 
 def test_the_page_asks_the_bank_again_in_the_background_once(w, client_for, no_background):
