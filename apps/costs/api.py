@@ -98,7 +98,18 @@ VIEW_PARAMETERS = [
 ]
 
 
-class CostSummaryApi(APIView):
+class RatesBackfillMixin:
+    """An answer that shows amounts without an exchange rate (its ``warnings``) asks the Central Bank for those
+    days again in the background (``rates_backfill_request``: throttled, off with CURRENCY_FETCH_MISSING)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        data = getattr(response, "data", None)
+        if response.status_code == 200 and isinstance(data, dict) and data.get("warnings"):
+            rates_backfill_request(warnings=data["warnings"])
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class CostSummaryApi(RatesBackfillMixin, APIView):
     """Totals per group: the organization's currency, or ``currency=billing`` per billing currency.
 
     An amount without an exchange rate on its charge date (none on or before it) is never guessed: its group
@@ -114,11 +125,10 @@ class CostSummaryApi(APIView):
         summary = cost_summary(start=params["start"], end=params["end"], group_by=params["group_by"],
                                metric=params["metric"], currency=params["currency"], filters=params["filters"],
                                tags=params["tags"])
-        rates_backfill_request(warnings=summary["warnings"])
         return Response(SummaryOutputSerializer(summary).data)
 
 
-class CostTimeseriesApi(APIView):
+class CostTimeseriesApi(RatesBackfillMixin, APIView):
     """Buckets by day/week/month, one series per group, table rows and the previous-period comparison."""
 
     required_permissions = {"GET": "costs.view"}
@@ -127,7 +137,6 @@ class CostTimeseriesApi(APIView):
                    responses={200: TimeseriesOutputSerializer})
     def get(self, request):
         view = cost_explorer_view(params=explorer_params(request.query_params))
-        rates_backfill_request(warnings=view["warnings"])
         return Response(TimeseriesOutputSerializer(view).data)
 
 

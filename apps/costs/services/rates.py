@@ -75,7 +75,8 @@ def rates_backfill_request(*, warnings: list[dict]) -> bool:
     """Amounts without an exchange rate were shown: queue the Central Bank fetch of those days and the rebuild
     of their rollups (``cost_rollups_fetch_rates_task``), at most once per ``BACKFILL_THROTTLE_SECONDS`` for
     the same days. True when queued."""
-    days = [day for warning in warnings for day in warning["dates"]]
+    days = [day if isinstance(day, date) else date.fromisoformat(str(day))
+            for warning in warnings for day in warning["dates"]]
     if not days or not settings.CURRENCY_FETCH_MISSING:
         return False
     start, end = min(days), max(days)
