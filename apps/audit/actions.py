@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "connection.sync_started": _("Sync started"),
     "costs.import": _("Billing file imported"),
     "costs.provider_import": _("Provider costs loaded"),
+    "currency.rate_set": _("Exchange rate entered"),
 }
 
 DETAIL_LABELS = {
@@ -56,6 +57,10 @@ DETAIL_LABELS = {
     "timezone": _("time zone"),
     "prefix": _("prefix"),
     "expires": _("expires"),
+    "date": _("date"),
+    "rate": _("rate"),
+    "nominal": _("nominal"),
+    "previous_rate": _("previous rate"),
 }
 
 

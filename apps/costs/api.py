@@ -43,6 +43,7 @@ from .serializers import (
     TimeseriesOutputSerializer,
 )
 from .services.imports import billing_import_create
+from .services.rates import rates_backfill_request
 
 
 class BillingImportListApi(ListAPIView):
@@ -97,8 +98,23 @@ VIEW_PARAMETERS = [
 ]
 
 
-class CostSummaryApi(APIView):
-    """Totals per group: the organization's currency, or ``currency=billing`` per billing currency."""
+class RatesBackfillMixin:
+    """An answer that shows amounts without an exchange rate (its ``warnings``) asks the Central Bank for those
+    days again in the background (``rates_backfill_request``: throttled, off with CURRENCY_FETCH_MISSING)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        data = getattr(response, "data", None)
+        if response.status_code == 200 and isinstance(data, dict) and data.get("warnings"):
+            rates_backfill_request(warnings=data["warnings"])
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class CostSummaryApi(RatesBackfillMixin, APIView):
+    """Totals per group: the organization's currency, or ``currency=billing`` per billing currency.
+
+    An amount without an exchange rate on its charge date (none on or before it) is never guessed: its group
+    stays in the billing currency, ``total`` sums the converted groups only, ``warnings`` names each currency
+    and its days, and the Central Bank is asked for those days again in the background."""
 
     required_permissions = {"GET": "costs.view"}
 
@@ -112,7 +128,7 @@ class CostSummaryApi(APIView):
         return Response(SummaryOutputSerializer(summary).data)
 
 
-class CostTimeseriesApi(APIView):
+class CostTimeseriesApi(RatesBackfillMixin, APIView):
     """Buckets by day/week/month, one series per group, table rows and the previous-period comparison."""
 
     required_permissions = {"GET": "costs.view"}

@@ -83,11 +83,23 @@ class SummaryGroupSerializer(serializers.Serializer):
     total = AmountField()
 
 
+class RateWarningSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="exchange_rate_missing")
+    currency = serializers.CharField(help_text="the currency without an exchange rate")
+    date = serializers.DateField(help_text="the first charge date without a rate")
+    dates = serializers.ListField(child=serializers.DateField(), help_text="every charge date without a rate")
+    message = serializers.CharField()
+
+
 class SummaryOutputSerializer(serializers.Serializer):
     currency = serializers.CharField(allow_null=True, help_text="null when several billing currencies are shown")
-    total = AmountField(allow_null=True)
-    groups = SummaryGroupSerializer(many=True)
+    total = AmountField(allow_null=True, help_text="in the organization's currency: the sum of the converted "
+                                                   "groups only")
+    groups = SummaryGroupSerializer(many=True, help_text="a group without an exchange rate stays in its billing "
+                                                         "currency (its own entry, with that currency)")
     totals = CurrencyTotalSerializer(many=True, help_text="the total per currency")
+    warnings = RateWarningSerializer(many=True, help_text="the currencies and charge dates without an exchange "
+                                                          "rate (their amounts are not in total)")
 
 
 class UtilizationSerializer(serializers.Serializer):
@@ -142,3 +154,6 @@ class TimeseriesOutputSerializer(serializers.Serializer):
     series = TimeseriesSeriesSerializer(many=True, help_text="the top groups, then the rest per currency")
     groups = TimeseriesGroupSerializer(many=True)
     previous = TimeseriesPreviousSerializer(required=False, help_text="with compare: the period just before")
+    warnings = RateWarningSerializer(many=True, help_text="the currencies and charge dates (of both periods) "
+                                                          "without an exchange rate: those groups stay in their "
+                                                          "billing currency and are not in total")
