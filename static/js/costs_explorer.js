@@ -25,11 +25,8 @@
   var palette = ["#1E40AF", "#0EA5E9", "#10B981", "#F59E0B", "#EF4444", "#8B5CF6", "#EC4899", "#14B8A6",
                  "#F97316", "#64748B", "#94A3B8"];
   var lang = document.documentElement.lang || "ru";
-  var money = function (value, currency) {
-    try {
-      return new Intl.NumberFormat(lang, { style: "currency", currency: currency || "RUB", maximumFractionDigits: 0 }).format(value);
-    } catch (e) { return String(Math.round(value)); }
-  };
+  var format = window.InfraZenFormat;  // static/js/format.js: the pages' number rules
+  var money = function (value, currency) { return format.money(value, currency); };
   // Period labels: "01.05" for days and weeks, "май 2026" for months (ISO dates stay in the data).
   var tick = function (iso) {
     var parts = String(iso).split("-");
@@ -70,7 +67,7 @@
         data: { labels: data.periods, datasets: datasets },
         options: {
           responsive: true, maintainAspectRatio: false, interaction: { mode: "index", intersect: false },
-          scales: { x: { stacked: type === "bar", ticks: { callback: function (v) { return tick(this.getLabelForValue(v)); } } }, y: { stacked: type === "bar", ticks: { callback: function (v) { return money(v, data.currency); } } } },
+          scales: { x: { stacked: type === "bar", ticks: { callback: function (v) { return tick(this.getLabelForValue(v)); } } }, y: { stacked: type === "bar", ticks: { callback: function (v) { return format.axis(v, data.currency); } } } },
           plugins: { tooltip: { callbacks: { label: function (ctx) {
             return ctx.dataset.label + ": " + money(ctx.parsed.y, ctx.dataset.currency); } } } }
         }

@@ -37,6 +37,7 @@ from apps.currency.selectors import rate_for
 
 from ..models import ID_INDEX_PREFIX, TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord
 from ..periods import month_end, month_start
+from .comparison import PeriodHistory, period_history
 from .ledger import organization_currency
 
 # group-by / filter name -> column (same name on CostDaily and CostRecord)
@@ -449,11 +450,14 @@ def cost_timeseries(*, q: CostQuery, granularity: str = "day", compare: bool = T
     total_currency, total, currency_totals = _grand_total(groups, org, q.currency)
     previous_totals: dict[tuple[str, str], Decimal] = {}
     previous_total = None
+    comparable = False
     if compare:
         prev_q = q.previous()
         _org, prev_rows = _rows(prev_q, prev_q.start, prev_q.end, None)
         previous_totals = _totals(prev_rows)
         _c, previous_total, _t = _grand_total(_sorted_groups(previous_totals), org, q.currency)
+        history = _history(q)
+        comparable = history.comparable
     labels = group_labels(group_by=q.group_by, keys=[g["key"] for g in groups])
     for group in groups:
         ident = (group["key"], group["currency"])
@@ -461,7 +465,8 @@ def cost_timeseries(*, q: CostQuery, granularity: str = "day", compare: bool = T
         group["values"] = values[ident]
         if compare:
             prev = previous_totals.get(ident, Decimal(0))
-            group.update(previous=prev, delta=group["total"] - prev, delta_pct=_pct(group["total"], prev))
+            group.update(previous=prev, delta=group["total"] - prev if comparable else None,
+                         delta_pct=_pct(group["total"], prev) if comparable else None)
     series = []
     for group in groups[:series_limit]:
         series.append({"key": group["key"], "label": group["label"], "currency": group["currency"],
@@ -482,12 +487,27 @@ def cost_timeseries(*, q: CostQuery, granularity: str = "day", compare: bool = T
     }
     if compare:
         prev_q = q.previous()
+        both = comparable and total is not None and previous_total is not None
         result["previous"] = {"start": prev_q.start, "end": prev_q.end, "total": previous_total,
-                              "delta": (total - previous_total) if total is not None and previous_total is not None
-                              else None,
-                              "delta_pct": _pct(total, previous_total) if total is not None and previous_total
-                              is not None else None}
+                              "delta": (total - previous_total) if both else None,
+                              "delta_pct": _pct(total, previous_total) if both else None,
+                              "comparable": comparable, "days": history.days,
+                              "days_with_data": history.previous_days,
+                              "current_days_with_data": history.current_days}
     return result
+
+
+def _history(q: CostQuery) -> PeriodHistory:
+    """Days with costs in ``q``'s period and the one before it, counted in the table that answers ``q`` with
+    ``q``'s filters: the comparison rule (``selectors.comparison``) the dashboard applies too."""
+    source = _source(q)
+    if source == "ledger":
+        daily = _ledger_filtered(q, q.previous().start, q.end)
+    elif source == "tag" and q.tags:
+        daily = _dimension_filtered(_tag_filtered(CostDailyTag.objects.all(), *q.tags[0]), q)
+    else:
+        daily = _dimension_filtered(CostDaily.objects.all(), q)
+    return period_history(start=q.start, end=q.end, daily=daily)
 
 
 def cost_explorer_view(*, params: dict[str, Any], with_utilization: bool = True) -> dict[str, Any]:

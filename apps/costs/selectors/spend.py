@@ -13,11 +13,12 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from ..models import CostDaily
+from .comparison import PeriodHistory, period_history
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -49,10 +50,9 @@ def spend_total(*, period: Period) -> tuple[Decimal, bool, bool]:
     return totals["total"] or ZERO, bool(totals["rows"]), bool(totals["unconverted"])
 
 
-def spend_history_covers_previous(*, period: Period) -> bool:
-    """Compare only with a previous period the ledger fully covers: a half-empty one would show +2000 %."""
-    first = CostDaily.objects.order_by().aggregate(first=Min("charge_date"))["first"]
-    return first is not None and first <= period.previous.start
+def spend_history(*, period: Period) -> PeriodHistory:
+    """Days with costs in the period and the one before it; ``.comparable`` is the rule the explorer uses too."""
+    return period_history(start=period.start, end=period.end)
 
 
 def spend_exists() -> bool:
