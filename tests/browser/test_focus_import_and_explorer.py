@@ -36,11 +36,10 @@ def server_and_worker(world):
 
 
 def _money(amount: Decimal, symbol: str) -> str:
-    """The page's money format in Russian: grouped with NBSP, comma decimals, whole amounts without kopecks."""
+    """The page's money format in Russian: grouped with NBSP, comma decimals, always two places."""
     amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    places = 0 if amount == amount.to_integral_value() else 2
-    whole, _dot, frac = f"{amount:,.{places}f}".partition(".")
-    text = whole.replace(",", NBSP) + ("," + frac if frac else "")
+    whole, _dot, frac = f"{abs(amount):,.2f}".partition(".")
+    text = ("\u2212" if amount < 0 else "") + whole.replace(",", NBSP) + "," + frac
     return f"{text}{NBSP}{symbol}"
 
 
