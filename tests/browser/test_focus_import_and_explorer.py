@@ -121,7 +121,7 @@ def test_owner_uploads_a_focus_file_watches_it_import_and_reads_the_explorer(pag
             "() => document.querySelector('#import-status [role=progressbar]')"
             ".getAttribute('aria-valuenow') === '100' && document.getElementById('import-summary')",
             timeout=90_000)
-        assert page.locator("#import-percent").inner_text() == "100%"
+        assert page.locator("#import-percent").inner_text() == f"100{NBSP}%"
         assert page.locator("#import-status").get_attribute("data-status") == "success"
         assert page.locator("#import-summary .imp-kpi-value").first.inner_text() == "100"  # rows in the file
         _shots(page, "02-import-detail")

@@ -102,7 +102,7 @@ def test_potential_savings_say_there_are_no_recommendations_instead_of_a_number(
     org, viewer = demo
     html = _page(client_for(viewer, "dashdemo"))
     card = _kpi(html, "savings")
-    assert f"0{NBSP}₽" in card and "data-savings-note" in card
+    assert f"0,00{NBSP}₽" in card and "data-savings-note" in card
     assert "data-recommendations" in html
 
 
@@ -136,7 +136,7 @@ def test_utilization_panel_reports_used_vs_available_from_metrics(demo, w, clien
     assert 60 <= expected_cpu <= 75
     assert all(panel[key]["percent"] is not None for key in ("memory", "storage", "network"))
     html = _page(client_for(viewer, "dashdemo"))
-    assert re.search(rf'data-util="cpu".*?data-util-percent>{expected_cpu} %<', html, re.S)
+    assert re.search(rf'data-util="cpu".*?data-util-percent>{expected_cpu}{NBSP}%<', html, re.S)
 
 
 def test_utilization_shows_no_data_when_no_resource_reports_metrics(w):
