@@ -106,8 +106,11 @@ class TimeseriesGroupSerializer(serializers.Serializer):
     currency = serializers.CharField()
     total = AmountField()
     previous = AmountField(required=False, help_text="with compare")
+    comparable = serializers.BooleanField(
+        required=False, help_text="with compare: the comparison rule (see previous.comparable) holds for the whole "
+                                  "view and for this group's own days with cost data")
     delta = AmountField(required=False, allow_null=True,
-                        help_text="with compare; null when the periods cannot be compared (previous.comparable)")
+                        help_text="with compare; null when the group cannot be compared (comparable)")
     delta_pct = AmountField(places=2, required=False, allow_null=True,
                             help_text="with compare; null when the previous period had no cost or cannot be compared")
     utilization = UtilizationSerializer(many=True, required=False,

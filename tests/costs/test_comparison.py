@@ -10,6 +10,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from apps.costs.selectors.comparison import comparison_meaningful, period_history
+from apps.costs.selectors.spend import Period, spend_top_services
 from apps.costs.services.rollups import cost_rollups_refresh
 from tests.costs.explorer_data import ledger, row
 
@@ -186,3 +187,65 @@ def test_the_dashboard_compares_two_full_months_like_the_explorer(w, client_for,
     assert f"▼ {MINUS}15,3{NB}%" in card
     explorer = client.get("/costs/", {"period": "30d"}).content.decode()
     assert f"({MINUS}15,3{NB}%)" in explorer
+
+
+@pytest.fixture
+def late_starter(w):
+    """Compute Cloud at 100 ₽ a day for 60 days; "Late Starter" at 100 ₽ a day in June and 10 ₽ on the last two
+    days of May only: as a row of its own, +14 900 % against 20 ₽ would mislead."""
+    rows = [row(day, "100") for day in _days(date(2025, 5, 2), TODAY)]
+    rows += [row(day, "100", service="Late Starter") for day in _days(date(2025, 6, 1), TODAY)]
+    rows += [row(date(2025, 5, 30), "10", service="Late Starter"), row(date(2025, 5, 31), "10", service="Late Starter")]
+    _load(w, rows)
+
+
+def test_each_row_of_the_explorer_follows_the_same_rule(w, client_for, late_starter):
+    body = (
+        client_for(w.alice, "alpha")
+        .get("/api/v1/costs/timeseries/", {"start": "2025-06-01", "end": "2025-06-30", "group_by": "service"})
+        .json()
+    )
+    assert body["previous"]["comparable"] is True  # 30 of 30 days for the whole view
+    groups = {g["key"]: g for g in body["groups"]}
+    late, compute = groups["Late Starter"], groups["Compute Cloud"]
+    assert (late["comparable"], late["previous"], late["delta"], late["delta_pct"]) == (False, "20.00", None, None)
+    assert (compute["comparable"], compute["delta"], compute["delta_pct"]) == (True, "0.00", "0.00")
+    html = (
+        client_for(w.alice, "alpha", HTTP_ACCEPT_LANGUAGE="ru")
+        .get("/costs/", {"start": "2025-06-01", "end": "2025-06-30", "group_by": "service"})
+        .content.decode()
+    )
+    row_html = html.split('data-group="Late Starter"', 1)[1].split("</tr>", 1)[0]
+    assert "14\u00a0900" not in row_html and "—" in row_html
+
+
+def test_the_dashboards_top_services_follow_the_same_rule(w, client_for, late_starter):
+    html = client_for(w.alice, "alpha", HTTP_ACCEPT_LANGUAGE="ru").get("/", {"range": "30"}).content.decode()
+    assert "14\u00a0900" not in html
+    with schema_context(w.alpha.schema_name):
+        services = {
+            s["name"]: s["change_percent"]
+            for s in spend_top_services(period=Period(30, date(2025, 6, 1), TODAY), comparable=True)
+        }
+    assert services == {"Compute Cloud": 0, "Late Starter": None}
+
+
+def test_tag_groupings_and_several_tag_filters_apply_the_rule_too(w, client_for):
+    """Grouping by a tag reads the tag rollup, two tag conditions read the ledger: both count days the same way."""
+    rows = [row(day, "100", tags={"env": "prod", "team": "core"}) for day in _days(date(2025, 5, 2), TODAY)]
+    rows += [row(day, "7", tags={"env": "dev", "team": "core"}) for day in _days(date(2025, 6, 25), TODAY)]
+    rows += [row(day, "1") for day in _days(date(2025, 5, 2), TODAY)]  # untagged
+    _load(w, rows)
+    client = client_for(w.alice, "alpha")
+    period = {"start": "2025-06-01", "end": "2025-06-30"}
+    by_env = client.get("/api/v1/costs/timeseries/", {**period, "group_by": "tag:env"}).json()
+    assert by_env["previous"]["comparable"] is True
+    groups = {g["key"]: g for g in by_env["groups"]}
+    assert (groups["prod"]["comparable"], groups["prod"]["delta"]) == (True, "0.00")
+    assert (groups["dev"]["comparable"], groups["dev"]["delta"]) == (False, None)
+    assert groups[""]["comparable"] is True  # the untagged rows follow the whole view
+    ledger_view = client.get(
+        "/api/v1/costs/timeseries/", {**period, "group_by": "tag:team", "tag": ["env:dev", "team:core"]}
+    ).json()
+    assert ledger_view["previous"]["comparable"] is False  # dev has costs on 6 days, none before June
+    assert ledger_view["groups"][0]["delta"] is None

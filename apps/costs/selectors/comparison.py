@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from ..models import CostDaily
 
@@ -55,3 +56,19 @@ def period_history(*, start: date, end: date, daily: QuerySet | None = None) -> 
         previous=Count("charge_date", distinct=True, filter=Q(charge_date__lt=start)),
     )
     return PeriodHistory(days=days, current_days=counts["current"] or 0, previous_days=counts["previous"] or 0)
+
+
+def group_histories(*, start: date, end: date, daily: QuerySet, fields: dict[str, Any]) -> dict[tuple, PeriodHistory]:
+    """``period_history`` per group in one grouped query: ``fields`` names the grouping expressions (a column
+    name or an expression over ``daily``); the result is keyed by the tuple of their values, in ``fields``'
+    order. A group absent from the result had no cost in either period."""
+    days = (end - start).days + 1
+    previous_start = start - timedelta(days=days)
+    rows = (daily.order_by().filter(charge_date__range=(previous_start, end))
+            .values(**{f"g{i}": F(value) if isinstance(value, str) else value
+                       for i, value in enumerate(fields.values())})
+            .annotate(current=Count("charge_date", distinct=True, filter=Q(charge_date__gte=start)),
+                      previous=Count("charge_date", distinct=True, filter=Q(charge_date__lt=start))))
+    return {tuple(row[f"g{i}"] for i in range(len(fields))): PeriodHistory(days=days, current_days=row["current"],
+                                                                           previous_days=row["previous"])
+            for row in rows}
