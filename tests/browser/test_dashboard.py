@@ -100,6 +100,7 @@ def test_money_with_kopecks_fits_and_the_year_is_not_compared_at_both_widths(dem
         page.goto(live_url(SLUG, "/costs/?period=365d"))
         assert page.locator("[data-cx-nocompare]").count() == 1
         assert page.locator("[data-cx-change]").count() == 0
+        _shot(page, f"explorer-365-{width}")
         # The explorer's own layout at 390 px is the layout work's (issue 9, point 6); these two carry the money.
         for path in ("/", "/resources/"):
             page.goto(live_url(SLUG, path))

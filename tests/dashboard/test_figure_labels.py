@@ -43,4 +43,4 @@ def test_the_dashboard_labels_its_total_as_spend_over_the_period(w, client_for):
     assert 'title="Начислено за выбранный период по данным биллинга' in card
     assert f"117{NB}150,00{NB}₽" in card
     # The resource table's money is the run-rate too, and says so.
-    assert "Текущая стоимость в месяц" in html.split('id="resources"', 1)[1]
+    assert 'title="Сколько ресурс стоит в месяц по текущей цене (месяц — 30 дней)" data-run-rate>В месяц<' in html
