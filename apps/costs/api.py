@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -140,13 +140,28 @@ class CostTimeseriesApi(RatesBackfillMixin, APIView):
         return Response(TimeseriesOutputSerializer(view).data)
 
 
+EXPORT_DESCRIPTION = """The current view as a file (``fmt`` = ``csv`` or ``xlsx``), with the timeseries' parameters.
+
+CSV, made for programs: UTF-8 without a byte order mark, RFC 4180 (comma-separated, ``"``-quoted where needed,
+CRLF line ends), amounts with a dot decimal separator at full precision and no thousands separator, empty cells
+for missing values. Columns: group label, group key, currency, one column per period (the first day of each
+bucket, ``YYYY-MM-DD``), total and, with ``compare``, previous period, change and change in percent (empty when
+the periods cannot be compared). One row per group, then a total row. Header labels follow the request's
+language. The explorer page's own CSV download is a different file, for Russian Excel (``;``, decimal comma,
+BOM); scripts should use this one."""
+
+
 class CostExportApi(APIView):
     """The current view as a file: one row per group with the per-period columns, totals and comparison."""
 
     required_permissions = {"GET": "costs.view"}
 
-    @extend_schema(operation_id="costs_export", parameters=VIEW_PARAMETERS,
-                   responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, XLSX_TYPE): OpenApiTypes.BINARY})
+    @extend_schema(operation_id="costs_export", parameters=VIEW_PARAMETERS, description=EXPORT_DESCRIPTION,
+                   responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=(
+                       "Comma-separated, dot decimals, UTF-8 without BOM, e.g. ``Группа,Ключ,Валюта,2026-05-01,"
+                       "Итого\r\nCompute Cloud,Compute Cloud,RUB,100.0050000000,100.0050000000``")),
+                              (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="An XLSX workbook "
+                                                                "of the same table, amounts as numbers.")})
     def get(self, request, fmt: str):
         if fmt not in EXPORT_FORMATS:
             raise Http404

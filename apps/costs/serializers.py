@@ -118,9 +118,13 @@ class TimeseriesGroupSerializer(serializers.Serializer):
     currency = serializers.CharField()
     total = AmountField()
     previous = AmountField(required=False, help_text="with compare")
-    delta = AmountField(required=False, help_text="with compare")
+    comparable = serializers.BooleanField(
+        required=False, help_text="with compare: the comparison rule (see previous.comparable) holds for the whole "
+                                  "view and for this group's own days with cost data")
+    delta = AmountField(required=False, allow_null=True,
+                        help_text="with compare; null when the group cannot be compared (comparable)")
     delta_pct = AmountField(places=2, required=False, allow_null=True,
-                            help_text="with compare; null when the previous period had no cost")
+                            help_text="with compare; null when the previous period had no cost or cannot be compared")
     utilization = UtilizationSerializer(many=True, required=False,
                                         help_text="grouped by resource: the inventory's utilization values")
 
@@ -137,8 +141,14 @@ class TimeseriesPreviousSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     total = AmountField(allow_null=True)
-    delta = AmountField(allow_null=True)
-    delta_pct = AmountField(places=2, allow_null=True)
+    delta = AmountField(allow_null=True, help_text="null when not comparable")
+    delta_pct = AmountField(places=2, allow_null=True, help_text="null when not comparable or the previous total is 0")
+    comparable = serializers.BooleanField(
+        help_text="whether the change is meaningful: the previous period has cost data on at least 90 % of the "
+                  "days the current one has (the dashboard applies the same rule)")
+    days = serializers.IntegerField(help_text="the length of each period in days")
+    days_with_data = serializers.IntegerField(help_text="days of the previous period with cost data")
+    current_days_with_data = serializers.IntegerField(help_text="days of the current period with cost data")
 
 
 class TimeseriesOutputSerializer(serializers.Serializer):

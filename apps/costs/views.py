@@ -26,6 +26,7 @@ from apps.currency.selectors import cbr_rates_stale_since, rate_list_manual, rat
 from .forms import BillingImportForm, ManualRateForm, explorer_params
 from .models import BillingImport, ImportStatus
 from .selectors.explorer import ALLOCATION, DIMENSIONS, cost_explorer_view, cost_filter_options
+from .selectors.exports import PAGE_EXPORT_FORMATS, explorer_export
 from .selectors.imports import billing_import_get, billing_import_list
 from .services.imports import billing_import_create
 from .services.rates import exchange_rate_enter, rates_backfill_request
@@ -220,8 +221,8 @@ def cost_explorer(request):
         "filters": _filters(query, options),
         "tags": query.getlist("tag"),
         "period": query.get("period") or ("custom" if query.get("start") or query.get("end") else "30d"),
-        "export_csv": f"{reverse('api_costs_export', args=['csv'])}?{export_query.urlencode()}",
-        "export_xlsx": f"{reverse('api_costs_export', args=['xlsx'])}?{export_query.urlencode()}",
+        "export_csv": f"{reverse('cost_explorer_export', args=['csv'])}?{export_query.urlencode()}",
+        "export_xlsx": f"{reverse('cost_explorer_export', args=['xlsx'])}?{export_query.urlencode()}",
         "page_title_key": "cost_explorer",
     }
     return render(request, "costs/explorer.html", context)
@@ -277,3 +278,20 @@ def exchange_rates(request: HttpRequest) -> HttpResponse:
         "back_url": _safe_next(request, form["next"].value() or "") or reverse("cost_explorer"),
         "page_title_key": "cost_explorer",
     })
+
+
+@require_permission("costs.view")
+def cost_explorer_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The page's download buttons: the explorer's view as a file for a person (a CSV that Russian Excel opens
+    as numbers, or XLSX); the API's export stays the machine-readable one."""
+    if fmt not in PAGE_EXPORT_FORMATS:
+        raise Http404
+    try:
+        view = cost_explorer_view(params=explorer_params(request.GET), with_utilization=False)
+    except ApplicationError:
+        # The page explains what is wrong with the parameters.
+        return redirect(f"{reverse('cost_explorer')}?{request.GET.urlencode()}")
+    name, content_type, content = explorer_export(view=view, fmt=fmt, for_people=True)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -27,7 +27,7 @@ from apps.costs.selectors.spend import (
     change_percent,
     spend_by_connection,
     spend_exists,
-    spend_history_covers_previous,
+    spend_history,
     spend_series,
     spend_top_services,
     spend_total,
@@ -60,8 +60,9 @@ def _period_params(period: Period) -> tuple[int, str, str]:
 
 def _kpi_figures(period: Period) -> dict[str, Any]:
     total, has_rows, unconverted = spend_total(period=period)
-    previous, previous_rows, previous_unconverted = spend_total(period=period.previous)
-    comparable = previous_rows and spend_history_covers_previous(period=period)
+    previous, _previous_rows, previous_unconverted = spend_total(period=period.previous)
+    history = spend_history(period=period)
+    comparable = history.comparable
     resources = resource_counts()
     return {
         "currency": organization_currency(),
@@ -69,6 +70,7 @@ def _kpi_figures(period: Period) -> dict[str, Any]:
         "has_costs": has_rows,
         "previous_total": previous,
         "has_previous": comparable,
+        "history": history,
         "change_percent": change_percent(total, previous) if has_rows and comparable else None,
         "rates_missing": unconverted or previous_unconverted,
         # No recommendations app yet: the card says so instead of inventing a number.
@@ -154,28 +156,29 @@ def _plain(amount: Decimal | None) -> str:
     return "" if amount is None else str(amount.quantize(CENT, ROUND_HALF_UP))
 
 
-def dashboard_export_rows(*, period: Period) -> list[list[str]]:
-    """The CSV export: the KPIs, then the spend series per bucket and provider (dot decimals)."""
+def dashboard_export_rows(*, period: Period) -> list[list[Any]]:
+    """The CSV export: the KPIs, then the spend series per bucket and provider (amounts as Decimals: the file's
+    dialect formats them)."""
     kpis = dashboard_kpis(period=period)
     series = _spend(period, kpis["has_previous"])["series"]
     change = kpis["change_percent"]
-    rows: list[list[str]] = [
+    rows: list[list[Any]] = [
         [_("Metric"), _("Value")],
         [_("Period start"), period.start.isoformat()],
         [_("Period end"), period.end.isoformat()],
         [_("Currency"), kpis["currency"]],
-        [_("Total expenses"), _plain(kpis["total"])],
-        [_("Previous period"), _plain(kpis["previous_total"]) if kpis["has_previous"] else ""],
-        [_("Change, %"), "" if change is None else str(change)],
-        [_("Potential savings"), _plain(kpis["potential_savings"])],
-        [_("Active resources"), str(kpis["active_resources"])],
-        [_("Connected providers"), str(kpis["providers"])],
+        [_("Total expenses"), kpis["total"]],
+        [_("Previous period"), kpis["previous_total"] if kpis["has_previous"] else None],
+        [_("Change, %"), change],
+        [_("Potential savings"), kpis["potential_savings"]],
+        [_("Active resources"), kpis["active_resources"]],
+        [_("Connected providers"), kpis["providers"]],
         [],
         [_("Period"), *[p["name"] for p in series["providers"]], _("Total"), _("Previous period")],
     ]
     for i, bucket in enumerate(series["buckets"]):
-        rows.append([bucket.isoformat(), *[_plain(p["values"][i]) for p in series["providers"]],
-                     _plain(series["totals"][i]), _plain(series["previous"][i])])
+        rows.append([bucket.isoformat(), *[p["values"][i] for p in series["providers"]],
+                     series["totals"][i], series["previous"][i]])
     return rows
 
 

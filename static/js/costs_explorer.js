@@ -25,11 +25,8 @@
   var palette = ["#1E40AF", "#0EA5E9", "#10B981", "#F59E0B", "#EF4444", "#8B5CF6", "#EC4899", "#14B8A6",
                  "#F97316", "#64748B", "#94A3B8"];
   var lang = document.documentElement.lang || "ru";
-  var money = function (value, currency) {
-    try {
-      return new Intl.NumberFormat(lang, { style: "currency", currency: currency || "RUB", maximumFractionDigits: 0 }).format(value);
-    } catch (e) { return String(Math.round(value)); }
-  };
+  var format = window.InfraZenFormat;  // static/js/format.js: the pages' number rules
+  var money = function (value, currency) { return format.money(value, currency); };
   // Period labels: "01.05" for days and weeks, "май 2026" for months (ISO dates stay in the data).
   var tick = function (iso) {
     var parts = String(iso).split("-");
@@ -43,10 +40,7 @@
   // in their billing currency): otherwise plain numbers, each series' currency in its label and tooltip.
   var currencies = data.series.map(function (s) { return s.currency; }).filter(function (c, i, all) { return all.indexOf(c) === i; });
   var axisCurrency = currencies.length <= 1 ? (currencies[0] || data.currency) : null;
-  var axis = function (value) {
-    if (axisCurrency) { return money(value, axisCurrency); }
-    try { return new Intl.NumberFormat(lang, { maximumFractionDigits: 0 }).format(value); } catch (e) { return String(Math.round(value)); }
-  };
+  var axis = function (value) { return format.axis(value, axisCurrency); };
   var chart = null;
   var draw = function (type) {
     if (chart) { chart.destroy(); }

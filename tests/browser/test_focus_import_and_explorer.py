@@ -36,11 +36,10 @@ def server_and_worker(world):
 
 
 def _money(amount: Decimal, symbol: str) -> str:
-    """The page's money format in Russian: grouped with NBSP, comma decimals, whole amounts without kopecks."""
+    """The page's money format in Russian: grouped with NBSP, comma decimals, always two places."""
     amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    places = 0 if amount == amount.to_integral_value() else 2
-    whole, _dot, frac = f"{amount:,.{places}f}".partition(".")
-    text = whole.replace(",", NBSP) + ("," + frac if frac else "")
+    whole, _dot, frac = f"{abs(amount):,.2f}".partition(".")
+    text = ("\u2212" if amount < 0 else "") + whole.replace(",", NBSP) + "," + frac
     return f"{text}{NBSP}{symbol}"
 
 
@@ -124,7 +123,7 @@ def test_owner_uploads_a_focus_file_watches_it_import_and_reads_the_explorer(pag
             "() => document.querySelector('#import-status [role=progressbar]')"
             ".getAttribute('aria-valuenow') === '100' && document.getElementById('import-summary')",
             timeout=90_000)
-        assert page.locator("#import-percent").inner_text() == "100%"
+        assert page.locator("#import-percent").inner_text() == f"100{NBSP}%"
         assert page.locator("#import-status").get_attribute("data-status") == "success"
         assert page.locator("#import-summary .imp-kpi-value").first.inner_text() == "100"  # rows in the file
         _shots(page, "02-import-detail")

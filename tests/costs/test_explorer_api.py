@@ -143,14 +143,16 @@ def test_end_before_start_is_a_validation_error(w, client_for):
 
 def test_timeseries_compares_with_the_previous_period_of_the_same_length(w, client_for):
     _load(w, [row(D1, "10"), row(D2, "20"), row(D3, "30"), row(D4, "40"),
-              row(D1 - timedelta(days=1), "25"), row(D1 - timedelta(days=4), "5"),
+              row(D1 - timedelta(days=1), "15"), row(D1 - timedelta(days=2), "5"),
+              row(D1 - timedelta(days=3), "5"), row(D1 - timedelta(days=4), "5"),
               row(D1 - timedelta(days=5), "999")])
     body = client_for(w.alice, "alpha").get("/api/v1/costs/timeseries/", {
         "start": "2025-05-01", "end": "2025-05-04", "granularity": "day"}).json()
     assert body["periods"] == ["2025-05-01", "2025-05-02", "2025-05-03", "2025-05-04"]
     assert body["series"][0]["values"] == ["10.00", "20.00", "30.00", "40.00"]
     assert body["previous"] == {"start": "2025-04-27", "end": "2025-04-30", "total": "30.00",
-                                "delta": "70.00", "delta_pct": "233.33"}
+                                "delta": "70.00", "delta_pct": "233.33", "comparable": True, "days": 4,
+                                "days_with_data": 4, "current_days_with_data": 4}
     (group,) = body["groups"]
     assert (group["total"], group["previous"], group["delta"]) == ("100.00", "30.00", "70.00")
 

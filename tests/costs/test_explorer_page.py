@@ -26,9 +26,10 @@ def test_the_explorer_page_shows_chart_data_table_and_totals_in_russian_format(w
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="cx-chart-data"' in html and "vendor/chart.umd.js" in html
-    assert "117\u00a0150\u00a0₽" in html  # the service row
+    assert "117\u00a0150,00\u00a0₽" in html  # the service row: kopecks even for a whole amount
+    assert "0,50\u00a0₽" in html
     assert "117\u00a0150,50\u00a0₽" in html  # the total
-    assert "/api/v1/costs/export/xlsx/?" in html and "group_by=service" in html
+    assert "/costs/export/xlsx/?" in html and "group_by=service" in html
     assert 'href="/costs/"' in html  # the sidebar item
 
 

@@ -255,7 +255,7 @@ def test_account_information_shows_rates_limits_and_a_days_to_block_warning(w, c
         "server": {"name": "gagarin7.beget.com"}, "software": {"php": "8.2.13"},
     })
     html = client_for(w.vera, "alpha").get("/connections/").content.decode()
-    assert "174,51\xa0₽" in html and "60,73\xa0₽" in html and "1\xa0847\xa0₽" in html
+    assert "174,51\xa0₽" in html and "60,73\xa0₽" in html and "1\xa0847,00\xa0₽" in html
     assert "conn-kpi is-warning" in html
     assert "alert alert-warning conn-block-warning" in html
     assert 'class="pct-60"' in html  # 6 of 10 domains (a width class: the CSP allows no style attributes)

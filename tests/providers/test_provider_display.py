@@ -90,7 +90,7 @@ def test_its_resources_page_uses_its_label_tile_and_spec_key_labels(w, client_fo
     html = client.get("/resources/").content.decode()
     assert _tiles(html) and "<h2>Acme Cloud</h2>" in html
     assert '<option value="acmecloud">Acme Cloud</option>' in html
-    assert "<dt>GPU model</dt><dd>A100</dd>" in html and "<dt>GPU share</dt><dd>50 %</dd>" in html
+    assert "<dt>GPU model</dt><dd>A100</dd>" in html and "<dt>GPU share</dt><dd>50\u00a0%</dd>" in html
     assert "<dt>vCPU</dt><dd>8</dd>" in html  # a provider-neutral key keeps the inventory's label
     with schema_context(w.alpha.schema_name):
         pk = Resource.objects.get(connection=connection).pk

@@ -39,6 +39,7 @@ from apps.currency.selectors import rate_for, rates_first_dates
 
 from ..models import ID_INDEX_PREFIX, TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord
 from ..periods import month_end, month_start
+from .comparison import PeriodHistory, group_histories, period_history
 from .ledger import organization_currency
 
 # group-by / filter name -> column (same name on CostDaily and CostRecord)
@@ -520,12 +521,16 @@ def cost_timeseries(*, q: CostQuery, granularity: str = "day", compare: bool = T
     total_currency, total, currency_totals = _grand_total(groups, org, q.currency)
     previous_totals: dict[tuple[str, str], Decimal] = {}
     previous_total = None
+    comparable = False
     if compare:
         prev_q = q.previous()
         _org, prev_rows, prev_missing = _rows(prev_q, prev_q.start, prev_q.end, None)
         missing = missing | prev_missing
         previous_totals = _totals(prev_rows)
         _c, previous_total, _t = _grand_total(_sorted_groups(previous_totals), org, q.currency)
+        history = _history(q)
+        comparable = history.comparable
+        per_group = _group_history(q, org) if comparable else {}
     labels = group_labels(group_by=q.group_by, keys=[g["key"] for g in groups])
     for group in groups:
         ident = (group["key"], group["currency"])
@@ -533,7 +538,11 @@ def cost_timeseries(*, q: CostQuery, granularity: str = "day", compare: bool = T
         group["values"] = values[ident]
         if compare:
             prev = previous_totals.get(ident, Decimal(0))
-            group.update(previous=prev, delta=group["total"] - prev, delta_pct=_pct(group["total"], prev))
+            # The same rule per row: a service that started a few days before this period is not "+4 900 %".
+            group_comparable = comparable and per_group.get(ident, history).comparable
+            group.update(previous=prev, comparable=group_comparable,
+                         delta=group["total"] - prev if group_comparable else None,
+                         delta_pct=_pct(group["total"], prev) if group_comparable else None)
     series = []
     for group in groups[:series_limit]:
         series.append({"key": group["key"], "label": group["label"], "currency": group["currency"],
@@ -554,12 +563,51 @@ def cost_timeseries(*, q: CostQuery, granularity: str = "day", compare: bool = T
     }
     if compare:
         prev_q = q.previous()
+        both = comparable and total is not None and previous_total is not None
         result["previous"] = {"start": prev_q.start, "end": prev_q.end, "total": previous_total,
-                              "delta": (total - previous_total) if total is not None and previous_total is not None
-                              else None,
-                              "delta_pct": _pct(total, previous_total) if total is not None and previous_total
-                              is not None else None}
+                              "delta": (total - previous_total) if both else None,
+                              "delta_pct": _pct(total, previous_total) if both else None,
+                              "comparable": comparable, "days": history.days,
+                              "days_with_data": history.previous_days,
+                              "current_days_with_data": history.current_days}
     return result
+
+
+def _group_history(q: CostQuery, org: str) -> dict[tuple[str, str], PeriodHistory]:
+    """``_history`` per group of ``q`` (by key and currency, as the groups are), in one grouped query. Rows
+    without the grouping tag key are not counted apart (they are a difference of two rollups): that group
+    follows the whole view's history."""
+    source = _source(q)
+    group_key = q.group_by[len(TAG_PREFIX):] if q.group_by.startswith(TAG_PREFIX) else None
+    key = _key_expression(q)
+    if source == "ledger":
+        daily = _ledger_filtered(q, q.previous().start, q.end)
+    elif source == "tag":
+        tag_key, tag_value = q.tags[0] if q.tags else (group_key, None)
+        daily = _dimension_filtered(_tag_filtered(CostDailyTag.objects.all(), tag_key, tag_value), q)
+        if group_key:
+            key = F("tag_value")
+    else:
+        daily = _dimension_filtered(CostDaily.objects.all(), q)
+    fields: dict[str, Any] = {"key": key}
+    if q.currency == "billing":
+        fields["currency"] = "billing_currency"
+    histories = group_histories(start=q.start, end=q.end, daily=daily, fields=fields)
+    return {("" if ident[0] is None else str(ident[0]), ident[1] if len(ident) > 1 else org): history
+            for ident, history in histories.items()}
+
+
+def _history(q: CostQuery) -> PeriodHistory:
+    """Days with costs in ``q``'s period and the one before it, counted in the table that answers ``q`` with
+    ``q``'s filters: the comparison rule (``selectors.comparison``) the dashboard applies too."""
+    source = _source(q)
+    if source == "ledger":
+        daily = _ledger_filtered(q, q.previous().start, q.end)
+    elif source == "tag" and q.tags:
+        daily = _dimension_filtered(_tag_filtered(CostDailyTag.objects.all(), *q.tags[0]), q)
+    else:
+        daily = _dimension_filtered(CostDaily.objects.all(), q)
+    return period_history(start=q.start, end=q.end, daily=daily)
 
 
 def cost_explorer_view(*, params: dict[str, Any], with_utilization: bool = True) -> dict[str, Any]:

@@ -94,7 +94,7 @@ def provider_spec_value(key: str, spec_key: str, value: Any) -> str:
     spec = _spec(key)
     own = spec.spec_labels.get(spec_key) if spec is not None else None
     unit = own[1] if own else ""
-    return f"{value} {unit}" if unit else str(value)
+    return f"{value}\u00a0{unit}" if unit else str(value)  # a no-break space, as the number formatter puts
 
 
 @register.filter
