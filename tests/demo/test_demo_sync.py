@@ -142,3 +142,21 @@ def _page(client, url: str) -> str:
     html = re.sub(r'nonce="[^"]+"', "", html)
     # A resource's change history lists what each sync saw: the one section a sync must add to (its icon's path).
     return re.sub(r"<section\b(?:(?!<section\b).)*?M3 12a9 9 0 1 0 3-6\.7L3 8.*?</section>", "", html, flags=re.S)
+
+
+def test_resource_pages_of_the_demo_show_no_raw_spec_keys_or_internal_ids(w, demo_cloud, client_for):
+    """Every spec a sync stores is shown under a Russian label or not at all (internal ids like the boot disk's
+    stay in the provider data section)."""
+    client = client_for(w.alice, "alpha")
+    with schema_context(w.alpha.schema_name):
+        demo_costs_seed(today=TODAY)
+        resources = list(Resource.objects.all())
+    assert any("boot_disk_id" in r.specs for r in resources) and any("cloud_id" in r.specs for r in resources)
+    for resource in resources:
+        html = client.get(f"/resources/{resource.pk}/").content.decode()
+        labels = re.findall(r"<dt>([^<]*)</dt>", html)
+        raw = {key.replace("_", " ").capitalize() for key in resource.specs} | {"Boot disk id", "Cloud id",
+                                                                                "Ip address"}
+        assert not raw & set(labels), (resource.resource_name, raw & set(labels))
+        english = [label for label in labels if not re.search("[А-Яа-яЁё]", label)]
+        assert set(english) <= {"IP", "vCPU", "GPU"}, english
