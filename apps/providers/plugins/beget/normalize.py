@@ -285,8 +285,10 @@ def vps_records(payload: dict[str, Any], *, login: str = "") -> list[ResourceRec
                 "memory_gb": None if memory_mb is None else str((memory_mb / 1024).quantize(Decimal("0.01"))),
                 "disk_gb": None if disk_mb is None else str((disk_mb / 1024).quantize(Decimal("0.01"))),
                 "bandwidth_mbps": to_int(config.get("bandwidth_public")),
+                # The spec's ``additional_ip_address`` is an array of strings (objects with ``ip`` tolerated).
                 "ip_addresses": [ip for ip in [to_text(vps.get("ip_address"))] if ip]
-                + [to_text(a.get("ip")) for a in vps.get("additional_ip_address") or [] if isinstance(a, dict)],
+                + [ip for ip in (to_text(a.get("ip")) if isinstance(a, dict) else to_text(a)
+                                 for a in vps.get("additional_ip_address") or []) if ip],
                 "hostname": to_text(vps.get("hostname")),
                 "software": to_text(software.get("name")) if isinstance(software, dict) else "",
             },
