@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     server.providers.append(yandex)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print(f"fakecloud on {server.url}  beget: login={DEMO_LOGIN} password={DEMO_PASSWORD}", flush=True)
-    print(f"  selectel: token={SELECTEL_TOKEN} (service user: see tests/fakecloud/selectel.py)", flush=True)
+    where = "apps/demo/estate.py" if args.demo else "tests/fakecloud/selectel.py"
+    print(f"  selectel: token={SELECTEL_TOKEN} (service user: see {where})", flush=True)
     print(f"  yandex: oauth_token={YANDEX_OAUTH_TOKEN}", flush=True)
     try:
         server.httpd.serve_forever()
