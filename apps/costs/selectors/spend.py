@@ -130,7 +130,7 @@ def spend_series(*, period: Period, comparable: bool = True) -> dict[str, Any]:
 def _average(totals: list[Decimal], buckets: list[date], granularity: str) -> Decimal:
     """The average per bucket over the buckets the ledger covers: from the one holding its first charge date
     (one day of data is that day's figure, not a thirtieth of it)."""
-    first = CostDaily.objects.order_by().aggregate(first=Min("charge_date"))["first"]
+    first = CostDaily.objects.order_by("charge_date").values_list("charge_date", flat=True).first()
     if first is None:
         return ZERO
     start = _bucket(first, granularity)
