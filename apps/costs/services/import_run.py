@@ -274,6 +274,7 @@ def _settle(bi: BillingImport, ctx: Context) -> None:
     bi.report_total = ctx.report_total
     bi.report_truncated = ctx.report_total > len(ctx.report)
     bi.normalizations = ctx.normalization_list()
+    bi.warnings = ctx.warning_list()
     bi.rows_skipped = ctx.rows_bad if ctx.skip_invalid else 0
     if ctx.rows_seen == 0:
         raise _Abandon(refusal=ImportRefused("empty", _("The file has a header but no data rows.")))
