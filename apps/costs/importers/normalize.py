@@ -228,19 +228,18 @@ def _check_tags(text: str) -> tuple[str | None, str | None]:
 
 # --- the batch ------------------------------------------------------------------------------------
 
-# Blank, or a NULL literal in any case, with optional surrounding whitespace (ASCII, Unicode separators, \v).
-_NULLISH_RE = r"^[\s\pZ\x0b]*((?i:null)[\s\pZ\x0b]*)?$"
-
 
 def _nullify(array: pa.Array) -> tuple[pa.Array, int]:
     """Blank values and NULL literals become nulls; returns the array and how many literals there were.
-    One anchored regex pass (it gives up at the first other character of a value); the literals are
-    counted only when the column has any such value."""
-    nullish = pc.match_substring_regex(array, _NULLISH_RE)
-    if not pc.any(nullish).as_py():
-        return array, 0
-    literal = pc.and_(nullish, pc.match_substring(array, "null", ignore_case=True))
+
+    Three plain kernels instead of a regex (the regex cost a third of the whole validation): empty, only
+    white space (Unicode, NBSP and \\v included), or "null" in any letter case once lower-cased and trimmed."""
+    blank = pc.or_(pc.equal(pc.binary_length(array), 0), pc.utf8_is_space(array))
+    literal = pc.equal(pc.utf8_trim_whitespace(pc.ascii_lower(array)), "null")
     literal_count = pc.sum(literal.cast(pa.int64())).as_py() or 0
+    nullish = pc.or_(blank, literal) if literal_count else blank
+    if not literal_count and not pc.any(nullish).as_py():
+        return array, 0
     return pc.if_else(nullish, pa.scalar(None, pa.string()), array), literal_count
 
 

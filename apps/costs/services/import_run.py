@@ -179,7 +179,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
     first = next(batches, None)
     first_table = (normalize_batch(first, ctx, field_lengths=lengths, field_order=order)
                    if first is not None else None)
-    estimate = _rows_estimate(source, ctx.rows_seen)
+    estimate = _rows_estimate(source, ctx.rows_seen, first)
     table = f'"{connection.schema_name}"."{CostRecord._meta.db_table}"'
     columns = ", ".join(f'"{c}"' for c in order)
     try:
@@ -286,10 +286,19 @@ def _settle(bi: BillingImport, ctx: Context) -> None:
         raise _Abandon(code="invalid", message=_("No valid rows: nothing was imported."))
 
 
-def _rows_estimate(source, rows_read: int) -> int:
-    """Rows in the file: exact for Parquet, else extrapolated from the bytes the first batch consumed."""
+def _rows_estimate(source, rows_read: int, first: pa.RecordBatch | None = None) -> int:
+    """Rows in the file: exact for Parquet, else extrapolated from the size of the first batch.
+
+    An uncompressed CSV row is about its values' bytes plus one separator per value (the bytes read so far
+    are no measure: the reader reads ahead several blocks). A compressed file extrapolates from the
+    compressed bytes read."""
     if source.rows_total is not None:
         return source.rows_total
+    if first is not None and rows_read and not source.compressed:
+        data = sum(column.buffers()[2].size for column in first.columns
+                   if column.type == pa.string() and column.buffers()[2] is not None)
+        per_row = (data + first.num_rows * first.num_columns) / first.num_rows
+        return int(source.bytes_total / per_row) if per_row else rows_read
     done = source.bytes_done
     if not rows_read or not done:
         return rows_read
