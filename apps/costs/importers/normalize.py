@@ -159,6 +159,8 @@ class Context:
     # Per column: decisions on distinct values already seen (timestamps, enums, currencies), reused by
     # later batches; bounded by DECISION_CACHE_LIMIT.
     decisions: dict[str, dict] = field(default_factory=dict)
+    # The rollup stage summed while the rows stream (``stage.StageSums``), or None.
+    stage: object | None = None
     # Inventory resources to link: (ResourceId values, Resource primary keys as strings), aligned.
     resources: tuple[pa.Array, pa.Array] | None = None
 

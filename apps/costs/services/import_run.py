@@ -23,9 +23,10 @@ from ..importers.errors import ImportRefused
 from ..importers.normalize import Context, date_from, may_contain, normalize_batch, plan_columns
 from ..importers.reader import open_source
 from ..importers.spec import COLUMNS
+from ..importers.stage import StageSums
 from ..models import BillingImport, CostRecord, ImportFormat, ImportStatus
 from ..selectors.ledger import ledger_watermark
-from .rollups import cost_rollups_refresh
+from .rollups import DIMENSIONS, cost_rollups_refresh
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY_ROWS = 50_000
@@ -173,6 +174,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
         ctx.note("", "yandex_csv", "FOCUS 1.2", "yandex")
 
     ctx.resources = _resource_map(bi)
+    ctx.stage = StageSums(DIMENSIONS)
     order = _field_order()
     lengths = _field_lengths()
     batches = iter(batches)
@@ -255,6 +257,8 @@ def _copy_write(copy, table: pa.Table | None, ctx: Context) -> None:
             first, last = (int.from_bytes(memoryview(offsets)[i * 4:i * 4 + 4], "little", signed=True)
                            for i in (chunk.offset, chunk.offset + len(chunk)))
             copy.write(memoryview(chunk.buffers()[2])[first:last])
+    if ctx.stage is not None:
+        ctx.stage.add(table)
 
 
 def _text_field(array, *, plain: bool = False):
@@ -341,7 +345,8 @@ def _replace(cursor, table: str, bi: BillingImport, ctx: Context, watermark: int
     old_first, old_last, replaced = cursor.fetchone()
     first = min(d for d in (date_from(ctx.first_date), old_first) if d)
     last = max(d for d in (date_from(ctx.last_date), old_last) if d)
-    cost_rollups_refresh(start=first, end=last)
+    stage = ctx.stage if ctx.stage is not None and ctx.stage.usable else None
+    cost_rollups_refresh(start=first, end=last, stage=stage, stage_import_id=bi.pk)
     bi.status = ImportStatus.SUCCESS
     bi.rows_imported = ctx.rows_good
     bi.rows_replaced = replaced
