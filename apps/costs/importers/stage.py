@@ -24,8 +24,11 @@ COMPACT_EVERY = 100_000
 
 
 def _money(array: pa.Array) -> pa.Array:
-    exact = pc.cast(array, READ)
-    return pc.cast(pc.round(exact, 10, round_mode="half_towards_infinity"), MONEY)
+    try:
+        return pc.cast(array, MONEY)  # at most 10 places: exact as it is (the common case, one kernel)
+    except pa.ArrowInvalid:
+        exact = pc.cast(array, READ)
+        return pc.cast(pc.round(exact, 10, round_mode="half_towards_infinity"), MONEY)
 
 
 class StageSums:
@@ -56,14 +59,26 @@ class StageSums:
             pc.not_equal(pc.fill_null(table.column("commitment_discount_id"), ""), ""),
         )
         effective = pc.if_else(pc.fill_null(purchase, False), pa.scalar(0, MONEY), effective)
-        columns = {key: table.column(key) for key in self.keys}
+        # Keys with one value in the whole batch (the connection, the currency, empty allocation columns...)
+        # are put back after the aggregation instead of being hashed for every row.
+        constant, varying = {}, []
+        for key in self.keys:
+            array = table.column(key)
+            if array.null_count == len(array) or (array.null_count == 0 and pc.all(pc.equal(array, array[0])).as_py()):
+                constant[key] = array[0].as_py()
+            else:
+                varying.append(key)
+        columns = {key: table.column(key) for key in varying}
         columns.update(billed=billed, effective=effective, list=listed)
         grouped = (
             pa.table(columns)
-            .group_by(self.keys, use_threads=False)
+            .group_by(varying, use_threads=False)
             .aggregate([(name, "sum") for name in SUMS] + [("billed", "count")])
         )
-        self.parts.append(grouped.rename_columns([_plain(c) for c in grouped.column_names]))
+        grouped = grouped.rename_columns([_plain(c) for c in grouped.column_names])
+        for key, value in constant.items():
+            grouped = grouped.append_column(key, pa.array([value] * grouped.num_rows, pa.string()))
+        self.parts.append(grouped.select([*self.keys, *SUMS, "n"]))
         self.pending += grouped.num_rows
         if self.pending > COMPACT_EVERY:
             self._compact()

@@ -42,6 +42,7 @@ MAINTENANCE_WORK_MEM = "256MB"  # index builds of the bulk mode, for this transa
 WORK_MEM = "64MB"  # the rollup's GROUP BY, for this transaction only
 COPY_QUEUE_CHUNKS = 256  # 32 MB of encoded rows in flight to the server at most
 _TEXT_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))  # COPY text format
+_ESCAPED_BYTES = b"\\\t\n\r"
 # Columns whose values the normalizer wrote or checked itself (numbers matching NUMBER_RE, timestamps it
 # formatted, enum values and currency codes from their lists, ids): no character to escape.
 COPY_PLAIN = frozenset(
@@ -265,9 +266,10 @@ def _text_field(array, *, plain: bool = False):
     """One column as COPY text values: backslash, tab, newline and carriage return escaped, NULL as \\N.
     Each character is looked for in the raw bytes (``may_contain``) and replaced only where present;
     ``plain`` columns (see COPY_PLAIN) cannot hold any of them."""
-    for char, escaped in () if plain else _TEXT_ESCAPES:
-        if may_contain(array, char.encode()):
-            array = pc.replace_substring(array, char, escaped)
+    if not plain and may_contain(array, _ESCAPED_BYTES):  # one look at the bytes for the four characters
+        for char, escaped in _TEXT_ESCAPES:
+            if may_contain(array, char.encode()):
+                array = pc.replace_substring(array, char, escaped)
     return pc.fill_null(array, "\\N") if array.null_count else array
 
 

@@ -174,7 +174,7 @@ def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
             FROM s CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(s.tags) = 'object' THEN s.tags END) t
             GROUP BY {s_dims}, t.key, COALESCE(s.tags ->> t.key, ''), jsonb_typeof(t.value) = 'string'
         ), days AS (
-            SELECT DISTINCT billing_currency, charge_date FROM g
+            SELECT DISTINCT billing_currency, charge_date FROM {STAGE}
         ), x AS MATERIALIZED (
             SELECT d.billing_currency, d.charge_date, rf.rate_rub, rt.rate_rub AS to_rub FROM days d
             {rate_lateral_sql(currency_sql="d.billing_currency", date_sql="d.charge_date", alias="rf")}
