@@ -2,7 +2,8 @@
 unindexed tables with the file's columns: every column text (the physical limit of loading the file) and typed
 as FOCUS defines them (numbers numeric, dates timestamptz, Tags jsonb). Prints rows/s of the three, the
 importer's ratio to each (goals: >= 0.5 of the text COPY, >= 0.8 of the typed one) and the importer's peak RSS
-(goal <= 500 MB). The import is timed until the ledger, its indexes and the rollups are complete.
+(goal <= 500 MB). The import is timed until the ledger, its indexes and the rollups are complete; each reference
+is the mean of a COPY right before and one right after the import (the machine's load drifts within a run).
 
 Uses a scratch database (default ``infrazen_bench_focus``) on the server of DATABASE_URL, dropped afterwards
 unless --keep.
@@ -79,14 +80,19 @@ def bare_copy(admin: dict, database: str, path: Path, header: list[str], *, type
     table = "bench_typed" if typed else "bench_text"
     with psycopg.connect(**{**admin, "dbname": database}) as conn:
         cols = ", ".join(f'"{c}" {sql_type(c)}' for c in header)
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute(f"CREATE TABLE {table} ({cols})")
+        conn.commit()  # created beforehand, as the ledger is: the COPY writes WAL like the importer's
         started = time.perf_counter()
         with conn.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
             with open(path, "rb") as fh:
                 while chunk := fh.read(1 << 20):
                     cp.write(chunk)
         conn.commit()
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        conn.execute(f"DROP TABLE {table}")
+        conn.commit()
+        return elapsed
 
 
 def main() -> None:
@@ -116,6 +122,12 @@ def _run(args, admin: dict) -> None:
     size_mb = path.stat().st_size / 1e6
     print(f"generated {args.rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - started:.1f} s")
     try:
+        with open(path, encoding="utf-8") as fh:
+            header = next(csv.reader([fh.readline()]))
+        # The references are measured right before and right after the import and averaged: on a shared
+        # machine the load drifts during a run, and the ratios compare figures of the same minutes.
+        before = (bare_copy(admin, args.database, path, header, typed=False),
+                  bare_copy(admin, args.database, path, header, typed=True))
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         with schema_context(org.schema_name):
             started = time.perf_counter()
@@ -123,18 +135,19 @@ def _run(args, admin: dict) -> None:
             import_s = time.perf_counter() - started
         assert bi.status == "success", (bi.error, bi.report[:3])
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        with open(path, encoding="utf-8") as fh:
-            header = next(csv.reader([fh.readline()]))
-        copy_s = bare_copy(admin, args.database, path, header, typed=True)
-        text_s = bare_copy(admin, args.database, path, header, typed=False)
+        after = (bare_copy(admin, args.database, path, header, typed=True),
+                 bare_copy(admin, args.database, path, header, typed=False))
+        text_s, copy_s = (before[0] + after[1]) / 2, (before[1] + after[0]) / 2
+        print(f"references (s)    : text COPY {before[0]:.1f} before, {after[1]:.1f} after; typed COPY "
+              f"{before[1]:.1f} before, {after[0]:.1f} after")
         imp_rate = bi.rows_imported / import_s
         text_rate, typed_rate = args.rows / text_s, args.rows / copy_s
         print(f"importer          : {bi.rows_imported:,} rows in {import_s:.1f} s = {imp_rate:,.0f} rows/s "
               f"(ledger, its indexes and the rollups complete)")
         print(f"bare COPY, text   : {args.rows:,} rows in {text_s:.1f} s = {text_rate:,.0f} rows/s "
-              f"(unindexed table, every column text: the physical limit of loading the file)")
+              f"(unindexed table, every column text: the physical limit of loading the file; mean)")
         print(f"bare COPY, typed  : {args.rows:,} rows in {copy_s:.1f} s = {typed_rate:,.0f} rows/s "
-              f"(unindexed table, columns typed as FOCUS defines them)")
+              f"(unindexed table, columns typed as FOCUS defines them; mean)")
         print(f"ratio vs text COPY : {imp_rate / text_rate:.2f} (goal >= 0.5)")
         print(f"ratio vs typed COPY: {imp_rate / typed_rate:.2f} (goal >= 0.8)")
         print(f"peak RSS : {peak_mb:.0f} MB (before import {rss_before:.0f} MB; goal <= 500 MB)")
