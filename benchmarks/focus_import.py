@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import sys
@@ -69,6 +70,21 @@ def generate(path: Path, rows: int) -> None:
 BARE_TYPES = {"money": "numeric", "quantity": "numeric", "datetime": "timestamptz", "json": "jsonb"}
 
 
+def cpu_seconds(backend_pid: int | None = None) -> float:
+    """CPU seconds used so far by this process (all its threads), or by a server backend on this machine."""
+    if backend_pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the server is on another machine
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CPU: dict[str, float] = {}  # CPU seconds (client + server backend) of the last bare COPY of each kind
+
+
 def bare_copy(admin: dict, database: str, path: Path, header: list[str], *, typed: bool) -> float:
     """Seconds to COPY the file, as it is, into a new unindexed table with the file's columns."""
     from apps.costs.importers.spec import COLUMNS
@@ -83,6 +99,8 @@ def bare_copy(admin: dict, database: str, path: Path, header: list[str], *, type
         conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute(f"CREATE TABLE {table} ({cols})")
         conn.commit()  # created beforehand, as the ledger is: the COPY writes WAL like the importer's
+        pid = conn.info.backend_pid
+        cpu = cpu_seconds() + cpu_seconds(pid)
         started = time.perf_counter()
         with conn.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
             with open(path, "rb") as fh:
@@ -90,6 +108,7 @@ def bare_copy(admin: dict, database: str, path: Path, header: list[str], *, type
                     cp.write(chunk)
         conn.commit()
         elapsed = time.perf_counter() - started
+        CPU["typed" if typed else "text"] = cpu_seconds() + cpu_seconds(pid) - cpu
         conn.execute(f"DROP TABLE {table}")
         conn.commit()
         return elapsed
@@ -128,16 +147,37 @@ def _run(args, admin: dict) -> None:
         # machine the load drifts during a run, and the ratios compare figures of the same minutes.
         before = (bare_copy(admin, args.database, path, header, typed=False),
                   bare_copy(admin, args.database, path, header, typed=True))
+        cpu_before = dict(CPU)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         with schema_context(org.schema_name):
+            from django.db import connection
+
+            connection.ensure_connection()
+            client, first = cpu_seconds(), cpu_seconds(connection.connection.info.backend_pid)
+            # django-q's broker closes the connection when the import queues its follow-up task: each
+            # backend's CPU is taken before it goes (the one open at the end started during the import).
+            close, spent = connection.close, []
+
+            def close_counted():
+                if connection.connection is not None:
+                    spent.append(cpu_seconds(connection.connection.info.backend_pid))
+                close()
+
+            connection.close = close_counted
             started = time.perf_counter()
             bi = focus_file_import(path=str(path))
             import_s = time.perf_counter() - started
+            connection.close = close
+            if connection.connection is not None:
+                spent.append(cpu_seconds(connection.connection.info.backend_pid))
+            import_cpu = cpu_seconds() - client + sum(spent) - first
         assert bi.status == "success", (bi.error, bi.report[:3])
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         after = (bare_copy(admin, args.database, path, header, typed=True),
                  bare_copy(admin, args.database, path, header, typed=False))
         text_s, copy_s = (before[0] + after[1]) / 2, (before[1] + after[0]) / 2
+        text_cpu = (cpu_before["text"] + CPU["text"]) / 2
+        typed_cpu = (cpu_before["typed"] + CPU["typed"]) / 2
         print(f"references (s)    : text COPY {before[0]:.1f} before, {after[1]:.1f} after; typed COPY "
               f"{before[1]:.1f} before, {after[0]:.1f} after")
         imp_rate = bi.rows_imported / import_s
@@ -150,6 +190,9 @@ def _run(args, admin: dict) -> None:
               f"(unindexed table, columns typed as FOCUS defines them; mean)")
         print(f"ratio vs text COPY : {imp_rate / text_rate:.2f} (goal >= 0.5)")
         print(f"ratio vs typed COPY: {imp_rate / typed_rate:.2f} (goal >= 0.8)")
+        print(f"CPU seconds (client process + server backend; parallel workers not counted): importer "
+              f"{import_cpu:.1f}, text COPY {text_cpu:.1f}, typed COPY {typed_cpu:.1f}; CPU ratios (less "
+              f"sensitive to a busy machine) {text_cpu / import_cpu:.2f} and {typed_cpu / import_cpu:.2f}")
         print(f"peak RSS : {peak_mb:.0f} MB (before import {rss_before:.0f} MB; goal <= 500 MB)")
     finally:
         path.unlink(missing_ok=True)
