@@ -38,10 +38,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from apps.accounts.models import Membership, User
+from apps.accounts.models import Membership, PartnerMembership, User
 from apps.accounts.roles import Role
 from apps.common.tasks import run_in_tenant
-from apps.tenants.models import Organization
+from apps.tenants.models import Organization, Partner
 from apps.tenants.services import organization_create
 from tests.conftest import BASE, PASSWORD
 from tests.costs.conftest import DATA
@@ -53,7 +53,7 @@ from tests.providers.sync_helpers import create_connection, run_sync
 SLUG = "fuzz"
 HOST = f"{SLUG}.{BASE}"
 SEED = 20261206
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 10
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FOCUS_FILE = DATA / "aws_1_2_cost_and_usage_rows100_seed42.csv"
 # Outgoing HTTP of the server under test goes here, and this port refuses connections (discard, never bound).
@@ -118,6 +118,7 @@ class Fuzz:
     organization: Organization
     persona: User
     persona_membership: int
+    operator: User
     ids: dict[str, list[int]] = field(default_factory=dict)
 
 
@@ -176,7 +177,10 @@ def fuzz(world, django_db_blocker, fake_beget_server) -> Iterator[Fuzz]:
     """The persona's organization, committed (the server is another process), dropped with its users after."""
     with django_db_blocker.unblock():
         # USD, the currency of the FOCUS file: its costs need no exchange rate (no rate rows to clean up).
-        organization = organization_create(slug=SLUG, name="Fuzz LLC", currency="USD")
+        partner = Partner.objects.create(slug="fuzz-msp", name="Fuzz MSP")
+        organization = organization_create(slug=SLUG, name="Fuzz LLC", currency="USD", partner=partner)
+        operator = _user("fuzz-operator@fuzz.test", "Fuzz Operator")
+        PartnerMembership.objects.create(user=operator, partner=partner, role=Role.VIEWER)
         owner = _user("fuzz-owner@fuzz.test", "Fuzz Owner")
         persona = _user("fuzz-admin@fuzz.test", "Fuzz Admin")
         bystander = _user("fuzz-viewer@fuzz.test", "Fuzz Viewer")
@@ -186,12 +190,15 @@ def fuzz(world, django_db_blocker, fake_beget_server) -> Iterator[Fuzz]:
         try:
             with override_settings(ALLOW_CUSTOM_PROVIDER_ENDPOINTS=True):
                 ids = _seed(organization, fake_beget_server.url)
-            yield Fuzz(organization=organization, persona=persona, persona_membership=membership.pk, ids=ids)
+            yield Fuzz(
+                organization=organization, persona=persona, persona_membership=membership.pk, operator=operator, ids=ids
+            )
         finally:
             from django.db import connection
 
             connection.set_schema_to_public()
             organization.delete(force_drop=True)
+            partner.delete()
             User.objects.filter(email__endswith="@fuzz.test").delete()
 
 
@@ -215,19 +222,33 @@ def fuzz_server(fuzz) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def api_schema(fuzz, fuzz_server):
-    """The organization host's schema, as the server publishes it, set up for a bounded, repeatable run."""
-    token = obtain_token(
-        lambda path, body: requests.post(fuzz_server + path, json=body, headers={"Host": HOST}, timeout=30),
-        fuzz.persona.email,
-        PASSWORD,
-    )
-    response = requests.get(f"{fuzz_server}/api/schema/", headers={"Host": HOST, "Accept": SCHEMA_ACCEPT}, timeout=30)
+def tokens(fuzz, fuzz_server) -> dict[str, str]:
+    """The personas' tokens by host, all taken before any fuzzing: the fuzzer's wrong passwords soon trip the
+    login lockout of this client address."""
+
+    def token(host: str, email: str) -> str:
+        def post(path, body):
+            return requests.post(fuzz_server + path, json=body, headers={"Host": host}, timeout=30)
+
+        return obtain_token(post, email, PASSWORD)
+
+    return {HOST: token(HOST, fuzz.persona.email), BASE: token(BASE, fuzz.operator.email)}
+
+
+def load_schema(server: str, host: str, token: str):
+    """``host``'s schema, as the server publishes it, set up for a bounded, repeatable run as ``token``."""
+    response = requests.get(f"{server}/api/schema/", headers={"Host": host, "Accept": SCHEMA_ACCEPT}, timeout=30)
     assert response.status_code == 200, response.content[:300]
     schema = schemathesis.openapi.from_dict(strict_responses(response.json()), config=schemathesis.Config(seed=SEED))
-    schema.config.update(base_url=fuzz_server, headers={"Host": HOST, "Authorization": f"Bearer {token}"})
+    schema.config.update(base_url=server, headers={"Host": host, "Authorization": f"Bearer {token}"})
     schema.config.generation.update(max_examples=MAX_EXAMPLES, no_shrink=True, with_security_parameters=False)
+    return schema
 
+
+@pytest.fixture(scope="module")
+def organization_schema(fuzz, fuzz_server, tokens):
+    """The organization host's API, as its admin persona."""
+    schema = load_schema(fuzz_server, HOST, tokens[HOST])
     known = {
         "/api/v1/connections/{id}/": "connections",
         "/api/v1/connections/{id}/test/": "connections",
@@ -259,7 +280,14 @@ def api_schema(fuzz, fuzz_server):
     return schema
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+@pytest.fixture(scope="module")
+def public_schema(fuzz_server, tokens):
+    """The public host's API (token, partner organizations), as the MSP operator persona."""
+    return load_schema(fuzz_server, BASE, tokens[BASE])
+
+
+organization_api = schemathesis.pytest.from_fixture("organization_schema")
+public_api = schemathesis.pytest.from_fixture("public_schema")
 
 
 @pytest.fixture(scope="module")
@@ -278,11 +306,34 @@ def _node_id_for_schemathesis(request):
         request.node._nodeid = request.node.nodeid
 
 
-@pytest.mark.timeout(900)
-@schema.parametrize()
-def test_the_api_answers_as_its_schema_says(case, timing: dict[str, Any]):
+def _call_and_validate(case) -> None:
     try:
         case.call_and_validate(checks=CHECKS)
     except Exception as exc:
         exc.add_note("Server output:\n" + "".join(list(SERVER_LOG)[-40:]))
         raise
+
+
+@pytest.mark.timeout(900)
+@organization_api.parametrize()
+def test_the_organization_api_answers_as_its_schema_says(case, timing: dict[str, Any]):
+    _call_and_validate(case)
+
+
+@pytest.mark.timeout(300)
+@public_api.parametrize()
+def test_the_public_api_answers_as_its_schema_says(case, timing: dict[str, Any]):
+    _call_and_validate(case)
+
+
+def test_the_checks_refuse_an_undeclared_key_and_a_wrong_type(organization_schema, fuzz_server):
+    """The conformance check is not a rubber stamp: a real answer passes, the same answer drifted does not."""
+    operation = organization_schema["/api/v1/me/"]["GET"]
+    headers = organization_schema.config.headers_for(operation=operation)
+    response = requests.get(f"{fuzz_server}/api/v1/me/", headers=headers, timeout=30)
+    assert response.status_code == 200
+    assert operation.is_valid_response(response)
+    body = response.json()
+    for drifted in ({**body, "surprise": 1}, {**body, "role": 42}, {k: v for k, v in body.items() if k != "user"}):
+        response._content = json.dumps(drifted).encode()
+        assert not operation.is_valid_response(response), drifted
