@@ -135,6 +135,8 @@ def _seed(organization: Organization, fake_beget_url: str) -> dict[str, list[int
     token = obtain_token(post, "fuzz-admin@fuzz.test", PASSWORD)
     client = Client(HTTP_HOST=HOST, HTTP_AUTHORIZATION=f"Bearer {token}")
     connection = create_connection(client, fake_beget_url)
+    # Checked and synced by the fuzzer only, out of reach of its PUT, PATCH and DELETE (which run first).
+    checked = create_connection(client, fake_beget_url, name="Beget, checked by the fuzzer")
     synced = run_sync(client, connection, slug=SLUG)
     assert synced["status"] == "success", synced
 
@@ -156,6 +158,7 @@ def _seed(organization: Organization, fake_beget_url: str) -> dict[str, list[int
     assert resources
     return {
         "connections": [connection],
+        "checked connections": [checked],
         "runs": [synced["id"]],
         "resources": resources,
         "imports": [billing_import],
@@ -251,8 +254,8 @@ def organization_schema(fuzz, fuzz_server, tokens):
     schema = load_schema(fuzz_server, HOST, tokens[HOST])
     known = {
         "/api/v1/connections/{id}/": "connections",
-        "/api/v1/connections/{id}/test/": "connections",
-        "/api/v1/connections/{id}/sync/": "connections",
+        "/api/v1/connections/{id}/test/": "checked connections",
+        "/api/v1/connections/{id}/sync/": "checked connections",
         "/api/v1/sync/runs/{id}/": "runs",
         "/api/v1/resources/{id}/": "resources",
         "/api/v1/resources/{id}/metrics/": "resources",
