@@ -1,16 +1,24 @@
-"""Schemathesis fuzzes the organization API of a live server and every answer must match ``/api/schema/``.
+"""Schemathesis fuzzes the API of a live server, and every answer must match ``/api/schema/``.
 
-A real ``manage.py runserver`` process serves the test database. It is fuzzed as a dedicated persona: the admin
-of an organization of its own («fuzz»), created for this module and dropped afterwards, so nothing it does can
-touch the personas of the other tests. The organization holds real data before the run (a Beget connection to
-the fake Beget, synced, so resources, metrics and sync runs exist; a FOCUS file imported, so the ledger is
-filled), and path parameters are drawn from those ids as well as at random, so detail operations answer 200
-and not only 404.
+A real ``manage.py runserver`` process serves the test database. It is fuzzed by dedicated personas in an
+organization of their own («fuzz», created for this module and dropped afterwards; the public schema is checked
+to be left with the same rows in every table), so nothing the fuzzer does can touch the personas of the other
+tests: the organization host as its admin (an owner it cannot demote or remove sits beside it), the public host
+(token, partner API) as an operator of the organization's MSP. Tokens come from ``POST /api/v1/auth/token/``
+(``obtain_token``), whatever the token backend.
 
-Generation is bounded (``MAX_EXAMPLES`` per operation, a fixed seed, no shrinking) and every response is checked
-for server errors, documented status codes, content types and bodies. Outgoing provider calls of the server go
-to a proxy that refuses every connection, except the fake clouds on this machine: the fuzzer cannot reach a
-real cloud whatever endpoint or credentials it invents.
+The organization holds real data before the run: a Beget connection to the fake Beget, synced (resources,
+metrics, sync runs), a second one only the fuzzer checks and syncs, a FOCUS file imported (the ledger), an
+invitation. Path parameters are drawn from those ids as well as at random, so detail operations answer 200 and
+not only 404. Nothing is excluded, except that the admin never sends PATCH or DELETE to its own membership
+(it would lock itself out of the rest of the run).
+
+Generation is bounded and repeatable (a fixed seed, ``MAX_EXAMPLES`` per operation in the fuzzing phase, no
+shrinking, no example database), in both positive and negative modes. Every response is checked for server
+errors, documented status codes, content types and bodies; response bodies are validated strictly (an
+undeclared key fails). Outgoing provider calls of the server go to a proxy that refuses every connection, except
+the fake clouds on this machine: the fuzzer cannot reach a real cloud whatever endpoint or credentials it
+invents. With ``-s`` the run prints its duration and the answers it got (method, status: count).
 """
 
 from __future__ import annotations
@@ -175,12 +183,43 @@ def fake_beget_server() -> Iterator[FakeCloudServer]:
     server.stop()
 
 
+def _public_row_counts() -> dict[str, int]:
+    from django.db import connection
+
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+        tables = [row[0] for row in cursor.fetchall()]
+        counts = {}
+        for table in tables:
+            cursor.execute(f'SELECT count(*) FROM "{table}"')
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def _queue_cleanup(since: dict[str, int]) -> None:
+    """Drop what the module left in django-q's tables: queued syncs and imports, per-connection schedules."""
+    from django_q.models import OrmQ, Schedule
+
+    OrmQ.objects.filter(id__gt=since["queue"]).delete()
+    Schedule.objects.filter(id__gt=since["schedules"]).delete()
+
+
 @pytest.fixture(scope="module")
 def fuzz(world, django_db_blocker, fake_beget_server) -> Iterator[Fuzz]:
-    """The persona's organization, committed (the server is another process), dropped with its users after."""
+    """The personas' organization, committed (the server is another process); afterwards the public schema is
+    left exactly as it was found (same row count in every table), so the other tests never see any of it."""
+    from django.db.models import Max
+    from django_q.models import OrmQ, Schedule
+
     with django_db_blocker.unblock():
-        # USD, the currency of the FOCUS file: its costs need no exchange rate (no rate rows to clean up).
+        before = _public_row_counts()
+        since = {
+            "queue": OrmQ.objects.aggregate(m=Max("id"))["m"] or 0,
+            "schedules": Schedule.objects.aggregate(m=Max("id"))["m"] or 0,
+        }
         partner = Partner.objects.create(slug="fuzz-msp", name="Fuzz MSP")
+        # USD, the currency of the FOCUS file: its costs need no exchange rate (no rate rows to clean up).
         organization = organization_create(slug=SLUG, name="Fuzz LLC", currency="USD", partner=partner)
         operator = _user("fuzz-operator@fuzz.test", "Fuzz Operator")
         PartnerMembership.objects.create(user=operator, partner=partner, role=Role.VIEWER)
@@ -203,6 +242,10 @@ def fuzz(world, django_db_blocker, fake_beget_server) -> Iterator[Fuzz]:
             organization.delete(force_drop=True)
             partner.delete()
             User.objects.filter(email__endswith="@fuzz.test").delete()
+            _queue_cleanup(since)
+        after = _public_row_counts()
+    changed = {table: (before.get(table), count) for table, count in after.items() if before.get(table) != count}
+    assert not changed, f"the fuzz run left rows in the public schema (table: before, after): {changed}"
 
 
 @pytest.fixture(scope="module")
@@ -244,7 +287,10 @@ def load_schema(server: str, host: str, token: str):
     assert response.status_code == 200, response.content[:300]
     schema = schemathesis.openapi.from_dict(strict_responses(response.json()), config=schemathesis.Config(seed=SEED))
     schema.config.update(base_url=server, headers={"Host": host, "Authorization": f"Bearer {token}"})
-    schema.config.generation.update(max_examples=MAX_EXAMPLES, no_shrink=True, with_security_parameters=False)
+    # No example database: a run depends on the seed alone and writes no .hypothesis/ into the checkout.
+    schema.config.generation.update(
+        max_examples=MAX_EXAMPLES, no_shrink=True, with_security_parameters=False, database="none"
+    )
     return schema
 
 
