@@ -129,7 +129,9 @@ class CostExportApi(APIView):
 
     required_permissions = {"GET": "costs.view"}
 
-    @extend_schema(operation_id="costs_export", parameters=VIEW_PARAMETERS,
+    @extend_schema(operation_id="costs_export",
+                   parameters=[OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                                enum=sorted(EXPORT_FORMATS)), *VIEW_PARAMETERS],
                    responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, XLSX_TYPE): OpenApiTypes.BINARY})
     def get(self, request, fmt: str):
         if fmt not in EXPORT_FORMATS:

@@ -66,3 +66,13 @@ def test_every_operation_documents_the_one_error_shape(w, client_for):
         for method, operation in operations.items():
             assert operation["responses"]["4XX"]["content"]["application/json"]["schema"] == error, (method, path)
     assert document["components"]["schemas"]["ErrorDetail"]["required"] == ["code", "message"]
+
+
+def test_the_export_format_is_documented_as_the_formats_the_api_serves(w, client_for):
+    """A free string would leave a client (or a fuzzer) to guess ``csv``/``xlsx``: every other value is a 404."""
+    document = schema_of(client_for(None, "alpha"))
+    operation = document["paths"]["/api/v1/costs/export/{fmt}/"]["get"]
+    (fmt,) = [p for p in operation["parameters"] if p["in"] == "path"]
+    assert fmt["schema"] == {"type": "string", "enum": ["csv", "xlsx"]}
+    assert set(operation["responses"]["200"]["content"]) == {
+        "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
