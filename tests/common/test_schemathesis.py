@@ -10,8 +10,8 @@ tests: the organization host as its admin (an owner it cannot demote or remove s
 The organization holds real data before the run: a Beget connection to the fake Beget, synced (resources,
 metrics, sync runs), a second one only the fuzzer checks and syncs, a FOCUS file imported (the ledger), an
 invitation. Path parameters are drawn from those ids as well as at random, so detail operations answer 200 and
-not only 404. Nothing is excluded, except that the admin never sends PATCH or DELETE to its own membership
-(it would lock itself out of the rest of the run).
+not only 404. No operation is excluded; PUT, PATCH and DELETE only never reach the admin's own membership (it
+would lock itself out of the rest of the run) and the connections the other operations need.
 
 Generation is bounded and repeatable (a fixed seed, ``MAX_EXAMPLES`` per operation in the fuzzing phase, no
 shrinking, no example database), in both positive and negative modes. Every response is checked for server
@@ -328,13 +328,19 @@ def organization_schema(fuzz, fuzz_server, tokens):
             return strategy
         return st.one_of(strategy, st.sampled_from(fuzz.ids[kind]).map(lambda pk: {"id": pk}))
 
+    # What PUT, PATCH and DELETE never touch (random ids are small integers too, so they would): the persona's own
+    # membership (it would lock itself out of the rest of the run) and the connections the other operations need.
+    untouchable = {
+        "/api/v1/members/{id}/": {str(fuzz.persona_membership)},
+        "/api/v1/connections/{id}/": {str(pk) for pk in fuzz.ids["connections"]}
+        - {str(pk) for pk in fuzz.ids["edited connections"]},
+    }
+
     @schema.hook
     def filter_path_parameters(context, path_parameters):
-        # The persona never changes or removes its own membership: the rest of the run would be refused.
-        return not (
-            context.operation.path == "/api/v1/members/{id}/"
-            and str(path_parameters.get("id")) == str(fuzz.persona_membership)
-        )
+        if context.operation.method.upper() == "GET" or not isinstance(path_parameters, dict):
+            return True
+        return str(path_parameters.get("id")) not in untouchable.get(context.operation.path, set())
 
     return schema
 
