@@ -76,3 +76,16 @@ def test_the_export_format_is_documented_as_the_formats_the_api_serves(w, client
     assert fmt["schema"] == {"type": "string", "enum": ["csv", "xlsx"]}
     assert set(operation["responses"]["200"]["content"]) == {
         "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def test_the_provider_of_a_connection_is_documented_as_the_registry_keys(w, client_for):
+    """Any other string is refused (400 «Unknown provider.»), so the schema names the keys a client may send."""
+    from apps.providers.registry import provider_keys
+
+    components = schema_of(client_for(None, "alpha"))["components"]["schemas"]
+    for name in ("ConnectionCreateRequest", "CredentialsTestRequest"):
+        provider = components[name]["properties"]["provider"]
+        if "allOf" in provider:
+            (ref,) = provider["allOf"]
+            provider = components[ref["$ref"].rsplit("/", 1)[1]]
+        assert provider["enum"] == provider_keys(), name
