@@ -89,3 +89,11 @@ def test_the_provider_of_a_connection_is_documented_as_the_registry_keys(w, clie
             (ref,) = provider["allOf"]
             provider = components[ref["$ref"].rsplit("/", 1)[1]]
         assert provider["enum"] == provider_keys(), name
+
+
+def test_the_checks_that_reach_a_provider_document_its_failure_as_a_502(w, client_for):
+    """A provider that cannot be reached is a 502 in the one error shape, not an undocumented server error."""
+    paths = schema_of(client_for(None, "alpha"))["paths"]
+    for path in ("/api/v1/connections/{id}/test/", "/api/v1/connections/test/"):
+        documented = paths[path]["post"]["responses"]["502"]["content"]["application/json"]["schema"]
+        assert documented == {"$ref": "#/components/schemas/ErrorResponse"}, path
