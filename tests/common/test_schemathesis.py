@@ -15,7 +15,8 @@ would lock itself out of the rest of the run) and the connections the other oper
 
 Generation is bounded and repeatable (a fixed seed, ``MAX_EXAMPLES`` per operation in the fuzzing phase, no
 shrinking, no example database), in both positive and negative modes. Every response is checked for server
-errors, documented status codes, content types and bodies; response bodies are validated strictly (an
+errors (a 5xx fails unless the operation documents it, as the provider checks document their 502), documented
+status codes, content types and bodies; response bodies are validated strictly (an
 undeclared key fails). Outgoing provider calls of the server go to a proxy that refuses every connection, except
 the fake clouds on this machine: the fuzzer cannot reach a real cloud whatever endpoint or credentials it
 invents. With ``-s`` the run prints its duration and the answers it got (method, status: count).
