@@ -156,7 +156,9 @@ class CostExportApi(APIView):
 
     required_permissions = {"GET": "costs.view"}
 
-    @extend_schema(operation_id="costs_export", parameters=VIEW_PARAMETERS, description=EXPORT_DESCRIPTION,
+    @extend_schema(operation_id="costs_export", description=EXPORT_DESCRIPTION,
+                   parameters=[OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                                enum=sorted(EXPORT_FORMATS)), *VIEW_PARAMETERS],
                    responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=(
                        "Comma-separated, dot decimals, UTF-8 without BOM, e.g. ``Группа,Ключ,Валюта,2026-05-01,"
                        "Итого\r\nCompute Cloud,Compute Cloud,RUB,100.0050000000,100.0050000000``")),

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from apps.common.serializers import ErrorResponseSerializer
 
 from . import registry, selectors, services
 from .filters import SyncRunFilter
@@ -20,6 +22,12 @@ from .serializers import (
     SyncRunOutputSerializer,
 )
 from .sync import sync_run_start
+
+# The credentials of a provider are the fields of its spec (GET /providers/); Beget's, as an example.
+BEGET_CREDENTIALS_EXAMPLE = {"login": "account", "password": "account-password"}
+# A check that reaches the provider answers 502 (the one error shape) when the provider cannot be reached or fails.
+PROVIDER_UNAVAILABLE = OpenApiResponse(ErrorResponseSerializer,
+                                       description="The provider could not be reached or failed.")
 
 
 def _connection(pk) -> ProviderConnection:
@@ -49,7 +57,9 @@ class ConnectionListApi(ListAPIView):
     def get_queryset(self):
         return selectors.connection_list()
 
-    @extend_schema(request=ConnectionCreateSerializer, responses={201: ConnectionOutputSerializer})
+    @extend_schema(request=ConnectionCreateSerializer, responses={201: ConnectionOutputSerializer},
+                   examples=[OpenApiExample("Beget", request_only=True, value={
+                       "provider": "beget", "name": "Beget", "credentials": BEGET_CREDENTIALS_EXAMPLE})])
     def post(self, request):
         data = ConnectionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -86,7 +96,8 @@ class ConnectionTestApi(APIView):
 
     required_permissions = {"POST": "connections.manage"}
 
-    @extend_schema(operation_id="connection_test", request=None, responses={200: ConnectionTestOutputSerializer})
+    @extend_schema(operation_id="connection_test", request=None,
+                   responses={200: ConnectionTestOutputSerializer, 502: PROVIDER_UNAVAILABLE})
     def post(self, request, pk: int):
         info = services.connection_test(connection=_connection(pk), actor=request.user)
         return Response(ConnectionTestOutputSerializer({"ok": True, "account_info": info}).data)
@@ -98,7 +109,9 @@ class CredentialsTestApi(APIView):
     required_permissions = {"POST": "connections.manage"}
 
     @extend_schema(operation_id="connection_credentials_test", request=CredentialsTestSerializer,
-                   responses={200: ConnectionTestOutputSerializer})
+                   responses={200: ConnectionTestOutputSerializer, 502: PROVIDER_UNAVAILABLE},
+                   examples=[OpenApiExample("Beget", request_only=True, value={
+                       "provider": "beget", "credentials": BEGET_CREDENTIALS_EXAMPLE})])
     def post(self, request):
         data = CredentialsTestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -10,8 +10,13 @@ from . import registry
 from .models import ProviderConnection, SyncInterval, SyncRun
 
 
+@extend_schema_field({"type": "string", "enum": list(registry.PROVIDER_KEYS)})
+class ProviderKeyField(serializers.CharField):
+    """A provider's key: documented as the registry's keys (any other is refused with «Unknown provider.»)."""
+
+
 class ConnectionCreateSerializer(serializers.Serializer):
-    provider = serializers.CharField(max_length=32)
+    provider = ProviderKeyField(max_length=32)
     name = serializers.CharField(max_length=120)
     credentials = serializers.DictField(write_only=True)
     endpoint = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -33,7 +38,7 @@ class ConnectionUpdateSerializer(serializers.Serializer):
 
 
 class CredentialsTestSerializer(serializers.Serializer):
-    provider = serializers.CharField(max_length=32)
+    provider = ProviderKeyField(max_length=32)
     credentials = serializers.DictField(write_only=True)
     endpoint = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 

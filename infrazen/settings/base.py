@@ -284,6 +284,7 @@ SPECTACULAR_SETTINGS = {
         "ResourceStatusEnum": "apps.inventory.vocabulary.ResourceStatus",
         "MetricNameEnum": "apps.inventory.vocabulary.MetricName",
         "ResourceKindEnum": "apps.inventory.vocabulary.ResourceKind",
+        "ProviderKeyEnum": "apps.providers.registry.PROVIDER_KEYS",
     },
 }
 

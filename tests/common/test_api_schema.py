@@ -66,3 +66,34 @@ def test_every_operation_documents_the_one_error_shape(w, client_for):
         for method, operation in operations.items():
             assert operation["responses"]["4XX"]["content"]["application/json"]["schema"] == error, (method, path)
     assert document["components"]["schemas"]["ErrorDetail"]["required"] == ["code", "message"]
+
+
+def test_the_export_format_is_documented_as_the_formats_the_api_serves(w, client_for):
+    """A free string would leave a client (or a fuzzer) to guess ``csv``/``xlsx``: every other value is a 404."""
+    document = schema_of(client_for(None, "alpha"))
+    operation = document["paths"]["/api/v1/costs/export/{fmt}/"]["get"]
+    (fmt,) = [p for p in operation["parameters"] if p["in"] == "path"]
+    assert fmt["schema"] == {"type": "string", "enum": ["csv", "xlsx"]}
+    assert set(operation["responses"]["200"]["content"]) == {
+        "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def test_the_provider_of_a_connection_is_documented_as_the_registry_keys(w, client_for):
+    """Any other string is refused (400 «Unknown provider.»), so the schema names the keys a client may send."""
+    from apps.providers.registry import provider_keys
+
+    components = schema_of(client_for(None, "alpha"))["components"]["schemas"]
+    for name in ("ConnectionCreateRequest", "CredentialsTestRequest"):
+        provider = components[name]["properties"]["provider"]
+        if "allOf" in provider:
+            (ref,) = provider["allOf"]
+            provider = components[ref["$ref"].rsplit("/", 1)[1]]
+        assert provider["enum"] == provider_keys(), name
+
+
+def test_the_checks_that_reach_a_provider_document_its_failure_as_a_502(w, client_for):
+    """A provider that cannot be reached is a 502 in the one error shape, not an undocumented server error."""
+    paths = schema_of(client_for(None, "alpha"))["paths"]
+    for path in ("/api/v1/connections/{id}/test/", "/api/v1/connections/test/"):
+        documented = paths[path]["post"]["responses"]["502"]["content"]["application/json"]["schema"]
+        assert documented == {"$ref": "#/components/schemas/ErrorResponse"}, path
