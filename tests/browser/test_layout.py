@@ -26,7 +26,8 @@ WIDTHS = (1440, 390)
 LAYOUT_PROBLEMS = """() => {
   const problems = [];
   const doc = document.documentElement;
-  if (doc.scrollWidth > doc.clientWidth) problems.push(`page is ${doc.scrollWidth}px wide in a ${doc.clientWidth}px window`);
+  if (doc.scrollWidth > doc.clientWidth)
+    problems.push(`page is ${doc.scrollWidth}px wide in a ${doc.clientWidth}px window`);
   const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
   const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
     (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
@@ -42,7 +43,8 @@ LAYOUT_PROBLEMS = """() => {
     const box = el.closest('.card, .auth-card, dialog');
     if (!box || !visible(el) || !visible(box) || scrollsBetween(el, box)) continue;
     const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
-    if (r.left < b.left - 1 || r.right > b.right + 1) problems.push(`${name(el)} spills out of ${name(box).slice(0, 40)}`);
+    if (r.left < b.left - 1 || r.right > b.right + 1)
+      problems.push(`${name(el)} spills out of ${name(box).slice(0, 40)}`);
   }
   // Cards side by side (same parent, overlapping heights, not overlapping widths) start at the same top.
   const parents = new Set([...document.querySelectorAll('.card')].map((c) => c.parentElement));
@@ -75,15 +77,33 @@ def estate(world, django_db_blocker):
         with schema_context(org.schema_name):
             demo_costs_seed()
             first = ProviderConnection.objects.order_by("pk").first()
-            ProviderConnection.objects.filter(pk=first.pk).update(account_info={
-                "account_id": "478587", "status": "active", "plan_name": "Blog 2024 (годовой)", "currency": "RUB",
-                "balance": "1234567.89", "daily_rate": "121.46", "monthly_rate": "3643.80", "days_to_block": 4,
-                "limits": {"cores": {"used": 18, "limit": 20}, "ram": {"used": 40960, "limit": 65536, "unit": "MB"}},
-                "software": {"PHP": "8.2", "MySQL": "8.0", "nginx": "1.24"},
-            })
-            SyncRun.objects.create(connection=first, status="partial", phase="done", resources_found=11,
-                                   endpoints_total=4, endpoints_ok=3, endpoints_failed=1,
-                                   errors=[{"endpoint": "vpc/resell/v2/quotas", "message": "HTTP 500"}])
+            ProviderConnection.objects.filter(pk=first.pk).update(
+                account_info={
+                    "account_id": "478587",
+                    "status": "active",
+                    "plan_name": "Blog 2024 (годовой)",
+                    "currency": "RUB",
+                    "balance": "1234567.89",
+                    "daily_rate": "121.46",
+                    "monthly_rate": "3643.80",
+                    "days_to_block": 4,
+                    "limits": {
+                        "cores": {"used": 18, "limit": 20},
+                        "ram": {"used": 40960, "limit": 65536, "unit": "MB"},
+                    },
+                    "software": {"PHP": "8.2", "MySQL": "8.0", "nginx": "1.24"},
+                }
+            )
+            SyncRun.objects.create(
+                connection=first,
+                status="partial",
+                phase="done",
+                resources_found=11,
+                endpoints_total=4,
+                endpoints_ok=3,
+                endpoints_failed=1,
+                errors=[{"endpoint": "vpc/resell/v2/quotas", "message": "HTTP 500"}],
+            )
             ids = {"connection": first.pk, "resource": Resource.objects.order_by("pk").first().pk}
         connection.set_schema_to_public()
     yield {"owner": owner, **ids}
@@ -129,16 +149,30 @@ def _problems(page, url: str) -> list[str]:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_fits_the_window(estate, live_url, pages, width):
     org_paths = [
-        "/", "/?range=365", "/costs/", "/costs/?range=365&group_by=resource", "/costs/?group_by=provider&chart=pie",
-        "/resources/", f"/resources/{estate['resource']}/",
-        "/connections/", f"/connections/{estate['connection']}/history/", "/costs/imports/",
-        "/settings/members/", "/settings/invitations/", "/settings/organization/", "/settings/audit/",
-        "/accounts/email/", "/accounts/password/change/", "/accounts/2fa/",
+        "/",
+        "/?range=365",
+        "/costs/",
+        "/costs/?range=365&group_by=resource",
+        "/costs/?group_by=provider&chart=pie",
+        "/resources/",
+        f"/resources/{estate['resource']}/",
+        "/connections/",
+        f"/connections/{estate['connection']}/history/",
+        "/costs/imports/",
+        "/settings/members/",
+        "/settings/invitations/",
+        "/settings/organization/",
+        "/settings/audit/",
+        "/accounts/email/",
+        "/accounts/password/change/",
+        "/accounts/2fa/",
     ]
     visits = [("owner", live_url(SLUG, path)) for path in org_paths]
     visits += [("operator", live_url(None, "/orgs/"))]
-    visits += [("anonymous", live_url(None, path)) for path in ("/", "/accounts/login/", "/signup/",
-                                                                "/accounts/password/reset/")]
+    visits += [
+        ("anonymous", live_url(None, path))
+        for path in ("/", "/accounts/login/", "/signup/", "/accounts/password/reset/")
+    ]
     found = {}
     for persona, url in visits:
         page = pages[persona]
@@ -174,8 +208,13 @@ def test_connections_page_cards_dialogs_and_names(estate, live_url, pages, width
     for name in names.all():
         assert name.evaluate("el => el.scrollWidth <= el.clientWidth")
         if width == 1440:  # on one line
-            assert name.evaluate("el => { const r = document.createRange(); r.selectNodeContents(el);"
-                                 " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }") == 1
+            assert (
+                name.evaluate(
+                    "el => { const r = document.createRange(); r.selectNodeContents(el);"
+                    " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
+                )
+                == 1
+            )
 
     # Adding: the picker shows first, and hides once a provider is chosen (display:grid beat [hidden]).
     page.locator("[data-testid=add-provider]").first.click()
