@@ -126,7 +126,7 @@ class Invitation(models.Model):
     email = models.EmailField(_("email"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
     # Only a SHA-256 of the token is stored: a database leak does not leak usable links.
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     invited_by = models.ForeignKey(
         User, verbose_name=_("invited by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -161,12 +161,13 @@ class Invitation(models.Model):
 class LoginHandoff(models.Model):
     """A single-use, short-lived pass that logs a user into another host (tenant switching)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    organization = models.ForeignKey("tenants.Organization", on_delete=models.CASCADE, related_name="+")
-    next_path = models.CharField(max_length=500, default="/")
-    created_at = models.DateTimeField(auto_now_add=True)
-    used_at = models.DateTimeField(null=True, blank=True)
+    id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("tenants.Organization", verbose_name=_("organization"), on_delete=models.CASCADE,
+                                     related_name="+")
+    next_path = models.CharField(_("path after login"), max_length=500, default="/")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("login hand-off")
