@@ -196,6 +196,8 @@ PRICING_MODEL_LABELS: dict[str, str] = {
 
 # Values of provider-neutral spec keys that are codes rather than names.
 SPEC_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "engine": {"mysql": "MySQL", "postgresql": "PostgreSQL", "redis": "Redis", "kafka": "Kafka",
+               "clickhouse": "ClickHouse", "mongodb": "MongoDB", "opensearch": "OpenSearch"},
     "storage_class": {"standard": _("Standard"), "cold": _("Cold"), "ice": _("Ice (archive)"),
                       "standard_ia": _("Cold"), "glacier": _("Ice (archive)")},
     "disk_type": {"network-ssd": _("Network SSD"), "network-hdd": _("Network HDD"),
