@@ -235,3 +235,11 @@ def test_admin_titles_use_the_accusative(w, client_for, staff):
     assert "<h1>Добавить пользователя</h1>" in client.get("/admin/accounts/user/add/").content.decode()
     domains = client.get("/admin/tenants/domain/").content.decode()
     assert "Основной" in domains and "Имя хоста" in domains
+
+
+def test_admin_of_third_party_models_uses_case_neutral_titles(w, client_for, staff):
+    """Django's «Изменить %s» with a nominative name reads wrong; models without an accusative form get
+    «Изменение: …» instead (django-q2's schedules here)."""
+    html = client_for(staff).get("/admin/django_q/schedule/").content.decode()
+    assert "Выбор для изменения: " in html
+    assert "Выберите Запланированная" not in html
