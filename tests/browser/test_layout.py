@@ -204,6 +204,10 @@ def test_connections_page_cards_dialogs_and_names(estate, live_url, pages, width
         assert box["x"] <= delete["x"] and delete["x"] + delete["width"] <= box["x"] + box["width"]
         assert box["y"] <= delete["y"] and delete["y"] + delete["height"] <= box["y"] + box["height"]
 
+    # Account figures fit their boxes (a balance of 1 234 567,89 ₽ ran over the edge).
+    for kpi in page.locator(".conn-kpi").all():
+        assert kpi.evaluate("el => el.scrollWidth <= el.clientWidth"), kpi.inner_text()
+
     # Names are shown whole («Selectel — ос…» before).
     names = page.locator("[data-connection-card] h3")
     assert sorted(names.all_inner_texts()) == ["Selectel — основной аккаунт", "Yandex Cloud — production"]
