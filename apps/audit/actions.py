@@ -52,6 +52,7 @@ DETAIL_LABELS = {
     "replaced": _("rows replaced"),
     "currency": _("currency"),
     "timezone": _("time zone"),
+    "endpoint": _("API base URL"),
 }
 
 

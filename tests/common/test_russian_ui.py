@@ -50,6 +50,7 @@ RAW_CODES = (
     "GB",
     "MB",
     "Mbit/s",
+    "endpoint",
 )
 # English labels Django derives from field names (the admin shows them upper-cased): case-insensitive.
 RAW_LABELS = ("schema name", "is primary", "token hash", "next path", "created at", "metric points")
@@ -165,6 +166,7 @@ def _pages(estate) -> list[str]:
         *[f"/resources/{pk}/" for pk in estate["resources"]],
         "/connections/",
         f"/connections/{estate['connection']}/history/",
+        "/settings/audit/",
     ]
 
 
