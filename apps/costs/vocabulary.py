@@ -4,30 +4,31 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.inventory.vocabulary import resource_type_label, service_name_label
 
 # FOCUS 1.0-1.2 ServiceCategory.
 SERVICE_CATEGORY_LABELS: dict[str, str] = {
-    "AI and Machine Learning": _("AI and machine learning"),
-    "Analytics": _("Analytics"),
-    "Business Applications": _("Business applications"),
-    "Compute": _("Computing"),
-    "Databases": _("Databases"),
-    "Developer Tools": _("Developer tools"),
-    "Multicloud": _("Multicloud"),
-    "Identity": _("Identity"),
-    "Integration": _("Integration"),
-    "Internet of Things": _("Internet of things"),
-    "Management and Governance": _("Management and governance"),
-    "Media": _("Media"),
-    "Migration": _("Migration"),
-    "Mobile": _("Mobile"),
-    "Networking": _("Network"),
-    "Security": _("Security"),
-    "Storage": _("Storage"),
-    "Web": _("Web"),
-    "Other": _("Other"),
+    "AI and Machine Learning": pgettext_lazy("service category", "AI and Machine Learning"),
+    "Analytics": pgettext_lazy("service category", "Analytics"),
+    "Business Applications": pgettext_lazy("service category", "Business Applications"),
+    "Compute": pgettext_lazy("service category", "Compute"),
+    "Databases": pgettext_lazy("service category", "Databases"),
+    "Developer Tools": pgettext_lazy("service category", "Developer Tools"),
+    "Multicloud": pgettext_lazy("service category", "Multicloud"),
+    "Identity": pgettext_lazy("service category", "Identity"),
+    "Integration": pgettext_lazy("service category", "Integration"),
+    "Internet of Things": pgettext_lazy("service category", "Internet of Things"),
+    "Management and Governance": pgettext_lazy("service category", "Management and Governance"),
+    "Media": pgettext_lazy("service category", "Media"),
+    "Migration": pgettext_lazy("service category", "Migration"),
+    "Mobile": pgettext_lazy("service category", "Mobile"),
+    "Networking": pgettext_lazy("service category", "Networking"),
+    "Security": pgettext_lazy("service category", "Security"),
+    "Storage": pgettext_lazy("service category", "Storage"),
+    "Web": pgettext_lazy("service category", "Web"),
+    "Other": pgettext_lazy("service category", "Other"),
 }
 
 # ChargeCategory, ChargeClass, ChargeFrequency, PricingCategory, CommitmentDiscountStatus.

@@ -136,18 +136,18 @@ RESOURCE_TYPE_LABELS: dict[str, str] = {
 
 # The service a plugin files a resource under (``Resource.service_name``): generic words, not product names.
 SERVICE_NAME_LABELS: dict[str, str] = {
-    "Compute": _("Computing"),
-    "Storage": _("Storage"),
-    "Network": _("Network"),
-    "Networking": _("Network"),
-    "Database": _("Databases"),
-    "Databases": _("Databases"),
-    "Hosting": _("Hosting"),
-    "Mail": _("Mail"),
-    "Cloud": _("Cloud services"),
-    "Kubernetes": _("Kubernetes"),
-    "Container Registry": _("Container registry"),
-    "Resource Manager": _("Resource manager"),
+    "Compute": pgettext_lazy("service", "Compute"),
+    "Storage": pgettext_lazy("service", "Storage"),
+    "Network": pgettext_lazy("service", "Network"),
+    "Networking": pgettext_lazy("service", "Networking"),
+    "Database": pgettext_lazy("service", "Database"),
+    "Databases": pgettext_lazy("service", "Databases"),
+    "Hosting": pgettext_lazy("service", "Hosting"),
+    "Mail": pgettext_lazy("service", "Mail"),
+    "Cloud": pgettext_lazy("service", "Cloud"),
+    "Kubernetes": pgettext_lazy("service", "Kubernetes"),
+    "Container Registry": pgettext_lazy("service", "Container Registry"),
+    "Resource Manager": pgettext_lazy("service", "Resource Manager"),
 }
 
 # Statuses as providers report them (``Resource.provider_status``, an account's status), case-insensitive.
