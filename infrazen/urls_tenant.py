@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("apps.costs.urls")),
     path("api/v1/", include("apps.accounts.api_urls")),
     path("api/v1/", include("apps.costs.api_urls")),
+    path("api/v1/", include("apps.currency.api_urls")),
     path("api/v1/", include("apps.providers.api_urls")),
     path("api/v1/", include("apps.inventory.api_urls")),
     *common_urlpatterns,

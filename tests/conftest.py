@@ -136,10 +136,10 @@ def _fresh_cache():
 @pytest.fixture
 def token_client():
     """``token_client(user, "alpha", keyword="Bearer")``: a client sending ``Authorization: <keyword> <token>``."""
-    from rest_framework.authtoken.models import Token
+    from apps.accounts.services import api_token_create
 
     def make(user: User, slug: str | None = None, keyword: str = "Bearer") -> Client:
-        token, _created = Token.objects.get_or_create(user=user)
-        return Client(HTTP_HOST=host(slug), HTTP_AUTHORIZATION=f"{keyword} {token.key}")
+        secret = api_token_create(user=user, name="tests").secret
+        return Client(HTTP_HOST=host(slug), HTTP_AUTHORIZATION=f"{keyword} {secret}")
 
     return make

@@ -9,7 +9,7 @@ from apps.common.admin_titles import AccusativeTitlesMixin
 from apps.common.errors import ApplicationError
 
 from . import services
-from .models import Invitation, Membership, PartnerMembership, User
+from .models import ApiToken, Invitation, Membership, PartnerMembership, User
 from .roles import Role
 
 
@@ -57,9 +57,7 @@ class UserAdmin(AccusativeTitlesMixin, DjangoUserAdmin):
 
     @admin.action(description=_("Revoke API tokens"))
     def revoke_api_tokens(self, request, queryset):
-        from rest_framework.authtoken.models import Token
-
-        deleted, _rows = Token.objects.filter(user__in=queryset).delete()
+        deleted, _rows = ApiToken.objects.filter(user__in=queryset).delete()
         self.message_user(request, _("API tokens revoked: %(count)d.") % {"count": deleted}, messages.SUCCESS)
 
 
@@ -127,4 +125,29 @@ class InvitationAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Support sees which tokens exist and can revoke them; only the digest is stored, only the prefix is shown.
+
+    Tokens are created by their owners (settings or POST /api/v1/auth/token/), never here.
+    """
+
+    list_display = ("name", "prefix", "user", "created", "expiry", "last_used_at")
+    list_filter = ("created", "last_used_at")
+    search_fields = ("name", "token_key", "user__email")
+    list_select_related = ("user",)
+    fields = ("name", "prefix", "user", "created", "expiry", "last_used_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("prefix"))
+    def prefix(self, obj: ApiToken) -> str:
+        return f"{obj.token_key}…"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

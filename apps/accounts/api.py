@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_tenant_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -31,7 +34,7 @@ from .serializers import (
 
 
 class TokenObtainApi(APIView):
-    """Exchange email + password for an API token.
+    """Exchange email + password for a new API token (it expires after API_TOKEN_EXCHANGE_TTL_DAYS days).
 
     On an organization host only its members (or its MSP's operators) get a token; on the public host
     only MSP operators do (for the partner API). Failed attempts count toward the login lockout.
@@ -62,8 +65,14 @@ class TokenObtainApi(APIView):
         if not allowed:
             raise ApplicationError(_("You do not have access to this organization."), ErrorCode.PERMISSION_DENIED,
                                    http_status=403)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response(TokenOutputSerializer(token).data)
+        # Every exchange issues a new token (only its digest is kept, so an old one cannot be shown again).
+        issued = services.api_token_create(
+            user=user,
+            name=data.validated_data.get("name") or _("Obtained with email and password"),
+            expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_EXCHANGE_TTL_DAYS),
+            organization=tenant,
+        )
+        return Response(TokenOutputSerializer({"token": issued.secret}).data)
 
 
 class MeApi(APIView):

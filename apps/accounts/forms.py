@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -30,3 +32,20 @@ class AcceptInvitationForm(forms.Form):
         if data.get("password") != data.get("password_confirm"):
             self.add_error("password_confirm", _("The passwords do not match."))
         return data
+
+
+class ApiTokenForm(forms.Form):
+    EXPIRY_CHOICES = [
+        ("30", _("30 days")),
+        ("90", _("90 days")),
+        ("365", _("1 year")),
+        ("never", _("Never expires")),
+    ]
+
+    name = forms.CharField(label=_("Token name"), max_length=100,
+                           help_text=_("What the token is for, e.g. «Terraform» or «Grafana»."))
+    expires = forms.ChoiceField(label=_("Expires"), choices=EXPIRY_CHOICES, initial="90")
+
+    def expires_at(self, now):
+        value = self.cleaned_data["expires"]
+        return None if value == "never" else now + timedelta(days=int(value))

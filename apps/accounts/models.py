@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 from .roles import Role
 
@@ -175,3 +178,35 @@ class LoginHandoff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.organization_id}"
+
+
+class ApiToken(AbstractAuthToken):
+    """A personal API token (django-rest-knox's token model, swapped in by ``KNOX_TOKEN_MODEL``).
+
+    Only a SHA-512 digest of the token is stored, plus its first characters (``token_key``) to find the row
+    and to tell tokens apart on screen: a database dump holds no usable credential. A token acts as its user
+    and works only on the organizations the user has access to (the API's permission class checks that).
+    """
+
+    # knox's fields, with labels for the admin.
+    digest = models.CharField(_("digest"), max_length=CONSTANTS.DIGEST_LENGTH, primary_key=True)
+    token_key = models.CharField(_("token prefix"), db_index=True,
+                                 max_length=CONSTANTS.MAXIMUM_TOKEN_PREFIX_LENGTH + CONSTANTS.TOKEN_KEY_LENGTH)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), related_name="auth_token_set",
+                             on_delete=models.CASCADE)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    expiry = models.DateTimeField(_("expires"), null=True, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_key}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry is not None and self.expiry <= timezone.now()

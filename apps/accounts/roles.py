@@ -26,6 +26,7 @@ class Module(models.TextChoices):
     MEMBERS = "members", _("Members and roles")
     ORGANIZATION = "organization", _("Organization profile")
     AUDIT = "audit", _("Audit log")
+    RATES = "rates", _("Exchange rates")
 
 
 class Action(models.TextChoices):
@@ -57,6 +58,8 @@ PERMISSION_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     (Module.ORGANIZATION, Action.VIEW): ALL,
     (Module.ORGANIZATION, Action.MANAGE): _MANAGERS,
     (Module.AUDIT, Action.VIEW): _MANAGERS,
+    # Entering a manual exchange rate for the organization (when the Bank has none): administrators and finance.
+    (Module.RATES, Action.MANAGE): frozenset({R.OWNER, R.ADMIN, R.FINANCE}),
 }
 
 

@@ -8,7 +8,7 @@ from django_tenants.utils import get_tenant_model
 if TYPE_CHECKING:
     from apps.tenants.models import Organization
 
-from .models import Invitation, Membership, PartnerMembership
+from .models import ApiToken, Invitation, Membership, PartnerMembership
 
 
 def membership_list(*, organization: Organization) -> QuerySet[Membership]:
@@ -49,3 +49,13 @@ def partner_client_list(*, user) -> QuerySet[Organization]:
         .annotate(member_count=Count("memberships"))
         .order_by("partner__name", "name")
     )
+
+
+def api_token_list(*, user) -> QuerySet[ApiToken]:
+    """The user's own API tokens, newest first (the digest never leaves the database layer)."""
+    return ApiToken.objects.filter(user=user).order_by("-created")
+
+
+def api_token_get(*, user, prefix: str) -> ApiToken:
+    """One of the user's tokens by its displayed prefix: another user's prefix is simply not found."""
+    return api_token_list(user=user).get(token_key=prefix)

@@ -12,10 +12,11 @@ from .roles import Role
 class TokenInputSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, trim_whitespace=False)
+    name = serializers.CharField(required=False, max_length=100, help_text="Shown in the list of API tokens.")
 
 
 class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField(source="key")
+    token = serializers.CharField(help_text="Shown only once: keep it, the server stores only its hash.")
 
 
 class UserOutputSerializer(serializers.Serializer):

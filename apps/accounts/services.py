@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
@@ -23,7 +23,7 @@ from apps.audit.services import audit_event_record
 from apps.common.errors import ApplicationError, ErrorCode
 
 from .exceptions import AccountErrorCode
-from .models import Invitation, LoginHandoff, Membership, User
+from .models import ApiToken, Invitation, LoginHandoff, Membership, User
 from .roles import Role, assignable_roles
 from .urls_helpers import organization_url
 
@@ -311,3 +311,57 @@ def handoff_consume(*, handoff_id, organization: Organization) -> LoginHandoff:
         raise ApplicationError(_("You do not have access to this organization."), ErrorCode.PERMISSION_DENIED,
                                http_status=403)
     return handoff
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+API_TOKEN_NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class IssuedApiToken:
+    token: ApiToken
+    # The only time the secret exists outside its owner's hands: shown once, never stored or logged.
+    secret: str
+
+
+def api_token_create(
+    *, user: User, name: str, expires_at: datetime | None = None, organization: Organization | None = None
+) -> IssuedApiToken:
+    """Issue a named token for ``user``; only its digest is stored. Audited in ``organization`` when given."""
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError(_("Enter a name for the token."), ErrorCode.INVALID, {"field": "name"})
+    if len(name) > API_TOKEN_NAME_MAX:
+        raise ApplicationError(
+            _("The name is too long (at most %(max)d characters).") % {"max": API_TOKEN_NAME_MAX},
+            ErrorCode.INVALID, {"field": "name"},
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ApplicationError(_("The expiry date must be in the future."), ErrorCode.INVALID, {"field": "expires"})
+    # Expired tokens stay listed (as expired) for a while, then go: password exchanges cannot pile up rows forever.
+    ApiToken.objects.filter(
+        user=user, expiry__lt=timezone.now() - timedelta(days=settings.API_TOKEN_EXPIRED_KEEP_DAYS)
+    ).delete()
+    token, secret = ApiToken.objects.create(user=user, expiry=None, name=name)
+    if expires_at is not None:
+        ApiToken.objects.filter(pk=token.pk).update(expiry=expires_at)
+        token.expiry = expires_at
+    if organization is not None and not organization.is_public:
+        expires = timezone.localdate(expires_at).isoformat() if expires_at else None
+        audit_event_record(
+            schema_name=organization.schema_name, action="api_token.created", actor=user, target=name,
+            data={"prefix": token.token_key, "expires": expires},
+        )
+    return IssuedApiToken(token, secret)
+
+
+def api_token_revoke(*, token: ApiToken, actor: User, organization: Organization | None = None) -> None:
+    """Delete the token: the next request with it gets 401."""
+    name, prefix = token.name, token.token_key
+    ApiToken.objects.filter(pk=token.pk).delete()
+    if organization is not None and not organization.is_public:
+        audit_event_record(
+            schema_name=organization.schema_name, action="api_token.revoked", actor=actor, target=name,
+            data={"prefix": prefix},
+        )

@@ -13,4 +13,6 @@ urlpatterns = [
     path("settings/invitations/<int:invitation_id>/revoke/", views.invitation_revoke,
          name="settings_invitation_revoke"),
     path("settings/audit/", views.audit_log, name="settings_audit"),
+    path("settings/api-tokens/", views.api_tokens, name="settings_api_tokens"),
+    path("settings/api-tokens/<str:prefix>/revoke/", views.api_token_revoke, name="settings_api_token_revoke"),
 ]

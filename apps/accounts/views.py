@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,8 +19,8 @@ from apps.common.errors import ApplicationError
 from apps.common.pages import page_of
 
 from . import selectors, services
-from .forms import AcceptInvitationForm, InvitationForm, RoleForm
-from .models import Invitation, Membership
+from .forms import AcceptInvitationForm, ApiTokenForm, InvitationForm, RoleForm
+from .models import ApiToken, Invitation, Membership
 from .permissions import require_permission
 from .roles import Role, assignable_roles
 
@@ -219,3 +221,47 @@ def audit_log(request):
         "settings_tab": "audit",
     }
     return render(request, "accounts/settings_audit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("organization.view")
+def api_tokens(request):
+    """The user's own API tokens: create (the secret is shown on this one response only), list, revoke."""
+    issued = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.api_token_create(
+                user=request.user, name=form.cleaned_data["name"], expires_at=form.expires_at(timezone.now()),
+                organization=request.tenant,
+            )
+        except ApplicationError as exc:
+            form.add_error(exc.extra.get("field") if exc.extra.get("field") in form.fields else None, exc.message)
+        else:
+            form = ApiTokenForm()
+    response = render(
+        request,
+        "accounts/settings_api_tokens.html",
+        {
+            "form": form,
+            "issued": issued,
+            "tokens": selectors.api_token_list(user=request.user),
+            "settings_tab": "api_tokens",
+        },
+        status=400 if form.errors else 200,
+    )
+    # The page may carry a new token's secret: no cache keeps a copy.
+    add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+@require_permission("organization.view")
+def api_token_revoke(request, prefix: str):
+    try:
+        token = selectors.api_token_get(user=request.user, prefix=prefix)
+    except ApiToken.DoesNotExist as exc:
+        raise Http404 from exc
+    services.api_token_revoke(token=token, actor=request.user, organization=request.tenant)
+    messages.success(request, _("Token «%(name)s» revoked.") % {"name": token.name})
+    return redirect("settings_api_tokens")

@@ -21,6 +21,8 @@ ACTION_LABELS = {
     "membership.removed": _("Member removed"),
     "invitation.created": _("Invitation sent"),
     "invitation.revoked": _("Invitation revoked"),
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
     "connection.created": _("Cloud connection added"),
     "connection.updated": _("Cloud connection changed"),
     "connection.deleted": _("Cloud connection deleted"),
@@ -28,6 +30,7 @@ ACTION_LABELS = {
     "connection.sync_started": _("Sync started"),
     "costs.import": _("Billing file imported"),
     "costs.provider_import": _("Provider costs loaded"),
+    "currency.rate_set": _("Exchange rate entered"),
 }
 
 DETAIL_LABELS = {
@@ -52,6 +55,12 @@ DETAIL_LABELS = {
     "replaced": _("rows replaced"),
     "currency": _("currency"),
     "timezone": _("time zone"),
+    "prefix": _("prefix"),
+    "expires": _("expires"),
+    "date": _("date"),
+    "rate": _("rate"),
+    "nominal": _("nominal"),
+    "previous_rate": _("previous rate"),
     "endpoint": _("API base URL"),
 }
 

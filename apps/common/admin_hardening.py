@@ -8,11 +8,11 @@ from django.contrib import admin
 def hide_secrets_in_admin() -> None:
     from allauth.mfa.models import Authenticator
     from allauth.socialaccount.models import SocialApp, SocialToken
-    from rest_framework.authtoken.models import TokenProxy
+    from knox.models import AuthToken as KnoxAuthToken
 
     # Social apps are configured from the environment; OAuth tokens and TOTP seeds are never for human
-    # eyes; an API token's primary key IS the secret, so tokens are revoked from the user page instead.
-    for model in (SocialApp, SocialToken, Authenticator, TokenProxy):
+    # eyes; knox's own token admin lists digests and is unused (accounts.ApiToken replaces its model).
+    for model in (SocialApp, SocialToken, Authenticator, KnoxAuthToken):
         if admin.site.is_registered(model):
             admin.site.unregister(model)
     from .admin_secretless import AuthenticatorAdmin

@@ -14,6 +14,9 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from csp.constants import UNSAFE_INLINE
+from csp.middleware import CSPMiddleware
+from django.conf import settings
 from django.http import JsonResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -142,3 +145,23 @@ class PermissionsPolicyMiddleware:
         if self.header and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = self.header
         return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's header (``CONTENT_SECURITY_POLICY``), strict on every page of the product.
+
+    The support admin on the public host is the one exception, for styles only: Django's and django-tenants'
+    admin templates carry inline ``<style>`` elements and ``style`` attributes. Scripts stay ``'self'`` there too.
+    """
+
+    ADMIN_PREFIX = "/admin/"
+
+    def process_response(self, request, response):
+        if settings.DEBUG and response.status_code in (404, 500) and "html" in response.get("Content-Type", ""):
+            # Django's technical 404/500 pages (DEBUG only) are built of inline styles and scripts.
+            response._csp_exempt = True
+        if request.path.startswith(self.ADMIN_PREFIX):
+            update = dict(getattr(response, "_csp_update", None) or {})
+            update["style-src"] = [*update.get("style-src", []), UNSAFE_INLINE]
+            response._csp_update = update
+        return super().process_response(request, response)

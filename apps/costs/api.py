@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -31,7 +31,7 @@ from .selectors.explorer import (
     METRICS,
     PERIOD_PRESETS,
     cost_explorer_view,
-    cost_summary,
+    cost_summary_cached,
 )
 from .selectors.exports import EXPORT_FORMATS, XLSX_TYPE, explorer_export
 from .selectors.imports import billing_import_get, billing_import_list
@@ -43,6 +43,7 @@ from .serializers import (
     TimeseriesOutputSerializer,
 )
 from .services.imports import billing_import_create
+from .services.rates import rates_backfill_request
 
 
 class BillingImportListApi(ListAPIView):
@@ -97,8 +98,23 @@ VIEW_PARAMETERS = [
 ]
 
 
-class CostSummaryApi(APIView):
-    """Totals per group: the organization's currency, or ``currency=billing`` per billing currency."""
+class RatesBackfillMixin:
+    """An answer that shows amounts without an exchange rate (its ``warnings``) asks the Central Bank for those
+    days again in the background (``rates_backfill_request``: throttled, off with CURRENCY_FETCH_MISSING)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        data = getattr(response, "data", None)
+        if response.status_code == 200 and isinstance(data, dict) and data.get("warnings"):
+            rates_backfill_request(warnings=data["warnings"])
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class CostSummaryApi(RatesBackfillMixin, APIView):
+    """Totals per group: the organization's currency, or ``currency=billing`` per billing currency.
+
+    An amount without an exchange rate on its charge date (none on or before it) is never guessed: its group
+    stays in the billing currency, ``total`` sums the converted groups only, ``warnings`` names each currency
+    and its days, and the Central Bank is asked for those days again in the background."""
 
     required_permissions = {"GET": "costs.view"}
 
@@ -106,13 +122,13 @@ class CostSummaryApi(APIView):
                    responses={200: SummaryOutputSerializer})
     def get(self, request):
         params = explorer_params(request.query_params)
-        summary = cost_summary(start=params["start"], end=params["end"], group_by=params["group_by"],
-                               metric=params["metric"], currency=params["currency"], filters=params["filters"],
-                               tags=params["tags"])
+        summary = cost_summary_cached(start=params["start"], end=params["end"], group_by=params["group_by"],
+                                      metric=params["metric"], currency=params["currency"],
+                                      filters=params["filters"], tags=params["tags"])
         return Response(SummaryOutputSerializer(summary).data)
 
 
-class CostTimeseriesApi(APIView):
+class CostTimeseriesApi(RatesBackfillMixin, APIView):
     """Buckets by day/week/month, one series per group, table rows and the previous-period comparison."""
 
     required_permissions = {"GET": "costs.view"}
@@ -124,13 +140,28 @@ class CostTimeseriesApi(APIView):
         return Response(TimeseriesOutputSerializer(view).data)
 
 
+EXPORT_DESCRIPTION = """The current view as a file (``fmt`` = ``csv`` or ``xlsx``), with the timeseries' parameters.
+
+CSV, made for programs: UTF-8 without a byte order mark, RFC 4180 (comma-separated, ``"``-quoted where needed,
+CRLF line ends), amounts with a dot decimal separator at full precision and no thousands separator, empty cells
+for missing values. Columns: group label, group key, currency, one column per period (the first day of each
+bucket, ``YYYY-MM-DD``), total and, with ``compare``, previous period, change and change in percent (empty when
+the periods cannot be compared). One row per group, then a total row. Header labels follow the request's
+language. The explorer page's own CSV download is a different file, for Russian Excel (``;``, decimal comma,
+BOM); scripts should use this one."""
+
+
 class CostExportApi(APIView):
     """The current view as a file: one row per group with the per-period columns, totals and comparison."""
 
     required_permissions = {"GET": "costs.view"}
 
-    @extend_schema(operation_id="costs_export", parameters=VIEW_PARAMETERS,
-                   responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, XLSX_TYPE): OpenApiTypes.BINARY})
+    @extend_schema(operation_id="costs_export", parameters=VIEW_PARAMETERS, description=EXPORT_DESCRIPTION,
+                   responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=(
+                       "Comma-separated, dot decimals, UTF-8 without BOM, e.g. ``Группа,Ключ,Валюта,2026-05-01,"
+                       "Итого\r\nCompute Cloud,Compute Cloud,RUB,100.0050000000,100.0050000000``")),
+                              (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="An XLSX workbook "
+                                                                "of the same table, amounts as numbers.")})
     def get(self, request, fmt: str):
         if fmt not in EXPORT_FORMATS:
             raise Http404

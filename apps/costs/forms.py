@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -81,3 +83,28 @@ def explorer_params(query: QueryDict) -> dict[str, Any]:
             "currency": values["currency"] or "org", "filters": filters, "tags": tags,
             "granularity": values["granularity"] or "day",
             "compare": True if values["compare"] is None else values["compare"]}
+
+
+class ManualRateForm(forms.Form):
+    """A manual exchange rate for the organization: roubles per ``nominal`` units, as the Bank quotes it."""
+
+    currency = forms.CharField(label=_("Currency"), min_length=3, max_length=3,
+                               help_text=_("Three-letter code, e.g. USD."))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                           help_text=_("The rate applies from this date until the next known rate."))
+    rate = forms.DecimalField(label=_("Rate, roubles"), max_digits=20, decimal_places=6,
+                              min_value=Decimal("0.000001"), localize=True,
+                              widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+                              help_text=_("Roubles for the number of units below, e.g. 89,2887."))
+    nominal = forms.IntegerField(label=_("For units"), min_value=1, max_value=1_000_000, initial=1,
+                                 help_text=_("The Bank quotes some currencies per 10, 100 or more units."))
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_currency(self) -> str:
+        value = (self.cleaned_data.get("currency") or "").strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise forms.ValidationError(_("Enter a three-letter currency code, e.g. USD."), code="invalid")
+        if value in ("RUB", "RUR"):
+            raise forms.ValidationError(_("The rouble needs no exchange rate."), code="invalid")
+        return value

@@ -83,11 +83,23 @@ class SummaryGroupSerializer(serializers.Serializer):
     total = AmountField()
 
 
+class RateWarningSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="exchange_rate_missing")
+    currency = serializers.CharField(help_text="the currency without an exchange rate")
+    date = serializers.DateField(help_text="the first charge date without a rate")
+    dates = serializers.ListField(child=serializers.DateField(), help_text="every charge date without a rate")
+    message = serializers.CharField()
+
+
 class SummaryOutputSerializer(serializers.Serializer):
     currency = serializers.CharField(allow_null=True, help_text="null when several billing currencies are shown")
-    total = AmountField(allow_null=True)
-    groups = SummaryGroupSerializer(many=True)
+    total = AmountField(allow_null=True, help_text="in the organization's currency: the sum of the converted "
+                                                   "groups only")
+    groups = SummaryGroupSerializer(many=True, help_text="a group without an exchange rate stays in its billing "
+                                                         "currency (its own entry, with that currency)")
     totals = CurrencyTotalSerializer(many=True, help_text="the total per currency")
+    warnings = RateWarningSerializer(many=True, help_text="the currencies and charge dates without an exchange "
+                                                          "rate (their amounts are not in total)")
 
 
 class UtilizationSerializer(serializers.Serializer):
@@ -106,9 +118,13 @@ class TimeseriesGroupSerializer(serializers.Serializer):
     currency = serializers.CharField()
     total = AmountField()
     previous = AmountField(required=False, help_text="with compare")
-    delta = AmountField(required=False, help_text="with compare")
+    comparable = serializers.BooleanField(
+        required=False, help_text="with compare: the comparison rule (see previous.comparable) holds for the whole "
+                                  "view and for this group's own days with cost data")
+    delta = AmountField(required=False, allow_null=True,
+                        help_text="with compare; null when the group cannot be compared (comparable)")
     delta_pct = AmountField(places=2, required=False, allow_null=True,
-                            help_text="with compare; null when the previous period had no cost")
+                            help_text="with compare; null when the previous period had no cost or cannot be compared")
     utilization = UtilizationSerializer(many=True, required=False,
                                         help_text="grouped by resource: the inventory's utilization values")
 
@@ -125,8 +141,14 @@ class TimeseriesPreviousSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     total = AmountField(allow_null=True)
-    delta = AmountField(allow_null=True)
-    delta_pct = AmountField(places=2, allow_null=True)
+    delta = AmountField(allow_null=True, help_text="null when not comparable")
+    delta_pct = AmountField(places=2, allow_null=True, help_text="null when not comparable or the previous total is 0")
+    comparable = serializers.BooleanField(
+        help_text="whether the change is meaningful: the previous period has cost data on at least 90 % of the "
+                  "days the current one has (the dashboard applies the same rule)")
+    days = serializers.IntegerField(help_text="the length of each period in days")
+    days_with_data = serializers.IntegerField(help_text="days of the previous period with cost data")
+    current_days_with_data = serializers.IntegerField(help_text="days of the current period with cost data")
 
 
 class TimeseriesOutputSerializer(serializers.Serializer):
@@ -142,3 +164,6 @@ class TimeseriesOutputSerializer(serializers.Serializer):
     series = TimeseriesSeriesSerializer(many=True, help_text="the top groups, then the rest per currency")
     groups = TimeseriesGroupSerializer(many=True)
     previous = TimeseriesPreviousSerializer(required=False, help_text="with compare: the period just before")
+    warnings = RateWarningSerializer(many=True, help_text="the currencies and charge dates (of both periods) "
+                                                          "without an exchange rate: those groups stay in their "
+                                                          "billing currency and are not in total")

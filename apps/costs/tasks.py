@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from .services.imports import billing_import_run
-from .services.rollups import cost_rollups_fetch_rates_and_refresh, cost_rollups_refresh_all
+from .services.rollups import cost_rollups_fetch_rates_and_refresh, cost_rollups_refresh, cost_rollups_refresh_all
 
 
 def billing_import_task(import_id: int) -> None:
@@ -20,3 +20,8 @@ def cost_rollups_fetch_rates_task(start_iso: str, end_iso: str) -> int:
 def cost_rollups_refresh_all_task() -> int:
     """Queued when an organization changes its currency: every rollup holds converted amounts."""
     return cost_rollups_refresh_all()
+
+
+def cost_rollups_refresh_task(start_iso: str, end_iso: str) -> int:
+    """Queued when a manual exchange rate applies to more days than a page request rebuilds."""
+    return cost_rollups_refresh(start=date.fromisoformat(start_iso), end=date.fromisoformat(end_iso))

@@ -3,26 +3,33 @@ explorer (/costs/: the API's selectors and validation, rendered server-side)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRefresh
 
 from apps.accounts.permissions import require_permission
 from apps.common.errors import ApplicationError
-from apps.currency.selectors import cbr_rates_stale_since
+from apps.currency.exceptions import human_date
+from apps.currency.selectors import cbr_rates_stale_since, rate_list_manual, rates_on
 
-from .forms import BillingImportForm, explorer_params
+from .forms import BillingImportForm, ManualRateForm, explorer_params
 from .models import BillingImport, ImportStatus
 from .selectors.explorer import ALLOCATION, DIMENSIONS, cost_explorer_view, cost_filter_options
+from .selectors.exports import PAGE_EXPORT_FORMATS, explorer_export
 from .selectors.imports import billing_import_get, billing_import_list
 from .services.imports import billing_import_create
+from .services.rates import exchange_rate_enter, rates_backfill_request
 
 
 def _connections():
@@ -141,6 +148,14 @@ def _active_filters(query) -> int:
     return sum(1 for name in names for item in query.getlist(name) for v in item.split(",") if v.strip())
 
 
+def _form_values(query, params: dict | None) -> dict[str, str]:
+    names = ("group_by", "granularity", "metric", "currency")
+    if params:
+        return {name: params[name] for name in names}
+    defaults = {"group_by": "service", "granularity": "day", "metric": "billed", "currency": "org"}
+    return {name: query.get(name) or defaults[name] for name in names}
+
+
 @require_permission("costs.view")
 def cost_explorer(request):
     query = request.GET.copy()
@@ -152,6 +167,19 @@ def cost_explorer(request):
     except ApplicationError as exc:
         params = None
         error = {"code": exc.code.value, "message": exc.message, "details": exc.extra}
+    rate_warnings = []
+    if view is not None and view.get("warnings"):
+        # Amounts without a rate stay in their billing currency: say which, ask the Bank again in the
+        # background, and offer the rate form to those who may enter one.
+        rates_backfill_request(warnings=view["warnings"])
+        can_enter = request.access.can("rates.manage")
+        for warning in view["warnings"]:
+            link = None
+            if can_enter:
+                link = f"{reverse('exchange_rates')}?" + urlencode({
+                    "currency": warning["currency"], "date": warning["date"].isoformat(),
+                    "next": request.get_full_path()})
+            rate_warnings.append({**warning, "rate_url": link})
     sort = request.GET.get("sort", "-total")
     page = None
     if view is not None:
@@ -170,6 +198,13 @@ def cost_explorer(request):
     context = {
         "view": view,
         "params": params,
+        # What the form shows: the validated view, or what was asked when it could not be read (a bad date
+        # must not reset the grouping, the metric or the currency chosen).
+        "form_values": _form_values(query, params),
+        "rate_warnings": rate_warnings,
+        "rates_refetching": bool(rate_warnings) and settings.CURRENCY_FETCH_MISSING,
+        "unconverted_totals": [t for t in (view or {}).get("totals", ())
+                               if params and params["currency"] == "org" and t["currency"] != view["currency"]],
         "error": error,
         "page": page,
         "sort": sort,
@@ -188,8 +223,77 @@ def cost_explorer(request):
         "filters": _filters(query, options),
         "tags": query.getlist("tag"),
         "period": query.get("period") or ("custom" if query.get("start") or query.get("end") else "30d"),
-        "export_csv": f"{reverse('api_costs_export', args=['csv'])}?{export_query.urlencode()}",
-        "export_xlsx": f"{reverse('api_costs_export', args=['xlsx'])}?{export_query.urlencode()}",
+        "export_csv": f"{reverse('cost_explorer_export', args=['csv'])}?{export_query.urlencode()}",
+        "export_xlsx": f"{reverse('cost_explorer_export', args=['xlsx'])}?{export_query.urlencode()}",
         "page_title_key": "cost_explorer",
     }
     return render(request, "costs/explorer.html", context)
+
+
+# --- manual exchange rates -------------------------------------------------------------------------
+
+
+def _safe_next(request: HttpRequest, target: str) -> str | None:
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return None
+
+
+@require_permission("rates.manage")
+def exchange_rates(request: HttpRequest) -> HttpResponse:
+    """The organization's rate form (linked from the explorer's missing-rate banner): a manual rate for a
+    currency and date, the rates a date uses, and the rates entered before."""
+    if request.method == "POST":
+        form = ManualRateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            entered = exchange_rate_enter(day=data["date"], currency=data["currency"], rate_rub=data["rate"],
+                                          nominal=data["nominal"], actor=request.user, note=data["note"])
+            values = {"currency": data["currency"], "date": human_date(data["date"])}
+            if entered.refreshed:
+                messages.success(request, _("The %(currency)s rate from %(date)s is saved; the costs use it.")
+                                 % values)
+            else:
+                messages.success(request, _("The %(currency)s rate from %(date)s is saved; the costs will be "
+                                            "recalculated in a few minutes.") % values)
+            target = _safe_next(request, data["next"])
+            if target:
+                return redirect(target)
+            return redirect(f"{reverse('exchange_rates')}?{urlencode({'date': data['date'].isoformat()})}")
+    else:
+        initial = {"nominal": 1, "currency": (request.GET.get("currency") or "")[:3].upper(),
+                   "next": _safe_next(request, request.GET.get("next", "")) or ""}
+        if request.GET.get("date"):
+            initial["date"] = request.GET["date"][:10]
+        form = ManualRateForm(initial=initial)
+    shown = form.cleaned_data.get("date") if form.is_bound and form.is_valid() else None
+    try:
+        shown = shown or date.fromisoformat(request.GET.get("date", "")[:10])
+    except ValueError:
+        shown = timezone.localdate()
+    return render(request, "costs/rates.html", {
+        "form": form, "shown_date": shown,
+        "day_rates": [{"rate": r, "quoted": (r.rate * r.nominal).normalize()} for r in rates_on(day=shown)],
+        "manual_rates": [{"rate": r, "quoted": (r.rate_rub * r.nominal).normalize()}
+                         for r in rate_list_manual()[:50]],
+        "back_url": _safe_next(request, form["next"].value() or "") or reverse("cost_explorer"),
+        "page_title_key": "cost_explorer",
+    })
+
+
+@require_permission("costs.view")
+def cost_explorer_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The page's download buttons: the explorer's view as a file for a person (a CSV that Russian Excel opens
+    as numbers, or XLSX); the API's export stays the machine-readable one."""
+    if fmt not in PAGE_EXPORT_FORMATS:
+        raise Http404
+    try:
+        view = cost_explorer_view(params=explorer_params(request.GET), with_utilization=False)
+    except ApplicationError:
+        # The page explains what is wrong with the parameters.
+        return redirect(f"{reverse('cost_explorer')}?{request.GET.urlencode()}")
+    name, content_type, content = explorer_export(view=view, fmt=fmt, for_people=True)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

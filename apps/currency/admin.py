@@ -9,13 +9,15 @@ from .models import ExchangeRate, RateSource
 
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
-    """Support enters manual rates here; a manual rate wins over the Bank's for the same date."""
+    """Support enters manual rates here; a manual rate wins over the Bank's for the same date. A rate with an
+    organization schema was entered on that organization's rate form and applies to it only."""
 
-    list_display = ("date", "currency", "rate_rub", "nominal", "source", "note", "updated_at")
+    list_display = ("date", "currency", "rate_rub", "nominal", "source", "schema_name", "note", "updated_at")
     list_filter = ("source", "currency")
-    search_fields = ("currency", "note")
+    search_fields = ("currency", "note", "schema_name")
     date_hierarchy = "date"
-    fields = ("date", "currency", "rate_rub", "nominal", "source", "note", "created_by", "updated_at")
+    fields = ("date", "currency", "rate_rub", "nominal", "source", "schema_name", "note", "created_by",
+              "updated_at")
     readonly_fields = ("created_by", "updated_at")
 
     def get_changeform_initial_data(self, request):

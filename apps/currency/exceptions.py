@@ -3,6 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.common.errors import ApplicationError
@@ -12,6 +13,11 @@ class CurrencyErrorCode(str, enum.Enum):
     RATE_MISSING = "exchange_rate_missing"
     RATE_SOURCE_UNAVAILABLE = "exchange_rate_source_unavailable"
     RATE_SOURCE_INVALID = "exchange_rate_source_invalid"
+
+
+def human_date(day: date) -> str:
+    """A date as the active language writes it in a sentence (06.12.2026 in Russian), never ISO."""
+    return date_format(day, "SHORT_DATE_FORMAT")
 
 
 class RateMissing(ApplicationError):
@@ -29,7 +35,7 @@ class RateMissing(ApplicationError):
             extra["currencies"] = currencies
         super().__init__(
             _("No exchange rate for %(currency)s on %(date)s: fetch the Central Bank rates or enter one manually.")
-            % {"currency": currency, "date": day.isoformat() if day else "?"},
+            % {"currency": currency, "date": human_date(day) if day else "?"},
             CurrencyErrorCode.RATE_MISSING,
             extra,
         )

@@ -23,7 +23,6 @@ from .models import ExchangeRate, RateSource
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class CbrRate:
     currency: str
@@ -86,7 +85,7 @@ def rates_store_cbr(*, daily: CbrDaily) -> int:
         return 0
     for rate in daily.rates:
         ExchangeRate.objects.update_or_create(
-            date=daily.day, currency=rate.currency, source=RateSource.CBR,
+            date=daily.day, currency=rate.currency, source=RateSource.CBR, schema_name="",
             defaults={"rate_rub": rate.rate_rub, "nominal": rate.nominal},
         )
     return len(daily.rates)
@@ -132,13 +131,14 @@ def rates_fetch_cbr_range(*, start: date, end: date, only_missing: bool = True,
 
 @transaction.atomic
 def rate_set_manual(*, day: date, currency: str, rate_rub: Decimal, nominal: int = 1, actor=None,
-                    note: str = "") -> ExchangeRate:
+                    note: str = "", schema_name: str = "") -> ExchangeRate:
     """A manual rate for ``day``: wins over the Bank's rate of the same day (and carries forward like any rate).
 
-    ``rate_rub`` is roubles per ``nominal`` units, as the Bank quotes it.
+    ``rate_rub`` is roubles per ``nominal`` units, as the Bank quotes it. ``schema_name`` is the organization
+    the rate belongs to (its rate form); empty for a rate every organization uses (support, admin).
     """
     rate, _created = ExchangeRate.objects.update_or_create(
-        date=day, currency=currency.upper(), source=RateSource.MANUAL,
+        date=day, currency=currency.upper(), source=RateSource.MANUAL, schema_name=schema_name,
         defaults={"rate_rub": (Decimal(rate_rub) / nominal).quantize(Decimal("1e-10")), "nominal": nominal,
                   "created_by": actor, "note": note},
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -32,7 +32,11 @@ def rates_fetch_daily() -> str:
 
 
 def rates_fetch_missing(start_iso: str, end_iso: str) -> str:
-    from datetime import date
-
-    fetched = rates_fetch_cbr_range(start=date.fromisoformat(start_iso), end=date.fromisoformat(end_iso))
+    """The Bank's rates for the days of ``[start, end]`` that have none yet (a weekend or holiday is answered
+    with the last rates set, stored under their own date). Offline: one warning line, no traceback."""
+    try:
+        fetched = rates_fetch_cbr_range(start=date.fromisoformat(start_iso), end=date.fromisoformat(end_iso))
+    except RateSourceError as exc:
+        logger.warning("CBR rates not fetched: %s (%s)", exc.message, exc.code.value)
+        return f"CBR rates not fetched: {exc.code.value}"
     return f"fetched {len(fetched)} days"

@@ -4,6 +4,11 @@ Each card comes from the app that owns it: money and trends from costs (``apps.c
 connections from providers, utilization and the resource table from inventory. This module composes them
 and adds what only the dashboard shows (the range switch, the CSV export, the chart's data). Provider tiles
 are drawn by the template from each provider's spec (``providers_ui``).
+
+What is computed from the ledger and the inventory (money, series, utilization, the resource table) is cached
+per organization and data version (``apps.common.cache``): a finished sync or import replaces it, so the page
+costs the same few queries whatever the amount of data. Connections (a handful of rows whose status changes
+while a sync runs) are always read live.
 """
 
 from __future__ import annotations
@@ -15,20 +20,21 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.common.cache import organization_cached
 from apps.costs.selectors.ledger import organization_currency
 from apps.costs.selectors.spend import (
     Period,
     change_percent,
     spend_by_connection,
     spend_exists,
-    spend_history_covers_previous,
+    spend_history,
     spend_series,
     spend_top_services,
     spend_total,
 )
 from apps.inventory.selectors import resource_cost_table, resource_counts, utilization_overview
 from apps.providers.registry import UnknownProvider, get_spec
-from apps.providers.selectors import connection_counts, connection_list_with_resource_counts
+from apps.providers.selectors import connection_counts, connection_list, connection_list_with_resource_counts
 
 RANGES = (7, 30, 90, 365)
 DEFAULT_RANGE = 30
@@ -48,18 +54,23 @@ def dashboard_period(*, raw_range: Any = None, today: date | None = None) -> Per
     return Period(days=days, start=end - timedelta(days=days - 1), end=end)
 
 
-def dashboard_kpis(*, period: Period) -> dict[str, Any]:
+def _period_params(period: Period) -> tuple[int, str, str]:
+    return period.days, period.start.isoformat(), period.end.isoformat()
+
+
+def _kpi_figures(period: Period) -> dict[str, Any]:
     total, has_rows, unconverted = spend_total(period=period)
-    previous, previous_rows, previous_unconverted = spend_total(period=period.previous)
-    comparable = previous_rows and spend_history_covers_previous(period=period)
+    previous, _previous_rows, previous_unconverted = spend_total(period=period.previous)
+    history = spend_history(period=period)
+    comparable = history.comparable
     resources = resource_counts()
-    connections = connection_counts()
     return {
         "currency": organization_currency(),
         "total": total,
         "has_costs": has_rows,
         "previous_total": previous,
         "has_previous": comparable,
+        "history": history,
         "change_percent": change_percent(total, previous) if has_rows and comparable else None,
         "rates_missing": unconverted or previous_unconverted,
         # No recommendations app yet: the card says so instead of inventing a number.
@@ -67,18 +78,40 @@ def dashboard_kpis(*, period: Period) -> dict[str, Any]:
         "savings_available": False,
         "active_resources": resources["active"],
         "resources_total": resources["total"],
-        "providers": connections["providers"],
-        "connections": connections["total"],
-        "connections_failing": connections["failing"],
+        "has_spend": has_rows or spend_exists(),
     }
 
 
-def dashboard_providers(*, period: Period) -> list[dict[str, Any]]:
+def dashboard_kpis(*, period: Period) -> dict[str, Any]:
+    kpis = dict(organization_cached("dashboard.kpis", _period_params(period), lambda: _kpi_figures(period)))
+    connections = connection_counts()
+    kpis.update(providers=connections["providers"], connections=connections["total"],
+                connections_failing=connections["failing"])
+    return kpis
+
+
+def _spend_figures(period: Period, comparable: bool) -> dict[str, Any]:
+    return {
+        "series": spend_series(period=period, comparable=comparable),
+        "top_services": spend_top_services(period=period, comparable=comparable),
+        "by_connection": spend_by_connection(period=period),
+        "live_resources": {c.pk: c.live_resources for c in connection_list_with_resource_counts().defer("credentials")},
+        "utilization": utilization_overview(),
+    }
+
+
+def _spend(period: Period, comparable: bool) -> dict[str, Any]:
+    return organization_cached("dashboard.spend", (*_period_params(period), comparable),
+                               lambda: _spend_figures(period, comparable))
+
+
+def dashboard_providers(*, period: Period, figures: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One card per connection: label, status, added date and its spend in the period (the template draws
     the provider's tile from its spec)."""
-    spend = spend_by_connection(period=period)
+    figures = figures or _spend(period, dashboard_kpis(period=period)["has_previous"])
+    spend, live = figures["by_connection"], figures["live_resources"]
     cards = []
-    for connection in connection_list_with_resource_counts():
+    for connection in connection_list().defer("credentials").order_by("created_at", "id"):
         try:
             label = str(get_spec(connection.provider).label)
         except UnknownProvider:
@@ -88,28 +121,30 @@ def dashboard_providers(*, period: Period) -> list[dict[str, Any]]:
             "provider": connection.provider,
             "label": label,
             "spend": spend.get(connection.pk),
-            "resources": connection.live_resources,
+            "resources": live.get(connection.pk, 0),
         })
     return cards
 
 
 def dashboard_resources(*, query: str = "", limit: int = RESOURCE_ROWS) -> dict[str, Any]:
     """The resource table: live resources matching ``query``, most expensive first, with their CPU average."""
-    return resource_cost_table(query=query, limit=limit)
+    return organization_cached("dashboard.resources", (query, limit),
+                               lambda: resource_cost_table(query=query, limit=limit))
 
 
 def dashboard_overview(*, period: Period, query: str = "") -> dict[str, Any]:
     """Everything the dashboard page shows, in one call."""
     kpis = dashboard_kpis(period=period)
-    is_empty = not (kpis["connections"] or kpis["resources_total"] or spend_exists())
+    is_empty = not (kpis["connections"] or kpis["resources_total"] or kpis["has_spend"])
     overview: dict[str, Any] = {"period": period, "kpis": kpis, "is_empty": is_empty, "ranges": RANGES}
     if is_empty:
         return overview
+    figures = _spend(period, kpis["has_previous"])
     overview.update(
-        series=spend_series(period=period, comparable=kpis["has_previous"]),
-        top_services=spend_top_services(period=period, comparable=kpis["has_previous"]),
-        providers=dashboard_providers(period=period),
-        utilization=utilization_overview(),
+        series=figures["series"],
+        top_services=figures["top_services"],
+        providers=dashboard_providers(period=period, figures=figures),
+        utilization=figures["utilization"],
         resources=dashboard_resources(query=query),
         # The recommendations module does not exist yet: an honest empty panel.
         recommendations=[],
@@ -121,28 +156,29 @@ def _plain(amount: Decimal | None) -> str:
     return "" if amount is None else str(amount.quantize(CENT, ROUND_HALF_UP))
 
 
-def dashboard_export_rows(*, period: Period) -> list[list[str]]:
-    """The CSV export: the KPIs, then the spend series per bucket and provider (dot decimals)."""
+def dashboard_export_rows(*, period: Period) -> list[list[Any]]:
+    """The CSV export: the KPIs, then the spend series per bucket and provider (amounts as Decimals: the file's
+    dialect formats them)."""
     kpis = dashboard_kpis(period=period)
-    series = spend_series(period=period, comparable=kpis["has_previous"])
+    series = _spend(period, kpis["has_previous"])["series"]
     change = kpis["change_percent"]
-    rows: list[list[str]] = [
+    rows: list[list[Any]] = [
         [_("Metric"), _("Value")],
         [_("Period start"), period.start.isoformat()],
         [_("Period end"), period.end.isoformat()],
         [_("Currency"), kpis["currency"]],
-        [_("Total expenses"), _plain(kpis["total"])],
-        [_("Previous period"), _plain(kpis["previous_total"]) if kpis["has_previous"] else ""],
-        [_("Change, %"), "" if change is None else str(change)],
-        [_("Potential savings"), _plain(kpis["potential_savings"])],
-        [_("Active resources"), str(kpis["active_resources"])],
-        [_("Connected providers"), str(kpis["providers"])],
+        [_("Total expenses"), kpis["total"]],
+        [_("Previous period"), kpis["previous_total"] if kpis["has_previous"] else None],
+        [_("Change, %"), change],
+        [_("Potential savings"), kpis["potential_savings"]],
+        [_("Active resources"), kpis["active_resources"]],
+        [_("Connected providers"), kpis["providers"]],
         [],
         [_("Period"), *[p["name"] for p in series["providers"]], _("Total"), _("Previous period")],
     ]
     for i, bucket in enumerate(series["buckets"]):
-        rows.append([bucket.isoformat(), *[_plain(p["values"][i]) for p in series["providers"]],
-                     _plain(series["totals"][i]), _plain(series["previous"][i])])
+        rows.append([bucket.isoformat(), *[p["values"][i] for p in series["providers"]],
+                     series["totals"][i], series["previous"][i]])
     return rows
 
 

@@ -13,6 +13,7 @@ from django_tenants.utils import tenant_context
 from apps.accounts.models import Membership, PartnerMembership, User
 from apps.accounts.roles import Role
 from apps.accounts.services import membership_add
+from apps.common.cache import organization_data_changed
 from apps.common.errors import ApplicationError
 from apps.common.http import build_session
 from apps.providers.models import ProviderConnection
@@ -92,6 +93,7 @@ def demo_costs(*, organization: Organization) -> None:
     """The dashboard estate of seed section 7.1.4 (connections, resources, metrics, 13 months of costs)."""
     with tenant_context(organization):
         demo_costs_seed()
+        organization_data_changed()
 
 
 @transaction.atomic

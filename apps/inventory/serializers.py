@@ -76,8 +76,11 @@ class ResourceSummarySerializer(serializers.Serializer):
     total = serializers.IntegerField()
     active = serializers.IntegerField()
     stopped = serializers.IntegerField()
-    daily_cost = serializers.DecimalField(max_digits=16, decimal_places=2)
-    monthly_cost = serializers.DecimalField(max_digits=16, decimal_places=2)
+    daily_cost = serializers.DecimalField(
+        max_digits=16, decimal_places=2, help_text="run-rate: what the matching resources cost per day at their "
+        "current prices (not spend over a period: see costs/summary)")
+    monthly_cost = serializers.DecimalField(
+        max_digits=16, decimal_places=2, help_text="run-rate per month (30 days) of the matching resources")
     currency = serializers.CharField()  # one currency code, or "mixed"
 
 

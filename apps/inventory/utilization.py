@@ -15,7 +15,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .templatetags.money import NBSP, format_number
+from apps.common.numbers import NBSP, format_number, format_percent
+
 from .vocabulary import MetricName, MetricUnit
 
 LABELS = {
@@ -52,7 +53,7 @@ class Utilization:
     def value(self) -> str:
         """``42 %`` where a share is known, else the amount with its unit (``54,6 ГБ``), in the active locale."""
         if self.percent is not None:
-            return f"{format_number(self.percent, places=0)}{NBSP}%"
+            return format_percent(self.percent, places=0)
         if self.used is None:
             return "—"
         amount = self.used.quantize(ONE_PLACE, ROUND_HALF_UP)

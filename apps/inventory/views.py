@@ -23,12 +23,12 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.permissions import require_permission
 from apps.common.errors import ApplicationError
+from apps.common.numbers import format_number, to_decimal
 from apps.common.pages import page_of
 from apps.common.secrets import is_secret_key, mask_secrets
 
 from . import selectors
 from .models import MetricPoint, Resource
-from .templatetags.money import format_number, to_decimal
 from .vocabulary import MetricName, spec_value_label, unit_label
 
 FILTER_KEYS = ("q", "provider", "connection", "kind", "resource_type", "status", "region", "tag")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_event_record
+from apps.common.cache import organization_data_changed
 from apps.common.errors import ApplicationError, ErrorCode
 
 from . import registry
@@ -154,6 +155,7 @@ def connection_create(*, provider: str, name: str, credentials: dict[str, Any], 
     sync_schedule_update(connection=conn)
     _audit("connection.created", actor=actor, connection=conn,
            data={"credential_fields": sorted(cleaned), "endpoint": conn.endpoint})
+    organization_data_changed()
     return conn
 
 
@@ -193,6 +195,8 @@ def connection_update(*, connection: ProviderConnection, actor=None, name: str |
         if {"sync_interval_minutes", "auto_sync"} & set(changed):
             sync_schedule_update(connection=connection)
         _audit("connection.updated", actor=actor, connection=connection, data={"changed": changed})
+        if "name" in changed:
+            organization_data_changed()  # the dashboard's cached resource table shows connection names
     return connection
 
 
@@ -201,6 +205,7 @@ def connection_delete(*, connection: ProviderConnection, actor=None) -> None:
     _audit("connection.deleted", actor=actor, connection=connection)
     sync_schedule_delete(connection=connection)
     connection.delete()
+    organization_data_changed()  # its resources and costs leave the dashboard
 
 
 def credentials_test(*, provider: str, credentials: dict[str, Any], endpoint: str = "", **options: Any) -> AccountInfo:

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_event_record
 from apps.common.bulk import bulk_copy
+from apps.common.cache import organization_data_changed
 from apps.common.errors import ApplicationError
 from apps.common.secrets import strip_secrets
 from apps.common.tasks import enqueue_in_tenant
@@ -294,5 +295,6 @@ def sync_run_execute(*, sync_run_id: int, plugin_options: dict[str, Any] | None 
         sync_run_finish(run, status=SyncStatus.ERROR, errors=[*(run.errors or []), entry],
                         error_message=entry["message"], error_details={"code": SyncErrorCode.INTERNAL_ERROR.value})
         connection_sync_done(connection, ok=False, error=entry)
+    organization_data_changed()  # the dashboard's and the explorer's cached figures are out of date
     run.refresh_from_db()
     return run

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("connections/", views.connections, name="connections"),
+    path("providers/brands.css", views.provider_brands_css, name="provider_brands_css"),
     path("connections/add/<slug:provider>/", views.connection_create, name="connection_create"),
     path("connections/test/<slug:provider>/", views.connection_credentials_test, name="connection_credentials_test"),
     path("connections/<int:pk>/edit/", views.connection_update, name="connection_update"),

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
@@ -313,3 +314,17 @@ def connection_history(request: HttpRequest, pk: int) -> HttpResponse:
         "trigger_choices": SyncTrigger.choices,
     }
     return render(request, "providers/connection_history.html", context, status=status)
+
+
+@require_GET
+def provider_brands_css(request: HttpRequest) -> HttpResponse:
+    """Every provider's brand colours as CSS custom properties on its tiles (``[data-provider-logo=key]``): a
+    stylesheet of this site, because the Content-Security-Policy allows no inline ``style`` attributes."""
+    rules = []
+    for key in registry.provider_keys():
+        variables = registry.get_spec(key).display_brand.css_variables()
+        if variables:
+            rules.append(f'[data-provider-logo="{key}"] {{ {variables}; }}')
+    response = HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")
+    patch_cache_control(response, max_age=3600)
+    return response

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -54,13 +57,15 @@ SHARED_APPS = [
     "allauth.socialaccount",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Hashed API tokens (the model is accounts.ApiToken, see KNOX_TOKEN_MODEL).
+    "knox",
     "drf_spectacular",
     # Swagger UI and Redoc served from our own static files, so /api/docs/ works offline.
     "drf_spectacular_sidecar",
     "django_filters",
     "django_q",
     "django_htmx",
+    "csp",
 ]
 # Apps whose tables live in every organization's own schema.
 TENANT_APPS = [
@@ -103,6 +108,7 @@ MIDDLEWARE = [
     "apps.tenants.middleware.OrganizationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.common.middleware.PermissionsPolicyMiddleware",
+    "apps.common.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -152,7 +158,30 @@ PERMISSIONS_POLICY = {
     )
 }
 
+# Content-Security-Policy (django-csp): scripts, styles, images and connections only from this host; no inline
+# <script>, no inline style attributes (bars use classes, see apps.common.templatetags.ui), no eval, no framing.
+# Inline code that cannot move to a file gets a nonce: ``<script nonce="{{ request.csp_nonce }}">``.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF, CSP_NONCE],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    },
+}
+
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Per-organization aggregates (dashboard figures, costs summary answers: apps.common.cache) are kept this many
+# seconds at most; a sync or an import that finishes replaces them at once. Off (0) by default with a cache
+# private to each process: a worker's sync could not replace what a web process holds.
+ORGANIZATION_CACHE_SECONDS = env.int(
+    "ORGANIZATION_CACHE_SECONDS",
+    default=0 if any(name in CACHES["default"]["BACKEND"] for name in ("LocMemCache", "DummyCache")) else 900)
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -217,6 +246,17 @@ STORAGES = {
 }
 
 # --- API --------------------------------------------------------------------------------------
+# API tokens: django-rest-knox stores only a SHA-512 digest and the first characters (for lookup and display).
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": None,  # each token carries its own optional expiry, chosen when it is created
+    "TOKEN_PREFIX": "izt_",  # recognisable in a leaked file or log, and by secret scanners
+    "AUTH_HEADER_PREFIX": "Bearer",
+}
+# A token obtained with email + password at POST /api/v1/auth/token/ expires after this many days.
+API_TOKEN_EXCHANGE_TTL_DAYS = env.int("API_TOKEN_EXCHANGE_TTL_DAYS", default=30)
+# An expired token stays listed (as expired) this many days, then the next token its user creates removes it.
+API_TOKEN_EXPIRED_KEEP_DAYS = env.int("API_TOKEN_EXPIRED_KEEP_DAYS", default=30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -25,11 +25,8 @@
   var palette = ["#1E40AF", "#0EA5E9", "#10B981", "#F59E0B", "#EF4444", "#8B5CF6", "#EC4899", "#14B8A6",
                  "#F97316", "#64748B", "#94A3B8"];
   var lang = document.documentElement.lang || "ru";
-  var money = function (value, currency) {
-    try {
-      return new Intl.NumberFormat(lang, { style: "currency", currency: currency || "RUB", maximumFractionDigits: 0 }).format(value);
-    } catch (e) { return String(Math.round(value)); }
-  };
+  var format = window.InfraZenFormat;  // static/js/format.js: the pages' number rules
+  var money = function (value, currency) { return format.money(value, currency); };
   // Period labels: "01.05" for days and weeks, "май 2026" for months (ISO dates stay in the data).
   var tick = function (iso) {
     var parts = String(iso).split("-");
@@ -39,6 +36,11 @@
       : { day: "2-digit", month: "2-digit", timeZone: "UTC" };
     try { return new Intl.DateTimeFormat(lang, options).format(day); } catch (e) { return iso; }
   };
+  // The value axis names a currency only when every series is in it (amounts without an exchange rate stay
+  // in their billing currency): otherwise plain numbers, each series' currency in its label and tooltip.
+  var currencies = data.series.map(function (s) { return s.currency; }).filter(function (c, i, all) { return all.indexOf(c) === i; });
+  var axisCurrency = currencies.length <= 1 ? (currencies[0] || data.currency) : null;
+  var axis = function (value) { return format.axis(value, axisCurrency); };
   var chart = null;
   var draw = function (type) {
     if (chart) { chart.destroy(); }
@@ -46,7 +48,7 @@
     var datasets = data.series.map(function (s, i) {
       var color = palette[i % palette.length];
       return {
-        label: s.label + (data.currency ? "" : " (" + s.currency + ")"),
+        label: s.label + (s.currency && s.currency !== data.currency ? " (" + s.currency + ")" : ""),
         data: pie ? undefined : s.values,
         borderColor: color, backgroundColor: type === "line" ? color + "22" : color,
         fill: false, tension: 0.25, pointRadius: data.periods.length > 60 ? 0 : 2, currency: s.currency
@@ -70,7 +72,7 @@
         data: { labels: data.periods, datasets: datasets },
         options: {
           responsive: true, maintainAspectRatio: false, interaction: { mode: "index", intersect: false },
-          scales: { x: { stacked: type === "bar", ticks: { callback: function (v) { return tick(this.getLabelForValue(v)); } } }, y: { stacked: type === "bar", ticks: { callback: function (v) { return money(v, data.currency); } } } },
+          scales: { x: { stacked: type === "bar", ticks: { callback: function (v) { return tick(this.getLabelForValue(v)); } } }, y: { stacked: type === "bar", ticks: { callback: function (v) { return axis(v); } } } },
           plugins: { tooltip: { callbacks: { label: function (ctx) {
             return ctx.dataset.label + ": " + money(ctx.parsed.y, ctx.dataset.currency); } } } }
         }

@@ -6,10 +6,7 @@
   var canvas = document.getElementById("dash-chart");
   if (!source || !canvas || !window.Chart) return;
   var data = JSON.parse(source.textContent);
-  var locale = document.documentElement.lang || "ru";
-  var money = new Intl.NumberFormat(locale, { style: "currency", currency: data.currency, maximumFractionDigits: 0 });
-  var moneyExact = new Intl.NumberFormat(locale, { style: "currency", currency: data.currency });
-  var compact = new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 });
+  var format = window.InfraZenFormat;  // static/js/format.js: the pages' number rules
   // Brand colours by provider name, from the plugins' specs (the page embeds them).
   var colorSource = document.getElementById("dash-provider-colors");
   var colors = colorSource ? JSON.parse(colorSource.textContent) : {};
@@ -42,11 +39,11 @@
         legend: { position: "bottom", labels: { usePointStyle: true, boxWidth: 8, padding: 16 } },
         tooltip: {
           callbacks: {
-            label: function (ctx) { return " " + ctx.dataset.label + ": " + moneyExact.format(ctx.parsed.y || 0); },
+            label: function (ctx) { return " " + ctx.dataset.label + ": " + format.money(ctx.parsed.y || 0, data.currency); },
             footer: function (items) {
               var total = items.filter(function (it) { return it.dataset.type === "bar"; })
                 .reduce(function (sum, it) { return sum + (it.parsed.y || 0); }, 0);
-              return money.format(total);
+              return format.money(total, data.currency);
             },
           },
         },
@@ -55,7 +52,7 @@
         x: { stacked: true, grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
         y: {
           stacked: true, beginAtZero: true, grid: { color: "#EEF2F7" },
-          ticks: { callback: function (value) { return compact.format(value) + " " + (data.currency === "RUB" ? "₽" : data.currency); } },
+          ticks: { callback: function (value) { return format.axis(value, data.currency); } },
         },
       },
     },

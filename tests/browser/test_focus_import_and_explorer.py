@@ -36,11 +36,10 @@ def server_and_worker(world):
 
 
 def _money(amount: Decimal, symbol: str) -> str:
-    """The page's money format in Russian: grouped with NBSP, comma decimals, whole amounts without kopecks."""
+    """The page's money format in Russian: grouped with NBSP, comma decimals, always two places."""
     amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    places = 0 if amount == amount.to_integral_value() else 2
-    whole, _dot, frac = f"{amount:,.{places}f}".partition(".")
-    text = whole.replace(",", NBSP) + ("," + frac if frac else "")
+    whole, _dot, frac = f"{abs(amount):,.2f}".partition(".")
+    text = ("\u2212" if amount < 0 else "") + whole.replace(",", NBSP) + "," + frac
     return f"{text}{NBSP}{symbol}"
 
 
@@ -78,7 +77,9 @@ def _cleanup(django_db_blocker, schema_name: str, file_name: str, user_id: int) 
 
         from apps.costs.models import BillingImport, CostRecord
         from apps.costs.services.rollups import cost_rollups_refresh
+        from apps.currency.models import ExchangeRate
 
+        ExchangeRate.objects.filter(schema_name=schema_name, created_by_id=user_id).delete()  # the rate form's
         with schema_context(schema_name):
             for billing_import in BillingImport.objects.filter(file_name=file_name, created_by_id=user_id):
                 CostRecord.objects.filter(billing_import_id=billing_import.pk).delete()
@@ -122,7 +123,7 @@ def test_owner_uploads_a_focus_file_watches_it_import_and_reads_the_explorer(pag
             "() => document.querySelector('#import-status [role=progressbar]')"
             ".getAttribute('aria-valuenow') === '100' && document.getElementById('import-summary')",
             timeout=90_000)
-        assert page.locator("#import-percent").inner_text() == "100%"
+        assert page.locator("#import-percent").inner_text() == f"100{NBSP}%"
         assert page.locator("#import-status").get_attribute("data-status") == "success"
         assert page.locator("#import-summary .imp-kpi-value").first.inner_text() == "100"  # rows in the file
         _shots(page, "02-import-detail")
@@ -148,6 +149,36 @@ def test_owner_uploads_a_focus_file_watches_it_import_and_reads_the_explorer(pag
         assert page.locator(".cx-total-row th").nth(1).inner_text() == _money(grand_total, "$")
         assert page.locator("[data-cx-total]").inner_text() == _money(grand_total, "$")
         _shots(page, "03-explorer")
+
+        # The organization's currency while no USD rate is known: the page stays, the amounts stay in dollars
+        # under a banner (Russian dates), and the owner follows its link to the rate form and back.
+        page.select_option("#cx-currency", "org")
+        page.select_option("#cx-group", "region")
+        page.locator("#cx-filters button[type=submit]").click()
+        page.wait_for_url("**/costs/?*currency=org*")
+        banner = page.locator("[data-rates-missing]")
+        assert banner.is_visible()
+        first_ru, last_ru = (".".join(reversed(day.split("-"))) for day in (first_day, last_day))
+        assert "Нет курса USD за" in banner.inner_text() and f"с {first_ru} по {last_ru}" in banner.inner_text()
+        assert page.locator("#cx-group").input_value() == "region"
+        assert page.locator("[data-group-currency=USD]").count() >= 1
+        assert page.locator("[data-cx-unconverted]").inner_text().endswith(_money(grand_total, "$"))
+        _shots(page, "03b-explorer-without-rate")
+        page.locator("[data-rate-form-link]").click()
+        page.wait_for_url("**/costs/rates/?*")
+        assert page.locator("input[name=currency]").input_value() == "USD"
+        assert page.locator("input[name=date]").input_value() == first_day
+        for size in (MOBILE, {"width": 1440, "height": 900}):  # the rate form fits both widths
+            page.set_viewport_size(size)
+            assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), size
+        page.set_viewport_size(DESKTOP)
+        _shots(page, "03c-rate-form")
+        page.fill("input[name=rate]", "90,5")
+        page.locator("[data-rate-form] button[type=submit]").click()
+        page.wait_for_url("**/costs/?*group_by=region*")
+        assert page.locator("[data-rates-missing]").count() == 0
+        assert page.locator("#cx-group").input_value() == "region"
+        assert page.locator("[data-cx-total]").inner_text() == _money(grand_total * Decimal("90.5"), "₽")
         if SCREENSHOTS:
             page.goto(url("alpha", "/costs/imports/"))
             _shots(page, "04-imports-history")

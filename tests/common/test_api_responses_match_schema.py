@@ -244,6 +244,7 @@ ORGANIZATION_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[st
                                                                            "granularity": "month"})],
     "/api/v1/costs/export/{fmt}/": lambda d: [("/api/v1/costs/export/csv/", d["period"]),
                                               ("/api/v1/costs/export/xlsx/", d["period"])],
+    "/api/v1/rates/": lambda d: [("/api/v1/rates/", {}), ("/api/v1/rates/", {"date": d["period"]["end"]})],
 }
 PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
     "/api/v1/partner/organizations/": lambda d: [("/api/v1/partner/organizations/", {})],
@@ -285,6 +286,7 @@ def test_errors_answer_the_documented_error_shape(w, token_client, client_for):
         (alice, "/api/v1/resources/", {"connection": "abc"}, 400),
         (alice, "/api/v1/resources/summary/", {"deleted": "maybe"}, 400),
         (alice, "/api/v1/sync/runs/", {"status": "bogus"}, 400),
+        (alice, "/api/v1/rates/", {"date": "2026-13-01"}, 400),
         (alice, "/api/v1/resources/{id}/", {}, 404),
         (client_for(None, "alpha"), "/api/v1/me/", {}, 401),
         (token_client(w.charlie, "alpha"), "/api/v1/connections/", {}, 403),

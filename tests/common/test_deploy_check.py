@@ -6,9 +6,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-# A cache every web worker shares. The `redis` package is not installed in this environment, so the test uses
-# Django's database cache; production would normally use redis://.
-SHARED_CACHE_URL = "dbcache://infrazen_cache"
+# A cache every web worker shares: Redis, as in production (the check does not connect to it).
+SHARED_CACHE_URL = "redis://127.0.0.1:6379/1"
 
 
 def _deploy_check(cache_url: str) -> subprocess.CompletedProcess:
@@ -62,3 +61,21 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
                             text=True, timeout=120)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_a_redis_cache_url_gives_djangos_redis_cache_with_its_client_installed():
+    """requirements/base.txt carries the `redis` client Django's RedisCache imports on first use."""
+    import environ
+    from django.core.cache.backends.redis import RedisCache
+
+    config = environ.Env.cache_url_config("redis://cache.internal:6379/1")
+    assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    cache = RedisCache(config["LOCATION"], {})
+    assert cache._cache._lib.__name__ == "redis"  # imports the client; connects only on the first command
+    requirements = (ROOT / "requirements" / "base.txt").read_text().splitlines()
+    assert any(line.startswith("redis==") for line in requirements)
+
+
+def test_production_settings_pass_the_deploy_check_with_a_database_cache_too():
+    result = _deploy_check("dbcache://infrazen_cache")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -99,12 +99,14 @@ def test_conversion_uses_the_charge_dates_rate_and_a_manual_rate_wins(w, client_
     assert Decimal(body["total"]) == Decimal("220")  # D2 takes D1's 100, D3 the manual 120
 
 
-def test_a_missing_rate_is_a_clear_error_not_a_500(w, client_for):
+def test_a_missing_rate_keeps_the_amount_in_its_billing_currency_with_a_warning(w, client_for):
     _load(w, [row(D2, "5", currency="CNY")])
     response = client_for(w.alice, "alpha").get(SUMMARY, {"start": "2025-05-01", "end": "2025-05-04"})
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "exchange_rate_missing"
-    assert response.json()["error"]["details"] == {"currency": "CNY", "date": "2025-05-02"}
+    assert response.status_code == 200
+    body = response.json()
+    assert body["total"] == "0.00" and body["groups"] == [{"key": "Compute Cloud", "currency": "CNY", "total": "5.00"}]
+    assert [(x["code"], x["currency"], x["date"]) for x in body["warnings"]] == [
+        ("exchange_rate_missing", "CNY", "2025-05-02")]
     ok = client_for(w.alice, "alpha").get(SUMMARY, {"start": "2025-05-01", "end": "2025-05-04",
                                                     "currency": "billing"})
     assert ok.json()["total"] == "5.00"
@@ -141,14 +143,16 @@ def test_end_before_start_is_a_validation_error(w, client_for):
 
 def test_timeseries_compares_with_the_previous_period_of_the_same_length(w, client_for):
     _load(w, [row(D1, "10"), row(D2, "20"), row(D3, "30"), row(D4, "40"),
-              row(D1 - timedelta(days=1), "25"), row(D1 - timedelta(days=4), "5"),
+              row(D1 - timedelta(days=1), "15"), row(D1 - timedelta(days=2), "5"),
+              row(D1 - timedelta(days=3), "5"), row(D1 - timedelta(days=4), "5"),
               row(D1 - timedelta(days=5), "999")])
     body = client_for(w.alice, "alpha").get("/api/v1/costs/timeseries/", {
         "start": "2025-05-01", "end": "2025-05-04", "granularity": "day"}).json()
     assert body["periods"] == ["2025-05-01", "2025-05-02", "2025-05-03", "2025-05-04"]
     assert body["series"][0]["values"] == ["10.00", "20.00", "30.00", "40.00"]
     assert body["previous"] == {"start": "2025-04-27", "end": "2025-04-30", "total": "30.00",
-                                "delta": "70.00", "delta_pct": "233.33"}
+                                "delta": "70.00", "delta_pct": "233.33", "comparable": True, "days": 4,
+                                "days_with_data": 4, "current_days_with_data": 4}
     (group,) = body["groups"]
     assert (group["total"], group["previous"], group["delta"]) == ("100.00", "30.00", "70.00")
 
@@ -199,7 +203,7 @@ def test_csv_and_xlsx_exports_contain_the_same_totals(w, client_for, mixed):
 
 def test_another_organization_sees_none_of_alphas_costs(w, client_for, mixed):
     body = _summary(client_for(w.bob, "beta"), start="2025-05-01", end="2025-05-04")
-    assert body == {"currency": "RUB", "total": "0.00", "groups": [], "totals": []}
+    assert body == {"currency": "RUB", "total": "0.00", "groups": [], "totals": [], "warnings": []}
 
 
 def test_a_viewer_can_read_costs(w, client_for, mixed):

@@ -26,9 +26,10 @@ def test_the_explorer_page_shows_chart_data_table_and_totals_in_russian_format(w
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="cx-chart-data"' in html and "vendor/chart.umd.js" in html
-    assert "117\u00a0150\u00a0₽" in html  # the service row
+    assert "117\u00a0150,00\u00a0₽" in html  # the service row: kopecks even for a whole amount
+    assert "0,50\u00a0₽" in html
     assert "117\u00a0150,50\u00a0₽" in html  # the total
-    assert "/api/v1/costs/export/xlsx/?" in html and "group_by=service" in html
+    assert "/costs/export/xlsx/?" in html and "group_by=service" in html
     assert 'href="/costs/"' in html  # the sidebar item
 
 
@@ -41,11 +42,13 @@ def test_the_page_paginates_and_sorts_the_table(w, client_for):
     assert "<td>svc-29" in second.content.decode()
 
 
-def test_a_missing_rate_shows_a_message_not_a_500(w, client_for):
+def test_a_missing_rate_shows_a_banner_not_an_error_page(w, client_for):
     _load(w, [row(date(2025, 5, 1), "5", currency="CNY")])
     page = client_for(w.alice, "alpha").get("/costs/", {"start": "2025-05-01", "end": "2025-05-02"})
     assert page.status_code == 200
-    assert 'data-error-code="exchange_rate_missing"' in page.content.decode()
+    html = page.content.decode()
+    assert "data-rates-missing" in html and "data-error-code" not in html
+    assert 'data-group-currency="CNY"' in html
 
 
 def test_an_empty_organization_gets_an_empty_state(w, client_for):

@@ -14,7 +14,6 @@ from django_tenants.utils import schema_context
 from apps.costs.models import CostDaily, CostDailyTag, CostMonthly, CostRecord
 from apps.costs.selectors.explorer import cost_query, cost_summary, cost_timeseries
 from apps.costs.services.rollups import cost_rollups_refresh, cost_rollups_refresh_all
-from apps.currency.exceptions import RateMissing
 from apps.currency.models import ExchangeRate, RateSource
 from apps.tenants.models import Organization
 from apps.tenants.services import organization_update_profile
@@ -215,12 +214,14 @@ def test_a_missing_rate_inside_a_whole_month_names_the_day_not_the_month(w):
     with schema_context(w.alpha.schema_name):
         ledger([row(date(2025, 5, 1), "1"), row(date(2025, 5, 17), "2", currency="CNY", tags={"env": "prod"})])
         cost_rollups_refresh(start=date(2025, 5, 1), end=date(2025, 5, 31), fetch_missing_rates=False)
-        for tags in (None, [("env", "prod")]):
-            with pytest.raises(RateMissing) as error:
-                cost_summary(start=date(2025, 5, 1), end=date(2025, 5, 31), tags=tags)
-            assert (error.value.currency, error.value.day) == ("CNY", date(2025, 5, 17))
-        with pytest.raises(RateMissing):
-            cost_summary(start=date(2025, 5, 1), end=date(2025, 5, 31), group_by="tag:env")
+        for tags, total in ((None, Decimal("1")), ([("env", "prod")], Decimal(0))):
+            summary = cost_summary(start=date(2025, 5, 1), end=date(2025, 5, 31), tags=tags)
+            assert [(x["currency"], x["dates"]) for x in summary["warnings"]] == [("CNY", [date(2025, 5, 17)])]
+            assert summary["total"] == total and {"currency": "CNY", "total": Decimal("2")} in summary["totals"]
+        summary = cost_summary(start=date(2025, 5, 1), end=date(2025, 5, 31), group_by="tag:env")
+        assert [(x["currency"], x["date"]) for x in summary["warnings"]] == [("CNY", date(2025, 5, 17))]
+        assert {(g["key"], g["currency"], g["total"]) for g in summary["groups"]} == {
+            ("", "RUB", Decimal("1")), ("prod", "CNY", Decimal("2"))}
 
 
 def test_a_long_tag_value_is_matched_exactly(w):

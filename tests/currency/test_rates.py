@@ -75,3 +75,12 @@ def test_the_public_admin_lists_rates_and_marks_new_ones_manual(w, client_for):
         "date": "2025-03-04", "currency": "usd", "rate_rub": "95", "nominal": "1", "source": "manual", "note": ""})
     assert added.status_code == 302
     assert rate_for(currency="USD", day=date(2025, 3, 4)) == Decimal("95")
+
+
+def test_the_missing_rate_message_writes_the_date_the_russian_way(w):
+    from django.utils import translation
+
+    with translation.override("ru"), pytest.raises(RateMissing) as info:
+        rate_for(currency="USD", day=date(2026, 5, 1))
+    assert "01.05.2026" in info.value.message and "2026-05-01" not in info.value.message
+    assert info.value.message.startswith("Нет курса USD на 01.05.2026")

@@ -17,13 +17,13 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import Membership, User
 from apps.accounts.roles import Role
+from apps.common.numbers import format_money as money
 from apps.costs.models import CostRecord
 from apps.costs.selectors.spend import change_percent
 from apps.dashboard.selectors import dashboard_period
 from apps.demo.estate import demo_costs_seed
 from apps.inventory.models import Resource, ResourceMetricSummary
 from apps.inventory.selectors import utilization_overview
-from apps.inventory.templatetags.money import money
 from apps.tenants.models import Organization
 from apps.tenants.services import organization_create
 from tests.conftest import PASSWORD
@@ -84,8 +84,8 @@ def test_demo_dashboard_shows_117_150_roubles_and_minus_12_5_percent_for_30_days
 
     html = _page(client_for(viewer, "dashdemo"), "/?range=30")
     card = _kpi(html, "total")
-    assert f"117{NBSP}150{NBSP}₽" in card
-    assert "-12,5 %" in card and "is-down" in card
+    assert f"117{NBSP}150,00{NBSP}₽" in card
+    assert f"▼ \u221212,5{NBSP}%" in card and "is-down" in card  # the minus sign, not a hyphen
 
 
 def test_demo_dashboard_counts_8_active_resources_and_2_connected_providers(demo, w, client_for):
@@ -102,7 +102,7 @@ def test_potential_savings_say_there_are_no_recommendations_instead_of_a_number(
     org, viewer = demo
     html = _page(client_for(viewer, "dashdemo"))
     card = _kpi(html, "savings")
-    assert f"0{NBSP}₽" in card and "data-savings-note" in card
+    assert f"0,00{NBSP}₽" in card and "data-savings-note" in card
     assert "data-recommendations" in html
 
 
@@ -115,12 +115,12 @@ def test_range_switch_changes_the_totals(demo, w, client_for):
         html = _page(client, f"/?range={days}")
         assert money(expected, "RUB") in _kpi(html, "total")
     assert _ledger_total(org, today - timedelta(days=6), today) != Decimal("117150.00")
-    assert f"117{NBSP}150{NBSP}₽" not in _kpi(_page(client, "/?range=7"), "total")
+    assert f"117{NBSP}150,00{NBSP}₽" not in _kpi(_page(client, "/?range=7"), "total")
     # 13 months of history cannot be compared with the 365 days before them: no made-up trend.
     year = _kpi(_page(client, "/?range=365"), "total")
     assert "data-kpi-change" not in year and "data-kpi-nocompare" in year
     # Unknown ranges fall back to 30 days.
-    assert f"117{NBSP}150{NBSP}₽" in _kpi(_page(client, "/?range=13"), "total")
+    assert f"117{NBSP}150,00{NBSP}₽" in _kpi(_page(client, "/?range=13"), "total")
 
 
 def test_utilization_panel_reports_used_vs_available_from_metrics(demo, w, client_for):
@@ -136,7 +136,7 @@ def test_utilization_panel_reports_used_vs_available_from_metrics(demo, w, clien
     assert 60 <= expected_cpu <= 75
     assert all(panel[key]["percent"] is not None for key in ("memory", "storage", "network"))
     html = _page(client_for(viewer, "dashdemo"))
-    assert re.search(rf'data-util="cpu".*?data-util-percent>{expected_cpu} %<', html, re.S)
+    assert re.search(rf'data-util="cpu".*?data-util-percent>{expected_cpu}{NBSP}%<', html, re.S)
 
 
 def test_utilization_shows_no_data_when_no_resource_reports_metrics(w):
@@ -169,13 +169,15 @@ def test_export_is_a_csv_of_the_kpis_and_the_series(demo, w, client_for):
     response = client_for(viewer, "dashdemo").get("/?range=30&export=csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # A file for Russian Excel: BOM, semicolons, decimal commas with two places.
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     kpis = {row[0]: row[1] for row in rows[:10] if len(row) == 2}
-    assert "117150.00" in kpis.values() and "133886.00" in kpis.values() and "-12.5" in kpis.values()
+    assert "117150,00" in kpis.values() and "133886,00" in kpis.values() and "-12,50" in kpis.values()
     header_at = next(i for i, row in enumerate(rows) if len(row) > 3)
     series = rows[header_at + 1:]
     assert len(series) == 30
-    assert sum(Decimal(row[-2]) for row in series) == Decimal("117150.00")
+    assert sum(Decimal(row[-2].replace(",", ".")) for row in series) == Decimal("117150.00")
 
 
 def test_empty_organization_gets_the_guided_empty_state(w, client_for):

@@ -72,7 +72,7 @@ def test_resources_are_grouped_by_provider_with_daily_cost_before_monthly(w, cli
     assert _names(html) == {name for _rid, name, *_r in DEMO}
     card = html[html.index(">Objective Perrin</a>"):]
     card = card[:card.index("</article>")]
-    assert card.index(f"22,00{NBSP}₽") < card.index(f"660{NBSP}₽")
+    assert card.index(f"22,00{NBSP}₽") < card.index(f"660,00{NBSP}₽")
 
 
 @pytest.mark.parametrize(("query", "expected"), [
@@ -164,7 +164,7 @@ def test_resource_page_shows_details_tags_and_change_history(w, client_for):
     assert "Objective Perrin" in html and "vps-1" in html
     assert "res-tag" in html and "core" in html
     assert html.index("res-state-updated") < html.index("res-state-created")  # newest first
-    assert f"600{NBSP}₽</span> → 660{NBSP}₽" in html
+    assert f"600,00{NBSP}₽</span> → 660,00{NBSP}₽" in html
     assert "monthly_cost" in html
 
 
@@ -184,13 +184,14 @@ def test_resource_page_never_shows_secret_values_of_provider_data(w, client_for)
 @pytest.mark.parametrize(("value", "currency", "expected"), [
     (Decimal("3668.90"), "RUB", f"3{NBSP}668,90{NBSP}₽"),
     (Decimal("121.46"), "RUB", f"121,46{NBSP}₽"),
-    (Decimal("117150"), "RUB", f"117{NBSP}150{NBSP}₽"),
+    (Decimal("117150"), "RUB", f"117{NBSP}150,00{NBSP}₽"),
     ("174.51", "RUB", f"174,51{NBSP}₽"),
     (Decimal("1234.5"), "USD", f"1{NBSP}234,50{NBSP}$"),
-    (Decimal("9.999"), "EUR", f"10{NBSP}€"),
+    (Decimal("9.999"), "EUR", f"10,00{NBSP}€"),
     (Decimal("12.5"), "KZT", f"12,50{NBSP}₸"),
-    (Decimal("7"), "GBP", f"7{NBSP}GBP"),
-    (Decimal("1500"), "mixed", f"1{NBSP}500"),
+    (Decimal("7"), "GBP", f"7,00{NBSP}GBP"),
+    (Decimal("-20170"), "RUB", f"\u221220{NBSP}170,00{NBSP}₽"),
+    (Decimal("1500"), "mixed", f"1{NBSP}500,00"),
     (None, "RUB", "—"),
 ])
 def test_money_filter_formats_amounts_the_russian_way(value, currency, expected):

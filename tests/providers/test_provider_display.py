@@ -73,7 +73,12 @@ def test_a_registered_provider_shows_its_tile_label_and_limit_labels_on_the_conn
     assert len(tiles) >= 3  # its card, its option in the add dialog and the header of its form
     for tile in tiles:
         assert ">ACM</span>" in tile
-        assert "--provider-color: #123456; --provider-color-light: #ABCDEF; --provider-ink: #000000" in tile
+    # Its colours come from the site's brand stylesheet (the CSP allows no style attributes), linked by the page.
+    assert '<link rel="stylesheet" href="/providers/brands.css">' in html
+    css = client_for(w.alice, "alpha").get("/providers/brands.css")
+    assert css["Content-Type"].startswith("text/css")
+    assert ('[data-provider-logo="acmecloud"] { --provider-color: #123456; --provider-color-light: #ABCDEF; '
+            "--provider-ink: #000000; }") in css.content.decode()
     assert 'data-provider-pick="acmecloud"' in html and "Acme Cloud" in html
     assert "GPU hours a month" in html  # its own limit label
     assert "Api calls" in html  # a limit it did not label: the name in words
@@ -85,7 +90,7 @@ def test_its_resources_page_uses_its_label_tile_and_spec_key_labels(w, client_fo
     html = client.get("/resources/").content.decode()
     assert _tiles(html) and "<h2>Acme Cloud</h2>" in html
     assert '<option value="acmecloud">Acme Cloud</option>' in html
-    assert "<dt>GPU model</dt><dd>A100</dd>" in html and "<dt>GPU share</dt><dd>50 %</dd>" in html
+    assert "<dt>GPU model</dt><dd>A100</dd>" in html and "<dt>GPU share</dt><dd>50\u00a0%</dd>" in html
     assert "<dt>vCPU</dt><dd>8</dd>" in html  # a provider-neutral key keeps the inventory's label
     with schema_context(w.alpha.schema_name):
         pk = Resource.objects.get(connection=connection).pk
@@ -103,8 +108,7 @@ def test_its_brand_colour_reaches_the_charts_under_its_label_and_aliases(acme):
 def test_a_provider_key_without_a_plugin_gets_its_first_letters_on_the_app_colours():
     html = Template('{% load providers_ui %}{% provider_logo "gone" "dash-logo" %}|{{ "gone"|provider_label }}').render(
         Context())
-    assert html == ('<span class="dash-logo provider-logo" style="--provider-ink: #FFFFFF" data-provider-logo="gone" '
-                    'aria-hidden="true">GON</span>|gone')
+    assert html == '<span class="dash-logo provider-logo" data-provider-logo="gone" aria-hidden="true">GON</span>|gone'
 
 
 def test_every_registered_provider_has_a_brand():

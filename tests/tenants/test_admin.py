@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django_tenants.utils import schema_context
-from rest_framework.authtoken.models import Token
 
-from apps.accounts.models import Membership
+from apps.accounts.models import ApiToken, Membership
 from apps.accounts.roles import Role
+from apps.accounts.services import api_token_create
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_event_record
 
@@ -71,17 +71,25 @@ def test_support_reads_one_organizations_data_read_only(staff, client_for, w):
 
 
 def test_api_tokens_are_never_displayed_in_the_admin_and_can_be_revoked(staff, client_for, w):
-    token = Token.objects.create(user=w.alice)
+    issued = api_token_create(user=w.alice, name="Grafana")
     admin = client_for(staff)
-    assert admin.get("/admin/authtoken/tokenproxy/").status_code == 404
-    for url in (f"/admin/accounts/user/{w.alice.pk}/change/", "/admin/accounts/user/?q=alice"):
+    assert admin.get("/admin/knox/authtoken/").status_code == 404
+    tokens_page = admin.get("/admin/accounts/apitoken/")
+    assert tokens_page.status_code == 200
+    assert b"Grafana" in tokens_page.content
+    assert f"{issued.token.token_key}…".encode() in tokens_page.content  # the prefix only
+    detail = admin.get(f"/admin/accounts/apitoken/{issued.token.pk}/change/")
+    assert detail.status_code == 200
+    for url in (f"/admin/accounts/user/{w.alice.pk}/change/", "/admin/accounts/user/?q=alice",
+                "/admin/accounts/apitoken/", f"/admin/accounts/apitoken/{issued.token.pk}/change/"):
         page = admin.get(url)
         assert page.status_code == 200
-        assert token.key.encode() not in page.content
+        assert issued.secret.encode() not in page.content
+    assert admin.get("/admin/accounts/apitoken/add/").status_code == 403
 
     admin.post("/admin/accounts/user/", {"action": "revoke_api_tokens", "_selected_action": [w.alice.pk]})
 
-    assert not Token.objects.filter(user=w.alice).exists()
+    assert not ApiToken.objects.filter(user=w.alice).exists()
 
 
 def test_role_change_in_the_admin_keeps_the_last_owner(staff, client_for, w):

@@ -25,19 +25,22 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection as db_connection
-from django.db.models import Case, CharField, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, Left, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from apps.common.cache import organization_cached
 from apps.common.errors import ApplicationError
-from apps.currency.exceptions import RateMissing
-from apps.currency.selectors import rate_for
+from apps.currency.exceptions import CurrencyErrorCode, RateMissing, human_date
+from apps.currency.selectors import rate_for, rates_first_dates
 
 from ..models import ID_INDEX_PREFIX, TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord
 from ..periods import month_end, month_start
 from ..vocabulary import focus_value_label
+from .comparison import PeriodHistory, group_histories, period_history
 from .ledger import organization_currency
 
 # group-by / filter name -> column (same name on CostDaily and CostRecord)
@@ -234,36 +237,59 @@ def _bucket_expression(model: type, granularity: str | None):
     return F("charge_date")
 
 
-def _rows(q: CostQuery, start: date, end: date, granularity: str | None) -> tuple[str, list[tuple]]:
-    """``(currency, [(key, currency, bucket, amount)])`` for the period, from the rollups."""
+Missing = set[tuple[str, date]]  # (billing currency, charge date) pairs whose amounts could not be converted
+
+
+def _rows(q: CostQuery, start: date, end: date, granularity: str | None) -> tuple[str, list[tuple], Missing]:
+    """``(currency, [(key, currency, bucket, amount)], missing)`` for the period, from the rollups.
+
+    In the organization's currency, an amount without an exchange rate (``*_org`` NULL) is never guessed nor
+    fatal: it stays in its billing currency, as a group of its own (same key, that currency), and its
+    ``(currency, charge date)`` is in ``missing`` for the warnings (``rate_warnings``)."""
     source = _source(q)
     if source == "ledger":
         return _ledger_rows(q, start, end, granularity)
     org = organization_currency()
     convert = q.currency == "org"
-    amount_col = ("billed_cost" if q.metric == "billed" else "effective_cost") + ("_org" if convert else "")
+    metric_col = "billed_cost" if q.metric == "billed" else "effective_cost"
+    amount_col = metric_col + ("_org" if convert else "")
     unconvertible = (Q(**{f"{amount_col}__isnull": True}) | ~Q(org_currency=org)) if convert else None
+    any_missing = False
 
     def grouped(qs: QuerySet, key, bucket) -> list[dict[str, Any]]:
-        fields: dict[str, Any] = {"k": key}
-        if not convert:
-            fields["cur"] = F("billing_currency")
+        nonlocal any_missing
+        fields: dict[str, Any] = {"k": key, "cur": F("billing_currency")}
         if bucket is not None:
             fields["bucket"] = bucket
-        annotations = {"total": Sum(amount_col, output_field=MONEY), "n": Sum("row_count")}
-        if unconvertible is not None:
-            # Counted in the same scan; the first unconvertible row is looked up only when there is one.
-            annotations["missing"] = Count("pk", filter=unconvertible)
-        items = list(_dimension_filtered(qs, q).order_by().values(**fields).annotate(**annotations))
-        if unconvertible is not None and any(item["missing"] for item in items):
-            _raise_rate_missing(q, start, end, source, unconvertible)
+        if unconvertible is None:
+            annotations = {"total": Sum(amount_col, output_field=MONEY), "n": Sum("row_count")}
+            return list(_dimension_filtered(qs, q).order_by().values(**fields).annotate(**annotations))
+        # One scan: the converted part in the organization's currency, the rest in its billing currency.
+        annotations = {"total": Sum(amount_col, filter=~unconvertible, output_field=MONEY),
+                       "raw": Sum(metric_col, filter=unconvertible, output_field=MONEY),
+                       "n": Sum("row_count"), "n_raw": Sum("row_count", filter=unconvertible)}
+        out = []
+        for item in _dimension_filtered(qs, q).order_by().values(**fields).annotate(**annotations):
+            n_raw = item["n_raw"] or 0
+            if (item["n"] or 0) > n_raw:
+                out.append({**item, "cur": org, "n": item["n"] - n_raw})
+            if n_raw:
+                any_missing = True
+                out.append({**item, "total": item["raw"], "n": n_raw})
+        return out
+
+    def span(model: type, lo: date, hi: date, key) -> list[dict[str, Any]]:
+        """A month total cannot say which of its days lacked a rate: such a span is read by day instead."""
+        items = grouped(_in_range(model, lo, hi), key, _bucket_expression(model, granularity))
+        if model is CostMonthly and unconvertible is not None and any(i["cur"] != org for i in items):
+            items = grouped(_in_range(CostDaily, lo, hi), key, _bucket_expression(CostDaily, granularity))
         return items
 
     items: list[dict[str, Any]] = []
     if source == "rollup":
         key = _key_expression(q)
         for model, lo, hi in _spans(start, end, granularity):
-            items += grouped(_in_range(model, lo, hi), key, _bucket_expression(model, granularity))
+            items += span(model, lo, hi, key)
     else:
         group_key = q.group_by[len(TAG_PREFIX):] if q.group_by.startswith(TAG_PREFIX) else None
         tag_key, tag_value = q.tags[0] if q.tags else (group_key, None)
@@ -271,8 +297,7 @@ def _rows(q: CostQuery, start: date, end: date, granularity: str | None) -> tupl
         key = F("tag_value") if group_key else _key_expression(q)
         items = grouped(tagged, key, _bucket_expression(CostDailyTag, granularity))
         if not q.tags:
-            everything = [grouped(_in_range(model, lo, hi), Value(""), _bucket_expression(model, granularity))
-                          for model, lo, hi in _spans(start, end, granularity)]
+            everything = [span(model, lo, hi, Value("")) for model, lo, hi in _spans(start, end, granularity)]
             items += _untagged(items, everything)
     out = []
     for item in items:
@@ -282,7 +307,8 @@ def _rows(q: CostQuery, start: date, end: date, granularity: str | None) -> tupl
         bucket = _bucket(bucket, granularity) if bucket is not None else None
         out.append((str(item["k"]) if item["k"] is not None else "", item.get("cur", org), bucket,
                     item["total"] or Decimal(0)))
-    return org, out
+    missing = _missing_days(q, start, end, source, unconvertible) if any_missing else set()
+    return org, out, missing
 
 
 def _untagged(tagged: list[dict[str, Any]], everything: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -311,23 +337,57 @@ def _as_date(value):
     return value.date() if isinstance(value, datetime) else value
 
 
-def _raise_rate_missing(q: CostQuery, start: date, end: date, source: str, unconvertible: Q) -> None:
-    """The first charge date (and its currency) whose amount could not be converted."""
+def _missing_days(q: CostQuery, start: date, end: date, source: str, unconvertible: Q) -> Missing:
+    """Every ``(billing currency, charge date)`` of the view whose amount could not be converted."""
     if source == "tag" and q.tags:
         qs = _tag_filtered(_in_range(CostDailyTag, start, end), *q.tags[0])
     else:
         qs = _in_range(CostDaily, start, end)
-    first = (_dimension_filtered(qs, q).filter(unconvertible).order_by("charge_date")
-             .values_list("billing_currency", "charge_date").first())
-    if first is None:  # only a month total knew: name the month
-        first = (_dimension_filtered(_in_range(CostMonthly, start, end), q).filter(unconvertible)
-                 .order_by("month").values_list("billing_currency", "month").first())
-    raise RateMissing(currency=first[0], day=first[1])
+    return set(_dimension_filtered(qs, q).filter(unconvertible).order_by()
+               .values_list("billing_currency", "charge_date").distinct())
 
 
-def _ledger_rows(q: CostQuery, start: date, end: date, granularity: str | None) -> tuple[str, list[tuple]]:
-    """``(currency, [(key, currency, bucket, amount)])`` from the raw ledger (several tag conditions), converted
-    per charge date with the rates the rollups use."""
+def rate_warnings(*, missing: Missing, org: str) -> list[dict[str, Any]]:
+    """One warning per currency without a rate: ``{"code", "currency", "date" (the first such day), "dates",
+    "message"}``. The currency named is the one whose rate is missing: the billing currency, or the
+    organization's own when that is the one the Bank never quoted for those days."""
+    if not missing:
+        return []
+    first_rates = rates_first_dates(currencies=sorted({cur for cur, _day in missing} | {org}))
+
+    def lacks(code: str, day: date) -> bool:
+        return code.upper() not in ("RUB", "RUR") and (code not in first_rates or day < first_rates[code])
+
+    per_currency: dict[str, set[date]] = defaultdict(set)
+    for cur, day in missing:
+        if cur == org:
+            continue  # summed as it is: nothing to convert (a rollup built for another currency)
+        named = [code for code in (cur, org) if lacks(code, day)] or [cur]  # none: rates came, refresh pending
+        for code in named:
+            per_currency[code].add(day)
+    warnings = []
+    for code, days in sorted(per_currency.items()):
+        ordered = sorted(days)
+        first, last = ordered[0], ordered[-1]
+        if len(ordered) == 1:
+            message = _("No exchange rate for %(currency)s on %(date)s: these amounts are shown in their "
+                        "billing currency.") % {"currency": code, "date": human_date(first)}
+        else:
+            message = ngettext(
+                "No exchange rate for %(currency)s on %(count)d day from %(start)s to %(end)s: these amounts "
+                "are shown in their billing currency.",
+                "No exchange rate for %(currency)s on %(count)d days from %(start)s to %(end)s: these amounts "
+                "are shown in their billing currency.",
+                len(ordered)) % {"currency": code, "count": len(ordered), "start": human_date(first),
+                                 "end": human_date(last)}
+        warnings.append({"code": CurrencyErrorCode.RATE_MISSING.value, "currency": code, "date": first,
+                         "dates": ordered, "message": message})
+    return warnings
+
+
+def _ledger_rows(q: CostQuery, start: date, end: date, granularity: str | None) -> tuple[str, list[tuple], Missing]:
+    """``(currency, [(key, currency, bucket, amount)], missing)`` from the raw ledger (several tag conditions),
+    converted per charge date with the rates the rollups use; without a rate, kept in the billing currency."""
     org = organization_currency()
     convert = q.currency == "org"
     fields: dict[str, Any] = {"k": _key_expression(q), "cur": F("billing_currency")}
@@ -342,22 +402,31 @@ def _ledger_rows(q: CostQuery, start: date, end: date, granularity: str | None) 
     grouped = list(_ledger_filtered(q, start, end).order_by().values(**fields)
                    .annotate(total=Sum(_ledger_amount(q), output_field=MONEY)))
     out = []
-    cache: dict[tuple[str, date], Decimal] = {}
+    missing: Missing = set()
+    cache: dict[tuple[str, date], Decimal | None] = {}
+
+    def rate(code: str, day: date) -> Decimal | None:
+        if (code, day) not in cache:
+            try:
+                cache[(code, day)] = rate_for(currency=code, day=day)
+            except RateMissing:
+                cache[(code, day)] = None
+        return cache[(code, day)]
+
     for item in grouped:
         total = item["total"] or Decimal(0)
         currency = item["cur"]
-        if convert:
+        if convert and currency != org:
             day = item["day"]
-            if currency != org:
-                for code in (currency, org):
-                    if (code, day) not in cache:
-                        cache[(code, day)] = rate_for(currency=code, day=day)
-                total = total * cache[(currency, day)] / cache[(org, day)]
-            currency = org
+            from_rate, to_rate = rate(currency, day), rate(org, day)
+            if from_rate is None or to_rate is None:
+                missing.add((currency, day))
+            else:
+                total, currency = total * from_rate / to_rate, org
         bucket = _as_date(item.get("bucket"))
         bucket = _bucket(bucket, granularity) if bucket is not None else None
         out.append((str(item["k"]) if item["k"] is not None else "", currency, bucket, total))
-    return org, out
+    return org, out, missing
 
 
 def _totals(rows: list[tuple]) -> dict[tuple[str, str], Decimal]:
@@ -392,13 +461,16 @@ def _grand_total(groups: list[dict[str, Any]], org: str, mode: str) -> tuple[str
 def cost_summary(*, start: date, end: date, group_by: str = "service", metric: str = "billed",
                  currency: str | None = None, filters: dict[str, Any] | None = None,
                  tags: list[tuple[str, str | None]] | None = None) -> dict[str, Any]:
-    """``{"currency", "total", "groups": [{"key", "currency", "total"}], "totals": [...]}`` (Decimals)."""
+    """``{"currency", "total", "groups": [{"key", "currency", "total"}], "totals": [...], "warnings": [...]}``
+    (Decimals). In the organization's currency, ``total`` sums the converted groups; a group without an exchange
+    rate stays in its billing currency (in ``totals`` apart) and ``warnings`` names the currency and days."""
     q = cost_query(start=start, end=end, group_by=group_by, metric=metric, currency=currency, filters=filters,
                    tags=tags)
-    org, rows = _rows(q, q.start, q.end, None)
+    org, rows, missing = _rows(q, q.start, q.end, None)
     groups = _sorted_groups(_totals(rows))
     total_currency, total, totals = _grand_total(groups, org, q.currency)
-    return {"currency": total_currency, "total": total, "groups": groups, "totals": totals}
+    return {"currency": total_currency, "total": total, "groups": groups, "totals": totals,
+            "warnings": rate_warnings(missing=missing, org=org)}
 
 
 def cost_query(*, start: date, end: date, group_by: str = "service", metric: str = "billed",
@@ -439,7 +511,7 @@ def cost_timeseries(*, q: CostQuery, granularity: str = "day", compare: bool = T
     the table rows with totals and, with ``compare``, the previous period of the same length."""
     if granularity not in GRANULARITIES:
         raise _invalid(_("Unknown granularity."), "granularity")
-    org, rows = _rows(q, q.start, q.end, granularity)
+    org, rows, missing = _rows(q, q.start, q.end, granularity)
     buckets = period_buckets(start=q.start, end=q.end, granularity=granularity)
     index = {b: i for i, b in enumerate(buckets)}
     totals = _totals(rows)
@@ -450,11 +522,16 @@ def cost_timeseries(*, q: CostQuery, granularity: str = "day", compare: bool = T
     total_currency, total, currency_totals = _grand_total(groups, org, q.currency)
     previous_totals: dict[tuple[str, str], Decimal] = {}
     previous_total = None
+    comparable = False
     if compare:
         prev_q = q.previous()
-        _org, prev_rows = _rows(prev_q, prev_q.start, prev_q.end, None)
+        _org, prev_rows, prev_missing = _rows(prev_q, prev_q.start, prev_q.end, None)
+        missing = missing | prev_missing
         previous_totals = _totals(prev_rows)
         _c, previous_total, _t = _grand_total(_sorted_groups(previous_totals), org, q.currency)
+        history = _history(q)
+        comparable = history.comparable
+        per_group = _group_history(q, org) if comparable else {}
     labels = group_labels(group_by=q.group_by, keys=[g["key"] for g in groups])
     for group in groups:
         ident = (group["key"], group["currency"])
@@ -462,7 +539,11 @@ def cost_timeseries(*, q: CostQuery, granularity: str = "day", compare: bool = T
         group["values"] = values[ident]
         if compare:
             prev = previous_totals.get(ident, Decimal(0))
-            group.update(previous=prev, delta=group["total"] - prev, delta_pct=_pct(group["total"], prev))
+            # The same rule per row: a service that started a few days before this period is not "+4 900 %".
+            group_comparable = comparable and per_group.get(ident, history).comparable
+            group.update(previous=prev, comparable=group_comparable,
+                         delta=group["total"] - prev if group_comparable else None,
+                         delta_pct=_pct(group["total"], prev) if group_comparable else None)
     series = []
     for group in groups[:series_limit]:
         series.append({"key": group["key"], "label": group["label"], "currency": group["currency"],
@@ -479,16 +560,55 @@ def cost_timeseries(*, q: CostQuery, granularity: str = "day", compare: bool = T
     result = {
         "start": q.start, "end": q.end, "granularity": granularity, "group_by": q.group_by, "metric": q.metric,
         "currency": total_currency, "total": total, "totals": currency_totals, "periods": buckets,
-        "series": series, "groups": groups,
+        "series": series, "groups": groups, "warnings": rate_warnings(missing=missing, org=org),
     }
     if compare:
         prev_q = q.previous()
+        both = comparable and total is not None and previous_total is not None
         result["previous"] = {"start": prev_q.start, "end": prev_q.end, "total": previous_total,
-                              "delta": (total - previous_total) if total is not None and previous_total is not None
-                              else None,
-                              "delta_pct": _pct(total, previous_total) if total is not None and previous_total
-                              is not None else None}
+                              "delta": (total - previous_total) if both else None,
+                              "delta_pct": _pct(total, previous_total) if both else None,
+                              "comparable": comparable, "days": history.days,
+                              "days_with_data": history.previous_days,
+                              "current_days_with_data": history.current_days}
     return result
+
+
+def _group_history(q: CostQuery, org: str) -> dict[tuple[str, str], PeriodHistory]:
+    """``_history`` per group of ``q`` (by key and currency, as the groups are), in one grouped query. Rows
+    without the grouping tag key are not counted apart (they are a difference of two rollups): that group
+    follows the whole view's history."""
+    source = _source(q)
+    group_key = q.group_by[len(TAG_PREFIX):] if q.group_by.startswith(TAG_PREFIX) else None
+    key = _key_expression(q)
+    if source == "ledger":
+        daily = _ledger_filtered(q, q.previous().start, q.end)
+    elif source == "tag":
+        tag_key, tag_value = q.tags[0] if q.tags else (group_key, None)
+        daily = _dimension_filtered(_tag_filtered(CostDailyTag.objects.all(), tag_key, tag_value), q)
+        if group_key:
+            key = F("tag_value")
+    else:
+        daily = _dimension_filtered(CostDaily.objects.all(), q)
+    fields: dict[str, Any] = {"key": key}
+    if q.currency == "billing":
+        fields["currency"] = "billing_currency"
+    histories = group_histories(start=q.start, end=q.end, daily=daily, fields=fields)
+    return {("" if ident[0] is None else str(ident[0]), ident[1] if len(ident) > 1 else org): history
+            for ident, history in histories.items()}
+
+
+def _history(q: CostQuery) -> PeriodHistory:
+    """Days with costs in ``q``'s period and the one before it, counted in the table that answers ``q`` with
+    ``q``'s filters: the comparison rule (``selectors.comparison``) the dashboard applies too."""
+    source = _source(q)
+    if source == "ledger":
+        daily = _ledger_filtered(q, q.previous().start, q.end)
+    elif source == "tag" and q.tags:
+        daily = _dimension_filtered(_tag_filtered(CostDailyTag.objects.all(), *q.tags[0]), q)
+    else:
+        daily = _dimension_filtered(CostDaily.objects.all(), q)
+    return period_history(start=q.start, end=q.end, daily=daily)
 
 
 def cost_explorer_view(*, params: dict[str, Any], with_utilization: bool = True) -> dict[str, Any]:
@@ -570,3 +690,15 @@ def cost_filter_options(*, limit: int = 200) -> dict[str, list[tuple[str, str]]]
         labels = group_labels(group_by=name, keys=values)
         options[name] = [(v, labels.get(v) or v) for v in values]
     return options
+
+
+def cost_summary_cached(*, start: date, end: date, group_by: str = "service", metric: str = "billed",
+                        currency: str | None = None, filters: dict[str, Any] | None = None,
+                        tags: list[tuple[str, str | None]] | None = None) -> dict[str, Any]:
+    """``cost_summary()`` for the organization's current data version (``apps.common.cache``): the summary API
+    answers a repeated question without reading the rollups again until a sync or an import finishes."""
+    params = {"start": start, "end": end, "group_by": group_by, "metric": metric, "currency": currency,
+              "filters": {name: tuple(values) for name, values in (filters or {}).items()}, "tags": tuple(tags or ())}
+    key = (start.isoformat(), end.isoformat(), group_by, metric, currency,
+           tuple(sorted(params["filters"].items())), params["tags"])
+    return organization_cached("costs.summary", key, lambda: cost_summary(**params))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+from apps.common.csv_files import machine_csv, spreadsheet_csv
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,14 +38,15 @@ def explorer_table(*, view: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
 
 
 def explorer_csv(*, view: dict[str, Any]) -> bytes:
+    """The API's CSV, for programs: comma-separated, dot decimals at full precision, no BOM."""
     header, rows = explorer_table(view=view)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else (format(v, "f") if isinstance(v, Decimal) else v) for v in row])
-    # A BOM so that Excel opens the UTF-8 (Cyrillic) file correctly.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return machine_csv([header, *rows])
+
+
+def explorer_spreadsheet_csv(*, view: dict[str, Any]) -> bytes:
+    """The page's CSV, for Russian Excel: BOM, ``;``, decimal comma, two decimals."""
+    header, rows = explorer_table(view=view)
+    return spreadsheet_csv([header, *rows])
 
 
 def explorer_xlsx(*, view: dict[str, Any]) -> bytes:
@@ -73,10 +75,13 @@ def explorer_xlsx(*, view: dict[str, Any]) -> bytes:
 
 
 EXPORT_FORMATS = {"csv": (explorer_csv, CSV_TYPE), "xlsx": (explorer_xlsx, XLSX_TYPE)}
+# What the explorer page's buttons download: the same table, its CSV made for a person's spreadsheet.
+PAGE_EXPORT_FORMATS = {"csv": (explorer_spreadsheet_csv, CSV_TYPE), "xlsx": (explorer_xlsx, XLSX_TYPE)}
 
 
-def explorer_export(*, view: dict[str, Any], fmt: str) -> tuple[str, str, bytes]:
-    """``(file name, content type, content)`` of ``view`` as ``fmt`` (a key of ``EXPORT_FORMATS``)."""
-    render, content_type = EXPORT_FORMATS[fmt]
+def explorer_export(*, view: dict[str, Any], fmt: str, for_people: bool = False) -> tuple[str, str, bytes]:
+    """``(file name, content type, content)`` of ``view`` as ``fmt`` (a key of ``EXPORT_FORMATS``); ``for_people``
+    gives the page's dialect (``PAGE_EXPORT_FORMATS``)."""
+    render, content_type = (PAGE_EXPORT_FORMATS if for_people else EXPORT_FORMATS)[fmt]
     name = f"costs_{view['group_by'].replace(':', '-')}_{view['start']:%Y%m%d}-{view['end']:%Y%m%d}.{fmt}"
     return name, content_type, render(view=view)

@@ -13,11 +13,12 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from ..models import CostDaily
+from .comparison import PeriodHistory, group_histories, period_history
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -49,10 +50,9 @@ def spend_total(*, period: Period) -> tuple[Decimal, bool, bool]:
     return totals["total"] or ZERO, bool(totals["rows"]), bool(totals["unconverted"])
 
 
-def spend_history_covers_previous(*, period: Period) -> bool:
-    """Compare only with a previous period the ledger fully covers: a half-empty one would show +2000 %."""
-    first = CostDaily.objects.order_by().aggregate(first=Min("charge_date"))["first"]
-    return first is not None and first <= period.previous.start
+def spend_history(*, period: Period) -> PeriodHistory:
+    """Days with costs in the period and the one before it; ``.comparable`` is the rule the explorer uses too."""
+    return period_history(start=period.start, end=period.end)
 
 
 def spend_exists() -> bool:
@@ -131,6 +131,9 @@ def spend_top_services(*, period: Period, comparable: bool = True, limit: int = 
     """The services that cost most in the period, with their share and change vs the previous period."""
     current = dict(_spend(period).values("service_name").annotate(total=Sum("billed_cost_org"))
                    .values_list("service_name", "total"))
+    # The same rule per service as for the whole period (apps.costs.selectors.comparison).
+    histories = group_histories(start=period.start, end=period.end, daily=CostDaily.objects.all(),
+                                fields={"service": "service_name"}) if comparable else {}
     before = dict(_spend(period.previous).values("service_name").annotate(total=Sum("billed_cost_org"))
                   .values_list("service_name", "total"))
     grand = sum((v or ZERO for v in current.values()), ZERO)
@@ -139,7 +142,8 @@ def spend_top_services(*, period: Period, comparable: bool = True, limit: int = 
         "name": name or _("Without a service"),
         "total": total or ZERO,
         "share": int(((total or ZERO) * 100 / grand).quantize(Decimal(1), ROUND_HALF_UP)) if grand else 0,
-        "change_percent": change_percent(total or ZERO, before.get(name) or ZERO) if comparable else None,
+        "change_percent": change_percent(total or ZERO, before.get(name) or ZERO)
+        if comparable and histories.get((name,)) is not None and histories[(name,)].comparable else None,
     } for name, total in ranked]
 
 

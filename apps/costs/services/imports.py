@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_event_record
+from apps.common.cache import organization_data_changed
 from apps.common.errors import ApplicationError
 from apps.common.tasks import enqueue_in_tenant
 
@@ -78,6 +79,7 @@ def billing_import_run(*, import_id: int) -> BillingImport:
     try:
         billing_import_execute(billing_import=billing_import, path=path)
     finally:
+        organization_data_changed()  # also after a failed import: a part may have been written
         if path and os.path.exists(path):
             os.unlink(path)
     _audit(billing_import, actor_id=billing_import.created_by_id)
@@ -91,7 +93,10 @@ def focus_file_import(*, path: str, file_name: str | None = None, connection=Non
         file_name=(file_name or os.path.basename(path))[:255], connection=connection, skip_invalid=skip_invalid,
         created_by_id=getattr(user, "pk", None), file_size=os.path.getsize(path) if os.path.exists(path) else 0,
     )
-    billing_import_execute(billing_import=billing_import, path=path, on_progress=on_progress)
+    try:
+        billing_import_execute(billing_import=billing_import, path=path, on_progress=on_progress)
+    finally:
+        organization_data_changed()
     _audit(billing_import, actor_id=getattr(user, "pk", None))
     return billing_import
 

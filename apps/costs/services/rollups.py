@@ -26,18 +26,25 @@ Amortized vs invoiced (FOCUS 1.2 columns.md 4.1 and 4.6):
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
+from apps.common.cache import organization_data_changed
 from apps.common.tasks import enqueue_in_tenant
+from apps.currency.exceptions import RateSourceError
+from apps.currency.selectors import rates_stored_since, scope_schema
 from apps.currency.services import rates_fetch_cbr_range
 
 from ..models import CostDaily, CostDailyTag, CostMonthly, CostRecord
 from ..periods import month_end, month_start
 from ..selectors.ledger import organization_currency
+
+logger = logging.getLogger(__name__)
 
 # The amortized amount of one ledger row, as SQL over ``costs_costrecord`` aliased ``r``.
 AMORTIZED_SQL = (
@@ -51,13 +58,15 @@ DIMENSIONS = ("charge_date", "connection_id", "provider_name", "billing_account_
 
 
 def rate_lateral_sql(*, currency_sql: str, date_sql: str, alias: str) -> str:
-    """A LATERAL subquery giving ``<alias>.rate_rub``: roubles per unit of ``currency_sql`` on ``date_sql``."""
+    """A LATERAL subquery giving ``<alias>.rate_rub``: roubles per unit of ``currency_sql`` on ``date_sql``, the
+    rate ``apps.currency.selectors.rate_lookup`` picks (the shared rates and the organization's own manual ones,
+    ``%(rate_schema)s``; on the same date the organization's manual rate, then support's, then the Bank's)."""
     public = connection.ops.quote_name(get_public_schema_name())
     # Only identifiers and SQL fragments of this module are interpolated; values are always parameters.
     return (
         f"LEFT JOIN LATERAL (SELECT e.rate_rub FROM {public}.currency_exchangerate e "  # noqa: S608
-        f"WHERE e.currency = {currency_sql} AND e.date <= {date_sql} "
-        f"ORDER BY e.date DESC, (e.source = 'manual') DESC LIMIT 1) {alias} ON TRUE"
+        f"WHERE e.currency = {currency_sql} AND e.date <= {date_sql} AND e.schema_name IN ('', %(rate_schema)s) "
+        f"ORDER BY e.date DESC, (e.source = 'manual') DESC, (e.schema_name <> '') DESC LIMIT 1) {alias} ON TRUE"
     )
 
 
@@ -117,11 +126,12 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         cursor.execute(stage_sql, {"start": start, "end": end})
         cursor.execute(f"DELETE FROM {daily} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
                        {"start": start, "end": end})
-        cursor.execute(sql, {"start": start, "end": end, "org": org_currency})
+        cursor.execute(sql, {"start": start, "end": end, "org": org_currency, "rate_schema": scope_schema()})
         written = cursor.rowcount
         _refresh_tags(cursor, start=start, end=end, org_currency=org_currency)
         cursor.execute(f"DROP TABLE {STAGE}")
         _refresh_monthly(cursor, start=start, end=end)
+    organization_data_changed()  # amounts converted anew (an import, a provider's costs, new rates, a currency)
     if fetch_missing_rates and settings.CURRENCY_FETCH_MISSING and CostDaily.objects.filter(
             charge_date__range=(start, end), billed_cost_org__isnull=True).exists():
         enqueue_in_tenant(connection.schema_name, "apps.costs.tasks.cost_rollups_fetch_rates_task",
@@ -174,7 +184,7 @@ def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
     """  # noqa: S608 -- identifiers from the models, values bound
     cursor.execute(f"DELETE FROM {table} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
                    {"start": start, "end": end})
-    cursor.execute(sql, {"start": start, "end": end, "org": org_currency})
+    cursor.execute(sql, {"start": start, "end": end, "org": org_currency, "rate_schema": scope_schema()})
 
 
 def _refresh_monthly(cursor, *, start: date, end: date) -> None:
@@ -201,8 +211,16 @@ def _refresh_monthly(cursor, *, start: date, end: date) -> None:
 
 
 def cost_rollups_fetch_rates_and_refresh(*, start: date, end: date) -> int:
-    """Fetch the Bank's rates missing for the range (and the week before it), then refresh once."""
-    rates_fetch_cbr_range(start=start - timedelta(days=7), end=min(end, date.today()))
+    """Fetch the Bank's rates missing for the range (and the week before it, for a range that starts on a
+    weekend or holiday), then refresh once. An unreachable Bank is expected (offline machine, outage): one
+    warning line, nothing refreshed; the explorer keeps those amounts in their billing currency and asks again."""
+    started = timezone.now()
+    try:
+        rates_fetch_cbr_range(start=start - timedelta(days=7), end=min(end, timezone.localdate()))
+    except RateSourceError as exc:
+        logger.warning("CBR rates for %s..%s not fetched: %s (%s)", start, end, exc.message, exc.code.value)
+        if not rates_stored_since(since=started):
+            return 0  # nothing new to convert with
     return cost_rollups_refresh(start=start, end=end, fetch_missing_rates=False)
 
 

@@ -51,8 +51,9 @@ def provider_logo(key: str, css_class: str = "conn-logo") -> str:
     """A provider's tile: ``<span class="{css_class}">`` in its brand colours with its badge (or logo)."""
     brand = brand_of(key)
     inner = format_html('<img src="{}" alt="">', static(brand.logo)) if brand.logo else brand.badge
-    return format_html('<span class="{} provider-logo" style="{}" data-provider-logo="{}" aria-hidden="true">{}</span>',
-                       css_class, brand.css_variables(), key or "", inner)
+    # The brand colours come from the providers/brands.css stylesheet, keyed by data-provider-logo (CSP: no style=).
+    return format_html('<span class="{} provider-logo" data-provider-logo="{}" aria-hidden="true">{}</span>',
+                       css_class, key or "", inner)
 
 
 def chart_colors() -> dict[str, str]:
@@ -93,7 +94,7 @@ def provider_spec_value(key: str, spec_key: str, value: Any) -> str:
     spec = _spec(key)
     own = spec.spec_labels.get(spec_key) if spec is not None else None
     unit = own[1] if own else ""
-    return f"{value} {unit}" if unit else str(value)
+    return f"{value}\u00a0{unit}" if unit else str(value)  # a no-break space, as the number formatter puts
 
 
 @register.filter
