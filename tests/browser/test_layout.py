@@ -165,6 +165,8 @@ def test_every_page_fits_the_window(estate, live_url, pages, width):
         "/settings/invitations/",
         "/settings/organization/",
         "/settings/audit/",
+        "/settings/api-tokens/",
+        "/costs/rates/",
         "/accounts/email/",
         "/accounts/password/change/",
         "/accounts/2fa/",

@@ -167,6 +167,8 @@ def _pages(estate) -> list[str]:
         "/connections/",
         f"/connections/{estate['connection']}/history/",
         "/settings/audit/",
+        "/settings/api-tokens/",
+        "/costs/rates/",
     ]
 
 
