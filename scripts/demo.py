@@ -94,8 +94,10 @@ def main() -> int:
     env = demo_env()
     manage("compile_translations", env=env)
     manage("migrate_platform", "--verbosity", "0", env=env)
-    # The fake cloud first: seed_demo syncs the demo-client's Beget connection against it.
-    fakecloud = subprocess.Popen([sys.executable, "-m", "tests.fakecloud", "--port", "8765"], cwd=ROOT, env=env)
+    # The fake cloud first: seed_demo syncs the demo-client's Beget connection against it. In demo mode it serves
+    # the estate seed_demo shows, so syncing a demo connection changes nothing visible.
+    fakecloud = subprocess.Popen([sys.executable, "-m", "tests.fakecloud", "--port", "8765", "--demo"], cwd=ROOT,
+                                 env=env)
     try:
         wait_for_port(8765)
         manage("seed_demo", env=env)

@@ -1,14 +1,15 @@
-"""The demo organization's cost estate (product description 7.1.3 and 7.1.4).
+"""The demo organization's cost estate (product description 7.1.3 and 7.1.4): the single source of the demo.
 
-Two connections (Yandex Cloud and Selectel), eight inventory resources (four VMs, two disks, two
-buckets) with a few days of CPU / memory / disk / network metrics, and thirteen months of daily FOCUS
-ledger rows with realistic services and SKUs, weekday seasonality, gentle growth and a few anomalies.
+Two connections (Yandex Cloud and Selectel), the resources behind them (four VMs, two disks and a volume, two
+buckets) with a few days of CPU / memory / disk / network metrics, and thirteen months of daily FOCUS ledger
+rows with realistic services and SKUs, weekday seasonality, gentle growth and a few anomalies.
+
+``apps.demo.payloads`` turns this estate into the providers' API answers (served by the fake cloud in demo
+mode) and ``apps.demo.seeding`` writes what a sync makes of them, so syncing a demo connection changes nothing.
 
 The series is generated deterministically (fixed seed) and then scaled so that the 30 days ending
 today total exactly ``LAST_30_TOTAL`` and the 30 days before exactly ``PREVIOUS_30_TOTAL`` (the
-seed's "117 150 ₽, -12.5 %"). Re-running replaces everything it wrote: ledger rows carry
-``source_key = "demo:<provider>"``, resources and connections are matched by their natural keys.
-The connections are never synced here (their credentials are the fake cloud's demo ones).
+seed's "117 150 ₽, -12.5 %"). Pure data and functions: no database.
 """
 
 from __future__ import annotations
@@ -20,11 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
-
-from apps.inventory.vocabulary import MetricName, ResourceKind, ResourceStatus
+from apps.inventory.vocabulary import MetricName, ResourceKind
 
 SEED = 20250117
 MONTHS = 13
@@ -42,7 +39,10 @@ PROVIDER_NAMES = {YANDEX: "Yandex Cloud", SELECTEL: "Selectel"}
 # copied, not imported: the application never imports the test tree.
 DEMO_CREDENTIALS = {
     YANDEX: {"oauth_token": "y0_fake-yandex-demo-oauth-token"},
-    SELECTEL: {"token": "selectel-demo-static-token", "account_id": "478587"},
+    SELECTEL: {"token": "selectel-demo-static-token", "account_id": "478587",
+               # The service user the fake cloud accepts: servers and volumes come from Selectel's OpenStack.
+               "username": "infrazen-demo-sync", "password": "selectel-demo-service-user-password",
+               "project_id": "48643015916742d080f0ecdd519bada3"},
 }
 CONNECTION_NAMES = {YANDEX: "Yandex Cloud — production", SELECTEL: "Selectel — основной аккаунт"}
 
@@ -106,20 +106,21 @@ RESOURCES: tuple[DemoResource, ...] = (
     DemoResource("backups", YANDEX, "bucket", "infrazen-backups", "infrazen-backups", "ru-central1", "Storage",
                  {"storage_class": "STANDARD", "disk_gb": 2048, "objects": 184_210, "versioning": True},
                  {"env": "prod", "team": "platform", "project": "backups"}, 395, disk=55),
-    DemoResource("db", SELECTEL, "server", _uuid("db-master-msk"), "db-master-msk", "msk-a", "Compute",
+    DemoResource("db", SELECTEL, "server", _uuid("db-master-msk"), "db-master-msk", "ru-7", "Compute",
                  {"flavor": "SL1.8-65536", "flavor_name": "Memory Line", "cpu_cores": 8, "memory_gb": "64.00",
-                  "disk_gb": 0, "bandwidth_mbps": 1000, "image": "Ubuntu 22.04 LTS 64-bit",
+                  "disk_gb": 0, "bandwidth_mbps": 1000, "image": "Ubuntu 22.04 LTS 64-bit", "zone": "ru-7a",
                   "ip_addresses": ["31.129.42.10"]},
                  {"env": "prod", "team": "data", "project": "billing-db"}, 390, cpu=69, memory=86, network=24),
-    DemoResource("analytics", SELECTEL, "server", _uuid("analytics-spb"), "analytics-spb", "spb-a", "Compute",
+    DemoResource("analytics", SELECTEL, "server", _uuid("analytics-spb"), "analytics-spb", "ru-1", "Compute",
                  {"flavor": "SL1.8-32768", "flavor_name": "Standard Line", "cpu_cores": 8, "memory_gb": "32.00",
-                  "disk_gb": 0, "bandwidth_mbps": 1000, "image": "Debian 12 64-bit",
+                  "disk_gb": 0, "bandwidth_mbps": 1000, "image": "Debian 12 64-bit", "zone": "ru-1a",
                   "ip_addresses": ["92.53.64.201"]},
                  {"env": "prod", "team": "analytics", "project": "reporting"}, 260, cpu=66, memory=73, network=22),
-    DemoResource("db-volume", SELECTEL, "volume", _uuid("db-master-msk-volume"), "db-master-msk-volume", "msk-a",
-                 "Storage", {"volume_type": "universal.msk-a", "disk_gb": 500, "attached_to": "db-master-msk"},
+    DemoResource("db-volume", SELECTEL, "volume", _uuid("db-master-msk-volume"), "db-master-msk-volume", "ru-7",
+                 "Storage", {"volume_type": "universal.ru-7a", "disk_gb": 500, "attached_to": "db-master-msk",
+                             "zone": "ru-7a"},
                  {"env": "prod", "team": "data", "project": "billing-db"}, 390, disk=38),
-    DemoResource("media", SELECTEL, "bucket", "media-assets", "media-assets", "spb-a", "Storage",
+    DemoResource("media", SELECTEL, "bucket", "media-assets", "media-assets", "ru-1", "Storage",
                  {"storage_class": "standard", "disk_gb": 3072, "objects": 1_204_388, "public": True},
                  {"env": "prod", "team": "frontend", "project": "storefront"}, 380, disk=36),
 )
@@ -208,10 +209,10 @@ LINES: tuple[Line, ...] = (
          D("110"), resource="media", weekday=D("0.35"), noise=1500),
     Line(SELECTEL, "Балансировщики нагрузки", "Networking", "cloud.lb.basic", "Балансировщик нагрузки: базовый",
          D("86"), "hour", D("24"), resource_id=_uuid("lb-storefront"), resource_name="lb-storefront",
-         resource_type="load_balancer", region="msk", zone="msk-a",
+         resource_type="load_balancer", region="ru-7", zone="ru-7a",
          tags={"env": "prod", "team": "platform", "project": "storefront"}, noise=10),
     Line(SELECTEL, "Публичные IP-адреса", "Networking", "cloud.ip.public", "Публичный IP-адрес", D("10"), "hour",
-         D("48"), region="msk", tags={"env": "prod"}, noise=10),
+         D("48"), region="ru-7", tags={"env": "prod"}, noise=10),
 )
 
 # (first day back, last day back, multiplier, line filter): the story of the year.
@@ -303,119 +304,23 @@ def demo_cost_rows(*, today: date) -> list[_Row]:
     return rows
 
 
-def _connections() -> dict[str, Any]:
-    from apps.providers.models import ProviderConnection
-    from apps.providers.services import connection_create, connection_mark_connected, connection_update
-
-    endpoint = getattr(settings, "DEMO_FAKECLOUD_URL", "") if settings.ALLOW_CUSTOM_PROVIDER_ENDPOINTS else ""
-    out = {}
-    for provider in (YANDEX, SELECTEL):
-        name = CONNECTION_NAMES[provider]
-        connection = ProviderConnection.objects.filter(provider=provider, name=name).first()
-        if connection is None:
-            connection = connection_create(provider=provider, name=name, credentials=DEMO_CREDENTIALS[provider],
-                                           endpoint=endpoint, auto_sync=False)
-        elif connection.auto_sync:
-            connection_update(connection=connection, auto_sync=False)
-        account_info = {
-            YANDEX: {"account_id": YC_BILLING_ACCOUNT, "cloud_id": YC_CLOUD, "folder_id": YC_FOLDER},
-            SELECTEL: {"account_id": SEL_ACCOUNT, "project_id": SEL_PROJECT},
-        }[provider]
-        # Demo connections look connected without ever talking to a provider.
-        out[provider] = connection_mark_connected(connection=connection, account_info=account_info)
-    return out
-
-
-@dataclass(frozen=True)
-class _DemoRecord:
-    """A demo resource in the shape the inventory stores (``apps.inventory.diff.IncomingRecord``)."""
-
-    provider: str
-    resource_id: str
-    resource_name: str
-    resource_type: str
-    kind: str
-    service_name: str
-    region: str
-    account_id: str
-    project_id: str
-    provider_status: str
-    daily_cost: Decimal
-    monthly_cost: Decimal
-    original_price: Decimal
-    billing_period: str
-    created_at: datetime
-    specs: dict[str, Any]
-    tags: dict[str, str]
-    status: str = ResourceStatus.RUNNING
-    currency: str = "RUB"
-    pricing_model: str = "on_demand"
-    provider_config: dict[str, Any] = field(default_factory=dict)
-
-
-def _resources(connections: dict[str, Any], rows: list[_Row], today: date) -> dict[str, Any]:
-    """The eight resources, written by the inventory as a sync writes them (nothing else is marked deleted)."""
-    from apps.inventory.diff import incoming_resource
-    from apps.inventory.models import CostPeriod, Resource
-    from apps.inventory.services import resource_context_update, resource_sync
-
-    last_start = today - timedelta(days=29)
-    spend: dict[str, Decimal] = {}
-    for row in rows:
-        if row.day >= last_start and row.line.resource and not row.resource_override:
-            spend[row.line.resource] = spend.get(row.line.resource, Decimal(0)) + row.amount
-    now = timezone.now()
-    pks: dict[str, int] = {}
-    for provider, connection in connections.items():
-        incoming = {}
-        for spec in (spec for spec in RESOURCES if spec.provider == provider):
-            daily = (spend.get(spec.key, Decimal(0)) / 30).quantize(Decimal("0.0001"))
-            hourly = spec.resource_type in ("vm", "server")
-            item = incoming_resource(_DemoRecord(
-                provider=spec.provider, resource_id=spec.resource_id, resource_name=spec.name,
-                resource_type=spec.resource_type, kind=DEMO_KINDS[spec.resource_type], service_name=spec.service_name,
-                region=spec.region,
-                account_id=YC_CLOUD if spec.provider == YANDEX else SEL_ACCOUNT,
-                project_id=YC_FOLDER if spec.provider == YANDEX else SEL_PROJECT,
-                provider_status="RUNNING" if spec.provider == YANDEX else "ACTIVE",
-                daily_cost=daily, monthly_cost=(daily * 30).quantize(CENT),
-                original_price=(daily / 24).quantize(Decimal("0.0001")) if hourly else (daily * 30).quantize(CENT),
-                billing_period=CostPeriod.HOURLY if hourly else CostPeriod.MONTHLY,
-                created_at=_utc(today - timedelta(days=spec.created_days_ago)), specs=spec.specs, tags=spec.tags))
-            incoming[item.key] = item
-        written = resource_sync(connection=connection, incoming=incoming, listed_types=(), now=now)
-        pks.update({spec.key: written.pks[(spec.resource_type, spec.resource_id)]
-                    for spec in RESOURCES if spec.provider == provider})
-    for spec in RESOURCES:
-        resource_context_update(resource_pk=pks[spec.key], team=spec.tags.get("team", ""),
-                                project=spec.tags.get("project", ""), environment=spec.tags.get("env", ""))
-    stored = Resource.objects.in_bulk(list(pks.values()))
-    return {key: stored[pk] for key, pk in pks.items()}
-
 
 METRIC_DAYS = 7
 
 
-def _metrics(resources: dict[str, Any]) -> None:
-    """Hourly samples for the last week, replacing earlier ones; the inventory recomputes their summaries
-    (the utilization panel's input)."""
-    from apps.inventory.services import MetricSamples, metric_points_store
-
-    rng = random.Random(SEED + 1)  # noqa: S311
-    end = timezone.now().replace(minute=0, second=0, microsecond=0)
-    series: dict[int, list[MetricSamples]] = {}
-    for spec in RESOURCES:
-        samples = series.setdefault(resources[spec.key].pk, [])
-        for metric, average, capacity in _metric_plan(spec):
-            values = []
-            for hour in range(METRIC_DAYS * 24):
-                ts = end - timedelta(hours=METRIC_DAYS * 24 - 1 - hour)
-                daily_wave = Decimal(rng.randint(-12, 12)) / 100 + (Decimal("0.10") if 9 <= (ts.hour + 3) % 24 <= 20
-                                                                     else Decimal("-0.08"))
-                share = min(max(Decimal(average) / 100 * (1 + daily_wave), Decimal("0.01")), Decimal("0.99"))
-                values.append((ts, (share * capacity).quantize(Decimal("0.0001"))))
-            samples.append(MetricSamples(metric, values))
-    metric_points_store(series=series, replace=True)
+def demo_metric_value(spec: DemoResource, metric: str, moment: datetime) -> Decimal | None:
+    """A demo resource's ``metric`` at an hour: a pure function of both, so the fake cloud's monitoring
+    answers exactly what the seed stored."""
+    plan = {name: (average, capacity) for name, average, capacity in _metric_plan(spec)}
+    if metric not in plan:
+        return None
+    average, capacity = plan[metric]
+    moment = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    rng = random.Random(f"{SEED}:{spec.key}:{metric}:{moment:%Y-%m-%dT%H}")  # noqa: S311 -- demo data
+    daily_wave = Decimal(rng.randint(-12, 12)) / 100 + (Decimal("0.10") if 9 <= (moment.hour + 3) % 24 <= 20
+                                                         else Decimal("-0.08"))
+    share = min(max(Decimal(average) / 100 * (1 + daily_wave), Decimal("0.01")), Decimal("0.99"))
+    return (share * capacity).quantize(Decimal("0.0001"))
 
 
 def _metric_plan(spec: DemoResource) -> list[tuple[str, int, Decimal]]:
@@ -430,79 +335,3 @@ def _metric_plan(spec: DemoResource) -> list[tuple[str, int, Decimal]]:
     if spec.network is not None:
         plan.append((MetricName.NETWORK_MBPS, spec.network, Decimal(spec.specs["bandwidth_mbps"])))
     return plan
-
-
-def _ledger(connections: dict[str, Any], resources: dict[str, Any], rows: list[_Row]) -> int:
-    """Replace the demo's ledger rows (every ``demo:`` source) and refresh the rollups they touch."""
-    from apps.costs.services.ledger import cost_records_replace
-
-    return cost_records_replace(source_prefix=SOURCE_PREFIX,
-                                records=(_record(row, connections, resources) for row in rows))
-
-
-def _record(row: _Row, connections: dict[str, Any], resources: dict[str, Any]):
-    from apps.costs.models import CostRecord
-
-    line = row.line
-    resource = resources.get(line.resource)
-    spec = _BY_KEY.get(line.resource)
-    override = row.resource_override
-    if spec is not None and not override:
-        resource_id, resource_name, resource_type = spec.resource_id, spec.name, spec.resource_type
-        zone = spec.specs.get("zone", spec.region if spec.provider == SELECTEL else "")
-        tags = spec.tags
-    elif override:
-        resource = None
-        resource_id, resource_name = override["resource_id"], override["resource_name"]
-        resource_type, zone = override["resource_type"], "ru-central1-a"
-        tags = {"env": "sandbox", "team": "ml", "project": "recsys"}
-    else:
-        resource = None
-        resource_id, resource_name, resource_type = line.resource_id, line.resource_name, line.resource_type
-        zone, tags = line.zone, line.tags
-    region_id, region_name = _region(line.provider, zone or line.region)
-    month_start = row.day.replace(day=1)
-    next_month = _months_back(month_start, -1)
-    yandex = line.provider == YANDEX
-    return CostRecord(
-        billed_cost=row.amount, effective_cost=row.amount, list_cost=row.amount, contracted_cost=row.amount,
-        billing_currency="RUB",
-        billing_period_start=_utc(month_start), billing_period_end=_utc(next_month),
-        charge_period_start=_utc(row.day), charge_period_end=_utc(row.day + timedelta(days=1)),
-        charge_date=row.day, charge_category="Usage", charge_class="", charge_frequency="Usage-Based",
-        charge_description=row.description or line.description,
-        provider_name=PROVIDER_NAMES[line.provider], publisher_name=PROVIDER_NAMES[line.provider],
-        invoice_issuer_name="ООО «Яндекс.Облако»" if yandex else "АО «Селектел»",
-        billing_account_id=YC_BILLING_ACCOUNT if yandex else SEL_ACCOUNT,
-        billing_account_name="infrazen-demo" if yandex else "Договор 478587",
-        sub_account_id=YC_FOLDER if yandex else SEL_PROJECT,
-        sub_account_name="prod" if yandex else "My First Project",
-        region_id=region_id, region_name=region_name, availability_zone=zone,
-        service_name=line.service, service_category=line.category,
-        resource_id=resource_id, resource_name=resource_name, resource_type=resource_type,
-        sku_id=override.get("sku", line.sku), pricing_category="Standard",
-        pricing_quantity=row.quantity, pricing_unit=line.unit, consumed_quantity=row.quantity,
-        consumed_unit=line.unit, tags=dict(tags), extras={"x_demo": True},
-        connection=connections[line.provider], inventory_resource=resource,
-        source_key=f"{SOURCE_PREFIX}{line.provider}",
-    )
-
-
-def _region(provider: str, zone: str) -> tuple[str, str]:
-    if provider == YANDEX:
-        return "ru-central1", "Россия, Центральный"
-    if zone.startswith("spb"):
-        return "spb", "Санкт-Петербург"
-    return "msk", "Москва"
-
-
-@transaction.atomic
-def demo_costs_seed(*, today: date | None = None) -> dict[str, int]:
-    """Seed (or re-seed) the demo estate in the CURRENT tenant schema; returns what it wrote."""
-    today = today or timezone.now().date()
-    rows = demo_cost_rows(today=today)
-    connections = _connections()
-    resources = _resources(connections, rows, today)
-    _metrics(resources)
-    _ledger(connections, resources, rows)
-    return {"connections": len(connections), "resources": len(resources), "cost_records": len(rows)}

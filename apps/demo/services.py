@@ -22,7 +22,7 @@ from apps.providers.sync import sync_run_execute, sync_run_start
 from apps.tenants.models import Organization, Partner
 from apps.tenants.services import organization_create, partner_get_or_create, platform_bootstrap
 
-from .estate import demo_costs_seed
+from .seeding import demo_costs_seed
 
 DEMO_OWNER = "demo@infrazen.ru"
 MSP_OPERATOR = "msp@infrazen.ru"

@@ -123,6 +123,21 @@ SPEC_LABELS: dict[str, tuple[Any, str]] = {
     "uptime_days": (gettext_lazy("Uptime, days"), ""),
     "architecture": (gettext_lazy("Architecture"), ""),
     "gpus": (gettext_lazy("GPUs"), ""),
+    "address": (gettext_lazy("Address"), ""),
+    "attached": (gettext_lazy("Attached"), ""),
+    "availability_zone": (gettext_lazy("Availability zone"), ""),
+    "block_size": (gettext_lazy("Block size"), "B"),
+    "bootable": (gettext_lazy("Bootable"), ""),
+    "deletion_protection": (gettext_lazy("Deletion protection"), ""),
+    "description": (gettext_lazy("Description"), ""),
+    "external": (gettext_lazy("External"), ""),
+    "idle": (gettext_lazy("Idle"), ""),
+    "ip_version": (gettext_lazy("IP version"), ""),
+    "plan_name": (gettext_lazy("Plan"), ""),
+    "reserved": (gettext_lazy("Reserved"), ""),
+    "used": (gettext_lazy("In use"), ""),
+    "unattached": (gettext_lazy("Not attached"), ""),
+    "disk_used_bytes": (gettext_lazy("Used"), "B"),
 }
 # Shown first on a card, in this order; the rest follow alphabetically.
 SPEC_ORDER = ("instance_type", "cpu_cores", "memory_gb", "memory_mb", "disk_gb", "size_gb", "size_mb", "engine",
@@ -144,15 +159,24 @@ def _spec_value(value: Any, unit: str, key: str = "") -> str:
     return f"{text} {unit_label(unit)}".strip() if unit else text
 
 
+def _internal_id(key: str) -> bool:
+    """A provider's internal identifier (``boot_disk_id``, ``cloud_id``, ``source_image_id``...): meaningless on
+    the page, kept in the provider data section."""
+    return key.endswith(("_id", "_ids"))
+
+
 def _spec_rows(specs: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(key, label, value) of the plain specs, known ones first, with units; nothing secret-looking."""
+    """(key, label, value) of the plain specs, known ones first, with units; nothing secret-looking, no internal
+    id. A key the inventory does not know gets an empty label: the template shows it only when its provider
+    labels it (``ProviderSpec.spec_labels``), never as a raw key ("Boot disk id")."""
     items = [(k, v) for k, v in (specs or {}).items()
-             if v not in (None, "", [], {}) and not isinstance(v, dict | list) and not is_secret_key(k)]
+             if v not in (None, "", [], {}) and not isinstance(v, dict | list) and not is_secret_key(k)
+             and not _internal_id(k)]
     rank = {key: n for n, key in enumerate(SPEC_ORDER)}
     items.sort(key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
     rows = []
     for key, value in items:
-        label, unit = SPEC_LABELS.get(key, (key.replace("_", " ").capitalize(), ""))
+        label, unit = SPEC_LABELS.get(key, ("", ""))
         rows.append((key, str(label), _spec_value(value, unit, key)))
     return rows
 

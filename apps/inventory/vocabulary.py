@@ -186,7 +186,7 @@ PROVIDER_STATUS_LABELS: dict[str, str] = {
 PRICING_MODEL_LABELS: dict[str, str] = {
     "on_demand": _("On demand"),
     "on-demand": _("On demand"),
-    "reserved": _("Reserved"),
+    "reserved": pgettext_lazy("pricing model", "Reserved"),
     "committed": _("Committed use"),
     "spot": _("Preemptible"),
     "preemptible": _("Preemptible"),

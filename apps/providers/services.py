@@ -242,14 +242,14 @@ def connection_test(*, connection: ProviderConnection, actor=None, **options: An
     return info
 
 
-def connection_mark_connected(*, connection: ProviderConnection,
-                              account_info: dict[str, Any] | None = None) -> ProviderConnection:
+def connection_mark_connected(*, connection: ProviderConnection, account_info: dict[str, Any] | None = None,
+                              replace: bool = False) -> ProviderConnection:
     """Record ``connection`` as connected and just synced without calling the provider (an estate seeded rather
-    than fetched, like the demo's); ``account_info`` fills an empty one."""
+    than fetched, like the demo's); ``account_info`` fills an empty one (``replace``: any one)."""
     now = timezone.now()
     fields: dict[str, Any] = {"status": ConnectionStatus.OK, "last_tested_at": now, "last_sync_at": now,
                               "last_error": "", "last_error_code": ""}
-    if account_info and not connection.account_info:
+    if account_info and (replace or not connection.account_info):
         fields["account_info"] = account_info
     ProviderConnection.objects.filter(pk=connection.pk).update(**fields)
     connection.refresh_from_db()

@@ -16,12 +16,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from apps.accounts.permissions import require_permission
 from apps.common.errors import ApplicationError, ErrorCode, error_json_response, json_errors
 from apps.common.pages import page_of
+from apps.inventory.selectors import resource_totals
 
 from . import registry, selectors, services, sync
 from .forms import ConnectionForm, CredentialsTestForm
@@ -54,7 +56,8 @@ def _card(connection: ProviderConnection, *, latest_run=None, edit_form: Connect
         "connection": connection,
         "spec": spec,
         "latest_run": latest_run,
-        "account": account_info_display(connection.account_info, spec=spec),
+        "account": account_info_display(connection.account_info, spec=spec,
+                                        totals=resource_totals(connection_id=connection.pk)),
         "edit_form": edit_form or ConnectionForm(spec=spec, connection=connection,
                                                  prefix=f"edit-{connection.pk}"),
     }
@@ -231,11 +234,19 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
-def account_info_display(info: dict[str, Any] | None, *, spec: ProviderSpec) -> dict[str, Any] | None:
-    """``ProviderConnection.account_info`` (JSON, money as strings) shaped for the card; limits are
-    labelled by the provider's spec."""
+DEFAULT_RATE_LABELS = {"daily_rate": gettext_lazy("Per day"), "monthly_rate": gettext_lazy("Per month")}
+
+
+def account_info_display(info: dict[str, Any] | None, *, spec: ProviderSpec,
+                         totals: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """``ProviderConnection.account_info`` (JSON, money as strings) shaped for the card; limits and rates are
+    labelled by the provider's spec (each rate says what it is). ``totals``: the daily and monthly cost of the
+    connection's live resources (``resource_totals``), the account's total, shown apart from its rates."""
     if not info:
         return None
+    rates = [{"name": name, "label": str(label), "amount": _decimal(info.get(name))}
+             for name, label in (spec.rate_labels or DEFAULT_RATE_LABELS).items()
+             if _decimal(info.get(name)) is not None]
     limits = []
     for name, item in (info.get("limits") or {}).items():
         item = item or {}
@@ -262,6 +273,9 @@ def account_info_display(info: dict[str, Any] | None, *, spec: ProviderSpec) -> 
         "monthly_rate": _decimal(info.get("monthly_rate")),
         "yearly_rate": _decimal(info.get("yearly_rate")),
         "is_yearly_plan": info.get("is_yearly_plan"),
+        "rates": rates,
+        "resources_daily": totals["daily_cost"] if totals and totals["by_status"] else None,
+        "resources_monthly": totals["monthly_cost"] if totals and totals["by_status"] else None,
         "days_to_block": days,
         "days_warning": days is not None and days < DAYS_TO_BLOCK_WARNING,
         "limits": limits,

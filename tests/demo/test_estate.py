@@ -12,7 +12,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from apps.costs.models import CostDaily, CostRecord
-from apps.demo.estate import demo_cost_rows, demo_costs_seed
+from apps.demo.estate import demo_cost_rows
+from apps.demo.seeding import demo_costs_seed
 from apps.inventory.models import MetricPoint, Resource, ResourceMetricSummary
 from apps.providers.models import ConnectionStatus, ProviderConnection, SyncRun
 
@@ -62,7 +63,7 @@ def test_generated_series_has_weekday_seasonality_growth_and_anomalies():
     assert sum(1 for v in ordered if v > median * Decimal("1.6")) >= 3  # a few anomalous days
 
 
-def test_seeding_creates_two_connections_eight_resources_metrics_and_the_ledger(w):
+def test_seeding_creates_two_connections_the_synced_inventory_metrics_and_the_ledger(w):
     today = timezone.now().date()
     with schema_context(w.alpha.schema_name):
         written = demo_costs_seed(today=today)
@@ -72,12 +73,16 @@ def test_seeding_creates_two_connections_eight_resources_metrics_and_the_ledger(
         assert not SyncRun.objects.exists()
 
         resources = Resource.objects.all()
-        assert resources.count() == 8 == written["resources"]
-        assert Counter(r.resource_type for r in resources) == {"vm": 2, "server": 2, "disk": 1, "volume": 1,
-                                                               "bucket": 2}
+        # What a sync lists (Yandex: the cloud, its folder, 2 VMs and 3 disks; Selectel: 2 servers, a volume)
+        # and the two buckets no plugin lists yet.
+        assert resources.count() == 12 == written["resources"]
+        assert Counter(r.resource_type for r in resources) == {"cloud": 1, "folder": 1, "vm": 2, "server": 2,
+                                                               "disk": 3, "volume": 1, "bucket": 2}
         assert {r.region for r in resources if r.provider == "yandex"} >= {"ru-central1-a", "ru-central1-b"}
-        assert {r.region for r in resources if r.provider == "selectel"} == {"msk-a", "spb-a"}
-        assert all(r.status == "running" and r.monthly_cost > 0 and r.tags.exists() for r in resources)
+        assert {r.region for r in resources if r.provider == "selectel"} == {"ru-1", "ru-7"}
+        assert all(r.status == "running" for r in resources)
+        priced = resources.exclude(provider="yandex", resource_type__in=("cloud", "folder", "vm", "disk"))
+        assert priced.count() == 5 and all(r.monthly_cost > 0 and r.tags.exists() for r in priced)
         assert MetricPoint.objects.filter(metric="cpu_percent").values("resource").distinct().count() == 4
         assert ResourceMetricSummary.objects.filter(metric="cpu_percent").count() == 4
 
@@ -85,12 +90,17 @@ def test_seeding_creates_two_connections_eight_resources_metrics_and_the_ledger(
         assert records.count() == written["cost_records"]
         assert set(records.values_list("provider_name", flat=True).distinct()) == {"Yandex Cloud", "Selectel"}
         assert set(records.values_list("billing_currency", flat=True).distinct()) == {"RUB"}
-        assert set(records.values_list("source_key", flat=True).distinct()) == {"demo:yandex", "demo:selectel"}
+        # Selectel servers' and volumes' recent days come from the billing statistics, as a sync imports them.
+        assert set(records.values_list("source_key", flat=True).distinct()) == {
+            "demo:yandex", "demo:selectel", f"provider:{connections['selectel'].pk}"}
         services = set(records.values_list("service_name", flat=True).distinct())
         assert {"Compute Cloud", "Object Storage", "Managed Service for PostgreSQL", "Virtual Private Cloud",
                 "Облачные серверы", "Объектное хранилище"} <= services
-        # Every inventory resource has its ledger rows, linked.
-        for resource in resources:
+        # Every estate resource has its ledger rows, linked.
+        from apps.demo.estate import RESOURCES
+
+        for spec in RESOURCES:
+            resource = resources.get(resource_id=spec.resource_id)
             linked = records.filter(resource_id=resource.resource_id)
             assert linked.exists() and not linked.exclude(inventory_resource=resource).exists()
 
@@ -116,7 +126,9 @@ def test_seeding_twice_duplicates_nothing_and_keeps_records_of_other_sources(w):
         before = state()
         demo_costs_seed()
         assert state() == before
-        assert list(CostRecord.objects.exclude(source_key__startswith="demo:").values_list("billed_cost", flat=True)) \
+        selectel = ProviderConnection.objects.get(provider="selectel")
+        assert list(CostRecord.objects.exclude(source_key__startswith="demo:")
+                    .exclude(source_key=f"provider:{selectel.pk}").values_list("billed_cost", flat=True)) \
             == [Decimal("42.00")]
 
 
@@ -128,7 +140,7 @@ def test_seed_demo_gives_the_demo_organization_its_estate(w):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     demo = Organization.objects.get(slug="demo")
     with schema_context(demo.schema_name):
-        assert Resource.objects.count() == 8
+        assert Resource.objects.count() == 12
         assert ProviderConnection.objects.count() == 2
         assert CostDaily.objects.exists()
 
@@ -138,4 +150,5 @@ def test_demo_connections_carry_the_fake_clouds_demo_credentials():
     from tests.fakecloud import selectel, yandex
 
     assert DEMO_CREDENTIALS["yandex"]["oauth_token"] == yandex.DEMO_OAUTH_TOKEN
-    assert DEMO_CREDENTIALS["selectel"] == {"token": selectel.DEMO_TOKEN, "account_id": selectel.DEMO_ACCOUNT_ID}
+    assert DEMO_CREDENTIALS["selectel"]["token"] == selectel.DEMO_TOKEN
+    assert DEMO_CREDENTIALS["selectel"]["account_id"] == selectel.DEMO_ACCOUNT_ID

@@ -22,14 +22,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--beget-extra-vps", type=int, default=0, help="generate N more Beget VPS")
     parser.add_argument("--selectel-servers", type=int, default=3, help="Selectel cloud servers to generate")
     parser.add_argument("--yandex-extra-vms", type=int, default=0, help="generate N more Yandex Cloud VMs")
+    parser.add_argument("--demo", action="store_true",
+                        help="serve the demo estate of apps/demo (what seed_demo shows) from Yandex Cloud and Selectel")
     args = parser.parse_args(argv)
-    server = FakeCloudServer(FakeBeget(extra_vps=args.beget_extra_vps, seed=args.seed),
-                             FakeSelectel(servers=args.selectel_servers, seed=args.seed), host=args.host,
+    if args.demo:
+        from .demo import DemoSelectel, DemoYandex
+
+        selectel, yandex = DemoSelectel(), DemoYandex()
+    else:
+        selectel = FakeSelectel(servers=args.selectel_servers, seed=args.seed)
+        yandex = FakeYandex(extra_instances=args.yandex_extra_vms, seed=args.seed)
+    server = FakeCloudServer(FakeBeget(extra_vps=args.beget_extra_vps, seed=args.seed), selectel, host=args.host,
                              port=args.port)
-    server.providers.append(FakeYandex(extra_instances=args.yandex_extra_vms, seed=args.seed))
+    server.providers.append(yandex)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print(f"fakecloud on {server.url}  beget: login={DEMO_LOGIN} password={DEMO_PASSWORD}", flush=True)
-    print(f"  selectel: token={SELECTEL_TOKEN} (service user: see tests/fakecloud/selectel.py)", flush=True)
+    where = "apps/demo/estate.py" if args.demo else "tests/fakecloud/selectel.py"
+    print(f"  selectel: token={SELECTEL_TOKEN} (service user: see {where})", flush=True)
     print(f"  yandex: oauth_token={YANDEX_OAUTH_TOKEN}", flush=True)
     try:
         server.httpd.serve_forever()

@@ -13,6 +13,8 @@ import base64
 import hashlib
 import json
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -161,11 +163,28 @@ def cloud_items() -> list[dict[str, Any]]:
 class FakeBeget:
     """Speaks Beget. ``accounts`` are the logins it knows; tokens are issued by ``/v1/auth``."""
 
-    def __init__(self, *, extra_vps: int = 0, seed: int = 1, accounts: list[Account] | None = None):
+    def __init__(self, *, extra_vps: int = 0, seed: int = 1, accounts: list[Account] | None = None,
+                 requests_per_minute: int | None = None, clock: Callable[[], float] = time.time):
+        """``requests_per_minute``: Beget's documented limit (60 per user) enforced on the legacy API, which
+        answers ``LIMIT_ERROR`` in an HTTP 200 body beyond it (None: no limit, as most tests want)."""
         self.accounts = {a.login: a for a in (accounts or [Account(DEMO_LOGIN, DEMO_PASSWORD, DEMO_PASSWORD)])}
         self.vps = vps_items(extra_vps, seed)
         self.cloud = cloud_items()
         self.tokens: dict[str, str] = {}
+        self.requests_per_minute = requests_per_minute
+        self.clock = clock
+        self._calls: dict[str, list[float]] = {}  # login -> times of its legacy calls in the current minute
+
+    def _over_limit(self, login: str) -> bool:
+        if self.requests_per_minute is None:
+            return False
+        now = self.clock()
+        recent = [t for t in self._calls.get(login, []) if now - t < 60]
+        if len(recent) >= self.requests_per_minute:
+            self._calls[login] = recent
+            return True
+        self._calls[login] = [*recent, now]
+        return False
 
     # --- legacy -------------------------------------------------------------------------------
     def legacy(self, request: Request, fault: Fault | None) -> Reply:
@@ -177,7 +196,8 @@ class FakeBeget:
         account = self.accounts.get(params.get("login", ""))
         if account is None or params.get("passwd") != account.api_password:
             return Reply(200, _legacy_error("AUTH_ERROR", "No such user or password incorrect"))
-        if fault is not None and fault.kind == "limit":  # documented: 60 requests a minute per user
+        # Documented: 60 requests a minute per user, reported as LIMIT_ERROR in a 200 body (never HTTP 429).
+        if (fault is not None and fault.kind == "limit") or self._over_limit(account.login):
             return Reply(200, {"status": "success", "answer": {"status": "error", "errors": [
                 {"error_code": "LIMIT_ERROR", "error_text": "Request limit exceeded"}]}})
         if (fault is not None and fault.kind == "forbid") or f"{section}/{method}" in account.forbidden_methods:

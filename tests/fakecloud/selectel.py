@@ -138,8 +138,6 @@ class FakeSelectel(FakeOpenStack):
                 {"custom_url": None, "enabled": True, "id": SECOND_PROJECT_ID, "name": "second project",
                  "url": "https://123457.selvpc.ru", "theme": {"color": "", "logo": None}},
             ]})
-        if path.startswith("/vpc/resell/v2/quotas/projects/"):
-            return self._quotas(path.rsplit("/", 1)[-1])
         return Reply(404, {"status": "error", "code": "NOT_FOUND", "error": "not found"})
 
     def _consumption(self, request: Request) -> Reply:
@@ -156,25 +154,36 @@ class FakeSelectel(FakeOpenStack):
         period = query.get("period_group_type") or "hour"
         return Reply(200, {"status": "success", "data": self.consumption_rows(start, end, period, query["locale"])})
 
-    def _quotas(self, project_id: str) -> Reply:
-        if project_id not in (DEMO_PROJECT_ID, SECOND_PROJECT_ID):
-            return Reply(404, {"error": {"code": 404, "message": "project not found"}})
-        quotas: dict[str, list[dict[str, Any]]] = {"compute_cores": [], "compute_ram": [],
-                                                   "volume_gigabytes_universal": []}
-        for region in REGIONS:
-            mine = [s for s in self.servers if s["region"] == region] if project_id == DEMO_PROJECT_ID else []
-            disks = [v for v in self.volumes if v["region"] == region and v["type"] == "universal"] \
-                if project_id == DEMO_PROJECT_ID else []
-            cores = sum(s["flavor"]["vcpus"] for s in mine)
-            quotas["compute_cores"].append({"region": region, "zone": f"{region}a", "value": max(20, cores),
-                                            "used": cores})
-            ram = sum(s["flavor"]["ram"] for s in mine)
-            quotas["compute_ram"].append({"region": region, "zone": f"{region}a", "value": max(51200, ram),
-                                          "used": str(ram)})  # a string here, numbers elsewhere
-            size = sum(v["size"] for v in disks)
-            quotas["volume_gigabytes_universal"].append({"region": region, "zone": f"{region}a",
-                                                         "value": max(500, size), "used": size})
-        return Reply(200, {"quotas": quotas})
+    def quotas(self, project_id: str, region: str) -> dict[str, list[dict[str, Any]]]:
+        """One region's quotas of a project (quota-manager), a list of zones per resource."""
+        mine = [s for s in self.servers if s["region"] == region] if project_id == DEMO_PROJECT_ID else []
+        disks = [v for v in self.volumes if v["region"] == region and v["type"] == "universal"] \
+            if project_id == DEMO_PROJECT_ID else []
+        zone = f"{region}a"
+        cores = sum(s["flavor"]["vcpus"] for s in mine)
+        ram = sum(s["flavor"]["ram"] for s in mine)
+        size = sum(v["size"] for v in disks)
+        return {"compute_cores": [{"region": region, "zone": zone, "value": max(20, cores), "used": cores}],
+                # a string here, numbers elsewhere
+                "compute_ram": [{"region": region, "zone": zone, "value": max(51200, ram), "used": str(ram)}],
+                "volume_gigabytes_universal": [{"region": region, "zone": zone, "value": max(500, size),
+                                                "used": size}]}
+
+    def _quota_manager(self, request: Request, region: str, path: str) -> Reply:
+        """``{quota-manager endpoint}/projects/{project_id}/quotas`` (and ``/limits``): Keystone token, one region."""
+        if request.headers.get("x-auth-token") not in self.keystone_tokens:
+            return Reply(401, {"error": "Unauthorized"})
+        parts = path.strip("/").split("/")  # quota-manager, v1, projects, <id>, quotas
+        if len(parts) != 5 or parts[4] not in ("quotas", "limits"):
+            return Reply(404, {"error": "not found"})
+        if parts[3] not in (DEMO_PROJECT_ID, SECOND_PROJECT_ID):
+            return Reply(404, {"error": "project not found"})
+        return Reply(200, {"quotas": self.quotas(parts[3], region)})
+
+    def openstack(self, request: Request, region: str, path: str, base: str, fault: Fault | None) -> Reply:
+        if path.startswith("/quota-manager/v1/"):
+            return self._quota_manager(request, region, path)
+        return super().openstack(request, region, path, base, fault)
 
     # --- Keystone catalog ------------------------------------------------------------------------
     def catalog(self, base: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from apps.providers.exceptions import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
+from apps.providers.plugins.beget.client import BegetClient
 from apps.providers.plugins.beget.plugin import BegetPlugin
 from tests.fakecloud import FakeCloudServer
 from tests.fakecloud.beget import DEMO_LOGIN, DEMO_PASSWORD, Account, FakeBeget
@@ -95,20 +96,56 @@ def test_v1_forbidden_endpoint_is_permission_error(beget_plugin, fake_beget):
     assert len(outcome["v1/vps/server/list"]) == 2
 
 
-def test_429_is_retried_after_retry_after(beget_plugin, fake_beget, retry_sleeps):
-    fake_beget.add_fault("/api/domain/getList", "status", status=429, retry_after=7, times=1)
+LIMIT_ENDPOINTS = ["/api/user/getAccountInfo", "/api/domain/getList", "/api/mysql/getList", "/api/ftp/getList"]
+
+
+@pytest.mark.parametrize("path", LIMIT_ENDPOINTS)
+def test_limit_error_in_a_200_body_waits_for_the_next_window_and_repeats_the_call(beget_plugin, fake_beget, path):
+    """Beget's documented rate limit is LIMIT_ERROR inside an HTTP 200 answer, for every legacy method."""
+    slept: list[float] = []
     plugin = beget_plugin()
-    records = plugin.endpoints()[1].fetch()
-    assert len(records) == 6
-    assert fake_beget.count("/api/domain/getList") == 2
-    assert retry_sleeps == [7]  # waited as the server asked, although backoff_factor is 0
+    plugin.client._sleep = slept.append
+    fake_beget.add_fault(path, "limit", times=2)
+    section, method = path.split("/")[2:]
+    result = plugin.client.legacy_call(section, method)
+    assert result is not None
+    assert fake_beget.count(path) == 3 and slept == [61.0, 61.0]
 
 
-def test_persistent_429_surfaces_as_rate_limited(beget_plugin, fake_beget):
-    fake_beget.add_fault("/api/domain/getList", "status", status=429, retry_after=0, times=None)
+def test_persistent_limit_error_surfaces_as_rate_limited_after_a_bounded_number_of_waits(beget_plugin, fake_beget):
+    slept: list[float] = []
+    plugin = beget_plugin()
+    plugin.client._sleep = slept.append
+    fake_beget.add_fault("/api/domain/getList", "limit", times=None)
+    with pytest.raises(ProviderRateLimited) as info:
+        plugin.client.domain_list()
+    assert info.value.retry_after == 61.0 and not info.value.permanent
+    assert fake_beget.count("/api/domain/getList") == 1 + BegetClient.LIMIT_WAITS
+    assert slept == [61.0] * BegetClient.LIMIT_WAITS
+    # The budget is the client's (one sync): a later limit is not waited out again.
+    fake_beget.add_fault("/api/ftp/getList", "limit", times=1)
     with pytest.raises(ProviderRateLimited):
-        beget_plugin(retries=2).client.domain_list()
-    assert fake_beget.count("/api/domain/getList") == 3
+        plugin.client.ftp_list()
+    assert len(slept) == BegetClient.LIMIT_WAITS
+
+
+def test_the_fake_enforces_sixty_legacy_calls_a_minute_with_limit_error_not_429():
+    now = [1000.0]
+    fake = FakeBeget(requests_per_minute=60, clock=lambda: now[0])
+    slept: list[float] = []
+
+    def wait(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    with FakeCloudServer(fake) as server:
+        plugin = BegetPlugin(credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD}, endpoint=server.url,
+                             sleep=wait)
+        for _ in range(60):
+            plugin.client.ftp_list()
+        assert slept == []
+        assert plugin.client.domain_list()  # the 61st call of the minute: LIMIT_ERROR, a wait, then the answer
+        assert slept == [61.0] and server.count("/api/domain/getList") == 2
 
 
 def test_500_is_retried_then_unavailable(beget_plugin, fake_beget):
@@ -231,11 +268,12 @@ def test_an_account_without_mailboxes_is_not_asked_for_them_per_domain(beget_plu
 
 
 def test_beget_request_limit_on_mailboxes_waits_for_the_next_window_a_bounded_number_of_times(monkeypatch):
-    monkeypatch.setattr(BegetPlugin, "MAIL_LIMIT_WAIT_SECONDS", 0.01)
-    monkeypatch.setattr(BegetPlugin, "MAIL_LIMIT_WAITS", 2)
+    monkeypatch.setattr(BegetClient, "LIMIT_WAITS", 2)
     account = Account(DEMO_LOGIN, DEMO_PASSWORD, DEMO_PASSWORD, mailboxes={"infrazen-demo.ru": ["info"]})
+    slept: list[float] = []
     with FakeCloudServer(FakeBeget(accounts=[account])) as server:
-        plugin = BegetPlugin(credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD}, endpoint=server.url)
+        plugin = BegetPlugin(credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD}, endpoint=server.url,
+                             sleep=slept.append)
         server.add_fault("/api/mail/getMailboxList", "limit", times=2)
         assert [r.resource_name for r in run_all_endpoints(plugin)["mail/getMailboxList"]] == ["info@infrazen-demo.ru"]
         assert server.count("/api/mail/getMailboxList") == 6 + 2  # six domains, two refused calls repeated

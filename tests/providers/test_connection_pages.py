@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django_tenants.utils import schema_context
@@ -255,11 +256,44 @@ def test_account_information_shows_rates_limits_and_a_days_to_block_warning(w, c
         "server": {"name": "gagarin7.beget.com"}, "software": {"php": "8.2.13"},
     })
     html = client_for(w.vera, "alpha").get("/connections/").content.decode()
-    assert "174,51\xa0₽" in html and "60,73\xa0₽" in html and "1\xa0847,00\xa0₽" in html
+    assert "174,51\xa0₽" in html
+    # Each Beget figure says what it is: the hosting plan's own rates, not the account's total.
+    assert re.search(r'data-rate="daily_rate"><span class="label">Тариф хостинга: списание в день</span>'
+                     r"<strong>60,73\xa0₽</strong>", html)
+    assert re.search(r'data-rate="monthly_rate"><span class="label">Тариф хостинга: в месяц</span>'
+                     r"<strong>1\xa0847,00\xa0₽</strong>", html)
+    assert 'data-rate="yearly_rate"' not in html  # not reported here, not made up
+    assert "data-account-total" not in html  # no resources yet
     assert "conn-kpi is-warning" in html
     assert "alert alert-warning conn-block-warning" in html
     assert 'class="pct-60"' in html  # 6 of 10 domains (a width class: the CSP allows no style attributes)
     assert "gagarin7.beget.com" in html
+
+
+def test_the_beget_card_keeps_the_accounts_total_apart_from_the_hosting_plans_rates(w, client_for):
+    """The demo account: hosting 60,73 ₽ a day (1 847 ₽ a month, 22 166 ₽ a year), and with its VPS, cloud
+    database and domains 121,46 ₽ a day / 3 668,90 ₽ a month in all (tests/fakecloud/beget.py)."""
+    from django.utils import timezone
+
+    from apps.inventory.models import Resource
+
+    now = timezone.now()
+    conn = _connection(w, account_info={
+        "account_id": "acme", "currency": "RUB", "balance": "174.51", "daily_rate": "60.73",
+        "monthly_rate": "1847", "yearly_rate": "22166", "days_to_block": 3})
+    with schema_context(w.alpha.schema_name):
+        for name, daily, monthly in (("Cloud", "60.73", "1847"), ("vps-1", "22", "660"), ("vps-2", "9.73", "291.90"),
+                                     ("mysql", "29", "870")):
+            Resource.objects.create(connection=conn, provider="beget", resource_id=name, resource_type="vps",
+                                    resource_name=name, daily_cost=Decimal(daily), monthly_cost=Decimal(monthly),
+                                    first_seen_at=now, last_seen_at=now)
+    html = client_for(w.vera, "alpha").get("/connections/").content.decode()
+    assert re.search(r'data-rate="yearly_rate"><span class="label">Тариф хостинга: в год</span>'
+                     r"<strong>22\xa0166,00\xa0₽</strong>", html)
+    total = html[html.index("data-account-total"):]
+    total = total[:total.index("</div>")]
+    assert "Все ресурсы подключения" in total and "121,46\xa0₽ в день" in total
+    assert "3\xa0668,90\xa0₽ в месяц" in total
 
 
 def test_no_warning_when_the_balance_lasts_a_month_or_more(w, client_for):

@@ -51,7 +51,7 @@ def test_selectel_connection_is_created_tested_and_never_shows_its_secrets(w, to
     info = tested.json()["account_info"]
     assert info["account_id"] == DEMO_ACCOUNT_ID
     assert Decimal(info["balance"]) == Decimal(FINAL_SUM_KOPECKS) / 100
-    assert info["days_to_block"] > 30 and info["limits"]["compute_cores"]["limit"] == "80"
+    assert info["days_to_block"] > 30 and info["limits"]["compute_cores"]["limit"] == "40"
     detail = client.get(f"{URL}{connection_id}/")
     assert detail.json()["status"] == "ok"
     for body in (created.content, tested.content, detail.content, client.get(URL).content):

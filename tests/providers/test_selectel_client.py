@@ -60,12 +60,22 @@ def test_test_connection_reads_balance_prediction_rate_and_quota_limits(selectel
     assert info.account_id == DEMO_ACCOUNT_ID  # read from the resell account, none was given
     assert info.balance == Decimal(FINAL_SUM_KOPECKS) / 100
     assert info.daily_rate == Decimal(fake.daily_kopecks()) / 100
-    assert info.monthly_rate == info.daily_rate * 30
+    assert info.monthly_rate is None  # never derived from the day's consumption
     assert info.days_to_block == int(FINAL_SUM_KOPECKS // fake.daily_kopecks())
     cores = sum(s["flavor"]["vcpus"] for s in fake.servers)
-    assert info.limits["compute_cores"].used == cores and info.limits["compute_cores"].limit == 80
+    # The quota-manager of each region in the catalog (ru-1, ru-3): 20 cores each for the service user's project.
+    assert info.limits["compute_cores"].used == cores and info.limits["compute_cores"].limit == 40
     assert info.limits["compute_ram"].used == sum(s["flavor"]["ram"] for s in fake.servers)  # "used" was a string
+    assert fake_selectel.count("/selectel/ru-1/quota-manager/v1/projects/") == 1
+    assert fake_selectel.count("/selectel/ru-3/quota-manager/v1/projects/") == 1
     assert fake_selectel.count("/selectel/cloud/identity/v3/auth/tokens") == 1
+
+
+def test_without_a_service_user_the_card_has_no_quotas_and_asks_nothing_for_them(selectel, fake_selectel):
+    info = selectel(service_user=False).account_info()
+    assert info.limits == {} and info.balance == Decimal(FINAL_SUM_KOPECKS) / 100
+    assert fake_selectel.count("/selectel/cloud/identity/") == 0
+    assert fake_selectel.count("/selectel/api/vpc/resell/v2/quotas/") == 0
 
 
 def test_static_token_alone_lists_billed_resources_from_consumption(selectel, fake_selectel):
@@ -145,7 +155,7 @@ def test_forbidden_endpoint_fails_alone(selectel, fake_selectel):
 
 
 def test_forbidden_quotas_do_not_break_the_account_card(selectel, fake_selectel):
-    fake_selectel.add_fault("/selectel/api/vpc/resell/v2/quotas/", "forbid", times=None)
+    fake_selectel.add_fault("/selectel/ru-1/quota-manager/", "status", status=403, times=None)
     info = selectel().account_info()
     assert info.balance == Decimal(FINAL_SUM_KOPECKS) / 100 and info.limits == {}
 

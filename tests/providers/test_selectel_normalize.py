@@ -82,7 +82,8 @@ def test_account_info_combines_balance_prediction_rate_and_limits():
         account_payload=sample("selectel/resell_v2_accounts_real.json"))
     assert info.balance == Decimal("36619.78") and info.currency == "RUB"
     assert info.days_to_block == 4 and info.status == "active"
-    assert info.monthly_rate == Decimal("3615.00")
+    assert info.daily_rate == Decimal("120.50")
+    assert info.monthly_rate is None  # Selectel reports no monthly figure; a day's x 30 is not one
 
 
 def test_days_to_block_are_derived_from_the_daily_rate_without_a_prediction():

@@ -123,8 +123,19 @@ def spend_series(*, period: Period, comparable: bool = True) -> dict[str, Any]:
         "totals": totals,
         "previous": aligned,
         "peak": max(totals, default=ZERO),
-        "average": (sum(totals, ZERO) / len(totals)).quantize(CENT) if totals else ZERO,
+        "average": _average(totals, buckets, granularity),
     }
+
+
+def _average(totals: list[Decimal], buckets: list[date], granularity: str) -> Decimal:
+    """The average per bucket over the buckets the ledger covers: from the one holding its first charge date
+    (one day of data is that day's figure, not a thirtieth of it)."""
+    first = CostDaily.objects.order_by("charge_date").values_list("charge_date", flat=True).first()
+    if first is None:
+        return ZERO
+    start = _bucket(first, granularity)
+    covered = [total for bucket, total in zip(buckets, totals, strict=True) if bucket >= start]
+    return (sum(covered, ZERO) / len(covered)).quantize(CENT) if covered else ZERO
 
 
 def spend_top_services(*, period: Period, comparable: bool = True, limit: int = 5) -> list[dict[str, Any]]:

@@ -204,6 +204,10 @@ class ProviderSpec:
     aliases: tuple[str, ...] = ()
     # Labels of the account limits its ``AccountInfo.limits`` reports, by limit name.
     limit_labels: Mapping[str, Any] = field(default_factory=dict)
+    # What each rate of its ``AccountInfo`` is (``daily_rate``, ``monthly_rate``, ``yearly_rate`` -> label), in
+    # the order the card shows them; a rate without a label is not shown. Empty: "per day" and "per month".
+    # Rates are never derived from one another: each is a figure the provider reports.
+    rate_labels: Mapping[str, Any] = field(default_factory=dict)
     # (label, unit) of the spec keys only this provider reports; provider-neutral keys (cpu_cores,
     # memory_gb, disk_gb...) are labelled by the inventory itself.
     spec_labels: Mapping[str, tuple[Any, str]] = field(default_factory=dict)

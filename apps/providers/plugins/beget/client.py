@@ -8,6 +8,8 @@ v1: ``POST {base}/v1/auth`` -> JWT, then ``Authorization: Bearer``. See docs/pro
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -34,8 +36,18 @@ _V1_AUTH_PERMANENT = {
 
 
 class BegetClient:
+    """Beget's request limit: 60 calls a minute per user (FACTS.md). The legacy API reports it as
+    ``LIMIT_ERROR`` inside an HTTP 200 body (``answer.errors[]`` or the envelope's ``error_code``), never as
+    HTTP 429: the client then waits for the next window and repeats the call, at most ``LIMIT_WAITS`` times
+    in its life (one sync), after which the limit surfaces as ``ProviderRateLimited`` with the wait as its
+    ``retry_after``. A real HTTP 429 (none documented) still goes through the session's Retry-After path."""
+
+    LIMIT_WAIT_SECONDS = 61.0  # the next one-minute window
+    LIMIT_WAITS = 5
+
     def __init__(self, *, login: str, password: str, api_password: str | None = None,
-                 base_url: str = DEFAULT_BASE_URL, session: requests.Session | None = None):
+                 base_url: str = DEFAULT_BASE_URL, session: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
         self.login = login
         self._password = password
         self._api_password = api_password or password
@@ -43,6 +55,8 @@ class BegetClient:
         # Every POST this client sends is read-only (getList/getAccountInfo, token exchange): retryable.
         self.session = session or build_session(retry_post=True)
         self._token: str | None = None
+        self._sleep = sleep
+        self.limit_waits = 0  # LIMIT_ERROR answers waited out so far
 
     def __repr__(self) -> str:  # never the passwords
         return f"BegetClient(login={self.login!r}, base_url={self.base_url!r})"
@@ -54,9 +68,17 @@ class BegetClient:
         if params:
             data["input_format"] = "json"
             data["input_data"] = json.dumps(params)
-        body = request_json(self.session, "POST", f"{self.base_url}/api/{section}/{method}", endpoint=endpoint,
-                            data=data)
-        return _legacy_result(body, endpoint=endpoint)
+        while True:
+            body = request_json(self.session, "POST", f"{self.base_url}/api/{section}/{method}", endpoint=endpoint,
+                                data=data)
+            try:
+                return _legacy_result(body, endpoint=endpoint)
+            except ProviderRateLimited as exc:
+                if self.limit_waits >= self.LIMIT_WAITS:
+                    raise ProviderRateLimited(endpoint=endpoint, detail=exc.detail,
+                                              retry_after=self.LIMIT_WAIT_SECONDS) from None
+                self.limit_waits += 1
+                self._sleep(self.LIMIT_WAIT_SECONDS)
 
     def account_info(self) -> Any:
         return self.legacy_call("user", "getAccountInfo")

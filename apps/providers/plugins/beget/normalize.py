@@ -116,11 +116,12 @@ def hosting_plan_record(result: dict[str, Any], *, login: str) -> ResourceRecord
     """The hosting plan as a resource, so the account's own fee is part of inventory totals.
 
     Its daily cost is Beget's own current daily rate (``user_rate_current``): Beget bills hosting per
-    day, so that figure is exact where monthly / 30 would not be.
+    day, so that figure is exact where monthly / 30 would not be; its monthly cost is the plan's monthly
+    rate (``user_rate_month``). Neither is derived here from the other: a missing one stays None (the
+    inventory's cost baseline says how it fills it).
     """
     info = account_info(result, login=login)
-    daily = info.daily_rate if info.daily_rate is not None else daily_from_monthly(info.monthly_rate)
-    monthly = info.monthly_rate if info.monthly_rate is not None else (daily * DAYS_PER_MONTH if daily else None)
+    daily, monthly = info.daily_rate, info.monthly_rate
     return ResourceRecord(
         provider=PROVIDER,
         resource_id=f"account:{login}",
@@ -284,8 +285,10 @@ def vps_records(payload: dict[str, Any], *, login: str = "") -> list[ResourceRec
                 "memory_gb": None if memory_mb is None else str((memory_mb / 1024).quantize(Decimal("0.01"))),
                 "disk_gb": None if disk_mb is None else str((disk_mb / 1024).quantize(Decimal("0.01"))),
                 "bandwidth_mbps": to_int(config.get("bandwidth_public")),
+                # The spec's ``additional_ip_address`` is an array of strings (objects with ``ip`` tolerated).
                 "ip_addresses": [ip for ip in [to_text(vps.get("ip_address"))] if ip]
-                + [to_text(a.get("ip")) for a in vps.get("additional_ip_address") or [] if isinstance(a, dict)],
+                + [ip for ip in (to_text(a.get("ip")) if isinstance(a, dict) else to_text(a)
+                                 for a in vps.get("additional_ip_address") or []) if ip],
                 "hostname": to_text(vps.get("hostname")),
                 "software": to_text(software.get("name")) if isinstance(software, dict) else "",
             },

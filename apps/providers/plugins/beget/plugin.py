@@ -11,7 +11,7 @@ import requests
 from django.utils import timezone
 
 from apps.inventory.costs import cost_baseline
-from apps.providers.exceptions import ProviderAuthError, ProviderBadResponse, ProviderError, ProviderRateLimited
+from apps.providers.exceptions import ProviderAuthError, ProviderBadResponse, ProviderError
 from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord, normalized
 from apps.providers.plugins.parsing import to_int
 
@@ -22,12 +22,9 @@ from .spec import SPEC
 
 class BegetPlugin:
     spec = SPEC
-    # mail/getMailboxList runs once per domain; on Beget's per-minute limit it waits this long, at most this often.
-    MAIL_LIMIT_WAIT_SECONDS = 61.0
-    MAIL_LIMIT_WAITS = 5
 
     def __init__(self, *, credentials: dict[str, Any], endpoint: str = "",
-                 session: requests.Session | None = None):
+                 session: requests.Session | None = None, sleep: Callable[[float], None] = time.sleep):
         self.login = str(credentials.get("login") or "")
         self.client = BegetClient(
             login=self.login,
@@ -35,6 +32,7 @@ class BegetPlugin:
             api_password=str(credentials.get("api_password") or "") or None,
             base_url=endpoint or SPEC.default_endpoint,
             session=session,
+            sleep=sleep,
         )
         # What each endpoint listed (or that it failed) in this plugin's life: cost estimates reuse a sync's
         # answers instead of asking again.
@@ -42,7 +40,6 @@ class BegetPlugin:
         self._failed: set[str] = set()
         # user_mail of the account info (mailboxes in use): 0 spares one mail call per domain.
         self._mailboxes_in_use: int | None = None
-        self._mail_waits = 0  # LIMIT_ERROR waits of the current mailbox listing
 
     def _account_raw(self) -> Any:
         result = self.client.account_info()
@@ -106,7 +103,6 @@ class BegetPlugin:
                 domains = normalize.domain_records(self.client.domain_list(), login=self.login)
         except ProviderError as exc:
             raise type(exc)(endpoint=endpoint, detail=f"domain list: {exc.detail}") from exc
-        self._mail_waits = 0
         records: list[ResourceRecord] = []
         for fqdn in sorted({d.resource_name for d in domains if d.resource_name}):
             answer = self._mailbox_answer(fqdn)
@@ -115,21 +111,14 @@ class BegetPlugin:
         return records
 
     def _mailbox_answer(self, fqdn: str) -> Any:
-        """One domain's ``mail/getMailboxList`` answer, or None for a domain Beget refuses for mail. Beget
-        counts 60 calls a minute per user: on its limit this waits for the next window, at most
-        ``MAIL_LIMIT_WAITS`` times per listing, instead of losing the whole list."""
-        while True:
-            try:
-                return self.client.mailbox_list(fqdn)
-            except ProviderRateLimited:
-                if self._mail_waits >= self.MAIL_LIMIT_WAITS:
-                    raise
-                self._mail_waits += 1
-                time.sleep(self.MAIL_LIMIT_WAIT_SECONDS)
-            except ProviderBadResponse as exc:
-                if exc.detail.startswith(("INVALID_DATA", "METHOD_FAILED")):
-                    return None
-                raise
+        """One domain's ``mail/getMailboxList`` answer, or None for a domain Beget refuses for mail (Beget's
+        per-minute request limit is waited out by the client, as for every legacy method)."""
+        try:
+            return self.client.mailbox_list(fqdn)
+        except ProviderBadResponse as exc:
+            if exc.detail.startswith(("INVALID_DATA", "METHOD_FAILED")):
+                return None
+            raise
 
     def cost_lines(self, *, start: date, end: date) -> Iterator[CostLine]:
         """ESTIMATES from the current prices, not invoices: Beget publishes no per-day charges.

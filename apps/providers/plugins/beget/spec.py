@@ -24,6 +24,13 @@ SPEC = ProviderSpec(
     default_endpoint=DEFAULT_BASE_URL,
     docs_url="https://beget.com/ru/kb/api/beget-api",
     brand=Brand(badge="BG", color="#0070CC", color_light="#2BB3FF"),
+    # getAccountInfo's figures are the hosting account's own (user_rate_current / _month / _year): they do not
+    # cover the VPS and cloud services billed through the v1 API, and are not multiples of one another.
+    rate_labels={
+        "daily_rate": _("Hosting plan: charged per day"),
+        "monthly_rate": _("Hosting plan: per month"),
+        "yearly_rate": _("Hosting plan: per year"),
+    },
     limit_labels={
         "sites": _("Sites"),
         "domains": _("Domains"),

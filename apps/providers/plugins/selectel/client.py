@@ -3,10 +3,10 @@
 
 Two kinds of credentials (see docs/providers/selectel.md):
 - the static token (``X-Token``) for ``api.selectel.ru``: balances, balance prediction, consumption
-  statistics, the resell API v2 (account, projects, quotas);
+  statistics, the resell API v2 (account, projects);
 - an optional service user (name, password, account id, project) exchanged at Keystone
   (``cloud.api.selcloud.ru/identity/v3/auth/tokens``) for a project-scoped token (``X-Auth-Token``)
-  whose catalog lists the per-region Nova and Cinder endpoints.
+  whose catalog lists the per-region Nova, Cinder and quota-manager endpoints (quotas live there).
 
 With a custom base URL ``E`` every host is derived from it: ``api.selectel.ru`` -> ``E/selectel/api``,
 ``cloud.api.selcloud.ru`` -> ``E/selectel/cloud``; regional endpoints always come from the catalog.
@@ -97,8 +97,13 @@ class SelectelClient:
     def resell_projects(self) -> Any:
         return self._api_get("/vpc/resell/v2/projects", endpoint="resell/projects")
 
-    def resell_project_quotas(self, project_id: str) -> Any:
-        return self._api_get(f"/vpc/resell/v2/quotas/projects/{project_id}", endpoint="resell/quotas")
+    def project_quotas(self, project_id: str) -> dict[str, Any]:
+        """The quota-manager service of the Keystone catalog (type ``quota-manager``, one endpoint per region):
+        ``GET {endpoint}/projects/{project_id}/quotas`` with the service user's token -> {region: answer}.
+        The static token cannot read quotas: without a service user there are none to show."""
+        cloud = self.openstack
+        return {region: cloud.get(f"{url.rstrip('/')}/projects/{project_id}/quotas", endpoint="quota-manager/quotas")
+                for region, url in cloud.endpoints("quota-manager").items()}
 
     def resolve_account_id(self, account_payload: Any = None) -> str:
         if not self.account_id:

@@ -135,7 +135,7 @@ def account_info(*, account_id: str, balances_payload: Any, prediction_payload: 
         status=status,
         balance=money,
         daily_rate=daily_rate,
-        monthly_rate=None if daily_rate is None else (daily_rate * DAYS_PER_MONTH).quantize(_CENTS),
+        monthly_rate=None,  # Selectel reports no monthly figure: never derived from a day's consumption
         days_to_block=days,
         limits=dict(limits or {}),
     )

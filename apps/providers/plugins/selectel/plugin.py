@@ -80,9 +80,13 @@ class SelectelPlugin:
 
     # --- account ------------------------------------------------------------------------------
     def _limits(self) -> dict[str, Any] | None:
-        projects = readable("resell/projects", lambda: normalize.projects(self.client.resell_projects()))
-        quotas = {p["id"]: self.client.resell_project_quotas(p["id"]) for p in projects}
-        return readable("resell/quotas", lambda: normalize.quota_limits(quotas))
+        """Quotas of the service user's project from the quota-manager (every region of the catalog); none
+        without a service user (the static token has no access to the quota-manager)."""
+        if not self.client.has_service_user:
+            return None
+        project_id = self.client.keystone().project_id
+        answers = self.client.project_quotas(project_id)
+        return readable("quota-manager/quotas", lambda: normalize.quota_limits(answers))
 
     def account_info(self) -> AccountInfo:
         account_payload = None

@@ -27,6 +27,8 @@ SPEC = ProviderSpec(
     capabilities=frozenset({Capability.RESOURCES, Capability.COSTS, Capability.ACCOUNT_INFO}),
     default_endpoint="",
     docs_url="https://docs.selectel.ru/api/",
+    # The billing statistics of the last whole day, all the account's cloud services (no monthly figure exists).
+    rate_labels={"daily_rate": _("Charged for the last full day")},
     service_categories={"Compute": ("mks",)},
     brand=Brand(badge="SEL", color="#DC2626", color_light="#F87171"),
     # Project quotas (resell API), summed over projects, regions and zones.
