@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import Invitation, Membership, User
-from apps.demo.estate import demo_costs_seed
+from apps.demo.seeding import demo_costs_seed
 from apps.inventory.models import Resource
 from apps.providers.models import ProviderConnection
 from apps.tenants.models import Domain
