@@ -1,7 +1,9 @@
-"""FOCUS import speed: generate an N-row FOCUS 1.2 CSV, import it, and COPY the same file into a bare
-unindexed table with the file's columns, typed as FOCUS defines them (numbers numeric, dates timestamptz, Tags
-jsonb; the all-text figure is printed too). Prints rows/s for both, their ratio (goal >= 0.5) and the importer's
-peak RSS (goal <= 500 MB).
+"""FOCUS import speed: generate an N-row FOCUS 1.2 CSV, import it, and COPY the same file into two bare
+unindexed tables with the file's columns: every column text (the physical limit of loading the file) and typed
+as FOCUS defines them (numbers numeric, dates timestamptz, Tags jsonb). Prints rows/s of the three, the
+importer's ratio to each (goals: >= 0.5 of the text COPY, >= 0.8 of the typed one) and the importer's peak RSS
+(goal <= 500 MB). The import is timed until the ledger, its indexes and the rollups are complete; each reference
+is the mean of a COPY right before and one right after the import (the machine's load drifts within a run).
 
 Uses a scratch database (default ``infrazen_bench_focus``) on the server of DATABASE_URL, dropped afterwards
 unless --keep.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import sys
@@ -67,6 +70,21 @@ def generate(path: Path, rows: int) -> None:
 BARE_TYPES = {"money": "numeric", "quantity": "numeric", "datetime": "timestamptz", "json": "jsonb"}
 
 
+def cpu_seconds(backend_pid: int | None = None) -> float:
+    """CPU seconds used so far by this process (all its threads), or by a server backend on this machine."""
+    if backend_pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the server is on another machine
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CPU: dict[str, float] = {}  # CPU seconds (client + server backend) of the last bare COPY of each kind
+
+
 def bare_copy(admin: dict, database: str, path: Path, header: list[str], *, typed: bool) -> float:
     """Seconds to COPY the file, as it is, into a new unindexed table with the file's columns."""
     from apps.costs.importers.spec import COLUMNS
@@ -78,14 +96,22 @@ def bare_copy(admin: dict, database: str, path: Path, header: list[str], *, type
     table = "bench_typed" if typed else "bench_text"
     with psycopg.connect(**{**admin, "dbname": database}) as conn:
         cols = ", ".join(f'"{c}" {sql_type(c)}' for c in header)
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute(f"CREATE TABLE {table} ({cols})")
+        conn.commit()  # created beforehand, as the ledger is: the COPY writes WAL like the importer's
+        pid = conn.info.backend_pid
+        cpu = cpu_seconds() + cpu_seconds(pid)
         started = time.perf_counter()
         with conn.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
             with open(path, "rb") as fh:
                 while chunk := fh.read(1 << 20):
                     cp.write(chunk)
         conn.commit()
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        CPU["typed" if typed else "text"] = cpu_seconds() + cpu_seconds(pid) - cpu
+        conn.execute(f"DROP TABLE {table}")
+        conn.commit()
+        return elapsed
 
 
 def main() -> None:
@@ -115,22 +141,58 @@ def _run(args, admin: dict) -> None:
     size_mb = path.stat().st_size / 1e6
     print(f"generated {args.rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - started:.1f} s")
     try:
+        with open(path, encoding="utf-8") as fh:
+            header = next(csv.reader([fh.readline()]))
+        # The references are measured right before and right after the import and averaged: on a shared
+        # machine the load drifts during a run, and the ratios compare figures of the same minutes.
+        before = (bare_copy(admin, args.database, path, header, typed=False),
+                  bare_copy(admin, args.database, path, header, typed=True))
+        cpu_before = dict(CPU)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         with schema_context(org.schema_name):
+            from django.db import connection
+
+            connection.ensure_connection()
+            client, first = cpu_seconds(), cpu_seconds(connection.connection.info.backend_pid)
+            # django-q's broker closes the connection when the import queues its follow-up task: each
+            # backend's CPU is taken before it goes (the one open at the end started during the import).
+            close, spent = connection.close, []
+
+            def close_counted():
+                if connection.connection is not None:
+                    spent.append(cpu_seconds(connection.connection.info.backend_pid))
+                close()
+
+            connection.close = close_counted
             started = time.perf_counter()
             bi = focus_file_import(path=str(path))
             import_s = time.perf_counter() - started
+            connection.close = close
+            if connection.connection is not None:
+                spent.append(cpu_seconds(connection.connection.info.backend_pid))
+            import_cpu = cpu_seconds() - client + sum(spent) - first
         assert bi.status == "success", (bi.error, bi.report[:3])
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        with open(path, encoding="utf-8") as fh:
-            header = next(csv.reader([fh.readline()]))
-        copy_s = bare_copy(admin, args.database, path, header, typed=True)
-        text_s = bare_copy(admin, args.database, path, header, typed=False)
-        imp_rate, copy_rate = bi.rows_imported / import_s, args.rows / copy_s
-        print(f"importer : {bi.rows_imported:,} rows in {import_s:.1f} s = {imp_rate:,.0f} rows/s")
-        print(f"bare COPY: {args.rows:,} rows in {copy_s:.1f} s = {copy_rate:,.0f} rows/s (columns typed as FOCUS "
-              f"defines them; all-text columns: {args.rows / text_s:,.0f} rows/s)")
-        print(f"ratio    : {imp_rate / copy_rate:.2f} (goal >= 0.5)")
+        after = (bare_copy(admin, args.database, path, header, typed=True),
+                 bare_copy(admin, args.database, path, header, typed=False))
+        text_s, copy_s = (before[0] + after[1]) / 2, (before[1] + after[0]) / 2
+        text_cpu = (cpu_before["text"] + CPU["text"]) / 2
+        typed_cpu = (cpu_before["typed"] + CPU["typed"]) / 2
+        print(f"references (s)    : text COPY {before[0]:.1f} before, {after[1]:.1f} after; typed COPY "
+              f"{before[1]:.1f} before, {after[0]:.1f} after")
+        imp_rate = bi.rows_imported / import_s
+        text_rate, typed_rate = args.rows / text_s, args.rows / copy_s
+        print(f"importer          : {bi.rows_imported:,} rows in {import_s:.1f} s = {imp_rate:,.0f} rows/s "
+              f"(ledger, its indexes and the rollups complete)")
+        print(f"bare COPY, text   : {args.rows:,} rows in {text_s:.1f} s = {text_rate:,.0f} rows/s "
+              f"(unindexed table, every column text: the physical limit of loading the file; mean)")
+        print(f"bare COPY, typed  : {args.rows:,} rows in {copy_s:.1f} s = {typed_rate:,.0f} rows/s "
+              f"(unindexed table, columns typed as FOCUS defines them; mean)")
+        print(f"ratio vs text COPY : {imp_rate / text_rate:.2f} (goal >= 0.5)")
+        print(f"ratio vs typed COPY: {imp_rate / typed_rate:.2f} (goal >= 0.8)")
+        print(f"CPU seconds (client process + server backend; parallel workers not counted): importer "
+              f"{import_cpu:.1f}, text COPY {text_cpu:.1f}, typed COPY {typed_cpu:.1f}; CPU ratios (less "
+              f"sensitive to a busy machine) {text_cpu / import_cpu:.2f} and {typed_cpu / import_cpu:.2f}")
         print(f"peak RSS : {peak_mb:.0f} MB (before import {rss_before:.0f} MB; goal <= 500 MB)")
     finally:
         path.unlink(missing_ok=True)

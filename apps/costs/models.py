@@ -62,6 +62,9 @@ class BillingImport(models.Model):
     report_truncated = models.BooleanField(_("report truncated"), default=False)
     # [{"column": str, "value": str, "normalized": str, "reason": str, "count": int}]
     normalizations = models.JSONField(_("normalizations"), default=list, blank=True)
+    # Kept rows that broke the FOCUS spec outside what the ledger needs, and what was stored instead:
+    # [{"column", "code", "action", "detail", "count", "first_row", "message"}] (apps.costs.importers.normalize).
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
     error_code = models.CharField(_("error code"), max_length=64, blank=True)
     error = models.TextField(_("error"), blank=True)
     source_keys = models.JSONField(_("source keys"), default=list, blank=True)

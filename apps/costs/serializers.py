@@ -44,7 +44,8 @@ class BillingImportListSerializer(serializers.ModelSerializer):
 
 class BillingImportDetailSerializer(BillingImportListSerializer):
     class Meta(BillingImportListSerializer.Meta):
-        fields = BillingImportListSerializer.Meta.fields + ["report", "report_truncated", "normalizations"]
+        fields = BillingImportListSerializer.Meta.fields + ["report", "report_truncated", "normalizations",
+                                                            "warnings"]
 
 
 @extend_schema_field({"type": "string", "format": "decimal"})

@@ -50,7 +50,7 @@ def test_invalid_rows_refuse_the_whole_file_and_keep_previous_data(in_alpha, tmp
         if i == 9:
             row["ChargePeriodEnd"] = "2026-04-30T00:00:00Z"
         if i == 11:
-            row["Tags"] = "{not json"
+            row["ChargePeriodStart"] = ""
         if i == 12:
             row["ChargeCategory"] = "Refund"
         return row
@@ -62,7 +62,7 @@ def test_invalid_rows_refuse_the_whole_file_and_keep_previous_data(in_alpha, tmp
     assert (5, "BilledCost", "twelve", "number") in found  # header is row 1, first data row is 2
     assert (9, "BillingCurrency", "RUR", "currency") in found
     assert (11, "ChargePeriodEnd", "2026-04-30 00:00:00+00", "period") in found
-    assert (13, "Tags", "{not json", "json") in found
+    assert (13, "ChargePeriodStart", "", "missing") in found
     assert (14, "ChargeCategory", "Refund", "enum") in found
     assert cents(ledger_sums()) == before
 
@@ -70,7 +70,7 @@ def test_invalid_rows_refuse_the_whole_file_and_keep_previous_data(in_alpha, tmp
 def test_skip_invalid_imports_the_good_rows_and_lists_every_skipped_one(in_alpha, tmp_path):
     def spoil(i, row):
         if i in (0, 50, 99):
-            row["EffectiveCost"] = "1.2.3"
+            row["BilledCost"] = "1.2.3"
         return row
 
     path = rewrite(AWS, tmp_path / "partly.csv", spoil)

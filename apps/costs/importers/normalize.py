@@ -11,13 +11,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .errors import ImportRefused
-from .spec import COLUMNS, ISO_4217, detect_version, mandatory_for
+from .spec import COLUMNS, CRITICAL, ISO_4217, detect_version, mandatory_for
 
 REPORT_LIMIT = 1000
 NUMBER_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
@@ -85,6 +87,7 @@ class Plan:
     canonical: dict[str, str]  # header name -> FOCUS name (only FOCUS columns)
     extras: dict[str, str]  # header name -> extras key
     notes: list[tuple[str, str, str, str]] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)  # Mandatory columns (not CRITICAL) the file lacks
 
 
 def plan_columns(columns: list[str]) -> Plan:
@@ -114,15 +117,19 @@ def plan_columns(columns: list[str]) -> Plan:
     version = detect_version(present)
     missing = [n for n in mandatory_for(version) if n not in present]
     if version == "1.3" and "ProviderName" not in present and "ServiceProviderName" not in present:
-        missing.insert(0, "ServiceProviderName")
-    if missing:
+        missing.insert(0, "ProviderName")
+    # Only the columns the ledger cannot do without refuse the file; any other absent Mandatory column is
+    # read as empty in every row (its fallback or NULL, and a warning).
+    refused = [n for n in missing if n in CRITICAL]
+    if refused:
         raise ImportRefused(
             "columns",
             _("Mandatory FOCUS %(version)s columns are missing: %(columns)s.")
-            % {"version": version, "columns": ", ".join(missing)},
-            column=", ".join(missing),
+            % {"version": version, "columns": ", ".join(refused)},
+            column=", ".join(refused),
         )
-    return Plan(version=version, canonical=canonical, extras=extras, notes=notes)
+    return Plan(version=version, canonical=canonical, extras=extras, notes=notes,
+                absent=[n for n in missing if n not in CRITICAL])
 
 
 @dataclass
@@ -142,6 +149,8 @@ class Context:
     report: list[dict] = field(default_factory=list)
     report_total: int = 0
     normalizations: Counter = field(default_factory=Counter)
+    # (column, problem code, action, detail) -> [rows, first row]: kept rows whose value was replaced.
+    warnings: dict[tuple[str, str, str, str], list[int]] = field(default_factory=dict)
     source_keys: set[str] = field(default_factory=set)
     accounts: set[str] = field(default_factory=set)
     first_date: str | None = None
@@ -150,6 +159,8 @@ class Context:
     # Per column: decisions on distinct values already seen (timestamps, enums, currencies), reused by
     # later batches; bounded by DECISION_CACHE_LIMIT.
     decisions: dict[str, dict] = field(default_factory=dict)
+    # The rollup stage summed while the rows stream (``stage.StageSums``), or None.
+    stage: object | None = None
     # Inventory resources to link: (ResourceId values, Resource primary keys as strings), aligned.
     resources: tuple[pa.Array, pa.Array] | None = None
 
@@ -162,6 +173,17 @@ class Context:
 
     def note(self, column: str, value: str, normalized: str, code: str, count: int = 1) -> None:
         self.normalizations[(column, str(value)[:100], str(normalized)[:100], code)] += count
+
+    def warn(self, column: str, code: str, action: str, detail: str, count: int, first_row: int) -> None:
+        entry = self.warnings.setdefault((column, code, action, detail), [0, first_row])
+        entry[0] += count
+
+    def warning_list(self) -> list[dict]:
+        """The kept rows that broke the spec, one entry per column, problem and what was stored instead."""
+        items = sorted(self.warnings.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        return [{"column": column, "code": code, "action": action, "detail": detail, "count": count,
+                 "first_row": first_row, "message": warning_message(column, code, action, detail, count)}
+                for (column, code, action, detail), (count, first_row) in items]
 
     def normalization_list(self) -> list[dict]:
         items = sorted(self.normalizations.items(), key=lambda kv: -kv[1])[:REPORT_LIMIT]
@@ -208,19 +230,18 @@ def _check_tags(text: str) -> tuple[str | None, str | None]:
 
 # --- the batch ------------------------------------------------------------------------------------
 
-# Blank, or a NULL literal in any case, with optional surrounding whitespace (ASCII, Unicode separators, \v).
-_NULLISH_RE = r"^[\s\pZ\x0b]*((?i:null)[\s\pZ\x0b]*)?$"
-
 
 def _nullify(array: pa.Array) -> tuple[pa.Array, int]:
     """Blank values and NULL literals become nulls; returns the array and how many literals there were.
-    One anchored regex pass (it gives up at the first other character of a value); the literals are
-    counted only when the column has any such value."""
-    nullish = pc.match_substring_regex(array, _NULLISH_RE)
-    if not pc.any(nullish).as_py():
-        return array, 0
-    literal = pc.and_(nullish, pc.match_substring(array, "null", ignore_case=True))
+
+    Three plain kernels instead of a regex (the regex cost a third of the whole validation): empty, only
+    white space (Unicode, NBSP and \\v included), or "null" in any letter case once lower-cased and trimmed."""
+    blank = pc.or_(pc.equal(pc.binary_length(array), 0), pc.utf8_is_space(array))
+    literal = pc.equal(pc.utf8_trim_whitespace(pc.ascii_lower(array)), "null")
     literal_count = pc.sum(literal.cast(pa.int64())).as_py() or 0
+    nullish = pc.or_(blank, literal) if literal_count else blank
+    if not literal_count and not pc.any(nullish).as_py():
+        return array, 0
     return pc.if_else(nullish, pa.scalar(None, pa.string()), array), literal_count
 
 
@@ -235,6 +256,7 @@ def _mark(ctx: Context, bad: list, mask: pa.Array, values: pa.Array, column: str
 
 
 DECISION_CACHE_LIMIT = 100_000
+_ALLOWED: dict[str, pa.Array] = {}  # per enum or currency column: its allowed values
 
 
 def _map_distinct(array: pa.Array, decide, cache: dict | None = None) -> tuple[pa.Array, dict]:
@@ -277,7 +299,10 @@ def may_contain(array: pa.Array | pa.ChunkedArray, chars: bytes) -> bool:
         if data is None:
             continue
         raw = data.to_pybytes()
-        if any(raw.find(char) >= 0 for char in chars):
+        if len(chars) > 4:  # one pass that drops them, rather than a memchr pass per character
+            if len(raw.translate(None, chars)) != len(raw):
+                return True
+        elif any(raw.find(char) >= 0 for char in chars):
             return True
     return False
 
@@ -285,6 +310,8 @@ def may_contain(array: pa.Array | pa.ChunkedArray, chars: bytes) -> bool:
 def _json_string(array: pa.Array) -> pa.Array:
     """The inside of a JSON string: backslashes and quotes escaped, control characters as spaces; each
     rewrite only when a value may need it (most columns need none)."""
+    if not may_contain(array, b'\\"' + _CONTROL):  # one look at the bytes for every such character
+        return array
     for char, escaped in (("\\", "\\\\"), ('"', '\\"')):
         if may_contain(array, char.encode()):
             array = pc.replace_substring(array, char, escaped)
@@ -308,13 +335,28 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
         if literals:
             ctx.note(focus, "NULL", "", "null_literal", literals)
         values[focus] = array
-    if plan.version == "1.3" and "ProviderName" not in values:
+    if plan.version == "1.3" and "ProviderName" not in values and "ServiceProviderName" in values:
         values["ProviderName"] = values["ServiceProviderName"]
+    # Problems of the columns the ledger can do without: (code, row mask) per column. Such a row is kept,
+    # the value replaced by its fallback or NULL (``_fallbacks``) and counted as a warning.
+    issues: dict[str, list[tuple[str, pa.Array]]] = {}
+    for name in plan.absent:
+        if name not in values:
+            values[name] = pa.nulls(n, pa.string())
+            issues[name] = [("absent", pc.is_null(values[name]))]
+
+    def problem(name: str, mask: pa.Array, array: pa.Array, code: str) -> None:
+        if name in CRITICAL:
+            _mark(ctx, bad, mask, array, name, code, row0)
+            return
+        mask = pc.fill_null(mask, False)
+        if pc.any(mask).as_py():
+            issues.setdefault(name, []).append((code, mask))
 
     for name, array in values.items():
         column = COLUMNS[name]
-        if column.not_null:
-            _mark(ctx, bad, pc.is_null(array), array, name, "missing", row0)
+        if column.not_null and name not in plan.absent:
+            problem(name, pc.is_null(array), array, "missing")
         if column.kind in ("money", "quantity"):
             if ctx.comma_decimals:
                 comma = pc.fill_null(pc.match_substring_regex(array, COMMA_NUMBER_RE), False)
@@ -322,10 +364,10 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
                     ctx.note(name, "1,5", "1.5", "comma_decimal", pc.sum(comma.cast(pa.int64())).as_py())
                     array = pc.if_else(comma, pc.replace_substring(array, ",", "."), array)
             valid = pc.match_substring_regex(array, NUMBER_RE)
-            _mark(ctx, bad, pc.invert(valid), array, name, "number", row0)
+            problem(name, pc.invert(valid), array, "number")
             number = pc.cast(pc.if_else(pc.fill_null(valid, False), array, pa.scalar(None, pa.string())),
                              pa.float64())
-            _mark(ctx, bad, pc.greater_equal(pc.abs(number), LIMITS[column.kind]), array, name, "range", row0)
+            problem(name, pc.greater_equal(pc.abs(number), LIMITS[column.kind]), array, "range")
             values[name] = array
         elif column.kind == "datetime":
             def decide(text, _name=name):
@@ -340,7 +382,7 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
                     continue
                 count = pc.sum(pc.equal(array, original).cast(pa.int64())).as_py()
                 ctx.note(name, original, normalized, tag, count)
-            _mark(ctx, bad, pc.and_(pc.is_valid(array), pc.is_null(mapped)), array, name, "datetime", row0)
+            problem(name, pc.and_(pc.is_valid(array), pc.is_null(mapped)), array, "datetime")
             values[name] = mapped
         elif column.kind in ("enum", "currency"):
             if column.kind == "enum":
@@ -358,33 +400,38 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
                         return code, None
                     return (code.upper(), "currency_case") if code.upper() in ISO_4217 else (None, "currency")
 
+            allowed = _ALLOWED.get(name) or _ALLOWED.setdefault(
+                name, pa.array(sorted(column.choices if column.kind == "enum" else ISO_4217), pa.string()))
+            if pc.all(pc.is_in(pc.drop_null(array), value_set=allowed), min_count=0).as_py():
+                continue  # every value as the spec spells it (the common case): nothing to map
             mapped, tags = _map_distinct(array, decide, ctx.decisions.setdefault(name, {}))
             for original, (normalized, tag) in tags.items():
                 if normalized is not None:
                     count = pc.sum(pc.equal(array, original).cast(pa.int64())).as_py()
                     ctx.note(name, original, normalized, tag, count)
             code = "enum" if column.kind == "enum" else "currency"
-            _mark(ctx, bad, pc.and_(pc.is_valid(array), pc.is_null(mapped)), array, name, code, row0)
+            problem(name, pc.and_(pc.is_valid(array), pc.is_null(mapped)), array, code)
             values[name] = mapped
         elif column.kind == "json":
-            def decide(text):
-                normalized, error = _check_tags(text)
-                return normalized, error
-
-            mapped, tags = _map_distinct(array, decide)
+            mapped, tags = _map_distinct(array, _check_tags)
             invalid = pc.and_(pc.is_valid(array), pc.is_null(mapped))
-            if pc.any(pc.fill_null(invalid, False)).as_py():
-                for i in pc.indices_nonzero(pc.fill_null(invalid, False)).to_pylist():
-                    ctx.error(row0 + i, name, array[i].as_py(), tags.get(array[i].as_py(), (None, "json"))[1])
-                bad.append(pc.fill_null(invalid, False))
+            nested = [v for v, (_out, tag) in tags.items() if tag == "json_flat"]
+            flat = pc.is_in(array, value_set=pa.array(nested, pa.string())) if nested else None
+            problem(name, pc.and_(invalid, pc.invert(flat)) if nested else invalid, array, "json")
+            if nested:
+                problem(name, pc.and_(invalid, flat), array, "json_flat")
             values[name] = mapped
         if column.field and column.kind in ("string",) and column.field in field_lengths:
-            too_long = pc.greater(pc.utf8_length(array), field_lengths[column.field])
-            _mark(ctx, bad, too_long, array, name, "too_long", row0)
+            limit = field_lengths[column.field]
+            too_long = pc.greater(pc.utf8_length(array), limit)
+            problem(name, too_long, array, "too_long")
+            if name not in CRITICAL and pc.any(pc.fill_null(too_long, False)).as_py():
+                values[name] = pc.utf8_slice_codeunits(array, 0, limit)
 
-    for pair in (("BillingPeriodStart", "BillingPeriodEnd"), ("ChargePeriodStart", "ChargePeriodEnd")):
-        start, end = values[pair[0]], values[pair[1]]
-        _mark(ctx, bad, pc.less_equal(end, start), values[pair[1]], pair[1], "period", row0)
+    start, end = values["ChargePeriodStart"], values["ChargePeriodEnd"]
+    _mark(ctx, bad, pc.less_equal(end, start), end, "ChargePeriodEnd", "period", row0)
+
+    fallbacks = _fallbacks(values, issues, n, field_lengths)
 
     accounts = values["BillingAccountId"]
     if ctx.allowed_accounts is not None:
@@ -407,6 +454,11 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
     if bad_count and not ctx.skip_invalid:
         return None  # nothing will be imported: keep validating for the report, write nothing
     keep = pc.invert(bad_mask) if bad_count else None
+    for column, code, action, detail, mask in fallbacks:
+        rows = pc.and_(mask, keep) if keep is not None else mask
+        count = pc.sum(rows.cast(pa.int64())).as_py() or 0
+        if count:
+            ctx.warn(column, code, action, detail, count, row0 + pc.index(rows, True).as_py())
 
     def take(array):
         return pc.filter(array, keep) if keep is not None else array
@@ -420,9 +472,10 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
     charge_date = pc.utf8_slice_codeunits(cols["ChargePeriodStart"], 0, 10)
     period = (pc.utf8_slice_codeunits(charge_date, 0, 10) if ctx.source_by_day
               else pc.utf8_slice_codeunits(cols["BillingPeriodStart"], 0, 7))
-    source = pc.binary_join_element_wise(ctx.source_prefix, cols["BillingAccountId"], period, ":")
+    account = pc.fill_null(cols["BillingAccountId"], "")
+    source = pc.binary_join_element_wise(ctx.source_prefix, account, period, ":")
     ctx.source_keys.update(pc.unique(source).to_pylist())
-    ctx.accounts.update(pc.unique(cols["BillingAccountId"]).to_pylist())
+    ctx.accounts.update(pc.unique(account).to_pylist())
     bounds = pc.min_max(charge_date).as_py()
     if bounds["min"] and (ctx.first_date is None or bounds["min"] < ctx.first_date):
         ctx.first_date = bounds["min"]
@@ -486,6 +539,144 @@ _NULLABLE = {"list_unit_price", "contracted_unit_price", "pricing_quantity", "co
 def _json_piece(key: str, array: pa.Array) -> pa.Array:
     prefix = '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '":"'
     return pc.binary_join_element_wise(prefix, _json_string(array), '"', "")
+
+
+def _problem(code: str) -> str:
+    return {
+        "missing": _("no value"),
+        "number": _("not a number"),
+        "range": _("a number too large"),
+        "datetime": _("not a date and time"),
+        "period": _("the period end is not after its start"),
+        "enum": _("a value outside the allowed list"),
+        "json": _("not a JSON object"),
+        "json_flat": _("nested values in a JSON object"),
+        "too_long": _("a value too long"),
+    }[code]
+
+
+def _action(action: str, detail: str) -> str:
+    if action == "fallback":
+        return _("the value of %(source)s was stored instead") % {"source": detail}
+    if action == "value":
+        return _("«%(value)s» was stored instead") % {"value": detail}
+    if action == "charge_month":
+        return _("the calendar month of ChargePeriodStart was stored instead")
+    if action == "truncated":
+        return _("the value was cut to %(length)s characters") % {"length": detail}
+    return _("the value was left empty")
+
+
+def warning_message(column: str, code: str, action: str, detail: str, count: int) -> str:
+    if code == "absent":
+        return _("%(column)s: the file has no such column; in every row %(action)s.") % {
+            "column": column, "action": _action(action, detail)}
+    rows = ngettext("%(count)s row", "%(count)s rows", count) % {"count": count}
+    return _("%(column)s: %(problem)s in %(rows)s; %(action)s.") % {
+        "column": column, "problem": _problem(code), "rows": rows, "action": _action(action, detail)}
+
+
+_NULL = pa.scalar(None, pa.string())
+MONEY_LIMIT = LIMITS["money"]
+
+
+def _product(price: pa.Array, quantity: pa.Array, charge_class: pa.Array | None, needed: pa.Array) -> pa.Array:
+    """price × quantity as exact decimal text where ``needed`` and both are known, outside corrections
+    (FOCUS: ListCost = ListUnitPrice × PricingQuantity, the same for ContractedCost, unless ChargeClass is
+    "Correction"); NULL elsewhere. Python Decimal, but only for the rows that need it."""
+    rows = pc.and_(needed, pc.and_(pc.is_valid(price), pc.is_valid(quantity)))
+    if charge_class is not None:
+        rows = pc.and_(rows, pc.invert(pc.fill_null(pc.equal(charge_class, "Correction"), False)))
+    result = pa.nulls(len(price), pa.string())
+    if not pc.any(rows).as_py():
+        return result
+    products = []
+    for a, b in zip(pc.filter(price, rows).to_pylist(), pc.filter(quantity, rows).to_pylist(), strict=True):
+        value = Decimal(a) * Decimal(b)
+        products.append(format(value, "f") if abs(value) < MONEY_LIMIT else None)
+    return pc.replace_with_mask(result, rows, pa.array(products, pa.string()))
+
+
+def _month_bounds(start: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The calendar month (UTC) of each normalized timestamp, as normalized timestamps: [first, next first)."""
+    def decide(month):
+        year, number = int(month[:4]), int(month[5:7])
+        following = f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+        return f"{month}-01 00:00:00+00|{following}-01 00:00:00+00", None
+
+    bounds, _tags = _map_distinct(pc.utf8_slice_codeunits(start, 0, 7), decide)
+    return pc.utf8_slice_codeunits(bounds, 0, 22), pc.utf8_slice_codeunits(bounds, 23, 45)
+
+
+def _fallbacks(values: dict[str, pa.Array], issues: dict[str, list[tuple[str, pa.Array]]], n: int,
+               field_lengths: dict[str, int]) -> list:
+    """Replace the values of kept rows that broke the spec by their documented fallback, or NULL.
+
+    FOCUS 1.2 (../shared/focus/columns.md 4.1, the validator's rules):
+    - EffectiveCost: BilledCost (EffectiveCost-C-010: a charge unrelated to others MUST match BilledCost;
+      without a commitment discount there is nothing to amortize; the amortized view already leaves
+      commitment purchases out, see ``rollups.AMORTIZED_SQL``);
+    - ListCost: ListUnitPrice × PricingQuantity (ListCost-C-009), else ContractedCost as the file gives it,
+      else EffectiveCost; ContractedCost: ContractedUnitPrice × PricingQuantity (ContractedCost-C-009), else
+      ListCost ("falls back to ListCost when there is no negotiated discount"), else EffectiveCost;
+    - BillingPeriodStart/End: the calendar month of ChargePeriodStart (monthly billing periods, 4.3);
+    - ServiceCategory: "Other" (every ServiceName maps to one category, "Other" when none fits);
+    - anything else: NULL (empty text), Tags an empty object; too long text is cut to the ledger's length.
+    Returns (column, problem code, action, detail, row mask) for the warnings.
+    """
+    for name, found in issues.items():
+        mask = None
+        for code, rows in found:
+            if code != "too_long":
+                mask = rows if mask is None else pc.or_(mask, rows)
+        if mask is not None:
+            values[name] = pc.if_else(mask, _NULL, values[name])
+    filled: dict[str, list[tuple[str, str, pa.Array]]] = {}
+
+    def fill(name: str, action: str, detail: str, candidate: pa.Array) -> None:
+        target = values[name]
+        rows = pc.and_(pc.is_null(target), pc.is_valid(candidate))
+        if pc.any(rows).as_py():
+            values[name] = pc.if_else(rows, candidate, target)
+            filled.setdefault(name, []).append((action, detail, rows))
+
+    fill("EffectiveCost", "fallback", "BilledCost", values["BilledCost"])
+    given = {name: values[name] for name in ("ListCost", "ContractedCost")}
+    for name, price, other in (("ListCost", "ListUnitPrice", "ContractedCost"),
+                               ("ContractedCost", "ContractedUnitPrice", "ListCost")):
+        if pc.any(pc.is_null(values[name])).as_py():
+            if price in values and "PricingQuantity" in values:
+                fill(name, "fallback", f"{price} × PricingQuantity",
+                     _product(values[price], values["PricingQuantity"], values.get("ChargeClass"),
+                              pc.is_null(values[name])))
+            fill(name, "fallback", other, given[other])
+            fill(name, "fallback", "EffectiveCost", values["EffectiveCost"])
+    if "ServiceCategory" in issues:
+        fill("ServiceCategory", "value", "Other", pa.array(["Other"] * n, pa.string()))
+
+    start, end = values["BillingPeriodStart"], values["BillingPeriodEnd"]
+    if "BillingPeriodStart" in issues or "BillingPeriodEnd" in issues or pc.any(pc.less_equal(end, start)).as_py():
+        month_start, month_end = _month_bounds(values["ChargePeriodStart"])
+        fill("BillingPeriodStart", "charge_month", "", month_start)
+        fill("BillingPeriodEnd", "charge_month", "", month_end)
+        start, end = values["BillingPeriodStart"], values["BillingPeriodEnd"]
+        inverted = pc.fill_null(pc.less_equal(end, start), False)
+        if pc.any(inverted).as_py():
+            issues.setdefault("BillingPeriodEnd", []).append(("period", inverted))
+            values["BillingPeriodStart"] = pc.if_else(inverted, month_start, start)
+            values["BillingPeriodEnd"] = pc.if_else(inverted, month_end, end)
+            filled.setdefault("BillingPeriodEnd", []).append(("charge_month", "", inverted))
+
+    entries = []
+    for name, found in issues.items():
+        for code, mask in found:
+            if code == "too_long":
+                entries.append((name, code, "truncated", str(field_lengths[COLUMNS[name].field]), mask))
+                continue
+            for action, detail, rows in filled.get(name, []):
+                entries.append((name, code, action, detail, pc.and_(mask, rows)))
+            entries.append((name, code, "null", "", pc.and_(mask, pc.is_null(values[name]))))
+    return entries
 
 
 def date_from(text: str | None) -> date | None:

@@ -110,6 +110,9 @@ COLUMNS: dict[str, Column] = {c.name: c for c in [
 ]}
 
 MANDATORY = tuple(c.name for c in COLUMNS.values() if c.required)
+# What the ledger cannot do without: a row missing one of these, or with a value that cannot be read, is
+# invalid. Every other spec violation keeps the row (the importer stores a fallback or NULL and warns).
+CRITICAL = frozenset({"BilledCost", "BillingCurrency", "ChargePeriodStart", "ChargePeriodEnd", "ChargeCategory"})
 
 
 def detect_version(columns: set[str]) -> str:

@@ -23,9 +23,10 @@ from ..importers.errors import ImportRefused
 from ..importers.normalize import Context, date_from, may_contain, normalize_batch, plan_columns
 from ..importers.reader import open_source
 from ..importers.spec import COLUMNS
+from ..importers.stage import StageSums
 from ..models import BillingImport, CostRecord, ImportFormat, ImportStatus
 from ..selectors.ledger import ledger_watermark
-from .rollups import cost_rollups_refresh
+from .rollups import DIMENSIONS, cost_rollups_refresh
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY_ROWS = 50_000
@@ -41,6 +42,7 @@ MAINTENANCE_WORK_MEM = "256MB"  # index builds of the bulk mode, for this transa
 WORK_MEM = "64MB"  # the rollup's GROUP BY, for this transaction only
 COPY_QUEUE_CHUNKS = 256  # 32 MB of encoded rows in flight to the server at most
 _TEXT_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))  # COPY text format
+_ESCAPED_BYTES = b"\\\t\n\r"
 # Columns whose values the normalizer wrote or checked itself (numbers matching NUMBER_RE, timestamps it
 # formatted, enum values and currency codes from their lists, ids): no character to escape.
 COPY_PLAIN = frozenset(
@@ -173,13 +175,14 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
         ctx.note("", "yandex_csv", "FOCUS 1.2", "yandex")
 
     ctx.resources = _resource_map(bi)
+    ctx.stage = StageSums(DIMENSIONS)
     order = _field_order()
     lengths = _field_lengths()
     batches = iter(batches)
     first = next(batches, None)
     first_table = (normalize_batch(first, ctx, field_lengths=lengths, field_order=order)
                    if first is not None else None)
-    estimate = _rows_estimate(source, ctx.rows_seen)
+    estimate = _rows_estimate(source, ctx.rows_seen, first)
     table = f'"{connection.schema_name}"."{CostRecord._meta.db_table}"'
     columns = ", ".join(f'"{c}"' for c in order)
     try:
@@ -255,15 +258,18 @@ def _copy_write(copy, table: pa.Table | None, ctx: Context) -> None:
             first, last = (int.from_bytes(memoryview(offsets)[i * 4:i * 4 + 4], "little", signed=True)
                            for i in (chunk.offset, chunk.offset + len(chunk)))
             copy.write(memoryview(chunk.buffers()[2])[first:last])
+    if ctx.stage is not None:
+        ctx.stage.add(table)
 
 
 def _text_field(array, *, plain: bool = False):
     """One column as COPY text values: backslash, tab, newline and carriage return escaped, NULL as \\N.
     Each character is looked for in the raw bytes (``may_contain``) and replaced only where present;
     ``plain`` columns (see COPY_PLAIN) cannot hold any of them."""
-    for char, escaped in () if plain else _TEXT_ESCAPES:
-        if may_contain(array, char.encode()):
-            array = pc.replace_substring(array, char, escaped)
+    if not plain and may_contain(array, _ESCAPED_BYTES):  # one look at the bytes for the four characters
+        for char, escaped in _TEXT_ESCAPES:
+            if may_contain(array, char.encode()):
+                array = pc.replace_substring(array, char, escaped)
     return pc.fill_null(array, "\\N") if array.null_count else array
 
 
@@ -274,6 +280,7 @@ def _settle(bi: BillingImport, ctx: Context) -> None:
     bi.report_total = ctx.report_total
     bi.report_truncated = ctx.report_total > len(ctx.report)
     bi.normalizations = ctx.normalization_list()
+    bi.warnings = ctx.warning_list()
     bi.rows_skipped = ctx.rows_bad if ctx.skip_invalid else 0
     if ctx.rows_seen == 0:
         raise _Abandon(refusal=ImportRefused("empty", _("The file has a header but no data rows.")))
@@ -285,10 +292,19 @@ def _settle(bi: BillingImport, ctx: Context) -> None:
         raise _Abandon(code="invalid", message=_("No valid rows: nothing was imported."))
 
 
-def _rows_estimate(source, rows_read: int) -> int:
-    """Rows in the file: exact for Parquet, else extrapolated from the bytes the first batch consumed."""
+def _rows_estimate(source, rows_read: int, first: pa.RecordBatch | None = None) -> int:
+    """Rows in the file: exact for Parquet, else extrapolated from the size of the first batch.
+
+    An uncompressed CSV row is about its values' bytes plus one separator per value (the bytes read so far
+    are no measure: the reader reads ahead several blocks). A compressed file extrapolates from the
+    compressed bytes read."""
     if source.rows_total is not None:
         return source.rows_total
+    if first is not None and rows_read and not source.compressed:
+        data = sum(column.buffers()[2].size for column in first.columns
+                   if column.type == pa.string() and column.buffers()[2] is not None)
+        per_row = (data + first.num_rows * first.num_columns) / first.num_rows
+        return int(source.bytes_total / per_row) if per_row else rows_read
     done = source.bytes_done
     if not rows_read or not done:
         return rows_read
@@ -331,7 +347,8 @@ def _replace(cursor, table: str, bi: BillingImport, ctx: Context, watermark: int
     old_first, old_last, replaced = cursor.fetchone()
     first = min(d for d in (date_from(ctx.first_date), old_first) if d)
     last = max(d for d in (date_from(ctx.last_date), old_last) if d)
-    cost_rollups_refresh(start=first, end=last)
+    stage = ctx.stage if ctx.stage is not None and ctx.stage.usable else None
+    cost_rollups_refresh(start=first, end=last, stage=stage, stage_import_id=bi.pk)
     bi.status = ImportStatus.SUCCESS
     bi.rows_imported = ctx.rows_good
     bi.rows_replaced = replaced

@@ -78,13 +78,18 @@ STAGE = "_cost_rollup_stage"
 
 
 @transaction.atomic
-def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = True) -> int:
+def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = True, stage=None,
+                         stage_import_id: int | None = None) -> int:
     """Rebuild the daily rollup for charge dates ``start..end`` (inclusive); returns the rows written.
 
     The ledger is read once: its rows summed by every rollup dimension plus the tags go to a temporary
     stage (most rows of a resource share their tags, so the stage is small), and the daily and tag
     rollups are both built from it. When some amounts could not be converted (no rate yet), a background
     task fetches the missing Central Bank days and refreshes the range again (``CURRENCY_FETCH_MISSING``).
+
+    An import passes ``stage`` (``apps.costs.importers.stage.StageSums``): the stage groups of the rows it
+    loaded, summed while they streamed; only the other rows of the range (not of import ``stage_import_id``)
+    are then read from the ledger, through its billing-import index, instead of reading back every row.
     """
     if end < start:
         start, end = end, start
@@ -122,8 +127,20 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         {rate_lateral_sql(currency_sql="%(org)s", date_sql="g.charge_date", alias="rt")}
     """  # noqa: S608 -- identifiers from the models, values bound
     with connection.cursor() as cursor:
+        # Compiling these few-second statements costs more than it saves (seen: 0.2 s of 2 s).
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        cursor.execute(stage_sql, {"start": start, "end": end})
+        if stage is None:
+            cursor.execute(stage_sql, {"start": start, "end": end})
+        else:
+            others = ("r.billing_import_id < %(import)s OR r.billing_import_id > %(import)s "
+                      "OR r.billing_import_id IS NULL")  # each arm an index range: no scan of the new rows
+            cursor.execute(stage_sql.replace("GROUP BY", "AND FALSE GROUP BY"), {"start": start, "end": end})
+            stage.write_to(cursor.cursor, STAGE)
+            cursor.execute(stage_sql.replace(f"CREATE TEMPORARY TABLE {STAGE} ON COMMIT DROP AS",
+                                             f"INSERT INTO {STAGE}")
+                           .replace("GROUP BY", f"AND ({others}) GROUP BY"),
+                           {"start": start, "end": end, "import": stage_import_id})
         cursor.execute(f"DELETE FROM {daily} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
                        {"start": start, "end": end})
         cursor.execute(sql, {"start": start, "end": end, "org": org_currency, "rate_schema": scope_schema()})
@@ -167,7 +184,7 @@ def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
             FROM s CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(s.tags) = 'object' THEN s.tags END) t
             GROUP BY {s_dims}, t.key, COALESCE(s.tags ->> t.key, ''), jsonb_typeof(t.value) = 'string'
         ), days AS (
-            SELECT DISTINCT billing_currency, charge_date FROM g
+            SELECT DISTINCT billing_currency, charge_date FROM {STAGE}
         ), x AS MATERIALIZED (
             SELECT d.billing_currency, d.charge_date, rf.rate_rub, rt.rate_rub AS to_rub FROM days d
             {rate_lateral_sql(currency_sql="d.billing_currency", date_sql="d.charge_date", alias="rf")}

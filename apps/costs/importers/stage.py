@@ -1,0 +1,129 @@
+"""The rollup stage of an import's rows, summed in Arrow while the rows stream to the ledger.
+
+The rollups (``apps.costs.services.rollups``) start from a stage: the ledger's rows of a date range summed
+by every rollup dimension and the tags. Built in SQL, that reads back every row the import has just written
+(a million rows are a gigabyte); summed here, on the client core, while the server is busy with the COPY,
+it costs a hash aggregation per batch and leaves the server only the rows of the range the import did not
+write. Amounts are exact: the text values are read as decimals and rounded to the ledger's 10 places the way
+PostgreSQL rounds numeric input (half away from zero), so the sums equal what the ledger holds.
+
+When a value cannot be read that way (more than 20 decimal places), or the groups outgrow ``MAX_GROUPS``
+(memory), the stage gives up and the rollups build it from the ledger as before.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+MONEY = pa.decimal128(38, 10)
+READ = pa.decimal128(38, 20)
+SUMS = ("billed", "effective", "list")
+MAX_GROUPS = 400_000  # groups kept at most (a compaction first): beyond, the SQL stage is cheaper than memory
+COMPACT_EVERY = 100_000
+
+
+def _money(array: pa.Array) -> pa.Array:
+    try:
+        return pc.cast(array, MONEY)  # at most 10 places: exact as it is (the common case, one kernel)
+    except pa.ArrowInvalid:
+        exact = pc.cast(array, READ)
+        return pc.cast(pc.round(exact, 10, round_mode="half_towards_infinity"), MONEY)
+
+
+class StageSums:
+    def __init__(self, dimensions: tuple[str, ...]):
+        self.keys = [*dimensions, "tags"]
+        self.parts: list[pa.Table] = []
+        self.pending = 0
+        self.failed = False
+
+    @property
+    def usable(self) -> bool:
+        return not self.failed
+
+    def add(self, table: pa.Table) -> None:
+        """Sum one normalized batch (the ledger's columns as text, NULL as null)."""
+        if self.failed or table.num_rows == 0:
+            return
+        try:
+            billed = _money(table.column("billed_cost"))
+            effective = _money(table.column("effective_cost"))
+            listed = _money(table.column("list_cost"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            self._give_up()
+            return
+        # rollups.AMORTIZED_SQL: a commitment purchase counts 0 in the amortized view.
+        purchase = pc.and_(
+            pc.equal(table.column("charge_category"), "Purchase"),
+            pc.not_equal(pc.fill_null(table.column("commitment_discount_id"), ""), ""),
+        )
+        effective = pc.if_else(pc.fill_null(purchase, False), pa.scalar(0, MONEY), effective)
+        # Keys with one value in the whole batch (the connection, the currency, empty allocation columns...)
+        # are put back after the aggregation instead of being hashed for every row.
+        constant, varying = {}, []
+        for key in self.keys:
+            array = table.column(key)
+            if array.null_count == len(array) or (array.null_count == 0 and pc.all(pc.equal(array, array[0])).as_py()):
+                constant[key] = array[0].as_py()
+            else:
+                varying.append(key)
+        columns = {key: table.column(key) for key in varying}
+        columns.update(billed=billed, effective=effective, list=listed)
+        grouped = (
+            pa.table(columns)
+            .group_by(varying, use_threads=False)
+            .aggregate([(name, "sum") for name in SUMS] + [("billed", "count")])
+        )
+        grouped = grouped.rename_columns([_plain(c) for c in grouped.column_names])
+        for key, value in constant.items():
+            grouped = grouped.append_column(key, pa.array([value] * grouped.num_rows, pa.string()))
+        self.parts.append(grouped.select([*self.keys, *SUMS, "n"]))
+        self.pending += grouped.num_rows
+        if self.pending > COMPACT_EVERY:
+            self._compact()
+            if self.pending > MAX_GROUPS:
+                self._give_up()
+
+    def _give_up(self) -> None:
+        self.failed = True
+        self.parts = []
+        self.pending = 0
+
+    def _compact(self) -> None:
+        if len(self.parts) < 2:
+            return
+        table = pa.concat_tables(self.parts)
+        grouped = table.group_by(self.keys, use_threads=False).aggregate([(name, "sum") for name in (*SUMS, "n")])
+        self.parts = [grouped.rename_columns([_plain(c) for c in grouped.column_names])]
+        self.pending = grouped.num_rows
+
+    def write_to(self, cursor, table_name: str) -> None:
+        """COPY the groups into the stage table (``rollups.STAGE``: the dimensions, tags, sums, row count)."""
+        self._compact()
+        if not self.parts:
+            return
+        table = self.parts[0]
+        names = [*self.keys, *SUMS, "n"]
+        fields = []
+        for name in names:
+            array = table.column(name)
+            if array.type != pa.string():
+                array = pc.cast(array, pa.string())
+            else:
+                for char, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+                    array = pc.replace_substring(array, char, escaped)
+            fields.append(pc.fill_null(array, "\\N"))
+        lines = pc.binary_join_element_wise(*fields, "\t")
+        columns = ", ".join(names)
+        with cursor.copy(f"COPY {table_name} ({columns}) FROM STDIN") as copy:  # noqa: S608 - our names
+            copy.write("\n".join(lines.to_pylist()) + "\n")
+
+
+def _plain(name: str) -> str:
+    """``billed_sum`` -> ``billed``, ``billed_count`` -> ``n``, ``n_sum`` -> ``n`` (Arrow names aggregates)."""
+    if name == "billed_count":
+        return "n"
+    if name.endswith("_sum") and name[:-4] in (*SUMS, "n"):
+        return name[:-4]
+    return name

@@ -1,0 +1,125 @@
+"""An import sums the rollup stage of its own rows while they stream (``importers.stage.StageSums``) and reads
+back from the ledger only the other rows of the range. The rollups it leaves must be exactly those a rebuild
+from the ledger gives, whatever else the range holds: rows of other imports, rows of provider syncs (no
+import), replaced rows, commitment purchases, values rounded to the ledger's 10 places."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from apps.costs.importers.stage import StageSums
+from apps.costs.models import CostDaily, CostDailyTag, CostMonthly
+from apps.costs.services.imports import focus_file_import
+from apps.costs.services.rollups import cost_rollups_refresh_all
+from tests.costs.explorer_data import ledger, row
+
+from .conftest import DATA, rewrite
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot():
+    def rows(model, *fields):
+        values = model.objects.values(
+            *fields, "billed_cost", "effective_cost", "list_cost", "billed_cost_org", "effective_cost_org", "row_count"
+        )
+        return sorted(tuple(sorted(v.items())) for v in values)
+
+    dims = (
+        "charge_date",
+        "connection_id",
+        "provider_name",
+        "billing_account_id",
+        "sub_account_id",
+        "service_name",
+        "service_category",
+        "region_id",
+        "resource_type",
+        "resource_id",
+        "charge_category",
+        "billing_currency",
+    )
+    return (
+        rows(CostDaily, *dims),
+        rows(CostDailyTag, *dims, "tag_key", "tag_value"),
+        rows(CostMonthly, "month", *dims[1:]),
+    )
+
+
+def test_rollups_after_imports_equal_a_rebuild_from_the_ledger(in_alpha, tmp_path, monkeypatch):
+    used = []
+    write_to = StageSums.write_to
+    monkeypatch.setattr(StageSums, "write_to", lambda self, *a: (used.append(self), write_to(self, *a))[1])
+    ledger(
+        [
+            row(date(2026, 5, 3), "7.5", currency="USD", tags={"env": "sync"}),  # a provider sync's rows
+            row(date(2026, 5, 20), "1.25", currency="USD"),
+        ]
+    )
+    focus_file_import(path=str(DATA / "azure_1_2_cost_and_usage_rows100_seed42.csv"))
+
+    def odd(i, row):
+        if i % 7 == 0:  # more places than the ledger keeps: rounded half away from zero, as PostgreSQL does
+            row["BilledCost"] = "1.00000000005"
+            row["EffectiveCost"] = "-2.00000000005"
+        if i % 11 == 0:
+            row["EffectiveCost"] = ""  # fallback: BilledCost
+        return row
+
+    aws = rewrite(DATA / "aws_1_2_cost_and_usage_rows100_seed42.csv", tmp_path / "aws.csv", odd)
+    focus_file_import(path=str(aws))
+    bi = focus_file_import(path=str(aws))  # replaces the first one
+    focus_file_import(path=str(DATA / "gcp_1_3_cost_and_usage_rows100_seed42.csv"))
+    assert bi.rows_replaced == 100 and len(used) == 4 and all(s.usable for s in used)
+    after_imports = _snapshot()
+    assert after_imports[0] and after_imports[1] and after_imports[2]
+
+    cost_rollups_refresh_all(fetch_missing_rates=False)
+    assert _snapshot() == after_imports
+
+
+def test_the_stage_rounds_like_the_ledger_and_leaves_commitment_purchases_out_of_the_amortized_sum():
+    import pyarrow as pa
+
+    stage = StageSums(("charge_date", "charge_category"))
+    table = pa.table(
+        {
+            "charge_date": ["2026-05-01"] * 3,
+            "charge_category": ["Usage", "Usage", "Purchase"],
+            "commitment_discount_id": ["", "", "ri-1"],
+            "tags": ["{}"] * 3,
+            "billed_cost": ["1.00000000005", "-1.00000000005", "10"],
+            "effective_cost": ["0.123456789049", "2", "10"],
+            "list_cost": ["3", "3", None],
+        }
+    )
+    stage.add(table)
+    groups = {(r["charge_category"]): r for r in stage.parts[0].to_pylist()}
+    # 1.0000000001 - 1.0000000001 = 0; 0.1234567890 + 2; the purchase counts 0 amortized (rollups.AMORTIZED_SQL).
+    assert groups["Usage"]["billed"] == Decimal("0E-10")
+    assert groups["Usage"]["effective"] == Decimal("2.1234567890")
+    assert (groups["Purchase"]["billed"], groups["Purchase"]["effective"]) == (Decimal("10"), Decimal("0"))
+    assert groups["Usage"]["n"] == 2 and groups["Purchase"]["list"] is None
+
+
+def test_a_value_the_stage_cannot_read_exactly_hands_the_stage_back_to_sql():
+    import pyarrow as pa
+
+    stage = StageSums(("charge_date",))
+    stage.add(
+        pa.table(
+            {
+                "charge_date": ["2026-05-01"],
+                "charge_category": ["Usage"],
+                "commitment_discount_id": [""],
+                "tags": ["{}"],
+                "billed_cost": ["0.1234567890123456789012345"],
+                "effective_cost": ["1"],
+                "list_cost": ["1"],
+            }
+        )
+    )
+    assert not stage.usable
