@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from apps.common.admin_titles import AccusativeTitlesMixin
 from apps.common.errors import ApplicationError
 
 from . import services
@@ -30,7 +32,8 @@ class PartnerMembershipInline(MembershipInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AccusativeTitlesMixin, DjangoUserAdmin):
+    verbose_name_accusative = pgettext_lazy("accusative", "user")
     ordering = ("email",)
     list_display = ("email", "full_name", "is_active", "is_staff", "date_joined", "last_login")
     list_filter = ("is_active", "is_staff", "is_superuser")
@@ -59,7 +62,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
     """Membership changes go through the same services as the product (audit trail, last-owner rule)."""
 
     list_display = ("user", "organization", "role", "created_at")
@@ -102,7 +105,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(PartnerMembership)
-class PartnerMembershipAdmin(admin.ModelAdmin):
+class PartnerMembershipAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
     list_display = ("user", "partner", "role", "created_at")
     list_filter = ("role", "partner")
     search_fields = ("user__email", "partner__name")
@@ -111,7 +114,7 @@ class PartnerMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
     list_display = ("email", "organization", "role", "status", "created_at", "expires_at", "invited_by")
     list_filter = ("status", "role")
     search_fields = ("email", "organization__name", "organization__slug")

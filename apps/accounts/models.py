@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 from .roles import Role
 
@@ -127,7 +129,7 @@ class Invitation(models.Model):
     email = models.EmailField(_("email"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
     # Only a SHA-256 of the token is stored: a database leak does not leak usable links.
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     invited_by = models.ForeignKey(
         User, verbose_name=_("invited by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -162,12 +164,13 @@ class Invitation(models.Model):
 class LoginHandoff(models.Model):
     """A single-use, short-lived pass that logs a user into another host (tenant switching)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    organization = models.ForeignKey("tenants.Organization", on_delete=models.CASCADE, related_name="+")
-    next_path = models.CharField(max_length=500, default="/")
-    created_at = models.DateTimeField(auto_now_add=True)
-    used_at = models.DateTimeField(null=True, blank=True)
+    id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("tenants.Organization", verbose_name=_("organization"), on_delete=models.CASCADE,
+                                     related_name="+")
+    next_path = models.CharField(_("path after login"), max_length=500, default="/")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("login hand-off")
@@ -185,6 +188,14 @@ class ApiToken(AbstractAuthToken):
     and works only on the organizations the user has access to (the API's permission class checks that).
     """
 
+    # knox's fields, with labels for the admin.
+    digest = models.CharField(_("digest"), max_length=CONSTANTS.DIGEST_LENGTH, primary_key=True)
+    token_key = models.CharField(_("token prefix"), db_index=True,
+                                 max_length=CONSTANTS.MAXIMUM_TOKEN_PREFIX_LENGTH + CONSTANTS.TOKEN_KEY_LENGTH)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), related_name="auth_token_set",
+                             on_delete=models.CASCADE)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    expiry = models.DateTimeField(_("expires"), null=True, blank=True)
     name = models.CharField(_("name"), max_length=100)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 

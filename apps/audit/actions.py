@@ -61,6 +61,7 @@ DETAIL_LABELS = {
     "rate": _("rate"),
     "nominal": _("nominal"),
     "previous_rate": _("previous rate"),
+    "endpoint": _("API base URL"),
 }
 
 

@@ -38,7 +38,7 @@ class BillingImport(models.Model):
 
     file_name = models.CharField(_("file name"), max_length=255)
     # Where the uploaded file waits for the worker (deleted when the import finishes).
-    stored_path = models.CharField(max_length=500, blank=True, editable=False)
+    stored_path = models.CharField(_("stored file"), max_length=500, blank=True, editable=False)
     file_size = models.BigIntegerField(_("file size"), default=0)
     format = models.CharField(_("format"), max_length=16, choices=ImportFormat.choices, blank=True)
     focus_version = models.CharField(_("FOCUS version"), max_length=8, blank=True)
@@ -50,8 +50,8 @@ class BillingImport(models.Model):
     # --- progress
     rows_total = models.BigIntegerField(_("rows in file"), null=True, blank=True)
     rows_done = models.BigIntegerField(_("rows processed"), default=0)
-    bytes_total = models.BigIntegerField(default=0)
-    bytes_done = models.BigIntegerField(default=0)
+    bytes_total = models.BigIntegerField(_("file size, bytes"), default=0)
+    bytes_done = models.BigIntegerField(_("bytes read"), default=0)
     # --- outcome
     rows_imported = models.BigIntegerField(_("rows imported"), default=0)
     rows_skipped = models.BigIntegerField(_("rows skipped"), default=0)
@@ -59,7 +59,7 @@ class BillingImport(models.Model):
     # [{"row": int|None, "column": str, "value": str, "reason": str}] capped; totals beside it.
     report = models.JSONField(_("report"), default=list, blank=True)
     report_total = models.BigIntegerField(_("problems found"), default=0)
-    report_truncated = models.BooleanField(default=False)
+    report_truncated = models.BooleanField(_("report truncated"), default=False)
     # [{"column": str, "value": str, "normalized": str, "reason": str, "count": int}]
     normalizations = models.JSONField(_("normalizations"), default=list, blank=True)
     # Kept rows that broke the FOCUS spec outside what the ledger needs, and what was stored instead:
@@ -67,10 +67,10 @@ class BillingImport(models.Model):
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     error_code = models.CharField(_("error code"), max_length=64, blank=True)
     error = models.TextField(_("error"), blank=True)
-    source_keys = models.JSONField(default=list, blank=True)
+    source_keys = models.JSONField(_("source keys"), default=list, blank=True)
     period_start = models.DateField(_("first charge date"), null=True, blank=True)
     period_end = models.DateField(_("last charge date"), null=True, blank=True)
-    created_by_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    created_by_id = models.BigIntegerField(_("uploaded by (user ID)"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -225,7 +225,7 @@ class CostRecord(models.Model):
 class CostRollup(models.Model):
     """The dimensions and amounts every rollup table shares (CostDaily, CostMonthly, CostDailyTag)."""
 
-    connection_id = models.BigIntegerField(null=True, blank=True)
+    connection_id = models.BigIntegerField(_("connection ID"), null=True, blank=True)
     provider_name = models.CharField(_("provider"), max_length=255, blank=True)
     billing_account_id = models.CharField(_("billing account"), max_length=255, blank=True)
     sub_account_id = models.CharField(_("sub account"), max_length=255, blank=True)
@@ -307,7 +307,7 @@ class CostDailyTag(CostRollup):
     charge_date = models.DateField(_("charge date"))
     tag_key = models.TextField(_("tag key"))
     tag_value = models.TextField(_("tag value"), blank=True)
-    value_is_string = models.BooleanField(default=True)
+    value_is_string = models.BooleanField(_("value is a string"), default=True)
 
     class Meta:
         verbose_name = _("daily cost by tag")

@@ -217,6 +217,8 @@ def cost_explorer(request):
         "chart_data": _chart_data(view) if view else None,
         "group_by_choices": _group_by_choices(available=options, current=(params or {}).get("group_by", "")),
         "group_label": _group_label(params),
+        # Ids are worth showing beside a resource's name; a category's code beside its label is not.
+        "show_group_keys": (params or {}).get("group_by") in ("resource", "allocated_resource"),
         "active_filters": _active_filters(query),
         "filters": _filters(query, options),
         "tags": query.getlist("tag"),

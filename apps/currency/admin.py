@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from apps.common.admin_titles import AccusativeTitlesMixin
+
 from .models import ExchangeRate, RateSource
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
     """Support enters manual rates here; a manual rate wins over the Bank's for the same date. A rate with an
     organization schema was entered on that organization's rate form and applies to it only."""
 

@@ -76,8 +76,8 @@ class Resource(models.Model):
     is_deleted = models.BooleanField(_("deleted"), default=False)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     # sha256 of what a sync compares (name, status, costs, specs, config, tags): cheap change detection.
-    content_hash = models.CharField(max_length=64, blank=True, editable=False)
-    metrics_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True, editable=False)
+    metrics_fetched_at = models.DateTimeField(_("metrics fetched at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ("provider", "resource_type", "resource_name", "id")
@@ -101,11 +101,13 @@ class Resource(models.Model):
 
 
 class ResourceTag(models.Model):
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="tags")
+    resource = models.ForeignKey(Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="tags")
     key = models.CharField(_("key"), max_length=128)
     value = models.CharField(_("value"), max_length=256, blank=True)
 
     class Meta:
+        verbose_name = _("resource tag")
+        verbose_name_plural = _("resource tags")
         ordering = ("key",)
         constraints = [models.UniqueConstraint(fields=["resource", "key"], name="inventory_tag_unique_key")]
         indexes = [models.Index(fields=["key", "value"], name="inventory_tag_key_value")]
@@ -117,12 +119,15 @@ class ResourceTag(models.Model):
 class MetricPoint(models.Model):
     """One sample of one metric (a ``MetricName``: ``cpu_percent``, ``memory_mb``...) of one resource."""
 
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="metric_points")
+    resource = models.ForeignKey(Resource, verbose_name=_("resource"), on_delete=models.CASCADE,
+                                 related_name="metric_points")
     metric = models.CharField(_("metric"), max_length=64, choices=MetricName.choices)
     ts = models.DateTimeField(_("time"))
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=4)
 
     class Meta:
+        verbose_name = _("metric point")
+        verbose_name_plural = _("metric points")
         ordering = ("resource", "metric", "ts")
         constraints = [models.UniqueConstraint(fields=["resource", "metric", "ts"],
                                                name="inventory_metric_point_unique")]
@@ -140,7 +145,8 @@ class UtilizationTier(models.TextChoices):
 class ResourceMetricSummary(models.Model):
     """Aggregates of one metric of one resource over the stored window (recomputed after each sync)."""
 
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="metric_summaries")
+    resource = models.ForeignKey(Resource, verbose_name=_("resource"), on_delete=models.CASCADE,
+                                 related_name="metric_summaries")
     metric = models.CharField(_("metric"), max_length=64, choices=MetricName.choices)
     period_start = models.DateTimeField(_("period start"))
     period_end = models.DateTimeField(_("period end"))
@@ -150,9 +156,11 @@ class ResourceMetricSummary(models.Model):
     max = models.DecimalField(_("maximum"), max_digits=18, decimal_places=4)
     p95 = models.DecimalField(_("95th percentile"), max_digits=18, decimal_places=4)
     tier = models.CharField(_("utilization tier"), max_length=8, choices=UtilizationTier.choices, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("resource metric summary")
+        verbose_name_plural = _("resource metric summaries")
         ordering = ("resource", "metric")
         constraints = [models.UniqueConstraint(fields=["resource", "metric"],
                                                name="inventory_metric_summary_unique")]

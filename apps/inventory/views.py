@@ -29,7 +29,7 @@ from apps.common.secrets import is_secret_key, mask_secrets
 
 from . import selectors
 from .models import MetricPoint, Resource
-from .vocabulary import MetricName
+from .vocabulary import MetricName, spec_value_label, unit_label
 
 FILTER_KEYS = ("q", "provider", "connection", "kind", "resource_type", "status", "region", "tag")
 PAGE_SIZE = 60
@@ -144,7 +144,7 @@ SPEC_ORDER = ("instance_type", "cpu_cores", "memory_gb", "memory_mb", "disk_gb",
               "version")
 
 
-def _spec_value(value: Any, unit: str) -> str:
+def _spec_value(value: Any, unit: str, key: str = "") -> str:
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
     if unit == "B":
@@ -152,11 +152,11 @@ def _spec_value(value: Any, unit: str) -> str:
         if amount is not None:
             for step, name in ((1024**3, "GB"), (1024**2, "MB"), (1024, "KB")):
                 if amount >= step:
-                    return f"{format_number(amount / step)} {name}"
-            return f"{format_number(amount)} B"
+                    return f"{format_number(amount / step)} {unit_label(name)}"
+            return f"{format_number(amount)} {unit_label('B')}"
     amount = to_decimal(value) if isinstance(value, int | float | Decimal) or unit else None
-    text = format_number(amount) if amount is not None else str(value)
-    return f"{text} {unit}".strip() if unit else text
+    text = format_number(amount) if amount is not None else spec_value_label(key, str(value))
+    return f"{text} {unit_label(unit)}".strip() if unit else text
 
 
 def _internal_id(key: str) -> bool:
@@ -177,7 +177,7 @@ def _spec_rows(specs: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows = []
     for key, value in items:
         label, unit = SPEC_LABELS.get(key, ("", ""))
-        rows.append((key, str(label), _spec_value(value, unit)))
+        rows.append((key, str(label), _spec_value(value, unit, key)))
     return rows
 
 

@@ -6,6 +6,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from apps.common.admin_titles import AccusativeTitlesMixin
 
 from .models import Domain, Organization, Partner
 from .support import organization_data_snapshot
@@ -30,7 +33,8 @@ class OrganizationInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
+    verbose_name_accusative = pgettext_lazy("accusative", "partner (MSP)")
     list_display = ("name", "slug", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -38,7 +42,8 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
+    verbose_name_accusative = pgettext_lazy("accusative", "organization")
     list_display = ("name", "slug", "kind", "partner", "currency", "is_active", "created_at", "data_link")
     list_filter = ("kind", "is_active", "partner", "currency")
     search_fields = ("name", "slug", "schema_name", "domains__domain")
@@ -81,7 +86,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(AccusativeTitlesMixin, admin.ModelAdmin):
     list_display = ("domain", "tenant", "is_primary")
     list_filter = ("is_primary",)
     search_fields = ("domain", "tenant__name", "tenant__slug")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.postgresql_backend.base import _check_schema_name
 
 CURRENCY_CHOICES = [("RUB", _("Russian rouble (₽)")), ("USD", _("US dollar ($)")), ("EUR", _("Euro (€)"))]
 TIMEZONE_CHOICES = [
@@ -47,6 +48,9 @@ class Organization(TenantMixin):
         MSP_CLIENT = "msp_client", _("MSP client")
         DEMO = "demo", _("Demo")
 
+    # TenantMixin's field, with a label for the admin.
+    schema_name = models.CharField(_("database schema"), max_length=63, unique=True, db_index=True,
+                                   validators=[_check_schema_name])
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=63, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CUSTOMER)
@@ -90,6 +94,12 @@ class Organization(TenantMixin):
 
 
 class Domain(DomainMixin):
+    # DomainMixin's fields, with labels for the admin.
+    domain = models.CharField(_("host name"), max_length=253, unique=True, db_index=True)
+    tenant = models.ForeignKey(settings.TENANT_MODEL, verbose_name=_("organization"), db_index=True,
+                               related_name="domains", on_delete=models.CASCADE)
+    is_primary = models.BooleanField(_("primary"), default=True, db_index=True)
+
     class Meta:
         verbose_name = _("domain")
         verbose_name_plural = _("domains")

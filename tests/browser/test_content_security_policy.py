@@ -8,7 +8,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import Membership, User
 from apps.accounts.roles import Role
-from apps.demo.estate import demo_costs_seed
+from apps.demo.seeding import demo_costs_seed
 from apps.inventory.models import Resource
 from apps.tenants.models import Organization
 from apps.tenants.services import organization_create

@@ -12,7 +12,7 @@ from django.conf import settings
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
-from apps.demo.estate import demo_costs_seed
+from apps.demo.seeding import demo_costs_seed
 from apps.inventory.models import Resource
 from apps.providers.models import ProviderConnection
 

@@ -39,6 +39,7 @@ from apps.currency.selectors import rate_for, rates_first_dates
 
 from ..models import ID_INDEX_PREFIX, TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord
 from ..periods import month_end, month_start
+from ..vocabulary import focus_value_label
 from .comparison import PeriodHistory, group_histories, period_history
 from .ledger import organization_currency
 
@@ -643,6 +644,8 @@ def group_labels(*, group_by: str, keys: list[str]) -> dict[str, str]:
         labels.update(_ledger_names("resource_id", "resource_name", [k for k in keys if k and k not in labels]))
     elif group_by == "allocated_resource":
         labels.update(_ledger_names("allocated_resource_id", "allocated_resource_name", [k for k in keys if k]))
+    else:  # FOCUS values and resource types: the ledger keeps the canonical code, the page shows words
+        labels.update({k: focus_value_label(group_by, k) for k in keys if k})
     return labels
 
 

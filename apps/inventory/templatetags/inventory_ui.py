@@ -3,40 +3,19 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
-from apps.inventory.vocabulary import MetricName, MetricUnit, ResourceKind, ResourceStatus, metric_unit
+from apps.inventory import vocabulary
+from apps.inventory.vocabulary import MetricName, ResourceKind, ResourceStatus, metric_unit
 
 register = template.Library()
 
 KIND_LABELS = dict(ResourceKind.choices)
 METRIC_LABELS = dict(MetricName.choices)
-UNIT_LABELS = dict(MetricUnit.choices)
 
 STATUS_LABELS = dict(ResourceStatus.choices)
 STATUS_TONES = {ResourceStatus.RUNNING: "success", ResourceStatus.STOPPED: "muted", ResourceStatus.PENDING: "info",
                 ResourceStatus.SUSPENDED: "warning", ResourceStatus.INACTIVE: "muted", ResourceStatus.ERROR: "error",
                 ResourceStatus.DELETED: "error"}
-
-TYPE_LABELS = {
-    "vps": _("Virtual server"),
-    "vm": _("Virtual machine"),
-    "instance": _("Virtual machine"),
-    "server": _("Server"),
-    "disk": _("Disk"),
-    "volume": _("Volume"),
-    "snapshot": _("Snapshot"),
-    "address": _("IP address"),
-    "domain": _("Domain"),
-    "hosting_plan": _("Hosting plan"),
-    "hosting_mysql": _("Hosting MySQL database"),
-    "ftp_account": _("FTP account"),
-    "mailbox": _("Mailbox"),
-    "mysql": _("Cloud MySQL"),
-    "postgresql": _("Cloud PostgreSQL"),
-    "s3": _("S3 storage"),
-    "bucket": _("Bucket"),
-}
 
 SERVICE_ICONS = {"Compute": "server", "Database": "layers", "Storage": "file", "Network": "cloud",
                  "Hosting": "building", "Mail": "mail"}
@@ -59,7 +38,7 @@ def metric_label(value: str) -> str:
     if value not in METRIC_LABELS:
         return value or ""
     unit = metric_unit(value)
-    return f"{METRIC_LABELS[value]}, {UNIT_LABELS.get(unit, unit)}" if unit else str(METRIC_LABELS[value])
+    return f"{METRIC_LABELS[value]}, {vocabulary.unit_label(unit)}" if unit else str(METRIC_LABELS[value])
 
 
 @register.filter
@@ -69,9 +48,29 @@ def status_tone(value: str) -> str:
 
 @register.filter
 def type_label(value: str) -> str:
-    if value in TYPE_LABELS:
-        return str(TYPE_LABELS[value])
-    return (value or "").replace("_", " ").capitalize()
+    return vocabulary.resource_type_label(value)
+
+
+@register.filter
+def service_label(value: str) -> str:
+    """A plugin's generic service word ("Compute") in the UI's language."""
+    return vocabulary.service_name_label(value)
+
+
+@register.filter
+def provider_status_label(value: str) -> str:
+    """A status as the provider reports it ("ACTIVE") in words."""
+    return vocabulary.provider_status_label(value)
+
+
+@register.filter
+def pricing_label(value: str) -> str:
+    return vocabulary.pricing_model_label(value)
+
+
+@register.filter
+def unit_label(value: str) -> str:
+    return vocabulary.unit_label(value)
 
 
 @register.filter
