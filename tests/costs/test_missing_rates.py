@@ -286,6 +286,20 @@ def test_a_finance_user_enters_a_rate_for_the_organization_only_audited_and_the_
     assert rate_for(currency="USD", day=D1, schema_name=w.alpha.schema_name) == Decimal("92.5")
 
 
+def test_a_rate_is_applied_at_once_even_when_the_ledger_has_later_costs_in_other_currencies(w, client_for,
+                                                                                          no_background):
+    # Rouble costs half a year later (a provider sync) do not widen the span the USD rate rebuilds: only the
+    # USD days (two) are recomputed, at once, not left to a background task.
+    _load(w, [row(D1, "2", currency="USD"), row(D2, "3", currency="USD"), row(date(2025, 11, 30), "10")],
+          end=date(2025, 11, 30))
+    response = client_for(w.adam, "alpha").post("/costs/rates/", {
+        "currency": "USD", "date": "2025-05-01", "rate": "80", "nominal": "1"})
+    assert response.status_code == 302
+    assert no_background == []
+    body = client_for(w.adam, "alpha").get(SUMMARY, {"start": "2025-05-01", "end": "2025-05-04"}).json()
+    assert body["total"] == "400.00" and body["warnings"] == []  # (2 + 3) x 80, by hand
+
+
 def test_the_rate_form_refuses_roubles_bad_codes_and_a_zero_rate(w, client_for):
     client = client_for(w.adam, "alpha")
     for data, field in (({"currency": "RUB", "rate": "1"}, "currency"), ({"currency": "U$D", "rate": "1"}, "currency"),

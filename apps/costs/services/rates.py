@@ -54,9 +54,11 @@ def exchange_rate_enter(*, day: date, currency: str, rate_rub: Decimal, nominal:
 def _rollups_refresh_for_rate(*, currency: str, day: date) -> bool:
     """Rebuild the charge dates the rate applies to: from ``day`` to the day before the next known rate (or the
     ledger's last day). Short spans now, long ones queued; True when done now."""
-    last = CostRecord.objects.filter(charge_date__gte=day).aggregate(last=Max("charge_date"))["last"]
+    # Only the ledger's rows in that currency are converted with it: the span ends at their last charge date.
+    last = (CostRecord.objects.filter(charge_date__gte=day, billing_currency=currency)
+            .aggregate(last=Max("charge_date"))["last"])
     if last is None:
-        return True  # no costs on or after that day: nothing to rebuild
+        return True  # no costs in that currency on or after that day: nothing to rebuild
     following = rate_next_date(currency=currency, after=day)
     end = min(last, following - timedelta(days=1)) if following else last
     if (end - day).days + 1 <= REFRESH_NOW_MAX_DAYS:
