@@ -3,13 +3,15 @@ query per row."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from apps.common.filters import filterset_apply
@@ -241,3 +243,17 @@ def resource_cost_table(*, query: str = "", limit: int = 25) -> dict[str, Any]:
     for resource in rows:
         resource.cpu_avg = resource.cpu_summaries[0].avg if resource.cpu_summaries else None
     return {"rows": rows, "count": count, "query": query, "truncated": count > len(rows)}
+
+
+def resource_spend_many(*, resources: Iterable[Resource], days: int | None = None) -> dict[int, Decimal]:
+    """Actual spend (organization currency) over the last ``days`` of each resource **without a list price**, by
+    resource pk, from the cost ledger through ``settings.INVENTORY_RESOURCE_SPEND`` (read now: tests override
+    it). Priced resources are not asked; one call for the whole page."""
+    path = getattr(settings, "INVENTORY_RESOURCE_SPEND", "")
+    unpriced = [r for r in resources if r.daily_cost is None and r.monthly_cost is None and r.resource_id]
+    if not path or not unpriced:
+        return {}
+    days = days or getattr(settings, "INVENTORY_SPEND_DAYS", 30)
+    found = import_string(path)([(r.connection_id, r.resource_id) for r in unpriced], days)
+    return {r.pk: found[(r.connection_id, r.resource_id)] for r in unpriced
+            if (r.connection_id, r.resource_id) in found}

@@ -12,6 +12,7 @@ import zoneinfo
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
@@ -47,6 +48,11 @@ def _tz(request: HttpRequest):
         return zoneinfo.ZoneInfo(getattr(request.tenant, "timezone", "") or "Europe/Moscow")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return timezone.get_current_timezone()
+
+
+def _org_currency(request: HttpRequest) -> str:
+    """The organization's currency: the ledger's spend is converted to it."""
+    return getattr(request.tenant, "currency", "") or "RUB"
 
 
 def _chart(points: list[tuple[Any, Decimal]], tz) -> dict[str, list]:
@@ -203,6 +209,7 @@ def resources(request: HttpRequest) -> HttpResponse:
     series = selectors.resource_metric_series_many(
         resource_pks=[r.pk for r in page.object_list if r.has_metrics],
         metrics=[metric for metric, _short in CHART_METRICS])
+    spend = selectors.resource_spend_many(resources=page.object_list)
     for resource in page.object_list:
         group = groups.setdefault(resource.provider, {
             "key": resource.provider, "items": [],
@@ -210,7 +217,8 @@ def resources(request: HttpRequest) -> HttpResponse:
             "connections": set(),
         })
         charts = _charts_for(resource, tz, series=series) if resource.has_metrics else {}
-        group["items"].append({"resource": resource, "charts": charts, "specs": _spec_rows(resource.specs)})
+        group["items"].append({"resource": resource, "charts": charts, "specs": _spec_rows(resource.specs),
+                               "spend": spend.get(resource.pk)})
         group["daily_cost"] += resource.daily_cost or 0
         group["monthly_cost"] += resource.monthly_cost or 0
         group["connections"].add(resource.connection.name)
@@ -222,6 +230,8 @@ def resources(request: HttpRequest) -> HttpResponse:
     options = selectors.resource_filter_options()
     return render(request, "inventory/resources.html", {
         "summary": summary,
+        "spend_currency": _org_currency(request),
+        "spend_days": settings.INVENTORY_SPEND_DAYS,
         "groups": list(groups.values()),
         "page": page,
         "filters": filters,
@@ -248,6 +258,9 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = list(selectors.resource_history(resource=resource)[:100])
     return render(request, "inventory/resource_detail.html", {
         "resource": resource,
+        "spend": selectors.resource_spend_many(resources=[resource]).get(resource.pk),
+        "spend_currency": _org_currency(request),
+        "spend_days": settings.INVENTORY_SPEND_DAYS,
         "charts": _charts_for(resource, tz),
         "specs": _spec_rows(resource.specs),
         "provider_config": json.dumps(masked(resource.provider_config or {}), indent=2, ensure_ascii=False,

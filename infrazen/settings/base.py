@@ -347,6 +347,11 @@ PROVIDER_COST_DAYS = env.int("PROVIDER_COST_DAYS", default=35)
 SYNC_POST_STEPS: list[str] = [
     "apps.costs.services.provider_costs.provider_costs_sync_step",
 ]
+# What each unpriced resource actually cost over the last days, for the resources pages (the inventory sits below
+# costs and reads it through this dotted path): ``f(keys, days) -> {(connection id, resource id): Decimal}`` in the
+# organization's currency. Empty: the pages show no spend.
+INVENTORY_RESOURCE_SPEND = "apps.costs.selectors.resource_spend.resource_spend_last_days"
+INVENTORY_SPEND_DAYS = 30
 # The largest billing file accepted for import (uploads stream to disk, the import streams from it).
 BILLING_IMPORT_MAX_MB = env.int("BILLING_IMPORT_MAX_MB", default=4096)
 
