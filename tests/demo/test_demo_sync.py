@@ -160,3 +160,33 @@ def test_resource_pages_of_the_demo_show_no_raw_spec_keys_or_internal_ids(w, dem
         assert not raw & set(labels), (resource.resource_name, raw & set(labels))
         english = [label for label in labels if not re.search("[А-Яа-яЁё]", label)]
         assert set(english) <= {"IP", "vCPU", "GPU"}, english
+
+
+def _rub(amount: Decimal) -> str:
+    """``1234.5`` -> ``1 234,50 ₽`` (no-break spaces), written out here rather than through the app's formatter."""
+    whole, cents = f"{amount.quantize(Decimal('0.01')):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return "\xa0".join(groups) + f",{cents}\xa0₽"
+
+
+def test_demo_resources_page_shows_the_yandex_vms_spend_from_the_ledger(w, demo_cloud, client_for):
+    """Yandex quotes no price per VM; the cards show the VM's last 30 days of the estate's ledger instead."""
+    client = client_for(w.alice, "alpha")
+    with schema_context(w.alpha.schema_name):
+        demo_costs_seed(today=TODAY)
+        vms = {r.resource_name: r.pk for r in Resource.objects.filter(provider="yandex", resource_type="vm")}
+    html = client.get("/resources/").content.decode()
+    first = TODAY - timedelta(days=29)
+    for name, key in (("web-prod-01", "web"), ("api-prod-02", "api")):
+        spend = sum(row.amount for row in demo_cost_rows(today=TODAY)
+                    if row.day >= first and row.line.resource == key and not row.resource_override)
+        assert spend > 0
+        start = html.index(f'id="resource-{vms[name]}"')
+        card = html[start:html.index("</article>", start)]
+        assert "Расход за 30 дней:</span>" in card, name
+        assert _rub(spend) in card, (name, _rub(spend))
+        detail = client.get(f"/resources/{vms[name]}/").content.decode()
+        assert _rub(spend) in detail and "по счетам провайдера, цены по прайсу нет" in detail
