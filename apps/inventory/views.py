@@ -214,11 +214,13 @@ def resources(request: HttpRequest) -> HttpResponse:
         group = groups.setdefault(resource.provider, {
             "key": resource.provider, "items": [],
             "daily_cost": Decimal(0), "monthly_cost": Decimal(0), "currency": resource.currency,
-            "connections": set(),
+            "connections": set(), "spend": None,
         })
         charts = _charts_for(resource, tz, series=series) if resource.has_metrics else {}
         group["items"].append({"resource": resource, "charts": charts, "specs": _spec_rows(resource.specs),
                                "spend": spend.get(resource.pk)})
+        if spend.get(resource.pk) is not None:  # apart from the run-rate: what unpriced resources were billed
+            group["spend"] = (group["spend"] or Decimal(0)) + spend[resource.pk]
         group["daily_cost"] += resource.daily_cost or 0
         group["monthly_cost"] += resource.monthly_cost or 0
         group["connections"].add(resource.connection.name)

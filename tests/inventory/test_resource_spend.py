@@ -82,6 +82,11 @@ def test_resources_list_shows_ledger_spend_for_unpriced_resources_only(w, client
     assert LABEL in disk and _money("37,02") in disk  # 3 × 12,34
     assert LABEL not in vps and _money("5 000,00") not in vps
     assert _money("22,00") in vps and _money("660,00") in vps
+    # The Yandex group sums its unpriced resources' spend apart from its run-rate: 1 234,56 + 37,02.
+    group = html[html.index("data-group-spend"):]
+    group = group[:group.index("</div>")]
+    assert "без цены по прайсу · Расход за 30 дней:" in group and _money("1 271,58") in group
+    assert html.count("data-group-spend") == 1  # Beget's VPS has a price: no spend line there
     # The run-rate of list prices stays what it was: the VPS only, spend is never added to it.
     summary = html[html.index("data-summary-monthly"):]
     assert summary[summary.index(">") + 1:].startswith(_money("660,00"))
@@ -135,5 +140,5 @@ def test_spend_costs_one_query_whatever_the_number_of_resources(w, client_for):
             cost_rollups_refresh(start=TODAY, end=TODAY, fetch_missing_rates=False)
         with CaptureQueriesContext(db) as many:
             html = client.get("/resources/").content.decode()
-    assert html.count(LABEL) == 2 + 15
+    assert html.count("data-resource-spend") == 2 + 15
     assert len(many.captured_queries) <= len(few.captured_queries)
