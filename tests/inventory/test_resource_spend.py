@@ -85,7 +85,7 @@ def test_resources_list_shows_ledger_spend_for_unpriced_resources_only(w, client
     # The Yandex group sums its unpriced resources' spend apart from its run-rate: 1 234,56 + 37,02.
     group = html[html.index("data-group-spend"):]
     group = group[:group.index("</div>")]
-    assert "без цены по прайсу · Расход за 30 дней:" in group and _money("1 271,58") in group
+    assert "Без цены по прайсу · Расход за 30 дней:" in group and _money("1 271,58") in group
     assert html.count("data-group-spend") == 1  # Beget's VPS has a price: no spend line there
     # The run-rate of list prices stays what it was: the VPS only, spend is never added to it.
     summary = html[html.index("data-summary-monthly"):]
