@@ -142,3 +142,20 @@ def test_spend_costs_one_query_whatever_the_number_of_resources(w, client_for):
             html = client.get("/resources/").content.decode()
     assert html.count("data-resource-spend") == 2 + 15
     assert len(many.captured_queries) <= len(few.captured_queries)
+
+
+def test_spend_in_another_currency_is_converted_like_the_explorer(w, client_for):
+    """A USD charge counts at the rate of its charge date, in the organization's currency (the rollup's
+    converted amount, as the dashboard and the explorer read it): 3 × 12,34 ₽ + 10 USD × 90,50 = 942,02 ₽."""
+    from apps.currency.models import ExchangeRate, RateSource
+
+    with time_machine.travel(NOW, tick=False):
+        ExchangeRate.objects.create(date=TODAY - timedelta(days=2), currency="USD", rate_rub=Decimal("90.50"),
+                                    source=RateSource.CBR)
+        estate = _estate(w.alpha.schema_name, vm_amounts=[(TODAY, "100.00")])
+        with schema_context(w.alpha.schema_name):
+            ledger([row(TODAY - timedelta(days=2), "10.00", currency="USD", resource="fhm-disk-data",
+                        connection=estate["disk"].connection)])
+            cost_rollups_refresh(start=TODAY - timedelta(days=2), end=TODAY, fetch_missing_rates=False)
+        html = client_for(w.vera, "alpha").get("/resources/").content.decode()
+    assert _money("942,02") in _card(html, estate["disk"])
