@@ -6,7 +6,6 @@ ordinary fakes'; only the data differs. Payloads follow the day they are asked o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,7 +15,7 @@ from apps.demo.estate import DEMO_CREDENTIALS, SEL_ACCOUNT, SEL_PROJECT, SELECTE
 
 from .selectel import FakeSelectel
 from .server import Fault, Reply, Request
-from .yandex import INVALID_ARGUMENT, FakeYandex, _error, _Folder
+from .yandex import FakeYandex, _Folder
 
 
 def _today() -> date:
@@ -25,6 +24,8 @@ def _today() -> date:
 
 class DemoYandex(FakeYandex):
     """The demo cloud ``infrazen-demo``: one folder ``prod``, the estate's VMs and disks, Monitoring's CPU."""
+
+    cloud_id = YC_CLOUD
 
     def __init__(self, *, today: Callable[[], date] = _today, **options: Any):
         super().__init__(**options)
@@ -46,34 +47,12 @@ class DemoYandex(FakeYandex):
         self._load()
         return super().handle(request, fault)
 
-    def _monitoring_read(self, request: Request) -> Reply:
-        folder = self._folder(request)
-        if isinstance(folder, Reply):
-            return folder
-        body = request.json if isinstance(request.json, dict) else {}
-        match = re.fullmatch(r'\s*([\w.]+)\s*\{(.*)\}\s*', str(body.get("query") or ""))
-        if match is None:
-            return _error(INVALID_ARGUMENT, "Invalid query")
-        name, selectors = match.group(1), dict(re.findall(r'(\w+)\s*=\s*"([^"]*)"', match.group(2)))
-        try:
-            start = datetime.fromisoformat(str(body["fromTime"]).replace("Z", "+00:00"))
-            end = datetime.fromisoformat(str(body["toTime"]).replace("Z", "+00:00"))
-        except (KeyError, ValueError):
-            return _error(INVALID_ARGUMENT, "fromTime and toTime are required")
-        step = int((body.get("downsampling") or {}).get("gridInterval") or 3_600_000)
-        resource_id = selectors.get("resource_id", "")
-        if name != "cpu_usage" or selectors.get("service") != "compute" or \
-                payloads.yandex_cpu_percent(resource_id, start) is None:
-            return Reply(200, {"metrics": []})
-        stamps = list(range(int(start.timestamp() * 1000), int(end.timestamp() * 1000), step))[:10_000]
-        values = [float(payloads.yandex_cpu_percent(resource_id, datetime.fromtimestamp(ms / 1000, tz=UTC)))
-                  for ms in stamps]
-        return Reply(200, {"metrics": [{
-            "type": "DGAUGE", "name": name,
-            "labels": {"resource_type": "vm", "cluster": folder.id, "project": YC_CLOUD, "resource_id": resource_id,
-                       "service": "compute"},
-            "timeseries": {"timestamps": stamps, "doubleValues": values},
-        }]})
+    def _cpu_values(self, folder, resource_id: str, stamps: list[int]) -> list[float] | None:
+        """The estate's CPU % of a VM: a fixed function of the resource and the hour, as the seed stored it."""
+        at = [datetime.fromtimestamp(ms / 1000, tz=UTC) for ms in stamps]
+        if at and payloads.yandex_cpu_percent(resource_id, at[0]) is None:
+            return None
+        return [float(payloads.yandex_cpu_percent(resource_id, moment)) for moment in at]
 
 
 class DemoSelectel(FakeSelectel):

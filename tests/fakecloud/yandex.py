@@ -108,6 +108,8 @@ class _Folder:
 class FakeYandex:
     """Speaks Yandex Cloud REST. ``extra_instances`` adds N VMs (with boot disks), deterministic from ``seed``."""
 
+    cloud_id = CLOUD_ID  # the cloud monitoring names as "project"
+
     def __init__(self, *, seed: int = 1, extra_instances: int = 0, oauth_tokens: tuple[str, ...] = (DEMO_OAUTH_TOKEN,),
                  keys: tuple[ServiceAccountKey, ...] = (), token_ttl: float = 12 * 3600,
                  clock: Callable[[], float] = time.time):
@@ -361,15 +363,24 @@ class FakeYandex:
         downsampling = body.get("downsampling") or {}
         step = int(downsampling.get("gridInterval") or 0) or max(
             int((end - start).total_seconds() * 1000) // max(int(downsampling.get("maxPoints") or 100), 10), 1000)
-        vm = next((v for v in self.instances[folder.id] if v["id"] == selectors.get("resource_id")), None)
-        if vm is None or name != "cpu_usage" or selectors.get("service") != "compute":
+        resource_id = selectors.get("resource_id", "")
+        if name != "cpu_usage" or selectors.get("service") != "compute":
             return Reply(200, {"metrics": []})
         first, last = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
         stamps = list(range(first, last, step))[:10_000]
-        values = [round(random.Random(f"{self.seed}:{vm['id']}:{ms}").uniform(2, 60), 4) for ms in stamps]
+        values = self._cpu_values(folder, resource_id, stamps)
+        if values is None:
+            return Reply(200, {"metrics": []})
         return Reply(200, {"metrics": [{
             "type": "DGAUGE", "name": name,
-            "labels": {"resource_type": "vm", "cluster": folder.id, "project": CLOUD_ID, "resource_id": vm["id"],
-                       "service": "compute"},
+            "labels": {"resource_type": "vm", "cluster": folder.id, "project": self.cloud_id,
+                       "resource_id": resource_id, "service": "compute"},
             "timeseries": {"timestamps": stamps, "doubleValues": values},
         }]})
+
+    def _cpu_values(self, folder: _Folder, resource_id: str, stamps: list[int]) -> list[float] | None:
+        """CPU % of a folder's VM at each timestamp (ms), or None when the folder has no such VM."""
+        vm = next((v for v in self.instances[folder.id] if v["id"] == resource_id), None)
+        if vm is None:
+            return None
+        return [round(random.Random(f"{self.seed}:{vm['id']}:{ms}").uniform(2, 60), 4) for ms in stamps]
