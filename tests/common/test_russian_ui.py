@@ -101,7 +101,9 @@ def raw_codes_in(html: str) -> list[str]:
         cleaned = text
         for name in PRODUCT_NAMES:
             cleaned = cleaned.replace(name, "")
-        codes = [c for c in RAW_CODES if re.search(rf"(?<![\w/-]){re.escape(c)}(?![\w/-])", cleaned)]
+        # A code is a whole word: not part of a path, an identifier or a masked secret (the admin shows a
+        # password hash's random salt as «GB******», which is no unit).
+        codes = [c for c in RAW_CODES if re.search(rf"(?<![\w/-]){re.escape(c)}(?![\w/*-])", cleaned)]
         labels = [label for label in RAW_LABELS if label in cleaned.lower()]
         if codes or labels:
             found.append(f"{', '.join(codes + labels)} in «{text[:80]}»")
