@@ -74,6 +74,7 @@ TENANT_APPS = [
     "apps.providers",
     "apps.inventory",
     "apps.costs",
+    "apps.recommendations",
     # Built on the apps above; no tables of their own yet.
     "apps.dashboard",
     "apps.demo",
@@ -346,6 +347,7 @@ PROVIDER_COST_DAYS = env.int("PROVIDER_COST_DAYS", default=35)
 # a step that fails is recorded on the run (which turns partial) and the next one still runs.
 SYNC_POST_STEPS: list[str] = [
     "apps.costs.services.provider_costs.provider_costs_sync_step",
+    "apps.recommendations.tasks.recommendations_sync_step",
 ]
 # What each unpriced resource actually cost over the last days, for the resources pages (the inventory sits below
 # costs and reads it through this dotted path): ``f(keys, days) -> {(connection id, resource id): Decimal}`` in the
@@ -372,3 +374,10 @@ DEMO_PASSWORD_DEFAULT = "infrazen-demo"
 DEMO_PASSWORD = env("DEMO_PASSWORD", default=DEMO_PASSWORD_DEFAULT)
 # The fake cloud (python -m tests.fakecloud) that serves the demo-client's Beget connection.
 DEMO_FAKECLOUD_URL = env("DEMO_FAKECLOUD_URL", default="http://127.0.0.1:8765")
+
+# --- Recommendations --------------------------------------------------------------------------------------------
+# The rules registry: rule key -> dotted path of its class (apps.recommendations.rules.base.Rule). Order = the
+# order they run in and are listed.
+RECOMMENDATION_RULES: dict[str, str] = {
+    "unattached_volume": "apps.recommendations.rules.cleanup.UnattachedVolumeRule",
+}

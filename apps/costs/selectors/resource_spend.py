@@ -42,17 +42,50 @@ def resource_spend_last_days(keys: Iterable[ResourceKey], days: int = 30) -> dic
             .order_by()
             .values("connection_id", "resource_id")
             .annotate(amount=Sum("billed_cost_org")))
+    link = _linker(keys)
+    out: dict[ResourceKey, Decimal] = {}
+    for row in rows:
+        for key in link(row):
+            out[key] = out.get(key, Decimal(0)) + row["amount"]
+    return out
+
+
+def _linker(keys: set[ResourceKey]):
+    """``row -> the asked keys a rollup row belongs to``: its own connection's key, or for a file imported without
+    a connection the one asked key with that resource id (none when two asked resources share it)."""
     by_id: dict[str, list[ResourceKey]] = {}
     for key in keys:
         by_id.setdefault(key[1], []).append(key)
-    out: dict[ResourceKey, Decimal] = {}
-    for row in rows:
+
+    def link(row) -> list[ResourceKey]:
         if row["connection_id"] is not None:
-            targets = [(row["connection_id"], row["resource_id"])]
-            targets = [key for key in targets if key in keys]
-        else:  # a file imported without a connection: linked by the id alone, when no other asked key shares it
-            candidates = by_id.get(row["resource_id"], [])
-            targets = candidates if len(candidates) == 1 else []
-        for key in targets:
-            out[key] = out.get(key, Decimal(0)) + row["amount"]
+            key = (row["connection_id"], row["resource_id"])
+            return [key] if key in keys else []
+        candidates = by_id.get(row["resource_id"], [])
+        return candidates if len(candidates) == 1 else []
+
+    return link
+
+
+def resource_daily_costs(keys: Iterable[ResourceKey], *, start, end) -> dict[ResourceKey, dict]:
+    """Each ``(connection_id, resource_id)``'s converted spend per charge date from ``start`` to ``end``
+    (inclusive), ``{key: {date: Decimal}}``; dates without a converted row are absent. Linked as
+    ``resource_spend_last_days`` links them. One query for all keys."""
+    keys = {(int(conn), str(rid)) for conn, rid in keys if rid}
+    if not keys:
+        return {}
+    connections = {conn for conn, _rid in keys}
+    resource_ids = {rid for _conn, rid in keys}
+    rows = (CostDaily.objects
+            .filter(charge_date__range=(start, end), resource_id__in=resource_ids, billed_cost_org__isnull=False)
+            .filter(Q(connection_id__in=connections) | Q(connection_id__isnull=True))
+            .order_by()
+            .values("connection_id", "resource_id", "charge_date")
+            .annotate(amount=Sum("billed_cost_org")))
+    link = _linker(keys)
+    out: dict[ResourceKey, dict] = {}
+    for row in rows:
+        for key in link(row):
+            days = out.setdefault(key, {})
+            days[row["charge_date"]] = days.get(row["charge_date"], Decimal(0)) + row["amount"]
     return out

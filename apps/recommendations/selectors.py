@@ -1,0 +1,228 @@
+"""Reads: the rules' context (a fixed number of queries whatever the number of resources), findings, summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection as db_connection
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from apps.costs.selectors.ledger import organization_currency
+from apps.costs.selectors.resource_spend import resource_spend_last_days
+from apps.currency.exceptions import RateMissing
+from apps.currency.selectors import convert
+from apps.inventory.models import Resource, ResourceMetricSummary, ResourceTag
+from apps.inventory.vocabulary import MetricName, ResourceKind
+from apps.providers.models import ProviderConnection
+
+from .calendar import non_working_days
+from .context import Context, MetricSummary, ResourceView, UsageLine
+from .models import EvaluationRun, Finding, Policy
+from .vocabulary import POTENTIAL_STATUSES, Category, Status
+
+COST_DAYS = 30
+PROFILE_DAYS = 28  # four whole weeks of hour-of-week slots
+PROFILE_METRICS = (MetricName.CPU_PERCENT, MetricName.NETWORK_MBPS)
+PROFILE_KINDS = (ResourceKind.COMPUTE, ResourceKind.DATABASE)
+BUSINESS_FIELDS = ("team", "business_unit", "project", "feature_tag", "cost_center", "purpose")
+RESOURCE_FIELDS = ("pk", "connection_id", "provider", "resource_id", "resource_name", "resource_type", "kind",
+                   "status", "region", "specs", "provider_config", "environment", "owner", "monthly_cost", "currency",
+                   "created_at_provider", "first_seen_at", "pricing_model", *BUSINESS_FIELDS)
+
+
+
+def context_build(*, connection_id: int | None = None, now: datetime | None = None) -> Context:
+    """The rules' ``Context`` for the organization's live resources (or one connection's)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    currency = organization_currency()
+    rows = Resource.objects.filter(is_deleted=False)
+    if connection_id is not None:
+        rows = rows.filter(connection_id=connection_id)
+    rows = list(rows.order_by("pk").values_list(*RESOURCE_FIELDS))
+    pks = [row[0] for row in rows]
+    tags: dict[int, dict[str, str]] = {}
+    for resource_pk, key, value in _in_resources(ResourceTag.objects, pks).values_list("resource_id", "key", "value"):
+        tags.setdefault(resource_pk, {})[key] = value
+    spend = resource_spend_last_days([(row[1], row[3]) for row in rows], COST_DAYS)
+    rates: dict[str, Decimal | None] = {}
+    resources = []
+    for (pk, conn, provider, rid, name, rtype, kind, status, region, specs, config, env, owner, monthly, cur,
+         created, first_seen, pricing_model, *business) in rows:
+        resources.append(ResourceView(
+            pk=pk, connection_id=conn, provider=provider, resource_id=rid, name=name, resource_type=rtype, kind=kind,
+            status=status, region=region, specs=specs or {}, config=config or {}, tags=tags.get(pk, {}),
+            environment=env, owner=owner or tags.get(pk, {}).get("owner", ""),
+            monthly_price=_converted(monthly, cur, currency, today, rates), spend=spend.get((conn, rid)),
+            created_at=created, first_seen_at=first_seen, pricing_model=pricing_model or "",
+            business={"owner": owner, "environment": env, **dict(zip(BUSINESS_FIELDS, business, strict=True))}))
+    context = Context(now=now, currency=currency, resources=resources, cost_days=COST_DAYS,
+                      summaries=_summaries(pks), holidays=non_working_days(today - timedelta(days=60),
+                                                                          today + timedelta(days=60)))
+    profiled = [r.pk for r in resources if r.kind in PROFILE_KINDS and r.is_non_production]
+    context.hour_profiles = hour_profiles(profiled, now=now)
+    context.usage = _usage([(r.pk, r.connection_id, r.resource_id) for r in resources], today=today,
+                           currency=currency)
+    context.accounts = _accounts(connection_id)
+    return context
+
+
+def _in_resources(manager, pks: list[int], field: str = "resource_id"):
+    """Rows of ``pks``' resources; a large list goes to PostgreSQL as one array parameter."""
+    return manager.filter(**{f"{field}__in": pks}) if pks else manager.none()
+
+
+def _converted(amount, from_currency: str, to_currency: str, day, rates: dict) -> Decimal | None:
+    if amount is None:
+        return None
+    if (from_currency or to_currency).upper() == to_currency.upper():
+        return Decimal(amount)
+    code = from_currency.upper()
+    if code not in rates:
+        try:
+            rates[code] = convert(amount=Decimal(1), from_currency=code, to_currency=to_currency, day=day)
+        except RateMissing:
+            rates[code] = None
+    return Decimal(amount) * rates[code] if rates[code] is not None else None
+
+
+def _summaries(pks: list[int]) -> dict[int, dict[str, MetricSummary]]:
+    found: dict[int, dict[str, MetricSummary]] = {}
+    rows = _in_resources(ResourceMetricSummary.objects, pks).values_list(
+        "resource_id", "metric", "avg", "p95", "max", "min", "points", "period_start", "period_end")
+    for pk, metric, avg, p95, high, low, points, start, end in rows:
+        found.setdefault(pk, {})[metric] = MetricSummary(metric=metric, avg=avg, p95=p95, max=high, min=low,
+                                                         points=points, start=start, end=end)
+    return found
+
+
+def hour_profiles(pks: list[int], *, now: datetime, days: int = PROFILE_DAYS,
+                  metrics: Iterable[str] = PROFILE_METRICS) -> dict[int, dict[str, list[Decimal | None]]]:
+    """Each resource's hour-of-week profile per metric (168 slots from Monday 00:00 Moscow time): the highest
+    sample in the slot over the last ``days`` days, None for a slot without samples. One query."""
+    if not pks:
+        return {}
+    sql = """
+        SELECT resource_id, metric,
+               ((extract(isodow FROM ts AT TIME ZONE 'Europe/Moscow')::int - 1) * 24
+                 + extract(hour FROM ts AT TIME ZONE 'Europe/Moscow')::int) AS slot,
+               max(value)
+        FROM inventory_metricpoint
+        WHERE resource_id = ANY(%s) AND metric = ANY(%s) AND ts >= %s AND ts <= %s
+        GROUP BY 1, 2, 3
+    """
+    found: dict[int, dict[str, list[Decimal | None]]] = {}
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, [list(pks), [str(m) for m in metrics], now - timedelta(days=days), now])
+        for pk, metric, slot, value in cursor.fetchall():
+            found.setdefault(pk, {}).setdefault(metric, [None] * 168)[slot] = value
+    return found
+
+
+def _usage(resources: list[tuple[int, int, str]], *, today, currency: str) -> dict[int, list[UsageLine]]:
+    """What the ledger charged each resource per SKU over the last ``COST_DAYS`` days, converted at today's rate."""
+    if not resources:
+        return {}
+    by_key = {(conn, rid): pk for pk, conn, rid in resources if rid}
+    ids = sorted({rid for _conn, rid in by_key})
+    sql = """
+        SELECT connection_id, resource_id, sku_id, min(charge_description), pricing_unit, billing_currency,
+               sum(coalesce(pricing_quantity, 0)), sum(billed_cost), count(DISTINCT charge_date)
+        FROM costs_costrecord
+        WHERE charge_date BETWEEN %s AND %s AND resource_id = ANY(%s)
+        GROUP BY connection_id, resource_id, sku_id, pricing_unit, billing_currency
+    """
+    single = {}
+    for (_conn, rid), pk in by_key.items():
+        single.setdefault(rid, []).append(pk)
+    rates: dict[str, Decimal | None] = {}
+    found: dict[int, list[UsageLine]] = {}
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, [today - timedelta(days=COST_DAYS - 1), today, ids])
+        for conn, rid, sku, description, unit, cur, quantity, cost, days in cursor.fetchall():
+            pk = by_key.get((conn, rid)) if conn is not None else (
+                single[rid][0] if len(single.get(rid, ())) == 1 else None)
+            cost = _converted(cost, cur, currency, today, rates)
+            if pk is None or cost is None:
+                continue
+            found.setdefault(pk, []).append(UsageLine(sku_id=sku, description=description or "", pricing_unit=unit,
+                                                      quantity=quantity, cost=cost, days=days))
+    return found
+
+
+def _accounts(connection_id: int | None) -> dict[int, Mapping[str, Any]]:
+    rows = ProviderConnection.objects.all()
+    if connection_id is not None:
+        rows = rows.filter(pk=connection_id)
+    return {pk: dict(info or {}, provider=provider, name=name)
+            for pk, info, provider, name in rows.values_list("pk", "account_info", "provider", "name")}
+
+
+# --- findings ---------------------------------------------------------------------------------------------------
+
+def finding_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Finding]:
+    """Findings, largest savings first, filtered by ``status`` / ``category`` / ``rule`` / ``provider`` /
+    ``confidence`` (each a list) and ``resource`` (a pk) and ``min_savings``."""
+    filters = filters or {}
+    rows = Finding.objects.select_related("resource", "policy")
+    for field in ("status", "category", "rule", "provider", "confidence"):
+        values = filters.get(field)
+        if values:
+            rows = rows.filter(**{f"{field}__in": list(values)})
+    if filters.get("resource"):
+        rows = rows.filter(Q(resource_id=filters["resource"]) | Q(related_resource_ids__contains=[filters["resource"]]))
+    if filters.get("min_savings") is not None:
+        rows = rows.filter(estimated_monthly_savings__gte=filters["min_savings"])
+    return rows.order_by("-estimated_monthly_savings", "id")
+
+
+def finding_get(*, pk: Any) -> Finding:
+    return Finding.objects.select_related("resource", "policy").get(pk=pk)
+
+
+def findings_summary() -> dict[str, Any]:
+    """Potential savings (open and accepted findings outside policies), realized savings (measured), and counts by
+    category and status. Two queries."""
+    totals = Finding.objects.aggregate(
+        potential=Sum("estimated_monthly_savings",
+                      filter=Q(status__in=POTENTIAL_STATUSES) & ~Q(category=Category.POLICY)),
+        realized=Sum("realized_monthly_savings", filter=Q(status=Status.VERIFIED)),
+        verified=Count("id", filter=Q(status=Status.VERIFIED)),
+    )
+    by_category: dict[str, int] = {c: 0 for c in Category.values}
+    open_by_category: dict[str, int] = {c: 0 for c in Category.values}
+    savings_by_category: dict[str, Decimal] = {c: Decimal(0) for c in Category.values}
+    by_status: dict[str, int] = {s: 0 for s in Status.values}
+    for row in Finding.objects.order_by().values("category", "status").annotate(
+            n=Count("id"), savings=Sum("estimated_monthly_savings")):
+        by_category[row["category"]] = by_category.get(row["category"], 0) + row["n"]
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        if row["status"] in POTENTIAL_STATUSES:
+            open_by_category[row["category"]] = open_by_category.get(row["category"], 0) + row["n"]
+            if row["category"] != Category.POLICY:
+                savings_by_category[row["category"]] += row["savings"] or Decimal(0)
+    return {
+        "currency": organization_currency(),
+        "potential_monthly_savings": totals["potential"] or Decimal("0.00"),
+        "realized_monthly_savings": totals["realized"] if totals["verified"] else None,
+        "by_category": by_category,
+        "open_by_category": open_by_category,
+        "potential_by_category": savings_by_category,
+        "by_status": by_status,
+    }
+
+
+def evaluation_latest() -> EvaluationRun | None:
+    return EvaluationRun.objects.order_by("-created_at", "-id").first()
+
+
+def evaluation_active() -> EvaluationRun | None:
+    return EvaluationRun.objects.filter(status__in=("queued", "running")).order_by("-created_at").first()
+
+
+def policy_list() -> QuerySet[Policy]:
+    return Policy.objects.all()
