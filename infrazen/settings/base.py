@@ -380,4 +380,16 @@ DEMO_FAKECLOUD_URL = env("DEMO_FAKECLOUD_URL", default="http://127.0.0.1:8765")
 # order they run in and are listed.
 RECOMMENDATION_RULES: dict[str, str] = {
     "unattached_volume": "apps.recommendations.rules.cleanup.UnattachedVolumeRule",
+    # --- rules_b
+    "off_hours_schedule": "apps.recommendations.rules.schedule.OffHoursScheduleRule",
+    "cold_bucket_storage": "apps.recommendations.rules.storage.ColdBucketStorageRule",
+    "commitment_steady": "apps.recommendations.rules.commitments.CommitmentSteadyRule",
+    "platform_generation": "apps.recommendations.rules.pricing.PlatformGenerationRule",
+    "preemptible_candidate": "apps.recommendations.rules.pricing.PreemptibleCandidateRule",
+    "cheaper_region": "apps.recommendations.rules.pricing.CheaperRegionRule",
+    "public_bucket": "apps.recommendations.rules.security.PublicBucketRule",
+    "open_admin_ports": "apps.recommendations.rules.security.OpenAdminPortsRule",
+    "unused_access_keys": "apps.recommendations.rules.security.UnusedAccessKeysRule",
+    "beget_plan_underuse": "apps.recommendations.rules.plan.BegetPlanUnderuseRule",
+    "balance_runway": "apps.recommendations.rules.plan.BalanceRunwayRule",
 }
