@@ -1,7 +1,14 @@
 """The Russian production calendar: which days are non-working (weekends, public holidays and the days off the
 Government moves each year), for off-hours schedules. Data from the Government's decrees on moving days off
 (2025: No 1335 of 04.10.2024; 2026: No 1466 of 24.09.2025); years without a decree here get the fixed holidays of
-the Labour Code (article 112) and ordinary weekends.
+the Labour Code (article 112), its automatic move of a weekend holiday to the next working day, and ordinary
+weekends.
+
+Checked on 2026-12-06 against public reports of the decrees: 2025 (teko.cntd.ru, klerk.ru: 4.01 -> 2.05,
+5.01 -> 31.12, 23.02 -> 8.05, 8.03 -> 13.06, 1.11 -> 3.11, Saturday 1.11 a working day; 247 working days) and
+2026 (profedu38.ru, tvzvezda.ru, TASS: 3.01 -> 9.01, 4.01 -> 31.12, plus the automatic 9.03 and 11.05; no
+working Saturdays). The 2027 decree was not found (only a draft mentioned in December 2025), so 2027 uses the
+Labour Code rule.
 """
 
 from __future__ import annotations
@@ -23,12 +30,30 @@ WORKING_WEEKENDS = {
 }
 
 
+def moved_holidays(year: int) -> frozenset[date]:
+    """The days off of ``year``: the decree's list when there is one; otherwise the Labour Code's own rule
+    (article 112, part 2): a holiday outside 1-8 January that falls on a Saturday or Sunday moves to the next
+    working day. (The January ones are moved by the yearly decree only, so they are not moved here.)"""
+    if year in EXTRA_DAYS_OFF:
+        return frozenset(EXTRA_DAYS_OFF[year])
+    fixed = {date(year, month, day) for month, day in FIXED_HOLIDAYS}
+    moved: set[date] = set()
+    for holiday in sorted(fixed):
+        if holiday.month == 1 and holiday.day <= 8 or holiday.weekday() < 5:
+            continue
+        day = holiday + timedelta(days=1)
+        while day.weekday() >= 5 or day in fixed or day in moved:
+            day += timedelta(days=1)
+        moved.add(day)
+    return frozenset(moved)
+
+
 def is_non_working(day: date) -> bool:
     if day in WORKING_WEEKENDS.get(day.year, ()):
         return False
     if day.weekday() >= 5 or (day.month, day.day) in FIXED_HOLIDAYS:
         return True
-    return day in EXTRA_DAYS_OFF.get(day.year, ())
+    return day in moved_holidays(day.year)
 
 
 def non_working_days(start: date, end: date) -> frozenset[date]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from apps.inventory.vocabulary import ResourceKind
 
@@ -31,8 +31,9 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def limit_words() -> dict[str, str]:
-    return {"sites": _("sites"), "domains": _("domains"), "mysql": _("MySQL databases"),
-            "quota": _("disk, MB"), "ftp": _("FTP accounts"), "mail": _("mailboxes")}
+    return {"sites": pgettext("beget limit", "sites"), "domains": pgettext("beget limit", "domains"),
+            "mysql": pgettext("beget limit", "MySQL databases"), "quota": pgettext("beget limit", "disk, MB"),
+            "ftp": pgettext("beget limit", "FTP accounts"), "mail": pgettext("beget limit", "mailboxes")}
 
 
 class BegetPlanUnderuseRule(Rule):
@@ -142,7 +143,7 @@ class BalanceRunwayRule(Rule):
             runs_out = today + timedelta(days=whole_days)
             risk = Risk.HIGH if runway < 3 else Risk.MEDIUM
             name = account.get("name") or str(connection_id)
-            if daily:
+            if reported_days is None:
                 formula = _("Balance %(balance)s ÷ %(daily)s a day (%(source)s) = %(days)s days; the money runs out "
                             "about %(date)s (Moscow time)") % {
                     "balance": money(balance, currency), "daily": money(daily, currency), "source": source,
