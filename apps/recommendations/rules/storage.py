@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.common.numbers import currency_symbol
 from apps.inventory.vocabulary import ResourceKind
 
 from ..context import MONTH_DAYS, UsageLine
@@ -19,6 +20,13 @@ from .base import FindingDraft, Param, Rule, money, number
 READ_WORDS = ("get", "head", "read", "чтени", "retriev", "извлеч")
 STORAGE_WORDS = ("storage", "хранени", "хранилищ")
 GB = Decimal(2) ** 30
+UNIT_PRICE = Decimal("0.0001")
+
+
+def unit_money(value: Decimal, currency: str) -> str:
+    """A unit price with as many decimals as it has, up to four: «1,875 ₽», «1,07 ₽»."""
+    places = max(2, min(4, -Decimal(value).normalize().as_tuple().exponent))
+    return f"{number(value, places)}\xa0{currency_symbol(currency)}"
 
 
 def is_read_line(line: UsageLine) -> bool:
@@ -95,12 +103,12 @@ class ColdBucketStorageRule(Rule):
                 continue
             cold = storage_price(resource.provider, "cold")
             if storage_cost > 0 and context.cost_days:
-                current = storage_cost * MONTH_DAYS / context.cost_days / size
-                source = _("%(price)s per GB a month by the ledger") % {"price": money(current, context.currency)}
+                current = (storage_cost * MONTH_DAYS / context.cost_days / size).quantize(UNIT_PRICE)
+                source = _("%(price)s per GB a month by the ledger") % {"price": unit_money(current, context.currency)}
             else:
                 current = storage_price(resource.provider, "standard")
                 source = _("%(price)s per GB a month by the price list") % {
-                    "price": money(current, context.currency)}
+                    "price": unit_money(current, context.currency)}
             savings = size * (current - cold)
             if savings <= 0:
                 continue
@@ -110,7 +118,7 @@ class ColdBucketStorageRule(Rule):
                 action_text=_("Change the storage class of the bucket's objects to cold (a lifecycle rule does it "
                               "for existing objects)."),
                 formula=_("%(size)s GB × (%(source)s − %(cold)s per GB a month in cold storage) = %(total)s") % {
-                    "size": number(size), "source": source, "cold": money(cold, context.currency),
+                    "size": number(size), "source": source, "cold": unit_money(cold, context.currency),
                     "total": money(savings, context.currency)},
                 savings=savings, confidence=Confidence.MEDIUM,
                 confidence_reason=_("The bucket is cold (%(why)s); reads from cold storage cost more, so a bucket "
