@@ -80,7 +80,7 @@ class BegetPlanUnderuseRule(Rule):
             usage = "; ".join(_("%(what)s %(used)s of %(limit)s (%(share)s %%)") % {
                 "what": words.get(name, name), "used": number(used[name]),
                 "limit": number(_decimal(limits[name]["limit"])), "share": number(shares[name], 0)}
-                for name in sorted(shares))
+                for name in shares)
             yield FindingDraft(
                 resource=resource, action=Action.CHANGE_PLAN,
                 title=_("Move Beget plan «%(plan)s» to «%(target)s»") % {"plan": plan_name, "target": target["name"]},
@@ -147,15 +147,15 @@ class BalanceRunwayRule(Rule):
                 formula = _("Balance %(balance)s ÷ %(daily)s a day (%(source)s) = %(days)s days; the money runs out "
                             "about %(date)s (Moscow time)") % {
                     "balance": money(balance, currency), "daily": money(daily, currency), "source": source,
-                    "days": number(runway, 1), "date": runs_out.strftime("%d.%m.%Y")}
+                    "days": number(runway), "date": runs_out.strftime("%d.%m.%Y")}
             else:
                 formula = _("Balance %(balance)s; %(days)s days left (%(source)s); the money runs out about "
                             "%(date)s (Moscow time)") % {
-                    "balance": money(balance, currency), "days": number(runway, 1), "source": source,
+                    "balance": money(balance, currency), "days": number(runway), "source": source,
                     "date": runs_out.strftime("%d.%m.%Y")}
             yield FindingDraft(
                 resource=None, subject=f"runway:{connection_id}", action=Action.TOP_UP, risk=risk,
-                title=_("The balance of «%(name)s» lasts %(days)s days") % {"name": name, "days": number(runway, 1)},
+                title=_("The balance of «%(name)s» lasts %(days)s days") % {"name": name, "days": number(runway)},
                 action_text=_("Top up the balance of «%(name)s» (or turn on auto top-up).") % {"name": name},
                 formula=formula, confidence=Confidence.HIGH if reported_days is not None else Confidence.MEDIUM,
                 confidence_reason=_("The balance as the provider reported it at the last sync; spending may "
