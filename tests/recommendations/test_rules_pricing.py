@@ -130,3 +130,16 @@ def test_cheaper_region_respects_locality_and_the_cheapest_region():
     assert run(rule, [view(provider="selectel", region="ru-7", specs={"flavor": "SL1.2-4096"})]) == []
     # The shipped table is empty (no public same-type regional price differences): nothing found.
     assert run(CheaperRegionRule(), [view(provider="selectel", region="ru-1", specs={"flavor": "SL1.2-4096"})]) == []
+
+
+def test_rules_b_are_registered_with_valid_defaults():
+    from apps.recommendations.registry import rule_get, rule_params_clean
+
+    keys = ("off_hours_schedule", "cold_bucket_storage", "commitment_steady", "platform_generation",
+            "preemptible_candidate", "cheaper_region", "public_bucket", "open_admin_ports", "unused_access_keys",
+            "beget_plan_underuse", "balance_runway")
+    for key in keys:
+        rule = rule_get(key)
+        assert rule.key == key and rule.category and str(rule.title)
+        assert rule_params_clean(rule, {p.key: p.default for p in rule.params}) == {
+            p.key: str(p.default) for p in rule.params}

@@ -115,3 +115,14 @@ def test_schedule_words_for_a_night_window_only():
     idle = {day * 24 + hour for day in range(7) for hour in (0, 1, 2, 3, 4, 5)}
     with translation.override("ru"):
         assert suggested_schedule(idle) == "пн–вс 00:00–06:00"
+
+
+def test_parameter_bounds_are_refused_in_russian():
+    import pytest
+
+    from apps.common.errors import ApplicationError
+    from apps.recommendations.registry import rule_params_clean
+
+    with translation.override("ru"), pytest.raises(ApplicationError) as error:
+        rule_params_clean(RULE, {"min_idle_hours": "200", "idle_percent": "5"})
+    assert list(error.value.extra["fields"]) == ["min_idle_hours"]
