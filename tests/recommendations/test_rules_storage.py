@@ -50,7 +50,7 @@ def test_unread_yandex_bucket_moves_to_cold_at_the_ledger_price():
 
 
 def test_read_operations_keep_the_bucket_hot():
-    for words in ("Standard storage. Operations (GET, HEAD)", "Операции чтения"):
+    for words in ("Standard storage. Operations (GET, HEAD)", "Операции чтения", "Исходящий трафик"):
         assert run(bucket(), [storage_line(), line(words)]) == []
 
 

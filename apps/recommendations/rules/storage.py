@@ -17,7 +17,9 @@ from ..data.storage_prices import CLASS_ALIASES, STORAGE_PRICES, storage_price
 from ..vocabulary import Action, Category, Confidence
 from .base import FindingDraft, Param, Rule, money, number
 
-READ_WORDS = ("get", "head", "read", "чтени", "retriev", "извлеч")
+# Read operations, and outgoing traffic (downloads are reads even when the provider does not bill GETs).
+READ_WORDS = ("get", "head", "read", "чтени", "retriev", "извлеч", "outgoing", "egress", "traffic out",
+              "исходящ")
 STORAGE_WORDS = ("storage", "хранени", "хранилищ")
 GB = Decimal(2) ** 30
 UNIT_PRICE = Decimal("0.0001")
