@@ -13,7 +13,7 @@ from ..context import Context, MetricSummary, ResourceView
 from ..vocabulary import Action, Category, Confidence
 from .base import FindingDraft, Param, Rule, money, number
 from .common import monthly_cost_words
-from .measure import covered_days, long_enough, lowest_confidence, metric_evidence, percent_text
+from .measure import covered_days, long_enough, lowest_confidence, metric_evidence, percent_text, short_number
 
 
 def network_mbps(context: Context, resource: ResourceView,
@@ -68,7 +68,7 @@ class IdleVmRule(Rule):
             if network is not None:
                 formula = _("CPU p95 %(cpu)s < %(cpu_limit)s and average network %(net)s Mbit/s < %(net_limit)s "
                             "Mbit/s over %(days)s days: all of its cost is saved, %(words)s = %(total)s") % {
-                    **values, "net": number(network), "net_limit": number(params["network_mbps"])}
+                    **values, "net": short_number(network), "net_limit": short_number(params["network_mbps"])}
             else:
                 formula = _("CPU p95 %(cpu)s < %(cpu_limit)s over %(days)s days (the network is not measured): "
                             "all of its cost is saved, %(words)s = %(total)s") % values

@@ -107,6 +107,12 @@ def refers_to(value: Any, names: set[str]) -> bool:
     return value not in (None, "") and str(value).strip() in names
 
 
+def short_number(value: Decimal) -> str:
+    """``18``, ``1,5``, ``0,35``: up to two decimals, without trailing zeros."""
+    rounded = Decimal(value).quantize(CENT, ROUND_HALF_UP).normalize()
+    return number(rounded, places=max(0, -rounded.as_tuple().exponent))
+
+
 def percent_text(value: Decimal) -> str:
-    """``18 %``, ``0,35 %``: up to two decimals, a no-break space before the sign."""
-    return f"{number(value)}{NBSP}%"
+    """``18 %``, ``1,5 %``: up to two decimals, a no-break space before the sign."""
+    return f"{short_number(value)}{NBSP}%"

@@ -112,7 +112,7 @@ class RightsizingVmRule(Rule):
         new_cpu = smallest_fitting(old_cpu, cpu.p95, target,
                                    allowed_sizes(resource, ALLOWED_VCPU_KEYS) or powers_of_two(MIN_VCPU, old_cpu))
         new_gb = old_gb
-        if memory_percent is not None:
+        if memory_percent is not None and old_gb is not None:
             new_gb = smallest_fitting(old_gb, memory_percent, target, allowed_sizes(resource, ALLOWED_MEMORY_KEYS)
                                       or powers_of_two(MIN_MEMORY_GB, old_gb))
         cpu_shrinks = new_cpu < old_cpu
