@@ -55,7 +55,7 @@ def _stopped_estate():
                   specs={"volumes": ["vol-2"], "ip_addresses": ["10.0.0.5", "31.129.42.77"]}, spend="600")
     by_attachment = resource("volume", name="data", resource_id="vol-1", specs={"attached_to": ["srv-1"]},
                              price="1000")
-    by_server_list = resource("volume", name="boot", resource_id="vol-2", specs={"attached_to": []}, spend="450")
+    by_server_list = resource("volume", name="boot", resource_id="vol-2", specs={"disk_gb": 20}, spend="450")
     address = resource("ip_address", name="31.129.42.77", specs={"public_ip": "31.129.42.77", "attached": True},
                        price="250")
     other_disk = resource("volume", resource_id="vol-3", specs={"attached_to": ["srv-2"]}, price="700")
@@ -98,7 +98,10 @@ def test_stopped_vm_negative_cases_and_threshold():
     running = resource("compute", status="running", resource_id="srv-9", spend="100")
     disk_of_running = resource("volume", specs={"attached_to": ["srv-9"]}, price="500")
     bare = resource("compute", status="stopped", resource_id="srv-8")  # nothing billed: no finding
-    ctx = context(vm, data, boot, address, *others, running, disk_of_running, bare)
+    # A detached disk the server still lists is ``unattached_volume``'s finding, not counted twice.
+    detached = resource("volume", resource_id="vol-8", specs={"attached": False}, price="900")
+    listing = resource("compute", status="stopped", resource_id="srv-7", specs={"volume_ids": ["vol-8"]})
+    ctx = context(vm, data, boot, address, *others, running, disk_of_running, bare, detached, listing)
     assert [d.resource for d in _run(STOPPED, ctx)] == [vm]
     assert _run(STOPPED, ctx, min_monthly_cost=2301) == []  # 2 300 < 2 301
     assert len(_run(STOPPED, ctx, min_monthly_cost=2300)) == 1

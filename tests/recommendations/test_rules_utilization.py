@@ -230,6 +230,25 @@ def test_unit_prices_reads_cpu_and_ram_lines():
     cpu, ram = unit_prices([line("vCPU", "vCPU*hour", 1000, 1000), line("Ядро процессора", "hour", 500, 500),
                             line("RAM", "GB*month", 10, 100)])
     assert cpu == Decimal("1.0000") and ram is None
+    # Yandex Cloud's own units: core*hour and gbyte*hour; a disk priced per gbyte*hour is not RAM.
+    # 1 000 core·h for 1 120 ₽ -> 1,12; 2 000 GB·h of RAM for 600 ₽ -> 0,30.
+    cpu, ram = unit_prices([line("Intel Ice Lake. 100% vCPU", "core*hour", 1000, 1120),
+                            line("Intel Ice Lake. RAM", "gbyte*hour", 2000, 600),
+                            line("Fast network drive (SSD)", "gbyte*hour", 5000, 50)])
+    assert cpu == Decimal("1.1200") and ram == Decimal("0.3000")
+
+
+def test_an_idle_vm_is_left_to_idle_vm_not_rightsized():
+    vm = _vm(price="12000")
+    # CPU p95 3 % < 5 and network 0,2 Mbit/s < 1 over 14 days: idle_vm saves all 12 000; rightsizing says nothing.
+    ctx = context(vm, summaries={vm.pk: [summary(M.CPU_PERCENT, p95=3), summary(M.NETWORK_MBPS, p95=1, avg="0.2")]},
+                  usage={vm.pk: YANDEX_LINES})
+    assert _run(VM, ctx) == []
+    assert [d.savings for d in _run(IDLE, ctx)] == [Decimal("12000.00")]
+    # With traffic (2 Mbit/s) it is not idle, and 8 vCPU at 3 % shrink to 2: (8 − 2) × 1,51 × 720 = 6 523,20.
+    ctx.summaries[vm.pk][M.NETWORK_MBPS] = summary(M.NETWORK_MBPS, p95=3, avg=2)
+    assert _run(IDLE, ctx) == []
+    assert [d.savings for d in _run(VM, ctx)] == [Decimal("6523.20")]
 
 
 # --- idle_vm -------------------------------------------------------------------------------------------------------

@@ -111,8 +111,8 @@ class StoppedVmPaidRule(Rule):
             items, words, related, confidences, total = [], [], [], [], Decimal(0)
             for resource, noun in billed:
                 cost, source = context.monthly_cost(resource)
-                if cost is None:
-                    continue
+                if cost is None or is_attached(resource) is False:
+                    continue  # a detached disk or address is ``unattached_volume``'s or ``unused_ip``'s finding
                 total += cost
                 related.append(resource.pk)
                 confidences.append(Confidence.HIGH if source == "price" else Confidence.MEDIUM)

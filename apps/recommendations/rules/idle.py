@@ -31,6 +31,20 @@ def network_mbps(context: Context, resource: ResourceView,
     return sum((s.avg for s in parts), Decimal(0)), parts
 
 
+def idle_reading(context: Context, resource: ResourceView, params) -> tuple[MetricSummary, Decimal | None,
+                                                                             list[MetricSummary]] | None:
+    """``(cpu summary, network Mbit/s or None, network summaries)`` when the server is idle by ``params``
+    (CPU p95 and network average under their limits over ``days``); None otherwise."""
+    days = params["days"]
+    cpu = context.summary(resource, MetricName.CPU_PERCENT)
+    if not long_enough(cpu, days) or cpu.p95 >= params["cpu_percent"]:
+        return None
+    network, network_summaries = network_mbps(context, resource, days)
+    if network is not None and network >= params["network_mbps"]:
+        return None
+    return cpu, network, network_summaries
+
+
 class IdleVmRule(Rule):
     key = "idle_vm"
     version = 1
@@ -49,16 +63,11 @@ class IdleVmRule(Rule):
     )
 
     def evaluate(self, context, params):
-        days = params["days"]
         for resource in self.resources(context):
-            if resource.status != ResourceStatus.RUNNING:
+            reading = idle_reading(context, resource, params) if resource.status == ResourceStatus.RUNNING else None
+            if reading is None:
                 continue
-            cpu = context.summary(resource, MetricName.CPU_PERCENT)
-            if not long_enough(cpu, days) or cpu.p95 >= params["cpu_percent"]:
-                continue
-            network, network_summaries = network_mbps(context, resource, days)
-            if network is not None and network >= params["network_mbps"]:
-                continue
+            cpu, network, network_summaries = reading
             cost, words, confidence, reason = monthly_cost_words(context, resource)
             if cost is None:
                 continue

@@ -15,6 +15,7 @@ from ..context import MONTH_HOURS, Context, MetricSummary, ResourceView, UsageLi
 from ..vocabulary import Action, Category, Confidence
 from .base import CENT, FindingDraft, Param, Rule, money, number
 from .common import monthly_cost_words
+from .idle import IdleVmRule, idle_reading
 from .measure import (
     ALLOWED_MEMORY_KEYS,
     ALLOWED_VCPU_KEYS,
@@ -40,6 +41,8 @@ _RAM = re.compile(r"\bram\b|памят|memory", re.IGNORECASE)
 CONFIDENT_DAYS = Decimal(14)
 MIN_VCPU = Decimal(2)
 MIN_MEMORY_GB = Decimal(1)
+# A server idle by ``idle_vm``'s default thresholds is left to that rule.
+IDLE_DEFAULTS = IdleVmRule().defaults()
 
 
 def unit_prices(lines: Sequence[UsageLine]) -> tuple[Decimal | None, Decimal | None]:
@@ -107,6 +110,8 @@ class RightsizingVmRule(Rule):
         old_cpu = first_spec(resource, VCPU_KEYS)
         if not long_enough(cpu, days) or old_cpu is None:
             return None  # no measurement, no size: never a guess
+        if resource.kind == ResourceKind.COMPUTE and idle_reading(context, resource, IDLE_DEFAULTS) is not None:
+            return None  # idle: ``idle_vm`` proposes stopping it, which saves the whole cost (never counted twice)
         old_gb = first_spec(resource, MEMORY_KEYS)
         memory, memory_percent = memory_used_percent(context, resource, old_gb, days)
         new_cpu = smallest_fitting(old_cpu, cpu.p95, target,
