@@ -87,7 +87,7 @@ class ResourceView:
 
     def spec(self, key: str) -> Decimal | None:
         value = self.specs.get(key)
-        if value in (None, "", True, False):
+        if value is None or value == "" or isinstance(value, bool):  # not ``in (True, False)``: 1 == True
             return None
         try:
             number = Decimal(str(value))

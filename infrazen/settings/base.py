@@ -380,7 +380,13 @@ DEMO_FAKECLOUD_URL = env("DEMO_FAKECLOUD_URL", default="http://127.0.0.1:8765")
 # order they run in and are listed.
 RECOMMENDATION_RULES: dict[str, str] = {
     "unattached_volume": "apps.recommendations.rules.cleanup.UnattachedVolumeRule",
-    # --- rules_b
+    "rightsizing_vm": "apps.recommendations.rules.rightsizing.RightsizingVmRule",
+    "rightsizing_database": "apps.recommendations.rules.rightsizing.RightsizingDatabaseRule",
+    "idle_vm": "apps.recommendations.rules.idle.IdleVmRule",
+    "stopped_vm_paid": "apps.recommendations.rules.cleanup.StoppedVmPaidRule",
+    "unused_ip": "apps.recommendations.rules.cleanup.UnusedIpRule",
+    "old_snapshot": "apps.recommendations.rules.cleanup.OldSnapshotRule",
+    "unused_image": "apps.recommendations.rules.cleanup.UnusedImageRule",
     "off_hours_schedule": "apps.recommendations.rules.schedule.OffHoursScheduleRule",
     "cold_bucket_storage": "apps.recommendations.rules.storage.ColdBucketStorageRule",
     "commitment_steady": "apps.recommendations.rules.commitments.CommitmentSteadyRule",
