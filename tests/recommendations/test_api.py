@@ -208,6 +208,27 @@ def test_the_summary_adds_open_and_accepted_estimates_and_the_measured_realized_
     assert summary["open_by_category"]["cleanup"] == 2 and summary["open_by_category"]["policy"] == 1
     assert summary["potential_by_category"]["cleanup"] == "250.50"
     assert summary["potential_by_category"]["rightsizing"] == "1000.00"
+    verified = alice.get("/api/v1/recommendations/", {"status": "verified"}).json()["results"]
+    assert [(v["estimated_monthly_savings"], v["realized_monthly_savings"]) for v in verified] == [
+        ("150.00", "120.25"), ("80.00", "79.75")]
+
+
+def test_the_list_costs_the_same_queries_for_2_or_40_findings(alpha, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert alice.get("/api/v1/recommendations/").status_code == 200
+            assert alice.get("/api/v1/policies/violations/").status_code == 200
+        return len(captured)
+
+    for _ in range(2):
+        finding(alpha["schema"], resource=alpha["vm"])
+    few = queries()
+    for _ in range(38):
+        finding(alpha["schema"], resource=alpha["volume"])
+    assert queries() == few
 
 
 # --- lifecycle -----------------------------------------------------------------------------------------------
