@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection as db_connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.costs.selectors.ledger import organization_currency
@@ -19,9 +19,10 @@ from apps.inventory.models import Resource, ResourceMetricSummary, ResourceTag
 from apps.inventory.vocabulary import MetricName, ResourceKind
 from apps.providers.models import ProviderConnection
 
+from . import registry
 from .calendar import non_working_days
 from .context import Context, MetricSummary, ResourceView, UsageLine
-from .models import EvaluationRun, Finding, Policy
+from .models import EvaluationRun, Finding, Policy, RuleSetting
 from .vocabulary import POTENTIAL_STATUSES, Category, Status
 
 COST_DAYS = 30
@@ -164,11 +165,12 @@ def _accounts(connection_id: int | None) -> dict[int, Mapping[str, Any]]:
 
 # --- findings ---------------------------------------------------------------------------------------------------
 
-def finding_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Finding]:
-    """Findings, largest savings first, filtered by ``status`` / ``category`` / ``rule`` / ``provider`` /
-    ``confidence`` (each a list) and ``resource`` (a pk) and ``min_savings``."""
+def finding_list(*, filters: Mapping[str, Any] | None = None,
+                 queryset: QuerySet[Finding] | None = None) -> QuerySet[Finding]:
+    """Findings (of ``queryset`` when given), largest savings first, filtered by ``status`` / ``category`` /
+    ``rule`` / ``provider`` / ``confidence`` (each a list) and ``resource`` (a pk) and ``min_savings``."""
     filters = filters or {}
-    rows = Finding.objects.select_related("resource", "policy")
+    rows = (queryset if queryset is not None else Finding.objects.all()).select_related("resource", "policy")
     for field in ("status", "category", "rule", "provider", "confidence"):
         values = filters.get(field)
         if values:
@@ -177,7 +179,8 @@ def finding_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Findin
         rows = rows.filter(Q(resource_id=filters["resource"]) | Q(related_resource_ids__contains=[filters["resource"]]))
     if filters.get("min_savings") is not None:
         rows = rows.filter(estimated_monthly_savings__gte=filters["min_savings"])
-    return rows.order_by("-estimated_monthly_savings", "id")
+    # Findings without savings (policy violations, security) last: PostgreSQL sorts NULL first when descending.
+    return rows.order_by(F("estimated_monthly_savings").desc(nulls_last=True), "id")
 
 
 def finding_get(*, pk: Any) -> Finding:
@@ -220,9 +223,40 @@ def evaluation_latest() -> EvaluationRun | None:
     return EvaluationRun.objects.order_by("-created_at", "-id").first()
 
 
+def evaluation_get(*, pk: Any) -> EvaluationRun:
+    return EvaluationRun.objects.get(pk=pk)
+
+
 def evaluation_active() -> EvaluationRun | None:
     return EvaluationRun.objects.filter(status__in=("queued", "running")).order_by("-created_at").first()
 
 
 def policy_list() -> QuerySet[Policy]:
     return Policy.objects.all()
+
+
+def policy_get(*, pk: Any) -> Policy:
+    return Policy.objects.get(pk=pk)
+
+
+def violation_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Finding]:
+    """Findings of the guardrail policies (category ``policy``), filtered as ``finding_list``."""
+    return finding_list(filters={**(filters or {}), "category": [Category.POLICY]})
+
+
+def rule_settings() -> list[dict[str, Any]]:
+    """Every registered rule with the organization's setting: enabled, and each parameter's default, bounds and
+    current value (the stored override, else the default). One query."""
+    stored = {s.rule: s for s in RuleSetting.objects.all()}
+    found = []
+    for rule in registry.rules():
+        setting = stored.get(rule.key)
+        values = registry.effective_params(rule, setting.params if setting is not None else None)
+        found.append({
+            "key": rule.key, "title": str(rule.title), "description": str(rule.description),
+            "category": rule.category, "enabled": setting.enabled if setting is not None else True,
+            "params": [{"key": p.key, "label": str(p.label), "default": p.default, "value": values[p.key],
+                        "minimum": p.minimum, "maximum": p.maximum, "unit": p.unit, "integer": p.integer}
+                       for p in rule.params],
+        })
+    return found

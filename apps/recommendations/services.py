@@ -32,7 +32,7 @@ from . import registry
 from .context import MONTH_DAYS, Context
 from .exceptions import RecommendationErrorCode
 from .models import EvaluationRun, Finding, Policy, RuleSetting
-from .policies import POLICY_RULE, policy_violations
+from .policies import POLICY_RULE, policy_clean, policy_violations
 from .rules.base import CENT, FindingDraft
 from .selectors import context_build, evaluation_active
 from .vocabulary import LIVE_STATUSES, Category, RunStatus, RunTrigger, Status
@@ -430,3 +430,57 @@ def rule_settings_update(*, actor, values: Mapping[str, Mapping[str, Any]]) -> l
                            target=", ".join(sorted(cleaned)),
                            data={k: {"enabled": e, "params": p} for k, (e, p) in cleaned.items()})
     return saved
+
+
+# --- policies ---------------------------------------------------------------------------------------------------
+
+def _policy_audit(action: str, policy: Policy, actor, **data: Any) -> None:
+    audit_event_record(schema_name=db_connection.schema_name, action=f"policy.{action}", actor=actor,
+                       target=f"{policy.name} (#{policy.pk})",
+                       data={"policy": policy.pk, "name": policy.name, "kind": policy.kind, **data})
+
+
+def policy_create(*, actor, name: str, kind: str, params: Any = None, scope: Any = None,
+                  enabled: bool = True) -> Policy:
+    """A guardrail, its ``params`` and ``scope`` checked by ``policy_clean`` (every problem named); audited.
+    Its violations appear with the next evaluation."""
+    clean_params, clean_scope = policy_clean(kind=kind, params=params, scope=scope)
+    with transaction.atomic():
+        policy = Policy.objects.create(name=name, kind=kind, params=clean_params, scope=clean_scope,
+                                       enabled=enabled, created_by_id=getattr(actor, "pk", None))
+        _policy_audit("create", policy, actor, params=clean_params, scope=clean_scope, enabled=enabled)
+    organization_data_changed()
+    return policy
+
+
+def policy_update(*, policy: Policy, actor, **fields: Any) -> Policy:
+    """Change any of ``name``, ``kind``, ``params``, ``scope``, ``enabled`` (what is not given stays); the result is
+    checked as a whole by ``policy_clean``; audited with the fields before and after."""
+    unknown = set(fields) - {"name", "kind", "params", "scope", "enabled"}
+    if unknown:
+        raise TypeError(f"unknown policy fields: {sorted(unknown)}")
+    kind = fields.get("kind", policy.kind)
+    clean_params, clean_scope = policy_clean(kind=kind, params=fields.get("params", policy.params),
+                                             scope=fields.get("scope", policy.scope))
+    before = {"name": policy.name, "kind": policy.kind, "params": policy.params, "scope": policy.scope,
+              "enabled": policy.enabled}
+    with transaction.atomic():
+        policy.name = fields.get("name", policy.name)
+        policy.kind = kind
+        policy.params, policy.scope = clean_params, clean_scope
+        policy.enabled = fields.get("enabled", policy.enabled)
+        policy.save()
+        after = {"name": policy.name, "kind": policy.kind, "params": policy.params, "scope": policy.scope,
+                 "enabled": policy.enabled}
+        _policy_audit("update", policy, actor, changes={k: [before[k], after[k]] for k in after
+                                                        if before[k] != after[k]})
+    organization_data_changed()
+    return policy
+
+
+def policy_delete(*, policy: Policy, actor) -> None:
+    """Delete the policy and its violations (findings of category ``policy``); audited."""
+    with transaction.atomic():
+        _policy_audit("delete", policy, actor, params=policy.params, scope=policy.scope)
+        policy.delete()
+    organization_data_changed()

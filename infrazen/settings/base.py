@@ -286,6 +286,10 @@ SPECTACULAR_SETTINGS = {
         "MetricNameEnum": "apps.inventory.vocabulary.MetricName",
         "ResourceKindEnum": "apps.inventory.vocabulary.ResourceKind",
         "ProviderKeyEnum": "apps.providers.registry.PROVIDER_KEYS",
+        "FindingStatusEnum": "apps.recommendations.vocabulary.Status",
+        "EvaluationStatusEnum": "apps.recommendations.vocabulary.RunStatus",
+        "PolicyKindEnum": "apps.recommendations.vocabulary.PolicyKind",
+        "LevelEnum": "apps.recommendations.vocabulary.Confidence",
     },
 }
 

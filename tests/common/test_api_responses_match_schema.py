@@ -199,6 +199,21 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
                            content_type="application/json")
     assert response.status_code == 201, response.content
 
+    # Recommendations: a policy every Beget resource breaks (no #owner tag), an evaluation run by the worker's
+    # task, one violation accepted.
+    answer = client.post("/api/v1/policies/", json.dumps({
+        "name": "Owner tag", "kind": "required_tags", "params": {"tags": ["owner"]},
+        "scope": {"providers": ["beget"]}}), content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    policy = answer.json()["id"]
+    answer = client.post("/api/v1/recommendations/evaluate/")
+    assert answer.status_code == 202, answer.content
+    evaluation = answer.json()["id"]
+    run_in_tenant(w.alpha.schema_name, "apps.recommendations.tasks.evaluation_execute_task", evaluation)
+    findings = [f["id"] for f in client.get("/api/v1/recommendations/").json()["results"]]
+    assert findings, "the policy found no violation"
+    assert client.post(f"/api/v1/recommendations/{findings[0]}/accept/").status_code == 200
+
     resources = client.get("/api/v1/resources/", {"resource_type": "vps"}).json()["results"]
     with_metrics = next(r for r in resources if client.get(f"/api/v1/resources/{r['id']}/").json()["metric_summaries"])
     return {
@@ -209,6 +224,9 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
         "imports": [clean["id"], skipped["id"]],
         "period": {"start": clean["period_start"], "end": clean["period_end"]},
         "member": client.get("/api/v1/members/").json()["results"][0]["id"],
+        "findings": findings[:2],
+        "evaluation": evaluation,
+        "policy": policy,
         "invitation": response.json()["id"],
     }
 
@@ -245,6 +263,20 @@ ORGANIZATION_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[st
     "/api/v1/costs/export/{fmt}/": lambda d: [("/api/v1/costs/export/csv/", d["period"]),
                                               ("/api/v1/costs/export/xlsx/", d["period"])],
     "/api/v1/rates/": lambda d: [("/api/v1/rates/", {}), ("/api/v1/rates/", {"date": d["period"]["end"]})],
+    "/api/v1/recommendations/": lambda d: [("/api/v1/recommendations/", {}),
+                                           ("/api/v1/recommendations/", {"status": "open,accepted", "page_size": 2,
+                                                                         "category": "policy"})],
+    "/api/v1/recommendations/{id}/": lambda d: [(f"/api/v1/recommendations/{pk}/", {}) for pk in d["findings"]],
+    "/api/v1/recommendations/summary/": lambda d: [("/api/v1/recommendations/summary/", {})],
+    "/api/v1/recommendations/evaluations/{id}/": lambda d: [
+        (f"/api/v1/recommendations/evaluations/{d['evaluation']}/", {})],
+    "/api/v1/recommendations/evaluations/latest/": lambda d: [("/api/v1/recommendations/evaluations/latest/", {})],
+    "/api/v1/recommendations/settings/": lambda d: [("/api/v1/recommendations/settings/", {})],
+    "/api/v1/policies/": lambda d: [("/api/v1/policies/", {})],
+    "/api/v1/policies/{id}/": lambda d: [(f"/api/v1/policies/{d['policy']}/", {})],
+    "/api/v1/policies/violations/": lambda d: [("/api/v1/policies/violations/", {}),
+                                              ("/api/v1/policies/violations/", {"policy": d["policy"],
+                                                                                "status": "accepted"})],
 }
 PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
     "/api/v1/partner/organizations/": lambda d: [("/api/v1/partner/organizations/", {})],
@@ -288,6 +320,10 @@ def test_errors_answer_the_documented_error_shape(w, token_client, client_for):
         (alice, "/api/v1/sync/runs/", {"status": "bogus"}, 400),
         (alice, "/api/v1/rates/", {"date": "2026-13-01"}, 400),
         (alice, "/api/v1/resources/{id}/", {}, 404),
+        (alice, "/api/v1/recommendations/", {"status": "bogus"}, 400),
+        (alice, "/api/v1/policies/violations/", {"policy": "abc"}, 400),
+        (alice, "/api/v1/recommendations/{id}/", {}, 404),
+        (alice, "/api/v1/recommendations/evaluations/latest/", {}, 404),
         (client_for(None, "alpha"), "/api/v1/me/", {}, 401),
         (token_client(w.charlie, "alpha"), "/api/v1/connections/", {}, 403),
     ]

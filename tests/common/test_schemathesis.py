@@ -184,9 +184,29 @@ def _seed(organization: Organization, fake_beget_url: str) -> dict[str, list[int
     )
     assert response.status_code == 201, response.content
 
+    # Recommendations: a policy the Beget resources break (its violations are findings), one the fuzzer may edit,
+    # and a finished evaluation.
+    policies = []
+    for name, params in (("Owner tag", {"tags": ["owner"]}), ("Edited by the fuzzer", {"amount": "100000"})):
+        answer = client.post("/api/v1/policies/", json.dumps({
+            "name": name, "kind": "required_tags" if "tags" in params else "max_monthly_cost", "params": params}),
+            content_type="application/json")
+        assert answer.status_code == 201, answer.content
+        policies.append(answer.json()["id"])
+    answer = client.post("/api/v1/recommendations/evaluate/")
+    assert answer.status_code == 202, answer.content
+    evaluation = answer.json()["id"]
+    run_in_tenant(organization.schema_name, "apps.recommendations.tasks.evaluation_execute_task", evaluation)
+    findings = [f["id"] for f in client.get("/api/v1/recommendations/").json()["results"]]
+    assert findings
+
     resources = [r["id"] for r in client.get("/api/v1/resources/").json()["results"]]
     assert resources
     return {
+        "findings": findings,
+        "evaluations": [evaluation],
+        "policies": policies,
+        "edited policies": policies[1:],
         "connections": [connection, edited, checked],
         "edited connections": [edited],
         "checked connections": [checked],
@@ -340,6 +360,15 @@ def organization_schema(fuzz, fuzz_server, tokens):
         ("*", "/api/v1/costs/imports/{id}/"): "imports",
         ("*", "/api/v1/invitations/{id}/"): "invitations",
         ("*", "/api/v1/members/{id}/"): "members",
+        ("*", "/api/v1/recommendations/{id}/"): "findings",
+        ("*", "/api/v1/recommendations/{id}/accept/"): "findings",
+        ("*", "/api/v1/recommendations/{id}/dismiss/"): "findings",
+        ("*", "/api/v1/recommendations/{id}/snooze/"): "findings",
+        ("*", "/api/v1/recommendations/{id}/apply/"): "findings",
+        ("*", "/api/v1/recommendations/{id}/reopen/"): "findings",
+        ("*", "/api/v1/recommendations/evaluations/{id}/"): "evaluations",
+        ("GET", "/api/v1/policies/{id}/"): "policies",
+        ("*", "/api/v1/policies/{id}/"): "edited policies",
     }
 
     @schema.hook
@@ -357,6 +386,8 @@ def organization_schema(fuzz, fuzz_server, tokens):
         "/api/v1/members/{id}/": {str(fuzz.persona_membership)},
         "/api/v1/connections/{id}/": {str(pk) for pk in fuzz.ids["connections"]}
         - {str(pk) for pk in fuzz.ids["edited connections"]},
+        "/api/v1/policies/{id}/": {str(pk) for pk in fuzz.ids["policies"]}
+        - {str(pk) for pk in fuzz.ids["edited policies"]},
     }
 
     @schema.hook
