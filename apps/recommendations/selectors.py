@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection as db_connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from apps.audit.models import AuditEvent
 from apps.costs.selectors.ledger import organization_currency
 from apps.costs.selectors.resource_spend import resource_spend_last_days
 from apps.currency.exceptions import RateMissing
@@ -177,7 +178,7 @@ def finding_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Findin
         rows = rows.filter(Q(resource_id=filters["resource"]) | Q(related_resource_ids__contains=[filters["resource"]]))
     if filters.get("min_savings") is not None:
         rows = rows.filter(estimated_monthly_savings__gte=filters["min_savings"])
-    return rows.order_by("-estimated_monthly_savings", "id")
+    return rows.order_by(F("estimated_monthly_savings").desc(nulls_last=True), "id")
 
 
 def finding_get(*, pk: Any) -> Finding:
@@ -226,3 +227,28 @@ def evaluation_active() -> EvaluationRun | None:
 
 def policy_list() -> QuerySet[Policy]:
     return Policy.objects.all()
+
+
+# --- pages -------------------------------------------------------------------------------------------------------
+
+def finding_history(*, finding: Finding) -> QuerySet:
+    """The audit events of ``finding``'s state changes (who did what, when), newest first."""
+    return AuditEvent.objects.filter(action__startswith="recommendation.", data__finding=finding.pk).order_by(
+        "-created_at", "-id")
+
+
+def finding_providers() -> list[str]:
+    """The providers that have findings (the page's provider filter)."""
+    return sorted(p for p in Finding.objects.exclude(provider="").order_by().values_list("provider", flat=True)
+                  .distinct())
+
+
+def findings_top(*, limit: int = 5) -> list[Finding]:
+    """The open findings with the largest savings (the dashboard's panel)."""
+    return list(Finding.objects.select_related("resource").filter(status=Status.OPEN)
+                .exclude(estimated_monthly_savings=None).order_by("-estimated_monthly_savings", "id")[:limit])
+
+
+def resource_findings(*, resource_pk: int) -> list[Finding]:
+    """The findings about one resource (its own and those that cover it), closed ones left out."""
+    return list(finding_list(filters={"resource": resource_pk}).exclude(status=Status.CLOSED))
