@@ -107,6 +107,7 @@ def test_accept_snooze_and_apply_change_the_dashboard_savings(reco_estate, live_
     with page.expect_navigation():
         rows.first.locator("a.reco-title").click()
     assert page.locator("[data-finding-formula]").inner_text().startswith("Диск ни к чему не подключён")
+    _shot(page, "detail")
     _act(page, "accept")
     assert page.locator("[data-finding-status]").inner_text() == "Принята"
     assert "Рекомендация принята." in page.locator(".messages").inner_text()
@@ -136,6 +137,11 @@ def test_accept_snooze_and_apply_change_the_dashboard_savings(reco_estate, live_
     assert _savings_card(page, live_url) == f"500,00{NBSP}₽"
     assert page.locator("[data-recommendations] [data-recommendation]").count() == 1
     _shot(page, "dashboard")
+    page.set_viewport_size({"width": 390, "height": 860})
+    for path in ("/recommendations/?status=all", f"/recommendations/{ids['disk-big']}/"):
+        page.goto(live_url(SLUG, path))
+        _shot(page, "390-" + path.strip("/").replace("/", "-").replace("?", "-"))
+    page.set_viewport_size({"width": 1280, "height": 860})
 
     # The resource page lists its finding; the backlog's default view keeps only the open one.
     page.goto(live_url(SLUG, "/recommendations/"))
