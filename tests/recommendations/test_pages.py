@@ -354,3 +354,21 @@ def test_resource_page_lists_its_findings(w, client_for, backlog):
     assert f"2{NBSP}210,00{NBSP}₽" in section
     html = _get(client_for(w.vera, "alpha"), f"/resources/{backlog['disk'].pk}/")
     assert _rows(html[html.index("data-resource-findings"):]) == [backlog["cleanup"].pk]
+
+
+def test_dashboard_card_is_cached_and_a_lifecycle_step_refreshes_it(w, client_for, finops, backlog, settings):
+    settings.ORGANIZATION_CACHE_SECONDS = 900
+    client = client_for(finops, "alpha")
+
+    def card() -> str:
+        html = _get(client, "/")
+        return re.search(r'data-kpi="savings".*?data-kpi-value>\s*([^<]*?)\s*<', html, re.S).group(1)
+
+    assert card() == f"3{NBSP}710,00{NBSP}₽"
+    # A change behind the services' back is not seen: the figures come from the cache...
+    with schema_context(w.alpha.schema_name):
+        Finding.objects.filter(pk=backlog["cleanup"].pk).update(estimated_monthly_savings=Decimal("1600.00"))
+    assert card() == f"3{NBSP}710,00{NBSP}₽"
+    # ...a dismissal through the page is: 2 210 ₽ of the accepted finding remain.
+    assert client.post(f"/recommendations/{backlog['cleanup'].pk}/dismiss/", {"reason": "Нужен"}).status_code == 302
+    assert card() == f"2{NBSP}210,00{NBSP}₽"
