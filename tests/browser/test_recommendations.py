@@ -18,10 +18,11 @@ from apps.accounts.models import Membership, User
 from apps.accounts.roles import Role
 from apps.inventory.models import Resource
 from apps.providers.models import ProviderConnection
-from apps.recommendations.models import Finding
+from apps.recommendations.models import EvaluationRun, Finding
 from apps.recommendations.services import evaluate_now
 from apps.tenants.models import Organization
 from apps.tenants.services import organization_create
+from tests.browser.support import in_own_thread
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -56,7 +57,7 @@ def reco_estate(world, django_db_blocker):
             assert run.findings_created == 3, run.errors
             ids = {f.resource.resource_id: f.pk for f in Finding.objects.select_related("resource")}
         connection.set_schema_to_public()
-    yield owner, ids
+    yield owner, ids, org.schema_name
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         owner.delete()
@@ -80,7 +81,7 @@ def _act(page, action: str) -> None:
 
 
 def test_accept_snooze_and_apply_change_the_dashboard_savings(reco_estate, live_url, page):
-    owner, ids = reco_estate
+    owner, ids, _schema = reco_estate
     page.goto(live_url(SLUG, "/"))
     page.fill("input[name=login]", owner.email)
     page.fill("input[name=password]", PASSWORD)
@@ -150,8 +151,16 @@ def test_accept_snooze_and_apply_change_the_dashboard_savings(reco_estate, live_
     assert page.locator("tr[data-finding]").count() == 3
 
 
-def test_recalculate_shows_its_progress(reco_estate, live_url, page):
-    owner, _ids = reco_estate
+def _run_update(django_db_blocker, schema_name: str, **fields) -> None:
+    def update():
+        with schema_context(schema_name):
+            EvaluationRun.objects.update(**fields)
+
+    in_own_thread(update, django_db_blocker)
+
+
+def test_recalculate_shows_its_progress(reco_estate, live_url, page, django_db_blocker):
+    owner, _ids, schema_name = reco_estate
     page.goto(live_url(SLUG, "/recommendations/"))
     page.fill("input[name=login]", owner.email)
     page.fill("input[name=password]", PASSWORD)
@@ -169,3 +178,13 @@ def test_recalculate_shows_its_progress(reco_estate, live_url, page):
         pass
     assert polled.value.json()["run"]["status"] == "queued"
     assert page.locator("[data-reco-run-rules]").inner_text() == "проверено правил: 0 из 0"
+
+    # The worker's progress shows while the page polls; when the run ends, the page reloads with the results.
+    _run_update(django_db_blocker, schema_name, status="running", rules_total=4, rules_done=2)
+    page.wait_for_function("() => document.querySelector('[data-reco-run-rules]').textContent.includes('2 из 4')")
+    assert page.locator("[data-reco-run-status]").inner_text() == "Работает"
+    assert page.locator("[data-reco-run-bar]").get_attribute("class") == "pct-50"
+    with page.expect_navigation():
+        _run_update(django_db_blocker, schema_name, status="success", rules_done=4, finished_at=timezone.now())
+    assert page.locator("[data-reco-run]").is_hidden()
+    assert page.locator("[data-reco-evaluate] button").is_enabled()
