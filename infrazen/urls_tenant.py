@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("apps.providers.urls")),
     path("", include("apps.inventory.urls")),
     path("", include("apps.costs.urls")),
+    path("", include("apps.recommendations.urls")),
     path("api/v1/", include("apps.accounts.api_urls")),
     path("api/v1/", include("apps.costs.api_urls")),
     path("api/v1/", include("apps.currency.api_urls")),

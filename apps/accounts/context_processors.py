@@ -14,6 +14,7 @@ NAVIGATION = [
     ("connections", _("Cloud connections"), "cloud", "connections.view"),
     ("resources", _("Resources"), "layers", "resources.view"),
     ("cost_explorer", _("Cost explorer"), "chart", "costs.view"),
+    ("recommendations", _("Recommendations"), "bulb", "recommendations.view"),
 ]
 NAVIGATION_FOOTER = [
     ("settings", _("Settings"), "settings", "organization.view"),

@@ -35,10 +35,13 @@ from apps.costs.selectors.spend import (
 from apps.inventory.selectors import resource_cost_table, resource_counts, utilization_overview
 from apps.providers.registry import UnknownProvider, get_spec
 from apps.providers.selectors import connection_counts, connection_list, connection_list_with_resource_counts
+from apps.recommendations.selectors import findings_summary, findings_top
+from apps.recommendations.vocabulary import Status
 
 RANGES = (7, 30, 90, 365)
 DEFAULT_RANGE = 30
 RESOURCE_ROWS = 25
+RECOMMENDATION_ROWS = 5
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 
@@ -73,13 +76,37 @@ def _kpi_figures(period: Period) -> dict[str, Any]:
         "history": history,
         "change_percent": change_percent(total, previous) if has_rows and comparable else None,
         "rates_missing": unconverted or previous_unconverted,
-        # No recommendations app yet: the card says so instead of inventing a number.
-        "potential_savings": ZERO,
-        "savings_available": False,
+        **_savings_figures(),
         "active_resources": resources["active"],
         "resources_total": resources["total"],
         "has_spend": has_rows or spend_exists(),
     }
+
+
+def _savings_figures() -> dict[str, Any]:
+    """The «Потенциальная экономия» card: the open and accepted backlog's monthly savings and how many findings
+    are open."""
+    summary = findings_summary()
+    return {
+        "potential_savings": summary["potential_monthly_savings"],
+        "savings_currency": summary["currency"],
+        "findings_open": summary["by_status"].get(Status.OPEN, 0),
+        "findings_accepted": summary["by_status"].get(Status.ACCEPTED, 0),
+        "realized_savings": summary["realized_monthly_savings"],
+        "savings_available": True,
+    }
+
+
+def _top_findings(limit: int) -> list[dict[str, Any]]:
+    return [{"pk": f.pk, "title": f.title, "category": f.get_category_display(), "savings": f.estimated_monthly_savings,
+             "currency": f.currency, "resource": (f.resource.resource_name or f.resource.resource_id)
+             if f.resource is not None else ""}
+            for f in findings_top(limit=limit)]
+
+
+def dashboard_recommendations(*, limit: int = RECOMMENDATION_ROWS) -> list[dict[str, Any]]:
+    """The recommendations panel: the open findings with the largest savings."""
+    return organization_cached("dashboard.recommendations", (limit,), lambda: _top_findings(limit))
 
 
 def dashboard_kpis(*, period: Period) -> dict[str, Any]:
@@ -146,8 +173,7 @@ def dashboard_overview(*, period: Period, query: str = "") -> dict[str, Any]:
         providers=dashboard_providers(period=period, figures=figures),
         utilization=figures["utilization"],
         resources=dashboard_resources(query=query),
-        # The recommendations module does not exist yet: an honest empty panel.
-        recommendations=[],
+        recommendations=dashboard_recommendations(),
     )
     return overview
 

@@ -11,6 +11,7 @@ from django.db import connection as db_connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from apps.audit.models import AuditEvent
 from apps.costs.selectors.ledger import organization_currency
 from apps.costs.selectors.resource_spend import resource_spend_last_days
 from apps.currency.exceptions import RateMissing
@@ -260,3 +261,28 @@ def rule_settings() -> list[dict[str, Any]]:
                        for p in rule.params],
         })
     return found
+
+
+# --- pages -------------------------------------------------------------------------------------------------------
+
+def finding_history(*, finding: Finding) -> QuerySet:
+    """The audit events of ``finding``'s state changes (who did what, when), newest first."""
+    return AuditEvent.objects.filter(action__startswith="recommendation.", data__finding=finding.pk).order_by(
+        "-created_at", "-id")
+
+
+def finding_providers() -> list[str]:
+    """The providers that have findings (the page's provider filter)."""
+    return sorted(p for p in Finding.objects.exclude(provider="").order_by().values_list("provider", flat=True)
+                  .distinct())
+
+
+def findings_top(*, limit: int = 5) -> list[Finding]:
+    """The open findings with the largest savings (the dashboard's panel)."""
+    return list(Finding.objects.select_related("resource").filter(status=Status.OPEN)
+                .exclude(estimated_monthly_savings=None).order_by("-estimated_monthly_savings", "id")[:limit])
+
+
+def resource_findings(*, resource_pk: int) -> list[Finding]:
+    """The findings about one resource (its own and those that cover it), closed ones left out."""
+    return list(finding_list(filters={"resource": resource_pk}).exclude(status=Status.CLOSED))

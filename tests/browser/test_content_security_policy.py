@@ -28,12 +28,27 @@ def csp_estate(world, django_db_blocker):
         with schema_context(org.schema_name):
             demo_costs_seed()
             resource_pk = Resource.objects.order_by("pk").values_list("pk", flat=True).first()
+            finding_pk = _finding(resource_pk)
         connection.set_schema_to_public()
-    yield owner, resource_pk
+    yield owner, resource_pk, finding_pk
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         owner.delete()
         Organization.objects.get(pk=org.pk).delete(force_drop=True)
+
+
+def _finding(resource_pk: int) -> int:
+    """A finding whose page draws an hour-of-week chart and carries the lifecycle forms."""
+    from django.utils import timezone
+
+    from apps.recommendations.models import Finding
+
+    now = timezone.now()
+    return Finding.objects.create(
+        rule="off_hours_schedule", subject=str(resource_pk), category="schedule", status="open",
+        resource_id=resource_pk, provider="yandex", action="schedule", title="Выключать ночью",
+        estimated_monthly_savings="2100.00", evidence={"profile": [str(n % 24) for n in range(168)]},
+        first_seen_at=now, last_seen_at=now, status_changed_at=now).pk
 
 
 def watch_violations(page) -> list[str]:
@@ -71,7 +86,7 @@ def test_swagger_ui_renders_the_operations_under_the_policy(csp_estate, live_url
 
 
 def test_the_dashboard_chart_and_every_page_render_without_a_policy_violation(csp_estate, live_url, page):
-    owner, resource_pk = csp_estate
+    owner, resource_pk, finding_pk = csp_estate
     violations = watch_violations(page)
     log_in(page, live_url, owner.email)
 
@@ -97,14 +112,22 @@ def test_the_dashboard_chart_and_every_page_render_without_a_policy_violation(cs
         "/settings/members/",
         "/settings/audit/",
         "/settings/api-tokens/",
+        "/recommendations/",
     ):
         page.goto(live_url(SLUG, path))
         page.wait_for_load_state("networkidle")
         assert violations == [], path
 
+    # A finding's page draws its evidence chart (the hour-of-week profile) from the external script.
+    page.goto(live_url(SLUG, f"/recommendations/{finding_pk}/"))
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.querySelector('canvas[data-reco-chart]'))")
+    bars = page.evaluate("() => Chart.getChart(document.querySelector('canvas[data-reco-chart]')).data.labels.length")
+    assert bars == 168
+    assert violations == []
+
 
 def test_an_api_token_is_shown_once_and_then_listed_by_its_prefix(csp_estate, live_url, page):
-    owner, _resource = csp_estate
+    owner, _resource, _finding_pk = csp_estate
     violations = watch_violations(page)
     log_in(page, live_url, owner.email)
     page.goto(live_url(SLUG, "/settings/api-tokens/"))

@@ -106,12 +106,34 @@ def estate(world, django_db_blocker):
                 errors=[{"endpoint": "vpc/resell/v2/quotas", "message": "HTTP 500"}],
             )
             ids = {"connection": first.pk, "resource": Resource.objects.order_by("pk").first().pk}
+            ids["finding"] = _finding(ids["resource"], first.provider)
         connection.set_schema_to_public()
     yield {"owner": owner, **ids}
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         owner.delete()
         Organization.objects.get(pk=org.pk).delete(force_drop=True)
+
+
+def _finding(resource_pk: int, provider: str) -> int:
+    """A long-titled finding with a formula, a metric window and an hour-of-week profile (the detail page's
+    chart), as the rules write them."""
+    from django.utils import timezone
+
+    from apps.recommendations.models import Finding
+
+    now = timezone.now()
+    return Finding.objects.create(
+        rule="rightsizing_vm", subject=str(resource_pk), category="rightsizing", status="open",
+        resource_id=resource_pk, provider=provider, action="rightsize", confidence="medium",
+        title="Уменьшить размер сервера «analytics-spb-primary-database-replica-01»",
+        estimated_monthly_savings="1234567.89", confidence_reason="Окно метрик короче 14 дней: оценка по 7 дням",
+        formula="(8 vCPU → 4 vCPU) × 1,51 ₽ за vCPU в час × 720 ч = 4 348,80 ₽",
+        action_text="Смените тип сервера в консоли провайдера в нерабочее время.",
+        evidence={"cpu_percent": {"p95": "21.5", "avg": "12", "max": "48", "points": 168,
+                                  "start": "2030-06-01T00:00:00+03:00", "end": "2030-06-08T00:00:00+03:00"},
+                  "profile": [str(n % 24 * 2.5) for n in range(168)]},
+        first_seen_at=now, last_seen_at=now, status_changed_at=now).pk
 
 
 def _new_page(browser, live_url, *, email: str | None, slug: str | None):
@@ -167,6 +189,9 @@ def test_every_page_fits_the_window(estate, live_url, pages, width):
         "/settings/audit/",
         "/settings/api-tokens/",
         "/costs/rates/",
+        "/recommendations/",
+        "/recommendations/?status=all&category=rightsizing",
+        f"/recommendations/{estate['finding']}/",
         "/accounts/email/",
         "/accounts/password/change/",
         "/accounts/2fa/",

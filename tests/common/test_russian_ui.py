@@ -21,6 +21,7 @@ from apps.accounts.models import Invitation, Membership, User
 from apps.demo.seeding import demo_costs_seed
 from apps.inventory.models import Resource
 from apps.providers.models import ProviderConnection
+from apps.recommendations.models import Finding
 from apps.tenants.models import Domain
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +151,14 @@ def estate(w):
             specs={"storage_class": "STANDARD", "size_gb": 10, "used_bytes": 3 * 1024**3},
         )
         resources = list(Resource.objects.values_list("pk", flat=True))
-    return {"connection": connection.pk, "resources": resources}
+        now = timezone.now()
+        finding = Finding.objects.create(
+            rule="unattached_volume", subject=str(resources[0]), category="cleanup", status="open",
+            resource_id=resources[0], provider=connection.provider, title="Неподключённый диск", action="delete",
+            estimated_monthly_savings="1500.00", confidence="high", confidence_reason="Цена провайдера",
+            formula="1 500,00 ₽ в месяц", evidence={"size_gb": 100, "profile": ["1.5", "2"] * 84},
+            first_seen_at=now, last_seen_at=now, status_changed_at=now)
+    return {"connection": connection.pk, "resources": resources, "finding": finding.pk}
 
 
 def _pages(estate) -> list[str]:
@@ -171,6 +179,9 @@ def _pages(estate) -> list[str]:
         "/settings/audit/",
         "/settings/api-tokens/",
         "/costs/rates/",
+        "/recommendations/",
+        "/recommendations/?status=all",
+        f"/recommendations/{estate['finding']}/",
     ]
 
 
