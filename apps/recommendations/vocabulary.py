@@ -66,18 +66,18 @@ class Action(models.TextChoices):
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    SUCCESS = "success", _("Success")
-    PARTIAL = "partial", _("Partial")
-    FAILED = "failed", _("Failed")
+    QUEUED = "queued", pgettext_lazy("evaluation status", "Queued")
+    RUNNING = "running", pgettext_lazy("evaluation status", "Running")
+    SUCCESS = "success", pgettext_lazy("evaluation status", "Success")
+    PARTIAL = "partial", pgettext_lazy("evaluation status", "Partial")
+    FAILED = "failed", pgettext_lazy("evaluation status", "Failed")
 
 
 class RunTrigger(models.TextChoices):
-    SYNC = "sync", _("After a sync")
-    NIGHTLY = "nightly", _("Nightly")
-    MANUAL = "manual", _("On demand")
-    COMMAND = "command", _("Command line")
+    SYNC = "sync", pgettext_lazy("evaluation trigger", "After a sync")
+    NIGHTLY = "nightly", pgettext_lazy("evaluation trigger", "Nightly")
+    MANUAL = "manual", pgettext_lazy("evaluation trigger", "On demand")
+    COMMAND = "command", pgettext_lazy("evaluation trigger", "Command line")
 
 
 class PolicyKind(models.TextChoices):
