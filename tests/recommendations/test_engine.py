@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.utils import translation
 from django_tenants.utils import schema_context
 
+from apps.audit.models import AuditEvent
 from apps.common.errors import ApplicationError
 from apps.inventory.models import Resource
 from apps.recommendations.models import EvaluationRun, Finding, RuleSetting
@@ -95,6 +96,10 @@ def test_a_finding_whose_resource_disappeared_is_closed_as_resource_gone(in_alph
     finding = _finding(disk)
     assert finding.status == Status.CLOSED and finding.closed_reason == "resource_gone"
     assert run.findings_closed == 1 and run.findings_open == 0
+    closed = AuditEvent.objects.get(data__finding=finding.pk)  # the evaluation's change, with no user
+    assert (closed.action, closed.actor_id) == ("recommendation.closed", None)
+    assert closed.data == {"finding": finding.pk, "rule": "unattached_volume", "from": "open", "to": "closed",
+                           "by": "evaluation", "reason": "resource_gone"}
 
 
 def test_a_finding_whose_condition_no_longer_holds_is_resolved_and_opens_again_when_it_returns(in_alpha):

@@ -110,6 +110,8 @@ def test_a_snoozed_finding_opens_again_once_its_date_has_passed(in_alpha):
         run = evaluate_now()
     reopened = Finding.objects.get(pk=finding.pk)
     assert reopened.status == Status.OPEN and reopened.snoozed_until is None
+    assert _events(finding) == [("recommendation.snoozed", in_alpha.fiona.pk, "open", "snoozed"),
+                                ("recommendation.open", None, "snoozed", "open")]
     assert run.findings_open == 1 and run.potential_monthly_savings == Decimal("300.00")
 
 
