@@ -1,8 +1,10 @@
 """The demo organization's cost estate (product description 7.1.3 and 7.1.4): the single source of the demo.
 
-Two connections (Yandex Cloud and Selectel), the resources behind them (four VMs, two disks and a volume, two
-buckets) with a few days of CPU / memory / disk / network metrics, and thirteen months of daily FOCUS ledger
-rows with realistic services and SKUs, weekday seasonality, gentle growth and a few anomalies.
+Two connections (Yandex Cloud and Selectel), the resources behind them (five VMs, one of them resized 16 days
+ago, two data disks (one attached to nothing) and a volume, a reserved address, two buckets) with two weeks of
+CPU / memory / disk / network metrics, and thirteen months of daily FOCUS ledger rows with realistic services and
+SKUs, weekday seasonality, gentle growth and a few anomalies. The recommendation rules find the demo's backlog
+in them (see the note above ``RESOURCES``).
 
 ``apps.demo.payloads`` turns this estate into the providers' API answers (served by the fake cloud in demo
 mode) and ``apps.demo.seeding`` writes what a sync makes of them, so syncing a demo connection changes nothing.
