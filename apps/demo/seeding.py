@@ -314,7 +314,7 @@ def _region(provider: str, zone: str) -> tuple[str, str]:
     return region, "Санкт-Петербург" if region == "ru-1" else "Москва"
 
 
-def _resized_pending(rows: list[_Row]) -> list[Any]:
+def _resized_pending() -> list[Any]:
     """The resized servers whose rightsizing finding is not applied yet (none when the rule is not registered)."""
     from apps.recommendations.models import Finding
     from apps.recommendations.registry import rule_paths
@@ -387,7 +387,7 @@ def demo_costs_seed(*, today: date | None = None, owner=None, recommendations: b
     today = today or timezone.now().date()
     rows = demo_cost_rows(today=today)
     connections = _connections()
-    pending = _resized_pending(rows) if recommendations else []
+    pending = _resized_pending() if recommendations else []
     resources = _resources(connections, rows, today, before_resize=bool(pending))
     written = _ledger(connections, resources, rows, today)
     if pending:
