@@ -1,8 +1,10 @@
 """The demo organization's cost estate (product description 7.1.3 and 7.1.4): the single source of the demo.
 
-Two connections (Yandex Cloud and Selectel), the resources behind them (four VMs, two disks and a volume, two
-buckets) with a few days of CPU / memory / disk / network metrics, and thirteen months of daily FOCUS ledger
-rows with realistic services and SKUs, weekday seasonality, gentle growth and a few anomalies.
+Two connections (Yandex Cloud and Selectel), the resources behind them (five VMs, one of them resized 16 days
+ago, two data disks (one attached to nothing) and a volume, a reserved address, two buckets) with two weeks of
+CPU / memory / disk / network metrics, and thirteen months of daily FOCUS ledger rows with realistic services and
+SKUs, weekday seasonality, gentle growth and a few anomalies. The recommendation rules find the demo's backlog
+in them (see the note above ``RESOURCES``).
 
 ``apps.demo.payloads`` turns this estate into the providers' API answers (served by the fake cloud in demo
 mode) and ``apps.demo.seeding`` writes what a sync makes of them, so syncing a demo connection changes nothing.
@@ -83,11 +85,22 @@ class DemoResource:
     memory: int | None = None
     disk: int | None = None
     network: int | None = None
+    # A server resized ``resized_days_ago`` days ago: its size and utilization before (specs keys that changed,
+    # cpu and memory percent of the old size). The ledger bills the old size until that day.
+    resized_days_ago: int | None = None
+    before_specs: dict[str, Any] = field(default_factory=dict)
+    before_cpu: int | None = None
+    before_memory: int | None = None
 
 
 # The demo's resource types as the Yandex Cloud and Selectel plugins map them.
 DEMO_KINDS = {"vm": ResourceKind.COMPUTE, "server": ResourceKind.COMPUTE, "disk": ResourceKind.VOLUME,
-              "volume": ResourceKind.VOLUME, "bucket": ResourceKind.BUCKET}
+              "volume": ResourceKind.VOLUME, "bucket": ResourceKind.BUCKET, "ip_address": ResourceKind.IP_ADDRESS}
+# The optimization backlog (product description 7.3: rightsizing, cleanup and storage policy, about 10 400 ₽ a
+# month) comes from the rules reading this estate: analytics-spb is far larger than its load (8 -> 4 vCPU,
+# 32 -> 16 GB), a disk and a reserved address are attached to nothing, infrazen-backups is never read (cold
+# storage). stage-app-01 was rightsized from 8 to 4 vCPU ``resized_days_ago`` days ago: the seed finds, accepts
+# and applies that recommendation and the ledger verifies its saving.
 RESOURCES: tuple[DemoResource, ...] = (
     DemoResource("web", YANDEX, "vm", _yc_id("fhm", "web-prod-01"), "web-prod-01", "ru-central1-a", "Compute",
                  {"platform": "standard-v3", "platform_name": "Intel Ice Lake", "cpu_cores": 4, "core_fraction": 100,
@@ -115,7 +128,7 @@ RESOURCES: tuple[DemoResource, ...] = (
                  {"flavor": "SL1.8-32768", "flavor_name": "Standard Line", "cpu_cores": 8, "memory_gb": "32.00",
                   "disk_gb": 0, "bandwidth_mbps": 1000, "image": "Debian 12 64-bit", "zone": "ru-1a",
                   "ip_addresses": ["92.53.64.201"]},
-                 {"env": "prod", "team": "analytics", "project": "reporting"}, 260, cpu=66, memory=73, network=22),
+                 {"env": "prod", "team": "analytics", "project": "reporting"}, 260, cpu=17, memory=20, network=22),
     DemoResource("db-volume", SELECTEL, "volume", _uuid("db-master-msk-volume"), "db-master-msk-volume", "ru-7",
                  "Storage", {"volume_type": "universal.ru-7a", "disk_gb": 500, "attached_to": "db-master-msk",
                              "zone": "ru-7a"},
@@ -123,6 +136,19 @@ RESOURCES: tuple[DemoResource, ...] = (
     DemoResource("media", SELECTEL, "bucket", "media-assets", "media-assets", "ru-1", "Storage",
                  {"storage_class": "standard", "disk_gb": 3072, "objects": 1_204_388, "public": True},
                  {"env": "prod", "team": "frontend", "project": "storefront"}, 380, disk=36),
+    DemoResource("promo-disk", YANDEX, "disk", _yc_id("fhm", "promo-landing-data"), "promo-landing-data",
+                 "ru-central1-a", "Storage", {"disk_type": "network-hdd", "disk_gb": 150, "zone": "ru-central1-a"},
+                 {"env": "prod", "team": "marketing", "project": "promo"}, 240),
+    DemoResource("promo-ip", YANDEX, "ip_address", _yc_id("e9b", "promo-landing-ip"), "promo-landing-ip",
+                 "ru-central1-a", "Network", {"address": "158.160.14.21", "zone": "ru-central1-a"},
+                 {"env": "prod", "team": "marketing", "project": "promo"}, 240),
+    DemoResource("stage", SELECTEL, "server", _uuid("stage-app-01"), "stage-app-01", "ru-7", "Compute",
+                 {"flavor": "SL1.4-8192", "flavor_name": "Standard Line", "cpu_cores": 4, "memory_gb": "8.00",
+                  "disk_gb": 0, "bandwidth_mbps": 1000, "image": "Ubuntu 22.04 LTS 64-bit", "zone": "ru-7a",
+                  "ip_addresses": ["31.129.42.57"]},
+                 {"env": "stage", "team": "backend", "project": "storefront"}, 200, cpu=34, memory=50, network=6,
+                 resized_days_ago=16, before_specs={"flavor": "SL1.8-16384", "cpu_cores": 8, "memory_gb": "16.00"},
+                 before_cpu=16, before_memory=25),
 )
 
 
@@ -164,6 +190,8 @@ LINES: tuple[Line, ...] = (
          "GB*hour", D("384"), resource="api", noise=50),
     Line(YANDEX, "Compute Cloud", "Storage", "dn2al287u6jr3a710u8g", "Fast network drive (SSD)", D("98"),
          "GB*month", D("200"), resource="web-disk", noise=20),
+    Line(YANDEX, "Compute Cloud", "Storage", "dn2hdd3u6jr3a710u8hd", "Standard network drive (HDD)", D("9.5"),
+         "GB*month", D("150"), resource="promo-disk", noise=20),
     Line(YANDEX, "Compute Cloud", "Compute", "dn2k3vqlk9snp1jv351u", "Intel Ice Lake. 20% vCPU, preemptible",
          D("260"), "vCPU*hour", D("320"), resource_id=_yc_id("cl1", "batch-workers"),
          resource_name="batch-workers (instance group)", resource_type="instance_group",
@@ -190,6 +218,8 @@ LINES: tuple[Line, ...] = (
          noise=20),
     Line(YANDEX, "Virtual Private Cloud", "Networking", "dn229q5mnmp58t58tfel", "Public IP address", D("11"),
          "hour", D("48"), region="ru-central1", tags={"env": "prod"}, noise=10),
+    Line(YANDEX, "Virtual Private Cloud", "Networking", "dn2ip0rsv7dq3c2unuse", "Public IP address, reserved",
+         D("7.2"), "hour", D("24"), resource="promo-ip", noise=10),
     Line(YANDEX, "Virtual Private Cloud", "Networking", "dn2olvngrkkqfpc6dddu", "Outgoing traffic", D("58"),
          "GB", D("38"), region="ru-central1", tags={"env": "prod"}, weekday=D("0.30"), noise=1500),
     # --- Selectel
@@ -207,6 +237,13 @@ LINES: tuple[Line, ...] = (
          "GB*month", D("3072"), resource="media", noise=150),
     Line(SELECTEL, "Объектное хранилище", "Networking", "s3.traffic.out", "Исходящий трафик", D("74"), "GB",
          D("110"), resource="media", weekday=D("0.35"), noise=1500),
+    Line(SELECTEL, "Объектное хранилище", "Storage", "s3.requests.get", "Операции чтения (GET, HEAD)", D("6"),
+         "10K requests", D("420"), resource="media", weekday=D("0.35"), noise=1500),
+    # stage-app-01 at its current size (4 vCPU, 8 GB); twice that until it was resized.
+    Line(SELECTEL, "Облачные серверы", "Compute", "cloud.vcpu.standard_line", "vCPU, Standard Line", D("145"),
+         "vCPU*hour", D("96"), resource="stage", noise=50),
+    Line(SELECTEL, "Облачные серверы", "Compute", "cloud.ram.standard_line", "Оперативная память, Standard Line",
+         D("63.75"), "GB*hour", D("192"), resource="stage", noise=50),
     Line(SELECTEL, "Балансировщики нагрузки", "Networking", "cloud.lb.basic", "Балансировщик нагрузки: базовый",
          D("86"), "hour", D("24"), resource_id=_uuid("lb-storefront"), resource_name="lb-storefront",
          resource_type="load_balancer", region="ru-7", zone="ru-7a",
@@ -225,6 +262,8 @@ ANOMALIES: tuple[tuple[int, int, Decimal, str], ...] = (
 GPU_EXPERIMENT = (124, 118, D("3150"))
 # analytics-spb ran on a double-size flavor until it was rightsized 30 days ago.
 UPSIZED = (150, 30, D("2"))
+# A resized server (``DemoResource.resized_days_ago``) was billed this many times its current size before.
+RESIZED_FROM = D("2")
 
 
 def _months_back(day: date, months: int) -> date:
@@ -269,6 +308,8 @@ def _generate(today: date) -> list[_Row]:
                     factor *= multiplier
             if line.resource == "analytics" and UPSIZED[0] >= back >= UPSIZED[1]:
                 factor *= UPSIZED[2]
+            if resource and resource.resized_days_ago is not None and back > resource.resized_days_ago:
+                factor *= RESIZED_FROM
             rows.append(_Row(day, line, line.base * factor, (line.quantity * factor).quantize(Decimal("0.0001"))))
         if GPU_EXPERIMENT[0] >= back >= GPU_EXPERIMENT[1]:
             gpu = LINES[0]
@@ -305,13 +346,14 @@ def demo_cost_rows(*, today: date) -> list[_Row]:
 
 
 
-METRIC_DAYS = 7
+# Two weeks of hourly samples: what rightsizing needs for a high confidence.
+METRIC_DAYS = 14
 
 
-def demo_metric_value(spec: DemoResource, metric: str, moment: datetime) -> Decimal | None:
+def demo_metric_value(spec: DemoResource, metric: str, moment: datetime, *, before: bool = False) -> Decimal | None:
     """A demo resource's ``metric`` at an hour: a pure function of both, so the fake cloud's monitoring
-    answers exactly what the seed stored."""
-    plan = {name: (average, capacity) for name, average, capacity in _metric_plan(spec)}
+    answers exactly what the seed stored. ``before``: a resized server at its old size and load."""
+    plan = {name: (average, capacity) for name, average, capacity in _metric_plan(spec, before=before)}
     if metric not in plan:
         return None
     average, capacity = plan[metric]
@@ -323,13 +365,19 @@ def demo_metric_value(spec: DemoResource, metric: str, moment: datetime) -> Deci
     return (share * capacity).quantize(Decimal("0.0001"))
 
 
-def _metric_plan(spec: DemoResource) -> list[tuple[str, int, Decimal]]:
+def demo_specs(spec: DemoResource, *, before: bool = False) -> dict[str, Any]:
+    """The resource's specs now, or (``before``) at its size before it was resized."""
+    return {**spec.specs, **spec.before_specs} if before else dict(spec.specs)
+
+
+def _metric_plan(spec: DemoResource, *, before: bool = False) -> list[tuple[str, int, Decimal]]:
     """(metric, average percent of capacity, capacity in the metric's unit)."""
     plan = []
-    if spec.cpu is not None:
-        plan.append((MetricName.CPU_PERCENT, spec.cpu, Decimal(100)))
-    if spec.memory is not None:
-        plan.append((MetricName.MEMORY_MB, spec.memory, Decimal(spec.specs["memory_gb"]) * 1024))
+    cpu, memory = (spec.before_cpu, spec.before_memory) if before else (spec.cpu, spec.memory)
+    if cpu is not None:
+        plan.append((MetricName.CPU_PERCENT, cpu, Decimal(100)))
+    if memory is not None:
+        plan.append((MetricName.MEMORY_MB, memory, Decimal(demo_specs(spec, before=before)["memory_gb"]) * 1024))
     if spec.disk is not None:
         plan.append((MetricName.DISK_USED_GB, spec.disk, Decimal(spec.specs["disk_gb"])))
     if spec.network is not None:

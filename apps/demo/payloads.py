@@ -32,6 +32,7 @@ from .estate import (
     _yc_id,
     demo_cost_rows,
     demo_metric_value,
+    demo_specs,
 )
 
 GIB = 1024**3
@@ -44,7 +45,7 @@ SEL_USERNAME = "infrazen-demo-sync"
 SEL_USER_PASSWORD = "selectel-demo-service-user-password"
 # Resources Selectel's OpenStack lists; their daily costs come from the billing statistics.
 SELECTEL_OPENSTACK_TYPES = ("server", "volume")
-SEL_FLAVOR_IDS = {"SL1.8-65536": "3031", "SL1.8-32768": "3021"}
+SEL_FLAVOR_IDS = {"SL1.8-65536": "3031", "SL1.8-32768": "3021", "SL1.8-16384": "3018", "SL1.4-8192": "3011"}
 
 
 def _stamp(moment: datetime) -> str:
@@ -107,10 +108,18 @@ def yandex_payloads(*, today: date) -> dict[str, Any]:
             vm = next(i for i in instances if i["id"] == owner.resource_id)
             vm["secondaryDisks"] = [{"mode": "READ_WRITE", "deviceName": "data", "diskId": spec.resource_id}]
         disks.append(disk)
+    addresses = []
+    for spec in _specs(YANDEX, "ip_address"):
+        s = spec.specs
+        # Reserved and attached to nothing (``used`` false): billed every hour all the same.
+        addresses.append({"id": spec.resource_id, "folderId": YC_FOLDER, "createdAt": _stamp(_created(spec, today)),
+                          "name": spec.name, "labels": dict(spec.tags),
+                          "externalIpv4Address": {"address": s["address"], "zoneId": s["zone"], "requirements": {}},
+                          "reserved": True, "used": False, "type": "EXTERNAL", "ipVersion": "IPV4"})
     billing_accounts = [{"id": YC_BILLING_ACCOUNT, "name": "infrazen-demo", "createdAt": _stamp(folder_created),
                          "countryCode": "RU", "currency": "RUB", "active": True, "balance": YC_BALANCE}]
     return {"clouds": clouds, "folders": folders, "instances": instances, "disks": disks, "snapshots": [],
-            "addresses": [], "billing_accounts": billing_accounts}
+            "addresses": addresses, "billing_accounts": billing_accounts}
 
 
 def yandex_cpu_percent(resource_id: str, moment: datetime) -> Decimal | None:
@@ -127,9 +136,10 @@ def selectel_region(spec: DemoResource) -> str:
 
 
 def selectel_flavors() -> list[dict[str, Any]]:
+    """The flavors of the demo's servers, now and before a resize."""
     flavors = {}
-    for spec in _specs(SELECTEL, "server"):
-        s = spec.specs
+    sizes = [s for spec in _specs(SELECTEL, "server") for s in (spec.specs, demo_specs(spec, before=True))]
+    for s in sizes:
         flavors[s["flavor"]] = {
             "id": SEL_FLAVOR_IDS[s["flavor"]], "name": s["flavor"], "vcpus": s["cpu_cores"],
             "ram": int(Decimal(s["memory_gb"]) * 1024), "disk": int(s["disk_gb"]), "swap": 0,
@@ -138,12 +148,13 @@ def selectel_flavors() -> list[dict[str, Any]]:
     return list(flavors.values())
 
 
-def selectel_servers(*, today: date) -> list[dict[str, Any]]:
-    """Nova ``/servers/detail`` items (microversion 2.1: the flavor by id), each with its region."""
+def selectel_servers(*, today: date, before_resize: bool = False) -> list[dict[str, Any]]:
+    """Nova ``/servers/detail`` items (microversion 2.1: the flavor by id), each with its region;
+    ``before_resize``: a resized server with its old flavor (what a sync listed before the resize)."""
     volumes = {s.specs.get("attached_to"): s for s in _specs(SELECTEL, "volume")}
     servers = []
     for spec in _specs(SELECTEL, "server"):
-        s = spec.specs
+        s = demo_specs(spec, before=before_resize)
         created = _stamp(_created(spec, today))
         volume = volumes.get(spec.name)
         servers.append({

@@ -8,7 +8,7 @@ estate. The connections are never synced here (their credentials are the fake cl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +42,15 @@ from .estate import (
     demo_cost_rows,
     demo_metric_value,
 )
+
+# The resized server's story (``DemoResource.resized_days_ago``): found by the rightsizing rule, accepted and
+# applied on the day it was resized; the ledger then verifies the saving.
+RESIZE_RULE = "rightsizing_vm"
+# The unattached disk's cleanup finding is accepted (someone is on it); the backlog keeps it.
+ACCEPTED = ("unattached_volume", "promo-disk")
+# The demo company runs its production servers on demand on purpose: the commitments rule is turned off in its
+# settings (the backlog of the product description is rightsizing, cleanup and storage policy).
+DISABLED_RULES = ("commitment_steady",)
 
 
 def _connections() -> dict[str, Any]:
@@ -128,7 +137,7 @@ def _yandex_fetched(today: date) -> tuple[list[Any], Any, tuple[str, ...]]:
     return records, info, (yc.CLOUD, yc.FOLDER, yc.VM, yc.DISK, yc.SNAPSHOT, yc.ADDRESS)
 
 
-def _selectel_fetched(today: date) -> tuple[list[Any], Any, tuple[str, ...]]:
+def _selectel_fetched(today: date, before_resize: bool = False) -> tuple[list[Any], Any, tuple[str, ...]]:
     """What a sync of the demo Selectel connection reads (OpenStack lists, billing prices)."""
     from apps.providers.plugins.openstack import normalize as openstack
     from apps.providers.plugins.selectel import normalize as sel
@@ -150,7 +159,8 @@ def _selectel_fetched(today: date) -> tuple[list[Any], Any, tuple[str, ...]]:
     costs = sel.daily_costs(day_rows)
     flavors = {str(f["id"]): f for f in selectel_flavors()}
     records = []
-    for region, servers in sorted(grouped_by_region(selectel_servers(today=today)).items()):
+    for region, servers in sorted(grouped_by_region(selectel_servers(today=today,
+                                                                     before_resize=before_resize)).items()):
         records += openstack.server_records(servers, provider=sel.PROVIDER, region=region, currency=sel.CURRENCY,
                                             flavors=flavors, costs=costs, account_id=SEL_ACCOUNT)
     for region, volumes in sorted(grouped_by_region(selectel_volumes(today=today)).items()):
@@ -165,10 +175,12 @@ def _selectel_fetched(today: date) -> tuple[list[Any], Any, tuple[str, ...]]:
     return records, info, (sel.SERVER, sel.VOLUME, sel.CLOUD_SERVICE)
 
 
-def _resources(connections: dict[str, Any], rows: list[_Row], today: date) -> dict[tuple[str, str], Any]:
+def _resources(connections: dict[str, Any], rows: list[_Row], today: date,
+               before_resize: bool = False) -> dict[tuple[str, str], Any]:
     """The resources a sync of each demo connection finds, normalized from the demo payloads by the providers'
     own normalizers and written by the inventory as a sync writes them, plus the buckets (no plugin lists
-    object storage). Returns {(provider, resource id): Resource}."""
+    object storage). Returns {(provider, resource id): Resource}. ``before_resize``: what a sync found before
+    the resized server was resized."""
     from apps.inventory.diff import incoming_resource
     from apps.inventory.models import Resource
     from apps.inventory.services import resource_context_update, resource_sync
@@ -178,7 +190,8 @@ def _resources(connections: dict[str, Any], rows: list[_Row], today: date) -> di
     pks: dict[tuple[str, str], int] = {}
     fetchers = {YANDEX: _yandex_fetched, SELECTEL: _selectel_fetched}
     for provider, connection in connections.items():
-        records, info, listed = fetchers[provider](today)
+        records, info, listed = (fetchers[provider](today, before_resize) if provider == SELECTEL
+                                 else fetchers[provider](today))
         incoming = {}
         for record in [*records, *_bucket_records(provider, rows, today)]:
             item = incoming_resource(record)
@@ -301,13 +314,87 @@ def _region(provider: str, zone: str) -> tuple[str, str]:
     return region, "Санкт-Петербург" if region == "ru-1" else "Москва"
 
 
+def _resized_pending() -> list[Any]:
+    """The resized servers whose rightsizing finding is not applied yet (none when the rule is not registered)."""
+    from apps.recommendations.models import Finding
+    from apps.recommendations.registry import rule_paths
+    from apps.recommendations.vocabulary import Status
+
+    if RESIZE_RULE not in rule_paths():
+        return []
+    done = set(Finding.objects.filter(rule=RESIZE_RULE, status__in=(Status.APPLIED, Status.VERIFIED))
+               .values_list("resource__resource_id", flat=True))
+    return [spec for spec in RESOURCES if spec.resized_days_ago is not None and spec.resource_id not in done]
+
+
+def _resize_story(specs: list[Any], connections: dict[str, Any], resources: dict[tuple[str, str], Any],
+                  today: date, owner) -> None:
+    """Before the resize: the old size's metrics, an evaluation of the server's connection as of the day before
+    the resize (what the post-sync step did then), the finding accepted and applied on the resize day."""
+    from apps.inventory.services import MetricSamples, metric_points_store
+    from apps.recommendations.models import Finding
+    from apps.recommendations.services import evaluate_now, finding_accept, finding_apply
+    from apps.recommendations.vocabulary import RunTrigger, Status
+
+    for spec in specs:
+        resource = resources[(spec.provider, spec.resource_id)]
+        resized_on = today - timedelta(days=spec.resized_days_ago)
+        end = timezone.make_aware(datetime.combine(resized_on - timedelta(days=1), time(10)))
+        stamps = [end - timedelta(hours=METRIC_DAYS * 24 - hour) for hour in range(METRIC_DAYS * 24)]
+        metric_points_store(series={resource.pk: [
+            MetricSamples(metric, [(ts, demo_metric_value(spec, metric, ts, before=True)) for ts in stamps])
+            for metric, _average, _capacity in _metric_plan(spec, before=True)]}, replace=True)
+        evaluate_now(trigger=RunTrigger.SYNC, connection=connections[spec.provider], now=end)
+        finding = Finding.objects.filter(rule=RESIZE_RULE, resource=resource).first()
+        if finding is None:
+            continue  # the rule does not flag it (not registered with these thresholds): nothing to apply
+        if finding.status != Status.ACCEPTED:
+            finding_accept(finding=finding, actor=owner)
+        finding_apply(finding=finding, actor=owner, applied_on=resized_on)
+
+
+def demo_recommendations_seed(*, owner=None) -> Any:
+    """The demo's backlog, through the rules: the organization's rule settings, an evaluation of everything, the
+    accepted finding; returns the evaluation run."""
+    from apps.recommendations.models import Finding, RuleSetting
+    from apps.recommendations.registry import rule_paths
+    from apps.recommendations.services import evaluate_now, finding_accept, rule_settings_update
+    from apps.recommendations.vocabulary import RunTrigger, Status
+
+    disabled = set(RuleSetting.objects.filter(enabled=False).values_list("rule", flat=True))
+    turn_off = {key: {"enabled": False} for key in DISABLED_RULES if key in rule_paths() and key not in disabled}
+    if turn_off:
+        rule_settings_update(actor=owner, values=turn_off)
+    run = evaluate_now(trigger=RunTrigger.COMMAND)
+    rule, key = ACCEPTED
+    spec = _BY_KEY[key]
+    finding = Finding.objects.filter(rule=rule, resource__provider=spec.provider,
+                                     resource__resource_id=spec.resource_id, status=Status.OPEN).first()
+    if finding is not None:
+        finding_accept(finding=finding, actor=owner)
+        run = evaluate_now(trigger=RunTrigger.COMMAND)
+    return run
+
+
 @transaction.atomic
-def demo_costs_seed(*, today: date | None = None) -> dict[str, int]:
-    """Seed (or re-seed) the demo estate in the CURRENT tenant schema; returns what it wrote."""
+def demo_costs_seed(*, today: date | None = None, owner=None, recommendations: bool = True) -> dict[str, int]:
+    """Seed (or re-seed) the demo estate in the CURRENT tenant schema; returns what it wrote.
+
+    The recommendations come from the rules over what was written (``recommendations``): a resized server's
+    finding is found on its old size, accepted and applied by ``owner`` (the demo's owner) on the day it was
+    resized, then the inventory and metrics become what a sync finds now, and a last evaluation builds the
+    backlog and verifies the applied finding from the ledger."""
     today = today or timezone.now().date()
     rows = demo_cost_rows(today=today)
     connections = _connections()
-    resources = _resources(connections, rows, today)
-    _metrics(resources)
+    pending = _resized_pending() if recommendations else []
+    resources = _resources(connections, rows, today, before_resize=bool(pending))
     written = _ledger(connections, resources, rows, today)
-    return {"connections": len(connections), "resources": len(resources), "cost_records": written}
+    if pending:
+        _resize_story(pending, connections, resources, today, owner)
+        resources = _resources(connections, rows, today)  # the resize, as the next sync finds it
+    _metrics(resources)
+    out = {"connections": len(connections), "resources": len(resources), "cost_records": written}
+    if recommendations:
+        out["findings_open"] = demo_recommendations_seed(owner=owner).findings_open
+    return out

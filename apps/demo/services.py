@@ -89,10 +89,11 @@ def demo_beget_connection(*, organization: Organization) -> None:
         sync_run_execute(sync_run_id=run.pk, plugin_options={"session": session})
 
 
-def demo_costs(*, organization: Organization) -> None:
-    """The dashboard estate of seed section 7.1.4 (connections, resources, metrics, 13 months of costs)."""
+def demo_costs(*, organization: Organization, owner: User | None = None) -> None:
+    """The dashboard estate of seed section 7.1.4 (connections, resources, metrics, 13 months of costs) and
+    its recommendations (seed 7.3), ``owner`` accepting and applying what the story says."""
     with tenant_context(organization):
-        demo_costs_seed()
+        demo_costs_seed(owner=owner)
         organization_data_changed()
 
 
@@ -108,6 +109,6 @@ def demo_seed() -> DemoResult:
     if not Membership.objects.filter(user=owner, organization=demo).exists():
         membership_add(organization=demo, user=owner, role=Role.OWNER)
     PartnerMembership.objects.get_or_create(user=operator, partner=partner, defaults={"role": Role.ADMIN})
-    demo_costs(organization=demo)
+    demo_costs(organization=demo, owner=owner)
     demo_beget_connection(organization=client)
     return DemoResult(demo=demo, client=client, partner=partner)

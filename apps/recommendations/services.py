@@ -138,6 +138,7 @@ def _reconcile(drafts: Mapping[str, list[FindingDraft]], *, context: Context, co
         existing = existing.filter(connection_id=connection_id)
     existing = {(f.rule, f.subject): f for f in existing.select_for_update()}
     created, updated = [], []
+    changes: list[tuple[Finding, str]] = []  # (finding, its status before) of what the evaluation reopened or closed
     seen: set[tuple[str, str]] = set()
     for rule_key, found in drafts.items():
         for draft in found:
@@ -160,6 +161,7 @@ def _reconcile(drafts: Mapping[str, list[FindingDraft]], *, context: Context, co
                       category=draft.category or categories.get(rule_key, ""), now=now)
                 if finding.status == Status.CLOSED or (
                         finding.status == Status.SNOOZED and finding.snoozed_until and finding.snoozed_until <= today):
+                    changes.append((finding, finding.status))
                     _set_status(finding, Status.OPEN, now=now, actor=None, audit=False)
                     finding.snoozed_until = None
                     finding.closed_reason = ""
@@ -174,6 +176,7 @@ def _reconcile(drafts: Mapping[str, list[FindingDraft]], *, context: Context, co
             continue
         finding.closed_reason = "resource_gone" if finding.resource_id in gone else (
             "rule_disabled" if key[0] in disabled else "resolved")
+        changes.append((finding, finding.status))
         _set_status(finding, Status.CLOSED, now=now, actor=None, audit=False)
         closed.append(finding)
     Finding.objects.bulk_create(created, batch_size=500)
@@ -182,6 +185,12 @@ def _reconcile(drafts: Mapping[str, list[FindingDraft]], *, context: Context, co
               "confidence_reason", "risk", "owner", "last_seen_at", "status", "status_changed_at",
               "status_changed_by_id", "snoozed_until", "closed_reason", "policy"]
     Finding.objects.bulk_update(updated + closed, fields, batch_size=500)
+    for finding, previous in changes:  # audited like a person's change, with no user: the evaluation made it
+        audit_event_record(schema_name=db_connection.schema_name, action=f"recommendation.{finding.status}",
+                           target=f"{finding.title} (#{finding.pk})",
+                           data={"finding": finding.pk, "rule": finding.rule, "from": previous, "to": finding.status,
+                                 "by": "evaluation", **({"reason": finding.closed_reason}
+                                                        if finding.closed_reason else {})})
     open_count = Finding.objects.filter(status=Status.OPEN).count()
     return {"findings_created": len(created), "findings_updated": len(updated), "findings_closed": len(closed),
             "findings_open": open_count}

@@ -100,16 +100,17 @@ def test_a_real_sync_of_every_demo_connection_against_the_demo_fake_changes_noth
 
 
 def test_the_seeded_demo_shows_the_estate_definition(w, demo_cloud):
-    """Hand-counted from ``apps.demo.estate.RESOURCES``: 2 Yandex VMs with a boot disk each, a data disk and a
-    bucket, the cloud and its folder; 2 Selectel servers, a volume and a bucket."""
+    """Hand-counted from ``apps.demo.estate.RESOURCES``: 2 Yandex VMs with a boot disk each, a data disk, an
+    unattached disk, a reserved address and a bucket, the cloud and its folder; 3 Selectel servers, a volume and a
+    bucket."""
     with schema_context(w.alpha.schema_name):
         demo_costs_seed(today=TODAY)
         live = Resource.objects.filter(is_deleted=False)
-        assert live.count() == 12
+        assert live.count() == 15
         assert Counter((r.provider, r.resource_type) for r in live) == {
-            ("yandex", "cloud"): 1, ("yandex", "folder"): 1, ("yandex", "vm"): 2, ("yandex", "disk"): 3,
-            ("yandex", "bucket"): 1, ("selectel", "server"): 2, ("selectel", "volume"): 1,
-            ("selectel", "bucket"): 1}
+            ("yandex", "cloud"): 1, ("yandex", "folder"): 1, ("yandex", "vm"): 2, ("yandex", "disk"): 4,
+            ("yandex", "ip_address"): 1, ("yandex", "bucket"): 1, ("selectel", "server"): 3,
+            ("selectel", "volume"): 1, ("selectel", "bucket"): 1}
         assert {r.name for r in RESOURCES} <= set(live.values_list("resource_name", flat=True))
         assert {"web-prod-01-boot", "api-prod-02-boot", "infrazen-demo", "prod"} <= set(
             live.values_list("resource_name", flat=True))
@@ -123,7 +124,8 @@ def test_the_seeded_demo_shows_the_estate_definition(w, demo_cloud):
         yesterday = TODAY - timedelta(days=1)
         keys = {r.key: r for r in RESOURCES}
         for name, key in (("db-master-msk", "db"), ("analytics-spb", "analytics"), ("db-master-msk-volume",
-                                                                                       "db-volume")):
+                                                                                       "db-volume"),
+                          ("stage-app-01", "stage")):
             spend = sum(row.amount for row in demo_cost_rows(today=TODAY)
                         if row.day == yesterday and row.line.resource == key)
             resource = live.get(resource_name=name)
@@ -132,7 +134,10 @@ def test_the_seeded_demo_shows_the_estate_definition(w, demo_cloud):
         # Yandex's REST API quotes no price per resource: unknown, never a guess.
         assert not live.filter(provider="yandex", resource_type="vm", daily_cost__isnull=False).exists()
         card = ProviderConnection.objects.get(provider="selectel").account_info
-        assert card["limits"]["compute_cores"] == {"used": "16", "limit": "40", "unit": "vCPU"}
+        # db-master-msk 8 + analytics-spb 8 + stage-app-01 4 vCPU (its size since the resize)
+        assert card["limits"]["compute_cores"] == {"used": "20", "limit": "40", "unit": "vCPU"}
+        stage = live.get(resource_name="stage-app-01")
+        assert (stage.specs["cpu_cores"], stage.specs["memory_gb"]) == (4, "8.00")
 
 
 def _page(client, url: str) -> str:

@@ -73,18 +73,25 @@ def test_seeding_creates_two_connections_the_synced_inventory_metrics_and_the_le
         assert not SyncRun.objects.exists()
 
         resources = Resource.objects.all()
-        # What a sync lists (Yandex: the cloud, its folder, 2 VMs and 3 disks; Selectel: 2 servers, a volume)
-        # and the two buckets no plugin lists yet.
-        assert resources.count() == 12 == written["resources"]
-        assert Counter(r.resource_type for r in resources) == {"cloud": 1, "folder": 1, "vm": 2, "server": 2,
-                                                               "disk": 3, "volume": 1, "bucket": 2}
+        # What a sync lists (Yandex: the cloud, its folder, 2 VMs, 4 disks and a reserved address; Selectel:
+        # 3 servers, a volume) and the two buckets no plugin lists yet.
+        assert resources.count() == 15 == written["resources"]
+        assert Counter(r.resource_type for r in resources) == {"cloud": 1, "folder": 1, "vm": 2, "server": 3,
+                                                               "disk": 4, "volume": 1, "bucket": 2,
+                                                               "ip_address": 1}
         assert {r.region for r in resources if r.provider == "yandex"} >= {"ru-central1-a", "ru-central1-b"}
         assert {r.region for r in resources if r.provider == "selectel"} == {"ru-1", "ru-7"}
-        assert all(r.status == "running" for r in resources)
-        priced = resources.exclude(provider="yandex", resource_type__in=("cloud", "folder", "vm", "disk"))
-        assert priced.count() == 5 and all(r.monthly_cost > 0 and r.tags.exists() for r in priced)
-        assert MetricPoint.objects.filter(metric="cpu_percent").values("resource").distinct().count() == 4
-        assert ResourceMetricSummary.objects.filter(metric="cpu_percent").count() == 4
+        # The reserved address is used by nothing (Yandex: "inactive"); everything else runs.
+        assert set(resources.exclude(resource_type="ip_address").values_list("status", flat=True)) == {"running"}
+        assert resources.get(resource_type="ip_address").status == "inactive"
+        priced = resources.exclude(provider="yandex",
+                                   resource_type__in=("cloud", "folder", "vm", "disk", "ip_address"))
+        assert priced.count() == 6 and all(r.monthly_cost > 0 and r.tags.exists() for r in priced)
+        assert MetricPoint.objects.filter(metric="cpu_percent").values("resource").distinct().count() == 5
+        assert ResourceMetricSummary.objects.filter(metric="cpu_percent").count() == 5
+        # Two weeks of hourly samples per metric.
+        assert MetricPoint.objects.filter(metric="cpu_percent", resource__resource_name="web-prod-01").count() \
+            == 14 * 24
 
         records = CostRecord.objects.all()
         assert records.count() == written["cost_records"]
@@ -140,7 +147,7 @@ def test_seed_demo_gives_the_demo_organization_its_estate(w):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     demo = Organization.objects.get(slug="demo")
     with schema_context(demo.schema_name):
-        assert Resource.objects.count() == 12
+        assert Resource.objects.count() == 15
         assert ProviderConnection.objects.count() == 2
         assert CostDaily.objects.exists()
 

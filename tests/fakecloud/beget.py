@@ -49,10 +49,10 @@ def account_info_result(mailboxes: int = 0) -> dict[str, Any]:
     # Types are mixed on purpose, as Beget mixes them: some numbers arrive as strings.
     return {
         "plan_name": "Cloud",
-        "user_sites": 0, "plan_site": 0,
+        "user_sites": 2, "plan_site": 25,
         "user_domains": "6", "plan_domain": 2147483647,
         "user_mysqlsize": 0, "plan_mysql": 0,
-        "user_quota": 1, "plan_quota": 0,
+        "user_quota": 2150, "plan_quota": 30720,
         "user_ftp": 0, "plan_ftp": 0,
         "user_mail": str(mailboxes), "plan_mail": 0,
         "user_bash": "/bin/bash", "plan_cp": 1,
