@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 import time_machine
 from django.db import connection
 from django.db.models import Sum
@@ -101,11 +102,23 @@ def test_demo_dashboard_counts_14_active_resources_of_15_and_2_connected_provide
     assert html.count("data-resource=") == 15
 
 
-def test_potential_savings_say_there_are_no_recommendations_instead_of_a_number(demo, w, client_for):
+def test_potential_savings_show_the_open_and_accepted_backlog(demo, w, client_for):
+    from django.db.models import Sum
+    from django_tenants.utils import schema_context
+
+    from apps.common.numbers import format_money
+    from apps.recommendations.models import Finding
+
     org, viewer = demo
+    with schema_context(org.schema_name):
+        backlog = Finding.objects.filter(status__in=("open", "accepted")).exclude(category="policy").aggregate(
+            total=Sum("estimated_monthly_savings"))["total"]
+    assert backlog and backlog > 0  # the demo's rules found something
     html = _page(client_for(viewer, "dashdemo"))
     card = _kpi(html, "savings")
-    assert f"0,00{NBSP}₽" in card and "data-savings-note" in card
+    with translation.override("ru"):
+        assert format_money(backlog) in card and "data-savings-note" in card
+    assert 'href="/recommendations/"' in card
     assert "data-recommendations" in html
 
 

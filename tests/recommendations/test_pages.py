@@ -218,7 +218,7 @@ def test_snooze_needs_a_future_date(w, client_for, finops, backlog):
     pk = backlog["cleanup"].pk
     response = client.post(f"/recommendations/{pk}/snooze/", {"until": TODAY.isoformat()})
     assert response.status_code == 400
-    assert "Отложить можно только до даты после сегодняшней." in response.content.decode()
+    assert "Отложить можно только до даты позже сегодняшней." in response.content.decode()
     response = client.post(f"/recommendations/{pk}/snooze/", {"until": ""})
     assert response.status_code == 400 and "Обязательное поле." in response.content.decode()
     assert _status(backlog["cleanup"], w).status == "open"
@@ -242,7 +242,7 @@ def test_apply_defaults_to_today_and_refuses_the_future(w, client_for, finops, b
     assert 'name="applied_on" value="2030-06-12"' in html
     response = client.post(f"/recommendations/{pk}/apply/", {"applied_on": "2030-06-13"})
     assert response.status_code == 400
-    assert "Изменение не может быть применено в будущем." in response.content.decode()
+    assert "Дата применения не может быть в будущем." in response.content.decode()
 
     response = client.post(f"/recommendations/{pk}/apply/", {"applied_on": ""})
     assert response.status_code == 302
@@ -284,7 +284,7 @@ def test_recalculate_queues_a_run_and_the_progress_is_readable(w, client_for, fi
     # A second one while the first is queued: the Russian 409 message, on the page.
     client.post("/recommendations/evaluate/")
     html = _get(client, "/recommendations/")
-    assert "Пересчёт уже идёт." in html
+    assert "Пересчёт рекомендаций уже идёт." in html
     with schema_context(w.alpha.schema_name):
         assert EvaluationRun.objects.count() == 1
 
