@@ -48,9 +48,10 @@ from .estate import (
 RESIZE_RULE = "rightsizing_vm"
 # The unattached disk's cleanup finding is accepted (someone is on it); the backlog keeps it.
 ACCEPTED = ("unattached_volume", "promo-disk")
-# The demo company runs its production servers on demand on purpose: the commitments rule is turned off in its
-# settings (the backlog of the product description is rightsizing, cleanup and storage policy).
-DISABLED_RULES = ("commitment_steady",)
+# The demo company decides on commitments with next year's budget: its owner snoozed those findings (they come
+# back on their own); the open backlog is the product description's rightsizing, cleanup and storage policy.
+SNOOZED_RULES = ("commitment_steady",)
+SNOOZE_DAYS = 45
 
 
 def _connections() -> dict[str, Any]:
@@ -354,18 +355,16 @@ def _resize_story(specs: list[Any], connections: dict[str, Any], resources: dict
 
 
 def demo_recommendations_seed(*, owner=None) -> Any:
-    """The demo's backlog, through the rules: the organization's rule settings, an evaluation of everything, the
-    accepted finding; returns the evaluation run."""
-    from apps.recommendations.models import Finding, RuleSetting
-    from apps.recommendations.registry import rule_paths
-    from apps.recommendations.services import evaluate_now, finding_accept, rule_settings_update
+    """The demo's backlog, through the rules: an evaluation of everything, the commitment findings snoozed and the
+    accepted finding, by the owner; returns the evaluation run."""
+    from apps.recommendations.models import Finding
+    from apps.recommendations.services import evaluate_now, finding_accept, finding_snooze
     from apps.recommendations.vocabulary import RunTrigger, Status
 
-    disabled = set(RuleSetting.objects.filter(enabled=False).values_list("rule", flat=True))
-    turn_off = {key: {"enabled": False} for key in DISABLED_RULES if key in rule_paths() and key not in disabled}
-    if turn_off:
-        rule_settings_update(actor=owner, values=turn_off)
     run = evaluate_now(trigger=RunTrigger.COMMAND)
+    until = timezone.localdate() + timedelta(days=SNOOZE_DAYS)
+    for finding in Finding.objects.filter(rule__in=SNOOZED_RULES, status=Status.OPEN):
+        finding_snooze(finding=finding, actor=owner, until=until)
     rule, key = ACCEPTED
     spec = _BY_KEY[key]
     finding = Finding.objects.filter(rule=rule, resource__provider=spec.provider,

@@ -23,7 +23,7 @@ from django_tenants.utils import schema_context
 from apps.audit.models import AuditEvent
 from apps.demo.estate import RESOURCES, demo_cost_rows
 from apps.demo.seeding import demo_costs_seed
-from apps.recommendations.models import EvaluationRun, Finding, RuleSetting
+from apps.recommendations.models import EvaluationRun, Finding
 from apps.recommendations.selectors import findings_summary
 from apps.recommendations.vocabulary import Category, RunStatus, Status
 from apps.tenants.models import Organization
@@ -93,9 +93,11 @@ def test_the_demo_backlog_totals_10_400_roubles_across_rightsizing_cleanup_and_s
     assert summary["realized_monthly_savings"] > 0
     live = Finding.objects.filter(status__in=(Status.OPEN, Status.ACCEPTED)).exclude(category=Category.POLICY)
     assert sum(f.estimated_monthly_savings or 0 for f in live) == potential
-    # The demo company turned the commitments rule off (its owner, through the settings service).
-    assert RuleSetting.objects.get(rule="commitment_steady").enabled is False
-    assert not Finding.objects.filter(rule="commitment_steady").exists()
+    # The commitment findings exist but wait for next year's budget: snoozed by the owner, outside the potential.
+    commitments = Finding.objects.filter(rule="commitment_steady")
+    assert commitments.exists()
+    assert set(commitments.values_list("status", flat=True)) == {Status.SNOOZED}
+    assert all(f.snoozed_until > f.status_changed_at.date() for f in commitments)
 
 
 def test_analytics_spb_is_rightsized_from_its_ledger_prices(seeded):
