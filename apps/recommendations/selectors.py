@@ -40,13 +40,10 @@ def context_build(*, connection_id: int | None = None, now: datetime | None = No
     now = now or timezone.now()
     today = timezone.localdate(now)
     currency = organization_currency()
-    rows = Resource.objects.filter(is_deleted=False)
-    if connection_id is not None:
-        rows = rows.filter(connection_id=connection_id)
-    rows = list(rows.order_by("pk").values_list(*RESOURCE_FIELDS))
-    pks = [row[0] for row in rows]
+    live = {"is_deleted": False} if connection_id is None else {"is_deleted": False, "connection_id": connection_id}
+    rows = list(Resource.objects.filter(**live).order_by("pk").values_list(*RESOURCE_FIELDS))
     tags: dict[int, dict[str, str]] = {}
-    for resource_pk, key, value in _in_resources(ResourceTag.objects, pks).values_list("resource_id", "key", "value"):
+    for resource_pk, key, value in _of_resources(ResourceTag.objects, live).values_list("resource_id", "key", "value"):
         tags.setdefault(resource_pk, {})[key] = value
     spend = resource_spend_last_days([(row[1], row[3]) for row in rows], COST_DAYS)
     rates: dict[str, Decimal | None] = {}
@@ -61,7 +58,7 @@ def context_build(*, connection_id: int | None = None, now: datetime | None = No
             created_at=created, first_seen_at=first_seen, pricing_model=pricing_model or "",
             business={"owner": owner, "environment": env, **dict(zip(BUSINESS_FIELDS, business, strict=True))}))
     context = Context(now=now, currency=currency, resources=resources, cost_days=COST_DAYS,
-                      summaries=_summaries(pks), holidays=non_working_days(today - timedelta(days=60),
+                      summaries=_summaries(live), holidays=non_working_days(today - timedelta(days=60),
                                                                           today + timedelta(days=60)))
     profiled = [r.pk for r in resources if r.kind in PROFILE_KINDS and r.is_non_production]
     context.hour_profiles = hour_profiles(profiled, now=now)
@@ -71,9 +68,9 @@ def context_build(*, connection_id: int | None = None, now: datetime | None = No
     return context
 
 
-def _in_resources(manager, pks: list[int], field: str = "resource_id"):
-    """Rows of ``pks``' resources; a large list goes to PostgreSQL as one array parameter."""
-    return manager.filter(**{f"{field}__in": pks}) if pks else manager.none()
+def _of_resources(manager, live: Mapping[str, Any]):
+    """Rows of the resources ``live`` selects, through a join (no list of primary keys: a fixed query)."""
+    return manager.filter(**{f"resource__{name}": value for name, value in live.items()})
 
 
 def _converted(amount, from_currency: str, to_currency: str, day, rates: dict) -> Decimal | None:
@@ -90,9 +87,9 @@ def _converted(amount, from_currency: str, to_currency: str, day, rates: dict) -
     return Decimal(amount) * rates[code] if rates[code] is not None else None
 
 
-def _summaries(pks: list[int]) -> dict[int, dict[str, MetricSummary]]:
+def _summaries(live: Mapping[str, Any]) -> dict[int, dict[str, MetricSummary]]:
     found: dict[int, dict[str, MetricSummary]] = {}
-    rows = _in_resources(ResourceMetricSummary.objects, pks).values_list(
+    rows = _of_resources(ResourceMetricSummary.objects, live).values_list(
         "resource_id", "metric", "avg", "p95", "max", "min", "points", "period_start", "period_end")
     for pk, metric, avg, p95, high, low, points, start, end in rows:
         found.setdefault(pk, {})[metric] = MetricSummary(metric=metric, avg=avg, p95=p95, max=high, min=low,
