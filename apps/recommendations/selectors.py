@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection as db_connection
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ COST_DAYS = 30
 PROFILE_DAYS = 28  # four whole weeks of hour-of-week slots
 PROFILE_METRICS = (MetricName.CPU_PERCENT, MetricName.NETWORK_MBPS)
 PROFILE_KINDS = (ResourceKind.COMPUTE, ResourceKind.DATABASE)
+PROFILE_WORK_MEM = "64MB"  # the hour profiles' aggregation in memory (about 2 000 resources' slots)
 BUSINESS_FIELDS = ("team", "business_unit", "project", "feature_tag", "cost_center", "purpose")
 RESOURCE_FIELDS = ("pk", "connection_id", "provider", "resource_id", "resource_name", "resource_type", "kind",
                    "status", "region", "specs", "provider_config", "environment", "owner", "monthly_cost", "currency",
@@ -100,23 +102,37 @@ def _summaries(live: Mapping[str, Any]) -> dict[int, dict[str, MetricSummary]]:
 def hour_profiles(pks: list[int], *, now: datetime, days: int = PROFILE_DAYS,
                   metrics: Iterable[str] = PROFILE_METRICS) -> dict[int, dict[str, list[Decimal | None]]]:
     """Each resource's hour-of-week profile per metric (168 slots from Monday 00:00 Moscow time): the highest
-    sample in the slot over the last ``days`` days, None for a slot without samples. One query."""
+    sample in the slot over the last ``days`` days, None for a slot without samples. One query (the slots of a
+    resource's metric come as two arrays: a row per slot would hold every one as a tuple in memory at once)."""
     if not pks:
         return {}
     sql = """
-        SELECT resource_id, metric,
-               ((extract(isodow FROM ts AT TIME ZONE 'Europe/Moscow')::int - 1) * 24
-                 + extract(hour FROM ts AT TIME ZONE 'Europe/Moscow')::int) AS slot,
-               max(value)
-        FROM inventory_metricpoint
-        WHERE resource_id = ANY(%s) AND metric = ANY(%s) AND ts >= %s AND ts <= %s
-        GROUP BY 1, 2, 3
+        SELECT resource_id, metric, array_agg(slot), array_agg(peak)
+        FROM (
+            SELECT resource_id, metric,
+                   ((extract(isodow FROM ts AT TIME ZONE 'Europe/Moscow')::int - 1) * 24
+                     + extract(hour FROM ts AT TIME ZONE 'Europe/Moscow')::int) AS slot,
+                   max(value) AS peak
+            FROM inventory_metricpoint
+            WHERE resource_id = ANY(%s) AND metric = ANY(%s) AND ts >= %s AND ts <= %s
+            GROUP BY 1, 2, 3
+        ) slots
+        GROUP BY 1, 2
     """
     found: dict[int, dict[str, list[Decimal | None]]] = {}
-    with db_connection.cursor() as cursor:
+    with transaction.atomic(), db_connection.cursor() as cursor:
+        # One group per resource, metric and slot (168 x 2 per resource): the default work_mem spills the hash to
+        # disk from a few hundred resources on; raised for this statement only, then put back.
+        cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [PROFILE_WORK_MEM])
+        previous = cursor.fetchone()[0]
         cursor.execute(sql, [list(pks), [str(m) for m in metrics], now - timedelta(days=days), now])
-        for pk, metric, slot, value in cursor.fetchall():
-            found.setdefault(pk, {}).setdefault(metric, [None] * 168)[slot] = value
+        rows = cursor.fetchall()
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [previous])
+    for pk, metric, slots, values in rows:
+        profile: list[Decimal | None] = [None] * 168
+        for slot, value in zip(slots, values, strict=True):
+            profile[slot] = value
+        found.setdefault(pk, {})[metric] = profile
     return found
 
 
