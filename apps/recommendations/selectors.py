@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection as db_connection
+from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ COST_DAYS = 30
 PROFILE_DAYS = 28  # four whole weeks of hour-of-week slots
 PROFILE_METRICS = (MetricName.CPU_PERCENT, MetricName.NETWORK_MBPS)
 PROFILE_KINDS = (ResourceKind.COMPUTE, ResourceKind.DATABASE)
+PROFILE_WORK_MEM = "64MB"  # the hour profiles' aggregation in memory (about 2 000 resources' slots)
 BUSINESS_FIELDS = ("team", "business_unit", "project", "feature_tag", "cost_center", "purpose")
 RESOURCE_FIELDS = ("pk", "connection_id", "provider", "resource_id", "resource_name", "resource_type", "kind",
                    "status", "region", "specs", "provider_config", "environment", "owner", "monthly_cost", "currency",
@@ -42,13 +44,10 @@ def context_build(*, connection_id: int | None = None, now: datetime | None = No
     now = now or timezone.now()
     today = timezone.localdate(now)
     currency = organization_currency()
-    rows = Resource.objects.filter(is_deleted=False)
-    if connection_id is not None:
-        rows = rows.filter(connection_id=connection_id)
-    rows = list(rows.order_by("pk").values_list(*RESOURCE_FIELDS))
-    pks = [row[0] for row in rows]
+    live = {"is_deleted": False} if connection_id is None else {"is_deleted": False, "connection_id": connection_id}
+    rows = list(Resource.objects.filter(**live).order_by("pk").values_list(*RESOURCE_FIELDS))
     tags: dict[int, dict[str, str]] = {}
-    for resource_pk, key, value in _in_resources(ResourceTag.objects, pks).values_list("resource_id", "key", "value"):
+    for resource_pk, key, value in _of_resources(ResourceTag.objects, live).values_list("resource_id", "key", "value"):
         tags.setdefault(resource_pk, {})[key] = value
     spend = resource_spend_last_days([(row[1], row[3]) for row in rows], COST_DAYS)
     rates: dict[str, Decimal | None] = {}
@@ -63,7 +62,7 @@ def context_build(*, connection_id: int | None = None, now: datetime | None = No
             created_at=created, first_seen_at=first_seen, pricing_model=pricing_model or "",
             business={"owner": owner, "environment": env, **dict(zip(BUSINESS_FIELDS, business, strict=True))}))
     context = Context(now=now, currency=currency, resources=resources, cost_days=COST_DAYS,
-                      summaries=_summaries(pks), holidays=non_working_days(today - timedelta(days=60),
+                      summaries=_summaries(live), holidays=non_working_days(today - timedelta(days=60),
                                                                           today + timedelta(days=60)))
     profiled = [r.pk for r in resources if r.kind in PROFILE_KINDS and r.is_non_production]
     context.hour_profiles = hour_profiles(profiled, now=now)
@@ -73,9 +72,9 @@ def context_build(*, connection_id: int | None = None, now: datetime | None = No
     return context
 
 
-def _in_resources(manager, pks: list[int], field: str = "resource_id"):
-    """Rows of ``pks``' resources; a large list goes to PostgreSQL as one array parameter."""
-    return manager.filter(**{f"{field}__in": pks}) if pks else manager.none()
+def _of_resources(manager, live: Mapping[str, Any]):
+    """Rows of the resources ``live`` selects, through a join (no list of primary keys: a fixed query)."""
+    return manager.filter(**{f"resource__{name}": value for name, value in live.items()})
 
 
 def _converted(amount, from_currency: str, to_currency: str, day, rates: dict) -> Decimal | None:
@@ -92,9 +91,9 @@ def _converted(amount, from_currency: str, to_currency: str, day, rates: dict) -
     return Decimal(amount) * rates[code] if rates[code] is not None else None
 
 
-def _summaries(pks: list[int]) -> dict[int, dict[str, MetricSummary]]:
+def _summaries(live: Mapping[str, Any]) -> dict[int, dict[str, MetricSummary]]:
     found: dict[int, dict[str, MetricSummary]] = {}
-    rows = _in_resources(ResourceMetricSummary.objects, pks).values_list(
+    rows = _of_resources(ResourceMetricSummary.objects, live).values_list(
         "resource_id", "metric", "avg", "p95", "max", "min", "points", "period_start", "period_end")
     for pk, metric, avg, p95, high, low, points, start, end in rows:
         found.setdefault(pk, {})[metric] = MetricSummary(metric=metric, avg=avg, p95=p95, max=high, min=low,
@@ -105,23 +104,37 @@ def _summaries(pks: list[int]) -> dict[int, dict[str, MetricSummary]]:
 def hour_profiles(pks: list[int], *, now: datetime, days: int = PROFILE_DAYS,
                   metrics: Iterable[str] = PROFILE_METRICS) -> dict[int, dict[str, list[Decimal | None]]]:
     """Each resource's hour-of-week profile per metric (168 slots from Monday 00:00 Moscow time): the highest
-    sample in the slot over the last ``days`` days, None for a slot without samples. One query."""
+    sample in the slot over the last ``days`` days, None for a slot without samples. One query (the slots of a
+    resource's metric come as two arrays: a row per slot would hold every one as a tuple in memory at once)."""
     if not pks:
         return {}
     sql = """
-        SELECT resource_id, metric,
-               ((extract(isodow FROM ts AT TIME ZONE 'Europe/Moscow')::int - 1) * 24
-                 + extract(hour FROM ts AT TIME ZONE 'Europe/Moscow')::int) AS slot,
-               max(value)
-        FROM inventory_metricpoint
-        WHERE resource_id = ANY(%s) AND metric = ANY(%s) AND ts >= %s AND ts <= %s
-        GROUP BY 1, 2, 3
+        SELECT resource_id, metric, array_agg(slot), array_agg(peak)
+        FROM (
+            SELECT resource_id, metric,
+                   ((extract(isodow FROM ts AT TIME ZONE 'Europe/Moscow')::int - 1) * 24
+                     + extract(hour FROM ts AT TIME ZONE 'Europe/Moscow')::int) AS slot,
+                   max(value) AS peak
+            FROM inventory_metricpoint
+            WHERE resource_id = ANY(%s) AND metric = ANY(%s) AND ts >= %s AND ts <= %s
+            GROUP BY 1, 2, 3
+        ) slots
+        GROUP BY 1, 2
     """
     found: dict[int, dict[str, list[Decimal | None]]] = {}
-    with db_connection.cursor() as cursor:
+    with transaction.atomic(), db_connection.cursor() as cursor:
+        # One group per resource, metric and slot (168 x 2 per resource): the default work_mem spills the hash to
+        # disk from a few hundred resources on; raised for this statement only, then put back.
+        cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [PROFILE_WORK_MEM])
+        previous = cursor.fetchone()[0]
         cursor.execute(sql, [list(pks), [str(m) for m in metrics], now - timedelta(days=days), now])
-        for pk, metric, slot, value in cursor.fetchall():
-            found.setdefault(pk, {}).setdefault(metric, [None] * 168)[slot] = value
+        rows = cursor.fetchall()
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [previous])
+    for pk, metric, slots, values in rows:
+        profile: list[Decimal | None] = [None] * 168
+        for slot, value in zip(slots, values, strict=True):
+            profile[slot] = value
+        found.setdefault(pk, {})[metric] = profile
     return found
 
 

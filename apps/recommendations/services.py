@@ -18,10 +18,13 @@ from typing import Any
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from apps.audit.models import AuditEvent
 from apps.audit.services import audit_event_record
+from apps.common.bulk import bulk_copy_upsert
 from apps.common.cache import organization_data_changed
 from apps.common.errors import ApplicationError, ErrorCode
 from apps.common.tasks import enqueue_in_tenant
@@ -114,8 +117,8 @@ def evaluation_execute(*, run: EvaluationRun, now: datetime | None = None) -> Ev
                                     versions=versions, categories=categories,
                                     disabled=[r.key for r in rules if r not in enabled])
                 counts["findings_verified"] = len(findings_verify(now=now))
-        potential = sum((f.estimated_monthly_savings or Decimal(0) for f in Finding.objects.filter(
-            status__in=(Status.OPEN, Status.ACCEPTED)).exclude(category=Category.POLICY)), Decimal("0.00"))
+        potential = Finding.objects.filter(status__in=(Status.OPEN, Status.ACCEPTED)).exclude(
+            category=Category.POLICY).aggregate(total=Sum("estimated_monthly_savings"))["total"] or Decimal("0.00")
         _progress(run, status=RunStatus.PARTIAL if errors else RunStatus.SUCCESS, errors=errors,
                   resources=len(context.resources), potential_monthly_savings=potential,
                   rules_done=run.rules_total, finished_at=timezone.now(), **counts)
@@ -218,18 +221,20 @@ def _reconcile(drafts: Mapping[str, list[FindingDraft]], *, context: Context, co
         changes.append((finding, finding.status))
         _set_status(finding, Status.CLOSED, now=now, actor=None, audit=False)
         closed.append(finding)
-    Finding.objects.bulk_create(created, batch_size=500)
+    # New, updated and closed findings in one COPY and one INSERT ... ON CONFLICT (rule, subject) DO UPDATE: the
+    # same statements whatever their number (an existing finding keeps its id and its other columns).
     fields = ["rule_version", "category", "resource", "related_resource_ids", "connection", "provider", "title",
               "action", "action_text", "estimated_monthly_savings", "currency", "formula", "evidence", "confidence",
               "confidence_reason", "risk", "owner", "last_seen_at", "status", "status_changed_at",
               "status_changed_by_id", "snoozed_until", "closed_reason", "policy"]
-    Finding.objects.bulk_update(updated + closed, fields, batch_size=500)
-    for finding, previous in changes:  # audited like a person's change, with no user: the evaluation made it
-        audit_event_record(schema_name=db_connection.schema_name, action=f"recommendation.{finding.status}",
-                           target=f"{finding.title} (#{finding.pk})",
-                           data={"finding": finding.pk, "rule": finding.rule, "from": previous, "to": finding.status,
-                                 "by": "evaluation", **({"reason": finding.closed_reason}
-                                                        if finding.closed_reason else {})})
+    bulk_copy_upsert(Finding, [*created, *updated, *closed], unique_fields=["rule", "subject"], update_fields=fields)
+    # Closing and reopening are audited like a person's change, with no user (the evaluation made it): one INSERT.
+    AuditEvent.objects.bulk_create([AuditEvent(
+        actor_id=None, actor_email="", action=f"recommendation.{finding.status}",
+        target=f"{finding.title} (#{finding.pk})"[:254],
+        data={"finding": finding.pk, "rule": finding.rule, "from": previous, "to": finding.status, "by": "evaluation",
+              **({"reason": finding.closed_reason} if finding.closed_reason else {})})
+        for finding, previous in changes])
     open_count = Finding.objects.filter(status=Status.OPEN).count()
     return {"findings_created": len(created), "findings_updated": len(updated), "findings_closed": len(closed),
             "findings_open": open_count}
@@ -383,17 +388,30 @@ def finding_apply(*, finding: Finding, actor, applied_on: date | None = None) ->
 
 
 def _resource_keys(finding: Finding) -> list[tuple[int, str]]:
-    pks = ([finding.resource_id] if finding.resource_id else []) + list(finding.related_resource_ids or [])
-    return list(Resource.objects.filter(pk__in=pks).values_list("connection_id", "resource_id"))
+    return _resource_keys_of([finding])[finding.pk]
 
 
-def _daily_average(finding: Finding, *, start: date, end: date,
-                   costs: Mapping | None = None) -> tuple[Decimal | None, int]:
+def _finding_pks(finding: Finding) -> list[int]:
+    return ([finding.resource_id] if finding.resource_id else []) + list(finding.related_resource_ids or [])
+
+
+def _resource_keys_of(findings: list[Finding]) -> dict[Any, list[tuple[int, str]]]:
+    """Each finding's resources as ``(connection_id, resource_id)`` keys of the ledger, in one query."""
+    wanted = {pk for finding in findings for pk in _finding_pks(finding)}
+    keys = dict(((pk, (conn, rid)) for pk, conn, rid in Resource.objects.filter(pk__in=wanted).values_list(
+        "pk", "connection_id", "resource_id"))) if wanted else {}
+    return {finding.pk: [keys[pk] for pk in dict.fromkeys(_finding_pks(finding)) if pk in keys]
+            for finding in findings}
+
+
+def _daily_average(finding: Finding, *, start: date, end: date, costs: Mapping | None = None,
+                   keys: list[tuple[int, str]] | None = None) -> tuple[Decimal | None, int]:
     """The finding's resources' ledger cost per day from ``start`` to ``end`` (None when the ledger has no row
     for them there), and the number of days averaged over."""
     if end < start:
         return None, 0
-    keys = _resource_keys(finding)
+    if keys is None:
+        keys = _resource_keys(finding)
     if costs is None:
         costs = resource_daily_costs(keys, start=start, end=end)
     total, found = Decimal(0), False
@@ -406,22 +424,49 @@ def _daily_average(finding: Finding, *, start: date, end: date,
     return ((total / days).quantize(Decimal("0.0001"), ROUND_HALF_UP) if found else None), days
 
 
+def _daily_costs_of(keys_of: Mapping[Any, list[tuple[int, str]]], *, start: date, end: date) -> dict[Any, Mapping]:
+    """The ledger's daily costs of each finding's resources (``resource_daily_costs`` of its own keys), read for all
+    the findings at once. A ledger row imported without a connection links to a resource by its id alone unless
+    two of the asked resources share that id: findings whose resources share an id with another finding's are read
+    on their own, so each gets exactly what a lookup of its own keys gives."""
+    owners: dict[str, set[tuple[int, str]]] = {}
+    for keys in keys_of.values():
+        for key in keys:
+            owners.setdefault(str(key[1]), set()).add((int(key[0]), str(key[1])))
+    shared = {rid for rid, keys in owners.items() if len(keys) > 1}
+    together = {pk: keys for pk, keys in keys_of.items() if not any(str(rid) in shared for _conn, rid in keys)}
+    costs = resource_daily_costs([key for keys in together.values() for key in keys], start=start, end=end)
+    found: dict[Any, Mapping] = dict.fromkeys(together, costs)
+    for pk, keys in keys_of.items():
+        if pk not in together:
+            found[pk] = resource_daily_costs(keys, start=start, end=end)
+    return found
+
+
 def findings_verify(*, now: datetime | None = None) -> list[Finding]:
     """Measure the realized saving of every applied finding at least ``VERIFY_AFTER_DAYS`` whole days old: the
-    daily cost after the applied date (to yesterday) against the baseline, times 30 days."""
+    daily cost after the applied date (to yesterday) against the baseline, times 30 days. The ledger is read once
+    for all of them."""
     now = now or timezone.now()
     yesterday = timezone.localdate(now) - timedelta(days=1)
+    due = list(Finding.objects.filter(status=Status.APPLIED, applied_on__isnull=False,
+                                      applied_on__lte=yesterday - timedelta(days=VERIFY_AFTER_DAYS - 1)))
+    if not due:
+        return []
+    keys_of = _resource_keys_of(due)
+    costs_of = _daily_costs_of(keys_of, start=min(f.applied_on for f in due) - timedelta(days=BASELINE_DAYS),
+                               end=yesterday)
     verified = []
-    for finding in Finding.objects.filter(status=Status.APPLIED, applied_on__isnull=False,
-                                          applied_on__lte=yesterday - timedelta(days=VERIFY_AFTER_DAYS - 1)):
+    for finding in due:
+        keys, costs = keys_of[finding.pk], costs_of[finding.pk]
         before = finding.baseline_daily_cost
         if before is None:
             before, _days = _daily_average(finding, start=finding.applied_on - timedelta(days=BASELINE_DAYS),
-                                           end=finding.applied_on - timedelta(days=1))
+                                           end=finding.applied_on - timedelta(days=1), costs=costs, keys=keys)
         if before is None:
             continue  # nothing in the ledger before the change: nothing to measure against
         start = finding.applied_on + timedelta(days=1)
-        after, days = _daily_average(finding, start=start, end=yesterday)
+        after, days = _daily_average(finding, start=start, end=yesterday, costs=costs, keys=keys)
         after = after or Decimal(0)  # no row after the change: the resources cost nothing any more
         realized = ((before - after) * MONTH_DAYS).quantize(CENT, ROUND_HALF_UP)
         finding.baseline_daily_cost = before
@@ -434,8 +479,10 @@ def findings_verify(*, now: datetime | None = None) -> list[Finding]:
         finding.verified_at = now
         _set_status(finding, Status.VERIFIED, now=now, actor=None, audit=True,
                     data={"realized_monthly_savings": str(realized)})
-        finding.save()
         verified.append(finding)
+    if verified:
+        Finding.objects.bulk_update(verified, ["baseline_daily_cost", "realized_monthly_savings", "verification",
+                                               "verified_at", "status", "status_changed_at", "status_changed_by_id"])
     return verified
 
 
