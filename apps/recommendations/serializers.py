@@ -16,9 +16,17 @@ from .vocabulary import Category, PolicyKind, Status
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
-class ResourceRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="resource_name", allow_blank=True)
+# A nullable reference documented inline (type object + nullable), not as allOf [$ref] + nullable, which strict
+# OpenAPI 3.0 validators read as "must be an object".
+RESOURCE_REF_SCHEMA = {"type": "object", "nullable": True, "required": ["id", "name"],
+                       "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                       "description": "The finding's resource; null for an account-level finding (e.g. a balance)."}
+
+
+@extend_schema_field(RESOURCE_REF_SCHEMA)
+class ResourceRefField(serializers.Field):
+    def to_representation(self, value):
+        return {"id": value.pk, "name": value.resource_name}
 
 
 class PolicyRefSerializer(serializers.Serializer):
@@ -30,7 +38,7 @@ class FindingOutputSerializer(OutputModelSerializer):
     """A recommendation (or policy violation): what was found, the estimate with its formula and evidence, and
     where it is in its lifecycle. ``realized_monthly_savings`` stays null until measured from the ledger."""
 
-    resource = ResourceRefSerializer(allow_null=True, read_only=True)
+    resource = ResourceRefField(allow_null=True, read_only=True)
 
     class Meta:
         model = Finding
