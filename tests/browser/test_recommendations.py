@@ -182,7 +182,7 @@ def test_recalculate_shows_its_progress(reco_estate, live_url, page, django_db_b
     # The worker's progress shows while the page polls; when the run ends, the page reloads with the results.
     _run_update(django_db_blocker, schema_name, status="running", rules_total=4, rules_done=2)
     page.wait_for_function("() => document.querySelector('[data-reco-run-rules]').textContent.includes('2 из 4')")
-    assert page.locator("[data-reco-run-status]").inner_text() == "Работает"
+    assert page.locator("[data-reco-run-status]").inner_text() == "Выполняется"
     assert page.locator("[data-reco-run-bar]").get_attribute("class") == "pct-50"
     with page.expect_navigation():
         _run_update(django_db_blocker, schema_name, status="success", rules_done=4, finished_at=timezone.now())
