@@ -143,3 +143,24 @@ def token_client():
         return Client(HTTP_HOST=host(slug), HTTP_AUTHORIZATION=f"{keyword} {secret}")
 
     return make
+
+
+@pytest.fixture
+def committed_organization(world, django_db_blocker):
+    """``make(slug, name)``: an organization committed to the database (for tests with other processes: a worker,
+    a server), dropped with its schema at teardown."""
+    made: list[Organization] = []
+
+    def make(slug: str, name: str) -> Organization:
+        with django_db_blocker.unblock():
+            connection.set_schema_to_public()
+            organization = organization_create(slug=slug, name=name)
+        made.append(organization)
+        return organization
+
+    yield make
+    with django_db_blocker.unblock():
+        for organization in made:
+            connection.set_schema_to_public()
+            organization.delete(force_drop=True)
+        connection.set_schema_to_public()

@@ -67,3 +67,38 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -
             return
         time.sleep(0.2)
     raise TimeoutError(f"nothing listens on {port} after {timeout} s")
+
+
+@contextlib.contextmanager
+def worker_process() -> Iterator[subprocess.Popen]:
+    """A real django-q2 worker (``manage.py qcluster``) on the test database; its output is printed when the block
+    fails, and it is stopped (SIGTERM, then killed) afterwards."""
+    import signal
+    import tempfile
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "infrazen.settings.test", "DATABASE_URL": test_database_url(),
+           "PYTHONUNBUFFERED": "1"}
+    with tempfile.TemporaryFile(mode="w+") as log:
+        worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, text=True)
+        try:
+            yield worker
+        except BaseException:
+            log.seek(0)
+            print("--- worker output ---\n" + log.read())
+            raise
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=10)
+
+
+def wait_for(done, worker: subprocess.Popen, *, seconds: float) -> None:
+    """Poll ``done()`` every half second until it is true or ``seconds`` passed; the worker must stay up."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        assert worker.poll() is None, "the worker exited early"
+        time.sleep(0.5)
