@@ -182,7 +182,7 @@ def _accounts(connection_id: int | None) -> dict[int, Mapping[str, Any]]:
 def finding_list(*, filters: Mapping[str, Any] | None = None,
                  queryset: QuerySet[Finding] | None = None) -> QuerySet[Finding]:
     """Findings (of ``queryset`` when given), largest savings first, filtered by ``status`` / ``category`` /
-    ``rule`` / ``provider`` / ``confidence`` / ``policy`` (each a list) and ``resource`` (a pk) and ``min_savings``."""
+    ``rule`` / ``provider`` / ``confidence`` / ``policy`` (each a list; ``policy`` also one id) and ``resource`` (a pk) and ``min_savings``."""
     filters = filters or {}
     rows = (queryset if queryset is not None else Finding.objects.all()).select_related("resource", "policy")
     for field in ("status", "category", "rule", "provider", "confidence"):
@@ -190,7 +190,8 @@ def finding_list(*, filters: Mapping[str, Any] | None = None,
         if values:
             rows = rows.filter(**{f"{field}__in": list(values)})
     if filters.get("policy"):
-        rows = rows.filter(policy_id__in=list(filters["policy"]))
+        policies = filters["policy"]
+        rows = rows.filter(policy_id__in=[policies] if isinstance(policies, int) else list(policies))
     if filters.get("resource"):
         rows = rows.filter(Q(resource_id=filters["resource"]) | Q(related_resource_ids__contains=[filters["resource"]]))
     if filters.get("min_savings") is not None:
