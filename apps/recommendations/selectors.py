@@ -182,7 +182,8 @@ def _accounts(connection_id: int | None) -> dict[int, Mapping[str, Any]]:
 def finding_list(*, filters: Mapping[str, Any] | None = None,
                  queryset: QuerySet[Finding] | None = None) -> QuerySet[Finding]:
     """Findings (of ``queryset`` when given), largest savings first, filtered by ``status`` / ``category`` /
-    ``rule`` / ``provider`` / ``confidence`` / ``policy`` (each a list; ``policy`` also one id) and ``resource`` (a pk) and ``min_savings``."""
+    ``rule`` / ``provider`` / ``confidence`` / ``policy`` (each a list; ``policy`` also one id) and ``resource``
+    (a pk) and ``min_savings``."""
     filters = filters or {}
     rows = (queryset if queryset is not None else Finding.objects.all()).select_related("resource", "policy")
     for field in ("status", "category", "rule", "provider", "confidence"):
