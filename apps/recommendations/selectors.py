@@ -182,13 +182,17 @@ def _accounts(connection_id: int | None) -> dict[int, Mapping[str, Any]]:
 def finding_list(*, filters: Mapping[str, Any] | None = None,
                  queryset: QuerySet[Finding] | None = None) -> QuerySet[Finding]:
     """Findings (of ``queryset`` when given), largest savings first, filtered by ``status`` / ``category`` /
-    ``rule`` / ``provider`` / ``confidence`` (each a list) and ``resource`` (a pk) and ``min_savings``."""
+    ``rule`` / ``provider`` / ``confidence`` / ``policy`` (each a list; ``policy`` also one id) and ``resource``
+    (a pk) and ``min_savings``."""
     filters = filters or {}
     rows = (queryset if queryset is not None else Finding.objects.all()).select_related("resource", "policy")
     for field in ("status", "category", "rule", "provider", "confidence"):
         values = filters.get(field)
         if values:
             rows = rows.filter(**{f"{field}__in": list(values)})
+    if filters.get("policy"):
+        policies = filters["policy"]
+        rows = rows.filter(policy_id__in=[policies] if isinstance(policies, int) else list(policies))
     if filters.get("resource"):
         rows = rows.filter(Q(resource_id=filters["resource"]) | Q(related_resource_ids__contains=[filters["resource"]]))
     if filters.get("min_savings") is not None:
@@ -247,6 +251,12 @@ def evaluation_active() -> EvaluationRun | None:
 
 def policy_list() -> QuerySet[Policy]:
     return Policy.objects.all()
+
+
+def policy_open_violations() -> dict[int, int]:
+    """``{policy pk: number of its open violations}`` (policies without any are left out). One query."""
+    return dict(Finding.objects.filter(category=Category.POLICY, status=Status.OPEN).exclude(policy=None)
+                .order_by().values("policy").annotate(n=Count("id")).values_list("policy", "n"))
 
 
 def policy_get(*, pk: Any) -> Policy:

@@ -62,6 +62,7 @@ def backlog_filters(query) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
         "category": _chosen(query, "category", Category.values),
         "confidence": _chosen(query, "confidence", Confidence.values),
         "provider": [v.strip() for item in query.getlist("provider") for v in item.split(",") if v.strip()],
+        "policy": [int(v) for item in query.getlist("policy") for v in item.split(",") if v.strip().isdigit()],
     }
     raw_min = (query.get("min_savings") or "").strip()
     if raw_min:
@@ -76,6 +77,7 @@ def backlog_filters(query) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
         "confidence": filters["confidence"][0] if filters["confidence"] else "",
         "provider": filters["provider"][0] if filters["provider"] else "",
         "min_savings": raw_min,
+        "policy": ",".join(str(pk) for pk in filters["policy"]),
     }
     return filters, form, problems
 

@@ -107,6 +107,7 @@ def estate(world, django_db_blocker):
             )
             ids = {"connection": first.pk, "resource": Resource.objects.order_by("pk").first().pk}
             ids["finding"] = _finding(ids["resource"], first.provider)
+            ids["policy"] = _policy(first.pk)
         connection.set_schema_to_public()
     yield {"owner": owner, **ids}
     with django_db_blocker.unblock():
@@ -134,6 +135,17 @@ def _finding(resource_pk: int, provider: str) -> int:
                                   "start": "2030-06-01T00:00:00+03:00", "end": "2030-06-08T00:00:00+03:00"},
                   "profile": [str(n % 24 * 2.5) for n in range(168)]},
         first_seen_at=now, last_seen_at=now, status_changed_at=now).pk
+
+
+def _policy(connection_pk: int) -> int:
+    """A policy with a long name and a scope of every sort (the list's scope column, the edit page's form)."""
+    from apps.recommendations.models import Policy
+
+    return Policy.objects.create(
+        name="Обязательные теги и поля для всех рабочих серверов аналитической платформы", kind="required_tags",
+        params={"tags": ["team", "cost-center"], "fields": ["owner", "cost_center"]},
+        scope={"providers": ["yandex", "selectel"], "connections": [connection_pk], "kinds": ["compute", "volume"],
+               "regions": ["ru-central1-a", "ru-central1-b"], "environments": ["production"]}).pk
 
 
 def _new_page(browser, live_url, *, email: str | None, slug: str | None):
@@ -192,6 +204,10 @@ def test_every_page_fits_the_window(estate, live_url, pages, width):
         "/recommendations/",
         "/recommendations/?status=all&category=rightsizing",
         f"/recommendations/{estate['finding']}/",
+        "/recommendations/settings/",
+        "/recommendations/policies/",
+        "/recommendations/policies/new/?kind=ttl",
+        f"/recommendations/policies/{estate['policy']}/",
         "/accounts/email/",
         "/accounts/password/change/",
         "/accounts/2fa/",

@@ -21,6 +21,7 @@ ORGANIZATION_PAGES = [
     "/", "/costs/", "/costs/?group_by=service&days=90", "/costs/imports/", "/connections/", "/resources/",
     "/settings/members/", "/settings/invitations/", "/settings/organization/", "/settings/audit/",
     "/settings/api-tokens/", "/api/docs/", "/no-such-page/",
+    "/recommendations/settings/", "/recommendations/policies/", "/recommendations/policies/new/?kind=ttl",
 ]
 # Data blocks (json_script) are not executed, so the policy does not apply to them.
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}

@@ -21,7 +21,8 @@ from apps.accounts.models import Invitation, Membership, User
 from apps.demo.seeding import demo_costs_seed
 from apps.inventory.models import Resource
 from apps.providers.models import ProviderConnection
-from apps.recommendations.models import Finding
+from apps.recommendations.models import Finding, Policy
+from apps.recommendations.vocabulary import PolicyKind
 from apps.tenants.models import Domain
 
 pytestmark = pytest.mark.django_db
@@ -158,7 +159,11 @@ def estate(w):
             estimated_monthly_savings="1500.00", confidence="high", confidence_reason="Цена провайдера",
             formula="1 500,00 ₽ в месяц", evidence={"size_gb": 100, "profile": ["1.5", "2"] * 84},
             first_seen_at=now, last_seen_at=now, status_changed_at=now)
-    return {"connection": connection.pk, "resources": resources, "finding": finding.pk}
+        policy = Policy.objects.create(name="Обязательные поля", kind="required_tags",
+                                       params={"tags": [], "fields": ["owner"]},
+                                       scope={"kinds": ["compute", "hosting_plan"], "providers": [connection.provider],
+                                              "connections": [connection.pk]})
+    return {"connection": connection.pk, "resources": resources, "finding": finding.pk, "policy": policy.pk}
 
 
 def _pages(estate) -> list[str]:
@@ -182,6 +187,11 @@ def _pages(estate) -> list[str]:
         "/recommendations/",
         "/recommendations/?status=all",
         f"/recommendations/{estate['finding']}/",
+        "/recommendations/settings/",
+        "/recommendations/policies/",
+        *[f"/recommendations/policies/new/?kind={kind}" for kind in PolicyKind.values],
+        f"/recommendations/policies/{estate['policy']}/",
+        f"/recommendations/policies/{estate['policy']}/delete/",
     ]
 
 
