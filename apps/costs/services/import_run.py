@@ -324,10 +324,13 @@ def _bulk_mode(cur, table: str, estimate: int) -> bool:
 def _drop_secondary(cur, table: str) -> list[str]:
     """Drop the non-unique indexes of ``table``; returns the statements that recreate them identically (run
     inside the same transaction, so other sessions never see the table without them). The ledger's links
-    carry no foreign-key constraint (see ``CostRecord``), so no per-row check runs either."""
+    carry no foreign-key constraint (see ``CostRecord``), so no per-row check runs either.
+
+    Partial indexes stay: most files hold no row they cover (FOCUS 1.3 allocation), and keeping one costs the
+    COPY a test of its condition per row, while rebuilding it costs a scan of the whole table."""
     cur.execute(
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary "
+        "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary AND i.indpred IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
         "ORDER BY 1", [table])
     indexes = cur.fetchall()
