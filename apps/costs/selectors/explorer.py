@@ -135,7 +135,7 @@ def _uses_ledger(q: CostQuery) -> bool:
 def _ledger_filtered(q: CostQuery, start: date, end: date) -> QuerySet:
     qs = _dimension_filtered(CostRecord.objects.filter(charge_date__range=(start, end)), q)
     for key, value in q.tags:
-        # ``@>`` and ``?`` are what the GIN index on tags serves.
+        # ``@>`` is what the GIN index on tags (jsonb_path_ops) serves; ``?`` is checked on the range's rows.
         qs = qs.filter(tags__contains={key: value}) if value is not None else qs.filter(tags__has_key=key)
     return qs
 
