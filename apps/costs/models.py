@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import F, Func, Value
 from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,14 @@ MONEY = {"max_digits": 20, "decimal_places": 10}
 QUANTITY = {"max_digits": 30, "decimal_places": 10}
 # Characters of a tag key / value that the tag rollup's indexes hold (apps.costs.selectors.explorer reads them).
 TAG_INDEX_PREFIX = 200
-ID_INDEX_PREFIX = 200  # characters of an id kept in the ledger's id indexes
+
+
+def id_hash(column: str) -> Func:
+    """The ledger's id and source-key indexes hold a 64-bit hash of the text (``hashtextextended``, stable
+    across PostgreSQL versions: hash partitioning relies on it): ids have no length limit, and an index build
+    sorts integers several times faster than text. A lookup compares the hash, then the text itself
+    (``apps.costs.selectors.explorer._ledger_names``, the deletes of replaced rows)."""
+    return Func(F(column), Value(0), function="hashtextextended", output_field=models.BigIntegerField())
 
 
 class ImportFormat(models.TextChoices):
@@ -191,15 +199,21 @@ class CostRecord(models.Model):
     # foreign key fires a trigger per row (a third of a large import's time). The values come from the
     # import and the sync themselves, and Django still applies on_delete (SET_NULL) when a connection,
     # resource or import is deleted through the ORM, the only way they are deleted.
+    # Nor an index of their own (db_index=False): no read filters the ledger by connection or resource alone
+    # (the explorer narrows by charge date first, the inventory reads the rollups), and each index costs a
+    # large import a scan and sort of the whole table. Deleting a connection or a resource, rare, scans the
+    # ledger once to unlink its rows. The import link leads the second column of the date index (Meta).
     connection = models.ForeignKey("providers.ProviderConnection", on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="cost_records", verbose_name=_("connection"),
-                                   db_constraint=False)
+                                   db_constraint=False, db_index=False)
     # Named inventory_resource: ``resource_id`` is the FOCUS ResourceId column.
     inventory_resource = models.ForeignKey("inventory.Resource", on_delete=models.SET_NULL, null=True,
                                            blank=True, related_name="cost_records",
-                                           verbose_name=_("inventory resource"), db_constraint=False)
+                                           verbose_name=_("inventory resource"), db_constraint=False,
+                                           db_index=False)
     billing_import = models.ForeignKey(BillingImport, on_delete=models.SET_NULL, null=True, blank=True,
-                                       related_name="records", verbose_name=_("import"), db_constraint=False)
+                                       related_name="records", verbose_name=_("import"), db_constraint=False,
+                                       db_index=False)
     # What a re-import replaces: "focus:<billing_account_id>:<YYYY-MM>" or "provider:<connection id>".
     source_key = models.CharField(_("source"), max_length=300)
 
@@ -209,13 +223,20 @@ class CostRecord(models.Model):
         indexes = [
             # Every read of the ledger is a charge-date range (the explorer reads rollups, the ledger only for
             # combined tag filters, through the GIN index); each further index slows every import.
-            models.Index(fields=["charge_date"], name="costs_rec_date"),
-            # Names for ids (explorer labels): a prefix, since ids have no length limit and a btree entry has.
-            models.Index(Left("resource_id", ID_INDEX_PREFIX), name="costs_rec_resource"),
-            models.Index(Left("allocated_resource_id", ID_INDEX_PREFIX), name="costs_rec_allocated",
+            # The import link as second column: the rollups read the rows of a range that an import did not
+            # write (``rollups.cost_rollups_refresh``) from the index entries alone, without a heap visit.
+            models.Index(fields=["charge_date", "billing_import"], name="costs_rec_date_import"),
+            # Names for ids (explorer labels), by the hash of the id (``id_hash``).
+            models.Index(id_hash("resource_id"), name="costs_rec_resource"),
+            models.Index(id_hash("allocated_resource_id"), name="costs_rec_allocated",
                          condition=~models.Q(allocated_resource_id="")),
-            models.Index(fields=["source_key"], name="costs_rec_source"),
-            GinIndex(fields=["tags"], name="costs_rec_tags"),
+            # What an import or a sync replaces, by the hash of its source key (a few keys, each on many rows: the
+            # build sorts integers, not text); a delete compares the hash, then the key.
+            models.Index(id_hash("source_key"), name="costs_rec_source"),
+            # jsonb_path_ops: a tag key and value as one hashed entry, so a smaller index and a faster build than
+            # jsonb_ops. It serves ``@>`` (a tag's value: the selective filter); ``?`` (a key, whatever its value,
+            # present on most rows) is checked on the charge-date range's rows.
+            GinIndex(fields=["tags"], name="costs_rec_tags", opclasses=["jsonb_path_ops"]),
         ]
 
     def __str__(self) -> str:

@@ -37,7 +37,7 @@ from apps.common.errors import ApplicationError
 from apps.currency.exceptions import CurrencyErrorCode, RateMissing, human_date
 from apps.currency.selectors import rate_for, rates_first_dates
 
-from ..models import ID_INDEX_PREFIX, TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord
+from ..models import TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord
 from ..periods import month_end, month_start
 from ..vocabulary import focus_value_label
 from .comparison import PeriodHistory, group_histories, period_history
@@ -135,7 +135,7 @@ def _uses_ledger(q: CostQuery) -> bool:
 def _ledger_filtered(q: CostQuery, start: date, end: date) -> QuerySet:
     qs = _dimension_filtered(CostRecord.objects.filter(charge_date__range=(start, end)), q)
     for key, value in q.tags:
-        # ``@>`` and ``?`` are what the GIN index on tags serves.
+        # ``@>`` is what the GIN index on tags (jsonb_path_ops) serves; ``?`` is checked on the range's rows.
         qs = qs.filter(tags__contains={key: value}) if value is not None else qs.filter(tags__has_key=key)
     return qs
 
@@ -654,9 +654,10 @@ def _ledger_names(id_column: str, name_column: str, keys: list[str], *, limit: i
     if not keys:
         return {}
     table = CostRecord._meta.db_table
-    prefix = f"left(r.{id_column}, {ID_INDEX_PREFIX}) = left(k, {ID_INDEX_PREFIX})"  # the indexed expression
-    sql = (f"SELECT k, (SELECT r.{name_column} FROM {table} r WHERE {prefix} AND r.{id_column} = k "  # noqa: S608
-           f"AND r.{name_column} <> '' LIMIT 1) FROM unnest(%s::text[]) AS k")
+    probe = f"hashtextextended(r.{id_column}, 0) = hashtextextended(k, 0)"  # the indexed expression (id_hash)
+    # ``<> ''`` as the allocated index's condition says: the planner then knows that partial index applies.
+    sql = (f"SELECT k, (SELECT r.{name_column} FROM {table} r WHERE {probe} AND r.{id_column} = k "  # noqa: S608
+           f"AND r.{id_column} <> '' AND r.{name_column} <> '' LIMIT 1) FROM unnest(%s::text[]) AS k")
     with db_connection.cursor() as cursor:
         cursor.execute(sql, [keys[:limit]])
         return {key: name for key, name in cursor.fetchall() if name}

@@ -324,10 +324,13 @@ def _bulk_mode(cur, table: str, estimate: int) -> bool:
 def _drop_secondary(cur, table: str) -> list[str]:
     """Drop the non-unique indexes of ``table``; returns the statements that recreate them identically (run
     inside the same transaction, so other sessions never see the table without them). The ledger's links
-    carry no foreign-key constraint (see ``CostRecord``), so no per-row check runs either."""
+    carry no foreign-key constraint (see ``CostRecord``), so no per-row check runs either.
+
+    Partial indexes stay: most files hold no row they cover (FOCUS 1.3 allocation), and keeping one costs the
+    COPY a test of its condition per row, while rebuilding it costs a scan of the whole table."""
     cur.execute(
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary "
+        "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary AND i.indpred IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
         "ORDER BY 1", [table])
     indexes = cur.fetchall()
@@ -340,10 +343,14 @@ def _replace(cursor, table: str, bi: BillingImport, ctx: Context, watermark: int
     """Delete the earlier rows of the same sources (the new ones are already in, above ``watermark``),
     refresh the rollups."""
     keys = sorted(ctx.source_keys)
+    # The source-key index holds the keys' hashes (``models.id_hash``), passed as values: the planner estimates
+    # them from the statistics (an array computed in the statement would look like every row).
+    cursor.execute("SELECT COALESCE(array_agg(hashtextextended(k, 0)), '{}') FROM unnest(%s::text[]) k", [keys])
+    hashes = cursor.fetchone()[0]
     cursor.execute(
-        f"WITH gone AS (DELETE FROM {table} WHERE id <= %s AND source_key = ANY(%s) "  # noqa: S608
-        f"AND billing_import_id IS DISTINCT FROM %s RETURNING charge_date) "
-        f"SELECT MIN(charge_date), MAX(charge_date), COUNT(*) FROM gone", [watermark, keys, bi.pk])
+        f"WITH gone AS (DELETE FROM {table} WHERE id <= %s AND hashtextextended(source_key, 0) = ANY(%s) "  # noqa: S608
+        f"AND source_key = ANY(%s) AND billing_import_id IS DISTINCT FROM %s RETURNING charge_date) "
+        f"SELECT MIN(charge_date), MAX(charge_date), COUNT(*) FROM gone", [watermark, hashes, keys, bi.pk])
     old_first, old_last, replaced = cursor.fetchone()
     first = min(d for d in (date_from(ctx.first_date), old_first) if d)
     last = max(d for d in (date_from(ctx.last_date), old_last) if d)

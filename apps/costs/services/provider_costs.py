@@ -243,9 +243,10 @@ def provider_costs_import(*, connection, start: date, end: date, lines: Iterable
     # describe days on which the resource existed.
     with db_connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {table} WHERE id <= %s AND source_key = %s AND charge_date >= %s AND charge_date < %s "  # noqa: S608
-            "AND NOT (extras @> %s AND NOT resource_id = ANY(%s))",
-            [watermark, key, start, end, Jsonb({ESTIMATED: True}), sorted(answered_estimates)])
+            f"DELETE FROM {table} WHERE id <= %s AND source_key = %s "  # noqa: S608
+            "AND hashtextextended(source_key, 0) = hashtextextended(%s, 0) "  # the source-key index (models.id_hash)
+            "AND charge_date >= %s AND charge_date < %s AND NOT (extras @> %s AND NOT resource_id = ANY(%s))",
+            [watermark, key, key, start, end, Jsonb({ESTIMATED: True}), sorted(answered_estimates)])
         replaced = cursor.rowcount
     cost_rollups_refresh(start=start, end=end - timedelta(days=1))
     audit_event_record(schema_name=db_connection.schema_name, action="costs.provider_import",
