@@ -129,8 +129,8 @@ def _ets_paths(values: np.ndarray, horizon: int, first: date) -> _Paths:
                          seasonal_periods=SEASONAL_PERIODS, initialization_method="heuristic")
         fitted = model.fit(disp=False, maxiter=200)
         point = np.asarray(fitted.forecast(horizon), dtype=float) * scale
-        paths = np.asarray(fitted.simulate(horizon, anchor="end", repetitions=SIMULATIONS,
-                                           rng=np.random.default_rng(SEED)), dtype=float).reshape(horizon, SIMULATIONS) * scale
+        simulated = fitted.simulate(horizon, anchor="end", repetitions=SIMULATIONS, rng=np.random.default_rng(SEED))
+        paths = np.asarray(simulated, dtype=float).reshape(horizon, SIMULATIONS) * scale
     if not (np.isfinite(point).all() and np.isfinite(paths).all()):
         raise ValueError("the model did not converge")
     return _Paths(first, np.clip(point, 0, None), np.clip(paths, 0, None))
