@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("apps.providers.api_urls")),
     path("api/v1/", include("apps.inventory.api_urls")),
     path("api/v1/", include("apps.recommendations.api_urls")),
+    path("api/v1/", include("apps.budgets.api_urls")),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_tenant"),
 ]

@@ -75,6 +75,7 @@ TENANT_APPS = [
     "apps.inventory",
     "apps.costs",
     "apps.recommendations",
+    "apps.budgets",
     # Built on the apps above; no tables of their own yet.
     "apps.dashboard",
     "apps.demo",

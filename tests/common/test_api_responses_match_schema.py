@@ -280,6 +280,11 @@ ORGANIZATION_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[st
     "/api/v1/policies/violations/": lambda d: [("/api/v1/policies/violations/", {}),
                                               ("/api/v1/policies/violations/", {"policy": d["policy"],
                                                                                 "status": "accepted"})],
+    "/api/v1/forecasts/": lambda d: [("/api/v1/forecasts/", {}),
+                                     ("/api/v1/forecasts/", {"period": "quarter", "months": 2}),
+                                     ("/api/v1/forecasts/", {"connection": d["connections"][0]}),
+                                     ("/api/v1/forecasts/", {"service": "no such service"})],
+    "/api/v1/runway/": lambda d: [("/api/v1/runway/", {})],
 }
 PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
     "/api/v1/partner/organizations/": lambda d: [("/api/v1/partner/organizations/", {})],

@@ -1,0 +1,84 @@
+"""Forecast and runway API shapes: money as decimal strings in the organization's currency."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from .forecasting import METHOD_ETS, METHOD_NONE, METHOD_RUN_RATE
+from .selectors import PERIODS
+
+MONEY = {"max_digits": 20, "decimal_places": 2, "allow_null": True}
+MAX_MONTHS = 12
+
+
+class ForecastQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=PERIODS, default="month")
+    months = serializers.IntegerField(min_value=1, max_value=MAX_MONTHS, default=3)
+    provider = serializers.CharField(required=False, max_length=255)
+    connection = serializers.IntegerField(required=False, min_value=1)
+    service = serializers.CharField(required=False, max_length=255)
+    region = serializers.CharField(required=False, max_length=100)
+    tag = serializers.CharField(required=False, max_length=1000)
+
+    def validate_tag(self, value: str) -> dict[str, str | None]:
+        key, sep, tag_value = value.partition(":")
+        if not key.strip():
+            raise serializers.ValidationError(_("A tag is key:value or key."))
+        return {"key": key.strip(), "value": tag_value.strip() if sep else None}
+
+    def scope(self) -> dict:
+        data = self.validated_data
+        return {key: data[key] for key in ("provider", "connection", "service", "region", "tag") if key in data}
+
+
+class ForecastDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    actual = serializers.DecimalField(**MONEY, help_text="Spend of a past day (null for a forecast day).")
+    forecast = serializers.DecimalField(**MONEY, help_text="Forecast spend of a coming day (null for a past day).")
+    lower = serializers.DecimalField(**MONEY)
+    upper = serializers.DecimalField(**MONEY)
+
+
+class ForecastMonthSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="The first day of the month.")
+    forecast = serializers.DecimalField(**MONEY)
+    lower = serializers.DecimalField(**MONEY)
+    upper = serializers.DecimalField(**MONEY)
+
+
+class ForecastOutputSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    actual_to_date = serializers.DecimalField(**MONEY, help_text="Spend of the period up to the last complete day.")
+    forecast = serializers.DecimalField(**MONEY, help_text="The period's expected total (actual + forecast).")
+    lower = serializers.DecimalField(**MONEY, help_text="The 80 % band's lower edge of the period's total.")
+    upper = serializers.DecimalField(**MONEY, help_text="The 80 % band's upper edge of the period's total.")
+    method = serializers.ChoiceField(choices=(METHOD_ETS, METHOD_RUN_RATE, METHOD_NONE),
+                                     help_text="ets, run_rate (short history) or none (no costs in the scope).")
+    message = serializers.CharField(help_text="Which method was used and why, in the request's language.")
+    series = ForecastDaySerializer(many=True)
+    months = ForecastMonthSerializer(many=True)
+
+
+class ConnectionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    provider = serializers.CharField()
+
+
+class RunwayOutputSerializer(serializers.Serializer):
+    connection = ConnectionRefSerializer()
+    balance = serializers.DecimalField(max_digits=20, decimal_places=2)
+    currency = serializers.CharField()
+    daily_spend = serializers.DecimalField(**MONEY, help_text="Forecast spend a day (null: unknown).")
+    days_left = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True,
+                                         help_text="Days the balance lasts (null: it does not run out).")
+    date = serializers.DateField(allow_null=True, help_text="The day the balance runs out (Moscow time).")
+    source = serializers.ChoiceField(choices=("forecast", "provider_rate", "provider_days", "none"),
+                                     help_text="Where the daily spend comes from.")
+
+
+def forecast_payload(*, currency: str, forecast) -> dict:
+    return {"currency": currency, "actual_to_date": forecast.actual_to_date, "forecast": forecast.forecast,
+            "lower": forecast.lower, "upper": forecast.upper, "method": forecast.method, "message": forecast.reason,
+            "series": forecast.series, "months": forecast.months}
