@@ -66,6 +66,7 @@ class Anomaly:
     expected: Decimal  # totals over first_date..date
     actual: Decimal
     days: list[date] = field(default_factory=list)
+    expected_days: list[Decimal] = field(default_factory=list)  # each day's expected cost
 
     @property
     def impact(self) -> Decimal:
@@ -217,5 +218,6 @@ def detect(values: Sequence[Decimal | float], *, start: date, params: Params | N
                 open_run = _drift_open(runs, cusum_start, cusum_days)
     return [Anomaly(first_date=start + timedelta(days=run.days[0]), date=start + timedelta(days=run.days[-1]),
                     kind=run.kind, expected=_money(sum(run.expected)), actual=_money(sum(d.raw[i] for i in run.days)),
-                    days=[start + timedelta(days=i) for i in run.days])
+                    days=[start + timedelta(days=i) for i in run.days],
+                    expected_days=[_money(e) for e in run.expected])
             for run in runs]
