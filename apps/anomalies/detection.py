@@ -12,8 +12,8 @@ becomes the baseline (the history before it is rescaled to it). A slow ``drift``
 standardized residuals: each day is within the noise, the sum is not. Only increases are anomalies: a cost that
 falls is no risk.
 
-Feedback: an anomaly the user dismissed as expected (``Accepted``) is never cleaned out of the history, its days
-are left out of the spread, and for a level shift or a drift its level becomes the baseline from its first day.
+Feedback: an anomaly the user dismissed as expected (``Accepted``) is never flagged again, its days stay out of the
+spread, and the level it reached, where that level lasted, becomes the baseline (the history before it is rescaled).
 """
 
 from __future__ import annotations
@@ -51,11 +51,11 @@ class Params:
 
 @dataclass(frozen=True)
 class Accepted:
-    """An anomaly the user dismissed as expected: its days, and whether its level is the new baseline."""
+    """An anomaly the user dismissed as expected: its days (its kind is kept for the record)."""
 
     first_date: date
     last_date: date
-    kind: str
+    kind: str = ""
 
 
 @dataclass
@@ -143,11 +143,11 @@ def detect(values: Sequence[Decimal | float], *, start: date, params: Params | N
     p = params or Params()
     d = _Detector(values, p)
     n = len(d.raw)
-    accepted_at: dict[int, tuple[int, str]] = {}
+    accepted_at: dict[int, tuple[int, int]] = {}  # day -> (the accepted anomaly's first day, its last day)
     for item in accepted:
         first, last = (item.first_date - start).days, (item.last_date - start).days
         for i in range(max(0, first), min(n, last + 1)):
-            accepted_at[i] = (max(0, first), item.kind)
+            accepted_at[i] = (max(0, first), last)
     rebased: set[int] = set()
     runs: list[_Run] = []
     open_run: _Run | None = None
@@ -160,13 +160,15 @@ def detect(values: Sequence[Decimal | float], *, start: date, params: Params | N
         actual = d.raw[t]
         excess = actual - expected
         if t in accepted_at:
-            first, kind = accepted_at[t]
-            if kind in (LEVEL_SHIFT, DRIFT) and first not in rebased:
+            first, last = accepted_at[t]
+            if first not in rebased:
+                # Its level, where it lasted (its last week and the week after it), is the new baseline: a
+                # spike followed by usual days changes nothing, a level that stayed is expected from now on.
                 rebased.add(first)
-                ratios = [d.raw[i] / e for i in range(first, min(n, first + 7)) if i in accepted_at
-                          for e in [d.expected(i)] if e]
+                window = range(max(first, last - 6), min(n, last + 8))
+                ratios = [d.raw[i] / e for i in window for e in [d.expected(i)] if e]
                 if ratios:
-                    d.rebase(first, median(ratios))
+                    d.rebase(window.start, median(ratios))
             open_run, cusum, cusum_start, cusum_days = None, 0.0, None, []
             continue
         # Residuals relative to the expected cost: the noise of a scope grows with its level.
@@ -191,7 +193,8 @@ def detect(values: Sequence[Decimal | float], *, start: date, params: Params | N
                 if open_run.kind == SPIKE:
                     open_run.kind = LEVEL_SHIFT
                     ratios = [d.raw[i] / e for i, e in zip(open_run.days, open_run.expected, strict=True) if e > 0]
-                    d.rebase(open_run.start, median(ratios))
+                    if ratios:  # a scope that had cost nothing keeps its history: nothing to scale
+                        d.rebase(open_run.start, median(ratios))
                     cusum, cusum_start, cusum_days = 0.0, None, []
             else:
                 d.clean[t] = expected  # a spike stays out of the baseline (until it proves a level shift)

@@ -74,20 +74,23 @@ def anomalies_detect(*, now: datetime | None = None) -> DetectionResult:
     existing: dict[tuple[str, str], list[Anomaly]] = {}
     for anomaly in Anomaly.objects.filter(date__gte=start):
         existing.setdefault((anomaly.scope_type, anomaly.scope_key), []).append(anomaly)
-    found: list[tuple[str, str, object, list[float]]] = []
+    found: list[tuple[str, str, object, list[float], date]] = []
     for scope_type, key, days in _series_by_scope(start, end):
         result.scopes += 1
-        values = series_fill(days.items(), start=start, end=end)
+        # The series starts at the scope's first cost: before it the ledger knows nothing, which is not zero (a
+        # new scope is judged once it has the detector's minimum history).
+        scope_start = max(start, min(days))
+        values = series_fill(days.items(), start=scope_start, end=end)
         accepted = [Accepted(first_date=a.first_date, last_date=a.date, kind=a.kind)
                     for a in existing.get((scope_type, key), []) if a.status == Status.DISMISSED]
-        for item in detect(values, start=start, params=params, accepted=accepted):
+        for item in detect(values, start=scope_start, params=params, accepted=accepted):
             if item.date >= report_from:
-                found.append((scope_type, key, item, values))
+                found.append((scope_type, key, item, values, scope_start))
     labels: dict[str, dict[str, str]] = {}
     for scope_type in {scope_type for scope_type, *_rest in found}:
         labels[scope_type] = scope_labels(scope_type=scope_type, keys=[k for t, k, *_r in found if t == scope_type])
     with transaction.atomic():
-        for scope_type, key, item, values in found:
+        for scope_type, key, item, values, scope_start in found:
             rows = existing.setdefault((scope_type, key), [])
             row = next((r for r in rows if r.first_date == item.first_date), None) or next(
                 (r for r in rows if r.first_date <= item.date and r.date >= item.first_date), None)
@@ -99,7 +102,7 @@ def anomalies_detect(*, now: datetime | None = None) -> DetectionResult:
                     scope_type=scope_type, scope_key=key, start=item.first_date, end=item.date,
                     baseline_start=item.first_date - timedelta(days=CONTRIBUTORS_BASELINE_DAYS),
                     baseline_end=item.first_date - timedelta(days=1)),
-                "series": _chart_series(values, start=start, end=end, item=item),
+                "series": _chart_series(values, start=scope_start, end=end, item=item),
             }
             if row is None:
                 row = Anomaly.objects.create(scope_type=scope_type, scope_key=key, **fields)
