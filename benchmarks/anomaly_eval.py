@@ -127,8 +127,12 @@ def main() -> None:
     for name, detector in (("ours (seasonal median+MAD)", ours_detect),
                            (f"average × (1 + {args.threshold:g} %)", lambda v: rule_detect(v, args.threshold))):
         for kind, figures in score(cases, detector).items():
-            print(f"{name:<28}{kind:<13}{figures['precision']:>10.3f}{figures['recall']:>8.3f}"
-                  f"{figures['recall_any']:>19.3f}{figures['detected']:>12}")
+            print(f"{name:<28}{kind:<13}{_figure(figures['precision']):>10}{_figure(figures['recall']):>8}"
+                  f"{_figure(figures['recall_any']):>19}{figures['detected']:>12}")
+
+
+def _figure(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.3f}"
 
 
 if __name__ == "__main__":
