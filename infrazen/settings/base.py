@@ -76,6 +76,7 @@ TENANT_APPS = [
     "apps.costs",
     "apps.recommendations",
     "apps.budgets",
+    "apps.anomalies",
     # Built on the apps above; no tables of their own yet.
     "apps.dashboard",
     "apps.demo",
@@ -404,3 +405,17 @@ RECOMMENDATION_RULES: dict[str, str] = {
     "beget_plan_underuse": "apps.recommendations.rules.plan.BegetPlanUnderuseRule",
     "balance_runway": "apps.recommendations.rules.plan.BalanceRunwayRule",
 }
+
+# --- Anomalies ----------------------------------------------------------------------------------------------------
+# The daily detection (apps.anomalies.detection): a day is anomalous when its excess over the seasonal baseline is
+# above ANOMALY_MAD_K robust spreads AND at least ANOMALY_MIN_RUB roubles AND ANOMALY_MIN_PERCENT % of the baseline.
+ANOMALY_MAD_K = env.float("ANOMALY_MAD_K", default=4.5)
+ANOMALY_MIN_RUB = env.float("ANOMALY_MIN_RUB", default=500.0)
+ANOMALY_MIN_PERCENT = env.float("ANOMALY_MIN_PERCENT", default=20.0)
+# Consecutive anomalous days that make a level shift (its level then becomes the baseline).
+ANOMALY_SHIFT_DAYS = env.int("ANOMALY_SHIFT_DAYS", default=3)
+# Days of history each detection reads, and how recent an anomaly's last day must be to be saved.
+ANOMALY_LOOKBACK_DAYS = env.int("ANOMALY_LOOKBACK_DAYS", default=120)
+ANOMALY_REPORT_DAYS = env.int("ANOMALY_REPORT_DAYS", default=30)
+# Tag keys whose values are resource groups (each value is a scope of its own).
+ANOMALY_RESOURCE_GROUP_TAGS = env.list("ANOMALY_RESOURCE_GROUP_TAGS", default=["project", "env"])

@@ -21,9 +21,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import schema_context
 from jsonschema import FormatChecker
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 
+from apps.anomalies.models import Anomaly
 from apps.common.tasks import run_in_tenant
 from apps.currency.models import ExchangeRate, RateSource
 from tests.costs.conftest import DATA
@@ -217,6 +219,20 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
     assert any(f["resource"] is None for f in listed), listed
     assert client.post(f"/api/v1/recommendations/{findings[0]}/accept/").status_code == 200
 
+    # Anomalies: two as the daily detection stores them (one with its contributors), one confirmed through the API.
+    with schema_context(w.alpha.schema_name):
+        spike = Anomaly.objects.create(
+            scope_type="service", scope_key="Compute Cloud", scope_label="Compute Cloud", first_date=date(2026, 5, 25),
+            date=date(2026, 5, 25), kind="spike", expected=Decimal("10000.00"), actual=Decimal("16000.00"),
+            impact=Decimal("6000.00"), currency="RUB",
+            contributors=[{"key": "vm-b", "label": "web-2", "service": "Compute Cloud", "actual": "10000.00",
+                           "expected": "4000.00", "increase": "6000.00"}])
+        Anomaly.objects.create(
+            scope_type="resource_group", scope_key="project=web", scope_label="project=web",
+            first_date=date(2026, 5, 20), date=date(2026, 5, 22), kind="level_shift", expected=Decimal("3000.00"),
+            actual=Decimal("4500.00"), impact=Decimal("1500.00"), currency="RUB")
+    assert client.post(f"/api/v1/anomalies/{spike.pk}/confirm/").status_code == 200
+
     resources = client.get("/api/v1/resources/", {"resource_type": "vps"}).json()["results"]
     with_metrics = next(r for r in resources if client.get(f"/api/v1/resources/{r['id']}/").json()["metric_summaries"])
     return {
@@ -286,6 +302,8 @@ ORGANIZATION_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[st
                                      ("/api/v1/forecasts/", {"service": "no such service"})],
     "/api/v1/runway/": lambda d: [("/api/v1/runway/", {})],
 }
+ORGANIZATION_CALLS["/api/v1/anomalies/"] = lambda d: [("/api/v1/anomalies/", {}),
+                                                      ("/api/v1/anomalies/", {"status": "confirmed", "kind": "spike"})]
 PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
     "/api/v1/partner/organizations/": lambda d: [("/api/v1/partner/organizations/", {})],
 }
@@ -329,6 +347,7 @@ def test_errors_answer_the_documented_error_shape(w, token_client, client_for):
         (alice, "/api/v1/rates/", {"date": "2026-13-01"}, 400),
         (alice, "/api/v1/resources/{id}/", {}, 404),
         (alice, "/api/v1/recommendations/", {"status": "bogus"}, 400),
+        (alice, "/api/v1/anomalies/", {"status": "bogus"}, 400),
         (alice, "/api/v1/policies/violations/", {"policy": "abc"}, 400),
         (alice, "/api/v1/recommendations/{id}/", {}, 404),
         (alice, "/api/v1/recommendations/evaluations/latest/", {}, 404),

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+from datetime import date
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from django.conf import settings
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
+from apps.anomalies.models import Anomaly
 from apps.demo.seeding import demo_costs_seed
 from apps.inventory.models import Resource
 from apps.providers.models import ProviderConnection
@@ -20,7 +23,7 @@ PUBLIC_PAGES = ["/", "/accounts/login/", "/signup/", "/accounts/password/reset/"
 ORGANIZATION_PAGES = [
     "/", "/costs/", "/costs/?group_by=service&days=90", "/costs/imports/", "/connections/", "/resources/",
     "/settings/members/", "/settings/invitations/", "/settings/organization/", "/settings/audit/",
-    "/settings/api-tokens/", "/api/docs/", "/no-such-page/",
+    "/settings/api-tokens/", "/api/docs/", "/no-such-page/", "/anomalies/",
     "/recommendations/settings/", "/recommendations/policies/", "/recommendations/policies/new/?kind=ttl",
 ]
 # Data blocks (json_script) are not executed, so the policy does not apply to them.
@@ -89,6 +92,15 @@ def estate(w):
         demo_costs_seed()
         connection = ProviderConnection.objects.order_by("pk").first()
         resource = Resource.objects.order_by("pk").first()
+        # An anomaly with its chart and contributors on the «Аномалии» page.
+        Anomaly.objects.create(
+            scope_type="service", scope_key="Compute Cloud", scope_label="Compute Cloud", first_date=date(2026, 5, 25),
+            date=date(2026, 5, 25), kind="spike", expected=Decimal("10000.00"), actual=Decimal("16000.00"),
+            impact=Decimal("6000.00"), currency="RUB",
+            contributors=[{"key": "vm-b", "label": "web-2", "service": "Compute Cloud", "actual": "10000.00",
+                           "expected": "4000.00", "increase": "6000.00"}],
+            series=[{"date": "2026-05-24", "actual": "10000.00", "expected": None},
+                    {"date": "2026-05-25", "actual": "16000.00", "expected": "10000.00"}])
     return [f"/connections/{connection.pk}/history/", f"/resources/{resource.pk}/"]
 
 

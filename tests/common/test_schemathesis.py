@@ -32,6 +32,8 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -39,6 +41,7 @@ import requests
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
+from django_tenants.utils import schema_context
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import HealthCheck
@@ -50,6 +53,7 @@ from schemathesis.specs.openapi.checks import (
 
 from apps.accounts.models import Membership, PartnerMembership, User
 from apps.accounts.roles import Role
+from apps.anomalies.models import Anomaly
 from apps.common.tasks import run_in_tenant
 from apps.tenants.models import Organization, Partner
 from apps.tenants.services import organization_create
@@ -200,9 +204,20 @@ def _seed(organization: Organization, fake_beget_url: str) -> dict[str, list[int
     findings = [f["id"] for f in client.get("/api/v1/recommendations/").json()["results"]]
     assert findings
 
+    # Anomalies as the daily detection stores them (the fuzzer confirms and dismisses them).
+    with schema_context(organization.schema_name):
+        anomalies = [Anomaly.objects.create(
+            scope_type="service", scope_key=service, scope_label=service, first_date=date(2026, 5, day),
+            date=date(2026, 5, day), kind="spike", expected=Decimal("10000.00"), actual=Decimal("16000.00"),
+            impact=Decimal("6000.00"), currency="RUB",
+            contributors=[{"key": "vm-b", "label": "web-2", "service": service, "actual": "10000.00",
+                           "expected": "4000.00", "increase": "6000.00"}]).pk
+            for day, service in ((25, "Compute Cloud"), (26, "Object Storage"))]
+
     resources = [r["id"] for r in client.get("/api/v1/resources/").json()["results"]]
     assert resources
     return {
+        "anomalies": anomalies,
         "findings": findings,
         "evaluations": [evaluation],
         "policies": policies,
@@ -367,6 +382,8 @@ def organization_schema(fuzz, fuzz_server, tokens):
         ("*", "/api/v1/recommendations/{id}/apply/"): "findings",
         ("*", "/api/v1/recommendations/{id}/reopen/"): "findings",
         ("*", "/api/v1/recommendations/evaluations/{id}/"): "evaluations",
+        ("*", "/api/v1/anomalies/{id}/confirm/"): "anomalies",
+        ("*", "/api/v1/anomalies/{id}/dismiss/"): "anomalies",
         ("GET", "/api/v1/policies/{id}/"): "policies",
         ("*", "/api/v1/policies/{id}/"): "edited policies",
     }
