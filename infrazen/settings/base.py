@@ -75,6 +75,7 @@ TENANT_APPS = [
     "apps.inventory",
     "apps.costs",
     "apps.recommendations",
+    "apps.notifications",
     # Built on the apps above; no tables of their own yet.
     "apps.dashboard",
     "apps.demo",
@@ -403,3 +404,16 @@ RECOMMENDATION_RULES: dict[str, str] = {
     "beget_plan_underuse": "apps.recommendations.rules.plan.BegetPlanUnderuseRule",
     "balance_runway": "apps.recommendations.rules.plan.BalanceRunwayRule",
 }
+
+# --- Notifications ----------------------------------------------------------------------------------------------
+# The Telegram bot (one for the whole service): its token (empty = Telegram off), the Bot API's base URL (a fake
+# server in tests), its @username for the t.me link, and the secret Telegram sends back in the webhook's
+# X-Telegram-Bot-Api-Secret-Token header (empty = the webhook is off; updates come by getUpdates polling).
+TELEGRAM_BOT_TOKEN = env("TELEGRAM_BOT_TOKEN", default="")
+TELEGRAM_API_URL = env("TELEGRAM_API_URL", default="https://api.telegram.org")
+TELEGRAM_BOT_USERNAME = env("TELEGRAM_BOT_USERNAME", default="")
+TELEGRAM_WEBHOOK_SECRET = env("TELEGRAM_WEBHOOK_SECRET", default="")
+# A one-time /start code is valid this many minutes.
+NOTIFY_LINK_CODE_MINUTES = env.int("NOTIFY_LINK_CODE_MINUTES", default=60)
+# A new recommendation is alerted when it saves at least this much a month (organization currency).
+NOTIFY_RECOMMENDATION_MIN_RUB = env.int("NOTIFY_RECOMMENDATION_MIN_RUB", default=1000)
