@@ -95,7 +95,8 @@ def telegram_keyboard(alert: Alert) -> list[list[dict]]:
     if alert.link:
         rows.append([{"text": _("Open in InfraZen"), "url": alert.link}])
     tenant_id = getattr(db_connection.tenant, "pk", 0)
-    actions = [{"text": str(b.get("text") or b["action"])[:64], "callback_data": f"a:{tenant_id}:{alert.pk}:{b['action']}"}
+    actions = [{"text": str(b.get("text") or b["action"])[:64],
+                "callback_data": f"a:{tenant_id}:{alert.pk}:{b['action']}"}
                for b in alert.buttons if isinstance(b, dict) and b.get("action") in CALLBACK_ACTIONS]
     urls = [{"text": str(b.get("text"))[:64], "url": b["url"]}
             for b in alert.buttons if isinstance(b, dict) and b.get("url") and not b.get("action")]
@@ -350,8 +351,8 @@ def telegram_link(*, code: str, chat: dict, now: datetime | None = None) -> Chan
             chat_id = str(chat["id"])
             channel = Channel.objects.filter(kind=ChannelKind.TELEGRAM, chat_id=chat_id).first()
             if channel is None:
-                channel = Channel.objects.create(kind=ChannelKind.TELEGRAM, chat_id=chat_id, name=_chat_name(chat)[:200],
-                                                 created_by_id=link.created_by_id)
+                channel = Channel.objects.create(kind=ChannelKind.TELEGRAM, chat_id=chat_id,
+                                                 name=_chat_name(chat)[:200], created_by_id=link.created_by_id)
             elif not channel.enabled:
                 channel.enabled = True
                 channel.save(update_fields=["enabled", "updated_at"])
