@@ -21,13 +21,14 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_tenant_model, schema_context
 
 from apps.audit.services import audit_event_record
 from apps.common.errors import ApplicationError
 
+from .links import current_organization
 from .models import Alert, Channel, LinkCode
 from .telegram import MESSAGE_LIMIT, TelegramClient, TelegramError
 from .vocabulary import CALLBACK_ACTIONS, PENDING, AlertKind, AlertStatus, ChannelKind
@@ -94,7 +95,7 @@ def telegram_keyboard(alert: Alert) -> list[list[dict]]:
     rows = []
     if alert.link:
         rows.append([{"text": _("Open in InfraZen"), "url": alert.link}])
-    tenant_id = getattr(db_connection.tenant, "pk", 0)
+    tenant_id = current_organization().pk
     actions = [{"text": str(b.get("text") or b["action"])[:64],
                 "callback_data": f"a:{tenant_id}:{alert.pk}:{b['action']}"}
                for b in alert.buttons if isinstance(b, dict) and b.get("action") in CALLBACK_ACTIONS]
@@ -170,8 +171,9 @@ def alerts_deliver(*, now: datetime | None = None, client: TelegramClient | None
     counts = {"sent": 0, "retrying": 0, "failed": 0}
     channel_ids = (Alert.objects.filter(status__in=PENDING).order_by().values_list("channel_id", flat=True)
                    .distinct())
-    for channel_id in sorted(set(channel_ids)):
-        _deliver_channel(channel_id, now=now, client=client, counts=counts)
+    with translation.override(settings.LANGUAGE_CODE):  # the worker has no request language
+        for channel_id in sorted(set(channel_ids)):
+            _deliver_channel(channel_id, now=now, client=client, counts=counts)
     return counts
 
 
@@ -287,7 +289,7 @@ def _audit(action: str, actor, channel: Channel) -> None:
 
 def channel_test(*, channel: Channel, actor=None, client: TelegramClient | None = None) -> None:
     """Send a test message now (not through the outbox); a refusal is an ``ApplicationError`` in Russian."""
-    organization = getattr(db_connection.tenant, "name", "")
+    organization = current_organization().name
     title = _("InfraZen: test message")
     text = _("Notifications of «%(organization)s» will arrive here.") % {"organization": organization}
     if channel.kind == ChannelKind.EMAIL:
@@ -309,7 +311,7 @@ def channel_test(*, channel: Channel, actor=None, client: TelegramClient | None 
 
 def link_code_create(*, actor) -> LinkCode:
     """A one-time code for ``/start <code>``: ``<organization id>-<random>``, so the bot finds the organization."""
-    tenant_id = db_connection.tenant.pk
+    tenant_id = current_organization().pk
     code = f"{tenant_id}-{secrets.token_hex(6)}"
     minutes = settings.NOTIFY_LINK_CODE_MINUTES
     return LinkCode.objects.create(code=code, created_by_id=getattr(actor, "pk", None),
@@ -388,6 +390,11 @@ def telegram_update_process(update: dict, *, client: TelegramClient | None = Non
     """One Bot API ``Update`` (from the webhook or getUpdates): ``/start <code>`` links the chat, a callback
     query is recorded and answered. Returns what was done (``linked``, ``bad_code``, ``callback``) or None."""
     client = client or TelegramClient.from_settings()
+    with translation.override(settings.LANGUAGE_CODE):
+        return _update_process(update, client=client, now=now)
+
+
+def _update_process(update: dict, *, client: TelegramClient, now: datetime | None) -> str | None:
     message = update.get("message") or update.get("channel_post")
     if isinstance(message, dict):
         text = str(message.get("text") or "").strip()
