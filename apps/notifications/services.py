@@ -380,7 +380,8 @@ def telegram_callback(*, data: str, user: dict, now: datetime | None = None) -> 
         if alert is None:
             return _("This alert no longer exists.")
         alert.callbacks = [*alert.callbacks, {"action": parts[3], "user": user.get("id"),
-                                              "username": user.get("username", ""), "at": now.isoformat()}]
+                                              "username": user.get("username", ""),
+                                              "at": timezone.localtime(now).isoformat()}]
         alert.save(update_fields=["callbacks"])
     return _("Acknowledged.") if parts[3] == "ack" else _("Snoozed.")
 
