@@ -22,8 +22,8 @@ class ChannelInputSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=ChannelKind.choices)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    chat_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    address = serializers.EmailField(required=False, allow_blank=True, default="")
+    chat_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    address = serializers.EmailField(required=False, allow_blank=True)
     enabled = serializers.BooleanField(required=False, default=True)
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=AlertKind.choices), required=False,
                                   default=list)

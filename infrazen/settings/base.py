@@ -291,6 +291,9 @@ SPECTACULAR_SETTINGS = {
         "EvaluationStatusEnum": "apps.recommendations.vocabulary.RunStatus",
         "PolicyKindEnum": "apps.recommendations.vocabulary.PolicyKind",
         "LevelEnum": "apps.recommendations.vocabulary.Confidence",
+        "ChannelKindEnum": "apps.notifications.vocabulary.ChannelKind",
+        "AlertKindEnum": "apps.notifications.vocabulary.AlertKind",
+        "AlertStatusEnum": "apps.notifications.vocabulary.AlertStatus",
     },
 }
 
