@@ -9,7 +9,20 @@ from .models import Alert, Channel
 from .vocabulary import AlertKind, AlertStatus, ChannelKind
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "23:00",
+                      "description": "Local time (Europe/Moscow), HH:MM."})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the organization's time zone as ``HH:MM`` (OpenAPI's ``format: time`` demands an
+    offset, which a daily quiet hour has not)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class ChannelOutputSerializer(OutputModelSerializer):
+    quiet_start = LocalTimeField(read_only=True, allow_null=True)
+    quiet_end = LocalTimeField(read_only=True, allow_null=True)
+
     class Meta:
         model = Channel
         fields = ("id", "kind", "name", "chat_id", "address", "enabled", "kinds", "quiet_start", "quiet_end",
@@ -27,8 +40,8 @@ class ChannelInputSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(required=False, default=True)
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=AlertKind.choices), required=False,
                                   default=list)
-    quiet_start = serializers.TimeField(required=False, allow_null=True, default=None)
-    quiet_end = serializers.TimeField(required=False, allow_null=True, default=None)
+    quiet_start = LocalTimeField(required=False, allow_null=True, default=None)
+    quiet_end = LocalTimeField(required=False, allow_null=True, default=None)
     throttle_seconds = serializers.IntegerField(required=False, min_value=0, max_value=86400, default=0)
 
 
@@ -40,8 +53,8 @@ class ChannelUpdateSerializer(serializers.Serializer):
     address = serializers.EmailField(required=False, allow_blank=True)
     enabled = serializers.BooleanField(required=False)
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=AlertKind.choices), required=False)
-    quiet_start = serializers.TimeField(required=False, allow_null=True)
-    quiet_end = serializers.TimeField(required=False, allow_null=True)
+    quiet_start = LocalTimeField(required=False, allow_null=True)
+    quiet_end = LocalTimeField(required=False, allow_null=True)
     throttle_seconds = serializers.IntegerField(required=False, min_value=0, max_value=86400)
 
 
