@@ -91,9 +91,9 @@ def telegram_html(title: str, text: str, *, limit: int = MESSAGE_LIMIT) -> str:
     return head + "".join(out) + ELLIPSIS
 
 
-def telegram_keyboard(alert: Alert) -> list[list[dict]]:
+def telegram_keyboard(alert: Alert, *, with_link: bool = True) -> list[list[dict]]:
     rows = []
-    if alert.link:
+    if alert.link and with_link:
         rows.append([{"text": _("Open in InfraZen"), "url": alert.link}])
     tenant_id = current_organization().pk
     actions = [{"text": str(b.get("text") or b["action"])[:64],
@@ -152,8 +152,17 @@ def _send(channel: Channel, alert: Alert, client: TelegramClient) -> _Outcome:
             return _Outcome(False, error=_("Email was not sent: %(error)s") % {"error": type(exc).__name__})
         return _Outcome(True)
     try:
-        client.send_message(chat_id=channel.chat_id, text=telegram_html(alert.title, alert.text),
-                            buttons=telegram_keyboard(alert))
+        try:
+            client.send_message(chat_id=channel.chat_id, text=telegram_html(alert.title, alert.text),
+                                buttons=telegram_keyboard(alert))
+        except TelegramError as exc:
+            if not (exc.kind == "rejected" and "button_url_invalid" in exc.description.lower() and alert.link):
+                raise
+            # Telegram refuses URL buttons to hosts it cannot reach (a development "localhost"): the link goes
+            # into the text instead, the action buttons stay.
+            text = telegram_html(alert.title, alert.text, limit=MESSAGE_LIMIT - len(alert.link) - 2)
+            client.send_message(chat_id=channel.chat_id, text=f"{text}\n\n{html.escape(alert.link)}",
+                                buttons=telegram_keyboard(alert, with_link=False))
     except TelegramError as exc:
         if exc.kind == "rejected":
             return _Outcome(False, final=True, error=exc.reason)

@@ -185,7 +185,10 @@ class FakeTelegram:
                     return "can't parse inline keyboard button: exactly one of the optional fields must be used"
                 if "callback_data" in button and not 1 <= len(str(button["callback_data"]).encode()) <= 64:
                     return "BUTTON_DATA_INVALID"
-                if "url" in button and not re.match(r"https?://", str(button["url"])):
+                # Telegram refuses links it cannot open: other schemes, and hosts that are no public domain.
+                url = re.match(r"https?://([^/:?#]+)", str(button.get("url", "")))
+                if "url" in button and (url is None or "." not in url.group(1)
+                                        or url.group(1).endswith(".localhost")):
                     return "BUTTON_URL_INVALID"
         return ""
 

@@ -198,3 +198,14 @@ def test_without_a_token_telegram_alerts_wait(in_alpha, frozen, settings):
     assert alerts_deliver()["retrying"] == 1
     alert.refresh_from_db()
     assert alert.status == "retrying" and alert.error == "Бот Telegram не настроен (TELEGRAM_BOT_TOKEN)."
+
+
+def test_a_link_telegram_cannot_open_goes_into_the_text(in_alpha, frozen, telegram):
+    tg_channel()
+    enqueue(link="http://demo.localhost:8000/budgets/1/", buttons=[{"text": "Подтвердить", "action": "ack"}])
+    assert alerts_deliver()["sent"] == 1
+    [message] = telegram.messages  # the first try was refused with BUTTON_URL_INVALID
+    assert send_calls(telegram) == 2
+    assert message["visible"].endswith("\n\nhttp://demo.localhost:8000/budgets/1/")
+    [[button]] = message["reply_markup"]["inline_keyboard"]
+    assert button["text"] == "Подтвердить" and "url" not in button
