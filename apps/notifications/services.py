@@ -153,8 +153,17 @@ def _send(channel: Channel, alert: Alert, client: TelegramClient) -> _Outcome:
         return _Outcome(True)
     try:
         try:
-            client.send_message(chat_id=channel.chat_id, text=telegram_html(alert.title, alert.text),
-                                buttons=telegram_keyboard(alert))
+            try:
+                client.send_message(chat_id=channel.chat_id, text=telegram_html(alert.title, alert.text),
+                                    buttons=telegram_keyboard(alert))
+            except TelegramError as exc:
+                if not exc.migrate_to:
+                    raise
+                # The group became a supergroup: its new id from now on, and this message goes there.
+                channel.chat_id = exc.migrate_to
+                channel.save(update_fields=["chat_id", "updated_at"])
+                client.send_message(chat_id=channel.chat_id, text=telegram_html(alert.title, alert.text),
+                                    buttons=telegram_keyboard(alert))
         except TelegramError as exc:
             if not (exc.kind == "rejected" and "button_url_invalid" in exc.description.lower() and alert.link):
                 raise
@@ -194,8 +203,9 @@ def _deliver_channel(channel_id: int, *, now: datetime, client: TelegramClient, 
                 return  # another worker is delivering this channel
             alert = (Alert.objects.select_for_update(skip_locked=True)
                      .filter(channel=channel, status__in=PENDING).order_by("created_at", "id").first())
-            if alert is None or alert.next_attempt_at > now:
-                return  # nothing due: the oldest waits, and the later ones wait behind it (order)
+            if alert is None or alert.next_attempt_at > now or not channel.enabled:
+                return  # nothing due: the oldest waits, and the later ones wait behind it (order); a channel
+                # that is switched off keeps its alerts until it is on again
             hold = _hold_until(channel, now)
             if hold is not None:
                 alert.next_attempt_at = hold

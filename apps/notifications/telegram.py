@@ -26,8 +26,9 @@ class TelegramError(Exception):
     ``not_configured`` (no token). ``reason`` is the Russian text shown in the UI."""
 
     def __init__(self, kind: str, reason: str, *, code: int | None = None, description: str = "",
-                 retry_after: float | None = None):
+                 retry_after: float | None = None, migrate_to: str | None = None):
         super().__init__(reason)
+        self.migrate_to = migrate_to  # a group that became a supergroup answers its new chat id
         self.kind = kind
         self.reason = reason
         self.code = code
@@ -88,12 +89,15 @@ class TelegramClient:
         code = response.status_code
         description = ""
         retry_after = None
+        migrate_to = None
         if isinstance(body, dict):
             code = int(body.get("error_code") or code)
             description = str(body.get("description") or "")
             parameters = body.get("parameters") or {}
             if isinstance(parameters, dict) and parameters.get("retry_after") is not None:
                 retry_after = float(parameters["retry_after"])
+            if isinstance(parameters, dict) and parameters.get("migrate_to_chat_id") is not None:
+                migrate_to = str(parameters["migrate_to_chat_id"])
         if retry_after is None and response.headers.get("Retry-After"):
             try:
                 retry_after = float(response.headers["Retry-After"])
@@ -102,7 +106,8 @@ class TelegramClient:
         if code == 200:  # {"ok": false} with HTTP 200 or a body that is not the Bot API's
             code = 502
         kind, reason = _reason(code, description)
-        raise TelegramError(kind, reason, code=code, description=description, retry_after=retry_after)
+        raise TelegramError(kind, reason, code=code, description=description, retry_after=retry_after,
+                            migrate_to=migrate_to)
 
     def send_message(self, *, chat_id: str | int, text: str, buttons: list[list[dict]] | None = None) -> Any:
         payload: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML",

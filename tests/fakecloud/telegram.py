@@ -2,7 +2,8 @@
 
 Answers ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code", "description", "parameters"?}`` with the
 matching HTTP status. Checks what Telegram checks: the token (401 Unauthorized), the chat (400 chat not found for
-chats outside ``chats`` when it is set; 403 for ``blocked`` chats), ``parse_mode=HTML`` entities (400 can't parse
+chats outside ``chats`` when it is set; 403 for ``blocked`` chats; 400 with ``migrate_to_chat_id`` for a group in
+``migrated``), ``parse_mode=HTML`` entities (400 can't parse
 entities), the text length after entity parsing (400 message is too long), inline keyboards (url or
 callback_data of 1-64 bytes). Records every sent message (``messages``), callback answers (``answers``).
 
@@ -68,6 +69,7 @@ class FakeTelegram:
     token: str = TOKEN
     chats: set[str] | None = None  # None = every chat exists
     blocked: set[str] = field(default_factory=set)
+    migrated: dict[str, int] = field(default_factory=dict)  # old group id -> its supergroup's id
     messages: list[dict[str, Any]] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
@@ -144,6 +146,9 @@ class FakeTelegram:
             return _error(400, "Bad Request: chat_id is empty")
         if not text:
             return _error(400, "Bad Request: message text is empty")
+        if str(chat_id) in self.migrated:
+            return _error(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                          migrate_to_chat_id=self.migrated[str(chat_id)])
         if str(chat_id) in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
         if self.chats is not None and str(chat_id) not in self.chats:

@@ -209,3 +209,24 @@ def test_a_link_telegram_cannot_open_goes_into_the_text(in_alpha, frozen, telegr
     assert message["visible"].endswith("\n\nhttp://demo.localhost:8000/budgets/1/")
     [[button]] = message["reply_markup"]["inline_keyboard"]
     assert button["text"] == "Подтвердить" and "url" not in button
+
+
+def test_a_group_upgraded_to_a_supergroup_moves_to_its_new_id(in_alpha, frozen, telegram):
+    channel = tg_channel("-4001")
+    telegram.migrated = {"-4001": -1004001}
+    enqueue()
+    assert alerts_deliver()["sent"] == 1
+    channel.refresh_from_db()
+    assert channel.chat_id == "-1004001"
+    assert [m["chat_id"] for m in telegram.messages] == ["-1004001"]
+
+
+def test_a_switched_off_channel_keeps_its_alerts(in_alpha, frozen, telegram):
+    channel = tg_channel()
+    [alert] = enqueue()
+    Channel.objects.filter(pk=channel.pk).update(enabled=False)
+    assert alerts_deliver()["sent"] == 0
+    alert.refresh_from_db()
+    assert alert.status == "queued" and telegram.messages == []
+    Channel.objects.filter(pk=channel.pk).update(enabled=True)
+    assert alerts_deliver()["sent"] == 1
