@@ -152,26 +152,7 @@ def _send(channel: Channel, alert: Alert, client: TelegramClient) -> _Outcome:
             return _Outcome(False, error=_("Email was not sent: %(error)s") % {"error": type(exc).__name__})
         return _Outcome(True)
     try:
-        try:
-            try:
-                client.send_message(chat_id=channel.chat_id, text=telegram_html(alert.title, alert.text),
-                                    buttons=telegram_keyboard(alert))
-            except TelegramError as exc:
-                if not exc.migrate_to:
-                    raise
-                # The group became a supergroup: its new id from now on, and this message goes there.
-                channel.chat_id = exc.migrate_to
-                channel.save(update_fields=["chat_id", "updated_at"])
-                client.send_message(chat_id=channel.chat_id, text=telegram_html(alert.title, alert.text),
-                                    buttons=telegram_keyboard(alert))
-        except TelegramError as exc:
-            if not (exc.kind == "rejected" and "button_url_invalid" in exc.description.lower() and alert.link):
-                raise
-            # Telegram refuses URL buttons to hosts it cannot reach (a development "localhost"): the link goes
-            # into the text instead, the action buttons stay.
-            text = telegram_html(alert.title, alert.text, limit=MESSAGE_LIMIT - len(alert.link) - 2)
-            client.send_message(chat_id=channel.chat_id, text=f"{text}\n\n{html.escape(alert.link)}",
-                                buttons=telegram_keyboard(alert, with_link=False))
+        _telegram_send(channel, alert, client)
     except TelegramError as exc:
         if exc.kind == "rejected":
             return _Outcome(False, final=True, error=exc.reason)
@@ -180,6 +161,31 @@ def _send(channel: Channel, alert: Alert, client: TelegramClient) -> _Outcome:
             wait = timedelta(seconds=max(exc.retry_after or 1.0, 1.0))
         return _Outcome(False, wait=wait, error=exc.reason)
     return _Outcome(True)
+
+
+def _telegram_send(channel: Channel, alert: Alert, client: TelegramClient) -> None:
+    """sendMessage, following the two refusals that say how to succeed: a group that became a supergroup (its new
+    id from now on, ``migrate_to_chat_id``) and a URL button Telegram will not open (``BUTTON_URL_INVALID``, e.g. a
+    development ``localhost``: the link goes into the text, the action buttons stay)."""
+    text, buttons = telegram_html(alert.title, alert.text), telegram_keyboard(alert)
+    migrated = link_in_text = False
+    while True:
+        try:
+            client.send_message(chat_id=channel.chat_id, text=text, buttons=buttons)
+            return
+        except TelegramError as exc:
+            if exc.migrate_to and not migrated:
+                migrated = True
+                channel.chat_id = exc.migrate_to
+                channel.save(update_fields=["chat_id", "updated_at"])
+            elif (exc.kind == "rejected" and "button_url_invalid" in exc.description.lower() and alert.link
+                  and not link_in_text):
+                link_in_text = True
+                limit = MESSAGE_LIMIT - len(html.escape(alert.link)) - 2
+                text = f"{telegram_html(alert.title, alert.text, limit=limit)}\n\n{html.escape(alert.link)}"
+                buttons = telegram_keyboard(alert, with_link=False)
+            else:
+                raise
 
 
 def alerts_deliver(*, now: datetime | None = None, client: TelegramClient | None = None) -> dict[str, int]:
