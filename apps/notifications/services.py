@@ -236,6 +236,28 @@ def _deliver_channel(channel_id: int, *, now: datetime, client: TelegramClient, 
                 return
 
 
+def alerts_deliver_pending(*, max_wait: float = 60.0, sleep=None,
+                           client: TelegramClient | None = None) -> list[Alert]:
+    """Deliver now, synchronously (``run_checks``): send what is due, wait out a ``retry_after`` (or backoff, quiet
+    hours) that ends within ``max_wait`` seconds and send again; longer waits are left to the worker. Returns the
+    alerts sent, in order."""
+    import time as time_module
+
+    sleep = sleep or time_module.sleep
+    client = client or TelegramClient.from_settings()
+    pending = list(Alert.objects.filter(status__in=PENDING).values_list("pk", flat=True))
+    deadline = timezone.now() + timedelta(seconds=max_wait)
+    while True:
+        alerts_deliver(client=client)
+        upcoming = (Alert.objects.filter(status__in=PENDING, channel__enabled=True).order_by("next_attempt_at")
+                    .values_list("next_attempt_at", flat=True).first())
+        now = timezone.now()
+        if upcoming is None or upcoming > deadline:
+            break
+        sleep(max((upcoming - now).total_seconds(), 0.0))
+    return list(Alert.objects.filter(pk__in=pending, status=AlertStatus.SENT).order_by("sent_at", "id"))
+
+
 def alerts_deliver_all(*, now: datetime | None = None) -> dict[str, int]:
     """Every organization's due alerts (the worker's minute schedule, from the public schema)."""
     from django_tenants.utils import get_public_schema_name

@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 
 from apps.notifications.models import Alert, Channel
-from apps.notifications.services import alert_enqueue, alerts_deliver, telegram_html
+from apps.notifications.services import alert_enqueue, alerts_deliver, alerts_deliver_pending, telegram_html
 
 from .conftest import send_calls
 
@@ -230,3 +230,23 @@ def test_a_switched_off_channel_keeps_its_alerts(in_alpha, frozen, telegram):
     assert alert.status == "queued" and telegram.messages == []
     Channel.objects.filter(pk=channel.pk).update(enabled=True)
     assert alerts_deliver()["sent"] == 1
+
+
+def test_deliver_pending_waits_out_a_short_retry_after_only(in_alpha, frozen, telegram):
+    """``run_checks``' delivery: a 429 asking for 20 s is waited out (the sleep moves the frozen clock); one asking
+    for 90 s (> 60 s) is left to the worker."""
+    tg_channel()
+    enqueue(key="a")
+    telegram.fail("flood", retry_after=20)
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        frozen.shift(timedelta(seconds=seconds))
+
+    sent = alerts_deliver_pending(max_wait=60, sleep=sleep)
+    assert [a.dedup_key for a in sent] == ["a"] and slept == [20.0]
+    enqueue(key="b")
+    telegram.fail("flood", retry_after=90)
+    assert alerts_deliver_pending(max_wait=60, sleep=sleep) == [] and slept == [20.0]
+    assert Alert.objects.get(dedup_key="b").status == "retrying"
