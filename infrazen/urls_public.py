@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.accounts.api_urls import public_urlpatterns as public_api
+from apps.notifications.urls import webhook_urlpatterns as notification_webhook
 from apps.tenants import views as tenant_views
 
 from .urls_common import api_docs_urlpatterns, common_urlpatterns
@@ -18,6 +19,7 @@ urlpatterns = [
     path("go/<slug:slug>/", tenant_views.organization_go, name="organization_go"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(public_api)),
+    path("", include(notification_webhook)),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_public"),
 ]

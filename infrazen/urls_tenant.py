@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("apps.costs.urls")),
     path("", include("apps.recommendations.urls")),
     path("", include("apps.anomalies.urls")),
+    path("", include("apps.notifications.urls")),
     path("api/v1/", include("apps.accounts.api_urls")),
     path("api/v1/", include("apps.costs.api_urls")),
     path("api/v1/", include("apps.currency.api_urls")),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("apps.recommendations.api_urls")),
     path("api/v1/", include("apps.budgets.api_urls")),
     path("api/v1/", include("apps.anomalies.api_urls")),
+    path("api/v1/", include("apps.notifications.api_urls")),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_tenant"),
 ]

@@ -31,6 +31,11 @@ ACTION_LABELS = {
     "costs.import": _("Billing file imported"),
     "costs.provider_import": _("Provider costs loaded"),
     "currency.rate_set": _("Exchange rate entered"),
+    "notification_channel.created": _("Notification channel added"),
+    "notification_channel.updated": _("Notification channel changed"),
+    "notification_channel.deleted": _("Notification channel deleted"),
+    "notification_channel.tested": _("Notification channel tested"),
+    "notification_channel.linked": _("Telegram chat linked"),
 }
 
 DETAIL_LABELS = {

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -27,9 +28,12 @@ from apps.audit.services import audit_event_record
 from apps.common.bulk import bulk_copy_upsert
 from apps.common.cache import organization_data_changed
 from apps.common.errors import ApplicationError, ErrorCode
+from apps.common.numbers import format_money
 from apps.common.tasks import enqueue_in_tenant
 from apps.costs.selectors.resource_spend import resource_daily_costs
 from apps.inventory.models import Resource
+from apps.notifications.links import absolute_url
+from apps.notifications.services import alert_enqueue
 
 from . import registry
 from .context import MONTH_DAYS, Context
@@ -117,6 +121,7 @@ def evaluation_execute(*, run: EvaluationRun, now: datetime | None = None) -> Ev
                                     versions=versions, categories=categories,
                                     disabled=[r.key for r in rules if r not in enabled])
                 counts["findings_verified"] = len(findings_verify(now=now))
+            _notify_new_findings(now=now)
         potential = Finding.objects.filter(status__in=(Status.OPEN, Status.ACCEPTED)).exclude(
             category=Category.POLICY).aggregate(total=Sum("estimated_monthly_savings"))["total"] or Decimal("0.00")
         _progress(run, status=RunStatus.PARTIAL if errors else RunStatus.SUCCESS, errors=errors,
@@ -131,6 +136,35 @@ def evaluation_execute(*, run: EvaluationRun, now: datetime | None = None) -> Ev
     finally:
         organization_data_changed()
     return run
+
+
+def _notify_new_findings(*, now: datetime) -> int:
+    """Alert the organization's channels: a «recommendation» alert for each new finding saving at least
+    ``NOTIFY_RECOMMENDATION_MIN_RUB`` a month, a «policy» alert for each new violation (dedup ``finding:<id>``, so
+    a re-evaluation never alerts twice). A failure here is logged; the evaluation stands."""
+    minimum = Decimal(settings.NOTIFY_RECOMMENDATION_MIN_RUB)
+    queued = 0
+    try:
+        for finding in Finding.objects.filter(first_seen_at=now, status=Status.OPEN).order_by("id"):
+            savings = finding.estimated_monthly_savings
+            if finding.category == Category.POLICY:
+                kind, buttons = "policy", []
+                text = "\n".join(filter(None, [finding.title, finding.action_text]))
+            elif savings is not None and savings >= minimum:
+                kind, buttons = "recommendation", [{"text": _("Snooze"), "action": "snooze"}]
+                text = "\n".join(filter(None, [
+                    finding.title,
+                    _("Saving: %(amount)s a month") % {"amount": format_money(savings, finding.currency)},
+                    finding.action_text]))
+            else:
+                continue
+            queued += len(alert_enqueue(
+                kind=kind, subject_type="finding", subject_id=str(finding.pk), dedup_key=f"finding:{finding.pk}",
+                title=_("Policy violation") if kind == "policy" else _("New recommendation"), text=text,
+                link=absolute_url(reverse("recommendation_detail", args=[finding.pk])), buttons=buttons))
+    except Exception:  # noqa: BLE001 -- the findings are saved; alerts are a side effect
+        logger.exception("Alerts for new findings failed")
+    return queued
 
 
 def _attach_series(drafts: list[FindingDraft]) -> None:

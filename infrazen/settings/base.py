@@ -77,6 +77,7 @@ TENANT_APPS = [
     "apps.recommendations",
     "apps.budgets",
     "apps.anomalies",
+    "apps.notifications",
     # Built on the apps above; no tables of their own yet.
     "apps.dashboard",
     "apps.demo",
@@ -292,6 +293,9 @@ SPECTACULAR_SETTINGS = {
         "EvaluationStatusEnum": "apps.recommendations.vocabulary.RunStatus",
         "PolicyKindEnum": "apps.recommendations.vocabulary.PolicyKind",
         "LevelEnum": "apps.recommendations.vocabulary.Confidence",
+        "ChannelKindEnum": "apps.notifications.vocabulary.ChannelKind",
+        "AlertKindEnum": "apps.notifications.vocabulary.AlertKind",
+        "AlertStatusEnum": "apps.notifications.vocabulary.AlertStatus",
     },
 }
 
@@ -419,3 +423,16 @@ ANOMALY_LOOKBACK_DAYS = env.int("ANOMALY_LOOKBACK_DAYS", default=120)
 ANOMALY_REPORT_DAYS = env.int("ANOMALY_REPORT_DAYS", default=30)
 # Tag keys whose values are resource groups (each value is a scope of its own).
 ANOMALY_RESOURCE_GROUP_TAGS = env.list("ANOMALY_RESOURCE_GROUP_TAGS", default=["project", "env"])
+
+# --- Notifications ----------------------------------------------------------------------------------------------
+# The Telegram bot (one for the whole service): its token (empty = Telegram off), the Bot API's base URL (a fake
+# server in tests), its @username for the t.me link, and the secret Telegram sends back in the webhook's
+# X-Telegram-Bot-Api-Secret-Token header (empty = the webhook is off; updates come by getUpdates polling).
+TELEGRAM_BOT_TOKEN = env("TELEGRAM_BOT_TOKEN", default="")
+TELEGRAM_API_URL = env("TELEGRAM_API_URL", default="https://api.telegram.org")
+TELEGRAM_BOT_USERNAME = env("TELEGRAM_BOT_USERNAME", default="")
+TELEGRAM_WEBHOOK_SECRET = env("TELEGRAM_WEBHOOK_SECRET", default="")
+# A one-time /start code is valid this many minutes.
+NOTIFY_LINK_CODE_MINUTES = env.int("NOTIFY_LINK_CODE_MINUTES", default=60)
+# A new recommendation is alerted when it saves at least this much a month (organization currency).
+NOTIFY_RECOMMENDATION_MIN_RUB = env.int("NOTIFY_RECOMMENDATION_MIN_RUB", default=1000)

@@ -112,6 +112,7 @@ def test_the_dashboard_chart_and_every_page_render_without_a_policy_violation(cs
         "/settings/members/",
         "/settings/audit/",
         "/settings/api-tokens/",
+        "/settings/notifications/",
         "/recommendations/",
     ):
         page.goto(live_url(SLUG, path))

@@ -232,6 +232,13 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
             first_date=date(2026, 5, 20), date=date(2026, 5, 22), kind="level_shift", expected=Decimal("3000.00"),
             actual=Decimal("4500.00"), impact=Decimal("1500.00"), currency="RUB")
     assert client.post(f"/api/v1/anomalies/{spike.pk}/confirm/").status_code == 200
+    # Notifications: a Telegram and an email channel, and an alert queued for both.
+    channels = [client.post("/api/v1/channels/", json.dumps(body), content_type="application/json").json()["id"]
+                for body in ({"kind": "telegram", "chat_id": "-1001234", "name": "Ops", "quiet_start": "23:00",
+                              "quiet_end": "08:00"}, {"kind": "email", "address": "ops@alpha.test"})]
+    run_in_tenant(w.alpha.schema_name, "apps.notifications.services.alert_enqueue", kind="anomaly",
+                  subject_type="anomaly", subject_id="1", dedup_key="anomaly:1", title="Аномалия", text="Рост",
+                  link="http://alpha.infrazen.test/")
 
     resources = client.get("/api/v1/resources/", {"resource_type": "vps"}).json()["results"]
     with_metrics = next(r for r in resources if client.get(f"/api/v1/resources/{r['id']}/").json()["metric_summaries"])
@@ -247,6 +254,7 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
         "evaluation": evaluation,
         "policy": policy,
         "invitation": response.json()["id"],
+        "channels": channels,
     }
 
 
@@ -301,6 +309,10 @@ ORGANIZATION_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[st
                                      ("/api/v1/forecasts/", {"connection": d["connections"][0]}),
                                      ("/api/v1/forecasts/", {"service": "no such service"})],
     "/api/v1/runway/": lambda d: [("/api/v1/runway/", {})],
+    "/api/v1/channels/": lambda d: [("/api/v1/channels/", {})],
+    "/api/v1/channels/{id}/": lambda d: [(f"/api/v1/channels/{pk}/", {}) for pk in d["channels"]],
+    "/api/v1/alerts/": lambda d: [("/api/v1/alerts/", {}), ("/api/v1/alerts/", {"status": "queued",
+                                                                                "kind": "anomaly,runway"})],
 }
 ORGANIZATION_CALLS["/api/v1/anomalies/"] = lambda d: [("/api/v1/anomalies/", {}),
                                                       ("/api/v1/anomalies/", {"status": "confirmed", "kind": "spike"})]

@@ -213,11 +213,18 @@ def _seed(organization: Organization, fake_beget_url: str) -> dict[str, list[int
             contributors=[{"key": "vm-b", "label": "web-2", "service": service, "actual": "10000.00",
                            "expected": "4000.00", "increase": "6000.00"}]).pk
             for day, service in ((25, "Compute Cloud"), (26, "Object Storage"))]
+    channels = []
+    for body in ({"kind": "email", "address": "ops@fuzz.test"}, {"kind": "email", "address": "edited@fuzz.test"}):
+        answer = client.post("/api/v1/channels/", json.dumps(body), content_type="application/json")
+        assert answer.status_code == 201, answer.content
+        channels.append(answer.json()["id"])
 
     resources = [r["id"] for r in client.get("/api/v1/resources/").json()["results"]]
     assert resources
     return {
         "anomalies": anomalies,
+        "channels": channels,
+        "edited channels": channels[1:],
         "findings": findings,
         "evaluations": [evaluation],
         "policies": policies,
@@ -386,6 +393,9 @@ def organization_schema(fuzz, fuzz_server, tokens):
         ("*", "/api/v1/anomalies/{id}/dismiss/"): "anomalies",
         ("GET", "/api/v1/policies/{id}/"): "policies",
         ("*", "/api/v1/policies/{id}/"): "edited policies",
+        ("GET", "/api/v1/channels/{id}/"): "channels",
+        ("*", "/api/v1/channels/{id}/"): "edited channels",
+        ("*", "/api/v1/channels/{id}/test/"): "channels",
     }
 
     @schema.hook
@@ -405,6 +415,8 @@ def organization_schema(fuzz, fuzz_server, tokens):
         - {str(pk) for pk in fuzz.ids["edited connections"]},
         "/api/v1/policies/{id}/": {str(pk) for pk in fuzz.ids["policies"]}
         - {str(pk) for pk in fuzz.ids["edited policies"]},
+        "/api/v1/channels/{id}/": {str(pk) for pk in fuzz.ids["channels"]}
+        - {str(pk) for pk in fuzz.ids["edited channels"]},
     }
 
     @schema.hook

@@ -1,0 +1,116 @@
+"""The «Notifications» settings page: channels (add email, link Telegram with a one-time code, test, switch off,
+delete) and the alert history with status and error. The Telegram webhook."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.accounts.permissions import require_permission
+from apps.common.errors import ApplicationError
+from apps.common.pages import page_of
+
+from . import selectors, services
+from .forms import EmailChannelForm
+from .models import Channel, LinkCode
+from .vocabulary import ChannelKind
+
+logger = logging.getLogger(__name__)
+
+
+def _page(request, *, form=None, link: LinkCode | None = None, status: int = 200):
+    page, page_query = page_of(request, selectors.alert_list(), per_page=50)
+    context = {
+        "channels": selectors.channel_list(),
+        "form": form or EmailChannelForm(),
+        "link": link,
+        "bot_url": selectors.bot_link(link.code) if link else "",
+        "bot_configured": bool(settings.TELEGRAM_BOT_TOKEN),
+        "page": page,
+        "page_query": page_query,
+        "can_manage": request.access.can("costs.manage"),
+        "settings_tab": "notifications",
+    }
+    return render(request, "notifications/settings.html", context, status=status)
+
+
+@require_GET
+@require_permission("costs.view")
+def notifications_settings(request):
+    return _page(request)
+
+
+@require_POST
+@require_permission("costs.manage")
+def channel_email_add(request):
+    form = EmailChannelForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form=form, status=400)
+    services.channel_create(actor=request.user, kind=ChannelKind.EMAIL, address=form.cleaned_data["address"],
+                            name=form.cleaned_data["name"])
+    messages.success(request, _("Email channel added."))
+    return redirect("notifications_settings")
+
+
+@require_POST
+@require_permission("costs.manage")
+def telegram_link_code(request):
+    link = services.link_code_create(actor=request.user)
+    return _page(request, link=link)
+
+
+def _channel(pk: int) -> Channel:
+    try:
+        return selectors.channel_get(pk=pk)
+    except Channel.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@require_POST
+@require_permission("costs.manage")
+def channel_action(request, pk: int, action: str):
+    channel = _channel(pk)
+    if action == "test":
+        try:
+            services.channel_test(channel=channel, actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, _("The test message was not sent: %(reason)s") % {"reason": exc.message})
+        else:
+            messages.success(request, _("Test message sent to «%(name)s».") % {"name": channel.name})
+    elif action == "toggle":
+        services.channel_update(channel=channel, actor=request.user, enabled=not channel.enabled)
+    elif action == "delete":
+        services.channel_delete(channel=channel, actor=request.user)
+        messages.success(request, _("Channel «%(name)s» deleted.") % {"name": channel.name})
+    else:
+        raise Http404
+    return redirect("notifications_settings")
+
+
+@csrf_exempt
+@require_POST
+def telegram_webhook(request):
+    """Telegram's webhook: only with the secret token header (TELEGRAM_WEBHOOK_SECRET); off when it is unset."""
+    secret = settings.TELEGRAM_WEBHOOK_SECRET
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        return HttpResponse(status=403 if secret else 404)
+    try:
+        update = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"ok": False}, status=400)
+    if isinstance(update, dict):
+        try:
+            services.telegram_update_process(update)
+        except Exception:  # noqa: BLE001 -- Telegram would resend the update forever
+            logger.exception("Telegram update failed")
+    return JsonResponse({"ok": True})

@@ -1,0 +1,31 @@
+"""A fake Telegram Bot API server (tests/fakecloud/telegram.py) with the settings pointing at it, and alpha's
+schema."""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import schema_context
+
+from tests.fakecloud.server import FakeCloudServer
+from tests.fakecloud.telegram import TOKEN, FakeTelegram
+
+
+@pytest.fixture
+def telegram(settings):
+    fake = FakeTelegram()
+    with FakeCloudServer(fake) as server:
+        settings.TELEGRAM_BOT_TOKEN = TOKEN
+        settings.TELEGRAM_API_URL = server.url
+        settings.TELEGRAM_BOT_USERNAME = "infrazen_test_bot"
+        fake.server = server
+        yield fake
+
+
+@pytest.fixture
+def in_alpha(w):
+    with schema_context(w.alpha.schema_name):
+        yield w
+
+
+def send_calls(fake: FakeTelegram) -> int:
+    return fake.server.count(f"/bot{fake.token}/sendMessage")
