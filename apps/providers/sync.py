@@ -297,4 +297,15 @@ def sync_run_execute(*, sync_run_id: int, plugin_options: dict[str, Any] | None 
         connection_sync_done(connection, ok=False, error=entry)
     organization_data_changed()  # the dashboard's and the explorer's cached figures are out of date
     run.refresh_from_db()
+    _finished_steps(run)
     return run
+
+
+def _finished_steps(run: SyncRun) -> None:
+    """``settings.SYNC_FINISHED_STEPS``: ``step(run)`` once the run has its final status and errors (alerts about
+    a failed sync); each isolated, a failure is logged and changes nothing."""
+    for path in getattr(settings, "SYNC_FINISHED_STEPS", ()):
+        try:
+            import_string(path)(run)
+        except Exception:  # the run is finished; a step's bug must not undo it
+            logger.exception("sync %s: the finished-sync step %s failed", run.pk, path)

@@ -436,3 +436,17 @@ TELEGRAM_WEBHOOK_SECRET = env("TELEGRAM_WEBHOOK_SECRET", default="")
 NOTIFY_LINK_CODE_MINUTES = env.int("NOTIFY_LINK_CODE_MINUTES", default=60)
 # A new recommendation is alerted when it saves at least this much a month (organization currency).
 NOTIFY_RECOMMENDATION_MIN_RUB = env.int("NOTIFY_RECOMMENDATION_MIN_RUB", default=1000)
+
+# --- Checks (apps.budgets.checks) ---------------------------------------------------------------------------------
+# The nightly checks and `run_checks`, in this order: dotted paths of ``step(*, now) -> dict of counts`` run in the
+# organization's schema; each is isolated (a failing step is logged and reported, the others run).
+CHECKS_STEPS: list[str] = [
+    "apps.anomalies.alerts.anomalies_check_step",
+    "apps.budgets.runway_checks.runway_check_step",
+]
+# A prepaid balance that runs out in fewer than this many days is alerted (kind «runway»).
+RUNWAY_ALERT_DAYS = env.int("RUNWAY_ALERT_DAYS", default=7)
+# Run once a sync has its final status (``step(run)``; the post-sync steps do not run when a sync fails).
+SYNC_FINISHED_STEPS: list[str] = [
+    "apps.notifications.producers.sync_failed_step",
+]
