@@ -13,6 +13,7 @@ from django_tenants.utils import tenant_context
 from apps.accounts.models import Membership, PartnerMembership, User
 from apps.accounts.roles import Role
 from apps.accounts.services import membership_add
+from apps.budgets.checks import checks_run
 from apps.common.cache import organization_data_changed
 from apps.common.errors import ApplicationError
 from apps.common.http import build_session
@@ -97,6 +98,14 @@ def demo_costs(*, organization: Organization, owner: User | None = None) -> None
         organization_data_changed()
 
 
+def demo_checks(*, organizations) -> None:
+    """The nightly checks, now, through the real evaluation: the demo history's anomalies (with their
+    contributors) and the budgets' and balances' alerts (queued only where a channel exists)."""
+    for organization in organizations:
+        with tenant_context(organization):
+            checks_run()
+
+
 @transaction.atomic
 def demo_seed() -> DemoResult:
     platform_bootstrap(migrate_template=False)
@@ -111,4 +120,5 @@ def demo_seed() -> DemoResult:
     PartnerMembership.objects.get_or_create(user=operator, partner=partner, defaults={"role": Role.ADMIN})
     demo_costs(organization=demo, owner=owner)
     demo_beget_connection(organization=client)
+    demo_checks(organizations=(demo, client))
     return DemoResult(demo=demo, client=client, partner=partner)
