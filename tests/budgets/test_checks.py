@@ -151,3 +151,28 @@ def test_the_nightly_schedule_exists(db):
 
     schedule = Schedule.objects.get(name="budgets.checks_nightly_all")
     assert (schedule.func, schedule.schedule_type) == ("apps.budgets.checks.checks_nightly_all", "D")
+
+
+def test_the_nightly_job_runs_the_checks_in_each_organizations_schema(w, spike_ledger, steps,  # noqa: F811
+                                                                       django_capture_on_commit_callbacks):
+    from django.utils.module_loading import import_string
+    from django_q.models import OrmQ
+
+    from apps.budgets.checks import checks_nightly_all
+    from apps.tenants.models import Organization
+
+    steps.CHECKS_STEPS = [ANOMALY_STEP]
+    with schema_context(w.alpha.schema_name):
+        Channel.objects.create(kind="telegram", name="ops", chat_id="100")
+    before = OrmQ.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = checks_nightly_all()
+    schemas = set(Organization.objects.exclude(schema_name="public").values_list("schema_name", flat=True))
+    assert queued == len(schemas) and OrmQ.objects.count() == before + queued
+    tasks = [q.task for q in OrmQ.objects.order_by("id")][before:]
+    assert {t["args"][0] for t in tasks} == schemas
+    assert {t["args"][1] for t in tasks} == {"apps.budgets.checks.checks_nightly_task"}
+    alpha_task = next(t for t in tasks if t["args"][0] == w.alpha.schema_name)
+    import_string(alpha_task["func"])(*alpha_task["args"], **alpha_task["kwargs"])  # what the worker does
+    with schema_context(w.alpha.schema_name):
+        assert Alert.objects.filter(kind="anomaly").count() == 4
