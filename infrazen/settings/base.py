@@ -436,3 +436,8 @@ TELEGRAM_WEBHOOK_SECRET = env("TELEGRAM_WEBHOOK_SECRET", default="")
 NOTIFY_LINK_CODE_MINUTES = env.int("NOTIFY_LINK_CODE_MINUTES", default=60)
 # A new recommendation is alerted when it saves at least this much a month (organization currency).
 NOTIFY_RECOMMENDATION_MIN_RUB = env.int("NOTIFY_RECOMMENDATION_MIN_RUB", default=1000)
+
+# --- Budgets ------------------------------------------------------------------------------------------------------
+# The evaluation steps the checks runner (nightly, after a sync, `run_checks`) calls in order, each as
+# step(*, now) -> dict of counts.
+CHECKS_STEPS: list[str] = ["apps.budgets.services.budgets_evaluate"]
