@@ -29,7 +29,7 @@ from apps.notifications.models import Channel
 from apps.notifications.services import alert_enqueue
 
 from . import selectors
-from .models import Budget, BudgetEvent
+from .models import Budget
 from .vocabulary import (
     DEFAULT_FORECAST_THRESHOLDS,
     DEFAULT_THRESHOLDS,
@@ -40,6 +40,12 @@ from .vocabulary import (
 
 MAX_AMOUNT = Decimal("1e17")
 MAX_THRESHOLD = 1000
+# BudgetEvent's table (budgets_budgetevent) and its unique constraint budgets_event_once.
+INSERT_EVENT = (
+    'INSERT INTO "budgets_budgetevent" (budget_id, period_start, kind, threshold, fired_at, actual, forecast) '
+    "VALUES (%s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (budget_id, period_start, kind, threshold) DO NOTHING RETURNING id"
+)
 ALERT_KINDS = {EventKind.ACTUAL: "budget_actual", EventKind.FORECAST: "budget_forecast"}
 
 
@@ -224,13 +230,8 @@ def budget_delete(*, budget: Budget, actor) -> None:
 def _insert_event(*, budget: Budget, period_start, kind: str, threshold: int, now: datetime, actual: Decimal,
                   forecast: Decimal | None) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING: the new row's id, or None when the threshold already fired."""
-    table = BudgetEvent._meta.db_table
     with db_connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO "{table}" (budget_id, period_start, kind, threshold, fired_at, actual, forecast) '
-            "VALUES (%s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (budget_id, period_start, kind, threshold) DO NOTHING RETURNING id",
-            [budget.pk, period_start, kind, threshold, now, actual, forecast])
+        cursor.execute(INSERT_EVENT, [budget.pk, period_start, kind, threshold, now, actual, forecast])
         row = cursor.fetchone()
     return row[0] if row else None
 

@@ -69,6 +69,26 @@ def budget_chart(status: selectors.BudgetStatus) -> dict:
                       "budget": _("Budget")}}
 
 
+def scope_parts(scope: dict) -> list[tuple[str, str]]:
+    """The scope as (label, value) pairs for people: a connection by its name, a tag as key = value."""
+    from apps.providers.selectors import connection_list
+
+    parts = []
+    if scope.get("provider"):
+        parts.append((_("Provider"), scope["provider"]))
+    if scope.get("connection"):
+        found = connection_list().filter(pk=scope["connection"]).values_list("name", flat=True).first()
+        parts.append((_("Connection"), found or f"#{scope['connection']}"))
+    if scope.get("service"):
+        parts.append((_("Service"), scope["service"]))
+    if scope.get("region"):
+        parts.append((_("Region"), scope["region"]))
+    tag = scope.get("tag")
+    if tag:
+        parts.append((_("Tag"), f"{tag['key']} = {tag['value']}" if tag.get("value") else tag["key"]))
+    return parts
+
+
 def _history(budget: Budget) -> list[dict]:
     periods: dict = {}
     for event in selectors.budget_events(budget=budget):
@@ -94,6 +114,7 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "budget": budget,
         "chart": budget_chart(status),
         "history": _history(budget),
+        "scope_parts": scope_parts(budget.scope or {}),
         "warnings": selectors.budget_warnings(budget=budget),
         "can_manage": request.access.can("costs.manage"),
         "nav_active": "budgets",
