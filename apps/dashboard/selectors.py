@@ -20,8 +20,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.common.cache import organization_cached
 from apps.budgets.selectors import budget_top
+from apps.common.cache import organization_cached
 from apps.costs.selectors.ledger import organization_currency
 from apps.costs.selectors.spend import (
     Period,
