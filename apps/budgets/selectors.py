@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from apps.common.cache import organization_cached
 from apps.costs.selectors.ledger import organization_currency
 from apps.costs.selectors.series import daily_spend_series, scope_span
 from apps.providers.models import ProviderConnection
@@ -164,12 +166,20 @@ def budget_actual(*, scope: Mapping[str, Any], start: date, end: date) -> Decima
     return sum(daily_spend_series(scope=scope, start=start, end=end).values(), Decimal(0)).quantize(CENT)
 
 
+def budget_forecast(*, scope: Mapping[str, Any], period: str, today: date) -> tuple[str, Forecast]:
+    """The period-end forecast of a budget's scope, cached per organization data version (a sync or an import
+    makes a new one) and day: fitting the model is the slow part of reading a budget."""
+    key = (json.dumps(scope, sort_keys=True, default=str), period, today.isoformat())
+    return organization_cached("budgets.forecast", key,
+                               lambda: scope_forecast(scope=scope, period=period, months=0, today=today))
+
+
 def budget_status(*, budget, today: date | None = None, currency: str | None = None) -> BudgetStatus:
     today = today or timezone.localdate()
     start, end = period_bounds(period=budget.period, today=today)
     scope = budget.scope or {}
     actual = budget_actual(scope=scope, start=start, end=min(today, end))
-    _currency, forecast = scope_forecast(scope=scope, period=budget.period, months=0, today=today)
+    _currency, forecast = budget_forecast(scope=scope, period=budget.period, today=today)
     percent = (actual * 100 / budget.amount).quantize(RUNWAY_DAYS_STEP, ROUND_HALF_UP)
     return BudgetStatus(budget=budget, currency=currency or _currency, period_start=start, period_end=end,
                         actual=actual, percent_used=percent, forecast=forecast)

@@ -82,3 +82,26 @@ def test_delete_removes_the_budget_and_its_events(in_alpha, w):
     services.budget_delete(budget=budget, actor=w.alice)
     assert not Budget.objects.exists()
     assert AuditEvent.objects.filter(action="budget.deleted").count() == 1
+
+
+def test_the_forecast_is_kept_until_the_costs_change_while_the_actual_is_live(spend, june, w, settings):
+    from datetime import date as day
+
+    from django.core.cache import cache
+
+    from apps.common.cache import organization_data_changed
+    from tests.budgets.conftest import daily_rows
+
+    settings.ORGANIZATION_CACHE_SECONDS = 900
+    cache.clear()
+    budget = services.budget_create(actor=w.alice, name="Облако", amount="100000")
+    first = selectors.budget_status(budget=budget)
+    assert (first.actual, first.forecast.forecast) == (Decimal("57000.00"), Decimal("90000.00"))
+    # 1 000 ₽ more on 19 June, written without a new data version: the actual sees it, the cached forecast not.
+    daily_rows(day(2026, 6, 19), day(2026, 6, 19), "1000")
+    second = selectors.budget_status(budget=budget)
+    assert (second.actual, second.forecast.forecast) == (Decimal("58000.00"), Decimal("90000.00"))
+    organization_data_changed()  # what a sync or an import does
+    third = selectors.budget_status(budget=budget)
+    assert third.forecast.forecast != Decimal("90000.00")
+    assert third.forecast.actual_to_date == Decimal("58000.00")
