@@ -31,6 +31,7 @@ from apps.notifications.services import alert_enqueue
 from . import selectors
 from .models import Budget
 from .vocabulary import (
+    ALLOCATION_KEYS,
     DEFAULT_FORECAST_THRESHOLDS,
     DEFAULT_THRESHOLDS,
     SCOPE_KEYS,
@@ -93,15 +94,17 @@ def _clean_scope(value: Any, errors: dict) -> dict:
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
-        errors["scope"] = _("The scope is an object with the keys provider, connection, service, region, tag.")
+        errors["scope"] = _("The scope is an object with the keys provider, connection, service, region, tag, "
+                            "alloc:allocation_method, alloc:allocated_resource.")
         return {}
     unknown = sorted(set(value) - set(SCOPE_KEYS))
     if unknown:
         errors["scope"] = _("Unknown scope keys: %(keys)s. Allowed: provider, connection, service, region, "
-                            "tag.") % {"keys": ", ".join(map(str, unknown))}
+                            "tag, alloc:allocation_method, alloc:allocated_resource.") % {
+            "keys": ", ".join(map(str, unknown))}
         return {}
     scope: dict[str, Any] = {}
-    for key in ("provider", "service", "region"):
+    for key in ("provider", "service", "region", *ALLOCATION_KEYS):
         item = value.get(key)
         if item in (None, ""):
             continue

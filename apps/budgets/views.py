@@ -83,6 +83,10 @@ def scope_parts(scope: dict) -> list[tuple[str, str]]:
         parts.append((_("Service"), scope["service"]))
     if scope.get("region"):
         parts.append((_("Region"), scope["region"]))
+    if scope.get("alloc:allocation_method"):
+        parts.append((_("Allocation method"), scope["alloc:allocation_method"]))
+    if scope.get("alloc:allocated_resource"):
+        parts.append((_("Allocated resource"), scope["alloc:allocated_resource"]))
     tag = scope.get("tag")
     if tag:
         parts.append((_("Tag"), f"{tag['key']} = {tag['value']}" if tag.get("value") else tag["key"]))

@@ -19,7 +19,8 @@ class EventKind(models.TextChoices):
 
 DEFAULT_THRESHOLDS = [50, 80, 100]
 DEFAULT_FORECAST_THRESHOLDS = [100]
-SCOPE_KEYS = ("provider", "connection", "service", "region", "tag")
+ALLOCATION_KEYS = ("alloc:allocation_method", "alloc:allocated_resource")
+SCOPE_KEYS = ("provider", "connection", "service", "region", "tag", *ALLOCATION_KEYS)
 
 
 def default_thresholds() -> list[int]:

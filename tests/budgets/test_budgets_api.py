@@ -60,7 +60,8 @@ def test_whole_organization_by_default_and_an_overlap_is_a_warning(budget, w, cl
     ({"name": "Ноль", "amount": "0"}, "Сумма бюджета должна быть больше нуля."),
     ({"name": "Минус", "amount": "-10"}, "Сумма бюджета должна быть больше нуля."),
     ({"name": "Область", "amount": "10", "scope": {"project": "x"}},
-     "Неизвестные ключи области: project. Допустимы: provider, connection, service, region, tag."),
+     "Неизвестные ключи области: project. Допустимы: provider, connection, service, region, tag, "
+     "alloc:allocation_method, alloc:allocated_resource."),
 ])
 def test_bad_input_is_a_400_in_russian(in_alpha, w, client_for, payload, message):
     error = api_error(client_for(w.alice, "alpha").post("/api/v1/budgets/", payload,

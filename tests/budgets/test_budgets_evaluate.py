@@ -121,3 +121,19 @@ def test_quarter_and_year_budgets_use_their_own_period(spend, june, channels, w)
     services.budgets_evaluate(now=JUNE_20)
     assert _events(quarter) == {(date(2026, 4, 1), "actual", 50), (date(2026, 4, 1), "actual", 80)}
     assert _events(year) == {(date(2026, 1, 1), "actual", 50)}
+
+
+def test_an_allocation_dimension_scope_counts_only_its_allocated_costs(spend, june, channels, w, client_for):
+    # Split cost allocation: 2 000 ₽ a day of June allocated to «team-a» (besides the 3 000 ₽ a day unallocated).
+    daily_rows(date(2026, 6, 1), date(2026, 6, 19), "2000", allocated_resource_id="team-a",
+               allocated_method_id="proportional")
+    answer = client_for(w.alice, "alpha").post("/api/v1/budgets/", {
+        "name": "Команда A", "amount": "50000", "scope": {"alloc:allocated_resource": "team-a"},
+        "forecast_thresholds": []}, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    # 19 × 2 000 = 38 000 of 50 000 = 76 %: 50 % fires, 80 % not.
+    assert (answer.json()["scope"], answer.json()["actual"], answer.json()["percent_used"]) == (
+        {"alloc:allocated_resource": "team-a"}, "38000.00", "76.0")
+    budget = Budget.objects.get(pk=answer.json()["id"])
+    services.budgets_evaluate(now=JUNE_20)
+    assert _events(budget) == {(date(2026, 6, 1), "actual", 50)}

@@ -31,7 +31,8 @@ def test_create_with_defaults_and_audit(in_alpha, w):
     ({"thresholds": [0, 50]}, "thresholds", "Порог — целое число процентов от 1 до 1000."),
     ({"forecast_thresholds": ["abc"]}, "forecast_thresholds", "Пороги — это список процентов, например 50, 80, 100."),
     ({"scope": {"project": "x"}}, "scope",
-     "Неизвестные ключи области: project. Допустимы: provider, connection, service, region, tag."),
+     "Неизвестные ключи области: project. Допустимы: provider, connection, service, region, tag, "
+     "alloc:allocation_method, alloc:allocated_resource."),
     ({"scope": {"tag": "env"}}, "scope", "tag в области — объект {key, value}."),
     ({"channels": [999999]}, "channels", "Нет таких каналов уведомлений: 999999."),
 ])
