@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("apps.inventory.urls")),
     path("", include("apps.costs.urls")),
     path("", include("apps.recommendations.urls")),
+    path("", include("apps.budgets.urls")),
     path("", include("apps.anomalies.urls")),
     path("", include("apps.notifications.urls")),
     path("api/v1/", include("apps.accounts.api_urls")),

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("resources", _("Resources"), "layers", "resources.view"),
     ("cost_explorer", _("Cost explorer"), "chart", "costs.view"),
     ("recommendations", _("Recommendations"), "bulb", "recommendations.view"),
+    ("budgets", _("Budgets"), "wallet", "costs.view"),
     ("anomalies", _("Anomalies"), "alert", "costs.view"),
 ]
 NAVIGATION_FOOTER = [

@@ -36,6 +36,9 @@ ACTION_LABELS = {
     "notification_channel.deleted": _("Notification channel deleted"),
     "notification_channel.tested": _("Notification channel tested"),
     "notification_channel.linked": _("Telegram chat linked"),
+    "budget.created": _("Budget created"),
+    "budget.updated": _("Budget changed"),
+    "budget.deleted": _("Budget deleted"),
 }
 
 DETAIL_LABELS = {

@@ -82,3 +82,84 @@ def forecast_payload(*, currency: str, forecast) -> dict:
     return {"currency": currency, "actual_to_date": forecast.actual_to_date, "forecast": forecast.forecast,
             "lower": forecast.lower, "upper": forecast.upper, "method": forecast.method, "message": forecast.reason,
             "series": forecast.series, "months": forecast.months}
+
+
+# --- budgets ------------------------------------------------------------------------------------------------------
+
+class BudgetTagSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=255)
+    value = serializers.CharField(max_length=1000, allow_null=True, required=False,
+                                  help_text="Null or omitted: any value of the key.")
+
+
+class BudgetScopeSerializer(serializers.Serializer):
+    provider = serializers.CharField(required=False, max_length=255)
+    connection = serializers.IntegerField(required=False, min_value=1)
+    service = serializers.CharField(required=False, max_length=255)
+    region = serializers.CharField(required=False, max_length=255)
+    tag = BudgetTagSerializer(required=False)
+
+
+# FOCUS 1.3 split cost allocation dimensions: field names a class body cannot spell.
+for _key in ("alloc:allocation_method", "alloc:allocated_resource"):
+    BudgetScopeSerializer._declared_fields[_key] = serializers.CharField(required=False, max_length=255)
+
+
+class BudgetInputSerializer(serializers.Serializer):
+    """The shape only (the service validates the values, in Russian)."""
+
+    name = serializers.CharField(max_length=200)
+    amount = serializers.DecimalField(max_digits=17, decimal_places=2,
+                                      help_text="Greater than zero, in the organization's currency.")
+    period = serializers.ChoiceField(choices=("month", "quarter", "year"), default="month")
+    scope = serializers.JSONField(required=False, default=dict,
+                                  help_text="{} or omitted: the whole organization; keys provider, connection, "
+                                            "service, region, tag {key, value}, alloc:allocation_method, "
+                                            "alloc:allocated_resource.")
+    thresholds = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=1000), required=False,
+                                       help_text="Percents of actual spend (default [50, 80, 100]).")
+    forecast_thresholds = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=1000),
+                                                required=False,
+                                                help_text="Percents of the period-end forecast (default [100]).")
+    channels = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                     help_text="Channel IDs; empty = every channel subscribed to budget alerts.")
+
+
+class BudgetUpdateSerializer(BudgetInputSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+        self.fields["period"].default = serializers.empty
+        self.fields["scope"].default = serializers.empty
+
+
+class BudgetOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="budget.pk")
+    name = serializers.CharField(source="budget.name")
+    amount = serializers.DecimalField(source="budget.amount", max_digits=20, decimal_places=2)
+    currency = serializers.CharField()
+    period = serializers.CharField(source="budget.period")
+    scope = BudgetScopeSerializer(source="budget.scope")
+    thresholds = serializers.ListField(source="budget.thresholds", child=serializers.IntegerField())
+    forecast_thresholds = serializers.ListField(source="budget.forecast_thresholds", child=serializers.IntegerField())
+    channels = serializers.SerializerMethodField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    actual = serializers.DecimalField(max_digits=20, decimal_places=2,
+                                      help_text="Spend of the current period so far (live at read time).")
+    percent_used = serializers.DecimalField(max_digits=12, decimal_places=1, help_text="actual / amount, percent.")
+    forecast = serializers.DecimalField(source="forecast.forecast", **MONEY,
+                                        help_text="The period-end forecast (null: no costs in the scope).")
+    forecast_lower = serializers.DecimalField(source="forecast.lower", **MONEY)
+    forecast_upper = serializers.DecimalField(source="forecast.upper", **MONEY)
+    forecast_method = serializers.CharField(source="forecast.method")
+    created = serializers.DateTimeField(source="budget.created_at")
+
+    def get_channels(self, status) -> list[int]:
+        return sorted(c.pk for c in status.budget.channels.all())
+
+
+class BudgetWriteOutputSerializer(BudgetOutputSerializer):
+    warnings = serializers.ListField(child=serializers.CharField(),
+                                     help_text="E.g. other budgets of the same period whose scope overlaps.")

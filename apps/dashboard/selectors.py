@@ -20,6 +20,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.budgets.selectors import budget_top
 from apps.common.cache import organization_cached
 from apps.costs.selectors.ledger import organization_currency
 from apps.costs.selectors.spend import (
@@ -42,6 +43,7 @@ RANGES = (7, 30, 90, 365)
 DEFAULT_RANGE = 30
 RESOURCE_ROWS = 25
 RECOMMENDATION_ROWS = 5
+BUDGET_CARDS = 3
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 
@@ -109,6 +111,12 @@ def dashboard_recommendations(*, limit: int = RECOMMENDATION_ROWS) -> list[dict[
     return organization_cached("dashboard.recommendations", (limit,), lambda: _top_findings(limit))
 
 
+def dashboard_budgets(*, limit: int = BUDGET_CARDS) -> list[Any]:
+    """The budget cards: the budgets nearest to (or past) their amount, actual or forecast, live (not cached: a
+    budget edited a second ago shows at once)."""
+    return budget_top(limit=limit)
+
+
 def dashboard_kpis(*, period: Period) -> dict[str, Any]:
     kpis = dict(organization_cached("dashboard.kpis", _period_params(period), lambda: _kpi_figures(period)))
     connections = connection_counts()
@@ -174,6 +182,7 @@ def dashboard_overview(*, period: Period, query: str = "") -> dict[str, Any]:
         utilization=figures["utilization"],
         resources=dashboard_resources(query=query),
         recommendations=dashboard_recommendations(),
+        budgets=dashboard_budgets(),
     )
     return overview
 

@@ -441,6 +441,7 @@ NOTIFY_RECOMMENDATION_MIN_RUB = env.int("NOTIFY_RECOMMENDATION_MIN_RUB", default
 # The nightly checks and `run_checks`, in this order: dotted paths of ``step(*, now) -> dict of counts`` run in the
 # organization's schema; each is isolated (a failing step is logged and reported, the others run).
 CHECKS_STEPS: list[str] = [
+    "apps.budgets.services.budgets_evaluate",
     "apps.anomalies.alerts.anomalies_check_step",
     "apps.budgets.runway_checks.runway_check_step",
 ]

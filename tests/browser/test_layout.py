@@ -108,6 +108,7 @@ def estate(world, django_db_blocker):
             ids = {"connection": first.pk, "resource": Resource.objects.order_by("pk").first().pk}
             ids["finding"] = _finding(ids["resource"], first.provider)
             ids["policy"] = _policy(first.pk)
+            ids["budget"] = _budget()
         connection.set_schema_to_public()
     yield {"owner": owner, **ids}
     with django_db_blocker.unblock():
@@ -146,6 +147,18 @@ def _policy(connection_pk: int) -> int:
         params={"tags": ["team", "cost-center"], "fields": ["owner", "cost_center"]},
         scope={"providers": ["yandex", "selectel"], "connections": [connection_pk], "kinds": ["compute", "volume"],
                "regions": ["ru-central1-a", "ru-central1-b"], "environments": ["production"]}).pk
+
+
+def _budget() -> int:
+    """A budget of the whole demo estate with a long name that has crossed thresholds (its history)."""
+    from django.utils import timezone
+
+    from apps.budgets.services import budget_create, budgets_evaluate
+
+    budget = budget_create(actor=None, name="Облачная инфраструктура аналитической платформы и хранилища данных",
+                           amount="1000")
+    budgets_evaluate(now=timezone.now())
+    return budget.pk
 
 
 def _new_page(browser, live_url, *, email: str | None, slug: str | None):
@@ -208,6 +221,10 @@ def test_every_page_fits_the_window(estate, live_url, pages, width):
         "/recommendations/policies/",
         "/recommendations/policies/new/?kind=ttl",
         f"/recommendations/policies/{estate['policy']}/",
+        "/budgets/",
+        "/budgets/new/",
+        f"/budgets/{estate['budget']}/",
+        f"/budgets/{estate['budget']}/edit/",
         "/accounts/email/",
         "/accounts/password/change/",
         "/accounts/2fa/",

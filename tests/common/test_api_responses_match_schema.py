@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from jsonschema import FormatChecker
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
@@ -239,6 +240,13 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
     run_in_tenant(w.alpha.schema_name, "apps.notifications.services.alert_enqueue", kind="anomaly",
                   subject_type="anomaly", subject_id="1", dedup_key="anomaly:1", title="Аномалия", text="Рост",
                   link="http://alpha.infrazen.test/")
+    # Budgets: the whole organization and a tag scope, one with a channel; the evaluation fires their thresholds.
+    budgets = [client.post("/api/v1/budgets/", json.dumps(body), content_type="application/json").json()["id"]
+               for body in ({"name": "Всё", "amount": "1000"},
+                            {"name": "Прод", "amount": "500000.50", "period": "quarter",
+                             "scope": {"tag": {"key": "env", "value": "prod"}, "provider": "Beget"},
+                             "thresholds": [90], "channels": channels[:1]})]
+    run_in_tenant(w.alpha.schema_name, "apps.budgets.services.budgets_evaluate", now=timezone.now())
 
     resources = client.get("/api/v1/resources/", {"resource_type": "vps"}).json()["results"]
     with_metrics = next(r for r in resources if client.get(f"/api/v1/resources/{r['id']}/").json()["metric_summaries"])
@@ -255,6 +263,7 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
         "policy": policy,
         "invitation": response.json()["id"],
         "channels": channels,
+        "budgets": budgets,
     }
 
 
@@ -309,6 +318,8 @@ ORGANIZATION_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[st
                                      ("/api/v1/forecasts/", {"connection": d["connections"][0]}),
                                      ("/api/v1/forecasts/", {"service": "no such service"})],
     "/api/v1/runway/": lambda d: [("/api/v1/runway/", {})],
+    "/api/v1/budgets/": lambda d: [("/api/v1/budgets/", {})],
+    "/api/v1/budgets/{id}/": lambda d: [(f"/api/v1/budgets/{pk}/", {}) for pk in d["budgets"]],
     "/api/v1/channels/": lambda d: [("/api/v1/channels/", {})],
     "/api/v1/channels/{id}/": lambda d: [(f"/api/v1/channels/{pk}/", {}) for pk in d["channels"]],
     "/api/v1/alerts/": lambda d: [("/api/v1/alerts/", {}), ("/api/v1/alerts/", {"status": "queued",

@@ -15,6 +15,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
 from apps.anomalies.models import Anomaly
+from apps.budgets.services import budget_create
 from apps.demo.seeding import demo_costs_seed
 from apps.inventory.models import Resource
 from apps.providers.models import ProviderConnection
@@ -101,7 +102,10 @@ def estate(w):
                            "expected": "4000.00", "increase": "6000.00"}],
             series=[{"date": "2026-05-24", "actual": "10000.00", "expected": None},
                     {"date": "2026-05-25", "actual": "16000.00", "expected": "10000.00"}])
-    return [f"/connections/{connection.pk}/history/", f"/resources/{resource.pk}/"]
+        # A budget: its page draws the budget-vs-actual chart.
+        budget = budget_create(actor=None, name="Облако", amount="1000")
+    return [f"/connections/{connection.pk}/history/", f"/resources/{resource.pk}/", "/budgets/",
+            "/budgets/new/", f"/budgets/{budget.pk}/", f"/budgets/{budget.pk}/edit/"]
 
 
 def test_the_policy_allows_only_this_site_and_no_inline_code(w, client_for):

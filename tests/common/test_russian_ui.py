@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import Invitation, Membership, User
+from apps.budgets.services import budget_create, budgets_evaluate
 from apps.demo.seeding import demo_costs_seed
 from apps.inventory.models import Resource
 from apps.providers.models import ProviderConnection
@@ -163,7 +164,12 @@ def estate(w):
                                        params={"tags": [], "fields": ["owner"]},
                                        scope={"kinds": ["compute", "hosting_plan"], "providers": [connection.provider],
                                               "connections": [connection.pk]})
-    return {"connection": connection.pk, "resources": resources, "finding": finding.pk, "policy": policy.pk}
+        budget = budget_create(actor=None, name="Облако", amount="1000",
+                               scope={"provider": connection.provider, "connection": connection.pk,
+                                      "tag": {"key": "env", "value": "prod"}})
+        budgets_evaluate(now=now)
+    return {"connection": connection.pk, "resources": resources, "finding": finding.pk, "policy": policy.pk,
+            "budget": budget.pk}
 
 
 def _pages(estate) -> list[str]:
@@ -192,6 +198,10 @@ def _pages(estate) -> list[str]:
         *[f"/recommendations/policies/new/?kind={kind}" for kind in PolicyKind.values],
         f"/recommendations/policies/{estate['policy']}/",
         f"/recommendations/policies/{estate['policy']}/delete/",
+        "/budgets/",
+        "/budgets/new/",
+        f"/budgets/{estate['budget']}/",
+        f"/budgets/{estate['budget']}/edit/",
     ]
 
 

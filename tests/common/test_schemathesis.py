@@ -218,6 +218,11 @@ def _seed(organization: Organization, fake_beget_url: str) -> dict[str, list[int
         answer = client.post("/api/v1/channels/", json.dumps(body), content_type="application/json")
         assert answer.status_code == 201, answer.content
         channels.append(answer.json()["id"])
+    budgets = []
+    for body in ({"name": "Всё", "amount": "1000"}, {"name": "Правка", "amount": "2000", "period": "year"}):
+        answer = client.post("/api/v1/budgets/", json.dumps(body), content_type="application/json")
+        assert answer.status_code == 201, answer.content
+        budgets.append(answer.json()["id"])
 
     resources = [r["id"] for r in client.get("/api/v1/resources/").json()["results"]]
     assert resources
@@ -225,6 +230,8 @@ def _seed(organization: Organization, fake_beget_url: str) -> dict[str, list[int
         "anomalies": anomalies,
         "channels": channels,
         "edited channels": channels[1:],
+        "budgets": budgets,
+        "edited budgets": budgets[1:],
         "findings": findings,
         "evaluations": [evaluation],
         "policies": policies,
@@ -396,6 +403,8 @@ def organization_schema(fuzz, fuzz_server, tokens):
         ("GET", "/api/v1/channels/{id}/"): "channels",
         ("*", "/api/v1/channels/{id}/"): "edited channels",
         ("*", "/api/v1/channels/{id}/test/"): "channels",
+        ("GET", "/api/v1/budgets/{id}/"): "budgets",
+        ("*", "/api/v1/budgets/{id}/"): "edited budgets",
     }
 
     @schema.hook
@@ -417,6 +426,8 @@ def organization_schema(fuzz, fuzz_server, tokens):
         - {str(pk) for pk in fuzz.ids["edited policies"]},
         "/api/v1/channels/{id}/": {str(pk) for pk in fuzz.ids["channels"]}
         - {str(pk) for pk in fuzz.ids["edited channels"]},
+        "/api/v1/budgets/{id}/": {str(pk) for pk in fuzz.ids["budgets"]}
+        - {str(pk) for pk in fuzz.ids["edited budgets"]},
     }
 
     @schema.hook

@@ -24,6 +24,9 @@ SCOPE_COLUMNS: dict[str, str] = {
     "connection": "connection_id",
     "service": "service_name",
     "region": "region_id",
+    # FOCUS 1.3 split cost allocation dimensions (the explorer's group-by names after "alloc:").
+    "alloc:allocation_method": "allocated_method_id",
+    "alloc:allocated_resource": "allocated_resource_id",
 }
 
 
@@ -57,7 +60,8 @@ def scope_span(*, scope: Mapping[str, Any]) -> ScopeSpan:
 def daily_spend_series(*, scope: Mapping[str, Any], start: date, end: date) -> dict[date, Decimal]:
     """Spend per charge date of ``start..end`` in the scope, in the organization's currency (days without costs
     are absent). ``scope`` keys: ``provider`` (provider name as the ledger has it), ``connection`` (id),
-    ``service``, ``region``, ``tag`` ({"key": ..., "value": ... or None for any value})."""
+    ``service``, ``region``, ``tag`` ({"key": ..., "value": ... or None for any value}), ``alloc:allocation_method``,
+    ``alloc:allocated_resource``."""
     rows = (_scoped(scope).filter(charge_date__range=(start, end), billed_cost_org__isnull=False)
             .values("charge_date").annotate(total=Sum("billed_cost_org")).values_list("charge_date", "total"))
     return dict(rows)
