@@ -4,16 +4,21 @@ client whose Beget account the fake cloud serves. Each app's part is written thr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from apps.accounts.models import Membership, PartnerMembership, User
 from apps.accounts.roles import Role
 from apps.accounts.services import membership_add
 from apps.budgets.checks import checks_run
+from apps.budgets.models import Budget
+from apps.budgets.selectors import budget_actual, period_bounds
+from apps.budgets.services import budget_create
 from apps.common.cache import organization_data_changed
 from apps.common.errors import ApplicationError
 from apps.common.http import build_session
@@ -98,6 +103,26 @@ def demo_costs(*, organization: Organization, owner: User | None = None) -> None
         organization_data_changed()
 
 
+DEMO_BUDGET_NAME = "Облако — квартал"
+DEMO_BUDGET_SHARE = Decimal("0.78")  # the quarter's spend so far is just under the 80 % threshold
+
+
+def demo_budget(*, organization: Organization, owner: User | None = None) -> None:
+    """The demo's quarterly budget for the whole organization, sized from the ledger so that the quarter's spend so
+    far is just under its 80 % threshold (the amount rounded up to the thousand roubles); the forecast then shows the
+    overrun coming. Kept as it is when it exists."""
+    with tenant_context(organization):
+        if Budget.objects.filter(name=DEMO_BUDGET_NAME).exists():
+            return
+        today = timezone.localdate()
+        start, _end = period_bounds(period="quarter", today=today)
+        actual = budget_actual(scope={}, start=start, end=today)
+        if not actual or actual <= 0:
+            return
+        amount = (actual / DEMO_BUDGET_SHARE / 1000).to_integral_value(rounding=ROUND_CEILING) * 1000
+        budget_create(actor=owner, name=DEMO_BUDGET_NAME, amount=amount, period="quarter")
+
+
 def demo_checks(*, organizations) -> None:
     """The nightly checks, now, through the real evaluation: the demo history's anomalies (with their
     contributors) and the budgets' and balances' alerts (queued only where a channel exists)."""
@@ -120,5 +145,6 @@ def demo_seed() -> DemoResult:
     PartnerMembership.objects.get_or_create(user=operator, partner=partner, defaults={"role": Role.ADMIN})
     demo_costs(organization=demo, owner=owner)
     demo_beget_connection(organization=client)
+    demo_budget(organization=demo, owner=owner)
     demo_checks(organizations=(demo, client))
     return DemoResult(demo=demo, client=client, partner=partner)

@@ -55,3 +55,24 @@ def test_seed_demo_shows_the_beget_clients_runway(w, demo_settings, client_for):
     # holds): 174.51 / 121.46 = 1.43 days, rounded down to 1.4; the money runs out tomorrow, 21 May.
     assert [(r["connection"]["name"], r["balance"], r["daily_spend"], r["days_left"], r["date"])
             for r in runway] == [("Beget", "174.51", "121.46", "1.4", "2026-05-21")]
+
+
+def test_seed_demo_makes_a_quarterly_budget_just_under_its_80_percent_threshold(w, demo_settings):
+    from apps.budgets.models import Budget, BudgetEvent
+    from apps.budgets.selectors import budget_actual
+
+    call_command("seed_demo", stdout=StringIO())
+    with schema_context(Organization.objects.get(slug="demo").schema_name):
+        budget = Budget.objects.get()
+        assert budget.period == "quarter" and budget.scope == {}
+        # 20 May is in the second quarter: the ledger's spend from 1 April to today, and the amount rounded up to
+        # the thousand roubles from spend / 0.78, so the spend is between 77 % and 78 % of it.
+        spent = budget_actual(scope={}, start=date(2026, 4, 1), end=date(2026, 5, 20))
+        assert budget.amount % 1000 == 0 and budget.amount - 1000 < spent / Decimal("0.78") <= budget.amount
+        assert Decimal("0.77") < spent / budget.amount <= Decimal("0.78")
+        # The checks ran: the 50 % threshold fired once, the 80 % one did not.
+        fired = set(BudgetEvent.objects.filter(budget=budget, kind="actual").values_list("threshold", flat=True))
+        assert 50 in fired and 80 not in fired
+    call_command("seed_demo", stdout=StringIO())  # seeding again keeps the budget
+    with schema_context(Organization.objects.get(slug="demo").schema_name):
+        assert Budget.objects.count() == 1
