@@ -6,13 +6,6 @@ queued task must be committed; the organizations are dropped again at teardown.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import tempfile
-import time
-
 import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
@@ -55,58 +48,27 @@ def _events(schema_name: str, action: str = ACTION) -> int:
 @pytest.mark.worker
 def test_task_enqueued_for_one_organization_writes_into_its_schema_only(two_organizations, django_db_blocker):
     first, second = two_organizations
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "infrazen.settings.test",
-        "DATABASE_URL": processes.test_database_url(),
-        "PYTHONUNBUFFERED": "1",
-    }
-    with tempfile.TemporaryFile(mode="w+") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=processes.ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
+    with processes.worker_process() as worker, django_db_blocker.unblock():
+        assert _events(first.schema_name) == 0
+        assert _events(second.schema_name) == 0
+        assert not connection.in_atomic_block  # so on_commit enqueues right away
+        enqueue_in_tenant(
+            first.schema_name,
+            "apps.audit.services.audit_event_record",
+            schema_name=first.schema_name,
+            action=ACTION,
+            target="from-the-worker",
         )
-        try:
-            with django_db_blocker.unblock():
-                assert _events(first.schema_name) == 0
-                assert _events(second.schema_name) == 0
-                assert not connection.in_atomic_block  # so on_commit enqueues right away
-                enqueue_in_tenant(
-                    first.schema_name,
-                    "apps.audit.services.audit_event_record",
-                    schema_name=first.schema_name,
-                    action=ACTION,
-                    target="from-the-worker",
-                )
-                enqueue_in_tenant(first.schema_name, f"{__name__}.audit_in_current_schema", HERE)
+        enqueue_in_tenant(first.schema_name, f"{__name__}.audit_in_current_schema", HERE)
 
-                deadline = time.monotonic() + 60
-                while (_events(first.schema_name) == 0 or _events(first.schema_name, HERE) == 0) and (
-                    time.monotonic() < deadline
-                ):
-                    assert worker.poll() is None, "the worker exited early"
-                    time.sleep(0.5)
+        processes.wait_for(lambda: _events(first.schema_name) and _events(first.schema_name, HERE), worker,
+                           seconds=60)
 
-                assert _events(first.schema_name) == 1
-                with schema_context(first.schema_name):
-                    assert AuditEvent.objects.get(action=ACTION).target == "from-the-worker"
-                assert _events(second.schema_name) == 0
-                with schema_context(first.schema_name):
-                    assert AuditEvent.objects.get(action=HERE).target == first.schema_name
-                for schema in (second.schema_name, "tenant_template"):
-                    assert _events(schema, HERE) == 0
-        except BaseException:
-            log.seek(0)
-            print("--- worker output ---\n" + log.read())
-            raise
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(timeout=10)
+        assert _events(first.schema_name) == 1
+        with schema_context(first.schema_name):
+            assert AuditEvent.objects.get(action=ACTION).target == "from-the-worker"
+        assert _events(second.schema_name) == 0
+        with schema_context(first.schema_name):
+            assert AuditEvent.objects.get(action=HERE).target == first.schema_name
+        for schema in (second.schema_name, "tenant_template"):
+            assert _events(schema, HERE) == 0

@@ -45,3 +45,15 @@ def daily_ledger(resource: Resource, amounts: dict[date, str]) -> None:
     days = sorted(amounts)
     cost_rollups_refresh(start=days[0] - timedelta(days=1), end=days[-1] + timedelta(days=1),
                          fetch_missing_rates=False)
+
+
+@pytest.fixture
+def finops(w):
+    """Fedor, a FinOps analyst of alpha (acts on findings, policies and rule settings)."""
+    from apps.accounts.models import Membership, User
+    from apps.accounts.roles import Role
+    from tests.conftest import PASSWORD
+
+    user = User.objects.create_user(email="fedor@alpha.test", password=PASSWORD, full_name="Fedor FinOps")
+    Membership.objects.create(user=user, organization=w.alpha, role=Role.FINOPS)
+    return user

@@ -435,7 +435,8 @@ def test_out_of_range_settings_are_refused_with_the_range_in_russian(alpha, alic
     error = api_error(response, 400, "invalid_params")
     assert error["message"] == russian("Some rule settings are invalid.") and CYRILLIC.search(error["message"])
     reason = error["details"]["rules"]["unattached_volume"]["min_monthly_cost"]
-    assert reason == "Значение «Минимальная стоимость в месяц, о которой сообщать» должно быть числом от 0 до 1\u00a0000\u00a0000."
+    assert reason == ("Значение «Минимальная стоимость в месяц, о которой сообщать» должно быть числом "
+                      "от 0 до 1\u00a0000\u00a0000.")
     error = api_error(put(alice, "/api/v1/recommendations/settings/", {"rules": {"no_such_rule": {"enabled": True}}}),
                       400, "invalid_params")
     assert "no_such_rule" in error["details"]["rules"]["no_such_rule"]

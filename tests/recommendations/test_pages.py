@@ -15,13 +15,10 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from apps.accounts.models import Membership, User
-from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
 from apps.inventory.models import Resource
 from apps.providers.models import ProviderConnection
 from apps.recommendations.models import EvaluationRun, Finding
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +32,6 @@ PROFILE = [Decimal("2.5")] * 100 + [Decimal("60")] * 60 + [None] * 8
 @pytest.fixture(autouse=True)
 def _clock(time_machine):
     time_machine.move_to(NOW, tick=False)
-
-
-@pytest.fixture
-def finops(w):
-    user = User.objects.create_user(email="fedor@alpha.test", password=PASSWORD, full_name="Fedor FinOps")
-    Membership.objects.create(user=user, organization=w.alpha, role=Role.FINOPS)
-    return user
 
 
 def _finding(pk_resource, **fields) -> Finding:

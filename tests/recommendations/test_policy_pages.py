@@ -10,13 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django_tenants.utils import schema_context
 
-from apps.accounts.models import Membership, User
-from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
 from apps.inventory.models import Resource
 from apps.recommendations import services
 from apps.recommendations.models import Finding, Policy
-from tests.conftest import PASSWORD
 from tests.recommendations.conftest import connection_make, volume_make
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +26,6 @@ NOW = datetime(2030, 6, 12, 9, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _clock(time_machine):
     time_machine.move_to(NOW, tick=False)
-
-
-@pytest.fixture
-def finops(w):
-    user = User.objects.create_user(email="fedor@alpha.test", password=PASSWORD, full_name="Fedor FinOps")
-    Membership.objects.create(user=user, organization=w.alpha, role=Role.FINOPS)
-    return user
 
 
 @pytest.fixture

@@ -10,12 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from django_tenants.utils import schema_context
 
-from apps.accounts.models import Membership, User
-from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
 from apps.recommendations import services
 from apps.recommendations.models import Finding, RuleSetting
-from tests.conftest import PASSWORD
 from tests.recommendations.conftest import connection_make, volume_make
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +24,6 @@ NOW = datetime(2030, 6, 12, 9, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _clock(time_machine):
     time_machine.move_to(NOW, tick=False)
-
-
-@pytest.fixture
-def finops(w):
-    user = User.objects.create_user(email="fedor@alpha.test", password=PASSWORD, full_name="Fedor FinOps")
-    Membership.objects.create(user=user, organization=w.alpha, role=Role.FINOPS)
-    return user
 
 
 def _form(html: str) -> dict[str, str]:
