@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django_tenants.utils import get_tenant_model
 
 if TYPE_CHECKING:
     from apps.tenants.models import Organization
 
-from .models import ApiToken, Invitation, Membership, PartnerMembership
+from .models import ApiToken, Invitation, Membership, PartnerMembership, User
 
 
 def membership_list(*, organization: Organization) -> QuerySet[Membership]:
@@ -20,6 +20,18 @@ def membership_list(*, organization: Organization) -> QuerySet[Membership]:
 def membership_get(*, organization: Organization, membership_id) -> Membership:
     """A membership of ``organization`` only: ids of other organizations are simply not found."""
     return membership_list(organization=organization).get(pk=membership_id)
+
+
+def member_user_ids(*, organization: Organization, user_ids) -> set[int]:
+    """Which of ``user_ids`` can still open ``organization`` (a membership, or an operator of its partner): one
+    query."""
+    ids = {int(pk) for pk in user_ids if pk is not None}
+    if not ids:
+        return set()
+    access = Q(memberships__organization_id=organization.pk)
+    if organization.partner_id:
+        access |= Q(partner_memberships__partner_id=organization.partner_id)
+    return set(User.objects.filter(Q(pk__in=ids) & access, is_active=True).values_list("pk", flat=True).distinct())
 
 
 def partner_operator_list(*, organization: Organization) -> QuerySet[PartnerMembership]:

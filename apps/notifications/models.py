@@ -26,6 +26,9 @@ class Channel(models.Model):
     throttle_seconds = models.PositiveIntegerField(_("minimum interval, s"), default=0)
     last_sent_at = models.DateTimeField(_("last message sent"), null=True, blank=True, editable=False)
     created_by_id = models.BigIntegerField(_("created by (user ID)"), null=True, blank=True, editable=False)
+    # A personal channel: only this user (public-schema user id) sees and manages it, and it receives alerts only
+    # while the user is a member of the organization. Empty = an organization channel.
+    user_id = models.BigIntegerField(_("personal channel of (user ID)"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -41,6 +44,10 @@ class Channel(models.Model):
     def target(self) -> str:
         return self.chat_id if self.kind == ChannelKind.TELEGRAM else self.address
 
+    @property
+    def personal(self) -> bool:
+        return self.user_id is not None
+
     def subscribed(self, kind: str) -> bool:
         return not self.kinds or kind in self.kinds
 
@@ -50,6 +57,8 @@ class LinkCode(models.Model):
 
     code = models.CharField(_("code"), max_length=64, unique=True)
     created_by_id = models.BigIntegerField(_("created by (user ID)"), null=True, blank=True)
+    # A personal code links its creator's private chat as the creator's personal channel.
+    personal = models.BooleanField(_("personal channel"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)

@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Alert, Channel
 
 
-def channel_list() -> QuerySet[Channel]:
-    return Channel.objects.all()
+def _visible(user) -> Q:
+    """Organization channels and, with ``user``, that user's personal ones (never another user's)."""
+    mine = Q(user_id__isnull=True)
+    if user is not None and getattr(user, "pk", None) is not None:
+        mine |= Q(user_id=user.pk)
+    return mine
 
 
-def channel_get(*, pk: int) -> Channel:
-    return Channel.objects.get(pk=pk)
+def channel_list(*, user=None) -> QuerySet[Channel]:
+    """The organization's channels, plus ``user``'s personal channels when given."""
+    return Channel.objects.filter(_visible(user))
 
 
-def alert_list(*, status: str | None = None, kind: str | None = None, channel: int | None = None) -> QuerySet[Alert]:
-    alerts = Alert.objects.select_related("channel")
+def channel_get(*, pk: int, user=None) -> Channel:
+    """A channel ``user`` may see: another user's personal channel is ``DoesNotExist``."""
+    return Channel.objects.filter(_visible(user)).get(pk=pk)
+
+
+def alert_list(*, status: str | None = None, kind: str | None = None, channel: int | None = None,
+               user=None) -> QuerySet[Alert]:
+    """Alerts of the channels ``user`` may see (see ``channel_list``)."""
+    visible = Q(channel__user_id__isnull=True)
+    if user is not None and getattr(user, "pk", None) is not None:
+        visible |= Q(channel__user_id=user.pk)
+    alerts = Alert.objects.select_related("channel").filter(visible)
     if status:
         alerts = alerts.filter(status__in=status.split(","))
     if kind:

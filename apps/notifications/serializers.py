@@ -22,11 +22,12 @@ class LocalTimeField(serializers.TimeField):
 class ChannelOutputSerializer(OutputModelSerializer):
     quiet_start = LocalTimeField(read_only=True, allow_null=True)
     quiet_end = LocalTimeField(read_only=True, allow_null=True)
+    personal = serializers.BooleanField(read_only=True, help_text="The caller's personal channel (a private chat).")
 
     class Meta:
         model = Channel
         fields = ("id", "kind", "name", "chat_id", "address", "enabled", "kinds", "quiet_start", "quiet_end",
-                  "throttle_seconds", "created_at", "updated_at")
+                  "throttle_seconds", "personal", "created_at", "updated_at")
 
 
 class ChannelInputSerializer(serializers.Serializer):
@@ -62,11 +63,16 @@ class ChannelTestSerializer(serializers.Serializer):
     sent = serializers.BooleanField()
 
 
+class LinkCodeInputSerializer(serializers.Serializer):
+    personal = serializers.BooleanField(required=False, default=False)
+
+
 class LinkCodeSerializer(serializers.Serializer):
     code = serializers.CharField()
     command = serializers.CharField()
     bot_url = serializers.CharField(allow_blank=True)
     expires_at = serializers.DateTimeField()
+    personal = serializers.BooleanField()
 
 
 class SubjectSerializer(serializers.Serializer):

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_tenant_model, schema_context
 
+from apps.accounts.selectors import member_user_ids
 from apps.audit.services import audit_event_record
 from apps.common.errors import ApplicationError
 
@@ -51,11 +52,16 @@ def alert_enqueue(*, kind: str, subject_type: str, subject_id: str, dedup_key: s
     channels = Channel.objects.filter(enabled=True)
     if channel_ids is not None:
         channels = channels.filter(pk__in=channel_ids)
+    channels = list(channels)
+    owners = {c.user_id for c in channels if c.user_id is not None}
+    members = member_user_ids(organization=current_organization(), user_ids=owners) if owners else set()
     now = timezone.now()
     created = []
     for channel in channels:
         if channel_ids is None and not channel.subscribed(kind):
             continue
+        if channel.user_id is not None and channel.user_id not in members:
+            continue  # a personal channel of someone who left the organization
         alert = Alert(kind=kind, subject_type=subject_type[:32], subject_id=str(subject_id)[:64],
                       dedup_key=dedup_key[:255], channel=channel, title=str(title)[:300],
                       text=_trim(str(text), MESSAGE_LIMIT), link=link, buttons=list(buttons or []),
@@ -356,12 +362,16 @@ def channel_test(*, channel: Channel, actor=None, client: TelegramClient | None 
 
 # --- Telegram linking and updates ------------------------------------------------------------------------------
 
-def link_code_create(*, actor) -> LinkCode:
-    """A one-time code for ``/start <code>``: ``<organization id>-<random>``, so the bot finds the organization."""
+def link_code_create(*, actor, personal: bool = False) -> LinkCode:
+    """A one-time code for ``/start <code>``: ``<organization id>-<random>``, so the bot finds the organization.
+    A ``personal`` code links the actor's private chat as the actor's personal channel."""
     tenant_id = current_organization().pk
     code = f"{tenant_id}-{secrets.token_hex(6)}"
     minutes = settings.NOTIFY_LINK_CODE_MINUTES
-    return LinkCode.objects.create(code=code, created_by_id=getattr(actor, "pk", None),
+    owner = getattr(actor, "pk", None)
+    if personal and owner is None:
+        raise ValueError("a personal link code needs the user it belongs to")
+    return LinkCode.objects.create(code=code, created_by_id=owner, personal=personal,
                                    expires_at=timezone.now() + timedelta(minutes=minutes))
 
 
@@ -397,10 +407,13 @@ def telegram_link(*, code: str, chat: dict, now: datetime | None = None) -> Chan
                     .filter(code=code, used_at__isnull=True, expires_at__gt=now).first())
             if link is None:
                 return None
+            if link.personal and chat.get("type") != "private":
+                return None  # a personal channel is the user's own private chat with the bot
             chat_id = str(chat["id"])
-            channel = Channel.objects.filter(kind=ChannelKind.TELEGRAM, chat_id=chat_id).first()
+            owner = link.created_by_id if link.personal else None
+            channel = Channel.objects.filter(kind=ChannelKind.TELEGRAM, chat_id=chat_id, user_id=owner).first()
             if channel is None:
-                channel = Channel.objects.create(kind=ChannelKind.TELEGRAM, chat_id=chat_id,
+                channel = Channel.objects.create(kind=ChannelKind.TELEGRAM, chat_id=chat_id, user_id=owner,
                                                  name=_chat_name(chat)[:200], created_by_id=link.created_by_id)
             elif not channel.enabled:
                 channel.enabled = True
@@ -408,7 +421,8 @@ def telegram_link(*, code: str, chat: dict, now: datetime | None = None) -> Chan
             link.used_at, link.channel = now, channel
             link.save(update_fields=["used_at", "channel"])
         audit_event_record(schema_name=organization.schema_name, action="notification_channel.linked",
-                           target=f"{channel.name} (#{channel.pk})"[:254], data={"kind": "telegram"})
+                           target=f"{channel.name} (#{channel.pk})"[:254],
+                           data={"kind": "telegram", "personal": channel.user_id is not None})
         channel.organization_name = organization.name
     return channel
 

@@ -9,6 +9,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,9 +29,9 @@ logger = logging.getLogger(__name__)
 
 
 def _page(request, *, form=None, link: LinkCode | None = None, status: int = 200):
-    page, page_query = page_of(request, selectors.alert_list(), per_page=50)
+    page, page_query = page_of(request, selectors.alert_list(user=request.user), per_page=50)
     context = {
-        "channels": selectors.channel_list(),
+        "channels": selectors.channel_list(user=request.user),
         "form": form or EmailChannelForm(),
         "link": link,
         "bot_url": selectors.bot_link(link.code) if link else "",
@@ -62,23 +63,33 @@ def channel_email_add(request):
 
 
 @require_POST
-@require_permission("costs.manage")
+@require_permission("costs.view")
 def telegram_link_code(request):
-    link = services.link_code_create(actor=request.user)
+    """A link code: an organization chat (``costs.manage``) or, with ``personal``, the member's own private chat
+    (every member)."""
+    personal = request.POST.get("personal") == "1"
+    if not personal and not request.access.can("costs.manage"):
+        raise PermissionDenied(_("Your role does not allow this action."))
+    link = services.link_code_create(actor=request.user, personal=personal)
     return _page(request, link=link)
 
 
-def _channel(pk: int) -> Channel:
+def _channel(request, pk: int) -> Channel:
+    """A channel the user may change: their own personal channel, or an organization channel with
+    ``costs.manage``; another user's personal channel is not found."""
     try:
-        return selectors.channel_get(pk=pk)
+        channel = selectors.channel_get(pk=pk, user=request.user)
     except Channel.DoesNotExist as exc:
         raise Http404 from exc
+    if channel.user_id is None and not request.access.can("costs.manage"):
+        raise PermissionDenied(_("Your role does not allow this action."))
+    return channel
 
 
 @require_POST
-@require_permission("costs.manage")
+@require_permission("costs.view")
 def channel_action(request, pk: int, action: str):
-    channel = _channel(pk)
+    channel = _channel(request, pk)
     if action == "test":
         try:
             services.channel_test(channel=channel, actor=request.user)

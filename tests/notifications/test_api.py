@@ -18,7 +18,7 @@ from tests.utils import api_error
 MSK = ZoneInfo("Europe/Moscow")
 T0 = datetime(2026, 12, 7, 12, 0, tzinfo=MSK)
 CHANNEL_KEYS = {"id", "kind", "name", "chat_id", "address", "enabled", "kinds", "quiet_start", "quiet_end",
-                "throttle_seconds", "created_at", "updated_at"}
+                "throttle_seconds", "personal", "created_at", "updated_at"}
 
 
 def post(client, url, body=None):
