@@ -15,7 +15,8 @@ from apps.notifications.services import alert_enqueue
 
 from .models import Anomaly
 from .selectors import anomalies_alert_candidates
-from .services import anomalies_detect
+from .services import anomalies_detect, anomaly_confirm
+from .vocabulary import Status
 
 TOP_CONTRIBUTORS = 3
 
@@ -67,3 +68,19 @@ def anomalies_check_step(*, now: datetime) -> dict[str, int]:
         alerted += 1
     return {"scopes": detected.scopes, "created": len(detected.created), "updated": len(detected.updated),
             "alerted": alerted, "queued": queued}
+
+
+def anomaly_ack_callback(*, alert, subject_id: str) -> str:
+    """The «Acknowledge» button of an anomaly alert (``settings.NOTIFY_CALLBACK_ACTIONS["ack"]``), in the
+    organization's schema: confirm the anomaly as the organization (no actor, audited ``by: telegram``)."""
+    anomaly = None
+    if alert.subject_type == "anomaly" and str(subject_id).isdigit():
+        anomaly = Anomaly.objects.select_for_update().filter(pk=int(subject_id)).first()
+    if anomaly is None:
+        return _("This anomaly no longer exists.")
+    if anomaly.status == Status.CONFIRMED:
+        return _("The anomaly has already been confirmed.")
+    if anomaly.status == Status.DISMISSED:
+        return _("The anomaly has already been dismissed as expected.")
+    anomaly_confirm(anomaly=anomaly, actor=None, audit_data={"by": "telegram"})
+    return _("The anomaly is confirmed.")

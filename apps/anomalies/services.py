@@ -130,7 +130,7 @@ def _chart_series(values: list[float], *, start: date, end: date, item) -> list[
     return out
 
 
-def _verdict(*, anomaly: Anomaly, actor, status: Status) -> Anomaly:
+def _verdict(*, anomaly: Anomaly, actor, status: Status, audit_data: dict | None = None) -> Anomaly:
     # A verdict can be changed (confirmed -> dismissed and back); the audit trail keeps each.
     previous = anomaly.status
     with transaction.atomic():
@@ -143,13 +143,15 @@ def _verdict(*, anomaly: Anomaly, actor, status: Status) -> Anomaly:
                            target=str(anomaly), data={"anomaly": anomaly.pk, "scope_type": anomaly.scope_type,
                                                       "scope_key": anomaly.scope_key,
                                                       "first_date": anomaly.first_date.isoformat(),
-                                                      "impact": str(anomaly.impact), "previous": previous})
+                                                      "impact": str(anomaly.impact), "previous": previous,
+                                                      **(audit_data or {})})
     return anomaly
 
 
-def anomaly_confirm(*, anomaly: Anomaly, actor) -> Anomaly:
-    """The user confirms the anomaly: a real, unexpected change."""
-    return _verdict(anomaly=anomaly, actor=actor, status=Status.CONFIRMED)
+def anomaly_confirm(*, anomaly: Anomaly, actor, audit_data: dict | None = None) -> Anomaly:
+    """The user confirms the anomaly: a real, unexpected change (``audit_data`` adds to the audit row, e.g.
+    ``{"by": "telegram"}`` when acknowledged from an alert's button, with no actor)."""
+    return _verdict(anomaly=anomaly, actor=actor, status=Status.CONFIRMED, audit_data=audit_data)
 
 
 def anomaly_dismiss(*, anomaly: Anomaly, actor) -> Anomaly:

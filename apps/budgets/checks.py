@@ -57,3 +57,13 @@ def checks_nightly_all() -> int:
         enqueue_in_tenant(schema, "apps.budgets.checks.checks_nightly_task", task_name=f"checks-nightly:{schema}")
     logger.info("Nightly checks queued for %s organizations", len(schemas))
     return len(schemas)
+
+
+def checks_sync_step(run, *, plugin=None) -> list[dict[str, str]]:
+    """Post-sync step (``settings.SYNC_POST_STEPS``, after the cost import): run the checks for the synced
+    organization (in its schema) with the fresh costs. The checks isolate their own steps and log what fails: a
+    failing check is not a failure of the sync, so nothing is reported on the run."""
+    result = checks_run(timezone.now())
+    if result["errors"]:
+        logger.warning("checks after the sync %s: %s", getattr(run, "pk", None), result["errors"])
+    return []

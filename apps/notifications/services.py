@@ -22,6 +22,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_tenant_model, schema_context
 
@@ -444,7 +445,21 @@ def telegram_callback(*, data: str, user: dict, now: datetime | None = None) -> 
                                               "username": user.get("username", ""),
                                               "at": timezone.localtime(now).isoformat()}]
         alert.save(update_fields=["callbacks"])
+        handler_path = (getattr(settings, "NOTIFY_CALLBACK_ACTIONS", None) or {}).get(parts[3])
+        if handler_path:
+            return _callback_act(handler_path, alert=alert, action=parts[3])
     return _("Acknowledged.") if parts[3] == "ack" else _("Snoozed.")
+
+
+def _callback_act(handler_path: str, *, alert: Alert, action: str) -> str:
+    """Run the button's handler (``settings.NOTIFY_CALLBACK_ACTIONS``) in its own savepoint: a failure keeps the
+    recorded press and answers that the action failed."""
+    try:
+        with transaction.atomic():
+            return str(import_string(handler_path)(alert=alert, subject_id=alert.subject_id))
+    except Exception:  # noqa: BLE001 -- the press is recorded; the answer says the action failed
+        logger.exception("The %s button of alert %s failed (%s)", action, alert.pk, handler_path)
+        return _("The action failed; try it in InfraZen.")
 
 
 def telegram_update_process(update: dict, *, client: TelegramClient | None = None,

@@ -20,7 +20,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.audit.models import AuditEvent
@@ -368,7 +368,7 @@ def finding_dismiss(*, finding: Finding, actor, reason: str) -> Finding:
     return finding
 
 
-def finding_snooze(*, finding: Finding, actor, until: date) -> Finding:
+def finding_snooze(*, finding: Finding, actor, until: date, audit_data: dict[str, Any] | None = None) -> Finding:
     today = timezone.localdate()
     if until <= today:
         raise ApplicationError(_("Snooze until a date after today."), RecommendationErrorCode.INVALID_DATE,
@@ -377,11 +377,36 @@ def finding_snooze(*, finding: Finding, actor, until: date) -> Finding:
         raise ApplicationError(_("A finding can be snoozed for a year at most."), RecommendationErrorCode.INVALID_DATE,
                                extra={"fields": {"until": _("The date must be within a year.")}})
     with transaction.atomic():
-        _transition(finding, Status.SNOOZED, actor=actor, data={"until": until.isoformat()})
+        _transition(finding, Status.SNOOZED, actor=actor, data={"until": until.isoformat(), **(audit_data or {})})
         finding.snoozed_until = until
         finding.save()
     organization_data_changed()
     return finding
+
+
+SNOOZE_CALLBACK_DAYS = 7
+
+
+def finding_snooze_callback(*, alert, subject_id: str) -> str:
+    """The «Snooze» button of a recommendation alert (``settings.NOTIFY_CALLBACK_ACTIONS["snooze"]``), in the
+    organization's schema: snooze the finding for ``SNOOZE_CALLBACK_DAYS`` days (no actor, audited
+    ``by: telegram``). A finding that cannot be snoozed any more answers why."""
+    finding = None
+    if alert.subject_type == "finding" and str(subject_id).isdigit():
+        finding = Finding.objects.select_for_update().filter(pk=int(subject_id)).first()
+    if finding is None:
+        return _("This recommendation no longer exists.")
+    if finding.status == Status.SNOOZED:
+        return _("The recommendation is already snoozed until %(date)s.") % {
+            "date": formats.date_format(finding.snoozed_until, "SHORT_DATE_FORMAT") if finding.snoozed_until
+            else "—"}
+    until = timezone.localdate() + timedelta(days=SNOOZE_CALLBACK_DAYS)
+    try:
+        finding_snooze(finding=finding, actor=None, until=until, audit_data={"by": "telegram"})
+    except ApplicationError as exc:
+        return exc.message
+    return _("The recommendation is snoozed until %(date)s.") % {
+        "date": formats.date_format(until, "SHORT_DATE_FORMAT")}
 
 
 def finding_reopen(*, finding: Finding, actor) -> Finding:

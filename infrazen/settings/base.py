@@ -358,6 +358,7 @@ PROVIDER_COST_DAYS = env.int("PROVIDER_COST_DAYS", default=35)
 SYNC_POST_STEPS: list[str] = [
     "apps.costs.services.provider_costs.provider_costs_sync_step",
     "apps.recommendations.tasks.recommendations_sync_step",
+    "apps.budgets.checks.checks_sync_step",
 ]
 # What each unpriced resource actually cost over the last days, for the resources pages (the inventory sits below
 # costs and reads it through this dotted path): ``f(keys, days) -> {(connection id, resource id): Decimal}`` in the
@@ -451,3 +452,12 @@ RUNWAY_ALERT_DAYS = env.int("RUNWAY_ALERT_DAYS", default=7)
 SYNC_FINISHED_STEPS: list[str] = [
     "apps.notifications.producers.sync_failed_step",
 ]
+
+# --- Alert buttons (apps.notifications) ---------------------------------------------------------------------------
+# What a Telegram alert's inline button does, by its action (the ``action`` of the alert's buttons): dotted paths of
+# ``handler(*, alert, subject_id: str) -> str`` (the answer shown to the user), run in the organization's schema
+# after the press is recorded on the alert. An action not listed is only recorded.
+NOTIFY_CALLBACK_ACTIONS: dict[str, str] = {
+    "ack": "apps.anomalies.alerts.anomaly_ack_callback",
+    "snooze": "apps.recommendations.services.finding_snooze_callback",
+}

@@ -91,7 +91,7 @@ def test_callback_button_is_recorded_and_answered(w, frozen, telegram):
         alert = Alert.objects.get(pk=alert.pk)
     assert alert.callbacks == [{"action": "ack", "user": 5551, "username": "alice_ops", "at": T0.isoformat()}]
     assert [(a["callback_query_id"], a["text"]) for a in telegram.answers] == [
-        ("cb-1", "Принято."), ("cb-2", "Неизвестная кнопка.")]
+        ("cb-1", "Этой аномалии больше нет."), ("cb-2", "Неизвестная кнопка.")]  # no anomaly 7: the press is kept
 
 
 def test_webhook_needs_the_secret_header_and_links(w, frozen, telegram, settings):
