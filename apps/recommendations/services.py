@@ -33,7 +33,7 @@ from apps.common.tasks import enqueue_in_tenant
 from apps.costs.selectors.resource_spend import resource_daily_costs
 from apps.inventory.models import Resource
 from apps.notifications.links import absolute_url
-from apps.notifications.services import alert_enqueue
+from apps.notifications.services import alerts_enqueue_many
 
 from . import registry
 from .context import MONTH_DAYS, Context
@@ -143,7 +143,7 @@ def _notify_new_findings(*, now: datetime) -> int:
     ``NOTIFY_RECOMMENDATION_MIN_RUB`` a month, a «policy» alert for each new violation (dedup ``finding:<id>``, so
     a re-evaluation never alerts twice). A failure here is logged; the evaluation stands."""
     minimum = Decimal(settings.NOTIFY_RECOMMENDATION_MIN_RUB)
-    queued = 0
+    items = []
     try:
         for finding in Finding.objects.filter(first_seen_at=now, status=Status.OPEN).order_by("id"):
             savings = finding.estimated_monthly_savings
@@ -158,13 +158,19 @@ def _notify_new_findings(*, now: datetime) -> int:
                     finding.action_text]))
             else:
                 continue
-            queued += len(alert_enqueue(
-                kind=kind, subject_type="finding", subject_id=str(finding.pk), dedup_key=f"finding:{finding.pk}",
-                title=_("Policy violation") if kind == "policy" else _("New recommendation"), text=text,
-                link=absolute_url(reverse("recommendation_detail", args=[finding.pk])), buttons=buttons))
+            items.append({
+                "kind": kind, "subject_type": "finding", "subject_id": str(finding.pk),
+                "dedup_key": f"finding:{finding.pk}",
+                "title": _("Policy violation") if kind == "policy" else _("New recommendation"), "text": text,
+                "link": reverse("recommendation_detail", args=[finding.pk]), "buttons": buttons})
+        if items:
+            site = absolute_url("/").rstrip("/")  # the organization's host, looked up once
+            for item in items:
+                item["link"] = site + item["link"]
+        return alerts_enqueue_many(items)
     except Exception:  # noqa: BLE001 -- the findings are saved; alerts are a side effect
         logger.exception("Alerts for new findings failed")
-    return queued
+        return 0
 
 
 def _attach_series(drafts: list[FindingDraft]) -> None:

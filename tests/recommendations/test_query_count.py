@@ -68,3 +68,24 @@ def test_evaluation_queries_do_not_depend_on_the_resource_count(w, settings):
     assert totals[1] == ([Decimal("600.00")], Decimal("600.00"))
     assert totals[10] == ([Decimal("600.00")] * 10, Decimal("6000.00"))
     assert counts[1] == counts[10]
+
+
+@pytest.mark.django_db
+@time_machine.travel(NOW, tick=False)
+def test_alerts_for_new_findings_take_the_same_queries_for_one_or_ten(w, settings):
+    """With a channel subscribed and every finding above the alert threshold, the new findings' alerts are queued in
+    a fixed number of statements: one alert per new finding, the same query count for 1 and 10 findings."""
+    from apps.notifications.models import Alert, Channel
+
+    settings.RECOMMENDATION_RULES = CORE_RULES
+    settings.NOTIFY_RECOMMENDATION_MIN_RUB = 500  # the volumes save 600 ₽ a month each
+    counts = {}
+    for org, groups in ((w.alpha, 1), (w.beta, 10)):
+        with schema_context(org.schema_name):
+            Channel.objects.create(kind="email", address="ops@example.test", name="Ops")
+            _estate(groups)
+            counts[groups], _run = _counted()
+            assert Alert.objects.filter(kind="recommendation").count() == groups
+            _counted()  # a re-evaluation alerts nothing new
+            assert Alert.objects.filter(kind="recommendation").count() == groups
+    assert counts[1] == counts[10]
