@@ -48,7 +48,8 @@ from .services.rates import rates_backfill_request
 
 class BillingImportListApi(ListAPIView):
     """``GET`` the imports, newest first (filters: ``status``, ``file_format``, ``connection``, ``created_after``,
-    ``created_before``); ``POST`` a file (``file``, ``skip_invalid``, ``connection``): 202 with the queued import."""
+    ``created_before``); ``POST`` a file (``file``, ``skip_invalid``, ``connection``, ``cost_type``): 202 with the
+    queued import."""
 
     required_permissions = {"GET": "costs.view", "POST": "costs.manage"}
     serializer_class = BillingImportListSerializer
@@ -65,7 +66,8 @@ class BillingImportListApi(ListAPIView):
         data.is_valid(raise_exception=True)
         billing_import = billing_import_create(
             uploaded_file=data.validated_data["file"], user=request.user,
-            connection=data.validated_data.get("connection"), skip_invalid=data.validated_data["skip_invalid"])
+            connection=data.validated_data.get("connection"), skip_invalid=data.validated_data["skip_invalid"],
+            cost_type=data.validated_data["cost_type"])
         return Response(BillingImportDetailSerializer(billing_import).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.common.errors import ApplicationError, ErrorCode
 from apps.common.filters import FlagField
 
+from .models import CostType
 from .selectors.explorer import (
     CURRENCY_MODES,
     DIMENSIONS,
@@ -28,6 +29,13 @@ class BillingImportForm(forms.Form):
     connection = forms.TypedChoiceField(label=_("Connection"), required=False, coerce=int, empty_value=None)
     skip_invalid = forms.BooleanField(label=_("Skip invalid rows"), required=False,
                                       help_text=_("Import the valid rows and list the skipped ones."))
+    cost_type = forms.ChoiceField(label=_("Cost type"), choices=CostType.choices, initial=CostType.ACTUAL,
+                                  required=False,
+                                  help_text=_("For exports whose actual and amortized files look alike (Azure cost "
+                                              "details): an amortized file fills the effective cost."))
+
+    def clean_cost_type(self):
+        return self.cleaned_data.get("cost_type") or CostType.ACTUAL
 
     def __init__(self, *args, connections=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,6 +31,21 @@ class ImportFormat(models.TextChoices):
     FOCUS_CSV = "focus_csv", _("FOCUS CSV")
     FOCUS_PARQUET = "focus_parquet", _("FOCUS Parquet")
     YANDEX_CSV = "yandex_csv", _("Yandex Cloud detail CSV")
+    AWS_CUR = "aws_cur", _("AWS Cost and Usage Report (legacy)")
+    AWS_CUR2 = "aws_cur2", _("AWS CUR 2.0")
+    AZURE_EA = "azure_ea", _("Azure cost details (EA)")
+    AZURE_MCA = "azure_mca", _("Azure cost details (MCA)")
+    GCP_BILLING = "gcp_billing", _("Google Cloud billing export")
+    OCI_COST = "oci_cost", _("Oracle Cloud cost report")
+    VKCLOUD_DETAIL = "vkcloud_detail", _("VK Cloud billing detail")
+
+
+class CostType(models.TextChoices):
+    """Which cost a native export carries when its layout does not say (Azure's actual and amortized cost
+    details share one header): ``amortized`` fills EffectiveCost with the amortized figure."""
+
+    ACTUAL = "actual", _("Actual cost")
+    AMORTIZED = "amortized", _("Amortized cost")
 
 
 class ImportStatus(models.TextChoices):
@@ -53,6 +68,7 @@ class BillingImport(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=ImportStatus.choices,
                               default=ImportStatus.QUEUED)
     skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
+    cost_type = models.CharField(_("cost type"), max_length=16, choices=CostType.choices, default=CostType.ACTUAL)
     connection = models.ForeignKey("providers.ProviderConnection", on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="billing_imports", verbose_name=_("connection"))
     # --- progress

@@ -8,12 +8,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 
-from .models import BillingImport
+from .models import BillingImport, CostType
 
 
 class BillingImportCreateSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
     skip_invalid = serializers.BooleanField(default=False)
+    cost_type = serializers.ChoiceField(choices=CostType.choices, default=CostType.ACTUAL,
+                                        help_text="actual | amortized: what a native export's cost column holds "
+                                                  "when its layout does not say (Azure cost details)")
     connection = serializers.IntegerField(required=False, allow_null=True)
 
     def validate_connection(self, value):
@@ -30,14 +33,16 @@ class BillingImportCreateSerializer(serializers.Serializer):
 class BillingImportListSerializer(serializers.ModelSerializer):
     # Plain strings in the schema: "status" enums of other apps would collide in the OpenAPI names.
     status = serializers.CharField(read_only=True, help_text="queued | validating | importing | success | error")
-    format = serializers.CharField(read_only=True, help_text="focus_csv | focus_parquet | yandex_csv")
+    format = serializers.CharField(read_only=True, help_text=(
+        "focus_csv | focus_parquet | yandex_csv | aws_cur | aws_cur2 | azure_ea | azure_mca | gcp_billing | oci_cost | "
+        "vkcloud_detail"))
     percent = serializers.IntegerField(read_only=True)
     is_finished = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = BillingImport
         fields = ["id", "file_name", "file_size", "format", "focus_version", "status", "percent", "is_finished",
-                  "skip_invalid", "connection", "rows_total", "rows_done", "rows_imported", "rows_skipped",
+                  "skip_invalid", "cost_type", "connection", "rows_total", "rows_done", "rows_imported", "rows_skipped",
                   "rows_replaced", "report_total", "error_code", "error", "period_start", "period_end",
                   "created_at", "started_at", "finished_at"]
 

@@ -50,7 +50,8 @@ def billing_imports(request: HttpRequest) -> HttpResponse:
             try:
                 billing_import = billing_import_create(
                     uploaded_file=form.cleaned_data["file"], user=request.user,
-                    connection=form.cleaned_data["connection"], skip_invalid=form.cleaned_data["skip_invalid"])
+                    connection=form.cleaned_data["connection"], skip_invalid=form.cleaned_data["skip_invalid"],
+                    cost_type=form.cleaned_data["cost_type"])
             except ApplicationError as exc:
                 form.add_error("file", exc.message)
             else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -34,6 +35,7 @@ DEMO_OWNER = "demo@infrazen.ru"
 MSP_OPERATOR = "msp@infrazen.ru"
 PARTNER_SLUG = "demo-msp"
 SECOND_CLIENT_SLUG = "demo-client"
+THIRD_CLIENT_SLUG = "demo-client-3"
 # The fake cloud's demo Beget account (tests/fakecloud/beget.py defines the same values; a test checks they
 # agree): copied, not imported, since the application never imports the test tree.
 DEMO_BEGET_CREDENTIALS = {"login": "beget-demo", "password": "beget-demo-password"}
@@ -44,12 +46,15 @@ class DemoResult:
     demo: Organization
     client: Organization
     partner: Partner
+    third: Organization | None = None
 
     def summary_lines(self) -> list[str]:
         return [
             f"organization «{self.demo.name}»: {self.demo.primary_host} (owner {DEMO_OWNER})",
-            f"partner «{self.partner.name}»: operator {MSP_OPERATOR} over {self.demo.slug}, {self.client.slug}",
+            f"partner «{self.partner.name}»: operator {MSP_OPERATOR} over "
+            + ", ".join(o.slug for o in (self.demo, self.client, self.third) if o is not None),
             f"organization «{self.client.name}»: {self.client.primary_host}",
+            *([f"organization «{self.third.name}»: {self.third.primary_host}"] if self.third else []),
         ]
 
 
@@ -74,18 +79,20 @@ def _organization(slug: str, name: str, partner: Partner, kind: str) -> Organiza
     return organization
 
 
-def demo_beget_connection(*, organization: Organization) -> None:
-    """The second client's Beget account, served by the fake cloud; synced now if the fake answers."""
+def demo_fake_connection(*, organization: Organization, provider: str, name: str, credentials: dict[str, Any],
+                         endpoint: str = "") -> None:
+    """A connection of ``organization`` served by the fake cloud (``endpoint``, the fake's URL by default); synced
+    now if the fake answers, else left to the worker's schedule."""
     if not settings.ALLOW_CUSTOM_PROVIDER_ENDPOINTS:
         return
-    credentials = dict(DEMO_BEGET_CREDENTIALS)
+    endpoint = endpoint or settings.DEMO_FAKECLOUD_URL
+    credentials = dict(credentials)
     with tenant_context(organization):
-        connection = ProviderConnection.objects.filter(provider="beget", name="Beget").first()
+        connection = ProviderConnection.objects.filter(provider=provider, name=name).first()
         if connection is None:
-            connection = connection_create(provider="beget", name="Beget", credentials=credentials,
-                                           endpoint=settings.DEMO_FAKECLOUD_URL)
+            connection = connection_create(provider=provider, name=name, credentials=credentials, endpoint=endpoint)
         else:
-            connection_update(connection=connection, credentials=credentials, endpoint=settings.DEMO_FAKECLOUD_URL)
+            connection_update(connection=connection, credentials=credentials, endpoint=endpoint)
         session = build_session(retries=0, connect_timeout=2, read_timeout=10, retry_post=True)
         try:
             connection_test(connection=connection, session=session)
@@ -93,6 +100,16 @@ def demo_beget_connection(*, organization: Organization) -> None:
         except ApplicationError:
             return  # the fake is not running (or a sync is already under way): the worker's schedule will do
         sync_run_execute(sync_run_id=run.pk, plugin_options={"session": session})
+
+
+def demo_beget_connection(*, organization: Organization) -> None:
+    """The second client's Beget account, served by the fake cloud."""
+    demo_fake_connection(organization=organization, provider="beget", name="Beget", credentials=DEMO_BEGET_CREDENTIALS)
+
+
+def demo_third_client_connections(*, organization: Organization) -> None:
+    """The third client's clouds (VK Cloud and Timeweb Cloud), served by the fake cloud. Each provider adds its
+    ``demo_fake_connection(...)`` call here."""
 
 
 def demo_costs(*, organization: Organization, owner: User | None = None) -> None:
@@ -145,6 +162,8 @@ def demo_seed() -> DemoResult:
     PartnerMembership.objects.get_or_create(user=operator, partner=partner, defaults={"role": Role.ADMIN})
     demo_costs(organization=demo, owner=owner)
     demo_beget_connection(organization=client)
+    third = _organization(THIRD_CLIENT_SLUG, "ООО «Северный ветер»", partner, Organization.Kind.MSP_CLIENT)
+    demo_third_client_connections(organization=third)
     demo_budget(organization=demo, owner=owner)
-    demo_checks(organizations=(demo, client))
-    return DemoResult(demo=demo, client=client, partner=partner)
+    demo_checks(organizations=(demo, client, third))
+    return DemoResult(demo=demo, client=client, partner=partner, third=third)

@@ -54,7 +54,7 @@ def test_seed_demo_creates_the_demo_estate_and_is_idempotent(w, client_for):
     operator = User.objects.get(email="msp@infrazen.ru")
     assert operator.check_password(settings.DEMO_PASSWORD)
     assert PartnerMembership.objects.get(user=operator).partner == partner
-    assert set(partner.organizations.values_list("slug", flat=True)) == {"demo", "demo-client"}
+    assert set(partner.organizations.values_list("slug", flat=True)) == {"demo", "demo-client", "demo-client-3"}
     assert schema_exists(Organization.objects.get(slug="demo-client").schema_name)
     assert not Membership.objects.filter(user=operator).exists()
 

@@ -22,10 +22,14 @@ COMPLETE = {
     "yandex": {"oauth_token": "y0_Oauth-Secret-2"},
     "selectel": {"token": "Selectel-Static-Token-3"},
     "aws": {"access_key_id": "AKIAEXAMPLE0000001", "secret_access_key": "Aws-Secret-Key-4"},
+    "openstack": {"auth_url": "https://keystone.example.com/v3", "username": "ops", "password": "Os-Secret-5",
+                  "project_id": "48643015916742d080f0ecdd519bada3"},
 }
 
 # What an empty form is told, field by field (written by hand from the Russian catalog).
 YANDEX_CHOICE = "Укажите «OAuth-токен» или «Авторизованный ключ сервисного аккаунта»."
+OPENSTACK_CHOICE = ("Укажите «Имя пользователя», «Пароль», «ID проекта» или «ID учётных данных приложения», "
+                    "«Секрет учётных данных приложения».")
 EMPTY_ERRORS = {
     "beget": {
         "credentials.login": ["Поле «Логин» обязательно."],
@@ -42,6 +46,11 @@ EMPTY_ERRORS = {
         "credentials.access_key_id": ["Поле «Access key ID» обязательно."],
         "credentials.secret_access_key": ["Поле «Secret access key» обязательно."],
     },
+    "openstack": {
+        "credentials.auth_url": ["Поле «Адрес Keystone» обязательно."],
+        **{f"credentials.{name}": [OPENSTACK_CHOICE] for name in (
+            "username", "password", "project_id", "application_credential_id", "application_credential_secret")},
+    },
 }
 
 # Every required field of every provider, each missing alone, with its message.
@@ -51,6 +60,7 @@ REQUIRED_ALONE = [
     ("selectel", "token", "Поле «API-ключ (статический токен)» обязательно."),
     ("aws", "access_key_id", "Поле «Access key ID» обязательно."),
     ("aws", "secret_access_key", "Поле «Secret access key» обязательно."),
+    ("openstack", "auth_url", "Поле «Адрес Keystone» обязательно."),
 ]
 
 

@@ -71,6 +71,7 @@ def _note(code: str) -> str:
         "unknown_column": _("A column outside FOCUS without the x_ prefix: kept as an extra column."),
         "delimiter": _("The columns are separated by another character than a comma."),
         "yandex": _("Yandex Cloud detail export mapped to FOCUS."),
+        "native": _("The provider's native billing export mapped to FOCUS."),
         "derived": _("The value is derived from other columns."),
     }[code]
 

@@ -15,6 +15,11 @@ from decimal import Decimal, InvalidOperation
 
 import pyarrow as pa
 
+FORMAT = "yandex_csv"
+CONNECTION_PROVIDERS = ("yandex",)
+SOURCE_PREFIX = "yandex"  # source keys "yandex:<billing account>:<day>"
+NOTE = "yandex"  # the import report's note
+SOURCE_BY_DAY = True  # one file per day, rewritten through the day: a re-import replaces its days
 REQUIRED = ("billing_account_id", "service_name", "sku_id", "date", "cost", "currency")
 LABEL_PREFIX = "label.user_labels."
 PROVIDER = "Yandex Cloud"
@@ -49,9 +54,12 @@ FOCUS_COLUMNS = [
 ]
 
 
-def is_yandex(columns: list[str]) -> bool:
+def detect(columns: list[str]) -> bool:
     names = set(columns)
     return all(c in names for c in REQUIRED) and "BilledCost" not in names
+
+
+is_yandex = detect
 
 
 def service_category(name: str) -> str:
@@ -91,7 +99,7 @@ def _period(day_text: str | None) -> tuple[str | None, ...]:
     return (f"{month_start}T00:00:00Z", f"{month_end}T00:00:00Z", f"{day}T00:00:00Z", f"{next_day}T00:00:00Z")
 
 
-def to_focus(batch: pa.RecordBatch) -> pa.RecordBatch:
+def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBatch:
     data = batch.to_pydict()
     n = batch.num_rows
 
@@ -134,5 +142,5 @@ def to_focus(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_pydict(arrays)
 
 
-def output_columns(native_columns: list[str]) -> list[str]:
+def output_columns(native_columns: list[str], *, cost_type: str = "actual") -> list[str]:
     return FOCUS_COLUMNS + [x for native, x in KEEP.items() if native in native_columns]

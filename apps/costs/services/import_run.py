@@ -18,13 +18,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
-from ..importers import yandex
+from ..importers import native
 from ..importers.errors import ImportRefused
 from ..importers.normalize import Context, date_from, may_contain, normalize_batch, plan_columns
 from ..importers.reader import open_source
 from ..importers.spec import COLUMNS
 from ..importers.stage import StageSums
-from ..models import BillingImport, CostRecord, ImportFormat, ImportStatus
+from ..models import BillingImport, CostRecord, CostType, ImportFormat, ImportStatus
 from ..selectors.ledger import ledger_watermark
 from .rollups import DIMENSIONS, cost_rollups_refresh
 
@@ -106,6 +106,18 @@ def _allowed_accounts(billing_import: BillingImport) -> frozenset[str] | None:
     return frozenset(ids) or None
 
 
+def _check_connection(bi: BillingImport, fmt) -> None:
+    """A native export attached to a connection of another provider is refused before anything is read."""
+    conn = bi.connection
+    allowed = tuple(getattr(fmt, "CONNECTION_PROVIDERS", ()))
+    if conn is None or not allowed or conn.provider in allowed:
+        return
+    raise ImportRefused("wrong_provider", _(
+        "This is a %(format)s export, but the connection «%(connection)s» is %(provider)s. Attach the file to "
+        "a %(format)s connection or import it without a connection. Nothing was imported.") % {
+        "format": fmt.PROVIDER, "connection": conn.name, "provider": conn.get_provider_display()})
+
+
 def billing_import_execute(*, billing_import: BillingImport, path: str,
                            on_progress: ProgressCallback | None = None) -> BillingImport:
     """Import ``path`` into the current schema's ledger; the outcome is recorded on ``billing_import``.
@@ -146,33 +158,36 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
     bi.file_size = os.path.getsize(path) if os.path.exists(path) else 0
     bi.save(update_fields=["status", "started_at", "file_size"])
 
-    known = set(COLUMNS) | set(yandex.REQUIRED)
+    known = set(COLUMNS) | native.known_columns()
     source = open_source(path, known_columns=known)
     columns = source.columns
     batches = source.batches
-    is_yandex = yandex.is_yandex(columns)
-    if is_yandex:
-        bi.format = ImportFormat.YANDEX_CSV
-        columns = yandex.output_columns(source.columns)
-        batches = (yandex.to_focus(b) for b in source.batches)
+    fmt = native.detect(columns)
+    if fmt is not None:
+        _check_connection(bi, fmt)
+        cost_type = bi.cost_type or CostType.ACTUAL
+        bi.format = fmt.FORMAT
+        columns = fmt.output_columns(source.columns, cost_type=cost_type)
+        batches = (fmt.to_focus(b, cost_type=cost_type) for b in source.batches)
     else:
         bi.format = ImportFormat.FOCUS_PARQUET if source.kind == "parquet" else ImportFormat.FOCUS_CSV
     plan = plan_columns(columns)
-    bi.focus_version = "1.2" if is_yandex else plan.version
+    bi.focus_version = "1.2" if fmt is not None else plan.version
     bi.rows_total = source.rows_total
     bi.bytes_total = source.bytes_total
     bi.save(update_fields=["format", "focus_version", "rows_total", "bytes_total"])
 
     ctx = Context(
         plan=plan, skip_invalid=bi.skip_invalid,
-        source_prefix="yandex" if is_yandex else "focus", source_by_day=is_yandex,
+        source_prefix=getattr(fmt, "SOURCE_PREFIX", fmt.FORMAT) if fmt is not None else "focus",
+        source_by_day=bool(getattr(fmt, "SOURCE_BY_DAY", False)),
         allowed_accounts=_allowed_accounts(bi), comma_decimals=source.delimiter != ",",
         constants={"connection_id": bi.connection_id, "billing_import_id": bi.pk, "inventory_resource_id": None},
     )
     for column, value, normalized, code in source.notes + plan.notes:
         ctx.note(column, value, normalized, code)
-    if is_yandex:
-        ctx.note("", "yandex_csv", "FOCUS 1.2", "yandex")
+    if fmt is not None:
+        ctx.note("", fmt.FORMAT, "FOCUS 1.2", getattr(fmt, "NOTE", "native"))
 
     ctx.resources = _resource_map(bi)
     ctx.stage = StageSums(DIMENSIONS)

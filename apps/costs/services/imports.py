@@ -19,7 +19,7 @@ from apps.common.errors import ApplicationError
 from apps.common.tasks import enqueue_in_tenant
 
 from ..exceptions import CostErrorCode
-from ..models import BillingImport, ImportStatus
+from ..models import BillingImport, CostType, ImportStatus
 from .import_run import billing_import_execute
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,8 @@ def _import_dir() -> Path:
     return path
 
 
-def billing_import_create(*, uploaded_file, user, connection=None, skip_invalid: bool = False) -> BillingImport:
+def billing_import_create(*, uploaded_file, user, connection=None, skip_invalid: bool = False,
+                          cost_type: str = CostType.ACTUAL) -> BillingImport:
     """Keep the uploaded file and queue its import; the worker runs ``billing_import_run``."""
     name = os.path.basename(getattr(uploaded_file, "name", "") or "upload")[:255]
     limit_mb = int(settings.BILLING_IMPORT_MAX_MB)
@@ -63,7 +64,8 @@ def billing_import_create(*, uploaded_file, user, connection=None, skip_invalid:
     with transaction.atomic():
         billing_import = BillingImport.objects.create(
             file_name=name, stored_path=str(stored), file_size=stored.stat().st_size, connection=connection,
-            skip_invalid=skip_invalid, created_by_id=getattr(user, "pk", None), status=ImportStatus.QUEUED,
+            skip_invalid=skip_invalid, cost_type=cost_type, created_by_id=getattr(user, "pk", None),
+            status=ImportStatus.QUEUED,
         )
         enqueue_in_tenant(db_connection.schema_name, "apps.costs.tasks.billing_import_task",
                           billing_import.pk, task_name=f"billing-import-{billing_import.pk}")
@@ -87,11 +89,13 @@ def billing_import_run(*, import_id: int) -> BillingImport:
 
 
 def focus_file_import(*, path: str, file_name: str | None = None, connection=None, skip_invalid: bool = False,
-                      user=None, on_progress: Callable[[BillingImport], None] | None = None) -> BillingImport:
+                      cost_type: str = CostType.ACTUAL, user=None,
+                      on_progress: Callable[[BillingImport], None] | None = None) -> BillingImport:
     """Import a billing file synchronously (management command, demo seeding, benchmarks)."""
     billing_import = BillingImport.objects.create(
         file_name=(file_name or os.path.basename(path))[:255], connection=connection, skip_invalid=skip_invalid,
-        created_by_id=getattr(user, "pk", None), file_size=os.path.getsize(path) if os.path.exists(path) else 0,
+        cost_type=cost_type, created_by_id=getattr(user, "pk", None),
+        file_size=os.path.getsize(path) if os.path.exists(path) else 0,
     )
     try:
         billing_import_execute(billing_import=billing_import, path=path, on_progress=on_progress)

@@ -1,4 +1,4 @@
-"""python manage.py import_focus --org SLUG FILE [--connection ID] [--skip-invalid]"""
+"""python manage.py import_focus --org SLUG FILE [--connection ID] [--skip-invalid] [--cost-type actual|amortized]"""
 
 from __future__ import annotations
 
@@ -11,13 +11,17 @@ from apps.tenants.models import Organization
 
 
 class Command(BaseCommand):
-    help = "Import a FOCUS 1.0-1.3 billing file (CSV, gzip CSV, Parquet) or a Yandex Cloud detail CSV."
+    help = ("Import a FOCUS 1.0-1.3 billing file (CSV, gzip CSV, Parquet) or a provider's native billing export "
+            "(detected from its header; see apps/costs/importers/native.py).")
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--org", required=True, help="organization slug")
         parser.add_argument("--connection", type=int, help="connection id the file belongs to")
         parser.add_argument("--skip-invalid", action="store_true", help="import the valid rows, list the others")
+        parser.add_argument("--cost-type", choices=("actual", "amortized"), default="actual",
+                            help="what a native export's cost column holds when its layout does not say "
+                                 "(Azure cost details): amortized fills EffectiveCost")
 
     def handle(self, *args, **options):
         from apps.costs.services import focus_file_import
@@ -42,7 +46,7 @@ class Command(BaseCommand):
                 self.stdout.flush()
 
             bi = focus_file_import(path=path, connection=connection, skip_invalid=options["skip_invalid"],
-                                   on_progress=show)
+                                   cost_type=options["cost_type"], on_progress=show)
             self.stdout.write("")
             if bi.status != "success":
                 for entry in bi.report[:20]:
