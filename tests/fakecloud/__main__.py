@@ -7,6 +7,7 @@ import signal
 import sys
 
 from .beget import DEMO_LOGIN, DEMO_PASSWORD, FakeBeget
+from .cloudru import FakeCloudRu
 from .selectel import DEMO_TOKEN as SELECTEL_TOKEN
 from .selectel import FakeSelectel
 from .server import FakeCloudServer
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     server = FakeCloudServer(FakeBeget(extra_vps=args.beget_extra_vps, seed=args.seed), selectel, host=args.host,
                              port=args.port)
     server.providers.append(yandex)
+    server.providers.append(FakeCloudRu(seed=args.seed))  # key: tests/fakecloud/cloudru.py DEMO_KEY_ID/SECRET
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print(f"fakecloud on {server.url}  beget: login={DEMO_LOGIN} password={DEMO_PASSWORD}", flush=True)
     where = "apps/demo/estate.py" if args.demo else "tests/fakecloud/selectel.py"

@@ -9,7 +9,7 @@ agreement when ``agreement_id`` is given, else for the projects.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -81,9 +81,14 @@ class CloudRuPlugin:
     def last_full_day(self) -> date:
         return (self.today or timezone.now().date()) - timedelta(days=1)
 
-    def _rows(self, start: date, end: date):
-        scope = {"agreement_id": self.agreement_id} if self.agreement_id else {"project_ids": self.project_ids()}
-        return self.client.iter_consumption(start=start, end=end, **scope)
+    def _rows(self, start: date, end: date) -> Iterator[dict[str, Any]]:
+        """The agreement's rows, or each project's in turn (one ``project_ids`` value per request: how the API
+        takes several values of an array parameter is not documented)."""
+        if self.agreement_id:
+            yield from self.client.iter_consumption(start=start, end=end, agreement_id=self.agreement_id)
+            return
+        for project_id in self.project_ids():
+            yield from self.client.iter_consumption(start=start, end=end, project_ids=(project_id,))
 
     def cost_lines(self, *, start: date, end: date) -> list[CostLine]:
         """Daily costs per resource and SKU for [start, end), amounts without VAT (VAT in the extras).
