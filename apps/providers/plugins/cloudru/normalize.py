@@ -65,6 +65,13 @@ def counted(row: Mapping[str, Any]) -> bool:
     return not to_bool(row.get("is_delete"))
 
 
+def _amount(row: Mapping[str, Any]) -> Decimal | None:
+    """A row's amount when the row counts: it has a day and an amount and was not withdrawn."""
+    if row_day(row) is None or not counted(row):
+        return None
+    return to_decimal(row.get("amount"))
+
+
 def cost_lines(rows: Iterable[Mapping[str, Any]], *, account_id: str = "") -> list[CostLine]:
     """One CostLine per day, resource and SKU: the day's consumption quanta summed, amount without VAT.
 
@@ -101,15 +108,15 @@ def daily_costs(rows: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
     """{resource id: roubles without VAT} over the rows (fetch exactly one whole day to get the daily cost)."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
-        amount, resource_id = to_decimal(row.get("amount")), to_text(row.get("resource_id"))
-        if amount is not None and resource_id and counted(row):
+        amount, resource_id = _amount(row), to_text(row.get("resource_id"))
+        if amount is not None and resource_id:
             totals[resource_id] += amount
     return dict(totals)
 
 
 def total(rows: Iterable[Mapping[str, Any]]) -> Decimal:
-    """The sum of the rows' amounts (without VAT), rows flagged ``is_delete`` left out."""
-    amounts = (to_decimal(row.get("amount")) for row in rows if counted(row))
+    """The sum of the rows' amounts (without VAT), as ``cost_lines`` counts them."""
+    amounts = (_amount(row) for row in rows)
     return sum((a for a in amounts if a is not None), Decimal(0))
 
 
