@@ -106,7 +106,7 @@ def test_a_page_token_loop_makes_the_run_partial_and_keeps_the_ledger(w, token_c
     assert run["status"] == "partial", run
     [error] = run["errors"]
     assert (error["endpoint"], error["code"]) == ("costs", "provider_bad_response")
-    assert error["message"]
+    assert "токен страницы" in error["message"]  # the clear Russian message, not a bare "bad response"
     assert fake_cloudru.count("/cloudru/organization/v2/consumption") > 0
     with schema_context(schema_of("alpha")):
         after = sorted(_ledger(connection_id).values_list("charge_date", "sku_id", "resource_id", "billed_cost"))

@@ -24,6 +24,8 @@ COMPLETE = {
     "aws": {"access_key_id": "AKIAEXAMPLE0000001", "secret_access_key": "Aws-Secret-Key-4"},
     "openstack": {"auth_url": "https://keystone.example.com/v3", "username": "ops", "password": "Os-Secret-5",
                   "project_id": "48643015916742d080f0ecdd519bada3"},
+    "cloudru": {"key_id": "8c2d1f7e-0b4a-4e55-9d3c-5a1b2c3d4e5f", "key_secret": "Cloudru-Secret-6",
+                "customer_id": "3f1b7a52-6c0e-4d2a-9b8f-1e2d3c4b5a69"},
 }
 
 # What an empty form is told, field by field (written by hand from the Russian catalog).
@@ -51,6 +53,11 @@ EMPTY_ERRORS = {
         **{f"credentials.{name}": [OPENSTACK_CHOICE] for name in (
             "username", "password", "project_id", "application_credential_id", "application_credential_secret")},
     },
+    "cloudru": {
+        "credentials.key_id": ["Поле «Key ID (идентификатор ключа)» обязательно."],
+        "credentials.key_secret": ["Поле «Key Secret (секрет ключа)» обязательно."],
+        "credentials.customer_id": ["Поле «ID клиента (customer_id)» обязательно."],
+    },
 }
 
 # Every required field of every provider, each missing alone, with its message.
@@ -61,6 +68,9 @@ REQUIRED_ALONE = [
     ("aws", "access_key_id", "Поле «Access key ID» обязательно."),
     ("aws", "secret_access_key", "Поле «Secret access key» обязательно."),
     ("openstack", "auth_url", "Поле «Адрес Keystone» обязательно."),
+    ("cloudru", "key_id", "Поле «Key ID (идентификатор ключа)» обязательно."),
+    ("cloudru", "key_secret", "Поле «Key Secret (секрет ключа)» обязательно."),
+    ("cloudru", "customer_id", "Поле «ID клиента (customer_id)» обязательно."),
 ]
 
 
