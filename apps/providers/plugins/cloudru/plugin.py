@@ -57,7 +57,8 @@ class CloudRuPlugin:
         )
         self.today = today
         self._projects: list[dict[str, Any]] | None = None
-        self._day_costs: dict[str, Decimal] | None = None
+        self._day_rows: list[dict[str, Any]] | None = None
+        self._day_read = False
 
     # --- scope ----------------------------------------------------------------------------------
     def projects(self) -> list[dict[str, Any]]:
@@ -103,21 +104,23 @@ class CloudRuPlugin:
         lines = readable(CONSUMPTION, lambda: normalize.cost_lines(rows, account_id=self.customer_id))
         return [line for line in lines if start <= line.day < end]
 
+    def day_rows(self) -> list[dict[str, Any]] | None:
+        """The last full UTC day's consumption rows, read once per plugin; None when they cannot be read."""
+        if not self._day_read:
+            day = self.last_full_day()
+            self._day_rows = _optional(lambda: list(self._rows(day, day + timedelta(days=1))))
+            self._day_read = True
+        return self._day_rows
+
     def day_costs(self) -> dict[str, Decimal]:
         """{resource id: the last full day's consumption without VAT}; empty when it cannot be read."""
-        if self._day_costs is None:
-            day = self.last_full_day()
-            rows = _optional(lambda: list(self._rows(day, day + timedelta(days=1))))
-            self._day_costs = readable(CONSUMPTION, lambda: normalize.daily_costs(rows)) if rows is not None else {}
-        return self._day_costs
+        rows = self.day_rows()
+        return readable(CONSUMPTION, lambda: normalize.daily_costs(rows)) if rows is not None else {}
 
     # --- protocol -------------------------------------------------------------------------------
     def account_info(self) -> AccountInfo:
         projects = _optional(self.projects)
-        day = self.last_full_day()
-        rows = None
-        if self.agreement_id or projects:
-            rows = _optional(lambda: list(self._rows(day, day + timedelta(days=1))))
+        rows = self.day_rows() if self.agreement_id or projects else None
         day_total = readable(CONSUMPTION, lambda: normalize.total(rows)) if rows is not None else None
         return normalize.account_info(customer_id=self.customer_id, day_total=day_total,
                                       projects=None if projects is None else len(projects))
