@@ -266,6 +266,14 @@ def test_a_project_id_limits_inventory_and_consumption_to_that_project(plugin, f
     assert sum(line.amount for line in lines) == Decimal("21.875")  # 20 GB + 50 GB at 0.3125
 
 
+def test_a_project_administrator_who_cannot_list_projects_still_connects_to_its_project(plugin, fake):
+    fake.add_fault("/cloudru/organization/v1/projects", "forbid", times=None)
+    built = plugin({**CREDENTIALS, "project_id": PROD_PROJECT_ID})
+    info = built.test_connection()
+    assert info.account_id == DEMO_CUSTOMER_ID and info.daily_rate == Decimal("259.45")  # 47.40 + 130.80 + 81.25
+    assert [r.resource_name for r in built.endpoints()[0].fetch()] == ["web-1", "db-1"]
+
+
 def test_account_info_is_the_customer_and_yesterdays_consumption_without_vat(plugin, fake):
     info = plugin().test_connection()
     assert info.account_id == DEMO_CUSTOMER_ID and info.currency == "RUB"

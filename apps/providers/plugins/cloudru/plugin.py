@@ -126,9 +126,13 @@ class CloudRuPlugin:
                                       projects=None if projects is None else len(projects))
 
     def test_connection(self) -> AccountInfo:
-        """The access key must give a token and the customer's projects must be readable."""
+        """The access key must give a token, and the customer's projects must be readable (with ``project_id``:
+        that project's VMs, since a project administrator may not list the organization's projects)."""
         self.client.access_token()
-        self.client.projects(self.customer_id)
+        if self.project_id:
+            self.client.vms(self.project_id)
+        else:
+            self.client.projects(self.customer_id)
         return self.account_info()
 
     def _per_project(self, fetch: Callable[[str], list[dict[str, Any]]],
