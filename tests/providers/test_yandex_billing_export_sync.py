@@ -208,3 +208,25 @@ def test_a_manual_upload_to_the_connection_still_works_beside_the_bucket(w, toke
         billing_import_run(import_id=response.json()["id"])
     assert _by_day(connection_id) == {date(2026, 11, 20): Decimal("75.00"), date(2026, 12, 4): Decimal("133.35"),
                                       date(2026, 12, 5): Decimal("153.40")}
+
+
+def test_the_fake_clouds_seeded_bucket_imports_the_days_of_the_cost_window_whole(w, token_client, time_machine,
+                                                                                 settings):
+    """What ``python -m tests.fakecloud`` serves: daily files of 5 rows each (4 VMs and the bucket)."""
+    from tests.fakecloud.yandex_storage import DEMO_BUCKET, DEMO_PREFIX
+
+    settings.PROVIDER_COST_DAYS = 7  # the window: today and the 6 days before it
+    time_machine.move_to(NOW - timedelta(hours=2), tick=False)
+    yandex, storage = FakeYandex(), FakeYandexStorage()
+    storage.seed_demo(days=[NOW.date() - timedelta(days=n) for n in range(8)], billing_account_id=BILLING_ACCOUNT_ID,
+                      cloud_id=CLOUD_ID, folder_id=PROD_FOLDER_ID,
+                      resources=[(vm["id"], "Compute Cloud", "vCPU", "core*hour") for vm in yandex.all_instances()]
+                      + [("", "Object Storage", "Standard storage", "gbyte*day")])
+    with FakeCloudServer(yandex, storage) as server:
+        time_machine.move_to(NOW, tick=False)
+        client = token_client(w.alice, "alpha")
+        connection_id = _connect(client, server.url, billing_bucket=DEMO_BUCKET, billing_prefix=DEMO_PREFIX)
+        run = run_sync(client, connection_id)
+    assert run["status"] == "success", run["errors"]
+    assert run["cost_records"] == 7 * 5
+    assert len(_by_day(connection_id)) == 7 and len(storage.gets) == 7
