@@ -45,7 +45,10 @@ def test_export_files_are_recognized_by_the_day_at_the_end_of_their_name():
     assert export_day("reports/20261305.csv", "reports/") is None  # no 13th month
     assert export_day("reports/notes.txt", "reports/") is None
     assert export_day("other/20261205.csv", "reports/") is None
-    assert export_day("reports/sub/20261205.csv", "reports/") is None
+    assert export_day("reports/billing-20261205.csv", "reports/") == date(2026, 12, 5)
+    assert export_day("reports/sub/2026-12-05.csv", "reports/") == date(2026, 12, 5)
+    assert export_day("reports/2026-1205.csv", "reports/") is None  # one style or the other
+    assert export_day("reports/120261205.csv", "reports/") is None  # more digits than a date
 
 
 def test_the_listing_follows_continuation_tokens_to_the_last_page(bucket):

@@ -46,8 +46,9 @@ LIST_MAX_KEYS = 1000  # the S3 maximum per page
 MAX_PAGES = 10_000
 CHUNK = 1 << 20
 S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
-# The day a file is named after: ``<prefix>20261205.csv`` or ``<prefix>2026-12-05.csv`` (``.csv.gz`` too).
-_DAY_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})\.csv(?:\.gz)?", re.IGNORECASE)
+# The day a file is named after: its name ends with it, ``<prefix>20261205.csv`` or ``<prefix>2026-12-05.csv``
+# (``.csv.gz`` too; whatever stands between the prefix and the date is allowed, a subfolder included).
+_DAY_NAME = re.compile(r"(?:^|.*[^0-9])(\d{4})(-?)(\d{2})\2(\d{2})\.csv(?:\.gz)?", re.IGNORECASE | re.DOTALL)
 
 MSG_KEY_REJECTED = _("Yandex Object Storage rejected the static access key. Check the key ID and the secret.")
 MSG_ACCESS_DENIED = _("The static access key may not read the billing export bucket «%(bucket)s». Give its "
@@ -75,7 +76,7 @@ def export_day(key: str, prefix: str) -> date | None:
     if match is None:
         return None
     try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        return date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
     except ValueError:
         return None
 
