@@ -33,7 +33,8 @@ SPEC = ProviderSpec(
                         help_text=_("A static access key of a service account allowed to read the bucket "
                                     "(storage.viewer).")),
         CredentialField("s3_secret_access_key", _("Static access key secret"), secret=True, required=False,
-                        widget="password"),
+                        widget="password",
+                        help_text=_("The secret key shown once when the static access key was created.")),
     ),
     credential_groups=(("oauth_token",), ("authorized_key",)),  # either one (the plugin refuses both)
     credential_requires={"billing_bucket": ("s3_access_key_id", "s3_secret_access_key")},
