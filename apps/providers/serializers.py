@@ -125,6 +125,9 @@ class ProviderSpecSerializer(serializers.Serializer):
     credential_groups = serializers.ListField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Alternative credentials: at least one whole group (every field of it) must be filled in.")
+    credential_requires = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Fields that need others: when a key field is filled in, every field it names must be too.")
     capabilities = serializers.SerializerMethodField()
 
     def get_capabilities(self, obj) -> list[str]:

@@ -53,7 +53,8 @@ def credentials_clean(*, provider: str, credentials: dict[str, Any],
                       existing: dict[str, Any] | None = None) -> dict[str, Any]:
     """Validate credentials against the provider spec: the one place that decides what a connection needs.
 
-    Every ``required`` field and at least one whole ``credential_groups`` group must be filled in; a value of
+    Every ``required`` field, at least one whole ``credential_groups`` group and the fields a filled-in one
+    names in ``credential_requires`` must be filled in; a value of
     whitespace only counts as missing. Errors name each field (``details["credentials.<name>"]``).
     On update (``existing`` given) the rules apply to the merged credentials: a secret left empty (or
     whitespace) or omitted keeps its stored value; a non-secret field omitted keeps its value, one sent
@@ -95,6 +96,13 @@ def credentials_clean(*, provider: str, credentials: dict[str, Any],
             for name in group:
                 if name not in filled:
                     errors.setdefault(_field_key(name), []).append(message)
+    for name, needed in spec.credential_requires.items():
+        if name in filled:
+            for other in needed:
+                if other not in filled and _field_key(other) not in errors:
+                    errors.setdefault(_field_key(other), []).append(
+                        _("%(field)s is required when %(other)s is filled in.") % {
+                            "field": spec.field(other).label, "other": spec.field(name).label})
     if errors:
         raise ApplicationError(_("Invalid input."), ErrorCode.INVALID, errors)
     return {k: v for k, v in result.items() if k in filled}

@@ -20,7 +20,7 @@ from apps.costs.services.provider_costs import focus_service_category, provider_
 from apps.inventory.models import Resource
 from apps.providers import registry
 from apps.providers.models import ProviderConnection
-from apps.providers.plugins.base import Capability, CostLine, CostSource
+from apps.providers.plugins.base import BillingExportSource, Capability, CostLine, CostSource
 from apps.providers.sync import sync_run_execute
 from tests.fakecloud import FakeCloudServer
 from tests.fakecloud.aws import (
@@ -325,7 +325,10 @@ def test_providers_with_a_cost_api_declare_it_and_implement_cost_lines():
         spec = registry.get_spec(key)
         assert Capability.COSTS in spec.capabilities
         assert isinstance(registry.build_plugin(key, credentials={}, endpoint="http://127.0.0.1:9"), CostSource)
-    assert Capability.COSTS not in registry.get_spec("yandex").capabilities
+    # Yandex Cloud's costs come from its billing export files (BillingExportSource), not from cost lines.
+    assert Capability.COSTS in registry.get_spec("yandex").capabilities
+    yandex = registry.build_plugin("yandex", credentials={}, endpoint="http://127.0.0.1:9")
+    assert isinstance(yandex, BillingExportSource) and not isinstance(yandex, CostSource)
 
 
 @pytest.mark.parametrize(("names", "provider", "category"), [

@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from datetime import UTC, datetime, timedelta
 
 from .beget import DEMO_LOGIN, DEMO_PASSWORD, FakeBeget
 from .cloudru import FakeCloudRu
 from .selectel import DEMO_TOKEN as SELECTEL_TOKEN
 from .selectel import FakeSelectel
 from .server import FakeCloudServer
+from .yandex import BILLING_ACCOUNT_ID, CLOUD_ID, PROD_FOLDER_ID, FakeYandex
 from .yandex import DEMO_OAUTH_TOKEN as YANDEX_OAUTH_TOKEN
-from .yandex import FakeYandex
+from .yandex_storage import DEMO_ACCESS_KEY_ID, DEMO_BUCKET, DEMO_PREFIX, DEMO_SECRET_ACCESS_KEY, FakeYandexStorage
+
+EXPORT_DAYS = 36  # the daily billing export files of the fake bucket: the cost window of a sync and today
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,11 +41,24 @@ def main(argv: list[str] | None = None) -> int:
                              port=args.port)
     server.providers.append(yandex)
     server.providers.append(FakeCloudRu(seed=args.seed))  # key: tests/fakecloud/cloudru.py DEMO_KEY_ID/SECRET
+    storage = FakeYandexStorage()
+    storage.create_bucket(DEMO_BUCKET)
+    if not args.demo:  # the demo connection has no bucket: what the demo shows stays as seeded
+        today = datetime.now(UTC).date()
+        resources = [(vm["id"], "Compute Cloud", "Intel Ice Lake. 100% vCPU", "core*hour")
+                     for vm in yandex.all_instances()]
+        resources.append(("", "Object Storage", "Standard storage", "gbyte*day"))
+        storage.seed_demo(days=[today - timedelta(days=n) for n in range(EXPORT_DAYS - 1, -1, -1)],
+                          billing_account_id=BILLING_ACCOUNT_ID, cloud_id=CLOUD_ID, folder_id=PROD_FOLDER_ID,
+                          resources=resources)
+    server.providers.append(storage)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print(f"fakecloud on {server.url}  beget: login={DEMO_LOGIN} password={DEMO_PASSWORD}", flush=True)
     where = "apps/demo/estate.py" if args.demo else "tests/fakecloud/selectel.py"
     print(f"  selectel: token={SELECTEL_TOKEN} (service user: see {where})", flush=True)
     print(f"  yandex: oauth_token={YANDEX_OAUTH_TOKEN}", flush=True)
+    print(f"  yandex billing export: billing_bucket={DEMO_BUCKET} billing_prefix={DEMO_PREFIX} "
+          f"s3_access_key_id={DEMO_ACCESS_KEY_ID} s3_secret_access_key={DEMO_SECRET_ACCESS_KEY}", flush=True)
     try:
         server.httpd.serve_forever()
     except KeyboardInterrupt:

@@ -255,3 +255,31 @@ def test_the_providers_list_tells_which_credentials_are_alternatives(w, token_cl
     providers = {p["key"]: p for p in token_client(w.vera, "alpha").get("/api/v1/providers/").json()}
     assert providers["yandex"]["credential_groups"] == [["oauth_token"], ["authorized_key"]]
     assert providers["beget"]["credential_groups"] == []
+    assert providers["yandex"]["credential_requires"] == {
+        "billing_bucket": ["s3_access_key_id", "s3_secret_access_key"]}
+    assert providers["beget"]["credential_requires"] == {}
+
+
+def test_a_yandex_billing_bucket_needs_both_static_keys_and_says_so_in_russian(w, token_client, client_for):
+    credentials = {**COMPLETE["yandex"], "billing_bucket": "acme-billing"}
+    response = _post(token_client(w.alice, "alpha"), URL,
+                     {"provider": "yandex", "name": "Main", "credentials": credentials})
+    assert api_error(response, 400, "invalid")["details"] == {
+        "credentials.s3_access_key_id": [
+            "Поле «Идентификатор статического ключа доступа» обязательно, если заполнено поле «Бакет с детализацией»."],
+        "credentials.s3_secret_access_key": [
+            "Поле «Секретный ключ» обязательно, если заполнено поле «Бакет с детализацией»."],
+    }
+    page = client_for(w.alice, "alpha").post("/connections/add/yandex/", _page_form("yandex", credentials))
+    assert page.status_code == 400
+    assert set(_add_form_errors(page, "yandex")) == {"cred_s3_access_key_id", "cred_s3_secret_access_key"}
+    assert _count(w) == 0
+
+
+def test_clearing_the_yandex_bucket_keeps_the_stored_keys_unused_and_is_accepted(w, token_client):
+    conn = _saved(w, "yandex", {"oauth_token": "y0_Stored-Oauth", "billing_bucket": "acme-billing",
+                                "s3_access_key_id": "YCAJEkey", "s3_secret_access_key": "Stored-S3-Secret"})
+    response = _patch(token_client(w.alice, "alpha"), f"{URL}{conn.pk}/", {"credentials": {"billing_bucket": ""}})
+    assert response.status_code == 200, response.content
+    assert _stored(w, conn.pk) == {"oauth_token": "y0_Stored-Oauth", "s3_access_key_id": "YCAJEkey",
+                                   "s3_secret_access_key": "Stored-S3-Secret"}

@@ -38,11 +38,12 @@ from apps.inventory.vocabulary import ResourceKind
 from apps.providers import registry
 from apps.providers.exceptions import ProviderError, SyncErrorCode
 from apps.providers.models import SyncPhase, SyncRun
-from apps.providers.plugins.base import Capability, CostLine, CostSource
+from apps.providers.plugins.base import BillingExportSource, Capability, CostLine, CostSource
 from apps.providers.runs import sync_run_progress
 
 from ..models import CostRecord
 from ..selectors.ledger import ledger_watermark
+from .billing_exports import billing_exports_sync
 from .rollups import cost_rollups_refresh
 
 logger = logging.getLogger(__name__)
@@ -264,7 +265,9 @@ def provider_costs_window(*, days: int, today: date) -> tuple[date, date]:
 
 def provider_costs_sync_step(run: SyncRun, *, plugin: CostSource) -> list[dict[str, str]] | None:
     """The post-sync step of providers with ``Capability.COSTS``: pull ``plugin.cost_lines`` for the last
-    ``PROVIDER_COST_DAYS`` UTC days and replace the connection's rows of that window in the ledger.
+    ``PROVIDER_COST_DAYS`` UTC days and replace the connection's rows of that window in the ledger. A plugin
+    that is a ``BillingExportSource`` has its export files of the window imported instead
+    (``billing_exports.billing_exports_sync``; nothing when the connection has no export configured).
 
     Any failure is one ``costs`` error entry (the run turns partial) and leaves the ledger as it was: the
     import writes in one transaction, after the fetch.
@@ -276,6 +279,10 @@ def provider_costs_sync_step(run: SyncRun, *, plugin: CostSource) -> list[dict[s
     if days <= 0:
         return None
     start, end = provider_costs_window(days=days, today=(run.started_at or timezone.now()).astimezone(UTC).date())
+    if isinstance(plugin, BillingExportSource):
+        # Export files are named after the provider's own day (Moscow for Yandex), which starts before the UTC
+        # one: one more day lets today's file in.
+        return billing_exports_sync(run, plugin=plugin, start=start, end=end + timedelta(days=1))
     sync_run_progress(run, phase=SyncPhase.COSTS, current_endpoint="costs")
     try:
         lines = plugin.cost_lines(start=start, end=end)

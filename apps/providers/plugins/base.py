@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -196,6 +197,9 @@ class ProviderSpec:
     # Alternative credentials: at least one whole group (every field of it filled in) must be given, e.g.
     # (("oauth_token",), ("authorized_key",)). The fields of a group are ``required=False`` on their own.
     credential_groups: tuple[tuple[str, ...], ...] = ()
+    # Fields that need others: when the key field is filled in, each field it names must be too, e.g. Yandex's
+    # {"billing_bucket": ("s3_access_key_id", "s3_secret_access_key")}. Enforced by the services like groups.
+    credential_requires: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     capabilities: frozenset[str] = frozenset()
     default_endpoint: str = ""
     docs_url: str = ""
@@ -235,6 +239,9 @@ class ProviderSpec:
         for group in self.credential_groups:
             if not group or set(group) - names:
                 raise ValueError(f"{self.key}: a credential group names unknown fields: {group!r}")
+        for name, needed in self.credential_requires.items():
+            if name not in names or set(needed) - names:
+                raise ValueError(f"{self.key}: credential_requires names unknown fields: {name!r} {needed!r}")
 
 
 def readable(endpoint: str, func: Callable[[], T]) -> T:
@@ -272,7 +279,8 @@ class ProviderPlugin(Protocol):
     """Built from decrypted credentials (and an optional base URL) by the core.
 
     A plugin whose spec declares ``Capability.COSTS`` also implements :class:`CostSource`
-    (``cost_lines(*, start, end)``); the sync engine calls it in its "costs" stage.
+    (``cost_lines(*, start, end)``) or :class:`BillingExportSource` (``billing_exports(*, start, end)``);
+    the sync engine's costs post-sync step calls it.
     """
 
     spec: ProviderSpec
@@ -299,3 +307,37 @@ class CostSource(Protocol):
         Every day the provider reports in the window must be returned, since the caller replaces the
         window's ledger rows with the answer; raise ``ProviderError`` when it cannot be read whole.
         """
+
+
+@dataclass(frozen=True)
+class BillingExportFile:
+    """One file of a provider's billing export (e.g. Yandex Cloud's daily detail CSV in Object Storage).
+
+    ``day`` is the day the file is named after; ``etag`` and ``last_modified`` are the storage's own, so the
+    caller can tell whether the file changed since it was imported. ``open()`` downloads the file and is a
+    context manager yielding the local path of the copy (removed on exit); it raises ``ProviderError``.
+    """
+
+    name: str
+    day: date
+    etag: str
+    open: Callable[[], AbstractContextManager[str]]
+    last_modified: datetime | None = None
+    size: int | None = None
+
+
+@runtime_checkable
+class BillingExportSource(Protocol):
+    """The optional billing-export half of a plugin: a provider that writes its detailed bill as files the
+    customer can let us read (a bucket) rather than answering an API. The costs post-sync step imports each
+    file through the provider's native billing format (``apps/costs/importers``), the same importer as a
+    manual upload, so a file re-read replaces the ledger rows of its days.
+    """
+
+    def billing_exports_configured(self) -> bool:
+        """Whether this connection is set up to read the export (the spec's fields are optional): when not,
+        the costs step skips the connection without an error."""
+
+    def billing_exports(self, *, start: date, end: date) -> Iterable[BillingExportFile]:
+        """The export files of the days ``start <= day < end`` (end exclusive), oldest first, listed whole
+        before any is downloaded; raise ``ProviderError`` when the listing cannot be read."""

@@ -7,20 +7,31 @@ per-folder endpoint fails with it, so nothing is marked deleted on a partial vie
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import requests
 from django.utils import timezone
 
 from apps.providers.exceptions import ProviderBadResponse, ProviderPermissionError
-from apps.providers.plugins.base import AccountInfo, Endpoint, MetricSeries, ResourceRecord, normalized
+from apps.providers.plugins.base import (
+    AccountInfo,
+    BillingExportFile,
+    Endpoint,
+    MetricSeries,
+    ResourceRecord,
+    normalized,
+)
 
 from . import normalize
 from .client import PAGE_SIZE, YandexClient
 from .spec import SPEC
+from .storage import ObjectStorageClient, StorageObject, export_day
 
 METRICS_WINDOW = timedelta(days=7)
 METRICS_GRID_MS = 3_600_000  # hourly averages: 168 points per week, well within the 10 000 per read
@@ -45,6 +56,13 @@ class YandexPlugin:
         )
         self.now = now
         self._folders: list[dict[str, Any]] | None = None
+        self.billing_prefix = str(credentials.get("billing_prefix") or "").strip().lstrip("/")
+        bucket = str(credentials.get("billing_bucket") or "").strip()
+        self.storage = ObjectStorageClient(
+            access_key_id=str(credentials.get("s3_access_key_id") or ""),
+            secret_access_key=str(credentials.get("s3_secret_access_key") or ""),
+            bucket=bucket, base_url=endpoint or SPEC.default_endpoint, session=self.client.session,
+        ) if bucket else None
 
     # --- scope ----------------------------------------------------------------------------------
     def clouds(self) -> list[dict[str, Any]]:
@@ -95,7 +113,8 @@ class YandexPlugin:
             raise ProviderBadResponse(endpoint=endpoint, detail="unreadable billing account") from exc
 
     def test_connection(self) -> AccountInfo:
-        """Exchange the credential for an IAM token, read the scope (folder, cloud or clouds), then billing."""
+        """Exchange the credential for an IAM token, read the scope (folder, cloud or clouds), then billing;
+        with a billing export bucket, also list it with the static key."""
         self.client.iam_token()
         if self.folder_id:
             self.client.folder(self.folder_id)
@@ -103,7 +122,32 @@ class YandexPlugin:
             self.client.cloud(self.cloud_id)
         else:
             self.client.clouds()
+        if self.storage is not None:
+            self.storage.check(prefix=self.billing_prefix)
         return self.account_info()
+
+    # --- billing export (costs) ------------------------------------------------------------------
+    def billing_exports_configured(self) -> bool:
+        return self.storage is not None
+
+    def billing_exports(self, *, start: date, end: date) -> list[BillingExportFile]:
+        """The daily detail CSVs named after the days ``start <= day < end``, oldest first. The whole
+        listing is read before any file is downloaded (one file per day: a prefix holding both a ``.csv``
+        and a ``.csv.gz`` of a day gives the most recently written one)."""
+        if self.storage is None:
+            return []
+        storage = self.storage
+        by_day: dict[date, StorageObject] = {}
+        for item in storage.list_objects(prefix=self.billing_prefix):
+            day = export_day(item.key, self.billing_prefix)
+            if day is None or not start <= day < end:
+                continue
+            known = by_day.get(day)
+            if known is None or _newer(item, known):
+                by_day[day] = item
+        return [BillingExportFile(name=item.key, day=day, etag=item.etag, last_modified=item.last_modified,
+                                  size=item.size, open=_downloader(storage, item.key))
+                for day, item in sorted(by_day.items())]
 
     def endpoints(self) -> list[Endpoint]:
         c = self.client
@@ -135,3 +179,24 @@ class YandexPlugin:
             return [normalize.cpu_series(payload, resource_id=resource.resource_id)]
         except (ValueError, TypeError, AttributeError) as exc:
             raise ProviderBadResponse(endpoint="monitoring/v2/data/read", detail="unreadable series") from exc
+
+
+def _newer(item: StorageObject, known: StorageObject) -> bool:
+    if item.last_modified is None or known.last_modified is None:
+        return known.last_modified is None and item.key > known.key
+    return item.last_modified > known.last_modified
+
+
+def _downloader(storage: ObjectStorageClient, key: str) -> Callable[[], Any]:
+    @contextmanager
+    def download() -> Iterator[str]:
+        suffix = ".csv.gz" if key.lower().endswith(".gz") else ".csv"
+        handle, path = tempfile.mkstemp(prefix="yandex-billing-", suffix=suffix)
+        try:
+            with os.fdopen(handle, "wb") as target:
+                storage.download(key, target)
+            yield path
+        finally:
+            os.unlink(path)
+
+    return download

@@ -23,9 +23,24 @@ SPEC = ProviderSpec(
         CredentialField("billing_account_id", _("Billing account ID"), required=False,
                         help_text=_("The billing account whose balance is shown. Leave empty to use the first "
                                     "active one.")),
+        # Costs: the detailed billing export (one CSV per day) the customer writes to an Object Storage bucket.
+        CredentialField("billing_bucket", _("Billing export bucket"), required=False,
+                        help_text=_("The Object Storage bucket the detailed billing export is written to. "
+                                    "Leave empty to add costs by uploading the export files by hand.")),
+        CredentialField("billing_prefix", _("Billing export prefix"), required=False,
+                        help_text=_("The file name prefix chosen for the export, e.g. reports/.")),
+        CredentialField("s3_access_key_id", _("Static access key ID"), required=False,
+                        help_text=_("A static access key of a service account allowed to read the bucket "
+                                    "(storage.viewer).")),
+        CredentialField("s3_secret_access_key", _("Static access key secret"), secret=True, required=False,
+                        widget="password",
+                        help_text=_("The secret key shown once when the static access key was created.")),
     ),
     credential_groups=(("oauth_token",), ("authorized_key",)),  # either one (the plugin refuses both)
-    capabilities=frozenset({Capability.RESOURCES, Capability.METRICS, Capability.ACCOUNT_INFO}),
+    credential_requires={"billing_bucket": ("s3_access_key_id", "s3_secret_access_key")},
+    # Costs come from the billing export bucket when one is configured (the costs step skips a connection
+    # without it).
+    capabilities=frozenset({Capability.RESOURCES, Capability.METRICS, Capability.ACCOUNT_INFO, Capability.COSTS}),
     default_endpoint="",
     docs_url="https://yandex.cloud/en/docs/iam/operations/iam-token/create-for-sa",
     brand=Brand(badge="YC", color="#F59E0B", color_light="#FFCC00", ink="#1F2937"),
