@@ -12,8 +12,6 @@ from apps.common.errors import ApplicationError, ErrorCode
 from apps.common.filters import FlagField
 
 from .models import CostType
-from .selectors.focus_export import MAX_EXPORT_DAYS
-from .selectors.focus_export import OUTPUTS as FOCUS_OUTPUTS
 from .selectors.explorer import (
     CURRENCY_MODES,
     DIMENSIONS,
@@ -23,6 +21,8 @@ from .selectors.explorer import (
     TAG_PREFIX,
     period_resolve,
 )
+from .selectors.focus_export import MAX_EXPORT_DAYS
+from .selectors.focus_export import OUTPUTS as FOCUS_OUTPUTS
 
 
 class BillingImportForm(forms.Form):

@@ -507,7 +507,8 @@ def focus_export_rows(*, start: date, end: date, layout: FocusLayout | None = No
     """The FOCUS rows of charge dates ``start``..``end`` (inclusive), by charge date: the ledger is read through
     a server-side cursor, ``CHUNK_ROWS`` rows at a time."""
     layout = layout or focus_export_columns(start=start, end=end)
-    rows = CostRecord.objects.filter(charge_date__range=(start, end)).order_by("charge_date", "id").values(*_FIELDS).iterator(chunk_size=CHUNK_ROWS)
+    rows = (CostRecord.objects.filter(charge_date__range=(start, end)).order_by("charge_date", "id")
+            .values(*_FIELDS).iterator(chunk_size=CHUNK_ROWS))
     for record in rows:
         yield focus_row(record, layout)
 
