@@ -577,7 +577,7 @@ class _Drain(io.RawIOBase):
 def _arrow_schema(layout: FocusLayout):
     import pyarrow as pa
 
-    types = {"decimal": pa.decimal128(DECIMAL_PRECISION, DECIMAL_PLACES), "datetime": pa.timestamp("s", tz="UTC"),
+    types = {"decimal": pa.decimal128(DECIMAL_PRECISION, DECIMAL_PLACES), "datetime": pa.timestamp("ms", tz="UTC"),
              "string": pa.string(), "json": pa.string(), "boolean": pa.bool_()}
     fields = [pa.field(c.name, types[c.kind]) for c in layout.columns]
     fields += [pa.field(name, types[kind]) for name, kind, _key in layout.custom]
