@@ -1,8 +1,7 @@
 """The ledger as a FOCUS 1.2 Cost and Usage dataset (CSV or Parquet), for other FinOps tools.
 
-``focus_export_columns(start=, end=)`` decides the columns of one export: the 21 Mandatory columns, the two
-Recommended ones InfraZen can always derive (ChargeFrequency, ServiceSubcategory), every Conditional or
-Recommended column that some ledger row of the range fills, then the ``x_`` custom columns (the ledger's
+``focus_export_columns(start=, end=)`` decides the columns of one export: all 57 FOCUS 1.2 columns (Mandatory,
+Recommended and Conditional, null where the ledger has nothing), then the ``x_`` custom columns (the ledger's
 ``extras``). ``focus_export_rows`` yields the rows as FOCUS values (``None`` for null), deriving what the spec
 requires and the ledger may not hold (docs/providers/focus.md, "FOCUS export"). ``focus_csv_chunks`` and
 ``focus_parquet_chunks`` turn them into bytes in bounded memory: the ledger is read through a server-side cursor
@@ -223,8 +222,8 @@ def _custom_name(key: str) -> str:
 
 def focus_export_columns(*, start: date, end: date) -> FocusLayout:
     """The layout of the export of charge dates ``start``..``end`` (inclusive): every FOCUS 1.2 column, then one
-    ``x_`` column per key of the range's extras (one query: its keys and the JSON types of their values; a key
-    holding only booleans becomes a boolean column, any other a string one)."""
+    ``x_`` column per key of the range's extras (a key holding only booleans becomes a boolean column, any other a
+    string one), and each service's category. Two grouped queries over the range."""
     table = CostRecord._meta.db_table
     with db_connection.cursor() as cursor:
         cursor.execute(
@@ -234,8 +233,9 @@ def focus_export_columns(*, start: date, end: date) -> FocusLayout:
             [start, end])
         extra_keys = cursor.fetchall()
         cursor.execute(
-            f"SELECT COALESCE(NULLIF(btrim(service_name), ''), provider_name), service_category, service_subcategory, "  # noqa: S608
-            f"count(*) FROM {table} WHERE charge_date >= %s AND charge_date <= %s GROUP BY 1, 2, 3", [start, end])
+            "SELECT CASE WHEN btrim(service_name) = '' THEN provider_name ELSE service_name END, "  # noqa: S608
+            f"service_category, service_subcategory, count(*) FROM {table} "
+            "WHERE charge_date >= %s AND charge_date <= %s GROUP BY 1, 2, 3", [start, end])
         service_rows = cursor.fetchall()
     custom: dict[str, tuple[str, str, str]] = {}
     for key, types in extra_keys:
