@@ -12,6 +12,7 @@ allocation_method, allocated_resource (FOCUS 1.3 split cost allocation) or ``tag
 
 from __future__ import annotations
 
+from django.db import connection as db_connection
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -21,8 +22,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .downloads import focus_export_response
 from .filters import BillingImportFilter
-from .forms import explorer_params
+from .forms import explorer_params, focus_export_params
 from .models import BillingImport
 from .selectors.explorer import (
     CURRENCY_MODES,
@@ -34,6 +36,7 @@ from .selectors.explorer import (
     cost_summary_cached,
 )
 from .selectors.exports import EXPORT_FORMATS, XLSX_TYPE, explorer_export
+from .selectors.focus_export import MAX_EXPORT_DAYS, OUTPUTS, PARQUET_CONTENT_TYPE
 from .selectors.imports import billing_import_get, billing_import_list
 from .serializers import (
     BillingImportCreateSerializer,
@@ -174,3 +177,34 @@ class CostExportApi(APIView):
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+FOCUS_EXPORT_DESCRIPTION = f"""The organization's cost ledger (every provider, native syncs and imported files) for the
+charge dates ``start``..``end`` (inclusive, at most {MAX_EXPORT_DAYS} days) as a FOCUS 1.2 Cost and Usage dataset, for
+other FinOps tools. ``output=csv`` (default): UTF-8 without BOM, RFC 4180, dot decimals, ``YYYY-MM-DDTHH:MM:SSZ``
+times, empty cells for nulls. ``output=parquet``: decimals as DECIMAL(38,10), times as UTC timestamps. Every FOCUS 1.2
+column in the spec's order (null where the ledger has nothing), ``Tags`` and ``SkuPriceDetails`` as JSON objects,
+then the ledger's custom columns (``x_``). The file is streamed; its name is
+``focus-<organization>-<start>-<end>.<csv|parquet>``. Derived values are described in docs/providers/focus.md."""
+
+
+class CostFocusExportApi(APIView):
+    """The ledger of a date range as a FOCUS 1.2 file (CSV or Parquet), streamed."""
+
+    required_permissions = {"GET": "costs.view"}
+
+    @extend_schema(operation_id="costs_focus_export", description=FOCUS_EXPORT_DESCRIPTION,
+                   parameters=[OpenApiParameter("start", OpenApiTypes.DATE, required=True,
+                                                description="First charge date (inclusive)."),
+                               OpenApiParameter("end", OpenApiTypes.DATE, required=True,
+                                                description="Last charge date (inclusive)."),
+                               OpenApiParameter("output", OpenApiTypes.STR, enum=list(OUTPUTS),
+                                                description="File format (default csv).")],
+                   responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=(
+                       "FOCUS 1.2 CSV, e.g. ``AvailabilityZone,BilledCost,...\\r\\n,105.08,...``")),
+                              (200, PARQUET_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY,
+                                                                           description="FOCUS 1.2 Parquet.")})
+    def get(self, request):
+        params = focus_export_params(request.query_params)
+        return focus_export_response(params=params, organization=db_connection.tenant.slug)
+

@@ -21,6 +21,8 @@ from .selectors.explorer import (
     TAG_PREFIX,
     period_resolve,
 )
+from .selectors.focus_export import MAX_EXPORT_DAYS
+from .selectors.focus_export import OUTPUTS as FOCUS_OUTPUTS
 
 
 class BillingImportForm(forms.Form):
@@ -116,3 +118,38 @@ class ManualRateForm(forms.Form):
         if value in ("RUB", "RUR"):
             raise forms.ValidationError(_("The rouble needs no exchange rate."), code="invalid")
         return value
+
+
+class FocusExportForm(forms.Form):
+    """``start``, ``end`` (inclusive charge dates) and ``output`` of a FOCUS export (``focus_export_params``)."""
+
+    start = forms.DateField(error_messages={"required": _("Enter the first day."),
+                                            "invalid": _("Enter a date as YYYY-MM-DD.")})
+    end = forms.DateField(error_messages={"required": _("Enter the last day."),
+                                          "invalid": _("Enter a date as YYYY-MM-DD.")})
+    output = forms.ChoiceField(choices=[(o, o) for o in FOCUS_OUTPUTS], required=False,
+                               error_messages={"invalid_choice": _("Choose csv or parquet.")})
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", forms.ValidationError(_("The end date is before the start date."),
+                                                            code="invalid"))
+            elif (end - start).days + 1 > MAX_EXPORT_DAYS:
+                self.add_error("start", forms.ValidationError(
+                    _("The period is too long: at most %(days)s days.") % {"days": MAX_EXPORT_DAYS},
+                    code="invalid"))
+        return data
+
+
+def focus_export_params(query) -> dict[str, Any]:
+    """``{"start", "end", "output"}`` of a FOCUS export request; raises ``ApplicationError`` (``invalid``, the
+    messages per parameter) when they cannot be read."""
+    form = FocusExportForm(query)
+    if not form.is_valid():
+        raise ApplicationError(_("Check the export parameters."), ErrorCode.INVALID,
+                               extra={name: list(messages) for name, messages in form.errors.items()})
+    values = form.cleaned_data
+    return {"start": values["start"], "end": values["end"], "output": values["output"] or "csv"}

@@ -23,7 +23,8 @@ from apps.common.errors import ApplicationError
 from apps.currency.exceptions import human_date
 from apps.currency.selectors import cbr_rates_stale_since, rate_list_manual, rates_on
 
-from .forms import BillingImportForm, ManualRateForm, explorer_params
+from .downloads import focus_export_response
+from .forms import BillingImportForm, ManualRateForm, explorer_params, focus_export_params
 from .models import BillingImport, ImportStatus
 from .selectors.explorer import ALLOCATION, DIMENSIONS, cost_explorer_view, cost_filter_options
 from .selectors.exports import PAGE_EXPORT_FORMATS, explorer_export
@@ -226,6 +227,7 @@ def cost_explorer(request):
         "period": query.get("period") or ("custom" if query.get("start") or query.get("end") else "30d"),
         "export_csv": f"{reverse('cost_explorer_export', args=['csv'])}?{export_query.urlencode()}",
         "export_xlsx": f"{reverse('cost_explorer_export', args=['xlsx'])}?{export_query.urlencode()}",
+        "focus_exports": _focus_export_links(view),
         "page_title_key": "cost_explorer",
     }
     return render(request, "costs/explorer.html", context)
@@ -298,3 +300,25 @@ def cost_explorer_export(request: HttpRequest, fmt: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _focus_export_links(view: dict | None) -> list[dict[str, str]]:
+    """The explorer's «FOCUS export» menu: the current period's ledger as CSV and as Parquet."""
+    if view is None:
+        return []
+    period = {"start": view["start"].isoformat(), "end": view["end"].isoformat()}
+    return [{"output": output, "label": label,
+             "url": f"{reverse('cost_focus_export')}?{urlencode({**period, 'output': output})}"}
+            for output, label in (("csv", "CSV"), ("parquet", "Parquet"))]
+
+
+@require_permission("costs.view")
+def cost_focus_export(request: HttpRequest) -> HttpResponse:
+    """The explorer's «FOCUS export»: the ledger of a period as a FOCUS 1.2 file (the API's export, for a person)."""
+    try:
+        params = focus_export_params(request.GET)
+    except ApplicationError as exc:
+        problems = " ".join(str(m) for messages_ in exc.extra.values() for m in messages_)
+        messages.error(request, f"{exc.message} {problems}".strip())
+        return redirect("cost_explorer")
+    return focus_export_response(params=params, organization=request.tenant.slug)
