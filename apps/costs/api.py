@@ -36,7 +36,7 @@ from .selectors.explorer import (
     cost_summary_cached,
 )
 from .selectors.exports import EXPORT_FORMATS, XLSX_TYPE, explorer_export
-from .selectors.focus_export import MAX_EXPORT_DAYS, OUTPUTS, PARQUET_CONTENT_TYPE
+from .selectors.focus_export import MAX_EXPORT_DAYS, NAMES, OUTPUTS, PARQUET_CONTENT_TYPE
 from .selectors.imports import billing_import_get, billing_import_list
 from .serializers import (
     BillingImportCreateSerializer,
@@ -199,7 +199,11 @@ class CostFocusExportApi(APIView):
                                OpenApiParameter("end", OpenApiTypes.DATE, required=True,
                                                 description="Last charge date (inclusive)."),
                                OpenApiParameter("output", OpenApiTypes.STR, enum=list(OUTPUTS),
-                                                description="File format (default csv).")],
+                                                description="File format (default csv)."),
+                               OpenApiParameter("names", OpenApiTypes.STR, enum=list(NAMES), description=(
+                                   "latin (default): names in other alphabets (Russian service, account and "
+                                   "region names) transliterated to ASCII in the FOCUS columns, the originals kept "
+                                   "in x_OriginalNames; original: the provider's text unchanged."))],
                    responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=(
                        "FOCUS 1.2 CSV, e.g. ``AvailabilityZone,BilledCost,...\\r\\n,105.08,...``")),
                               (200, PARQUET_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY,

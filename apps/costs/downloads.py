@@ -14,7 +14,8 @@ def focus_export_response(*, params: dict[str, Any], organization: str) -> Strea
     name = focus_export_filename(organization=organization, start=params["start"], end=params["end"],
                                  output=params["output"])
     response = StreamingHttpResponse(
-        focus_export_chunks(start=params["start"], end=params["end"], output=params["output"]),
+        focus_export_chunks(start=params["start"], end=params["end"], output=params["output"],
+                            names=params.get("names", "latin")),
         content_type=focus_export_content_type(params["output"]))
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -22,6 +22,7 @@ from .selectors.explorer import (
     period_resolve,
 )
 from .selectors.focus_export import MAX_EXPORT_DAYS
+from .selectors.focus_export import NAMES as FOCUS_NAMES
 from .selectors.focus_export import OUTPUTS as FOCUS_OUTPUTS
 
 
@@ -129,6 +130,8 @@ class FocusExportForm(forms.Form):
                                           "invalid": _("Enter a date as YYYY-MM-DD.")})
     output = forms.ChoiceField(choices=[(o, o) for o in FOCUS_OUTPUTS], required=False,
                                error_messages={"invalid_choice": _("Choose csv or parquet.")})
+    names = forms.ChoiceField(choices=[(n, n) for n in FOCUS_NAMES], required=False,
+                              error_messages={"invalid_choice": _("Choose latin or original.")})
 
     def clean(self):
         data = super().clean()
@@ -152,4 +155,5 @@ def focus_export_params(query) -> dict[str, Any]:
         raise ApplicationError(_("Check the export parameters."), ErrorCode.INVALID,
                                extra={name: list(messages) for name, messages in form.errors.items()})
     values = form.cleaned_data
-    return {"start": values["start"], "end": values["end"], "output": values["output"] or "csv"}
+    return {"start": values["start"], "end": values["end"], "output": values["output"] or "csv",
+            "names": values["names"] or "latin"}

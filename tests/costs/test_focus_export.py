@@ -38,7 +38,7 @@ FOCUS_12 = [
     "ServiceCategory", "ServiceName", "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceDetails", "SkuPriceId",
     "SubAccountId", "SubAccountName", "SubAccountType", "Tags",
 ]
-CUSTOM = ["x_ServiceCode", "x_estimated"]  # sorted: upper case first
+CUSTOM = ["x_OriginalNames", "x_ServiceCode", "x_estimated"]  # sorted: upper case first
 
 
 def _rows():
@@ -102,7 +102,9 @@ def test_the_csv_has_every_focus_column_and_hand_checked_values(w, costs):
         vm, credit, ec2 = _csv(focus_csv_chunks(start=date(2026, 5, 1), end=date(2026, 5, 31)))
     # The Yandex VM: the provider's legal name is the provider itself (a direct bill, not a reseller).
     assert (vm["ProviderName"], vm["PublisherName"], vm["InvoiceIssuerName"]) == ("Yandex Cloud",) * 3
-    assert vm["BillingAccountName"] == "Договор 478587" and vm["BillingAccountType"] == "Billing Account"
+    # Russian names transliterated (ICAO), the originals kept by column in x_OriginalNames.
+    assert vm["BillingAccountName"] == "Dogovor 478587" and vm["BillingAccountType"] == "Billing Account"
+    assert json.loads(vm["x_OriginalNames"]) == {"BillingAccountName": "Договор 478587"}
     assert vm["BilledCost"] == vm["EffectiveCost"] == vm["ListCost"] == vm["ContractedCost"] == "48"
     assert (vm["PricingQuantity"], vm["PricingUnit"]) == ("24", "vCPU-Hours")  # Unit Format
     assert vm["ListUnitPrice"] == vm["ContractedUnitPrice"] == "2"  # 48 / 24
@@ -124,7 +126,9 @@ def test_the_csv_has_every_focus_column_and_hand_checked_values(w, costs):
     assert (credit["ChargeCategory"], credit["BilledCost"], credit["ChargeFrequency"]) == (
         "Credit", "-10.5", "One-Time")
     assert credit["PricingCategory"] == credit["PricingQuantity"] == credit["ListUnitPrice"] == credit["Tags"] == ""
-    assert credit["ChargeDescription"] == "Грант" and credit["ServiceSubcategory"] == "Virtual Machines"
+    assert credit["ChargeDescription"] == "Grant" and credit["ServiceSubcategory"] == "Virtual Machines"
+    assert json.loads(credit["x_OriginalNames"]) == {"ChargeDescription": "Грант"}
+    assert ec2["x_OriginalNames"] == ""  # nothing to transliterate: null
     # The AWS line: its own prices and names kept, the pre-1.0 "On-Demand" written as "Standard".
     assert (ec2["BillingCurrency"], ec2["BilledCost"], ec2["ListUnitPrice"]) == ("USD", "0.84", "0.42")
     assert (ec2["ProviderName"], ec2["BillingAccountId"], ec2["PricingCategory"]) == (
@@ -173,8 +177,22 @@ def test_an_empty_range_still_gives_a_file_with_every_column(w, costs):
         table = pq.read_table(io.BytesIO(b"".join(focus_parquet_chunks(start=date(2025, 1, 1),
                                                                       end=date(2025, 1, 2)))))
         text = b"".join(focus_csv_chunks(start=date(2025, 1, 1), end=date(2025, 1, 2))).decode()
-    assert table.num_rows == 0 and table.column_names == FOCUS_12
-    assert text == ",".join(FOCUS_12) + "\r\n"
+    assert table.num_rows == 0 and table.column_names == [*FOCUS_12, "x_OriginalNames"]
+    assert text == ",".join([*FOCUS_12, "x_OriginalNames"]) + "\r\n"
+
+
+def test_names_in_original_letters_on_request(w, costs):
+    with schema_context(w.alpha.schema_name):
+        vm, credit, _ec2 = _csv(focus_csv_chunks(start=date(2026, 5, 1), end=date(2026, 5, 31), names="original"),
+                                custom=["x_ServiceCode", "x_estimated"])
+    assert (vm["BillingAccountName"], credit["ChargeDescription"]) == ("Договор 478587", "Грант")
+
+
+def test_transliteration_by_hand():
+    assert focus_export.to_latin("Россия, Центральный") == "Rossiia, Tsentralnyi"
+    assert focus_export.to_latin("ООО «Щука» — объём №5, 117 150 ₽") == 'OOO "Shchuka" - obieem No.5, 117 150 RUB'
+    assert focus_export.to_latin("Électricité") == "Electricite"
+    assert focus_export.to_latin("plain ASCII") == "plain ASCII"
 
 
 def test_derivations_follow_the_spec_rules(w):
@@ -187,7 +205,7 @@ def test_derivations_follow_the_spec_rules(w):
         synced = row(date(2026, 5, 1), "3.3", provider="Beget", service="vps", service_category="Compute")
         synced.billing_period_end = synced.billing_period_start  # an empty period: the charge date's month
         ledger([tax, purchase, synced])
-        tax_row, purchase_row, synced_row = _csv(focus_csv_chunks(start=date(2026, 5, 1), end=date(2026, 5, 1)), [])
+        tax_row, purchase_row, synced_row = _csv(focus_csv_chunks(start=date(2026, 5, 1), end=date(2026, 5, 1)), ["x_OriginalNames"])
     assert tax_row["PricingCategory"] == tax_row["PricingQuantity"] == tax_row["PricingUnit"] == ""
     assert tax_row["SkuId"] == tax_row["ListUnitPrice"] == "" and tax_row["ChargeFrequency"] == "One-Time"
     assert (purchase_row["ChargeFrequency"], purchase_row["ChargeClass"]) == ("One-Time", "Correction")
@@ -202,7 +220,7 @@ def test_a_service_gets_one_category_and_subcategory_in_the_export(w):
         ledger([row(date(2026, 5, 1), "1", service="Compute Cloud", service_category="Compute"),
                 row(date(2026, 5, 2), "1", service="Compute Cloud", service_category="Compute"),
                 row(date(2026, 5, 3), "1", service="Compute Cloud", service_category="Storage")])
-        rows = _csv(focus_csv_chunks(start=date(2026, 5, 1), end=date(2026, 5, 31)), [])
+        rows = _csv(focus_csv_chunks(start=date(2026, 5, 1), end=date(2026, 5, 31)), ["x_OriginalNames"])
     assert {(r["ServiceCategory"], r["ServiceSubcategory"]) for r in rows} == {("Compute", "Virtual Machines")}
 
 
@@ -240,7 +258,7 @@ def test_the_api_streams_parquet(w, token_client, costs):
 
 def test_an_organization_exports_only_its_own_ledger(w, client_for, costs):
     response = client_for(w.bob, "beta").get("/api/v1/costs/focus-export/", MAY)
-    rows = _csv([_body(response)], [])
+    rows = _csv([_body(response)], ["x_OriginalNames"])
     assert [(r["ProviderName"], r["ServiceName"], r["BilledCost"]) for r in rows] == [
         ("Selectel", "Beta Only", "777")]
     assert response["Content-Disposition"].endswith('filename="focus-beta-2026-05-01-2026-05-31.csv"')

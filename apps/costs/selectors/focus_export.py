@@ -35,6 +35,42 @@ _QUANT = Decimal(1).scaleb(-DECIMAL_PLACES)
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 OUTPUTS = ("csv", "parquet")
+# How the FOCUS text columns carry names written in another alphabet (Russian service, account and region names):
+# ``latin`` (the default) transliterates them to ASCII (ICAO Doc 9303, as in Russian passports) and keeps the
+# original text of every changed column in ``x_OriginalNames`` (a JSON object by column), so tools that accept only
+# ASCII (focus-validator 2.x tests FOCUS string columns for it) read the file and nothing is lost; ``original``
+# writes the provider's text unchanged (FOCUS itself allows any Unicode).
+NAMES = ("latin", "original")
+ORIGINAL_NAMES_COLUMN = "x_OriginalNames"
+_CYRILLIC = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
+    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u", "f",
+     "kh", "ts", "ch", "sh", "shch", "ie", "y", "", "e", "iu", "ia", "i", "i", "ie", "g"], strict=True))
+_PUNCTUATION = {"«": '"', "»": '"', "„": '"', "“": '"', "”": '"', "‘": "'", "’": "'", "—": "-", "–": "-",
+                "‑": "-", "…": "...", "№": "No.", "₽": "RUB", "\u00a0": " ", "\u202f": " ", "×": "x", "°": " deg"}
+
+
+def to_latin(text: str) -> str:
+    """``text`` in ASCII: Cyrillic letters transliterated (ICAO Doc 9303), typographic punctuation replaced, other
+    letters without their accents; a character with no ASCII form becomes ``?``."""
+    import unicodedata
+
+    if text.isascii():
+        return text
+    out = []
+    for char in text:
+        lower = char.lower()
+        if lower in _CYRILLIC:
+            latin = _CYRILLIC[lower]
+            out.append(latin.capitalize() if char != lower else latin)
+        elif char in _PUNCTUATION:
+            out.append(_PUNCTUATION[char])
+        elif char.isascii():
+            out.append(char)
+        else:
+            plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+            out.append(plain or "?")
+    return "".join(out)
 # The account types of rows whose source named none (provider syncs, FOCUS 1.0/1.1 files): FOCUS wants a display
 # value whenever the account is there.
 BILLING_ACCOUNT_TYPE = "Billing Account"
@@ -207,6 +243,7 @@ class FocusLayout:
     # ServiceName -> (ServiceCategory, ServiceSubcategory): FOCUS gives a service one category (and one
     # subcategory); the ledger may file rows of one service under several (per resource).
     services: dict[str, tuple[str, str]] = field(default_factory=dict)
+    latin: bool = True  # FOCUS text columns in ASCII, originals in x_OriginalNames (see NAMES)
 
     @property
     def names(self) -> list[str]:
@@ -220,7 +257,7 @@ def _custom_name(key: str) -> str:
     return "x_" + re.sub(r"[^A-Za-z0-9_]", "_", name[2:])
 
 
-def focus_export_columns(*, start: date, end: date) -> FocusLayout:
+def focus_export_columns(*, start: date, end: date, names: str = "latin") -> FocusLayout:
     """The layout of the export of charge dates ``start``..``end`` (inclusive): every FOCUS 1.2 column, then one
     ``x_`` column per key of the range's extras (a key holding only booleans becomes a boolean column, any other a
     string one), and each service's category. Two grouped queries over the range."""
@@ -243,8 +280,11 @@ def focus_export_columns(*, start: date, end: date) -> FocusLayout:
         kind = "boolean" if set(types) - {"null"} == {"boolean"} else "string"
         if name not in custom or key.startswith("x_"):  # x_foo wins over an unknown column foo
             custom[name] = (name, kind, key)
+    latin = names != "original"
+    if latin:
+        custom[ORIGINAL_NAMES_COLUMN] = (ORIGINAL_NAMES_COLUMN, "string", "")
     return FocusLayout(columns=COLUMNS, custom=tuple(custom[n] for n in sorted(custom)),
-                       services=_service_categories(service_rows))
+                       services=_service_categories(service_rows), latin=latin)
 
 
 def _service_categories(rows: Iterable[tuple[str, str, str, int]]) -> dict[str, tuple[str, str]]:
@@ -491,8 +531,19 @@ def focus_row(record: dict[str, Any], layout: FocusLayout) -> dict[str, Any]:
         "Tags": _key_value(r["tags"]),
     }
     row = {c.name: values[c.name] for c in layout.columns}
+    if layout.latin:
+        originals = {}
+        for column in layout.columns:
+            value = row[column.name]
+            if column.kind == "string" and isinstance(value, str) and not value.isascii():
+                originals[column.name] = value
+                row[column.name] = to_latin(value)
+        row[ORIGINAL_NAMES_COLUMN] = (json.dumps(originals, ensure_ascii=False, sort_keys=True)
+                                      if originals else None)
     extras = r["extras"] if isinstance(r["extras"], dict) else {}
     for name, kind, key in layout.custom:
+        if name == ORIGINAL_NAMES_COLUMN and layout.latin:
+            continue
         value = extras.get(key)
         if value is None or kind == "boolean":
             row[name] = value
@@ -529,10 +580,10 @@ def _csv_cell(value: Any) -> str:
     return str(value)
 
 
-def focus_csv_chunks(*, start: date, end: date) -> Iterator[bytes]:
+def focus_csv_chunks(*, start: date, end: date, names: str = "latin") -> Iterator[bytes]:
     """The export as CSV (UTF-8 without BOM, RFC 4180, dot decimals, ``YYYY-MM-DDTHH:MM:SSZ`` times, empty cells
     for nulls), one chunk of bytes per ``CHUNK_ROWS`` rows."""
-    layout = focus_export_columns(start=start, end=end)
+    layout = focus_export_columns(start=start, end=end, names=names)
     names = layout.names
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -592,13 +643,13 @@ def _arrow_value(value: Any, kind: str) -> Any:
     return value
 
 
-def focus_parquet_chunks(*, start: date, end: date) -> Iterator[bytes]:
+def focus_parquet_chunks(*, start: date, end: date, names: str = "latin") -> Iterator[bytes]:
     """The export as Parquet (decimals as DECIMAL(38,10), times as UTC timestamps, Tags and SkuPriceDetails as JSON
     text), written one row group of ``CHUNK_ROWS`` rows at a time and yielded as it is written."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    layout = focus_export_columns(start=start, end=end)
+    layout = focus_export_columns(start=start, end=end, names=names)
     schema = _arrow_schema(layout)
     kinds = [(c.name, c.kind) for c in layout.columns] + [(n, k) for n, k, _key in layout.custom]
     sink = _Drain()
@@ -624,8 +675,8 @@ def focus_parquet_chunks(*, start: date, end: date) -> Iterator[bytes]:
     yield sink.take()
 
 
-def focus_export_chunks(*, start: date, end: date, output: str) -> Iterable[bytes]:
-    return (focus_parquet_chunks if output == "parquet" else focus_csv_chunks)(start=start, end=end)
+def focus_export_chunks(*, start: date, end: date, output: str, names: str = "latin") -> Iterable[bytes]:
+    return (focus_parquet_chunks if output == "parquet" else focus_csv_chunks)(start=start, end=end, names=names)
 
 
 def focus_export_filename(*, organization: str, start: date, end: date, output: str) -> str:

@@ -1,4 +1,5 @@
-"""python manage.py export_focus --org SLUG --start YYYY-MM-DD --end YYYY-MM-DD [--output csv|parquet] FILE"""
+"""python manage.py export_focus --org SLUG --start YYYY-MM-DD --end YYYY-MM-DD [--output csv|parquet]
+[--names latin|original] FILE"""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--start", required=True, help="first charge date, YYYY-MM-DD")
         parser.add_argument("--end", required=True, help="last charge date, YYYY-MM-DD (inclusive)")
         parser.add_argument("--output", choices=("csv", "parquet"), default="csv")
+        parser.add_argument("--names", choices=("latin", "original"), default="latin",
+                            help="latin: names in other alphabets transliterated, originals in x_OriginalNames "
+                                 "(default); original: the provider's text unchanged")
 
     def handle(self, *args, **options):
         from apps.costs.forms import focus_export_params
@@ -26,7 +30,7 @@ class Command(BaseCommand):
 
         try:
             params = focus_export_params({"start": options["start"], "end": options["end"],
-                                          "output": options["output"]})
+                                          "output": options["output"], "names": options["names"]})
         except ApplicationError as exc:
             problems = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in exc.extra.items())
             raise CommandError(f"{exc.message} {problems}") from None
@@ -36,7 +40,8 @@ class Command(BaseCommand):
         path = options["file"]
         written = 0
         with schema_context(org.schema_name):
-            chunks = focus_export_chunks(start=params["start"], end=params["end"], output=params["output"])
+            chunks = focus_export_chunks(start=params["start"], end=params["end"], output=params["output"],
+                                         names=params["names"])
             with open(path, "wb") as target:
                 for chunk in chunks:
                     target.write(chunk)
