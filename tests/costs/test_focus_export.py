@@ -205,7 +205,8 @@ def test_derivations_follow_the_spec_rules(w):
         synced = row(date(2026, 5, 1), "3.3", provider="Beget", service="vps", service_category="Compute")
         synced.billing_period_end = synced.billing_period_start  # an empty period: the charge date's month
         ledger([tax, purchase, synced])
-        tax_row, purchase_row, synced_row = _csv(focus_csv_chunks(start=date(2026, 5, 1), end=date(2026, 5, 1)), ["x_OriginalNames"])
+        tax_row, purchase_row, synced_row = _csv(focus_csv_chunks(start=date(2026, 5, 1), end=date(2026, 5, 1)),
+                                                 ["x_OriginalNames"])
     assert tax_row["PricingCategory"] == tax_row["PricingQuantity"] == tax_row["PricingUnit"] == ""
     assert tax_row["SkuId"] == tax_row["ListUnitPrice"] == "" and tax_row["ChargeFrequency"] == "One-Time"
     assert (purchase_row["ChargeFrequency"], purchase_row["ChargeClass"]) == ("One-Time", "Correction")
