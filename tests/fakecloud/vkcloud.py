@@ -138,7 +138,8 @@ class FakeVKCloud(FakeOpenStack):
             "owner": image["owner"], "size": image["size"], "virtual_size": None, "disk_format": "raw",
             "container_format": "bare", "checksum": None, "min_disk": 0, "min_ram": 0, "protected": False,
             "tags": [], "os_hidden": False, "created_at": "2025-10-01T09:00:00Z", "updated_at": "2025-10-01T09:05:00Z",
-            "self": f"/v2/images/{image['id']}", "file": f"/v2/images/{image['id']}/file", "schema": "/v2/schemas/image",
+            "self": f"/v2/images/{image['id']}", "file": f"/v2/images/{image['id']}/file",
+            "schema": "/v2/schemas/image",
         } for image in page], "schema": "/v2/schemas/images", "first": "/v2/images"}
         if start + limit < len(items):
             query = {"limit": limit, "marker": page[-1]["id"], **({"owner": owner} if owner else {})}
