@@ -172,7 +172,7 @@ def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBa
         operation = (col("operation")[i] or "").strip()
         if operation and ADDITION.search(operation):
             continue  # a payment or a bonus credited: not a cost
-        if not (col("date")[i] or "").strip() and any(
+        if parse_day(col("date")[i]) is None and any(
                 (col(role)[i] or "").strip().lower().startswith(("итого", "всего")) for role in found):
             continue  # the sheet's total line, not a charge
         raw_amount = col("amount")[i]
