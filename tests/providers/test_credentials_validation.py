@@ -24,12 +24,16 @@ COMPLETE = {
     "aws": {"access_key_id": "AKIAEXAMPLE0000001", "secret_access_key": "Aws-Secret-Key-4"},
     "openstack": {"auth_url": "https://keystone.example.com/v3", "username": "ops", "password": "Os-Secret-5",
                   "project_id": "48643015916742d080f0ecdd519bada3"},
+    "vkcloud": {"username": "ops@example.com", "password": "Vk-Secret-6",
+                "project_id": "b5b6a3a1c9e44f7c8a3a8b3f4f1c2d7e"},
 }
 
 # What an empty form is told, field by field (written by hand from the Russian catalog).
 YANDEX_CHOICE = "Укажите «OAuth-токен» или «Авторизованный ключ сервисного аккаунта»."
 OPENSTACK_CHOICE = ("Укажите «Имя пользователя», «Пароль», «ID проекта» или «ID учётных данных приложения», "
                     "«Секрет учётных данных приложения».")
+VKCLOUD_CHOICE = ("Укажите «E-mail аккаунта», «Пароль», «ID проекта OpenStack» или «ID учётных данных приложения», "
+                  "«Секрет учётных данных приложения».")
 EMPTY_ERRORS = {
     "beget": {
         "credentials.login": ["Поле «Логин» обязательно."],
@@ -51,6 +55,8 @@ EMPTY_ERRORS = {
         **{f"credentials.{name}": [OPENSTACK_CHOICE] for name in (
             "username", "password", "project_id", "application_credential_id", "application_credential_secret")},
     },
+    "vkcloud": {f"credentials.{name}": [VKCLOUD_CHOICE] for name in (
+        "username", "password", "project_id", "application_credential_id", "application_credential_secret")},
 }
 
 # Every required field of every provider, each missing alone, with its message.

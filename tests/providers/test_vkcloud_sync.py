@@ -118,3 +118,15 @@ def test_the_connection_card_says_the_costs_are_an_estimate_and_names_the_price_
     assert "оценка · прайс-лист от 1 декабря 2026" in page
     card = client_for(w.alice, "alpha").get(f"/connections/{connection_id}/card/").content.decode()
     assert "оценка · прайс-лист от 1 декабря 2026" in card
+
+
+def test_the_demo_third_clients_vk_cloud_connection_syncs_from_the_fake(w, settings, fake_vk):
+    from apps.demo.services import demo_third_client_connections
+    from apps.inventory.models import Resource
+
+    settings.DEMO_FAKECLOUD_URL = fake_vk.url
+    demo_third_client_connections(organization=w.gamma)
+    with schema_context(w.gamma.schema_name):
+        connection = ProviderConnection.objects.get(provider="vkcloud")
+        assert connection.name == "VK Cloud" and connection.account_info["account_id"] == DEMO_PROJECT_ID
+        assert Resource.objects.filter(connection=connection).count() == 11
