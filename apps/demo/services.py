@@ -110,6 +110,11 @@ def demo_beget_connection(*, organization: Organization) -> None:
 def demo_third_client_connections(*, organization: Organization) -> None:
     """The third client's clouds (VK Cloud and Timeweb Cloud), served by the fake cloud. Each provider adds its
     ``demo_fake_connection(...)`` call here."""
+    demo_fake_connection(  # the fake's demo VK Cloud user (tests/fakecloud/vkcloud.py), copied, not imported
+        organization=organization, provider="vkcloud", name="VK Cloud",
+        credentials={"username": "finops@severny-veter.example", "password": "vkcloud-demo-password",
+                     "project_id": "b5b6a3a1c9e44f7c8a3a8b3f4f1c2d7e"},
+        endpoint=f"{settings.DEMO_FAKECLOUD_URL.rstrip('/')}/vkcloud/identity/v3")
 
 
 def demo_costs(*, organization: Organization, owner: User | None = None) -> None:

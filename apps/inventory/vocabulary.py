@@ -123,6 +123,7 @@ RESOURCE_TYPE_LABELS: dict[str, str] = {
     "postgresql_cluster": _("PostgreSQL cluster"),
     "mysql_cluster": _("MySQL cluster"),
     "kubernetes_cluster": _("Kubernetes cluster"),
+    "database_instance": _("Database instance"),
     "s3": _("S3 storage"),
     "bucket": _("Bucket"),
     "cdn": _("CDN"),
@@ -181,6 +182,21 @@ PROVIDER_STATUS_LABELS: dict[str, str] = {
     "down": pgettext_lazy("provider status", "Not in use"),
     "inactive": pgettext_lazy("provider status", "Inactive"),
     "unknown": pgettext_lazy("provider status", "Unknown"),
+    # OpenStack Trove (databases) and Magnum (Kubernetes clusters), VK Cloud
+    "healthy": pgettext_lazy("provider status", "Healthy"),
+    "shutdown": pgettext_lazy("provider status", "Stopped"),
+    "backup": pgettext_lazy("provider status", "Backing up"),
+    "reboot": pgettext_lazy("provider status", "Restarting"),
+    "resize": pgettext_lazy("provider status", "Resizing"),
+    "create_in_progress": pgettext_lazy("provider status", "Being created"),
+    "create_complete": pgettext_lazy("provider status", "Running"),
+    "create_failed": pgettext_lazy("provider status", "Creation failed"),
+    "update_in_progress": pgettext_lazy("provider status", "Updating"),
+    "update_complete": pgettext_lazy("provider status", "Running"),
+    "update_failed": pgettext_lazy("provider status", "Update failed"),
+    "resume_complete": pgettext_lazy("provider status", "Running"),
+    "delete_in_progress": pgettext_lazy("provider status", "Being deleted"),
+    "delete_failed": pgettext_lazy("provider status", "Deletion failed"),
 }
 
 PRICING_MODEL_LABELS: dict[str, str] = {

@@ -21,6 +21,7 @@ PROVIDERS: dict[str, str] = {
     "aws": "apps.providers.plugins.aws.spec.SPEC",
     "openstack": "apps.providers.plugins.openstack.spec.SPEC",
     "cloudru": "apps.providers.plugins.cloudru.spec.SPEC",
+    "vkcloud": "apps.providers.plugins.vkcloud.spec.SPEC",
 }
 # The keys a client may send, for the API schema's enum (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
 PROVIDER_KEYS: tuple[str, ...] = tuple(PROVIDERS)

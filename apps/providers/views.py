@@ -9,12 +9,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -50,12 +52,23 @@ def _specs() -> list:
     return [registry.get_spec(key) for key in registry.provider_keys()]
 
 
-def _card(connection: ProviderConnection, *, latest_run=None, edit_form: ConnectionForm | None = None) -> dict:
+def _cost_estimates(connections: list[ProviderConnection]) -> dict[int, dict[str, Any]]:
+    """Connections whose ledger costs are estimates from a price list (``settings.PROVIDER_COST_ESTIMATES``, the
+    costs app's selector: read now, tests override it); one call for the page."""
+    path = getattr(settings, "PROVIDER_COST_ESTIMATES", "")
+    if not path or not connections:
+        return {}
+    return import_string(path)([c.pk for c in connections])
+
+
+def _card(connection: ProviderConnection, *, latest_run=None, edit_form: ConnectionForm | None = None,
+          estimate: dict[str, Any] | None = None) -> dict:
     spec = registry.get_spec(connection.provider)
     return {
         "connection": connection,
         "spec": spec,
         "latest_run": latest_run,
+        "estimate": estimate,
         "account": account_info_display(connection.account_info, spec=spec,
                                         totals=resource_totals(connection_id=connection.pk)),
         "edit_form": edit_form or ConnectionForm(spec=spec, connection=connection,
@@ -67,11 +80,13 @@ def _page(request: HttpRequest, *, add_forms: dict[str, ConnectionForm] | None =
           edit_forms: dict[int, ConnectionForm] | None = None, status: int = 200) -> HttpResponse:
     connections = list(selectors.connection_list())
     latest = _latest_runs(connections)
+    estimates = _cost_estimates(connections)
     specs = _specs()
     add_forms = add_forms or {}
     edit_forms = edit_forms or {}
     context = {
-        "cards": [_card(c, latest_run=latest.get(c.pk), edit_form=edit_forms.get(c.pk)) for c in connections],
+        "cards": [_card(c, latest_run=latest.get(c.pk), edit_form=edit_forms.get(c.pk), estimate=estimates.get(c.pk))
+                  for c in connections],
         "providers": [
             {"spec": spec, "form": add_forms.get(spec.key) or ConnectionForm(spec=spec, prefix=f"add-{spec.key}")}
             for spec in specs
@@ -215,7 +230,8 @@ def connection_card(request: HttpRequest, pk: int) -> HttpResponse:
 def _card_response(request: HttpRequest, connection: ProviderConnection, **extra: Any) -> HttpResponse:
     latest = _latest_runs([connection])
     return render(request, "providers/_connection_card.html",
-                  {**_card(connection, latest_run=latest.get(connection.pk)), **extra})
+                  {**_card(connection, latest_run=latest.get(connection.pk),
+                           estimate=_cost_estimates([connection]).get(connection.pk)), **extra})
 
 
 def _progress_id(connection: ProviderConnection) -> str:

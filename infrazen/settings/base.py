@@ -365,6 +365,9 @@ SYNC_POST_STEPS: list[str] = [
 # organization's currency. Empty: the pages show no spend.
 INVENTORY_RESOURCE_SPEND = "apps.costs.selectors.resource_spend.resource_spend_last_days"
 INVENTORY_SPEND_DAYS = 30
+# Which connections' ledger costs are estimates from a price list (``x_estimated``), for the connection cards
+# (the providers app sits below costs): ``f(connection ids) -> {connection id: {"price_list_date", "last_day"}}``.
+PROVIDER_COST_ESTIMATES = "apps.costs.selectors.estimates.connection_cost_estimates"
 # The largest billing file accepted for import (uploads stream to disk, the import streams from it).
 BILLING_IMPORT_MAX_MB = env.int("BILLING_IMPORT_MAX_MB", default=4096)
 

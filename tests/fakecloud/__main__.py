@@ -12,6 +12,7 @@ from .cloudru import FakeCloudRu
 from .selectel import DEMO_TOKEN as SELECTEL_TOKEN
 from .selectel import FakeSelectel
 from .server import FakeCloudServer
+from .vkcloud import FakeVKCloud
 from .yandex import BILLING_ACCOUNT_ID, CLOUD_ID, PROD_FOLDER_ID, FakeYandex
 from .yandex import DEMO_OAUTH_TOKEN as YANDEX_OAUTH_TOKEN
 from .yandex_storage import DEMO_ACCESS_KEY_ID, DEMO_BUCKET, DEMO_PREFIX, DEMO_SECRET_ACCESS_KEY, FakeYandexStorage
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                           billing_account_id=BILLING_ACCOUNT_ID, cloud_id=CLOUD_ID, folder_id=PROD_FOLDER_ID,
                           resources=resources)
     server.providers.append(storage)
+    server.providers.append(FakeVKCloud(seed=args.seed))  # VK Cloud: the same estate in --demo mode
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print(f"fakecloud on {server.url}  beget: login={DEMO_LOGIN} password={DEMO_PASSWORD}", flush=True)
     where = "apps/demo/estate.py" if args.demo else "tests/fakecloud/selectel.py"

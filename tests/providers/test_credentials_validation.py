@@ -26,12 +26,16 @@ COMPLETE = {
                   "project_id": "48643015916742d080f0ecdd519bada3"},
     "cloudru": {"key_id": "8c2d1f7e-0b4a-4e55-9d3c-5a1b2c3d4e5f", "key_secret": "Cloudru-Secret-6",
                 "customer_id": "3f1b7a52-6c0e-4d2a-9b8f-1e2d3c4b5a69"},
+    "vkcloud": {"username": "ops@example.com", "password": "Vk-Secret-6",
+                "project_id": "b5b6a3a1c9e44f7c8a3a8b3f4f1c2d7e"},
 }
 
 # What an empty form is told, field by field (written by hand from the Russian catalog).
 YANDEX_CHOICE = "Укажите «OAuth-токен» или «Авторизованный ключ сервисного аккаунта»."
 OPENSTACK_CHOICE = ("Укажите «Имя пользователя», «Пароль», «ID проекта» или «ID учётных данных приложения», "
                     "«Секрет учётных данных приложения».")
+VKCLOUD_CHOICE = ("Укажите «E-mail аккаунта», «Пароль», «ID проекта OpenStack» или «ID учётных данных приложения», "
+                  "«Секрет учётных данных приложения».")
 EMPTY_ERRORS = {
     "beget": {
         "credentials.login": ["Поле «Логин» обязательно."],
@@ -58,6 +62,8 @@ EMPTY_ERRORS = {
         "credentials.key_secret": ["Поле «Key Secret (секрет ключа)» обязательно."],
         "credentials.customer_id": ["Поле «ID клиента (customer_id)» обязательно."],
     },
+    "vkcloud": {f"credentials.{name}": [VKCLOUD_CHOICE] for name in (
+        "username", "password", "project_id", "application_credential_id", "application_credential_secret")},
 }
 
 # Every required field of every provider, each missing alone, with its message.

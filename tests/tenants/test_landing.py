@@ -15,7 +15,7 @@ def test_the_landing_page_marks_providers_without_a_plugin_as_coming_soon(w, cli
     html = client_for(None, None, HTTP_ACCEPT_LANGUAGE="ru").get("/").content.decode()
     assert _lineup(html) == {
         "yandex": "Yandex Cloud",
-        "vk": "VK Cloud (скоро)",
+        "vkcloud": "VK Cloud",
         "selectel": "Selectel",
         "cloudru": "Cloud.ru (скоро)",
         "timeweb": "Timeweb (скоро)",

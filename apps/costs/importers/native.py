@@ -24,6 +24,7 @@ from types import ModuleType
 
 NATIVE_FORMATS: tuple[str, ...] = (
     "apps.costs.importers.yandex",
+    "apps.costs.importers.vkcloud",
 )
 
 

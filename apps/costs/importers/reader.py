@@ -24,6 +24,9 @@ from .errors import ImportRefused
 from .normalize import may_contain
 
 GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"  # XLSX (Office Open XML) is a zip archive
+XLSX_HEADER_ROWS = 30  # a spreadsheet export may put a title above its header row
+XLSX_BATCH_ROWS = 50_000
 PARQUET_MAGIC = b"PAR1"
 SNIFF_BYTES = 1 << 16
 # Arrow's CSV reader keeps memory outside its pool in proportion to the block size (measured: 8 MB blocks
@@ -55,7 +58,7 @@ class CountingReader(io.RawIOBase):
 
 @dataclass
 class Source:
-    kind: str  # "csv" | "parquet"
+    kind: str  # "csv" | "parquet" | "xlsx"
     columns: list[str]
     batches: Iterator[pa.RecordBatch]
     rows_total: int | None = None
@@ -127,6 +130,8 @@ def open_source(path: str, *, known_columns: set[str]) -> Source:
         raise ImportRefused("empty", _("The file is empty."))
     if magic == PARQUET_MAGIC:
         return _open_parquet(path)
+    if magic == ZIP_MAGIC:
+        return _open_xlsx(path, known_columns=known_columns)
     compressed = magic[:2] == GZIP_MAGIC
     head = _check_text(_head(path, compressed))
     if not head.strip():
@@ -282,3 +287,82 @@ def _as_string(array: pa.Array) -> pa.Array:
         return pa.array([None if v is None else json.dumps(dict(v) if pa.types.is_map(t) else v, default=str)
                          for v in array.to_pylist()], pa.string())
     return array.cast(pa.string())
+
+
+def _cell_text(value) -> str:
+    """A spreadsheet cell as the text a CSV export would carry (dates ISO 8601, numbers exact)."""
+    from datetime import date, datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)  # the shortest exact round-trip text: no float noise reaches Decimal
+    return str(value)
+
+
+def _open_xlsx(path: str, *, known_columns: set[str]) -> Source:
+    """The first sheet of an XLSX workbook: the header is the first of its first rows naming known columns
+    (a title or a period line may come above it), every following non-empty row a record."""
+    import os
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise ImportRefused("corrupt", _("The XLSX file cannot be read: %(error)s") % {"error": _short(exc)}) \
+            from None
+    sheet = workbook.worksheets[0]
+    known = {c.lower() for c in known_columns}
+    rows = sheet.iter_rows(values_only=True)
+    columns: list[str] = []
+    for _n, row in zip(range(XLSX_HEADER_ROWS), rows, strict=False):
+        cells = [_cell_text(v).strip().lstrip("\ufeff") for v in row]
+        hits = sum(1 for c in cells if c.lower() in known or c.lower().split(",")[0].strip() in known)
+        if not columns and any(cells):
+            columns = cells  # the first non-empty row, unless a later one names known columns
+        if hits >= 2:
+            columns = cells
+            break
+    else:
+        if not columns:
+            workbook.close()
+            raise ImportRefused("empty", _("The file is empty."))
+    while columns and not columns[-1]:
+        columns.pop()
+    if any(NUL in name for name in columns):
+        workbook.close()
+        raise _nul_refusal(column="", row=None)
+    width = len(columns)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        pending: list[list[str]] = []
+        done = 0
+        try:
+            for row in rows:
+                cells = [_cell_text(v) for v in row[:width]]
+                if not any(c.strip() for c in cells):
+                    continue
+                pending.append(cells + [""] * (width - len(cells)))
+                if len(pending) >= XLSX_BATCH_ROWS:
+                    yield _rows_batch(pending, columns, first_row=done + 2)
+                    done += len(pending)
+                    pending = []
+            if pending:
+                yield _rows_batch(pending, columns, first_row=done + 2)
+        finally:
+            workbook.close()
+
+    return Source(kind="xlsx", columns=columns, batches=batches(), bytes_total=os.path.getsize(path))
+
+
+def _rows_batch(rows: list[list[str]], columns: list[str], *, first_row: int) -> pa.RecordBatch:
+    batch = pa.RecordBatch.from_arrays([pa.array([row[i] for row in rows], pa.string()) for i in range(len(columns))],
+                                       names=columns)
+    _refuse_nul(batch, columns, first_row=first_row)
+    return batch

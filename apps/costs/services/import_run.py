@@ -97,9 +97,9 @@ class _ProgressWriter:
             self.conn.close()
 
 
-def _allowed_accounts(billing_import: BillingImport) -> frozenset[str] | None:
+def _allowed_accounts(billing_import: BillingImport, fmt=None) -> frozenset[str] | None:
     conn = billing_import.connection
-    if conn is None:
+    if conn is None or not getattr(fmt, "CHECKS_ACCOUNT", True):
         return None
     info = conn.account_info or {}
     ids = {str(info[k]) for k in ("billing_account_id", "account_id") if info.get(k)}
@@ -177,11 +177,13 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
     bi.bytes_total = source.bytes_total
     bi.save(update_fields=["format", "focus_version", "rows_total", "bytes_total"])
 
+    source_prefix = getattr(fmt, "SOURCE_PREFIX", fmt.FORMAT) if fmt is not None else "focus"
+    if getattr(fmt, "SOURCE_PER_CONNECTION", False) and bi.connection_id:
+        source_prefix = f"{source_prefix}@{bi.connection_id}"  # two connections never replace each other's rows
     ctx = Context(
-        plan=plan, skip_invalid=bi.skip_invalid,
-        source_prefix=getattr(fmt, "SOURCE_PREFIX", fmt.FORMAT) if fmt is not None else "focus",
+        plan=plan, skip_invalid=bi.skip_invalid, source_prefix=source_prefix,
         source_by_day=bool(getattr(fmt, "SOURCE_BY_DAY", False)),
-        allowed_accounts=_allowed_accounts(bi), comma_decimals=source.delimiter != ",",
+        allowed_accounts=_allowed_accounts(bi, fmt), comma_decimals=source.delimiter != ",",
         constants={"connection_id": bi.connection_id, "billing_import_id": bi.pk, "inventory_resource_id": None},
     )
     for column, value, normalized, code in source.notes + plan.notes:
@@ -367,6 +369,10 @@ def _replace(cursor, table: str, bi: BillingImport, ctx: Context, watermark: int
         f"AND source_key = ANY(%s) AND billing_import_id IS DISTINCT FROM %s RETURNING charge_date) "
         f"SELECT MIN(charge_date), MAX(charge_date), COUNT(*) FROM gone", [watermark, hashes, keys, bi.pk])
     old_first, old_last, replaced = cursor.fetchone()
+    if bi.connection_id:  # real figures of a connection replace its estimates of the same days
+        from .provider_costs import provider_estimates_supersede
+
+        replaced += provider_estimates_supersede(connection_id=bi.connection_id, billing_import_id=bi.pk)
     first = min(d for d in (date_from(ctx.first_date), old_first) if d)
     last = max(d for d in (date_from(ctx.last_date), old_last) if d)
     stage = ctx.stage if ctx.stage is not None and ctx.stage.usable else None

@@ -13,6 +13,9 @@ Two rules that come from what the lines are:
   bill) are kept only for days on which InfraZen knew the resource (from the day it was first seen to
   the day it was deleted) and only when it is in the inventory. On re-import, the estimates of a
   resource absent from the new answer are kept: it was deleted, and those days were real.
+- Real figures win over estimates: no estimated line is written for a day on which a billing file attached
+  to the same connection has rows (VK Cloud's detail export), and importing such a file deletes the
+  connection's estimates of its days (``provider_estimates_supersede``).
 """
 
 from __future__ import annotations
@@ -195,6 +198,30 @@ def _record(line: CostLine, *, connection, key: str, provider_name: str, account
     )
 
 
+def _imported_days(connection, *, start: date, end: date) -> set[date]:
+    """The days of [start, end) for which a billing file attached to ``connection`` gave real figures: the
+    connection's estimates step aside on them (``provider_estimates_supersede`` is the import's side)."""
+    return set(CostRecord.objects.filter(connection=connection, billing_import__isnull=False, charge_date__gte=start,
+                                         charge_date__lt=end).values_list("charge_date", flat=True).distinct())
+
+
+def provider_estimates_supersede(*, connection_id: int, billing_import_id: int) -> int:
+    """Delete ``connection_id``'s estimated native rows (``x_estimated``) on the days the billing import
+    ``billing_import_id`` wrote rows of that connection: the file's real figures replace them, and the ledger
+    never counts both. Runs inside the import's transaction, before its rollups are refreshed; returns the rows
+    deleted."""
+    table = CostRecord._meta.db_table
+    key = f"{SOURCE_PREFIX}{connection_id}"
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE source_key = %s "  # noqa: S608
+            "AND hashtextextended(source_key, 0) = hashtextextended(%s, 0) AND extras @> %s "
+            f"AND charge_date IN (SELECT DISTINCT charge_date FROM {table} WHERE billing_import_id = %s "
+            "AND connection_id = %s)",
+            [key, key, Jsonb({ESTIMATED: True}), billing_import_id, connection_id])
+        return cursor.rowcount
+
+
 @transaction.atomic
 def provider_costs_import(*, connection, start: date, end: date, lines: Iterable[CostLine] | None = None,
                           plugin=None) -> int:
@@ -223,6 +250,7 @@ def provider_costs_import(*, connection, start: date, end: date, lines: Iterable
     # Rows up to this id are the earlier ones (one sync per connection at a time writes this source).
     watermark = ledger_watermark()
     answered_estimates: set[str] = set()
+    imported_days = _imported_days(connection, start=start, end=end)
 
     def records():
         for line in lines:
@@ -232,7 +260,7 @@ def provider_costs_import(*, connection, start: date, end: date, lines: Iterable
             if estimated:
                 answered_estimates.add(line.resource_id)
             resource = inventory.find(line) if line.resource_id else None
-            if estimated and not _known_on(resource, line.day):
+            if estimated and (line.day in imported_days or not _known_on(resource, line.day)):
                 continue
             yield _record(line, connection=connection, key=key, provider_name=provider_name, account_id=account_id,
                           account_name=connection.name, resource=resource,
