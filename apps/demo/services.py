@@ -110,6 +110,8 @@ def demo_beget_connection(*, organization: Organization) -> None:
 def demo_third_client_connections(*, organization: Organization) -> None:
     """The third client's clouds (VK Cloud and Timeweb Cloud), served by the fake cloud. Each provider adds its
     ``demo_fake_connection(...)`` call here."""
+    demo_fake_connection(organization=organization, provider="timeweb", name="Timeweb Cloud",
+                         credentials={"token": "timeweb-demo-token"})
 
 
 def demo_costs(*, organization: Organization, owner: User | None = None) -> None:

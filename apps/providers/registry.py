@@ -20,6 +20,7 @@ PROVIDERS: dict[str, str] = {
     "selectel": "apps.providers.plugins.selectel.spec.SPEC",
     "aws": "apps.providers.plugins.aws.spec.SPEC",
     "openstack": "apps.providers.plugins.openstack.spec.SPEC",
+    "timeweb": "apps.providers.plugins.timeweb.spec.SPEC",
 }
 # The keys a client may send, for the API schema's enum (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
 PROVIDER_KEYS: tuple[str, ...] = tuple(PROVIDERS)

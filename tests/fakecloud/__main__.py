@@ -10,6 +10,7 @@ from .beget import DEMO_LOGIN, DEMO_PASSWORD, FakeBeget
 from .selectel import DEMO_TOKEN as SELECTEL_TOKEN
 from .selectel import FakeSelectel
 from .server import FakeCloudServer
+from .timeweb import FakeTimeweb
 from .yandex import DEMO_OAUTH_TOKEN as YANDEX_OAUTH_TOKEN
 from .yandex import FakeYandex
 
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     server = FakeCloudServer(FakeBeget(extra_vps=args.beget_extra_vps, seed=args.seed), selectel, host=args.host,
                              port=args.port)
     server.providers.append(yandex)
+    server.providers.insert(0, FakeTimeweb())  # before Beget, whose legacy API answers every /api/ path
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print(f"fakecloud on {server.url}  beget: login={DEMO_LOGIN} password={DEMO_PASSWORD}", flush=True)
     where = "apps/demo/estate.py" if args.demo else "tests/fakecloud/selectel.py"
