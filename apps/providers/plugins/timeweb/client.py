@@ -30,14 +30,18 @@ REQUESTS_PER_SECOND = 20
 class TokenBucket:
     """``rate`` requests a second with bursts of at most ``capacity``; ``acquire()`` waits for a token.
 
+    At most ``capacity + rate × T`` requests pass in any window of T seconds: with the default capacity of one
+    token, 20 a second means one request every 50 ms, never more than 20 in any second (a burst of 20 followed
+    by the refill would let 39 through between t and t + 1 s).
+
     Thread-safe: the token is taken under the lock, the wait happens outside it, so two threads never
     spend the same token. ``clock`` and ``sleep`` are injectable so tests count without the wall clock.
     """
 
-    def __init__(self, *, rate: float = REQUESTS_PER_SECOND, capacity: float | None = None,
+    def __init__(self, *, rate: float = REQUESTS_PER_SECOND, capacity: float = 1.0,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self.rate = float(rate)
-        self.capacity = float(capacity if capacity is not None else rate)
+        self.capacity = float(capacity)
         self._clock = clock
         self._sleep = sleep
         self._tokens = self.capacity
