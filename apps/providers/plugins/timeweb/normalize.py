@@ -153,11 +153,9 @@ def account_info(finances_payload: Any, *, status_payload: Any = None, account_i
     status = status if isinstance(status, dict) else {}
     hourly = to_decimal(finances.get("hourly_cost"))
     blocked = bool(to_bool(status.get("is_blocked")) or to_bool(status.get("is_permanent_blocked")))
-    company = status.get("company_info") if isinstance(status.get("company_info"), dict) else {}
     return AccountInfo(
         account_id=account_id,
         currency=(to_text(finances.get("currency")) or DEFAULT_CURRENCY).upper(),
-        plan_name=to_text(company.get("name")),
         status="blocked" if blocked else "active",
         balance=to_decimal(finances.get("balance")),
         daily_rate=None if hourly is None else (hourly * HOURS_PER_DAY).quantize(_CENT, rounding=ROUND_HALF_UP),
@@ -450,7 +448,7 @@ def balancer_records(balancers: Iterable[Any], *, costs: Mapping[tuple[str, str]
         if not isinstance(balancer, dict):
             raise ValueError("a balancer is not an object")
         raw = to_text(balancer.get("status")).lower()
-        ips = [ip for ip in (to_text(balancer.get("ip")), to_text(balancer.get("local_ip"))) if ip]
+        ips = list(dict.fromkeys(ip for ip in (to_text(balancer.get("ip")), to_text(balancer.get("local_ip"))) if ip))
         records.append(_record(
             family="balancer", item=balancer, resource_type="load_balancer", service_name="Network",
             status=_status(raw, _BALANCER_STATUS), provider_status=raw, region=_region(balancer),
