@@ -24,6 +24,7 @@ COMPLETE = {
     "aws": {"access_key_id": "AKIAEXAMPLE0000001", "secret_access_key": "Aws-Secret-Key-4"},
     "openstack": {"auth_url": "https://keystone.example.com/v3", "username": "ops", "password": "Os-Secret-5",
                   "project_id": "48643015916742d080f0ecdd519bada3"},
+    "timeweb": {"token": "Timeweb-Jwt-Token-6"},
 }
 
 # What an empty form is told, field by field (written by hand from the Russian catalog).
@@ -51,6 +52,9 @@ EMPTY_ERRORS = {
         **{f"credentials.{name}": [OPENSTACK_CHOICE] for name in (
             "username", "password", "project_id", "application_credential_id", "application_credential_secret")},
     },
+    "timeweb": {
+        "credentials.token": ["Поле «API-токен» обязательно."],
+    },
 }
 
 # Every required field of every provider, each missing alone, with its message.
@@ -61,6 +65,7 @@ REQUIRED_ALONE = [
     ("aws", "access_key_id", "Поле «Access key ID» обязательно."),
     ("aws", "secret_access_key", "Поле «Secret access key» обязательно."),
     ("openstack", "auth_url", "Поле «Адрес Keystone» обязательно."),
+    ("timeweb", "token", "Поле «API-токен» обязательно."),
 ]
 
 
