@@ -18,7 +18,7 @@ def test_the_landing_page_marks_providers_without_a_plugin_as_coming_soon(w, cli
         "vk": "VK Cloud (скоро)",
         "selectel": "Selectel",
         "cloudru": "Cloud.ru (скоро)",
-        "timeweb": "Timeweb (скоро)",
+        "timeweb": "Timeweb Cloud",
     }
 
 
