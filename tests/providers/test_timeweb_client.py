@@ -106,6 +106,17 @@ def test_a_429_is_retried_after_the_retry_after_it_names(fake_timeweb, retry_sle
     assert fake_timeweb.count("/api/v1/account/finances") == 2
 
 
+def test_a_429_without_retry_after_backs_off_past_timewebs_one_second_window(fake_timeweb, retry_sleeps):
+    """The spec does not promise a Retry-After: urllib3 retries once at once, then after 0.5 × 2 = 1 s."""
+    fake_timeweb.add_fault("/api/v1/account/finances", "status", status=429, times=2)
+    session = build_session(read_timeout=5, connect_timeout=2)  # the plugin's own defaults: 3 retries, backoff 0.5
+    client = TimewebClient(token=DEMO_TOKEN, base_url=fake_timeweb.url, session=session,
+                           limiter=RateLimiter(rate=10_000))
+    assert client.finances()["finances"]["currency"] == "RUB"
+    assert retry_sleeps == [1.0]
+    assert fake_timeweb.count("/api/v1/account/finances") == 3
+
+
 def test_a_429_that_does_not_stop_is_rate_limited_after_bounded_retries(fake_timeweb, retry_sleeps):
     fake_timeweb.add_fault("/api/v1/account/finances", "limit", times=None)
     with pytest.raises(ProviderRateLimited) as caught:
