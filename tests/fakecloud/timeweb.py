@@ -95,14 +95,26 @@ def databases() -> list[dict[str, Any]]:
         "id": 771204, "created_at": "2025-07-11T12:00:00Z", "location": "ru-1", "name": "orders-db",
         "networks": [{"type": "public", "ips": [{"ip": "185.226.41.9", "type": "ipv4"}]}], "type": "postgres15",
         "hash_type": None, "avatar_link": None, "port": 5432, "status": "started", "preset_id": 1181,
-        "disk": {"size": 20971520, "used": 3145728}, "config_parameters": {}, "is_enabled_public_network": True,
+        # The spec defines ``disk`` but requires ``disk_stats`` (its ``db`` schema's name): both are sent.
+        "disk": {"size": 20971520, "used": 3145728}, "disk_stats": {"size": 20971520, "used": 3145728},
+        "config_parameters": {}, "is_enabled_public_network": True,
     }]
+
+
+def database_as_db(cluster: dict[str, Any]) -> dict[str, Any]:
+    """A cluster in the older ``db`` shape the spec gives the projects' resources answers."""
+    return {"id": cluster["id"], "created_at": cluster["created_at"], "account_id": ACCOUNT_ID,
+            "location": cluster["location"], "login": "gen_user", "password": "fake-db-secret",
+            "name": cluster["name"], "host": f"{cluster['name']}.twc1.net", "type": cluster["type"], "hash_type": None,
+            "port": cluster["port"], "ip": "185.226.41.9", "local_ip": "192.168.0.40", "status": cluster["status"],
+            "preset_id": cluster["preset_id"], "disk_stats": cluster["disk_stats"], "config_parameters": {},
+            "is_only_local_ip_access": False, "availability_zone": "spb-3"}
 
 
 def buckets() -> list[dict[str, Any]]:
     return [{
         "id": 52017, "name": "media-assets", "description": "Картинки сайта", "type": "private", "preset_id": 389,
-        "configurator_id": None, "avatar_link": None, "status": "created", "object_amount": "1532",
+        "configurator_id": None, "avatar_link": None, "status": "created", "object_amount": 1532,
         "location": "ru-1", "hostname": "s3.twcstorage.ru", "access_key": "FAKEACCESSKEY",
         "secret_key": "fake-s3-secret-key", "moved_in_quarantine_at": None, "storage_class": "hot",
         "project_id": 101, "rate_id": 1, "is_allow_auto_upgrade": False,
@@ -234,7 +246,8 @@ class FakeTimeweb:
 
         return {"servers": mine("server", self.servers), "balancers": mine("balancer", balancers()),
                 "buckets": mine("s3", buckets()), "clusters": mine("k8s", k8s_clusters()),
-                "databases": mine("database", databases()), "dedicated_servers": [], "meta": {"total": 0}}
+                "databases": [database_as_db(db) for db in mine("database", databases())], "dedicated_servers": [],
+                "meta": {"total": 0}}
 
     def statistics(self, server_id: int, date_from: str, date_to: str) -> dict[str, Any] | None:
         """Hourly points between the two moments (Moscow local time when no offset is given), at most a week."""
