@@ -90,6 +90,7 @@ def test_a_timeweb_connection_syncs_with_balance_runway_projects_and_costs(w, to
     assert (web["resource_type"], web["kind"], web["status"], web["provider_status"]) == (
         "server", "compute", "running", "on")
     assert (web["project_id"], web["tags"]) == ("101", [{"key": "project", "value": "Сайт"}])
+    assert web["account_id"] == "cp41872"
     assert Decimal(web["daily_cost"]) == Decimal("60.0000") and Decimal(web["monthly_cost"]) == Decimal("1800.00")
     assert web["specs"]["ip_addresses"] == ["185.226.40.17", "185.226.40.18", "192.168.0.23"]  # 3105521 % 250 + 2
     assert by_name["legacy-worker"]["status"] == "stopped"

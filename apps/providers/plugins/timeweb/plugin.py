@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +47,7 @@ class TimewebPlugin:
         self._project_index: dict[tuple[str, str], normalize.Project] | None = None
         self._listed: dict[str, list[ResourceRecord]] = {}
         self._failed: set[str] = set()
+        self._account_id = ""  # the projects' account_id (cp…), once the account info is read
 
     # --- account ------------------------------------------------------------------------------
     def _project_list(self) -> list[Any]:
@@ -58,6 +60,7 @@ class TimewebPlugin:
         status = _optional(self.client.account_status)
         projects = _optional(self._project_list) or []
         account_id = next((to_text(p.get("account_id")) for p in projects if to_text(p.get("account_id"))), "")
+        self._account_id = account_id
         return readable("account/finances", lambda: normalize.account_info(finances, status_payload=status,
                                                                             account_id=account_id))
 
@@ -120,10 +123,16 @@ class TimewebPlugin:
 
         return run
 
+    def _with_account(self, records: list[ResourceRecord]) -> list[ResourceRecord]:
+        if not self._account_id:
+            return records
+        return [r if r.account_id else replace(r, account_id=self._account_id) for r in records]
+
     def _priced(self, listing: Callable[[], list[Any]], normalizer) -> Callable[[], list[ResourceRecord]]:
         def fetch() -> list[ResourceRecord]:
             items = listing()
-            return normalizer(items, costs=self._cost_index(), projects=self._projects_by_resource())
+            return self._with_account(normalizer(items, costs=self._cost_index(),
+                                                 projects=self._projects_by_resource()))
 
         return fetch
 
@@ -131,7 +140,8 @@ class TimewebPlugin:
         self._service_costs()
         if self._costs_error is not None:
             raise self._costs_error
-        return normalize.other_service_records(self._costs or [], projects=self._projects_by_id())
+        return self._with_account(normalize.other_service_records(self._costs or [],
+                                                                  projects=self._projects_by_id()))
 
     def endpoints(self) -> list[Endpoint]:
         c = self.client
