@@ -137,6 +137,20 @@ def test_a_500_and_malformed_json_map_to_the_taxonomy(fake_timeweb, retry_sleeps
         _client(fake_timeweb).servers()
 
 
+def test_a_provider_that_does_not_answer_in_time_is_unavailable_after_a_bounded_retry(fake_timeweb):
+    fake_timeweb.add_fault("/api/v1/servers", "delay", seconds=1.0, times=None)
+    with pytest.raises(ProviderUnavailable) as caught:
+        _client(fake_timeweb, read_timeout=0.2, retries=3).servers()
+    assert "timeout" in caught.value.detail
+    assert fake_timeweb.count("/api/v1/servers") == 2  # read timeouts are retried once
+
+
+def test_clients_of_one_token_share_its_limiter_and_other_tokens_do_not():
+    first, second = TimewebClient(token="token-a"), TimewebClient(token="token-a")
+    assert first.limiter is second.limiter
+    assert TimewebClient(token="token-b").limiter is not first.limiter
+
+
 def test_the_token_bucket_lets_at_most_20_requests_through_in_any_second():
     clock = VirtualClock()
     bucket = TokenBucket(rate=20, clock=clock, sleep=clock.sleep)

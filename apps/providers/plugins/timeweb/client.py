@@ -9,6 +9,7 @@ Facts from the official OpenAPI spec (timeweb-cloud/sdk-go ``api/openapi.yaml``;
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -82,6 +83,20 @@ class RateLimiter:
         return self.bucket(endpoint).acquire()
 
 
+_SHARED: dict[str, RateLimiter] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_limiter(token: str) -> RateLimiter:
+    """The limiter of one account (token) in this process: syncs of connections sharing a token share its budget.
+    Keyed by a digest, so the token itself is not kept here."""
+    key = hashlib.sha256(token.encode()).hexdigest()
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = RateLimiter()
+        return _SHARED[key]
+
+
 def error_detail(body: Any, status: int) -> str:
     """``error_code: message`` of Timeweb's error envelope (``message`` a string or a list), else ``HTTP n``."""
     if not isinstance(body, dict):
@@ -105,7 +120,7 @@ class TimewebClient:
         self._token = token
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.session = session or build_session()
-        self.limiter = limiter or RateLimiter()
+        self.limiter = limiter or shared_limiter(token)
 
     def __repr__(self) -> str:  # never the token
         return f"TimewebClient(base_url={self.base_url!r})"
