@@ -155,3 +155,14 @@ def test_a_wrong_token_fails_the_credentials_test_clearly(w, token_client, fake_
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == "provider_auth"
     assert "not-the-token" not in response.content.decode()
+
+
+def test_the_connection_card_shows_timewebs_rates_in_russian(w, token_client, client_for, fake_timeweb,
+                                                             time_machine):
+    time_machine.move_to(NOW, tick=False)
+    connection_id = _connect(token_client(w.alice, "alpha"), fake_timeweb.url)
+    assert token_client(w.alice, "alpha").post(f"/api/v1/connections/{connection_id}/test/").status_code == 200
+    html = client_for(w.alice, "alpha", HTTP_ACCEPT_LANGUAGE="ru").get("/connections/").content.decode()
+    assert "Все услуги: стоимость часа × 24" in html and "Все услуги: в месяц" in html
+    assert 'data-rate="daily_rate"' in html and 'data-rate="monthly_rate"' in html
+    assert DEMO_TOKEN not in html
