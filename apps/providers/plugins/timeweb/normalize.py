@@ -124,7 +124,7 @@ def cost_index(costs: Iterable[ServiceCost]) -> dict[tuple[str, str], ServiceCos
     return {(c.family, c.service_id): c for c in costs if c.family}
 
 
-def _id(value: Any) -> str:
+def id_text(value: Any) -> str:
     number = to_int(value)
     if number is not None and to_decimal(value) == number:
         return str(number)
@@ -186,7 +186,7 @@ _PROJECT_LISTS = {"servers": "server", "databases": "database", "buckets": "buck
 def project_index(projects: Iterable[Any], resources: Mapping[str, Any]) -> dict[tuple[str, str], Project]:
     """(family, resource id) -> its project, from ``/api/v1/projects`` and each project's
     ``/api/v1/projects/{id}/resources`` answer (``resources``: project id -> that answer)."""
-    names = {_id(p.get("id")): to_text(p.get("name")) for p in projects or [] if isinstance(p, dict)}
+    names = {id_text(p.get("id")): to_text(p.get("name")) for p in projects or [] if isinstance(p, dict)}
     index: dict[tuple[str, str], Project] = {}
     for project_id, answer in resources.items():
         if not isinstance(answer, dict):
@@ -195,7 +195,7 @@ def project_index(projects: Iterable[Any], resources: Mapping[str, Any]) -> dict
         for key, family in _PROJECT_LISTS.items():
             for item in answer.get(key) or []:
                 if isinstance(item, dict) and item.get("id") is not None:
-                    index[(family, _id(item.get("id")))] = project
+                    index[(family, id_text(item.get("id")))] = project
     return index
 
 
@@ -256,7 +256,7 @@ def _record(*, family: str, item: dict[str, Any], resource_type: str, service_na
             provider_status: str, region: str, costs: Mapping[tuple[str, str], ServiceCost],
             projects: Mapping[tuple[str, str], Project], specs: dict[str, Any], name: str = "",
             project_id: Any = None) -> ResourceRecord:
-    resource_id = _id(item.get("id"))
+    resource_id = id_text(item.get("id"))
     cost = costs.get((family, resource_id))
     own_project = to_int(project_id)
     record = ResourceRecord(
@@ -428,6 +428,7 @@ def floating_ip_records(ips: Iterable[Any], *, costs: Mapping[tuple[str, str], S
         if not isinstance(ip, dict):
             raise ValueError("a floating IP is not an object")
         bound = ip.get("resource_id") not in (None, "", 0)
+        target = f"{to_text(ip.get('resource_type'))}:{id_text(ip.get('resource_id'))}" if bound else ""
         records.append(_record(
             family="floating_ip", item=ip, resource_type="floating_ip", service_name="Network",
             status=ResourceStatus.RUNNING if bound else ResourceStatus.INACTIVE,
@@ -435,7 +436,7 @@ def floating_ip_records(ips: Iterable[Any], *, costs: Mapping[tuple[str, str], S
             costs=costs or {}, projects=projects or {}, project_id=ip.get("project_id"),
             name=to_text(ip.get("ip")),
             specs={"ip_addresses": [to_text(ip.get("ip"))] if to_text(ip.get("ip")) else [],
-                   "attached_to": f"{to_text(ip.get('resource_type'))}:{_id(ip.get('resource_id'))}" if bound else "",
+                   "attached_to": target,
                    "ddos_guard": to_bool(ip.get("is_ddos_guard"))},
         ))
     return records

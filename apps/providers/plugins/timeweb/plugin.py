@@ -89,7 +89,7 @@ class TimewebPlugin:
         if self._project_index is None:
             try:
                 projects = self._project_list()
-                answers = {normalize._id(p.get("id")): self.client.project_resources(p.get("id"))
+                answers = {normalize.id_text(p.get("id")): self.client.project_resources(p.get("id"))
                            for p in projects if p.get("id") is not None}
                 self._project_index = readable("projects/resources",
                                                lambda: normalize.project_index(projects, answers))
@@ -106,8 +106,8 @@ class TimewebPlugin:
             raise
         except ProviderError:
             return {}
-        return {normalize._id(p.get("id")): normalize.Project(normalize._id(p.get("id")), to_text(p.get("name")))
-                for p in projects}
+        found = (normalize.Project(normalize.id_text(p.get("id")), to_text(p.get("name"))) for p in projects)
+        return {project.id: project for project in found}
 
     # --- resources ----------------------------------------------------------------------------
     def _remember(self, name: str, fetch: Callable[[], list[ResourceRecord]]) -> Callable[[], list[ResourceRecord]]:
