@@ -115,6 +115,8 @@ def demo_third_client_connections(*, organization: Organization) -> None:
         credentials={"username": "finops@severny-veter.example", "password": "vkcloud-demo-password",
                      "project_id": "b5b6a3a1c9e44f7c8a3a8b3f4f1c2d7e"},
         endpoint=f"{settings.DEMO_FAKECLOUD_URL.rstrip('/')}/vkcloud/identity/v3")
+    demo_fake_connection(organization=organization, provider="timeweb", name="Timeweb Cloud",
+                         credentials={"token": "timeweb-demo-token"})
 
 
 def demo_costs(*, organization: Organization, owner: User | None = None) -> None:

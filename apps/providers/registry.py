@@ -22,6 +22,7 @@ PROVIDERS: dict[str, str] = {
     "openstack": "apps.providers.plugins.openstack.spec.SPEC",
     "cloudru": "apps.providers.plugins.cloudru.spec.SPEC",
     "vkcloud": "apps.providers.plugins.vkcloud.spec.SPEC",
+    "timeweb": "apps.providers.plugins.timeweb.spec.SPEC",
 }
 # The keys a client may send, for the API schema's enum (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
 PROVIDER_KEYS: tuple[str, ...] = tuple(PROVIDERS)

@@ -12,6 +12,7 @@ from .cloudru import FakeCloudRu
 from .selectel import DEMO_TOKEN as SELECTEL_TOKEN
 from .selectel import FakeSelectel
 from .server import FakeCloudServer
+from .timeweb import FakeTimeweb
 from .vkcloud import FakeVKCloud
 from .yandex import BILLING_ACCOUNT_ID, CLOUD_ID, PROD_FOLDER_ID, FakeYandex
 from .yandex import DEMO_OAUTH_TOKEN as YANDEX_OAUTH_TOKEN
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                           resources=resources)
     server.providers.append(storage)
     server.providers.append(FakeVKCloud(seed=args.seed))  # VK Cloud: the same estate in --demo mode
+    server.providers.insert(0, FakeTimeweb())  # before Beget, whose legacy API answers every /api/ path
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print(f"fakecloud on {server.url}  beget: login={DEMO_LOGIN} password={DEMO_PASSWORD}", flush=True)
     where = "apps/demo/estate.py" if args.demo else "tests/fakecloud/selectel.py"

@@ -28,6 +28,7 @@ COMPLETE = {
                 "customer_id": "3f1b7a52-6c0e-4d2a-9b8f-1e2d3c4b5a69"},
     "vkcloud": {"username": "ops@example.com", "password": "Vk-Secret-6",
                 "project_id": "b5b6a3a1c9e44f7c8a3a8b3f4f1c2d7e"},
+    "timeweb": {"token": "Timeweb-Jwt-Token-6"},
 }
 
 # What an empty form is told, field by field (written by hand from the Russian catalog).
@@ -64,6 +65,9 @@ EMPTY_ERRORS = {
     },
     "vkcloud": {f"credentials.{name}": [VKCLOUD_CHOICE] for name in (
         "username", "password", "project_id", "application_credential_id", "application_credential_secret")},
+    "timeweb": {
+        "credentials.token": ["Поле «API-токен» обязательно."],
+    },
 }
 
 # Every required field of every provider, each missing alone, with its message.
@@ -77,6 +81,7 @@ REQUIRED_ALONE = [
     ("cloudru", "key_id", "Поле «Key ID (идентификатор ключа)» обязательно."),
     ("cloudru", "key_secret", "Поле «Key Secret (секрет ключа)» обязательно."),
     ("cloudru", "customer_id", "Поле «ID клиента (customer_id)» обязательно."),
+    ("timeweb", "token", "Поле «API-токен» обязательно."),
 ]
 
 
