@@ -217,6 +217,8 @@ def test_the_api_detail_and_the_page_show_the_column_report(w, client_for, tmp_p
     page = client.get(f"/costs/imports/{bi.pk}/", HTTP_ACCEPT_LANGUAGE="ru")
     assert page.status_code == 200
     assert b'id="import-columns"' in page.content and b"myCompany/CostCenter" in page.content
+    text = page.content.decode()
+    assert "Столбцы выгрузки" in text and "Сохранён как дополнительный столбец" in text
 
 
 def test_the_real_legacy_sample_excerpt_imports_with_the_files_totals(in_alpha):

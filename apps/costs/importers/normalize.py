@@ -555,7 +555,10 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
 
     pieces = []
     for header, key in plan.extras.items():
-        pieces.append(_json_piece(key, take(_nullify(batch.column(header))[0])))
+        array = batch.column(header)
+        if _all_blank(array):  # nothing to keep (a wide native export leaves most of its columns empty)
+            continue
+        pieces.append(_json_piece(key, take(_nullify(array)[0])))
     for name, column in COLUMNS.items():
         if column.field is None and name in cols:
             pieces.append(_json_piece(name, cols[name]))
@@ -586,6 +589,16 @@ _NULLABLE = {"list_unit_price", "contracted_unit_price", "pricing_quantity", "co
              "pricing_currency_contracted_unit_price", "pricing_currency_effective_cost",
              "pricing_currency_list_unit_price", "commitment_discount_quantity",
              "connection_id", "inventory_resource_id", "billing_import_id"}
+
+
+def _all_blank(array: pa.Array) -> bool:
+    """Whether every value of a string array is null or empty: no value bytes at all (one look at the buffer)."""
+    if array.null_count == len(array):
+        return True
+    if array.type not in (pa.string(), pa.large_string()) or isinstance(array, pa.ChunkedArray):
+        return False
+    data = array.buffers()[2]
+    return data is None or data.size == 0
 
 
 def join_present(pieces: list[pa.Array], separator: str) -> pa.Array:
