@@ -367,3 +367,21 @@ def test_import_focus_command_accepts_the_cost_type_for_a_cur(w, tmp_path):
         assert ledger_sums(by="billing_currency") == BILLED
         assert ledger_sums(field="effective_cost", by="billing_currency")["USD"] == sum(
             Decimal(v) for k, v in EFFECTIVE.items() if k != "e1")
+
+
+def test_the_legacy_reports_athena_parquet_layout_with_one_column_per_tag_is_read(in_alpha, tmp_path):
+    table = _cur2_table()
+    tags = table.column("resource_tags").to_pylist()
+    table = table.drop_columns(["resource_tags"])
+    for key in ("env", "team"):
+        values = [dict(pairs or []).get(f"user_{key}") for pairs in tags]
+        table = table.append_column(f"resource_tags_user_{key}", pa.array(values, pa.string()))
+    path = tmp_path / "athena.parquet"
+    pq.write_table(table, path)
+    bi = _import(path)
+    assert bi.status == "success", (bi.error, bi.report[:3])
+    assert ledger_sums(by="billing_currency") == BILLED
+    rows = {r.extras["x_identity_line_item_id"]: r for r in CostRecord.objects.all()}
+    assert rows["u1"].tags == {"env": "prod", "team": "web"} and rows["u2"].tags == {"env": "dev"}
+    mapped = {c["column"]: c["target"] for c in bi.column_mapping["mapped"]}
+    assert mapped["resource_tags_user_team"] == "Tags"
