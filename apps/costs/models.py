@@ -121,6 +121,26 @@ class BillingImport(models.Model):
     def is_finished(self) -> bool:
         return self.status in (ImportStatus.SUCCESS, ImportStatus.ERROR)
 
+    @property
+    def column_mapping(self) -> dict[str, list[dict]]:
+        """What became of each column of a native export (empty for a FOCUS file): ``mapped`` (native column ->
+        FOCUS columns), ``extras`` (native column -> the extra key it is kept under), ``dropped``."""
+        groups = {"native_mapped": "mapped", "native_extra": "extras", "native_dropped": "dropped"}
+        out: dict[str, list[dict]] = {"mapped": [], "extras": [], "dropped": []}
+        for entry in self.normalizations or []:
+            group = groups.get(entry.get("code"))
+            if group == "dropped":
+                out[group].append({"column": entry["column"]})
+            elif group:
+                out[group].append({"column": entry["column"], "target": entry["normalized"]})
+        return out
+
+    @property
+    def value_normalizations(self) -> list[dict]:
+        """The normalizations of values, without the native export's column entries."""
+        return [entry for entry in self.normalizations or []
+                if entry.get("code") not in ("native_mapped", "native_extra", "native_dropped")]
+
 
 class CostRecord(models.Model):
     """One charge row of the ledger (FOCUS 1.2 Cost and Usage)."""

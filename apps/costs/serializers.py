@@ -47,10 +47,29 @@ class BillingImportListSerializer(serializers.ModelSerializer):
                   "created_at", "started_at", "finished_at"]
 
 
+class ColumnTargetSerializer(serializers.Serializer):
+    column = serializers.CharField(help_text="the native export's column")
+    target = serializers.CharField(help_text="the FOCUS column(s) it lands in, or the extra key it is kept under")
+
+
+class DroppedColumnSerializer(serializers.Serializer):
+    column = serializers.CharField()
+
+
+class ColumnMappingSerializer(serializers.Serializer):
+    mapped = ColumnTargetSerializer(many=True)
+    extras = ColumnTargetSerializer(many=True)
+    dropped = DroppedColumnSerializer(many=True, help_text="native columns not imported")
+
+
 class BillingImportDetailSerializer(BillingImportListSerializer):
+    columns = ColumnMappingSerializer(source="column_mapping", read_only=True, help_text=(
+        "a native export's columns: which were mapped to FOCUS and which were kept as extras (empty lists for a "
+        "FOCUS file)"))
+
     class Meta(BillingImportListSerializer.Meta):
         fields = BillingImportListSerializer.Meta.fields + ["report", "report_truncated", "normalizations",
-                                                            "warnings"]
+                                                            "warnings", "columns"]
 
 
 @extend_schema_field({"type": "string", "format": "decimal"})

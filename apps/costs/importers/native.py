@@ -11,7 +11,12 @@ Each format is a module of this package with:
   strings, the native columns it does not map kept as ``x_`` extras;
 - ``output_columns(native_columns, *, cost_type) -> list[str]``: the columns ``to_focus`` yields, in order;
 - ``SOURCE_BY_DAY``: whether a re-import replaces the ledger by charge day (a file per day, rewritten) rather
-  than by billing period.
+  than by billing period;
+- for the import report ("which columns were mapped and which were kept as extras", ``column_report``), either
+  ``column_map(native_columns) -> (mapped, extras)`` (``{native: "FOCUS column(s)"}``, ``{native: "x_..."}``)
+  or the constants ``MAPPED`` (``{native: "FOCUS column(s)"}``), optional ``MAPPED_PREFIXES`` (``{prefix:
+  "FOCUS column"}``, e.g. one column per tag) and ``KEEP`` (``{native: "x_..."}``). A native column in neither
+  list is reported as not imported.
 
 Formats are tried in ``NATIVE_FORMATS`` order; a FOCUS file (it has ``BilledCost``) is none of them.
 """
@@ -25,6 +30,8 @@ from types import ModuleType
 NATIVE_FORMATS: tuple[str, ...] = (
     "apps.costs.importers.yandex",
     "apps.costs.importers.vkcloud",
+    "apps.costs.importers.aws_cur",
+    "apps.costs.importers.aws_cur2",
 )
 
 
@@ -43,3 +50,25 @@ def detect(columns: list[str]) -> ModuleType | None:
     if "BilledCost" in columns:
         return None
     return next((module for module in native_modules() if module.detect(columns)), None)
+
+
+def column_report(module: ModuleType, native_columns: list[str]) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """What became of each native column: (mapped ``{native: FOCUS column(s)}``, kept as extras ``{native:
+    extra key}``, not imported ``[native]``), each in the file's column order."""
+    if hasattr(module, "column_map"):
+        mapped, extras = module.column_map(native_columns)
+    else:
+        table = getattr(module, "MAPPED", {})
+        prefixes = getattr(module, "MAPPED_PREFIXES", {})
+        mapped = {}
+        for column in native_columns:
+            if column in table:
+                mapped[column] = table[column]
+            else:
+                prefix = next((p for p in prefixes if column.startswith(p)), None)
+                if prefix is not None:
+                    mapped[column] = prefixes[prefix]
+        keep = getattr(module, "KEEP", {})
+        extras = {c: keep[c] for c in native_columns if c in keep}
+    dropped = [c for c in native_columns if c not in mapped and c not in extras]
+    return mapped, extras, dropped

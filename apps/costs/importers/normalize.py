@@ -73,7 +73,15 @@ def _note(code: str) -> str:
         "yandex": _("Yandex Cloud detail export mapped to FOCUS."),
         "native": _("The provider's native billing export mapped to FOCUS."),
         "derived": _("The value is derived from other columns."),
+        "native_mapped": _("A column of the native export, mapped to FOCUS."),
+        "native_extra": _("A column of the native export without a FOCUS counterpart: kept as an extra column."),
+        "native_dropped": _("A column of the native export that was not imported."),
     }[code]
+
+
+# The import report's entries on the native export's columns (``Context.columns``), kept in ``normalizations``
+# before the value notes; ``BillingImport.column_mapping`` reads them back.
+COLUMN_CODES = ("native_mapped", "native_extra", "native_dropped")
 
 
 def _key(value: str) -> str:
@@ -164,6 +172,8 @@ class Context:
     stage: object | None = None
     # Inventory resources to link: (ResourceId values, Resource primary keys as strings), aligned.
     resources: tuple[pa.Array, pa.Array] | None = None
+    # What became of each column of a native export: (native column, FOCUS column(s) or extra key, code).
+    columns: list[tuple[str, str, str]] = field(default_factory=list)
 
     def error(self, row: int, column: str, value, code: str) -> None:
         self.report_total += 1
@@ -187,9 +197,12 @@ class Context:
                 for (column, code, action, detail), (count, first_row) in items]
 
     def normalization_list(self) -> list[dict]:
+        """The native export's columns (in the file's order, each counted over every row), then the value notes."""
+        columns = [{"column": c, "value": c, "normalized": target, "reason": _note(code), "code": code,
+                    "count": self.rows_seen} for c, target, code in self.columns]
         items = sorted(self.normalizations.items(), key=lambda kv: -kv[1])[:REPORT_LIMIT]
-        return [{"column": c, "value": v, "normalized": n, "reason": _note(code), "code": code, "count": count}
-                for (c, v, n, code), count in items]
+        return columns + [{"column": c, "value": v, "normalized": n, "reason": _note(code), "code": code,
+                           "count": count} for (c, v, n, code), count in items]
 
 
 # --- per-distinct-value decisions ----------------------------------------------------------------
@@ -542,15 +555,15 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
 
     pieces = []
     for header, key in plan.extras.items():
-        pieces.append(_json_piece(key, take(_nullify(batch.column(header))[0])))
+        array = batch.column(header)
+        if _all_blank(array):  # nothing to keep (a wide native export leaves most of its columns empty)
+            continue
+        pieces.append(_json_piece(key, take(_nullify(array)[0])))
     for name, column in COLUMNS.items():
         if column.field is None and name in cols:
             pieces.append(_json_piece(name, cols[name]))
     if pieces:
-        # (A single piece is used as it is: joining one array with null_handling="skip" drops its nulls,
-        # and the column would come back shorter than the batch.)
-        joined = pieces[0] if len(pieces) == 1 else pc.binary_join_element_wise(*pieces, ",", null_handling="skip")
-        out["extras"] = pc.binary_join_element_wise("{", pc.fill_null(joined, ""), "}", "")
+        out["extras"] = pc.binary_join_element_wise("{", join_present(pieces, ","), "}", "")
     for name, value in ctx.constants.items():
         out[name] = pa.nulls(length, pa.string()) if value is None else pa.array([str(value)] * length, pa.string())
     if ctx.resources is not None and "resource_id" in out:
@@ -576,6 +589,26 @@ _NULLABLE = {"list_unit_price", "contracted_unit_price", "pricing_quantity", "co
              "pricing_currency_contracted_unit_price", "pricing_currency_effective_cost",
              "pricing_currency_list_unit_price", "commitment_discount_quantity",
              "connection_id", "inventory_resource_id", "billing_import_id"}
+
+
+def _all_blank(array: pa.Array) -> bool:
+    """Whether every value of a string array is null or empty: no value bytes at all (one look at the buffer)."""
+    if array.null_count == len(array):
+        return True
+    if array.type not in (pa.string(), pa.large_string()) or isinstance(array, pa.ChunkedArray):
+        return False
+    data = array.buffers()[2]
+    return data is None or data.size == 0
+
+
+def join_present(pieces: list[pa.Array], separator: str) -> pa.Array:
+    """The non-null pieces of each row joined by ``separator`` ("" where every piece is null).
+
+    ``binary_join_element_wise(..., null_handling="skip")`` alone drops the rows whose pieces are all null
+    (pyarrow 26: the column would come back shorter than the batch), so an empty piece leads every row and its
+    separator is cut off after the join."""
+    joined = pc.binary_join_element_wise("", *pieces, separator, null_handling="skip")
+    return pc.utf8_slice_codeunits(joined, len(separator))
 
 
 def _json_piece(key: str, array: pa.Array) -> pa.Array:

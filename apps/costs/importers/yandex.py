@@ -30,6 +30,16 @@ KEEP = {  # native column -> x_ extra
     "misc_credit": "x_MiscCredit", "service_id": "x_ServiceId", "locale": "x_Locale",
     "updated_at": "x_UpdatedAt", "exported_at": "x_ExportedAt",
 }
+MAPPED = {  # native column -> the FOCUS columns it lands in (the import report)
+    "billing_account_id": "BillingAccountId", "billing_account_name": "BillingAccountName",
+    "cloud_id": "SubAccountId", "cloud_name": "SubAccountName", "resource_id": "ResourceId",
+    "service_name": "ServiceName, ServiceCategory", "sku_id": "SkuId", "sku_name": "ChargeDescription",
+    "date": "ChargePeriodStart, ChargePeriodEnd, BillingPeriodStart, BillingPeriodEnd",
+    "currency": "BillingCurrency", "pricing_quantity": "PricingQuantity, ConsumedQuantity",
+    "pricing_unit": "PricingUnit, ConsumedUnit",
+    "cost": "BilledCost, EffectiveCost, ListCost, ContractedCost", "credit": "BilledCost, EffectiveCost",
+}
+MAPPED_PREFIXES = {LABEL_PREFIX: "Tags"}
 CATEGORIES = [  # service name fragment -> FOCUS ServiceCategory
     ("compute", "Compute"), ("serverless", "Compute"), ("functions", "Compute"), ("kubernetes", "Compute"),
     ("container", "Compute"), ("storage", "Storage"), ("backup", "Storage"), ("postgresql", "Databases"),

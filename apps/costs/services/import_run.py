@@ -190,6 +190,13 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
         ctx.note(column, value, normalized, code)
     if fmt is not None:
         ctx.note("", fmt.FORMAT, "FOCUS 1.2", getattr(fmt, "NOTE", "native"))
+        mapped, extras, dropped = native.column_report(fmt, source.columns)
+        position = {name: i for i, name in enumerate(source.columns)}
+        ctx.columns = sorted(
+            [(c, target, "native_mapped") for c, target in mapped.items()]
+            + [(c, key, "native_extra") for c, key in extras.items()]
+            + [(c, "", "native_dropped") for c in dropped],
+            key=lambda entry: (position.get(entry[0], len(position)), entry[2]))
 
     ctx.resources = _resource_map(bi)
     ctx.stage = StageSums(DIMENSIONS)

@@ -24,7 +24,7 @@ class Command(BaseCommand):
                                  "(Azure cost details): amortized fills EffectiveCost")
 
     def handle(self, *args, **options):
-        from apps.costs.services import focus_file_import
+        from apps.costs.services.imports import focus_file_import
         from apps.providers.models import ProviderConnection
 
         path = options["file"]
