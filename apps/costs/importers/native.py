@@ -24,6 +24,10 @@ from types import ModuleType
 
 NATIVE_FORMATS: tuple[str, ...] = (
     "apps.costs.importers.yandex",
+    "apps.costs.importers.azure",
+    "apps.costs.importers.azure_mca",
+    "apps.costs.importers.gcp",
+    "apps.costs.importers.oci",
 )
 
 
