@@ -28,9 +28,9 @@ import pyarrow.compute as pc
 
 from .native_common import (
     STRING,
+    arithmetic,
     billing_months,
     blank_to_null,
-    combine,
     constant,
     data_rows,
     equals_any,
@@ -39,6 +39,7 @@ from .native_common import (
     header_keys,
     key,
     map_distinct,
+    map_distinct_many,
     nulls,
     times,
     zero_where,
@@ -216,15 +217,14 @@ def resource_type(resource_id: str | None) -> str:
     return "/".join(namespace + rest) if namespace and rest else ""
 
 
-def _service(joined: str) -> str:
+def _service(joined: str) -> tuple[str, str, str]:
     consumed, rtype, meter_category = joined.split("\x1f")
     pair, by_type, by_service, category = _services()
     consumed_key = consumed.casefold()
     found = pair.get((consumed_key, rtype)) or by_type.get(rtype) or by_service.get(consumed_key)
     if found:
-        return "\x1f".join(found)
-    name = meter_category or consumed
-    return "\x1f".join((name, category.get(consumed_key, "Other"), ""))
+        return found
+    return meter_category or consumed, category.get(consumed_key, "Other"), ""
 
 
 def _tags(text: str) -> str:
@@ -239,19 +239,13 @@ def _tags(text: str) -> str:
     return json.dumps(parsed, ensure_ascii=False) if isinstance(parsed, dict) else text
 
 
-def _commitment_kind(benefit: str) -> str:
+def _commitment_kind(benefit: str) -> tuple[str, str]:
     lowered = benefit.casefold()
     if "/microsoft.capacity/" in lowered:
-        return "Usage\x1fReservation"
+        return "Usage", "Reservation"
     if "/microsoft.billingbenefits/" in lowered:
-        return "Spend\x1fSavings Plan"
-    return "\x1f"
-
-
-def _split(array: pa.Array, parts: int) -> list[pa.Array]:
-    """The ``parts`` fields of values joined with \x1f (every non-null value has them all); empty ones null."""
-    pieces = pc.split_pattern(array, "\x1f")
-    return [blank_to_null(pc.list_element(pieces, i)) for i in range(parts)]
+        return "Spend", "Savings Plan"
+    return "", ""
 
 
 def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBatch:
@@ -307,10 +301,9 @@ def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBa
     benefit = first_of(get("benefitid"), get("reservationid"))
     benefit = benefit if benefit is not None else nulls(n)
     benefit_name = first_of(get("benefitname"), get("reservationname"))
-    discount_category, discount_type = _split(map_distinct(benefit, _commitment_kind), 2)
-    by_model = map_distinct(pricing_model, lambda m: {"reservation": "Usage\x1fReservation",
-                                                      "savingsplan": "Spend\x1fSavings Plan"}.get(key(m), "\x1f"))
-    model_category, model_type = _split(by_model, 2)
+    discount_category, discount_type = map_distinct_many(benefit, _commitment_kind, 2)
+    model_category, model_type = map_distinct_many(pricing_model, lambda m: {
+        "reservation": ("Usage", "Reservation"), "savingsplan": ("Spend", "Savings Plan")}.get(key(m), ("", "")), 2)
     has_benefit = pc.is_valid(benefit)
     discount_category = pc.if_else(has_benefit, pc.coalesce(discount_category, model_category), discount_category)
     discount_type = pc.if_else(has_benefit, pc.coalesce(discount_type, model_type), discount_type)
@@ -320,27 +313,32 @@ def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBa
 
     quantity = get_or_null("quantity")
     unit = get_or_null("unitofmeasure")
-    unit_info = map_distinct(unit, lambda u: "\x1f".join(_units().get(u.strip().casefold(), ("1", u.strip()))))
-    block, distinct_unit = _split(unit_info, 2)
+    block, distinct_unit = map_distinct_many(unit, lambda u: _units().get(u.strip().casefold(), ("1", u.strip())), 2)
     # 1 without a unit: every row then has an extra (pyarrow's element-wise join in the normalizer drops a row
     # whose extras are all empty).
     block = pc.fill_null(block, "1")
-    pricing_quantity = combine(lambda q, b: None if q is None or not b else q / b, quantity, block)
+    # Exact decimal arithmetic, each column read once (``arithmetic`` handles a column Arrow cannot read).
+    pricing_quantity = arithmetic("divide", quantity, block)
     rate = get("exchangeratepricingtobilling") if mca else None
-    rate = rate if rate is not None else constant("1", n)
 
     def priced(price: pa.Array | None) -> pa.Array:
-        return combine(lambda p, r: None if p is None else p * (r if r is not None else 1),
-                       price if price is not None else nulls(n), rate)
+        """A unit price in the billing currency (MCA gives it in the pricing currency)."""
+        if price is None:
+            return nulls(n)
+        return price if rate is None else pc.coalesce(arithmetic("multiply", price, rate), price)
 
     contracted_price = priced(get("unitprice"))
     list_price = priced(get("paygprice"))
     metered = pc.or_(usage, unused)
-    contracted_cost = combine(lambda p, q: None if p is None or q is None else p * q, contracted_price,
-                              pricing_quantity, where=metered, otherwise=cost)
-    list_cost = first_of(get("paygcostinbillingcurrency"),
-                         combine(lambda p, q: None if p is None or q is None else p * q, list_price, pricing_quantity,
-                                 where=metered, otherwise=contracted_cost))
+
+    def cost_of(price: pa.Array, otherwise: pa.Array) -> pa.Array:
+        """price × PricingQuantity on usage rows (convert.md: UnitPrice × Quantity / x_PricingBlockSize), else
+        ``otherwise``."""
+        product = arithmetic("multiply", price, pricing_quantity)
+        return pc.if_else(pc.and_(metered, pc.is_valid(product)), product, otherwise)
+
+    contracted_cost = cost_of(contracted_price, cost)
+    list_cost = first_of(get("paygcostinbillingcurrency"), cost_of(list_price, contracted_cost))
 
     resource_id = get_or_null("resourceid")
     rtype = map_distinct(resource_id, resource_type)
@@ -350,13 +348,12 @@ def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBa
     consumed = pc.fill_null(get_or_null("consumedservice"), "")
     meter_category = pc.fill_null(get_or_null("metercategory"), "")
     service_key = pc.binary_join_element_wise(consumed, pc.fill_null(rtype, ""), meter_category, "\x1f")
-    service_name, service_category, service_sub = _split(map_distinct(service_key, _service), 3)
+    service_name, service_category, service_sub = map_distinct_many(service_key, _service, 3)
     service_category = pc.coalesce(service_category, pa.scalar("Other", STRING))
 
     location = get_or_null("resourcelocation", "location")
-    region = map_distinct(location, lambda loc: "\x1f".join(
-        _regions().get(loc.casefold()) or (loc.casefold().replace(" ", ""), loc)))
-    region_id, region_name = _split(region, 2)
+    region_id, region_name = map_distinct_many(
+        location, lambda loc: _regions().get(loc.casefold()) or (loc.casefold().replace(" ", ""), loc), 2)
 
     tags = get("tags")
     columns = {

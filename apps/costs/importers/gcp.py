@@ -25,9 +25,9 @@ import pyarrow.compute as pc
 
 from .native_common import (
     STRING,
+    arithmetic,
     billing_months,
     blank_to_null,
-    combine,
     constant,
     data_rows,
     decimal,
@@ -37,6 +37,7 @@ from .native_common import (
     iso,
     key,
     map_distinct,
+    negative,
     nulls,
     parse_time,
 )
@@ -230,13 +231,6 @@ def _period(joined: str) -> str:
     return iso(start) + "|" + iso(end)
 
 
-def _effective(cost: Decimal | None, credits: Decimal | None) -> Decimal | None:
-    if cost is None:
-        return None
-    total = cost + (credits or 0)
-    return max(total, Decimal(0)) if cost >= 0 else total
-
-
 def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBatch:
     n = batch.num_rows
     names = batch.schema.names
@@ -261,7 +255,10 @@ def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBa
     # 0 without credits: every row then has an extra (pyarrow's element-wise join in the normalizer drops a row
     # whose extras are all empty).
     credits = pc.fill_null(map_distinct(get_or_null("credits"), _credits_total), "0")
-    effective = combine(_effective, cost, credits, otherwise=cost)
+    net = arithmetic("add", cost, credits)
+    # The converter's floor: a charge's credits never make it negative; a negative cost (a refund) keeps its sign.
+    effective = pc.if_else(pc.and_(negative(net), pc.invert(negative(cost))), pa.scalar("0", STRING),
+                           pc.coalesce(net, cost))
 
     credit_type = get("credit_type")
     category = map_distinct(get_or_null("cost_type"), lambda t: COST_TYPE.get(key(t), "Usage"))

@@ -49,9 +49,9 @@ def constant(value: str | None, n: int) -> pa.Array:
 
 
 def blank_to_null(array: pa.Array) -> pa.Array:
-    """Empty or all-blank values as nulls (a CSV holds "" where a value is absent)."""
+    """Empty values as nulls (a CSV holds "" where a value is absent; the FOCUS validation treats blanks)."""
     array = array.cast(STRING)
-    empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(array), ""), False)
+    empty = pc.fill_null(pc.equal(pc.binary_length(array), 0), False)
     return pc.if_else(empty, pa.scalar(None, STRING), array) if pc.any(empty).as_py() else array
 
 
@@ -62,6 +62,15 @@ def map_distinct(array: pa.Array, decide: Callable[[str], str | None]) -> pa.Arr
         encoded = encoded.combine_chunks()
     outputs = [decide(value) for value in encoded.dictionary.to_pylist()]
     return pc.take(pa.array(outputs, STRING), encoded.indices)
+
+
+def map_distinct_many(array: pa.Array, decide: Callable[[str], tuple[str | None, ...]], parts: int) -> list[pa.Array]:
+    """Like ``map_distinct`` for a ``decide`` that returns ``parts`` values (empty text counts as null)."""
+    encoded = pc.dictionary_encode(array)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    decided = [decide(value) for value in encoded.dictionary.to_pylist()]
+    return [pc.take(pa.array([(d[i] or None) for d in decided], STRING), encoded.indices) for i in range(parts)]
 
 
 def equals_any(array: pa.Array, values: Iterable[str]) -> pa.Array:
@@ -174,6 +183,57 @@ def combine(fn: Callable[..., Decimal | None], *arrays: pa.Array, where: pa.Arra
     computed = pa.array(values, STRING)
     computed = pc.coalesce(computed, pc.filter(result, rows))
     return pc.replace_with_mask(result, rows, computed)
+
+
+# Exact decimal arithmetic in Arrow: 36 digits, 16 after the point (a product is decimal256(73, 32), within the
+# type's 76 digits). A value Arrow cannot read at that scale (more decimals, not a number) sends the whole
+# operation to Python's Decimal (``combine``), which leaves that row's value to the FOCUS validation.
+DECIMAL = pa.decimal256(36, 16)
+STORED = pa.decimal256(60, 10)  # the ledger keeps 10 decimals (``MONEY``, ``QUANTITY``): results are rounded to them
+
+
+def _decimals(*arrays: pa.Array) -> list[pa.Array] | None:
+    try:
+        return [pc.cast(a, DECIMAL) for a in arrays]
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def decimal_text(array: pa.Array) -> pa.Array:
+    """Decimals as text, rounded (half to even) to the ledger's 10 decimals."""
+    return pc.round(array, ndigits=10, round_mode="half_to_even").cast(STORED).cast(STRING)
+
+
+def to_decimals(array: pa.Array) -> pa.Array | None:
+    """The values as Arrow decimals (``DECIMAL``), or None when one of them is not readable so."""
+    numbers = _decimals(array)
+    return None if numbers is None else numbers[0]
+
+
+def arithmetic(operation: str, a: pa.Array, b: pa.Array) -> pa.Array:
+    """``a <operation> b`` (add, multiply, divide) per row, exact, as text; null where either is null (or b is 0
+    in a division)."""
+    fallback = {"add": lambda x, y: None if x is None or y is None else x + y,
+                "multiply": lambda x, y: None if x is None or y is None else x * y,
+                "divide": lambda x, y: None if x is None or not y else x / y}[operation]
+    numbers = _decimals(a, b)
+    if numbers is None:
+        return combine(fallback, a, b)
+    x, y = numbers
+    if operation == "divide":
+        y = pc.if_else(pc.equal(y, pa.scalar(0, DECIMAL)), pa.scalar(None, DECIMAL), y)
+    try:
+        return decimal_text({"add": pc.add, "multiply": pc.multiply, "divide": pc.divide}[operation](x, y))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return combine(fallback, a, b)
+
+
+def negative(array: pa.Array) -> pa.Array:
+    """Row mask: the value is a number below 0 (never null)."""
+    numbers = _decimals(array)
+    if numbers is None:
+        return pa.array([(value is not None and value < 0) for value in map(decimal, array.to_pylist())])
+    return pc.fill_null(pc.less(numbers[0], pa.scalar(0, DECIMAL)), False)
 
 
 # --- extras -----------------------------------------------------------------------------------------------

@@ -100,16 +100,19 @@ def service_category(service: str) -> str:
 
 
 def _tags_object(batch: pa.RecordBatch, columns: list[str]) -> pa.Array:
+    """The ``tags/<namespace>.<key>`` columns as one JSON object per row, built once per distinct combination."""
     n = batch.num_rows
     if not columns:
         return nulls(n)
     names = [c[len(TAG_PREFIX):] for c in columns]
-    values = [batch.column(c).to_pylist() for c in columns]
-    out = []
-    for i in range(n):
-        tags = {name: column[i] for name, column in zip(names, values, strict=True) if column[i] not in (None, "")}
-        out.append(json.dumps(tags, ensure_ascii=False) if tags else None)
-    return pa.array(out, STRING)
+    values = [pc.fill_null(batch.column(c).cast(STRING), "") for c in columns]
+    joined = values[0] if len(values) == 1 else pc.binary_join_element_wise(*values, "\x1f")
+
+    def decide(text: str) -> str | None:
+        tags = {name: value for name, value in zip(names, text.split("\x1f"), strict=True) if value}
+        return json.dumps(tags, ensure_ascii=False) if tags else None
+
+    return map_distinct(joined, decide)
 
 
 def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBatch:
