@@ -159,6 +159,27 @@ def test_azure_mca_actual_maps_the_billing_profile_and_keeps_each_rows_currency(
     assert _row(billing_currency="GBP").billing_account_id == "BP-2"
 
 
+def test_the_older_ea_layout_with_cost_and_billing_currency_columns_is_read_too(in_alpha, tmp_path):
+    path = tmp_path / "ea_2019.csv"
+    path.write_text(
+        "BillingAccountId,BillingAccountName,BillingPeriodStartDate,BillingPeriodEndDate,AccountName,"
+        "AccountOwnerId,SubscriptionId,SubscriptionName,Date,Product,MeterCategory,Quantity,Cost,UnitPrice,"
+        "BillingCurrency,ResourceLocation,ConsumedService,ResourceId,Tags,ChargeType,PricingModel\n"
+        "100,Old EA,2023-01-01,2023-01-31,Acc,o@example.com,sub-1,Legacy,2023-01-10,Premium SSD,Storage,1,"
+        "4.5,4.5,usd,westus,Microsoft.Compute,/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.Compute/"
+        "disks/d1,not json,Usage,OnDemand\n"
+        "100,Old EA,2023-01-01,2023-01-31,Acc,o@example.com,sub-1,Legacy,2023-01-11,Premium SSD,Storage,1,"
+        "4.5,4.5,USD,westus,Microsoft.Compute,/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.Compute/"
+        "disks/d1,,Usage,OnDemand\n", encoding="utf-8")
+    bi = _import(path)
+    assert bi.format == "azure_ea"
+    assert _totals() == {"USD": D("9")}  # Σ Cost; the lower-case currency code is upper-cased
+    disk = _row(charge_period_start__day=10)
+    assert (disk.service_name, disk.service_category, disk.region_name) == ("Virtual Machines", "Compute", "West US")
+    assert disk.tags == {}  # Tags that are no JSON object: the row is kept, the value reported
+    assert {w["column"] for w in bi.warnings} == {"Tags"}
+
+
 def test_a_native_file_attached_to_another_providers_connection_is_refused(in_alpha):
     from apps.providers.models import ProviderConnection
 
