@@ -79,6 +79,32 @@ def test_every_module_names_its_mapped_native_columns_for_the_report():
     assert oci.MAPPED["cost/myCost"].startswith("BilledCost")
 
 
+@pytest.mark.parametrize(("name", "module", "mapped", "extras"), [
+    ("azure_ea_actual.csv", azure, {"CostInBillingCurrency": "BilledCost/EffectiveCost", "Tags": "Tags"},
+     {"MyTeamColumn": "x_MyTeamColumn", "ResourceGroup": "x_ResourceGroupName",
+      "BillingProfileId": "x_BillingProfileId", "UnitOfMeasure": "x_PricingUnitDescription"}),
+    ("azure_mca_actual.csv", azure_mca,
+     {"billingProfileId": "BillingAccountId", "date": "ChargePeriodStart/ChargePeriodEnd"},
+     {"billingAccountId": "x_BillingAccountId", "internalProject": "x_internalProject"}),
+    ("gcp_console.csv", gcp, {"Cost": "BilledCost/ContractedCost/EffectiveCost", "Project ID": "SubAccountId"},
+     {"Credits": "x_Credits", "Team note": "x_Team note", "Service ID": "x_ServiceId"}),
+    ("gcp_bigquery.csv", gcp, {"service.description": "ServiceName/ServiceCategory", "labels": "Tags"},
+     {"my_unknown": "x_my_unknown", "export_time": "x_export_time"}),
+    ("oci_cost.csv", oci, {"cost/myCost": "BilledCost/EffectiveCost/ListCost/ContractedCost",
+                           "tags/Finance.CostCenter": "Tags"},
+     {"cost/myCostOverage": "x_CostOverage", "extraThing": "x_extraThing",
+      "product/compartmentName": "x_product/compartmentName"}),
+])
+def test_the_column_report_says_which_native_columns_were_mapped_and_which_kept(name, module, mapped, extras):
+    header = _header(name)
+    got_mapped, got_extras = module.column_map(header)
+    assert mapped.items() <= got_mapped.items()
+    assert extras.items() <= got_extras.items()
+    # Every native column is accounted for, and every kept one is an output column of the conversion.
+    assert set(header) <= set(got_mapped) | set(got_extras)
+    assert set(got_extras.values()) <= set(module.output_columns(header))
+
+
 # --- Azure --------------------------------------------------------------------------------------------------
 
 def test_azure_ea_actual_totals_equal_the_cost_column_per_currency_with_categories_and_signs(in_alpha):

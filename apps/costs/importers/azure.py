@@ -173,6 +173,17 @@ def output_columns(native_columns: list[str], *, cost_type: str = "actual") -> l
     return FOCUS_COLUMNS + ADDED + kept + [x for _native, x in _extra_columns(native_columns, cost_type)]
 
 
+def column_map(native_columns: list[str], *, cost_type: str = "actual") -> tuple[dict[str, str], dict[str, str]]:
+    """For the import report: ({native column: FOCUS column(s)}, {native column: x_ extra}), in the file's order
+    (a column both mapped and kept, such as UnitOfMeasure, is in both)."""
+    mca = is_mca(native_columns)
+    table = {key(name): focus for name, focus in (MAPPED_MCA if mca else MAPPED).items()}
+    mapped = {c: table[key(c)] for c in native_columns if key(c) in table}
+    extras = {c: ALSO_KEPT[key(c)] for c in native_columns if key(c) in ALSO_KEPT}
+    extras.update(dict(_extra_columns(native_columns, cost_type)))
+    return mapped, extras
+
+
 # --- look-ups (Microsoft's open data, copied to ./data) ---------------------------------------------------
 
 @cache

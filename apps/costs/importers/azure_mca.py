@@ -10,6 +10,7 @@ from .azure import (  # noqa: F401 - the native format interface (apps/costs/imp
     REQUIRED,
     SOURCE_BY_DAY,
     SOURCE_PREFIX,
+    column_map,
     is_azure,
     is_mca,
     output_columns,

@@ -103,7 +103,8 @@ MAPPED: dict[str, str] = {
     "usage.pricing_unit": "PricingUnit", "location.region": "RegionId", "location.location": "RegionId",
     "location.zone": "AvailabilityZone", "resource.global_name": "ResourceId", "resource.name": "ResourceName",
     "labels": "Tags", "cost_at_list": "ListCost", "seller_name": "PublisherName",
-    "price.tier_start_amount": "SkuPriceId",
+    "price.tier_start_amount": "SkuPriceId", "Region": "RegionId", "Location": "RegionId",
+    "Zone": "AvailabilityZone", "Amount in pricing units": "PricingQuantity", "Pricing unit": "PricingUnit",
 }
 FOCUS_COLUMNS = [
     "BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "BillingCurrency", "BillingAccountId",
@@ -158,6 +159,30 @@ def output_columns(native_columns: list[str], *, cost_type: str = "actual") -> l
     keys = header_keys(native_columns)
     kept = ["x_Credits"] if "credits" in keys else []
     return FOCUS_COLUMNS + ADDED + kept + [x for _n, x in extra_columns(native_columns, _used_keys(keys), {})]
+
+
+def column_map(native_columns: list[str], *, cost_type: str = "actual") -> tuple[dict[str, str], dict[str, str]]:
+    """For the import report: ({native column: FOCUS column(s)}, {native column: x_ extra}). A nested record
+    (``service`` in a Parquet export) is both: its fields are mapped, the record is kept whole."""
+    keys = header_keys(native_columns)
+    table = {key(name): focus for name, focus in MAPPED.items()}
+    mapped: dict[str, str] = {}
+    for column in native_columns:
+        k = key(column)
+        if k in table:
+            mapped[column] = table[k]
+        else:
+            fields = sorted({focus for name, focus in MAPPED.items()
+                             if "." in name and key(name.split(".")[0]) == k})
+            if fields:
+                mapped[column] = ", ".join(fields)
+    cost_column = _cost_currency(keys)[0]
+    if cost_column and cost_column not in mapped:
+        mapped[cost_column] = MAPPED["cost"]
+    extras = {c: {"credits": "x_Credits", "serviceid": "x_ServiceId"}[key(c)] for c in native_columns
+              if key(c) in ("credits", "serviceid")}
+    extras.update(dict(extra_columns(native_columns, _used_keys(keys), {})))
+    return mapped, extras
 
 
 @cache

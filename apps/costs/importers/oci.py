@@ -47,8 +47,9 @@ MAPPED: dict[str, str] = {
     "cost/skuUnitDescription": "ConsumedUnit/PricingUnit", "cost/unitPrice": "ContractedUnitPrice",
     "product/region": "RegionId", "product/availabilityDomain": "AvailabilityZone",
     "product/resourceId": "ResourceId", "product/service": "ServiceName/ServiceCategory",
-    "cost/productSku": "SkuId", "tags/*": "Tags", "cost/myCostOverage": "x_CostOverage",
+    "cost/productSku": "SkuId",
 }
+MAPPED_PREFIXES = {TAG_PREFIX: "Tags"}
 FOCUS_COLUMNS = [
     "BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "BillingCurrency", "BillingAccountId",
     "BillingAccountName", "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
@@ -83,12 +84,22 @@ def _tag_columns(columns: list[str]) -> list[str]:
 
 
 def _used_keys() -> set[str]:
-    return {key(c) for c in MAPPED if not c.endswith("*")}
+    return {key(c) for c in MAPPED} | {key("cost/myCostOverage")}  # the overage: x_CostOverage
 
 
 def output_columns(native_columns: list[str], *, cost_type: str = "actual") -> list[str]:
     tags = set(_tag_columns(native_columns))
     return FOCUS_COLUMNS + [x for _n, x in extra_columns(native_columns, _used_keys(), {}, lambda c: c in tags)]
+
+
+def column_map(native_columns: list[str], *, cost_type: str = "actual") -> tuple[dict[str, str], dict[str, str]]:
+    """For the import report: ({native column: FOCUS column(s)}, {native column: x_ extra})."""
+    table = {key(name): focus for name, focus in MAPPED.items()}
+    tags = set(_tag_columns(native_columns))
+    mapped = {c: ("Tags" if c in tags else table[key(c)]) for c in native_columns if c in tags or key(c) in table}
+    extras = {c: "x_CostOverage" for c in native_columns if key(c) == key("cost/myCostOverage")}
+    extras.update(dict(extra_columns(native_columns, _used_keys(), {}, lambda c: c in tags)))
+    return mapped, extras
 
 
 def service_category(service: str) -> str:
