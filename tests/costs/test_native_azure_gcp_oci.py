@@ -185,6 +185,24 @@ def test_azure_mca_actual_maps_the_billing_profile_and_keeps_each_rows_currency(
     assert _row(billing_currency="GBP").billing_account_id == "BP-2"
 
 
+def test_a_semicolon_separated_azure_export_with_decimal_commas_gives_the_same_totals(in_alpha, tmp_path):
+    import csv
+
+    path = tmp_path / "ea_semicolon.csv"
+    numbers = ("CostInBillingCurrency", "UnitPrice", "PayGPrice", "Quantity", "EffectivePrice")
+    with open(NATIVE / "azure_ea_actual.csv", newline="", encoding="utf-8") as fh, \
+            open(path, "w", newline="", encoding="utf-8") as out:
+        reader = csv.DictReader(fh)
+        writer = csv.DictWriter(out, fieldnames=reader.fieldnames, delimiter=";")
+        writer.writeheader()
+        for row in reader:
+            writer.writerow({k: v.replace(".", ",") if k in numbers else v for k, v in row.items()})
+    _import(path)
+    assert _totals() == {"USD": D("946.9"), "EUR": D("2")}
+    assert _totals("effective_cost") == {"USD": D("47.4"), "EUR": D("2")}
+    assert _row(resource_name="web-1").contracted_cost == D("2.304")  # 0,96 × 24 / 10
+
+
 def test_the_older_ea_layout_with_cost_and_billing_currency_columns_is_read_too(in_alpha, tmp_path):
     path = tmp_path / "ea_2019.csv"
     path.write_text(

@@ -147,11 +147,19 @@ def first_of(*arrays: pa.Array | None) -> pa.Array | None:
 
 # --- money ------------------------------------------------------------------------------------------------
 
+_COMMA_DECIMAL = re.compile(r"[+-]?\d+,\d+")
+
+
 def decimal(text: str | None) -> Decimal | None:
+    """A number as an exact Decimal (a decimal comma, which a semicolon-separated export may carry, read as a
+    point), or None."""
     if text is None:
         return None
+    text = text.strip()
+    if _COMMA_DECIMAL.fullmatch(text):
+        text = text.replace(",", ".")
     try:
-        value = Decimal(text.strip())
+        value = Decimal(text)
     except InvalidOperation:
         return None
     return value if value.is_finite() else None
