@@ -21,7 +21,7 @@ down in docs/providers/focus_native.md. In short:
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -217,6 +217,7 @@ def _services() -> tuple[dict, dict, dict, dict]:
     return pair, by_type, by_service, category
 
 
+@lru_cache(maxsize=1 << 17)  # ids repeat across the batches of a file
 def resource_type(resource_id: str | None) -> str:
     """``microsoft.compute/virtualmachines`` from an ARM resource id (the last provider segment's types)."""
     parts = (resource_id or "").strip("/").split("/")
@@ -355,7 +356,8 @@ def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBa
     rtype = map_distinct(resource_id, resource_type)
     resource_name = get("resourcename") if not mca else None
     if resource_name is None:
-        resource_name = map_distinct(resource_id, lambda r: r.rstrip("/").rsplit("/", 1)[-1] or None)
+        resource_name = blank_to_null(pc.utf8_rtrim(
+            pc.replace_substring_regex(resource_id, r"^.*/([^/]+)/*$", r"\1"), characters="/"))
     consumed = pc.fill_null(get_or_null("consumedservice"), "")
     meter_category = pc.fill_null(get_or_null("metercategory"), "")
     service_key = pc.binary_join_element_wise(consumed, pc.fill_null(rtype, ""), meter_category, "\x1f")

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -90,6 +90,7 @@ _FORMATS = (
 )
 
 
+@lru_cache(maxsize=1 << 16)  # the same days and hours recur in every batch of a file
 def parse_time(text: str) -> datetime | None:
     """A timestamp as the exports write it, in UTC: ISO 8601 with ``Z``, an offset or none (UTC), OCI's
     ``2023-11-13T10:00Z``, BigQuery's ``2024-03-01 08:00:00 UTC``, Azure's ``MM/DD/YYYY``."""
