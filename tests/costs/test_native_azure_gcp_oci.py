@@ -159,6 +159,25 @@ def test_azure_amortized_file_fills_effective_cost_and_bills_nothing_for_commitm
     assert (plan.commitment_discount_category, plan.billed_cost, plan.effective_cost) == ("Spend", D("0"), D("3"))
 
 
+def test_an_amortized_azure_file_uploaded_through_the_api_fills_effective_cost(w, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django_tenants.utils import schema_context
+
+    from apps.costs.services.imports import billing_import_run
+
+    client = client_for(w.fiona, "alpha")
+    upload = SimpleUploadedFile("amortized.csv", (NATIVE / "azure_ea_amortized.csv").read_bytes(), "text/csv")
+    response = client.post("/api/v1/costs/imports/", {"file": upload, "cost_type": "amortized"})
+    assert response.status_code == 202, response.content
+    assert response.json()["cost_type"] == "amortized"
+    with schema_context(w.alpha.schema_name):
+        billing_import_run(import_id=response.json()["id"])
+        assert _totals("effective_cost") == {"USD": D("53.692"), "EUR": D("2")}
+        assert _totals() == {"USD": D("47.404"), "EUR": D("2")}
+    detail = client.get(f"/api/v1/costs/imports/{response.json()['id']}/").json()
+    assert (detail["status"], detail["format"]) == ("success", "azure_ea")
+
+
 def test_the_same_azure_file_as_actual_cost_keeps_billed_cost_equal_to_its_cost_column(in_alpha):
     _import("azure_ea_amortized.csv")  # cost type defaults to actual
     assert _totals() == {"USD": D("53.692"), "EUR": D("2")}
