@@ -41,14 +41,22 @@ def _row(**filters) -> CostRecord:
 
 # --- detection ----------------------------------------------------------------------------------------------
 
+
 def _header(name: str) -> list[str]:
     return (NATIVE / name).read_text(encoding="utf-8").splitlines()[0].split(",")
 
 
-@pytest.mark.parametrize(("name", "module"), [
-    ("azure_ea_actual.csv", azure), ("azure_ea_amortized.csv", azure), ("azure_mca_actual.csv", azure_mca),
-    ("gcp_console.csv", gcp), ("gcp_bigquery.csv", gcp), ("oci_cost.csv", oci),
-])
+@pytest.mark.parametrize(
+    ("name", "module"),
+    [
+        ("azure_ea_actual.csv", azure),
+        ("azure_ea_amortized.csv", azure),
+        ("azure_mca_actual.csv", azure_mca),
+        ("gcp_console.csv", gcp),
+        ("gcp_bigquery.csv", gcp),
+        ("oci_cost.csv", oci),
+    ],
+)
 def test_each_native_header_is_detected_as_its_own_format_only(name, module):
     assert native.detect(_header(name)) is module
     others = [m for m in native.native_modules() if m is not module]
@@ -57,10 +65,24 @@ def test_each_native_header_is_detected_as_its_own_format_only(name, module):
 
 def test_yandex_aws_and_focus_headers_are_none_of_these_formats():
     yandex_header = list(yandex.REQUIRED) + ["credit", "cloud_id"]
-    aws_cur = ["identity/LineItemId", "bill/PayerAccountId", "lineItem/UsageStartDate", "lineItem/UsageEndDate",
-               "lineItem/ProductCode", "lineItem/UnblendedCost", "lineItem/CurrencyCode", "product/region"]
-    cur2 = ["bill_payer_account_id", "line_item_usage_start_date", "line_item_product_code",
-            "line_item_unblended_cost", "line_item_currency_code", "product"]
+    aws_cur = [
+        "identity/LineItemId",
+        "bill/PayerAccountId",
+        "lineItem/UsageStartDate",
+        "lineItem/UsageEndDate",
+        "lineItem/ProductCode",
+        "lineItem/UnblendedCost",
+        "lineItem/CurrencyCode",
+        "product/region",
+    ]
+    cur2 = [
+        "bill_payer_account_id",
+        "line_item_usage_start_date",
+        "line_item_product_code",
+        "line_item_unblended_cost",
+        "line_item_currency_code",
+        "product",
+    ]
     for module in (azure, azure_mca, gcp, oci):
         assert not module.detect(yandex_header)
         assert not module.detect(aws_cur)
@@ -79,22 +101,50 @@ def test_every_module_names_its_mapped_native_columns_for_the_report():
     assert oci.MAPPED["cost/myCost"].startswith("BilledCost")
 
 
-@pytest.mark.parametrize(("name", "module", "mapped", "extras"), [
-    ("azure_ea_actual.csv", azure, {"CostInBillingCurrency": "BilledCost/EffectiveCost", "Tags": "Tags"},
-     {"MyTeamColumn": "x_MyTeamColumn", "ResourceGroup": "x_ResourceGroupName",
-      "BillingProfileId": "x_BillingProfileId", "UnitOfMeasure": "x_PricingUnitDescription"}),
-    ("azure_mca_actual.csv", azure_mca,
-     {"billingProfileId": "BillingAccountId", "date": "ChargePeriodStart/ChargePeriodEnd"},
-     {"billingAccountId": "x_BillingAccountId", "internalProject": "x_internalProject"}),
-    ("gcp_console.csv", gcp, {"Cost": "BilledCost/ContractedCost/EffectiveCost", "Project ID": "SubAccountId"},
-     {"Credits": "x_Credits", "Team note": "x_Team note", "Service ID": "x_ServiceId"}),
-    ("gcp_bigquery.csv", gcp, {"service.description": "ServiceName/ServiceCategory", "labels": "Tags"},
-     {"my_unknown": "x_my_unknown", "export_time": "x_export_time"}),
-    ("oci_cost.csv", oci, {"cost/myCost": "BilledCost/EffectiveCost/ListCost/ContractedCost",
-                           "tags/Finance.CostCenter": "Tags"},
-     {"cost/myCostOverage": "x_CostOverage", "extraThing": "x_extraThing",
-      "product/compartmentName": "x_product/compartmentName"}),
-])
+@pytest.mark.parametrize(
+    ("name", "module", "mapped", "extras"),
+    [
+        (
+            "azure_ea_actual.csv",
+            azure,
+            {"CostInBillingCurrency": "BilledCost/EffectiveCost", "Tags": "Tags"},
+            {
+                "MyTeamColumn": "x_MyTeamColumn",
+                "ResourceGroup": "x_ResourceGroupName",
+                "BillingProfileId": "x_BillingProfileId",
+                "UnitOfMeasure": "x_PricingUnitDescription",
+            },
+        ),
+        (
+            "azure_mca_actual.csv",
+            azure_mca,
+            {"billingProfileId": "BillingAccountId", "date": "ChargePeriodStart/ChargePeriodEnd"},
+            {"billingAccountId": "x_BillingAccountId", "internalProject": "x_internalProject"},
+        ),
+        (
+            "gcp_console.csv",
+            gcp,
+            {"Cost": "BilledCost/ContractedCost/EffectiveCost", "Project ID": "SubAccountId"},
+            {"Credits": "x_Credits", "Team note": "x_Team note", "Service ID": "x_ServiceId"},
+        ),
+        (
+            "gcp_bigquery.csv",
+            gcp,
+            {"service.description": "ServiceName/ServiceCategory", "labels": "Tags"},
+            {"my_unknown": "x_my_unknown", "export_time": "x_export_time"},
+        ),
+        (
+            "oci_cost.csv",
+            oci,
+            {"cost/myCost": "BilledCost/EffectiveCost/ListCost/ContractedCost", "tags/Finance.CostCenter": "Tags"},
+            {
+                "cost/myCostOverage": "x_CostOverage",
+                "extraThing": "x_extraThing",
+                "product/compartmentName": "x_product/compartmentName",
+            },
+        ),
+    ],
+)
 def test_the_column_report_says_which_native_columns_were_mapped_and_which_kept(name, module, mapped, extras):
     header = _header(name)
     got_mapped, got_extras = module.column_map(header)
@@ -106,6 +156,7 @@ def test_the_column_report_says_which_native_columns_were_mapped_and_which_kept(
 
 
 # --- Azure --------------------------------------------------------------------------------------------------
+
 
 def test_azure_ea_actual_totals_equal_the_cost_column_per_currency_with_categories_and_signs(in_alpha):
     bi = _import("azure_ea_actual.csv")
@@ -142,8 +193,11 @@ def test_azure_ea_actual_totals_equal_the_cost_column_per_currency_with_categori
     assert vm.extras["x_ResourceGroupName"] == "rg-web"
     assert vm.extras["x_BillingProfileId"] == "8611537"
     storage = _row(billing_currency="EUR")
-    assert (storage.service_name, storage.service_category, storage.tags) == ("Storage Accounts", "Storage",
-                                                                              {"env": "dev"})
+    assert (storage.service_name, storage.service_category, storage.tags) == (
+        "Storage Accounts",
+        "Storage",
+        {"env": "dev"},
+    )
 
 
 def test_azure_amortized_file_fills_effective_cost_and_bills_nothing_for_commitment_usage(in_alpha):
@@ -209,8 +263,10 @@ def test_a_semicolon_separated_azure_export_with_decimal_commas_gives_the_same_t
 
     path = tmp_path / "ea_semicolon.csv"
     numbers = ("CostInBillingCurrency", "UnitPrice", "PayGPrice", "Quantity", "EffectivePrice")
-    with open(NATIVE / "azure_ea_actual.csv", newline="", encoding="utf-8") as fh, \
-            open(path, "w", newline="", encoding="utf-8") as out:
+    with (
+        open(NATIVE / "azure_ea_actual.csv", newline="", encoding="utf-8") as fh,
+        open(path, "w", newline="", encoding="utf-8") as out,
+    ):
         reader = csv.DictReader(fh)
         writer = csv.DictWriter(out, fieldnames=reader.fieldnames, delimiter=";")
         writer.writeheader()
@@ -233,7 +289,9 @@ def test_the_older_ea_layout_with_cost_and_billing_currency_columns_is_read_too(
         "disks/d1,not json,Usage,OnDemand\n"
         "100,Old EA,2023-01-01,2023-01-31,Acc,o@example.com,sub-1,Legacy,2023-01-11,Premium SSD,Storage,1,"
         "4.5,4.5,USD,westus,Microsoft.Compute,/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.Compute/"
-        "disks/d1,,Usage,OnDemand\n", encoding="utf-8")
+        "disks/d1,,Usage,OnDemand\n",
+        encoding="utf-8",
+    )
     bi = _import(path)
     assert bi.format == "azure_ea"
     assert _totals() == {"USD": D("9")}  # Σ Cost; the lower-case currency code is upper-cased
@@ -257,6 +315,7 @@ def test_a_native_file_attached_to_another_providers_connection_is_refused(in_al
 
 # --- Google Cloud -------------------------------------------------------------------------------------------
 
+
 def test_gcp_console_csv_totals_equal_its_cost_column_and_credits_fill_effective_cost(in_alpha):
     bi = _import("gcp_console.csv")
     assert bi.format == "gcp_billing"
@@ -264,10 +323,17 @@ def test_gcp_console_csv_totals_equal_its_cost_column_and_credits_fill_effective
     assert _totals() == {"USD": D("139.56"), "EUR": D("30")}
     # Σ (Cost + Credits), a charge not below 0: USD 100.00 + 10.00 + 13.05 - 4.00 + 0.01; EUR max(30 - 35, 0).
     assert _totals("effective_cost") == {"USD": D("119.06"), "EUR": D("0")}
-    categories = dict(CostRecord.objects.filter(billing_currency="USD").values("charge_category")
-                      .annotate(total=Sum("billed_cost")).values_list("charge_category", "total"))
+    categories = dict(
+        CostRecord.objects.filter(billing_currency="USD")
+        .values("charge_category")
+        .annotate(total=Sum("billed_cost"))
+        .values_list("charge_category", "total")
+    )
     assert {k: v.normalize() for k, v in categories.items()} == {
-        "Usage": D("130.5"), "Tax": D("13.05"), "Adjustment": D("-3.99")}
+        "Usage": D("130.5"),
+        "Tax": D("13.05"),
+        "Adjustment": D("-3.99"),
+    }
     vm = _row(service_name="Compute Engine", charge_category="Usage")
     assert (vm.service_category, vm.sub_account_id, vm.sku_id) == ("Compute", "web-prod", "0C5C-3A4B-1234")
     assert vm.charge_period_start.isoformat() == "2024-03-01T00:00:00+00:00"
@@ -299,19 +365,24 @@ def test_gcp_bigquery_layout_sums_credit_lists_and_maps_cost_types(in_alpha):
 
 
 def test_gcp_bigquery_parquet_with_nested_records_is_read_through_its_fields(in_alpha, tmp_path):
-    table = pa.table({
-        "billing_account_id": ["01A2B3-C4D5E6-F7A8B9", "01A2B3-C4D5E6-F7A8B9"],
-        "service": [{"id": "6F81", "description": "Compute Engine"}, {"id": "95FF", "description": "Cloud Storage"}],
-        "sku": [{"id": "0C5C", "description": "N2 core"}, {"id": "E5F0", "description": "Standard storage"}],
-        "usage_start_time": pa.array([1709280000000000, 1709280000000000], pa.timestamp("us", "UTC")),
-        "usage_end_time": pa.array([1709283600000000, 1709283600000000], pa.timestamp("us", "UTC")),
-        "project": [{"id": "web-prod", "name": "Web"}, {"id": "web-prod", "name": "Web"}],
-        "cost": pa.array([4.25, 1.5], pa.float64()),
-        "currency": ["USD", "USD"],
-        "credits": [[{"name": "SUD", "amount": -0.25}], []],
-        "invoice": [{"month": "202403"}, {"month": "202403"}],
-        "cost_type": ["regular", "regular"],
-    })
+    table = pa.table(
+        {
+            "billing_account_id": ["01A2B3-C4D5E6-F7A8B9", "01A2B3-C4D5E6-F7A8B9"],
+            "service": [
+                {"id": "6F81", "description": "Compute Engine"},
+                {"id": "95FF", "description": "Cloud Storage"},
+            ],
+            "sku": [{"id": "0C5C", "description": "N2 core"}, {"id": "E5F0", "description": "Standard storage"}],
+            "usage_start_time": pa.array([1709280000000000, 1709280000000000], pa.timestamp("us", "UTC")),
+            "usage_end_time": pa.array([1709283600000000, 1709283600000000], pa.timestamp("us", "UTC")),
+            "project": [{"id": "web-prod", "name": "Web"}, {"id": "web-prod", "name": "Web"}],
+            "cost": pa.array([4.25, 1.5], pa.float64()),
+            "currency": ["USD", "USD"],
+            "credits": [[{"name": "SUD", "amount": -0.25}], []],
+            "invoice": [{"month": "202403"}, {"month": "202403"}],
+            "cost_type": ["regular", "regular"],
+        }
+    )
     path = tmp_path / "export.parquet"
     pq.write_table(table, path)
     _import(path)
@@ -324,6 +395,7 @@ def test_gcp_bigquery_parquet_with_nested_records_is_read_through_its_fields(in_
 
 
 # --- Oracle Cloud -------------------------------------------------------------------------------------------
+
 
 def test_oci_cost_report_totals_equal_my_cost_overage_included_with_tags_and_corrections(in_alpha):
     bi = _import("oci_cost.csv")

@@ -54,28 +54,60 @@ SOURCE_BY_DAY = False
 REQUIRED = ("Date", "MeterCategory", "SubscriptionId", "ChargeType")
 COST_KEYS = ("costinbillingcurrency", "cost")
 EA_MARKERS = {key(c) for c in ("AccountOwnerId", "AccountName", "DepartmentName", "PartNumber", "BillingCurrencyCode")}
-MCA_MARKERS = {key(c) for c in ("billingProfileId", "costInPricingCurrency", "exchangeRatePricingToBilling",
-                                "paygCostInBillingCurrency", "ProductId", "servicePeriodStartDate", "partnerName")}
+MCA_MARKERS = {
+    key(c)
+    for c in (
+        "billingProfileId",
+        "costInPricingCurrency",
+        "exchangeRatePricingToBilling",
+        "paygCostInBillingCurrency",
+        "ProductId",
+        "servicePeriodStartDate",
+        "partnerName",
+    )
+}
 COMMITMENT_MODELS = ("Reservation", "SavingsPlan")
 
 # Native column (EA spelling; MCA's camelCase is the same key) -> the FOCUS column it lands in.
 _MAPPED_EA = {
-    "CostInBillingCurrency": "BilledCost/EffectiveCost", "Cost": "BilledCost/EffectiveCost",
-    "BillingAccountId": "BillingAccountId", "BillingAccountName": "BillingAccountName",
-    "BillingCurrencyCode": "BillingCurrency", "BillingCurrency": "BillingCurrency",
-    "BillingPeriodStartDate": "BillingPeriodStart", "BillingPeriodEndDate": "BillingPeriodEnd",
-    "Date": "ChargePeriodStart/ChargePeriodEnd", "ChargeType": "ChargeCategory/ChargeClass",
-    "ProductName": "ChargeDescription", "Product": "ChargeDescription", "Frequency": "ChargeFrequency",
-    "BenefitId": "CommitmentDiscountId", "BenefitName": "CommitmentDiscountName",
-    "ReservationId": "CommitmentDiscountId", "ReservationName": "CommitmentDiscountName",
-    "Quantity": "ConsumedQuantity/PricingQuantity", "UnitOfMeasure": "ConsumedUnit/PricingUnit",
-    "UnitPrice": "ContractedUnitPrice/ContractedCost", "PayGPrice": "ListUnitPrice",
-    "PaygCostInBillingCurrency": "ListCost", "PartnerName": "InvoiceIssuerName", "InvoiceId": "InvoiceId",
-    "PricingModel": "PricingCategory", "PricingCurrency": "PricingCurrency", "PricingCurrencyCode": "PricingCurrency",
-    "PublisherName": "PublisherName", "ResourceLocation": "RegionId/RegionName", "ResourceId": "ResourceId",
-    "ResourceName": "ResourceName", "ConsumedService": "ServiceName/ServiceCategory", "ProductId": "SkuId",
-    "MeterName": "SkuMeter", "SubscriptionId": "SubAccountId", "SubscriptionName": "SubAccountName",
-    "Tags": "Tags", "AvailabilityZone": "AvailabilityZone",
+    "CostInBillingCurrency": "BilledCost/EffectiveCost",
+    "Cost": "BilledCost/EffectiveCost",
+    "BillingAccountId": "BillingAccountId",
+    "BillingAccountName": "BillingAccountName",
+    "BillingCurrencyCode": "BillingCurrency",
+    "BillingCurrency": "BillingCurrency",
+    "BillingPeriodStartDate": "BillingPeriodStart",
+    "BillingPeriodEndDate": "BillingPeriodEnd",
+    "Date": "ChargePeriodStart/ChargePeriodEnd",
+    "ChargeType": "ChargeCategory/ChargeClass",
+    "ProductName": "ChargeDescription",
+    "Product": "ChargeDescription",
+    "Frequency": "ChargeFrequency",
+    "BenefitId": "CommitmentDiscountId",
+    "BenefitName": "CommitmentDiscountName",
+    "ReservationId": "CommitmentDiscountId",
+    "ReservationName": "CommitmentDiscountName",
+    "Quantity": "ConsumedQuantity/PricingQuantity",
+    "UnitOfMeasure": "ConsumedUnit/PricingUnit",
+    "UnitPrice": "ContractedUnitPrice/ContractedCost",
+    "PayGPrice": "ListUnitPrice",
+    "PaygCostInBillingCurrency": "ListCost",
+    "PartnerName": "InvoiceIssuerName",
+    "InvoiceId": "InvoiceId",
+    "PricingModel": "PricingCategory",
+    "PricingCurrency": "PricingCurrency",
+    "PricingCurrencyCode": "PricingCurrency",
+    "PublisherName": "PublisherName",
+    "ResourceLocation": "RegionId/RegionName",
+    "ResourceId": "ResourceId",
+    "ResourceName": "ResourceName",
+    "ConsumedService": "ServiceName/ServiceCategory",
+    "ProductId": "SkuId",
+    "MeterName": "SkuMeter",
+    "SubscriptionId": "SubAccountId",
+    "SubscriptionName": "SubAccountName",
+    "Tags": "Tags",
+    "AvailabilityZone": "AvailabilityZone",
 }
 _MAPPED_MCA = {"BillingProfileId": "BillingAccountId", "BillingProfileName": "BillingAccountName"}
 
@@ -88,53 +120,128 @@ def _spellings(mapping: dict[str, str]) -> dict[str, str]:
 # Native column -> FOCUS column, for the import report (an EA file; ``azure_mca.MAPPED`` for MCA).
 MAPPED: dict[str, str] = _spellings(_MAPPED_EA)
 MAPPED_MCA: dict[str, str] = {
-    **{name: focus for name, focus in _spellings(_MAPPED_EA).items()
-       if key(name) not in (key("BillingAccountId"), key("BillingAccountName"))},
+    **{
+        name: focus
+        for name, focus in _spellings(_MAPPED_EA).items()
+        if key(name) not in (key("BillingAccountId"), key("BillingAccountName"))
+    },
     **_spellings(_MAPPED_MCA),
 }
 # Columns FOCUS has no place for, under the x_ names of Microsoft's mapping (mapping.md).
-EXTRA_NAMES = {key(native): x for native, x in {
-    "AccountName": "x_AccountName", "AccountOwnerId": "x_AccountOwnerId", "AdditionalInfo": "x_SkuDetails",
-    "CostAllocationRuleName": "x_CostAllocationRuleName", "CostCenter": "x_CostCenter",
-    "CustomerName": "x_CustomerName", "CustomerTenantId": "x_CustomerId", "DepartmentName": "x_InvoiceSectionName",
-    "EffectivePrice": "x_EffectiveUnitPrice", "ExchangeRatePricingToBilling": "x_BillingExchangeRate",
-    "ExchangeRateDate": "x_BillingExchangeRateDate", "InvoiceSectionId": "x_InvoiceSectionId",
-    "InvoiceSectionName": "x_InvoiceSectionName", "InvoiceSection": "x_InvoiceSectionName",
-    "IsAzureCreditEligible": "x_SkuIsCreditEligible", "MeterCategory": "x_SkuMeterCategory",
-    "MeterId": "x_SkuMeterId", "MeterRegion": "x_SkuRegion", "MeterSubcategory": "x_SkuMeterSubcategory",
-    "OfferId": "x_SkuOfferId", "PartnerEarnedCreditApplied": "x_PartnerCreditApplied",
-    "PartnerEarnedCreditRate": "x_PartnerCreditRate", "PartnerTenantId": "x_InvoiceIssuerId",
-    "PartNumber": "x_SkuPartNumber", "ProductOrderId": "x_SkuOrderId", "ProductOrderName": "x_SkuOrderName",
-    "ResellerMpnId": "x_ResellerId", "ResellerName": "x_ResellerName", "ResourceGroup": "x_ResourceGroupName",
-    "ResourceGroupName": "x_ResourceGroupName", "ResourceType": "x_ResourceType",
-    "ServiceFamily": "x_SkuServiceFamily", "ServicePeriodEndDate": "x_ServicePeriodEnd",
-    "ServicePeriodStartDate": "x_ServicePeriodStart", "Term": "x_SkuTerm", "PaygCostInUsd": "x_ListCostInUsd",
-}.items()}
+EXTRA_NAMES = {
+    key(native): x
+    for native, x in {
+        "AccountName": "x_AccountName",
+        "AccountOwnerId": "x_AccountOwnerId",
+        "AdditionalInfo": "x_SkuDetails",
+        "CostAllocationRuleName": "x_CostAllocationRuleName",
+        "CostCenter": "x_CostCenter",
+        "CustomerName": "x_CustomerName",
+        "CustomerTenantId": "x_CustomerId",
+        "DepartmentName": "x_InvoiceSectionName",
+        "EffectivePrice": "x_EffectiveUnitPrice",
+        "ExchangeRatePricingToBilling": "x_BillingExchangeRate",
+        "ExchangeRateDate": "x_BillingExchangeRateDate",
+        "InvoiceSectionId": "x_InvoiceSectionId",
+        "InvoiceSectionName": "x_InvoiceSectionName",
+        "InvoiceSection": "x_InvoiceSectionName",
+        "IsAzureCreditEligible": "x_SkuIsCreditEligible",
+        "MeterCategory": "x_SkuMeterCategory",
+        "MeterId": "x_SkuMeterId",
+        "MeterRegion": "x_SkuRegion",
+        "MeterSubcategory": "x_SkuMeterSubcategory",
+        "OfferId": "x_SkuOfferId",
+        "PartnerEarnedCreditApplied": "x_PartnerCreditApplied",
+        "PartnerEarnedCreditRate": "x_PartnerCreditRate",
+        "PartnerTenantId": "x_InvoiceIssuerId",
+        "PartNumber": "x_SkuPartNumber",
+        "ProductOrderId": "x_SkuOrderId",
+        "ProductOrderName": "x_SkuOrderName",
+        "ResellerMpnId": "x_ResellerId",
+        "ResellerName": "x_ResellerName",
+        "ResourceGroup": "x_ResourceGroupName",
+        "ResourceGroupName": "x_ResourceGroupName",
+        "ResourceType": "x_ResourceType",
+        "ServiceFamily": "x_SkuServiceFamily",
+        "ServicePeriodEndDate": "x_ServicePeriodEnd",
+        "ServicePeriodStartDate": "x_ServicePeriodStart",
+        "Term": "x_SkuTerm",
+        "PaygCostInUsd": "x_ListCostInUsd",
+    }.items()
+}
 # Mapped columns whose raw value Microsoft's mapping also keeps as an extra.
 ALSO_KEPT = {key("UnitOfMeasure"): "x_PricingUnitDescription", key("PartnerName"): "x_PartnerName"}
 FOCUS_COLUMNS = [
-    "BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "BillingCurrency", "BillingAccountId",
-    "BillingAccountName", "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
-    "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency", "CommitmentDiscountCategory",
-    "CommitmentDiscountId", "CommitmentDiscountName", "CommitmentDiscountStatus", "CommitmentDiscountType",
-    "ConsumedQuantity", "ConsumedUnit", "ContractedUnitPrice", "InvoiceId", "InvoiceIssuerName", "ListUnitPrice",
-    "PricingCategory", "PricingCurrency", "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName",
-    "RegionId", "RegionName", "ResourceId", "ResourceName", "ServiceCategory", "ServiceName",
-    "ServiceSubcategory", "SkuId", "SkuMeter", "SubAccountId", "SubAccountName", "Tags", "AvailabilityZone",
+    "BilledCost",
+    "EffectiveCost",
+    "ListCost",
+    "ContractedCost",
+    "BillingCurrency",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "CommitmentDiscountCategory",
+    "CommitmentDiscountId",
+    "CommitmentDiscountName",
+    "CommitmentDiscountStatus",
+    "CommitmentDiscountType",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ContractedUnitPrice",
+    "InvoiceId",
+    "InvoiceIssuerName",
+    "ListUnitPrice",
+    "PricingCategory",
+    "PricingCurrency",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceName",
+    "ServiceCategory",
+    "ServiceName",
+    "ServiceSubcategory",
+    "SkuId",
+    "SkuMeter",
+    "SubAccountId",
+    "SubAccountName",
+    "Tags",
+    "AvailabilityZone",
 ]
 ADDED = ["x_PricingBlockSize"]
-CHARGE_CATEGORY = {"usage": "Usage", "purchase": "Purchase", "credit": "Credit", "tax": "Tax",
-                   "unusedreservation": "Usage", "unusedsavingsplan": "Usage", "refund": "Purchase"}
+CHARGE_CATEGORY = {
+    "usage": "Usage",
+    "purchase": "Purchase",
+    "credit": "Credit",
+    "tax": "Tax",
+    "unusedreservation": "Usage",
+    "unusedsavingsplan": "Usage",
+    "refund": "Purchase",
+}
 FREQUENCY = {"onetime": "One-Time", "recurring": "Recurring", "usagebased": "Usage-Based"}
-PRICING = {"ondemand": "Standard", "spot": "Dynamic", "reservation": "Committed", "savingsplan": "Committed",
-           "savingsplans": "Committed"}
+PRICING = {
+    "ondemand": "Standard",
+    "spot": "Dynamic",
+    "reservation": "Committed",
+    "savingsplan": "Committed",
+    "savingsplans": "Committed",
+}
 
 
 def is_azure(columns: list[str]) -> bool:
     """Azure cost details, EA or MCA (the names compared regardless of letter case)."""
     keys = set(header_keys(columns))
-    return ({key(c) for c in REQUIRED} <= keys and any(k in keys for k in COST_KEYS)
-            and "billedcost" not in keys)
+    return {key(c) for c in REQUIRED} <= keys and any(k in keys for k in COST_KEYS) and "billedcost" not in keys
 
 
 def detect(columns: list[str]) -> bool:
@@ -186,17 +293,21 @@ def column_map(native_columns: list[str], *, cost_type: str = "actual") -> tuple
 
 # --- look-ups (Microsoft's open data, copied to ./data) ---------------------------------------------------
 
+
 @cache
 def _units() -> dict[str, tuple[str, str]]:
     """UnitOfMeasure -> (PricingBlockSize, DistinctUnits), finops-toolkit PricingUnits.csv."""
-    return {row["UnitOfMeasure"].strip().casefold(): (row["PricingBlockSize"], row["DistinctUnits"])
-            for row in data_rows("azure_pricing_units.csv")}
+    return {
+        row["UnitOfMeasure"].strip().casefold(): (row["PricingBlockSize"], row["DistinctUnits"])
+        for row in data_rows("azure_pricing_units.csv")
+    }
 
 
 @cache
 def _regions() -> dict[str, tuple[str, str]]:
-    return {row["OriginalValue"].casefold(): (row["RegionId"], row["RegionName"])
-            for row in data_rows("azure_regions.csv")}
+    return {
+        row["OriginalValue"].casefold(): (row["RegionId"], row["RegionName"]) for row in data_rows("azure_regions.csv")
+    }
 
 
 @cache
@@ -212,8 +323,9 @@ def _services() -> tuple[dict, dict, dict, dict]:
             by_type.setdefault(rtype, value)
         if consumed:
             by_service.setdefault(consumed, value)
-    category = {row["ConsumedService"].casefold(): row["ServiceCategory"]
-                for row in data_rows("azure_category_mapping.csv")}
+    category = {
+        row["ConsumedService"].casefold(): row["ServiceCategory"] for row in data_rows("azure_category_mapping.csv")
+    }
     return pair, by_type, by_service, category
 
 
@@ -225,7 +337,7 @@ def resource_type(resource_id: str | None) -> str:
     if "providers" not in lowered:
         return ""
     i = len(lowered) - 1 - lowered[::-1].index("providers")
-    namespace, rest = lowered[i + 1:i + 2], lowered[i + 2::2]
+    namespace, rest = lowered[i + 1 : i + 2], lowered[i + 2 :: 2]
     return "/".join(namespace + rest) if namespace and rest else ""
 
 
@@ -314,14 +426,22 @@ def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBa
     benefit = benefit if benefit is not None else nulls(n)
     benefit_name = first_of(get("benefitname"), get("reservationname"))
     discount_category, discount_type = map_distinct_many(benefit, _commitment_kind, 2)
-    model_category, model_type = map_distinct_many(pricing_model, lambda m: {
-        "reservation": ("Usage", "Reservation"), "savingsplan": ("Spend", "Savings Plan")}.get(key(m), ("", "")), 2)
+    model_category, model_type = map_distinct_many(
+        pricing_model,
+        lambda m: {"reservation": ("Usage", "Reservation"), "savingsplan": ("Spend", "Savings Plan")}.get(
+            key(m), ("", "")
+        ),
+        2,
+    )
     has_benefit = pc.is_valid(benefit)
     discount_category = pc.if_else(has_benefit, pc.coalesce(discount_category, model_category), discount_category)
     discount_type = pc.if_else(has_benefit, pc.coalesce(discount_type, model_type), discount_type)
     # FOCUS: CommitmentDiscountStatus only on usage rows (convert.md sets it on any committed row).
-    status = pc.if_else(unused, pa.scalar("Unused", STRING),
-                        pc.if_else(pc.and_(usage, committed), pa.scalar("Used", STRING), pa.scalar(None, STRING)))
+    status = pc.if_else(
+        unused,
+        pa.scalar("Unused", STRING),
+        pc.if_else(pc.and_(usage, committed), pa.scalar("Used", STRING), pa.scalar(None, STRING)),
+    )
 
     quantity = get_or_null("quantity")
     unit = get_or_null("unitofmeasure")
@@ -356,8 +476,9 @@ def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBa
     rtype = map_distinct(resource_id, resource_type)
     resource_name = get("resourcename") if not mca else None
     if resource_name is None:
-        resource_name = blank_to_null(pc.utf8_rtrim(
-            pc.replace_substring_regex(resource_id, r"^.*/([^/]+)/*$", r"\1"), characters="/"))
+        resource_name = blank_to_null(
+            pc.utf8_rtrim(pc.replace_substring_regex(resource_id, r"^.*/([^/]+)/*$", r"\1"), characters="/")
+        )
     consumed = pc.fill_null(get_or_null("consumedservice"), "")
     meter_category = pc.fill_null(get_or_null("metercategory"), "")
     service_key = pc.binary_join_element_wise(consumed, pc.fill_null(rtype, ""), meter_category, "\x1f")
@@ -366,33 +487,54 @@ def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBa
 
     location = get_or_null("resourcelocation", "location")
     region_id, region_name = map_distinct_many(
-        location, lambda loc: _regions().get(loc.casefold()) or (loc.casefold().replace(" ", ""), loc), 2)
+        location, lambda loc: _regions().get(loc.casefold()) or (loc.casefold().replace(" ", ""), loc), 2
+    )
 
     tags = get("tags")
     columns = {
-        "BilledCost": billed, "EffectiveCost": effective, "ListCost": list_cost, "ContractedCost": contracted_cost,
-        "BillingCurrency": currency, "BillingAccountId": account, "BillingAccountName": account_name,
-        "BillingPeriodStart": period_start, "BillingPeriodEnd": period_end,
-        "ChargePeriodStart": charge_start, "ChargePeriodEnd": charge_end, "ChargeCategory": category,
-        "ChargeClass": charge_class, "ChargeDescription": get_or_null("productname", "product"),
+        "BilledCost": billed,
+        "EffectiveCost": effective,
+        "ListCost": list_cost,
+        "ContractedCost": contracted_cost,
+        "BillingCurrency": currency,
+        "BillingAccountId": account,
+        "BillingAccountName": account_name,
+        "BillingPeriodStart": period_start,
+        "BillingPeriodEnd": period_end,
+        "ChargePeriodStart": charge_start,
+        "ChargePeriodEnd": charge_end,
+        "ChargeCategory": category,
+        "ChargeClass": charge_class,
+        "ChargeDescription": get_or_null("productname", "product"),
         "ChargeFrequency": map_distinct(get_or_null("frequency"), lambda f: FREQUENCY.get(key(f))),
-        "CommitmentDiscountCategory": discount_category, "CommitmentDiscountId": benefit,
+        "CommitmentDiscountCategory": discount_category,
+        "CommitmentDiscountId": benefit,
         "CommitmentDiscountName": benefit_name if benefit_name is not None else nulls(n),
-        "CommitmentDiscountStatus": status, "CommitmentDiscountType": discount_type,
+        "CommitmentDiscountStatus": status,
+        "CommitmentDiscountType": discount_type,
         "ConsumedQuantity": pc.if_else(usage, quantity, pa.scalar(None, STRING)),
         "ConsumedUnit": pc.if_else(usage, distinct_unit, pa.scalar(None, STRING)),
-        "ContractedUnitPrice": contracted_price, "InvoiceId": get_or_null("invoiceid"),
+        "ContractedUnitPrice": contracted_price,
+        "InvoiceId": get_or_null("invoiceid"),
         "InvoiceIssuerName": pc.coalesce(get_or_null("partnername"), pa.scalar("Microsoft", STRING)),
         "ListUnitPrice": list_price,
         "PricingCategory": map_distinct(pricing_model, lambda m: PRICING.get(key(m))),
         "PricingCurrency": get_or_null("pricingcurrencycode", "pricingcurrency"),
-        "PricingQuantity": pricing_quantity, "PricingUnit": distinct_unit,
+        "PricingQuantity": pricing_quantity,
+        "PricingUnit": distinct_unit,
         "ProviderName": constant(PROVIDER, n),
         "PublisherName": pc.coalesce(get_or_null("publishername"), pa.scalar("Microsoft", STRING)),
-        "RegionId": region_id, "RegionName": region_name, "ResourceId": resource_id, "ResourceName": resource_name,
-        "ServiceCategory": service_category, "ServiceName": service_name, "ServiceSubcategory": service_sub,
-        "SkuId": get_or_null("productid"), "SkuMeter": get_or_null("metername"),
-        "SubAccountId": get_or_null("subscriptionid"), "SubAccountName": get_or_null("subscriptionname"),
+        "RegionId": region_id,
+        "RegionName": region_name,
+        "ResourceId": resource_id,
+        "ResourceName": resource_name,
+        "ServiceCategory": service_category,
+        "ServiceName": service_name,
+        "ServiceSubcategory": service_sub,
+        "SkuId": get_or_null("productid"),
+        "SkuMeter": get_or_null("metername"),
+        "SubAccountId": get_or_null("subscriptionid"),
+        "SubAccountName": get_or_null("subscriptionname"),
         "Tags": map_distinct(tags, _tags) if tags is not None else nulls(n),
         "AvailabilityZone": get_or_null("availabilityzone"),
         "x_PricingBlockSize": block,

@@ -86,37 +86,99 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 # Native field -> FOCUS column, for the import report (BigQuery names; the console CSV's are the same keys).
 MAPPED: dict[str, str] = {
-    "billing_account_id": "BillingAccountId", "Billing account ID": "BillingAccountId",
-    "billing_account_name": "BillingAccountName", "Billing account name": "BillingAccountName",
-    "service.description": "ServiceName/ServiceCategory", "Service description": "ServiceName/ServiceCategory",
-    "sku.id": "SkuId", "SKU ID": "SkuId", "sku.description": "ChargeDescription",
-    "SKU description": "ChargeDescription", "cost": "BilledCost/ContractedCost/EffectiveCost",
-    "Cost": "BilledCost/ContractedCost/EffectiveCost", "currency": "BillingCurrency", "Currency": "BillingCurrency",
-    "credits": "EffectiveCost", "Credits": "EffectiveCost", "cost_type": "ChargeCategory",
-    "Cost type": "ChargeCategory", "Credit type": "ChargeCategory",
-    "usage_start_time": "ChargePeriodStart", "Usage start date": "ChargePeriodStart",
-    "usage_end_time": "ChargePeriodEnd", "Usage end date": "ChargePeriodEnd", "project.id": "SubAccountId",
-    "Project ID": "SubAccountId", "project.name": "SubAccountName", "Project name": "SubAccountName",
-    "invoice.month": "BillingPeriodStart/BillingPeriodEnd", "Invoice month": "BillingPeriodStart/BillingPeriodEnd",
-    "usage.amount": "ConsumedQuantity", "Usage amount": "ConsumedQuantity", "usage.unit": "ConsumedUnit",
-    "Usage unit": "ConsumedUnit", "usage.amount_in_pricing_units": "PricingQuantity",
-    "usage.pricing_unit": "PricingUnit", "location.region": "RegionId", "location.location": "RegionId",
-    "location.zone": "AvailabilityZone", "resource.global_name": "ResourceId", "resource.name": "ResourceName",
-    "labels": "Tags", "cost_at_list": "ListCost", "seller_name": "PublisherName",
-    "price.tier_start_amount": "SkuPriceId", "Region": "RegionId", "Location": "RegionId",
-    "Zone": "AvailabilityZone", "Amount in pricing units": "PricingQuantity", "Pricing unit": "PricingUnit",
+    "billing_account_id": "BillingAccountId",
+    "Billing account ID": "BillingAccountId",
+    "billing_account_name": "BillingAccountName",
+    "Billing account name": "BillingAccountName",
+    "service.description": "ServiceName/ServiceCategory",
+    "Service description": "ServiceName/ServiceCategory",
+    "sku.id": "SkuId",
+    "SKU ID": "SkuId",
+    "sku.description": "ChargeDescription",
+    "SKU description": "ChargeDescription",
+    "cost": "BilledCost/ContractedCost/EffectiveCost",
+    "Cost": "BilledCost/ContractedCost/EffectiveCost",
+    "currency": "BillingCurrency",
+    "Currency": "BillingCurrency",
+    "credits": "EffectiveCost",
+    "Credits": "EffectiveCost",
+    "cost_type": "ChargeCategory",
+    "Cost type": "ChargeCategory",
+    "Credit type": "ChargeCategory",
+    "usage_start_time": "ChargePeriodStart",
+    "Usage start date": "ChargePeriodStart",
+    "usage_end_time": "ChargePeriodEnd",
+    "Usage end date": "ChargePeriodEnd",
+    "project.id": "SubAccountId",
+    "Project ID": "SubAccountId",
+    "project.name": "SubAccountName",
+    "Project name": "SubAccountName",
+    "invoice.month": "BillingPeriodStart/BillingPeriodEnd",
+    "Invoice month": "BillingPeriodStart/BillingPeriodEnd",
+    "usage.amount": "ConsumedQuantity",
+    "Usage amount": "ConsumedQuantity",
+    "usage.unit": "ConsumedUnit",
+    "Usage unit": "ConsumedUnit",
+    "usage.amount_in_pricing_units": "PricingQuantity",
+    "usage.pricing_unit": "PricingUnit",
+    "location.region": "RegionId",
+    "location.location": "RegionId",
+    "location.zone": "AvailabilityZone",
+    "resource.global_name": "ResourceId",
+    "resource.name": "ResourceName",
+    "labels": "Tags",
+    "cost_at_list": "ListCost",
+    "seller_name": "PublisherName",
+    "price.tier_start_amount": "SkuPriceId",
+    "Region": "RegionId",
+    "Location": "RegionId",
+    "Zone": "AvailabilityZone",
+    "Amount in pricing units": "PricingQuantity",
+    "Pricing unit": "PricingUnit",
 }
 FOCUS_COLUMNS = [
-    "BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "BillingCurrency", "BillingAccountId",
-    "BillingAccountName", "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
-    "ChargeCategory", "ChargeClass", "ChargeDescription", "ConsumedQuantity", "ConsumedUnit", "InvoiceIssuerName",
-    "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "RegionId", "AvailabilityZone",
-    "ResourceId", "ResourceName", "ServiceCategory", "ServiceName", "SkuId", "SkuPriceId", "SubAccountId",
-    "SubAccountName", "Tags",
+    "BilledCost",
+    "EffectiveCost",
+    "ListCost",
+    "ContractedCost",
+    "BillingCurrency",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "InvoiceIssuerName",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "AvailabilityZone",
+    "ResourceId",
+    "ResourceName",
+    "ServiceCategory",
+    "ServiceName",
+    "SkuId",
+    "SkuPriceId",
+    "SubAccountId",
+    "SubAccountName",
+    "Tags",
 ]
 ADDED = ["x_CreditsTotal", "x_ServiceId"]
-COST_TYPE = {"regular": "Usage", "usage": "Usage", "tax": "Tax", "adjustment": "Adjustment",
-             "roundingerror": "Adjustment", "credit": "Credit"}
+COST_TYPE = {
+    "regular": "Usage",
+    "usage": "Usage",
+    "tax": "Tax",
+    "adjustment": "Adjustment",
+    "roundingerror": "Adjustment",
+    "credit": "Credit",
+}
 # Nested BigQuery records whose fields the converter maps (a Parquet export has them as struct columns).
 RECORDS = ("service", "sku", "project", "invoice", "usage", "location", "resource", "price")
 
@@ -172,23 +234,24 @@ def column_map(native_columns: list[str], *, cost_type: str = "actual") -> tuple
         if k in table:
             mapped[column] = table[k]
         else:
-            fields = sorted({focus for name, focus in MAPPED.items()
-                             if "." in name and key(name.split(".")[0]) == k})
+            fields = sorted({focus for name, focus in MAPPED.items() if "." in name and key(name.split(".")[0]) == k})
             if fields:
                 mapped[column] = ", ".join(fields)
     cost_column = _cost_currency(keys)[0]
     if cost_column and cost_column not in mapped:
         mapped[cost_column] = MAPPED["cost"]
-    extras = {c: {"credits": "x_Credits", "serviceid": "x_ServiceId"}[key(c)] for c in native_columns
-              if key(c) in ("credits", "serviceid")}
+    extras = {
+        c: {"credits": "x_Credits", "serviceid": "x_ServiceId"}[key(c)]
+        for c in native_columns
+        if key(c) in ("credits", "serviceid")
+    }
     extras.update(dict(extra_columns(native_columns, _used_keys(keys), {})))
     return mapped, extras
 
 
 @cache
 def _categories() -> dict[str, str]:
-    return {row["ConsumedService"].casefold(): row["ServiceCategory"]
-            for row in data_rows("gcp_category_mapping.csv")}
+    return {row["ConsumedService"].casefold(): row["ServiceCategory"] for row in data_rows("gcp_category_mapping.csv")}
 
 
 def _json_field(text: str, field: str) -> str | None:
@@ -282,8 +345,9 @@ def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBa
     credits = pc.fill_null(map_distinct(get_or_null("credits"), _credits_total), "0")
     net = arithmetic("add", cost, credits)
     # The converter's floor: a charge's credits never make it negative; a negative cost (a refund) keeps its sign.
-    effective = pc.if_else(pc.and_(negative(net), pc.invert(negative(cost))), pa.scalar("0", STRING),
-                           pc.coalesce(net, cost))
+    effective = pc.if_else(
+        pc.and_(negative(net), pc.invert(negative(cost))), pa.scalar("0", STRING), pc.coalesce(net, cost)
+    )
 
     credit_type = get("credit_type")
     category = map_distinct(get_or_null("cost_type"), lambda t: COST_TYPE.get(key(t), "Usage"))
@@ -307,25 +371,40 @@ def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBa
     service = get_or_null("service")
     region = first_of(get("region"), get("location"))
     columns = {
-        "BilledCost": cost, "EffectiveCost": effective,
-        "ListCost": pc.coalesce(get_or_null("cost_at_list"), cost), "ContractedCost": cost,
-        "BillingCurrency": currency, "BillingAccountId": get_or_null("account"),
+        "BilledCost": cost,
+        "EffectiveCost": effective,
+        "ListCost": pc.coalesce(get_or_null("cost_at_list"), cost),
+        "ContractedCost": cost,
+        "BillingCurrency": currency,
+        "BillingAccountId": get_or_null("account"),
         "BillingAccountName": get_or_null("account_name"),
-        "BillingPeriodStart": period_start, "BillingPeriodEnd": period_end,
-        "ChargePeriodStart": charge_start, "ChargePeriodEnd": charge_end, "ChargeCategory": category,
-        "ChargeClass": nulls(n), "ChargeDescription": get_or_null("sku_description"),
-        "ConsumedQuantity": get_or_null("usage_amount"), "ConsumedUnit": get_or_null("usage_unit"),
+        "BillingPeriodStart": period_start,
+        "BillingPeriodEnd": period_end,
+        "ChargePeriodStart": charge_start,
+        "ChargePeriodEnd": charge_end,
+        "ChargeCategory": category,
+        "ChargeClass": nulls(n),
+        "ChargeDescription": get_or_null("sku_description"),
+        "ConsumedQuantity": get_or_null("usage_amount"),
+        "ConsumedUnit": get_or_null("usage_unit"),
         "InvoiceIssuerName": constant(PROVIDER, n),
-        "PricingQuantity": get_or_null("pricing_amount"), "PricingUnit": get_or_null("pricing_unit"),
+        "PricingQuantity": get_or_null("pricing_amount"),
+        "PricingUnit": get_or_null("pricing_unit"),
         "ProviderName": constant(PROVIDER, n),
         "PublisherName": pc.coalesce(get_or_null("seller"), pa.scalar(PROVIDER, STRING)),
-        "RegionId": region if region is not None else nulls(n), "AvailabilityZone": get_or_null("zone"),
-        "ResourceId": get_or_null("resource"), "ResourceName": get_or_null("resource_name"),
+        "RegionId": region if region is not None else nulls(n),
+        "AvailabilityZone": get_or_null("zone"),
+        "ResourceId": get_or_null("resource"),
+        "ResourceName": get_or_null("resource_name"),
         "ServiceCategory": map_distinct(service, lambda s: _categories().get(s.casefold(), "Other")),
-        "ServiceName": service, "SkuId": get_or_null("sku"), "SkuPriceId": get_or_null("price_tier"),
-        "SubAccountId": get_or_null("project"), "SubAccountName": get_or_null("project_name"),
+        "ServiceName": service,
+        "SkuId": get_or_null("sku"),
+        "SkuPriceId": get_or_null("price_tier"),
+        "SubAccountId": get_or_null("project"),
+        "SubAccountName": get_or_null("project_name"),
         "Tags": map_distinct(get_or_null("labels"), _labels),
-        "x_CreditsTotal": credits, "x_ServiceId": get_or_null("service_id"),
+        "x_CreditsTotal": credits,
+        "x_ServiceId": get_or_null("service_id"),
     }
     columns["ServiceCategory"] = pc.coalesce(columns["ServiceCategory"], pa.scalar("Other", STRING))
     if "credits" in keys:  # the credits themselves (names, types, ids) beside their total

@@ -76,17 +76,30 @@ def map_distinct_many(array: pa.Array, decide: Callable[[str], tuple[str | None,
 def equals_any(array: pa.Array, values: Iterable[str]) -> pa.Array:
     """Row mask: the value (compared by ``key``) is one of ``values``; never null."""
     wanted = {key(v) for v in values}
-    return pc.fill_null(pc.is_in(map_distinct(array, lambda text: key(text)),
-                                 value_set=pa.array(sorted(wanted), STRING)), False)
+    return pc.fill_null(
+        pc.is_in(map_distinct(array, lambda text: key(text)), value_set=pa.array(sorted(wanted), STRING)), False
+    )
 
 
 # --- time -------------------------------------------------------------------------------------------------
 
 _FORMATS = (
-    "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M:%S%z",
-    "%Y-%m-%d %H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%m/%d/%Y", "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %I:%M:%S %p", "%Y%m%d",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%dT%H:%M%z",
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S.%f%z",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%m/%d/%Y",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%Y%m%d",
 )
 
 
@@ -115,6 +128,7 @@ def iso(moment: datetime) -> str:
 def times(array: pa.Array, *, shift_days: int = 0) -> pa.Array:
     """ISO 8601 UTC text (``shift_days`` later); a value that is no timestamp is passed on as it is, for the
     FOCUS validation to report on its row."""
+
     def decide(text: str) -> str:
         moment = parse_time(text)
         return text if moment is None else iso(moment + timedelta(days=shift_days))
@@ -130,6 +144,7 @@ def month_bounds(moment: datetime) -> tuple[str, str]:
 
 def billing_months(array: pa.Array) -> tuple[pa.Array, pa.Array]:
     """The calendar month (UTC) of each timestamp: [first day, first day of the next month)."""
+
     def bounds(text: str) -> str | None:
         moment = parse_time(text)
         return None if moment is None else "|".join(month_bounds(moment))
@@ -175,8 +190,12 @@ def zero_where(mask: pa.Array, array: pa.Array) -> pa.Array:
     return pc.if_else(pc.fill_null(mask, False), pa.scalar("0", STRING), array)
 
 
-def combine(fn: Callable[..., Decimal | None], *arrays: pa.Array, where: pa.Array | None = None,
-            otherwise: pa.Array | None = None) -> pa.Array:
+def combine(
+    fn: Callable[..., Decimal | None],
+    *arrays: pa.Array,
+    where: pa.Array | None = None,
+    otherwise: pa.Array | None = None,
+) -> pa.Array:
     """``fn`` over the rows' exact decimals (None for an empty or non-numeric value) as text, only on the rows of
     ``where`` (all when None); ``otherwise`` (or null) elsewhere and where ``fn`` returns None."""
     n = len(arrays[0])
@@ -222,9 +241,11 @@ def to_decimals(array: pa.Array) -> pa.Array | None:
 def arithmetic(operation: str, a: pa.Array, b: pa.Array) -> pa.Array:
     """``a <operation> b`` (add, multiply, divide) per row, exact, as text; null where either is null (or b is 0
     in a division)."""
-    fallback = {"add": lambda x, y: None if x is None or y is None else x + y,
-                "multiply": lambda x, y: None if x is None or y is None else x * y,
-                "divide": lambda x, y: None if x is None or not y else x / y}[operation]
+    fallback = {
+        "add": lambda x, y: None if x is None or y is None else x + y,
+        "multiply": lambda x, y: None if x is None or y is None else x * y,
+        "divide": lambda x, y: None if x is None or not y else x / y,
+    }[operation]
     numbers = _decimals(a, b)
     if numbers is None:
         return combine(fallback, a, b)
@@ -247,6 +268,7 @@ def negative(array: pa.Array) -> pa.Array:
 
 # --- extras -----------------------------------------------------------------------------------------------
 
+
 def extra_name(native: str, known: dict[str, str]) -> str:
     """The ``x_`` column a native column is kept in: its documented name when ``known`` (by key), else
     ``x_`` + the native name (already ``x_``-prefixed names are kept)."""
@@ -256,8 +278,12 @@ def extra_name(native: str, known: dict[str, str]) -> str:
     return native if native.lower().startswith("x_") else f"x_{native}"
 
 
-def extra_columns(native_columns: list[str], mapped_keys: set[str], known: dict[str, str],
-                  skip: Callable[[str], bool] = lambda name: False) -> list[tuple[str, str]]:
+def extra_columns(
+    native_columns: list[str],
+    mapped_keys: set[str],
+    known: dict[str, str],
+    skip: Callable[[str], bool] = lambda name: False,
+) -> list[tuple[str, str]]:
     """(native column, extra name) for every column a format does not map, in the file's order, without
     duplicate extra names (a second spelling of the same name gets a numbered suffix)."""
     out: list[tuple[str, str]] = []

@@ -35,40 +35,101 @@ CONNECTION_PROVIDERS = ("oci",)
 SOURCE_PREFIX = "oci"  # "oci:<subscription>:<YYYY-MM>"
 NOTE = "native"
 SOURCE_BY_DAY = False
-REQUIRED = ("lineItem/intervalUsageStart", "lineItem/intervalUsageEnd", "product/service", "cost/myCost",
-            "cost/currencyCode")
+REQUIRED = (
+    "lineItem/intervalUsageStart",
+    "lineItem/intervalUsageEnd",
+    "product/service",
+    "cost/myCost",
+    "cost/currencyCode",
+)
 TAG_PREFIX = "tags/"
 MAPPED: dict[str, str] = {
-    "cost/myCost": "BilledCost/EffectiveCost/ListCost/ContractedCost", "cost/currencyCode": "BillingCurrency",
-    "cost/subscriptionId": "BillingAccountId", "lineItem/tenantId": "SubAccountId",
+    "cost/myCost": "BilledCost/EffectiveCost/ListCost/ContractedCost",
+    "cost/currencyCode": "BillingCurrency",
+    "cost/subscriptionId": "BillingAccountId",
+    "lineItem/tenantId": "SubAccountId",
     "lineItem/intervalUsageStart": "ChargePeriodStart/BillingPeriodStart",
-    "lineItem/intervalUsageEnd": "ChargePeriodEnd", "lineItem/isCorrection": "ChargeClass",
-    "product/Description": "ChargeDescription", "usage/billedQuantity": "ConsumedQuantity/PricingQuantity",
-    "cost/skuUnitDescription": "ConsumedUnit/PricingUnit", "cost/unitPrice": "ContractedUnitPrice",
-    "product/region": "RegionId", "product/availabilityDomain": "AvailabilityZone",
-    "product/resourceId": "ResourceId", "product/service": "ServiceName/ServiceCategory",
+    "lineItem/intervalUsageEnd": "ChargePeriodEnd",
+    "lineItem/isCorrection": "ChargeClass",
+    "product/Description": "ChargeDescription",
+    "usage/billedQuantity": "ConsumedQuantity/PricingQuantity",
+    "cost/skuUnitDescription": "ConsumedUnit/PricingUnit",
+    "cost/unitPrice": "ContractedUnitPrice",
+    "product/region": "RegionId",
+    "product/availabilityDomain": "AvailabilityZone",
+    "product/resourceId": "ResourceId",
+    "product/service": "ServiceName/ServiceCategory",
     "cost/productSku": "SkuId",
 }
 MAPPED_PREFIXES = {TAG_PREFIX: "Tags"}
 FOCUS_COLUMNS = [
-    "BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "BillingCurrency", "BillingAccountId",
-    "BillingAccountName", "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
-    "ChargeCategory", "ChargeClass", "ChargeDescription", "ConsumedQuantity", "ConsumedUnit", "ContractedUnitPrice",
-    "InvoiceIssuerName", "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "RegionId",
-    "AvailabilityZone", "ResourceId", "ServiceCategory", "ServiceName", "SkuId", "SubAccountId", "Tags",
+    "BilledCost",
+    "EffectiveCost",
+    "ListCost",
+    "ContractedCost",
+    "BillingCurrency",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ContractedUnitPrice",
+    "InvoiceIssuerName",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "AvailabilityZone",
+    "ResourceId",
+    "ServiceCategory",
+    "ServiceName",
+    "SkuId",
+    "SubAccountId",
+    "Tags",
     "x_CostOverage",
 ]
 # OCI service names (product/service) by FOCUS ServiceCategory; InfraZen's own table (the converter has none).
 CATEGORIES = [
-    ("COMPUTE", "Compute"), ("FUNCTIONS", "Compute"), ("CONTAINER", "Compute"), ("OKE", "Compute"),
-    ("BLOCK_STORAGE", "Storage"), ("OBJECT_STORAGE", "Storage"), ("FILE_STORAGE", "Storage"), ("BACKUP", "Storage"),
-    ("DATABASE", "Databases"), ("MYSQL", "Databases"), ("NOSQL", "Databases"), ("AUTONOMOUS", "Databases"),
-    ("NETWORK", "Networking"), ("VCN", "Networking"), ("LOAD_BALANCER", "Networking"), ("DNS", "Networking"),
-    ("FASTCONNECT", "Networking"), ("VPN", "Networking"), ("CDN", "Networking"), ("EGRESS", "Networking"),
-    ("MONITORING", "Management and Governance"), ("LOGGING", "Management and Governance"),
-    ("TELEMETRY", "Management and Governance"), ("VAULT", "Security"), ("KMS", "Security"), ("WAF", "Security"),
-    ("IDENTITY", "Identity"), ("IAM", "Identity"), ("STREAMING", "Integration"), ("INTEGRATION", "Integration"),
-    ("ANALYTICS", "Analytics"), ("DATA_SCIENCE", "AI and Machine Learning"), ("AI_SERVICE", "AI and Machine Learning"),
+    ("COMPUTE", "Compute"),
+    ("FUNCTIONS", "Compute"),
+    ("CONTAINER", "Compute"),
+    ("OKE", "Compute"),
+    ("BLOCK_STORAGE", "Storage"),
+    ("OBJECT_STORAGE", "Storage"),
+    ("FILE_STORAGE", "Storage"),
+    ("BACKUP", "Storage"),
+    ("DATABASE", "Databases"),
+    ("MYSQL", "Databases"),
+    ("NOSQL", "Databases"),
+    ("AUTONOMOUS", "Databases"),
+    ("NETWORK", "Networking"),
+    ("VCN", "Networking"),
+    ("LOAD_BALANCER", "Networking"),
+    ("DNS", "Networking"),
+    ("FASTCONNECT", "Networking"),
+    ("VPN", "Networking"),
+    ("CDN", "Networking"),
+    ("EGRESS", "Networking"),
+    ("MONITORING", "Management and Governance"),
+    ("LOGGING", "Management and Governance"),
+    ("TELEMETRY", "Management and Governance"),
+    ("VAULT", "Security"),
+    ("KMS", "Security"),
+    ("WAF", "Security"),
+    ("IDENTITY", "Identity"),
+    ("IAM", "Identity"),
+    ("STREAMING", "Integration"),
+    ("INTEGRATION", "Integration"),
+    ("ANALYTICS", "Analytics"),
+    ("DATA_SCIENCE", "AI and Machine Learning"),
+    ("AI_SERVICE", "AI and Machine Learning"),
     ("GENERATIVE_AI", "AI and Machine Learning"),
 ]
 TRUE = {"true", "1", "yes", "y"}
@@ -115,7 +176,7 @@ def _tags_object(batch: pa.RecordBatch, columns: list[str]) -> pa.Array:
     n = batch.num_rows
     if not columns:
         return nulls(n)
-    names = [c[len(TAG_PREFIX):] for c in columns]
+    names = [c[len(TAG_PREFIX) :] for c in columns]
     values = [pc.fill_null(batch.column(c).cast(STRING), "") for c in columns]
     joined = values[0] if len(values) == 1 else pc.binary_join_element_wise(*values, "\x1f")
 
@@ -138,26 +199,47 @@ def to_focus(batch: pa.RecordBatch, *, cost_type: str = "actual") -> pa.RecordBa
     cost = get("cost/myCost")
     start = times(get("lineItem/intervalUsageStart"))
     month_start, month_end = billing_months(start)
-    correction = pc.fill_null(pc.is_in(pc.ascii_lower(pc.utf8_trim_whitespace(get("lineItem/isCorrection"))),
-                                       value_set=pa.array(sorted(TRUE), STRING)), False)
+    correction = pc.fill_null(
+        pc.is_in(
+            pc.ascii_lower(pc.utf8_trim_whitespace(get("lineItem/isCorrection"))),
+            value_set=pa.array(sorted(TRUE), STRING),
+        ),
+        False,
+    )
     quantity = get("usage/billedQuantity")
     unit = get("cost/skuUnitDescription")
     service = get("product/service")
     tag_columns = _tag_columns(names)
     columns = {
-        "BilledCost": cost, "EffectiveCost": cost, "ListCost": cost, "ContractedCost": cost,
-        "BillingCurrency": get("cost/currencyCode"), "BillingAccountId": get("cost/subscriptionId"),
-        "BillingAccountName": nulls(n), "BillingPeriodStart": month_start, "BillingPeriodEnd": month_end,
-        "ChargePeriodStart": start, "ChargePeriodEnd": times(get("lineItem/intervalUsageEnd")),
+        "BilledCost": cost,
+        "EffectiveCost": cost,
+        "ListCost": cost,
+        "ContractedCost": cost,
+        "BillingCurrency": get("cost/currencyCode"),
+        "BillingAccountId": get("cost/subscriptionId"),
+        "BillingAccountName": nulls(n),
+        "BillingPeriodStart": month_start,
+        "BillingPeriodEnd": month_end,
+        "ChargePeriodStart": start,
+        "ChargePeriodEnd": times(get("lineItem/intervalUsageEnd")),
         "ChargeCategory": constant("Usage", n),
         "ChargeClass": pc.if_else(correction, pa.scalar("Correction", STRING), pa.scalar(None, STRING)),
-        "ChargeDescription": get("product/Description"), "ConsumedQuantity": quantity, "ConsumedUnit": unit,
-        "ContractedUnitPrice": get("cost/unitPrice"), "InvoiceIssuerName": constant(PROVIDER, n),
-        "PricingQuantity": quantity, "PricingUnit": unit, "ProviderName": constant(PROVIDER, n),
-        "PublisherName": constant(PROVIDER, n), "RegionId": get("product/region"),
-        "AvailabilityZone": get("product/availabilityDomain"), "ResourceId": get("product/resourceId"),
+        "ChargeDescription": get("product/Description"),
+        "ConsumedQuantity": quantity,
+        "ConsumedUnit": unit,
+        "ContractedUnitPrice": get("cost/unitPrice"),
+        "InvoiceIssuerName": constant(PROVIDER, n),
+        "PricingQuantity": quantity,
+        "PricingUnit": unit,
+        "ProviderName": constant(PROVIDER, n),
+        "PublisherName": constant(PROVIDER, n),
+        "RegionId": get("product/region"),
+        "AvailabilityZone": get("product/availabilityDomain"),
+        "ResourceId": get("product/resourceId"),
         "ServiceCategory": pc.coalesce(map_distinct(service, service_category), pa.scalar("Other", STRING)),
-        "ServiceName": service, "SkuId": get("cost/productSku"), "SubAccountId": get("lineItem/tenantId"),
+        "ServiceName": service,
+        "SkuId": get("cost/productSku"),
+        "SubAccountId": get("lineItem/tenantId"),
         "Tags": _tags_object(batch, tag_columns),
         # The overage part of BilledCost, 0 when none (so every row has an extra: pyarrow's element-wise join in
         # the normalizer drops a row whose extras are all empty).
