@@ -172,6 +172,7 @@ def test_azure_ea_actual_totals_equal_the_cost_column_per_currency_with_categori
     assert purchase.commitment_discount_type == "Reservation"
     assert purchase.commitment_discount_category == "Usage"
     assert purchase.charge_frequency == "One-Time"
+    assert (purchase.service_name, purchase.service_category) == ("Virtual Machines", "Compute")
     refund = _row(charge_class="Correction")
     assert (refund.charge_category, refund.billed_cost) == ("Purchase", D("-300.5"))
     assert _row(charge_category="Tax").billed_cost == D("45.1")

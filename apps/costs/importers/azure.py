@@ -311,10 +311,10 @@ def _regions() -> dict[str, tuple[str, str]]:
 
 
 @cache
-def _services() -> tuple[dict, dict, dict, dict]:
-    """finops-toolkit Services.csv by (ConsumedService, ResourceType), by ResourceType, by ConsumedService;
-    and the FinOps converter's ConsumedService -> ServiceCategory."""
-    pair, by_type, by_service = {}, {}, {}
+def _services() -> tuple[dict, dict, dict, dict, dict]:
+    """finops-toolkit Services.csv by (ConsumedService, ResourceType), by ResourceType, by ConsumedService, by
+    ServiceName; and the FinOps converter's ConsumedService -> ServiceCategory."""
+    pair, by_type, by_service, by_name = {}, {}, {}, {}
     for row in data_rows("azure_services.csv"):
         value = (row["ServiceName"], row["ServiceCategory"], row["ServiceSubcategory"])
         consumed, rtype = row["ConsumedService"].casefold(), row["ResourceType"].casefold()
@@ -323,10 +323,11 @@ def _services() -> tuple[dict, dict, dict, dict]:
             by_type.setdefault(rtype, value)
         if consumed:
             by_service.setdefault(consumed, value)
+        by_name.setdefault(row["ServiceName"].casefold(), value)
     category = {
         row["ConsumedService"].casefold(): row["ServiceCategory"] for row in data_rows("azure_category_mapping.csv")
     }
-    return pair, by_type, by_service, category
+    return pair, by_type, by_service, by_name, category
 
 
 @lru_cache(maxsize=1 << 17)  # ids repeat across the batches of a file
@@ -343,12 +344,16 @@ def resource_type(resource_id: str | None) -> str:
 
 def _service(joined: str) -> tuple[str, str, str]:
     consumed, rtype, meter_category = joined.split("\x1f")
-    pair, by_type, by_service, category = _services()
+    pair, by_type, by_service, by_name, category = _services()
     consumed_key = consumed.casefold()
     found = pair.get((consumed_key, rtype)) or by_type.get(rtype) or by_service.get(consumed_key)
     if found:
         return found
-    return meter_category or consumed, category.get(consumed_key, "Other"), ""
+    # A row without a resource (a reservation purchase, a tax): the meter category, as a known service name
+    # when it is one ("Virtual Machines" -> Compute).
+    name = meter_category or consumed
+    known = by_name.get(name.casefold())
+    return known if known else (name, category.get(consumed_key, "Other"), "")
 
 
 def _tags(text: str) -> str:
