@@ -32,6 +32,10 @@ NATIVE_FORMATS: tuple[str, ...] = (
     "apps.costs.importers.vkcloud",
     "apps.costs.importers.aws_cur",
     "apps.costs.importers.aws_cur2",
+    "apps.costs.importers.azure",
+    "apps.costs.importers.azure_mca",
+    "apps.costs.importers.gcp",
+    "apps.costs.importers.oci",
 )
 
 
