@@ -185,9 +185,9 @@ def floating_ip_records(floating_ips: Iterable[Mapping[str, Any]], *, provider: 
                         account_id: str = "", ports: Mapping[str, Mapping[str, Any]] | None = None
                         ) -> list[ResourceRecord]:
     """Neutron ``/v2.0/floatingips``: an address with no ``port_id`` is allocated but attached to nothing.
-    ``ports`` (Neutron ``/v2.0/ports`` by id), when given, say what the address is attached to: the port's
-    ``device_id`` (a server, a router, a load balancer by ``device_owner``); a port that no device uses
-    leaves the address attached to nothing as well (status as Neutron reports it)."""
+    Its port says what it is attached to: ``port_details`` (the fip-port-details extension) or, without it,
+    ``ports`` (Neutron ``/v2.0/ports`` by id): the port's ``device_id`` (a server, a router, a load balancer,
+    by ``device_owner``); a port that no device uses leaves the address attached to nothing as well."""
     records = []
     for item in floating_ips:
         ip_id = to_text(item.get("id"))
@@ -195,7 +195,9 @@ def floating_ip_records(floating_ips: Iterable[Mapping[str, Any]], *, provider: 
         raw_status = to_text(item.get("status")).upper()
         daily = (costs or {}).get(ip_id)
         port_id = to_text(item.get("port_id"))
-        port = (ports or {}).get(port_id) if port_id else None
+        port = item.get("port_details") if isinstance(item.get("port_details"), dict) else None
+        if port is None and port_id:
+            port = (ports or {}).get(port_id)
         device = {"attached_to": to_text(port.get("device_id")), "device_owner": to_text(port.get("device_owner"))} \
             if port is not None else {}
         attached = bool(port_id) and (port is None or bool(device["attached_to"]))

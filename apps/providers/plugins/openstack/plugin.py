@@ -179,13 +179,14 @@ class OpenStackPlugin:
                             endpoint="load-balancer/loadbalancers", what=_("load balancers"))
 
     def _floating_ips(self) -> list[ResourceRecord]:
-        """Neutron floating IPs; the project's ports (only when an address has one) say what each is on."""
+        """Neutron floating IPs; the project's ports (only when an address has a port but no ``port_details``)
+        say what each is on."""
         records: list[ResourceRecord] = []
         regions = self.required_regions(NETWORK, endpoint="network/floatingips", what=_("floating IPs"))
         for region, url in regions.items():
             addresses = self.client.floating_ips(url)
             ports = None
-            if any(item.get("port_id") for item in addresses):
+            if any(item.get("port_id") and not isinstance(item.get("port_details"), dict) for item in addresses):
                 ports = {str(p.get("id")): p for p in self.client.ports(url)}
             records += normalize.floating_ip_records(addresses, provider=self.provider, region=region,
                                                      currency=self.currency, account_id=self.project_id, ports=ports)
