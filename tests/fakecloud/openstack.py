@@ -516,3 +516,38 @@ def _version(text: str) -> tuple[int, int]:
         return int(major), int(minor or 0)
     except ValueError:
         return (2, 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.fakecloud.openstack --port 8766 --servers 10000``: serve one fake OpenStack cloud
+    (benchmarks/sync_scale.py runs it in its own process)."""
+    import argparse
+    import signal
+
+    from .server import FakeCloudServer
+
+    parser = argparse.ArgumentParser(prog="python -m tests.fakecloud.openstack", description=main.__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--servers", type=int, default=3, help="servers (each with a disk) to generate")
+    parser.add_argument("--gnocchi", default="", choices=("", "cpu", "cpu_util"), help="serve Gnocchi CPU")
+    args = parser.parse_args(argv)
+    fake = FakeOpenStack(servers=args.servers, seed=args.seed, load_balancers=0, gnocchi=args.gnocchi)
+    server = FakeCloudServer(fake, host=args.host, port=args.port)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print(f"fake openstack on {server.url}: Keystone {server.url}{fake.prefix}/identity/v3 user={fake.username} "
+          f"password={fake.password} project={fake.project_id}", flush=True)
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
