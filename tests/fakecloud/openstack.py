@@ -258,20 +258,20 @@ class FakeOpenStack:
                 return Reply(406, {"computeFault": {"code": 406, "message": f"Version {version} is not supported "
                                                     "by the API. Minimum is 2.1 and maximum is "
                                                     f"{self.nova_max_microversion}."}})
-            items = [self._server(s, base, embedded=_version(version) >= (2, 47))
-                     for s in self.servers if s["region"] == region]
-            return self._page(items, "servers", limit, marker, url)
+            embedded = _version(version) >= (2, 47)
+            return self._page([s for s in self.servers if s["region"] == region], "servers", limit, marker, url,
+                              build=lambda s: self._server(s, base, embedded=embedded))
         if path == "/compute/v2.1/flavors/detail":
             items = [{"id": f["id"], "name": f["name"], "vcpus": f["vcpus"], "ram": f["ram"], "disk": f["disk"],
                       "swap": 0, "OS-FLV-EXT-DATA:ephemeral": 0, "os-flavor-access:is_public": True,
                       "description": None, "extra_specs": {}, "links": []} for f in FLAVORS]
             return self._page(items, "flavors", limit, marker, url)
         if path == f"/volume/v3/{self.project_id}/volumes/detail":
-            items = [self._volume(v) for v in self.volumes if v["region"] == region]
-            return self._page(items, "volumes", limit, marker, url)
+            return self._page([v for v in self.volumes if v["region"] == region], "volumes", limit, marker, url,
+                              build=self._volume)
         if path == f"/volume/v3/{self.project_id}/snapshots/detail":
-            items = [self._snapshot(s) for s in self.snapshots if s["region"] == region]
-            return self._page(items, "snapshots", limit, marker, url)
+            return self._page([x for x in self.snapshots if x["region"] == region], "snapshots", limit, marker, url,
+                              build=self._snapshot)
         if path == "/network/v2.0/floatingips":
             items = [self._floating_ip(f) for f in self.floating_ips if f["region"] == region]
             return self._page(items, "floatingips", limit, marker, url)
@@ -290,7 +290,10 @@ class FakeOpenStack:
         return Reply(404, {"itemNotFound": {"code": 404, "message": "The resource could not be found."}})
 
     @staticmethod
-    def _page(items: list[dict[str, Any]], key: str, limit: int, marker: str, url: str) -> Reply:
+    def _page(items: list[dict[str, Any]], key: str, limit: int, marker: str, url: str,
+              build: Any = None) -> Reply:
+        """One page of ``items`` after ``marker``; ``build`` turns an item into its API body (only the page's
+        items are built, so a large listing costs the fake linear, not quadratic, time)."""
         start = 0
         if marker:
             ids = [item["id"] for item in items]
@@ -298,6 +301,8 @@ class FakeOpenStack:
                 return Reply(400, {"badRequest": {"code": 400, "message": f"marker [{marker}] not found"}})
             start = ids.index(marker) + 1
         page = items[start:start + limit]
+        if build is not None:
+            page = [build(item) for item in page]
         body: dict[str, Any] = {key: page}
         if start + limit < len(items):
             query = urlencode({"limit": limit, "marker": page[-1]["id"]})
