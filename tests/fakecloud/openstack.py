@@ -67,14 +67,15 @@ class FakeOpenStack:
                  user_domain: str = DEMO_USER_DOMAIN, project_id: str = DEMO_PROJECT_ID,
                  project_name: str = DEMO_PROJECT_NAME, floating_ips: int = 0,
                  nova_microversion_default: str = "2.1", stopped: Collection[int] = (), snapshots: int = 0,
-                 images: int = 0, public_images: int = 2, load_balancers: int | None = None, gnocchi: str = "",
+                 images: int = 0, public_images: int = 2, load_balancers: int | None = 0, gnocchi: str = "",
                  omit_services: Collection[str] = (), token_ttl: int | None = None,
                  nova_max_microversion: str = "2.96", clock: Any = None):
         """``stopped``: indexes of servers seeded ``SHUTOFF`` besides every seventh one (n % 7 == 6).
         ``snapshots`` / ``images``: of the project's volumes / own images; ``public_images``: the cloud's public
         images owned by another project (Glance lists them without an ``owner`` filter). ``load_balancers``:
-        None = no Octavia in the catalog. ``gnocchi``: "" = no Gnocchi, ``cpu`` (cumulative ns) or ``cpu_util``
-        (percent): the metric each instance has. ``clock``: () -> now (UTC) for Gnocchi's measures."""
+        None = no Octavia in the catalog (by default it is there, empty). ``gnocchi``: "" = no Gnocchi,
+        ``cpu`` (cumulative ns) or ``cpu_util`` (percent): the metric each instance has. ``clock``: () -> now
+        (UTC) for Gnocchi's measures."""
         self.regions = regions
         self.username, self.password, self.user_domain = username, password, user_domain
         self.project_id, self.project_name = project_id, project_name

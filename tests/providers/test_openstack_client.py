@@ -221,7 +221,7 @@ def test_endpoint_overrides_replace_the_catalog_for_their_service_type(cloud):
 def test_a_service_missing_from_the_catalog_is_reported_for_its_endpoint():
     from apps.providers.plugins.openstack.client import ServiceMissing
 
-    with FakeCloudServer(FakeOpenStack(servers=1, omit_services={"image"})) as server:
+    with FakeCloudServer(FakeOpenStack(servers=1, omit_services={"image"}, load_balancers=None)) as server:
         client = client_for(server)
         assert client.endpoints("image") == {} and client.endpoints("load-balancer") == {}
         with pytest.raises(ServiceMissing) as info:
@@ -272,7 +272,7 @@ def test_snapshots_ports_and_load_balancers_are_paged_lists():
 
 
 def test_without_octavia_the_load_balancer_url_is_not_served():
-    with FakeCloudServer(FakeOpenStack(servers=1)) as server:
+    with FakeCloudServer(FakeOpenStack(servers=1, load_balancers=None)) as server:
         client = client_for(server)
         assert client.endpoints("load-balancer") == {}
         with pytest.raises(ProviderBadResponse):  # 404: not deployed
