@@ -178,3 +178,102 @@ def test_an_unexpected_list_shape_is_a_bad_response(cloud):
 def test_reprs_hide_passwords_and_secrets():
     text = repr(PASSWORD) + repr(ApplicationCredentialAuth(id="x", secret=DEMO_APP_CREDENTIAL_SECRET))
     assert DEMO_USER_PASSWORD not in text and DEMO_APP_CREDENTIAL_SECRET not in text
+
+
+# --- re-authentication, overrides, the services beyond Nova/Cinder/Neutron -------------------------------
+def test_a_token_that_expires_mid_listing_is_renewed_once_and_the_page_asked_again():
+    fake = FakeOpenStack(servers=450, seed=9, token_ttl=1)  # every token is good for one API request
+    with FakeCloudServer(fake) as server:
+        client = client_for(server)
+        servers = client.servers(client.endpoints("compute")["RegionOne"])
+        assert len(servers) == 225 and len({s["id"] for s in servers}) == 225  # 2 pages of 200 / 25
+        assert server.count("/openstack/identity/v3/auth/tokens") == 2  # the first token, one renewal
+        assert server.count("/openstack/RegionOne/compute/v2.1/servers/detail") == 3  # page 2 asked twice
+
+
+def test_a_revoked_token_is_replaced_and_the_catalog_kept(cloud):
+    client = client_for(cloud)
+    url = client.endpoints("volumev3")["RegionOne"]
+    client.volumes(url)
+    cloud.providers[0].revoke_tokens()
+    assert len(client.volumes(url)) == 4  # servers 0, 2 and 4 of 5 are in RegionOne, a disk each, + 1 spare
+    assert cloud.count("/openstack/identity/v3/auth/tokens") == 2
+
+
+def test_a_second_401_after_renewing_is_the_credentials_rejection(cloud):
+    client = client_for(cloud, rejected_message="VK Cloud said no")
+    url = client.endpoints("compute")["RegionOne"]
+    cloud.add_fault("/openstack/RegionOne/compute/", "status", status=401, times=2)
+    with pytest.raises(ProviderAuthError) as info:
+        client.servers(url)
+    assert info.value.message == "VK Cloud said no" and info.value.endpoint == "compute/servers"
+    assert cloud.count("/openstack/identity/v3/auth/tokens") == 2  # renewed once, not in a loop
+
+
+def test_endpoint_overrides_replace_the_catalog_for_their_service_type(cloud):
+    region_two = f"{cloud.url}/openstack/RegionTwo/compute/v2.1/"
+    client = client_for(cloud, endpoint_overrides={"compute": region_two}, override_region="mine")
+    assert client.endpoints("compute") == {"mine": region_two.rstrip("/")}
+    assert client.endpoints("network")["RegionOne"].endswith("/openstack/RegionOne/network")  # the catalog's
+    assert len(client.servers(client.endpoints("compute")["mine"])) == 2  # servers 1 and 3 of 5
+
+
+def test_a_service_missing_from_the_catalog_is_reported_for_its_endpoint():
+    from apps.providers.plugins.openstack.client import ServiceMissing
+
+    with FakeCloudServer(FakeOpenStack(servers=1, omit_services={"image"}, load_balancers=None)) as server:
+        client = client_for(server)
+        assert client.endpoints("image") == {} and client.endpoints("load-balancer") == {}
+        with pytest.raises(ServiceMissing) as info:
+            client.require(("image",), endpoint="image/images", what="images")
+    assert info.value.endpoint == "image/images" and info.value.permanent
+    assert "image" in info.value.message and "images" in info.value.message
+
+
+def test_nova_microversion_2_47_embeds_flavors_and_an_older_nova_is_asked_without_it():
+    with FakeCloudServer(FakeOpenStack(servers=2)) as server:
+        client = client_for(server)
+        [embedded] = client.servers(client.endpoints("compute")["RegionOne"], microversion="2.47")
+        assert embedded["flavor"]["vcpus"] in (1, 2, 4) and "id" not in embedded["flavor"]
+    with FakeCloudServer(FakeOpenStack(servers=2, nova_max_microversion="2.38")) as server:
+        client = client_for(server)
+        [linked] = client.servers(client.endpoints("compute")["RegionOne"], microversion="2.47")
+        assert set(linked["flavor"]) == {"id", "links"}  # answered 406 first, then without the header
+        assert server.count("/openstack/RegionOne/compute/v2.1/servers/detail") == 2
+
+
+def test_glance_lists_only_the_projects_own_images_following_its_next_link():
+    fake = FakeOpenStack(servers=1, images=420, public_images=3, regions=("RegionOne",))
+    with FakeCloudServer(fake) as server:
+        client = client_for(server)
+        url = client.endpoints("image")["RegionOne"]
+        images = client.images(url, owner=DEMO_PROJECT_ID)
+        assert len(images) == 420 and {i["owner"] for i in images} == {DEMO_PROJECT_ID}
+        assert server.count("/openstack/RegionOne/image/v2/images") == 3  # 200 + 200 + 20
+        everything = client.images(url)  # without the filter Glance adds the cloud's public images
+        assert len(everything) == 423
+
+
+def test_snapshots_ports_and_load_balancers_are_paged_lists():
+    fake = FakeOpenStack(servers=4, snapshots=5, floating_ips=4, load_balancers=3)
+    with FakeCloudServer(fake) as server:
+        client = client_for(server)
+        snapshots, ports, balancers = [], [], []
+        for url in client.endpoints("volumev3").values():
+            snapshots += client.snapshots(url)
+        for url in client.endpoints("network").values():
+            ports += client.ports(url)
+        for url in client.endpoints("load-balancer").values():
+            balancers += client.load_balancers(url)
+    assert len(snapshots) == 5 and len(balancers) == 3
+    assert len(ports) == 2  # floating IPs 0 and 2 are attached to servers 0 and 2
+    assert {p["device_owner"].split(":")[0] for p in ports} == {"compute"}
+    assert server.count("/openstack/RegionOne/volume/v3/") == 1
+
+
+def test_without_octavia_the_load_balancer_url_is_not_served():
+    with FakeCloudServer(FakeOpenStack(servers=1, load_balancers=None)) as server:
+        client = client_for(server)
+        assert client.endpoints("load-balancer") == {}
+        with pytest.raises(ProviderBadResponse):  # 404: not deployed
+            client.load_balancers(f"{server.url}/openstack/RegionOne/load-balancer")

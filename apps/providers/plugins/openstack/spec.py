@@ -23,10 +23,13 @@ SPEC = ProviderSpec(
         CredentialField("application_credential_id", _("Application credential ID"), required=False),
         CredentialField("application_credential_secret", _("Application credential secret"), secret=True,
                         required=False, widget="password"),
+        CredentialField("endpoint_overrides", _("Endpoint overrides"), required=False, widget="textarea",
+                        help_text=_("Optional: one service per line as type=URL (e.g. compute=https://...), used "
+                                    "instead of the service catalog.")),
     ),
     credential_groups=(("username", "password", "project_id"),
                        ("application_credential_id", "application_credential_secret")),
-    capabilities=frozenset({Capability.RESOURCES, Capability.ACCOUNT_INFO}),
+    capabilities=frozenset({Capability.RESOURCES, Capability.ACCOUNT_INFO, Capability.METRICS}),
     docs_url="https://docs.openstack.org/api-ref/",
     brand=Brand(badge="OS", color="#DA1A32", color_light="#F0576B"),
 )
