@@ -9,6 +9,7 @@ them under ``/vkcloud`` and its catalog lists them as VK's does, by service type
   volumev3         https://public.infra.mail.ru:8776/v3/<project> -> E/vkcloud/RegionOne/volume/v3/<project>
   network          https://infra.mail.ru:9696             -> E/vkcloud/RegionOne/network
   image            https://infra.mail.ru:9292             -> E/vkcloud/RegionOne/image
+  load-balancer    https://public.infra.mail.ru:9876      -> E/vkcloud/RegionOne/load-balancer
   database         https://infra.mail.ru:8779/v1.0/<project> -> E/vkcloud/RegionOne/database/v1.0/<project>
   container-infra  https://infra.mail.ru:9511/v1          -> E/vkcloud/RegionOne/container-infra/v1
 
@@ -79,11 +80,10 @@ class FakeVKCloud(FakeOpenStack):
 
     # --- catalog ----------------------------------------------------------------------------------
     def catalog(self, base: str) -> list[dict[str, Any]]:
+        """The fake OpenStack's services (Nova, Cinder, Neutron, Glance, Octavia, Gnocchi when on) and VK's Trove
+        and Magnum."""
         return [
-            self.service(base, "compute", "nova", "/compute/v2.1"),
-            self.service(base, "volumev3", "cinderv3", f"/volume/v3/{self.project_id}"),
-            self.service(base, "network", "neutron", "/network"),
-            self.service(base, "image", "glance", "/image"),
+            *super().catalog(base),
             self.service(base, "database", "trove", f"/database/v1.0/{self.project_id}"),
             self.service(base, "container-infra", "magnum", "/container-infra/v1"),
         ]

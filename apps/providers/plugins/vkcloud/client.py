@@ -63,26 +63,3 @@ def magnum_clusters(client: OpenStackClient, container_infra_url: str) -> list[d
                   next_of=lambda body: body.get("next"), headers=MAGNUM_VERSION)
 
 
-def volume_snapshots(client: OpenStackClient, volume_url: str) -> list[dict[str, Any]]:
-    """Cinder ``/v3/{project_id}/snapshots/detail``."""
-    base = _with_project(volume_url, client.token().project_id)
-    return client.paged(f"{base}/snapshots/detail", items_key="snapshots", endpoint="volume/snapshots")
-
-
-def own_images(client: OpenStackClient, image_url: str) -> list[dict[str, Any]]:
-    """Glance ``/v2/images`` owned by the token's project (public and other projects' images are not ours)."""
-    root = image_url.rstrip("/")
-    if root.endswith("/v2"):
-        root = root[:-3]
-    project_id = client.token().project_id
-
-    def next_of(body: dict[str, Any]) -> str | None:
-        following = body.get("next")
-        if not following:
-            return None
-        following = str(following)
-        return following if following.startswith(("http://", "https://")) else f"{root}{following}"
-
-    items = _pages(client, f"{root}/v2/images?owner={project_id}", items_key="images", endpoint="image/images",
-                   next_of=next_of)
-    return [image for image in items if str(image.get("owner") or "") == project_id]

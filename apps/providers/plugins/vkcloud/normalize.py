@@ -28,11 +28,10 @@ from .prices import PriceList
 PROVIDER = "vkcloud"
 CURRENCY = "RUB"
 SERVER, VOLUME, FLOATING_IP = openstack.SERVER, openstack.VOLUME, openstack.FLOATING_IP
-SNAPSHOT, IMAGE = "snapshot", "image"
+SNAPSHOT, IMAGE = openstack.SNAPSHOT, openstack.IMAGE
 DATABASE = "database_instance"
 KUBERNETES = "kubernetes_cluster"
-KINDS = {**openstack.KINDS, SNAPSHOT: ResourceKind.SNAPSHOT, IMAGE: ResourceKind.IMAGE,
-         DATABASE: ResourceKind.DATABASE, KUBERNETES: ResourceKind.KUBERNETES}
+KINDS = {**openstack.KINDS, DATABASE: ResourceKind.DATABASE, KUBERNETES: ResourceKind.KUBERNETES}
 _CENTS = Decimal("0.01")
 GB = Decimal(1024)
 
@@ -50,24 +49,12 @@ MAGNUM_STATUS = {
     "CREATE_FAILED": ResourceStatus.ERROR, "UPDATE_FAILED": ResourceStatus.ERROR,
     "DELETE_FAILED": ResourceStatus.ERROR, "SHUTOFF": ResourceStatus.STOPPED, "STOPPED": ResourceStatus.STOPPED,
 }
-SNAPSHOT_STATUS = {"available": ResourceStatus.RUNNING, "creating": ResourceStatus.PENDING,
-                   "deleting": ResourceStatus.DELETED, "error": ResourceStatus.ERROR,
-                   "error_deleting": ResourceStatus.ERROR}
-IMAGE_STATUS = {"active": ResourceStatus.RUNNING, "queued": ResourceStatus.PENDING,
-                "saving": ResourceStatus.PENDING, "importing": ResourceStatus.PENDING,
-                "deactivated": ResourceStatus.INACTIVE, "killed": ResourceStatus.ERROR,
-                "deleted": ResourceStatus.DELETED, "pending_delete": ResourceStatus.DELETED}
 
 
 def _status(raw: str, table: Mapping[str, str]) -> str:
     if raw in table:
         return table[raw]
     return ResourceStatus.PENDING if raw else ResourceStatus.UNKNOWN
-
-
-def _gb_of_bytes(value: Any) -> Decimal | None:
-    size = to_decimal(value)
-    return None if size is None else (size / GB / GB / GB).quantize(_CENTS, rounding=ROUND_HALF_UP)
 
 
 def trove_records(instances: Iterable[Mapping[str, Any]], *, region: str, project_id: str,
@@ -129,46 +116,6 @@ def magnum_records(clusters: Iterable[Mapping[str, Any]], *, region: str, projec
     return records
 
 
-def snapshot_records(snapshots: Iterable[Mapping[str, Any]], *, region: str, project_id: str) -> list[ResourceRecord]:
-    """Cinder ``/v3/{project_id}/snapshots/detail`` (``size`` in GiB)."""
-    records = []
-    for item in snapshots:
-        snapshot_id = to_text(item.get("id"))
-        raw_status = to_text(item.get("status")).lower()
-        records.append(ResourceRecord(
-            provider=PROVIDER, resource_id=snapshot_id, resource_name=to_text(item.get("name")) or snapshot_id,
-            resource_type=SNAPSHOT, kind=KINDS[SNAPSHOT], service_name="Storage",
-            status=_status(raw_status, SNAPSHOT_STATUS), provider_status=raw_status, region=region,
-            account_id=project_id, project_id=to_text(item.get("os-extended-snapshot-attributes:project_id"))
-            or project_id, currency=CURRENCY, billing_period="hourly", created_at=to_datetime(item.get("created_at")),
-            specs={"disk_gb": to_int(item.get("size")), "source_volume": to_text(item.get("volume_id"))},
-            tags={str(k): to_text(v) for k, v in (item.get("metadata") or {}).items()},
-            provider_config={"volume_id": to_text(item.get("volume_id"))},
-        ))
-    return records
-
-
-def image_records(images: Iterable[Mapping[str, Any]], *, region: str, project_id: str) -> list[ResourceRecord]:
-    """Glance ``/v2/images`` of the project (``size`` in bytes, null while queued)."""
-    records = []
-    for item in images:
-        image_id = to_text(item.get("id"))
-        raw_status = to_text(item.get("status")).lower()
-        size_gb = _gb_of_bytes(item.get("size"))
-        records.append(ResourceRecord(
-            provider=PROVIDER, resource_id=image_id, resource_name=to_text(item.get("name")) or image_id,
-            resource_type=IMAGE, kind=KINDS[IMAGE], service_name="Storage",
-            status=_status(raw_status, IMAGE_STATUS), provider_status=raw_status, region=region,
-            account_id=project_id, project_id=to_text(item.get("owner")) or project_id, currency=CURRENCY,
-            billing_period="hourly", created_at=to_datetime(item.get("created_at")),
-            specs={"disk_gb": None if size_gb is None else str(size_gb),
-                   "disk_format": to_text(item.get("disk_format")), "visibility": to_text(item.get("visibility"))},
-            tags={to_text(tag): "" for tag in item.get("tags") or [] if to_text(tag)},
-            provider_config={"size_bytes": to_int(item.get("size")), "os_type": to_text(item.get("os_type"))},
-        ))
-    return records
-
-
 # --- estimates ------------------------------------------------------------------------------------
 def _flavor_daily(prices: PriceList, *, name: str, cpu: Any, memory_gb: Any) -> Decimal | None:
     explicit = prices.flavors.get((name or "").lower())
@@ -202,9 +149,9 @@ def estimated_daily(record: ResourceRecord, prices: PriceList) -> Decimal | None
     elif record.resource_type == FLOATING_IP:
         daily = prices.floating_ip.daily if prices.floating_ip else None
     elif record.resource_type == SNAPSHOT:
-        daily = _per_gb(prices.snapshot_gb, specs.get("disk_gb"))
+        daily = _per_gb(prices.snapshot_gb, specs.get("size_gb") or specs.get("disk_gb"))
     elif record.resource_type == IMAGE:
-        daily = _per_gb(prices.image_gb, specs.get("disk_gb"))
+        daily = _per_gb(prices.image_gb, specs.get("size_gb") or specs.get("disk_gb"))
     elif record.resource_type == DATABASE:
         storage = _per_gb(prices.volume_price(str(specs.get("volume_type") or "")) or prices.database_volume_gb,
                           specs.get("disk_gb") or 0) or Decimal(0)

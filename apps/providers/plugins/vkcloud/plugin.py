@@ -1,5 +1,6 @@
 """VK Cloud: the generic OpenStack plugin with VK's Keystone (user domain ``users``, region ``RegionOne``),
-Trove databases, Magnum clusters, Cinder snapshots and the project's own Glance images; costs ESTIMATED from the
+Trove databases and Magnum clusters besides what every OpenStack cloud lists (servers, volumes, snapshots, the
+project's own images, floating IPs, load balancers: the shared package); costs ESTIMATED from the
 price list shipped in ``prices/`` (VK Cloud has no billing API), replaced in the ledger by VK's billing detail
 export when the user imports it for the same days (``apps/costs/importers/vkcloud.py``)."""
 
@@ -55,9 +56,6 @@ class VKCloudPlugin(OpenStackPlugin):
 
     def extra_endpoints(self) -> list[Endpoint]:
         return [
-            Endpoint("volume/snapshots", frozenset({normalize.SNAPSHOT}),
-                     lambda: readable("volume/snapshots", self._snapshots)),
-            Endpoint("image/images", frozenset({normalize.IMAGE}), lambda: readable("image/images", self._images)),
             Endpoint("database/instances", frozenset({normalize.DATABASE}),
                      lambda: readable("database/instances", self._databases)),
             Endpoint("container-infra/clusters", frozenset({normalize.KUBERNETES}),
@@ -90,14 +88,6 @@ class VKCloudPlugin(OpenStackPlugin):
         for region, url in self.regions(*service_types).items():
             records += build(region, url)
         return self._priced(records)
-
-    def _snapshots(self) -> list[ResourceRecord]:
-        return self._each_region(("volumev3", "volume"), lambda region, url: normalize.snapshot_records(
-            vk.volume_snapshots(self.client, url), region=region, project_id=self.project_id))
-
-    def _images(self) -> list[ResourceRecord]:
-        return self._each_region(("image",), lambda region, url: normalize.image_records(
-            vk.own_images(self.client, url), region=region, project_id=self.project_id))
 
     def _databases(self) -> list[ResourceRecord]:
         return self._each_region(("database",), lambda region, url: normalize.trove_records(
