@@ -26,6 +26,7 @@ from ..importers.spec import COLUMNS
 from ..importers.stage import StageSums
 from ..models import BillingImport, CostRecord, CostType, ImportFormat, ImportStatus
 from ..selectors.ledger import ledger_watermark
+from .ledger import provider_estimates_supersede
 from .rollups import DIMENSIONS, cost_rollups_refresh
 
 logger = logging.getLogger(__name__)
@@ -377,8 +378,6 @@ def _replace(cursor, table: str, bi: BillingImport, ctx: Context, watermark: int
         f"SELECT MIN(charge_date), MAX(charge_date), COUNT(*) FROM gone", [watermark, hashes, keys, bi.pk])
     old_first, old_last, replaced = cursor.fetchone()
     if bi.connection_id:  # real figures of a connection replace its estimates of the same days
-        from .provider_costs import provider_estimates_supersede
-
         replaced += provider_estimates_supersede(connection_id=bi.connection_id, billing_import_id=bi.pk)
     first = min(d for d in (date_from(ctx.first_date), old_first) if d)
     last = max(d for d in (date_from(ctx.last_date), old_last) if d)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Max, Min
+from psycopg.types.json import Jsonb
 
 from apps.common.bulk import bulk_copy
 
 from ..models import CostRecord
 from .rollups import cost_rollups_refresh
+
+PROVIDER_SOURCE_PREFIX = "provider:"  # source keys of costs pulled from a provider plugin: "provider:<connection id>"
+ESTIMATED_EXTRA = "x_estimated"  # the extras flag of costs computed from prices, not read from a bill
 
 
 @transaction.atomic
@@ -33,3 +38,20 @@ def cost_records_replace(*, source_prefix: str, records: Iterable[CostRecord]) -
     if span["first"] is not None:
         cost_rollups_refresh(start=span["first"], end=span["last"])
     return written
+
+
+def provider_estimates_supersede(*, connection_id: int, billing_import_id: int) -> int:
+    """Delete ``connection_id``'s estimated native rows (``x_estimated``) on the days the billing import
+    ``billing_import_id`` wrote rows of that connection: the file's real figures replace them, and the ledger
+    never counts both. Runs inside the import's transaction, before its rollups are refreshed; returns the rows
+    deleted."""
+    table = CostRecord._meta.db_table
+    key = f"{PROVIDER_SOURCE_PREFIX}{connection_id}"
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE source_key = %s "  # noqa: S608
+            "AND hashtextextended(source_key, 0) = hashtextextended(%s, 0) AND extras @> %s "
+            f"AND charge_date IN (SELECT DISTINCT charge_date FROM {table} WHERE billing_import_id = %s "
+            "AND connection_id = %s)",
+            [key, key, Jsonb({ESTIMATED_EXTRA: True}), billing_import_id, connection_id])
+        return cursor.rowcount

@@ -15,7 +15,7 @@ Two rules that come from what the lines are:
   resource absent from the new answer are kept: it was deleted, and those days were real.
 - Real figures win over estimates: no estimated line is written for a day on which a billing file attached
   to the same connection has rows (VK Cloud's detail export), and importing such a file deletes the
-  connection's estimates of its days (``provider_estimates_supersede``).
+  connection's estimates of its days (``ledger.provider_estimates_supersede``).
 """
 
 from __future__ import annotations
@@ -47,13 +47,14 @@ from apps.providers.runs import sync_run_progress
 from ..models import CostRecord
 from ..selectors.ledger import ledger_watermark
 from .billing_exports import billing_exports_sync
+from .ledger import ESTIMATED_EXTRA, PROVIDER_SOURCE_PREFIX
 from .rollups import cost_rollups_refresh
 
 logger = logging.getLogger(__name__)
 
-SOURCE_PREFIX = "provider:"
+SOURCE_PREFIX = PROVIDER_SOURCE_PREFIX
 CHARGE_FREQUENCY = "Usage-Based"
-ESTIMATED = "x_estimated"
+ESTIMATED = ESTIMATED_EXTRA
 
 # FOCUS ServiceCategory of the inventory resource's provider-neutral kind, when the line has a resource.
 _KIND_CATEGORIES = {
@@ -203,23 +204,6 @@ def _imported_days(connection, *, start: date, end: date) -> set[date]:
     connection's estimates step aside on them (``provider_estimates_supersede`` is the import's side)."""
     return set(CostRecord.objects.filter(connection=connection, billing_import__isnull=False, charge_date__gte=start,
                                          charge_date__lt=end).values_list("charge_date", flat=True).distinct())
-
-
-def provider_estimates_supersede(*, connection_id: int, billing_import_id: int) -> int:
-    """Delete ``connection_id``'s estimated native rows (``x_estimated``) on the days the billing import
-    ``billing_import_id`` wrote rows of that connection: the file's real figures replace them, and the ledger
-    never counts both. Runs inside the import's transaction, before its rollups are refreshed; returns the rows
-    deleted."""
-    table = CostRecord._meta.db_table
-    key = f"{SOURCE_PREFIX}{connection_id}"
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {table} WHERE source_key = %s "  # noqa: S608
-            "AND hashtextextended(source_key, 0) = hashtextextended(%s, 0) AND extras @> %s "
-            f"AND charge_date IN (SELECT DISTINCT charge_date FROM {table} WHERE billing_import_id = %s "
-            "AND connection_id = %s)",
-            [key, key, Jsonb({ESTIMATED: True}), billing_import_id, connection_id])
-        return cursor.rowcount
 
 
 @transaction.atomic
