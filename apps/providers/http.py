@@ -6,6 +6,7 @@ Sessions come from ``apps.common.http.build_session`` (timeouts, capped urllib3 
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import requests
@@ -37,3 +38,28 @@ def request_response(session: requests.Session, method: str, url: str, *, endpoi
         if exc.kind == "status":
             raise error_for_status(exc.status_code or 0, endpoint=endpoint, retry_after=exc.retry_after) from None
         raise ProviderUnavailable(endpoint=endpoint, detail=exc.detail) from None
+
+
+class TokenCache:
+    """Short-lived access tokens (IAM tokens) by key, e.g. (token endpoint, credential digest), shared by every
+    client of a provider in the process; a token is handed out until ``refresh_margin`` seconds before it expires."""
+
+    def __init__(self, *, refresh_margin: float) -> None:
+        self.refresh_margin = refresh_margin
+        self._lock = threading.Lock()
+        self._tokens: dict[str, tuple[str, float]] = {}
+
+    def get(self, key: str, *, now: float) -> str | None:
+        with self._lock:
+            entry = self._tokens.get(key)
+        if entry is None or entry[1] - self.refresh_margin <= now:
+            return None
+        return entry[0]
+
+    def put(self, key: str, token: str, expires_at: float) -> None:
+        with self._lock:
+            self._tokens[key] = (token, expires_at)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()

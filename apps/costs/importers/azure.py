@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .native_common import (
+    CORE_FOCUS_COLUMNS,
     STRING,
     arithmetic,
     billing_months,
@@ -172,20 +173,7 @@ EXTRA_NAMES = {
 # Mapped columns whose raw value Microsoft's mapping also keeps as an extra.
 ALSO_KEPT = {key("UnitOfMeasure"): "x_PricingUnitDescription", key("PartnerName"): "x_PartnerName"}
 FOCUS_COLUMNS = [
-    "BilledCost",
-    "EffectiveCost",
-    "ListCost",
-    "ContractedCost",
-    "BillingCurrency",
-    "BillingAccountId",
-    "BillingAccountName",
-    "BillingPeriodStart",
-    "BillingPeriodEnd",
-    "ChargePeriodStart",
-    "ChargePeriodEnd",
-    "ChargeCategory",
-    "ChargeClass",
-    "ChargeDescription",
+    *CORE_FOCUS_COLUMNS,
     "ChargeFrequency",
     "CommitmentDiscountCategory",
     "CommitmentDiscountId",

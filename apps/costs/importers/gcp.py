@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .native_common import (
+    CORE_FOCUS_COLUMNS,
     STRING,
     arithmetic,
     billing_months,
@@ -137,20 +138,7 @@ MAPPED: dict[str, str] = {
     "Pricing unit": "PricingUnit",
 }
 FOCUS_COLUMNS = [
-    "BilledCost",
-    "EffectiveCost",
-    "ListCost",
-    "ContractedCost",
-    "BillingCurrency",
-    "BillingAccountId",
-    "BillingAccountName",
-    "BillingPeriodStart",
-    "BillingPeriodEnd",
-    "ChargePeriodStart",
-    "ChargePeriodEnd",
-    "ChargeCategory",
-    "ChargeClass",
-    "ChargeDescription",
+    *CORE_FOCUS_COLUMNS,
     "ConsumedQuantity",
     "ConsumedUnit",
     "InvoiceIssuerName",

@@ -18,6 +18,12 @@ import pyarrow.compute as pc
 
 DATA = Path(__file__).parent / "data"
 STRING = pa.string()
+# The FOCUS columns every converter writes first, in this order (each adds its own after them).
+CORE_FOCUS_COLUMNS = [
+    "BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "BillingCurrency", "BillingAccountId",
+    "BillingAccountName", "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
+    "ChargeCategory", "ChargeClass", "ChargeDescription",
+]
 
 
 def key(name: str) -> str:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .native_common import (
+    CORE_FOCUS_COLUMNS,
     STRING,
     billing_months,
     blank_to_null,
@@ -63,20 +64,7 @@ MAPPED: dict[str, str] = {
 }
 MAPPED_PREFIXES = {TAG_PREFIX: "Tags"}
 FOCUS_COLUMNS = [
-    "BilledCost",
-    "EffectiveCost",
-    "ListCost",
-    "ContractedCost",
-    "BillingCurrency",
-    "BillingAccountId",
-    "BillingAccountName",
-    "BillingPeriodStart",
-    "BillingPeriodEnd",
-    "ChargePeriodStart",
-    "ChargePeriodEnd",
-    "ChargeCategory",
-    "ChargeClass",
-    "ChargeDescription",
+    *CORE_FOCUS_COLUMNS,
     "ConsumedQuantity",
     "ConsumedUnit",
     "ContractedUnitPrice",

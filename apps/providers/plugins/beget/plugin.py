@@ -10,9 +10,16 @@ from typing import Any
 import requests
 from django.utils import timezone
 
-from apps.inventory.costs import cost_baseline
-from apps.providers.exceptions import ProviderAuthError, ProviderBadResponse, ProviderError
-from apps.providers.plugins.base import AccountInfo, CostLine, Endpoint, MetricSeries, ResourceRecord, normalized
+from apps.providers.exceptions import ProviderBadResponse, ProviderError
+from apps.providers.plugins.base import (
+    AccountInfo,
+    CostLine,
+    Endpoint,
+    MetricSeries,
+    ResourceRecord,
+    estimated_cost_lines,
+    normalized,
+)
 from apps.providers.plugins.parsing import to_int
 
 from . import normalize
@@ -135,28 +142,8 @@ class BegetPlugin:
         days = [start + timedelta(days=n) for n in range((last - start).days)]
         if not days:
             return
-        for endpoint in self.endpoints():
-            if endpoint.name in self._failed:
-                continue
-            try:
-                records = self._listed[endpoint.name] if endpoint.name in self._listed else endpoint.fetch()
-            except ProviderAuthError:
-                raise
-            except ProviderError:
-                continue
-            for record in records:
-                baseline = cost_baseline(record)
-                if not baseline.daily_cost:
-                    continue
-                extras = {"x_estimated": True, "x_price": str(baseline.original_price),
-                          "x_price_period": baseline.original_period}
-                tags = dict(record.tags)
-                for day in days:
-                    yield CostLine(provider=normalize.PROVIDER, resource_id=record.resource_id, day=day,
-                                   amount=baseline.daily_cost, currency=record.currency,
-                                   service_name=record.service_name, description=record.resource_name,
-                                   resource_name=record.resource_name, resource_type=record.resource_type,
-                                   region=record.region, tags=tags, extras=extras)
+        yield from estimated_cost_lines(provider=normalize.PROVIDER, endpoints=self.endpoints(), listed=self._listed,
+                                        failed=self._failed, days=days)
 
     def metrics(self, resource: ResourceRecord) -> list[MetricSeries]:
         if resource.resource_type != "vps":

@@ -14,7 +14,6 @@ of them. See docs/providers/cloudru.md.
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -25,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.common.http import build_session
 from apps.providers.exceptions import ProviderAuthError, ProviderBadResponse, ProviderError
-from apps.providers.http import request_json
+from apps.providers.http import TokenCache, request_json
 
 HOSTS = {
     "iam": "https://iam.api.cloud.ru",
@@ -57,30 +56,7 @@ def derive_bases(endpoint: str) -> dict[str, str]:
     return {service: f"{endpoint}/cloudru/{service}" for service in HOSTS}
 
 
-class _TokenCache:
-    """Access tokens per (token URL, key digest), shared by every client in the process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tokens: dict[str, tuple[str, float]] = {}
-
-    def get(self, key: str, *, now: float) -> str | None:
-        with self._lock:
-            entry = self._tokens.get(key)
-        if entry is None or entry[1] - TOKEN_REFRESH_MARGIN <= now:
-            return None
-        return entry[0]
-
-    def put(self, key: str, token: str, expires_at: float) -> None:
-        with self._lock:
-            self._tokens[key] = (token, expires_at)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._tokens.clear()
-
-
-TOKEN_CACHE = _TokenCache()
+TOKEN_CACHE = TokenCache(refresh_margin=TOKEN_REFRESH_MARGIN)
 
 
 class CloudRuClient:

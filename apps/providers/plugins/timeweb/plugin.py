@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import requests
 from django.utils import timezone
 
-from apps.inventory.costs import cost_baseline
 from apps.providers.exceptions import ProviderAuthError, ProviderBadResponse, ProviderError
 from apps.providers.plugins.base import (
     AccountInfo,
@@ -19,6 +18,7 @@ from apps.providers.plugins.base import (
     Endpoint,
     MetricSeries,
     ResourceRecord,
+    estimated_cost_lines,
     normalized,
     readable,
 )
@@ -177,27 +177,8 @@ class TimewebPlugin:
         self._service_costs()
         if self._costs_error is not None:
             raise self._costs_error
-        for endpoint in self.endpoints():
-            if endpoint.name in self._failed:
-                continue
-            try:
-                records = self._listed[endpoint.name] if endpoint.name in self._listed else endpoint.fetch()
-            except ProviderAuthError:
-                raise
-            except ProviderError:
-                continue
-            for record in records:
-                baseline = cost_baseline(record)
-                if not baseline.daily_cost:
-                    continue
-                extras = {"x_estimated": True, "x_price": str(baseline.original_price),
-                          "x_price_period": baseline.original_period}
-                for day in days:
-                    yield CostLine(provider=normalize.PROVIDER, resource_id=record.resource_id, day=day,
-                                   amount=baseline.daily_cost, currency=record.currency,
-                                   service_name=record.service_name, description=record.resource_name,
-                                   resource_name=record.resource_name, resource_type=record.resource_type,
-                                   region=record.region, tags=dict(record.tags), extras=extras)
+        yield from estimated_cost_lines(provider=normalize.PROVIDER, endpoints=self.endpoints(), listed=self._listed,
+                                        failed=self._failed, days=days)
 
     # --- metrics ------------------------------------------------------------------------------
     def metrics(self, resource: ResourceRecord) -> list[MetricSeries]:

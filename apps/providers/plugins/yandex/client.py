@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.common.http import build_session
 from apps.providers.exceptions import ProviderAuthError, ProviderBadResponse, ProviderError
-from apps.providers.http import request_json
+from apps.providers.http import TokenCache, request_json
 
 HOSTS = {
     "iam": "https://iam.api.cloud.yandex.net",
@@ -126,30 +125,7 @@ def parse_expires_at(value: Any) -> float | None:
     return parsed.timestamp()
 
 
-class _TokenCache:
-    """IAM tokens per (token endpoint, credential digest), shared by every client in the process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tokens: dict[str, tuple[str, float]] = {}
-
-    def get(self, key: str, *, now: float) -> str | None:
-        with self._lock:
-            entry = self._tokens.get(key)
-        if entry is None or entry[1] - TOKEN_REFRESH_MARGIN <= now:
-            return None
-        return entry[0]
-
-    def put(self, key: str, token: str, expires_at: float) -> None:
-        with self._lock:
-            self._tokens[key] = (token, expires_at)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._tokens.clear()
-
-
-TOKEN_CACHE = _TokenCache()
+TOKEN_CACHE = TokenCache(refresh_margin=TOKEN_REFRESH_MARGIN)
 
 
 class YandexClient:
