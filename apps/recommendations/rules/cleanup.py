@@ -14,7 +14,7 @@ from ..context import MONTH_DAYS, Context, ResourceView
 from ..vocabulary import Action, Category, Confidence
 from .base import FindingDraft, Param, Rule, money
 from .common import is_attached, monthly_cost_words
-from .measure import lowest_confidence, refers_to
+from .measure import lowest_confidence
 
 
 class UnattachedVolumeRule(Rule):
@@ -70,6 +70,41 @@ def _values(mapping, keys) -> set[str]:
     return found
 
 
+def _references(specs, keys) -> set[str]:
+    """The strings the spec values of ``keys`` hold (lists and mappings flattened), as ``refers_to`` reads them."""
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, list | tuple | set):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif value not in (None, ""):
+            found.add(str(value).strip())
+
+    for key in keys:
+        walk(specs.get(key))
+    return found
+
+
+def _index(resources, refs) -> dict[tuple, set[int]]:
+    """{(connection id, reference): positions in ``resources``} of each resource's references."""
+    index: dict[tuple, set[int]] = {}
+    for position, resource in enumerate(resources):
+        for ref in refs(resource):
+            index.setdefault((resource.connection_id, ref), set()).add(position)
+    return index
+
+
+def _lookup(index: dict[tuple, set[int]], connection_id, refs: set[str]) -> set[int]:
+    found: set[int] = set()
+    for ref in refs:
+        found |= index.get((connection_id, ref), set())
+    return found
+
+
 def age_days(context: Context, resource: ResourceView) -> tuple[int | None, datetime | None]:
     """Whole days since the resource was created (the provider's date, else when the inventory first saw it)."""
     born = resource.created_at or resource.first_seen_at
@@ -92,22 +127,22 @@ class StoppedVmPaidRule(Rule):
 
     def evaluate(self, context, params):
         volumes, addresses = context.of_kind(ResourceKind.VOLUME), context.of_kind(ResourceKind.IP_ADDRESS)
+        # Indexes by (connection, the server id or name a disk or address refers to): linear in the estate, not
+        # stopped servers x disks.
+        volumes_by_ref = _index(volumes, lambda v: _references(v.specs, VOLUME_VM_KEYS))
+        volumes_by_id = _index(volumes, lambda v: {v.resource_id})
+        addresses_by_ref = _index(addresses, lambda a: _references(a.specs, ADDRESS_VM_KEYS))
+        addresses_by_ip = _index(addresses, lambda a: _values(a.specs, ADDRESS_KEYS))
         for vm in self.resources(context):
             if vm.status != ResourceStatus.STOPPED:
                 continue
             names = _names(vm)
             disk_ids, ips = _values(vm.specs, VM_VOLUME_KEYS), _values(vm.specs, VM_ADDRESS_KEYS)
-            billed = []
-            for volume in volumes:
-                if volume.connection_id == vm.connection_id and (
-                        volume.resource_id in disk_ids
-                        or any(refers_to(volume.specs.get(key), names) for key in VOLUME_VM_KEYS)):
-                    billed.append((volume, _("disk")))
-            for address in addresses:
-                if address.connection_id == vm.connection_id and (
-                        any(refers_to(address.specs.get(key), names) for key in ADDRESS_VM_KEYS)
-                        or _values(address.specs, ADDRESS_KEYS) & ips):
-                    billed.append((address, _("IP address")))
+            conn = vm.connection_id
+            found_volumes = _lookup(volumes_by_ref, conn, names) | _lookup(volumes_by_id, conn, disk_ids)
+            found_addresses = _lookup(addresses_by_ref, conn, names) | _lookup(addresses_by_ip, conn, ips)
+            billed = [(volumes[n], _("disk")) for n in sorted(found_volumes)]
+            billed += [(addresses[n], _("IP address")) for n in sorted(found_addresses)]
             items, words, related, confidences, total = [], [], [], [], Decimal(0)
             for resource, noun in billed:
                 cost, source = context.monthly_cost(resource)
