@@ -12,9 +12,8 @@ of DATABASE_URL, dropped afterwards unless --keep.
         [--provider all|beget|openstack] [--openstack-servers 10000] [--small-openstack-servers 1000]
         [--gnocchi cpu] [--no-post-steps] [--database NAME]
 
-The fake OpenStack stops every seventh server: the "stopped servers that still cost money" check after the
-sync compares each stopped server with every volume, so with ``SYNC_POST_STEPS`` on the OpenStack figures
-include that check's time (``--no-post-steps`` measures the sync engine alone).
+The fake OpenStack stops every seventh server; with ``SYNC_POST_STEPS`` on, the OpenStack figures include the steps
+after the sync (costs, the recommendations' evaluation, checks); ``--no-post-steps`` measures the sync engine alone.
 """
 
 from __future__ import annotations
