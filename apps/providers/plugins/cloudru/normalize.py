@@ -245,27 +245,24 @@ def vm_records(items: Any, *, project_id: str, customer_id: str = "", project_na
             specs["public_ip"] = public[0]
         if private:
             specs["private_ip"] = private[0]
-        records.append(ResourceRecord(
-            provider=PROVIDER,
-            resource_id=resource_id,
-            resource_name=to_text(item.get("name")) or resource_id,
-            resource_type=VM,
-            kind=kind_of(KINDS, VM),
-            service_name="Compute",
-            status=_VM_STATUS.get(raw, ResourceStatus.UNKNOWN),
-            provider_status=raw,
-            region=to_text(zone.get("name")),
-            account_id=customer_id,
-            project_id=to_text(item.get("project_id")) or project_id,
-            currency=CURRENCY,
-            billing_period="hourly",
-            created_at=to_datetime(item.get("created_time")),
-            specs={k: v for k, v in specs.items() if v not in (None, "")},
-            tags=tags_of(item.get("tags")),
-            provider_config=item,
-            **_costs((costs or {}).get(resource_id)),
-        ))
+        records.append(_record(item, resource_id=resource_id, resource_type=VM, service_name="Compute",
+                               status=_VM_STATUS.get(raw, ResourceStatus.UNKNOWN), raw=raw, zone=zone,
+                               customer_id=customer_id, project_id=project_id, specs=specs, costs=costs))
     return records
+
+
+def _record(item: Mapping[str, Any], *, resource_id: str, resource_type: str, service_name: str, status: str,
+            raw: str, zone: Mapping[str, Any], customer_id: str, project_id: str, specs: Mapping[str, Any],
+            costs: Mapping[str, Decimal] | None) -> ResourceRecord:
+    """A Compute API item (a VM or a disk) as a record: billed by the hour, empty specs left out."""
+    return ResourceRecord(
+        provider=PROVIDER, resource_id=resource_id, resource_name=to_text(item.get("name")) or resource_id,
+        resource_type=resource_type, kind=kind_of(KINDS, resource_type), service_name=service_name, status=status,
+        provider_status=raw, region=to_text(zone.get("name")), account_id=customer_id,
+        project_id=to_text(item.get("project_id")) or project_id, currency=CURRENCY, billing_period="hourly",
+        created_at=to_datetime(item.get("created_time")),
+        specs={k: v for k, v in specs.items() if v not in (None, "")}, tags=tags_of(item.get("tags")),
+        provider_config=item, **_costs((costs or {}).get(resource_id)))
 
 
 def _attached_vm(item: Mapping[str, Any]) -> str:
@@ -301,24 +298,7 @@ def disk_records(items: Any, *, project_id: str, customer_id: str = "", project_
             "bootable": to_bool(item.get("primary")),
             "project_name": project_name,
         }
-        records.append(ResourceRecord(
-            provider=PROVIDER,
-            resource_id=resource_id,
-            resource_name=to_text(item.get("name")) or resource_id,
-            resource_type=DISK,
-            kind=kind_of(KINDS, DISK),
-            service_name="Storage",
-            status=_DISK_STATUS.get(raw, ResourceStatus.UNKNOWN),
-            provider_status=raw,
-            region=to_text(zone.get("name")),
-            account_id=customer_id,
-            project_id=to_text(item.get("project_id")) or project_id,
-            currency=CURRENCY,
-            billing_period="hourly",
-            created_at=to_datetime(item.get("created_time")),
-            specs={k: v for k, v in specs.items() if v not in (None, "")},
-            tags=tags_of(item.get("tags")),
-            provider_config=item,
-            **_costs((costs or {}).get(resource_id)),
-        ))
+        records.append(_record(item, resource_id=resource_id, resource_type=DISK, service_name="Storage",
+                               status=_DISK_STATUS.get(raw, ResourceStatus.UNKNOWN), raw=raw, zone=zone,
+                               customer_id=customer_id, project_id=project_id, specs=specs, costs=costs))
     return records
