@@ -343,6 +343,30 @@ class BillingExportSource(Protocol):
         before any is downloaded; raise ``ProviderError`` when the listing cannot be read."""
 
 
+class RememberedRecords:
+    """A plugin that keeps what each endpoint listed during its sync (``_listed`` by endpoint name, ``_failed``
+    names), so its estimated cost lines reuse them: wrap each ``Endpoint.fetch`` with ``_remember(name, fetch)``
+    and create ``self._listed = {}`` and ``self._failed = set()`` in ``__init__``."""
+
+    _listed: dict[str, list[ResourceRecord]]
+    _failed: set[str]
+
+    def _remember(self, name: str, fetch: Callable[[], list[ResourceRecord]]) -> Callable[[], list[ResourceRecord]]:
+        from apps.providers.exceptions import ProviderError
+
+        def run() -> list[ResourceRecord]:
+            try:
+                records = fetch()
+            except ProviderError:
+                self._failed.add(name)
+                raise
+            self._listed[name] = records
+            self._failed.discard(name)
+            return records
+
+        return run
+
+
 def estimated_cost_lines(*, provider: str, endpoints: Iterable[Endpoint], listed: Mapping[str, list[ResourceRecord]],
                          failed: Iterable[str], days: list[date]) -> Iterator[CostLine]:
     """ESTIMATED daily lines of a provider that publishes prices but no per-day charges: each priced record of

@@ -16,6 +16,7 @@ from apps.providers.plugins.base import (
     CostLine,
     Endpoint,
     MetricSeries,
+    RememberedRecords,
     ResourceRecord,
     estimated_cost_lines,
     normalized,
@@ -27,7 +28,7 @@ from .client import BegetClient
 from .spec import SPEC
 
 
-class BegetPlugin:
+class BegetPlugin(RememberedRecords):
     spec = SPEC
 
     def __init__(self, *, credentials: dict[str, Any], endpoint: str = "",
@@ -66,19 +67,6 @@ class BegetPlugin:
         info = self.account_info()
         self.client.authenticate()
         return info
-
-    def _remember(self, name: str, fetch: Callable[[], list[ResourceRecord]]) -> Callable[[], list[ResourceRecord]]:
-        def run() -> list[ResourceRecord]:
-            try:
-                records = fetch()
-            except ProviderError:
-                self._failed.add(name)
-                raise
-            self._listed[name] = records
-            self._failed.discard(name)
-            return records
-
-        return run
 
     def endpoints(self) -> list[Endpoint]:
         c, login = self.client, self.login

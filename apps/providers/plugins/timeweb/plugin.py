@@ -17,6 +17,7 @@ from apps.providers.plugins.base import (
     CostLine,
     Endpoint,
     MetricSeries,
+    RememberedRecords,
     ResourceRecord,
     estimated_cost_lines,
     normalized,
@@ -32,7 +33,7 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 METRICS_HOURS = 24
 
 
-class TimewebPlugin:
+class TimewebPlugin(RememberedRecords):
     spec = SPEC
 
     def __init__(self, *, credentials: dict[str, Any], endpoint: str = "", session: requests.Session | None = None,
@@ -110,19 +111,6 @@ class TimewebPlugin:
         return {project.id: project for project in found}
 
     # --- resources ----------------------------------------------------------------------------
-    def _remember(self, name: str, fetch: Callable[[], list[ResourceRecord]]) -> Callable[[], list[ResourceRecord]]:
-        def run() -> list[ResourceRecord]:
-            try:
-                records = fetch()
-            except ProviderError:
-                self._failed.add(name)
-                raise
-            self._listed[name] = records
-            self._failed.discard(name)
-            return records
-
-        return run
-
     def _with_account(self, records: list[ResourceRecord]) -> list[ResourceRecord]:
         if not self._account_id:
             return records
