@@ -41,7 +41,7 @@ from apps.inventory.vocabulary import ResourceKind
 from apps.providers import registry
 from apps.providers.exceptions import ProviderError, SyncErrorCode
 from apps.providers.models import SyncPhase, SyncRun
-from apps.providers.plugins.base import BillingExportSource, Capability, CostLine, CostSource
+from apps.providers.plugins.base import BillingExportSource, Capability, CostLine, CostsDeferred, CostSource
 from apps.providers.runs import sync_run_progress
 
 from ..models import CostRecord
@@ -279,7 +279,9 @@ def provider_costs_sync_step(run: SyncRun, *, plugin: CostSource) -> list[dict[s
     """The post-sync step of providers with ``Capability.COSTS``: pull ``plugin.cost_lines`` for the last
     ``PROVIDER_COST_DAYS`` UTC days and replace the connection's rows of that window in the ledger. A plugin
     that is a ``BillingExportSource`` has its export files of the window imported instead
-    (``billing_exports.billing_exports_sync``; nothing when the connection has no export configured).
+    (``billing_exports.billing_exports_sync``; nothing when the connection has no export configured, unless
+    the plugin is also a ``CostSource``: Yandex reads its usage reports then). ``CostsDeferred`` from
+    ``cost_lines`` skips the import this time; its message is noted as ``sync_config["costs_skipped"]``.
 
     Any failure is one ``costs`` error entry (the run turns partial) and leaves the ledger as it was: the
     import writes in one transaction, after the fetch.
@@ -291,7 +293,8 @@ def provider_costs_sync_step(run: SyncRun, *, plugin: CostSource) -> list[dict[s
     if days <= 0:
         return None
     start, end = provider_costs_window(days=days, today=(run.started_at or timezone.now()).astimezone(UTC).date())
-    if isinstance(plugin, BillingExportSource):
+    if isinstance(plugin, BillingExportSource) and (
+            plugin.billing_exports_configured() or not isinstance(plugin, CostSource)):
         # Export files are named after the provider's own day (Moscow for Yandex), which starts before the UTC
         # one: one more day lets today's file in.
         return billing_exports_sync(run, plugin=plugin, start=start, end=end + timedelta(days=1))
@@ -299,6 +302,12 @@ def provider_costs_sync_step(run: SyncRun, *, plugin: CostSource) -> list[dict[s
     try:
         lines = plugin.cost_lines(start=start, end=end)
         written = provider_costs_import(connection=connection, start=start, end=end, lines=lines)
+    except CostsDeferred as exc:  # not read this time (a rate gate, no source set up): the ledger stays
+        if str(exc):
+            logger.info("sync %s: costs skipped: %s", run.pk, exc)
+            sync_run_progress(run, current_endpoint="", sync_config={
+                **(run.sync_config or {}), "costs_skipped": str(exc)[:500]})
+        return None
     except ProviderError as exc:
         return [{"endpoint": "costs", "code": exc.code.value, "message": str(exc)[:500]}]
     except Exception:  # a plugin or mapping bug must not fail the resources already saved

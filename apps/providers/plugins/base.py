@@ -309,6 +309,13 @@ class CostSource(Protocol):
         """
 
 
+class CostsDeferred(Exception):  # noqa: N818 (not an error: a skip)
+    """Raised by ``CostSource.cost_lines`` when the costs are not read this time and that is no failure (a shared
+    request-rate gate is closed, or the source is not set up): the costs step leaves the ledger as it is and,
+    when the exception carries a message, notes it on the run (``sync_config["costs_skipped"]``), without an
+    error entry."""
+
+
 @dataclass(frozen=True)
 class BillingExportFile:
     """One file of a provider's billing export (e.g. Yandex Cloud's daily detail CSV in Object Storage).

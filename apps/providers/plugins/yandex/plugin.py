@@ -17,11 +17,14 @@ from typing import Any
 
 import requests
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.providers.exceptions import ProviderBadResponse, ProviderPermissionError
 from apps.providers.plugins.base import (
     AccountInfo,
     BillingExportFile,
+    CostLine,
+    CostsDeferred,
     Endpoint,
     MetricSeries,
     ResourceRecord,
@@ -30,10 +33,13 @@ from apps.providers.plugins.base import (
 
 from . import normalize
 from .client import PAGE_SIZE, YandexClient
+from .consumption import ConsumptionClient, ConsumptionGateClosed, resource_cost_lines
 from .spec import SPEC
 from .storage import ObjectStorageClient, StorageObject, export_day
 
 METRICS_WINDOW = timedelta(days=7)
+MSG_GATE_CLOSED = _("The Yandex Cloud usage report was requested less than a minute ago (one request per "
+                    "minute is allowed); the costs will be read on the next synchronization.")
 METRICS_GRID_MS = 3_600_000  # hourly averages: 168 points per week, well within the 10 000 per read
 
 
@@ -55,6 +61,7 @@ class YandexPlugin:
             clock=clock,
         )
         self.now = now
+        self.consumption = ConsumptionClient(endpoint=endpoint or SPEC.default_endpoint)
         self._folders: list[dict[str, Any]] | None = None
         self.billing_prefix = str(credentials.get("billing_prefix") or "").strip().lstrip("/")
         bucket = str(credentials.get("billing_bucket") or "").strip()
@@ -148,6 +155,22 @@ class YandexPlugin:
         return [BillingExportFile(name=item.key, day=day, etag=item.etag, last_modified=item.last_modified,
                                   size=item.size, open=_downloader(storage, item.key))
                 for day, item in sorted(by_day.items())]
+
+    # --- ConsumptionCore usage reports (costs without a bucket) -----------------------------------
+    def cost_lines(self, *, start: date, end: date) -> list[CostLine]:
+        """Daily cost per resource from ``GetResourceUsageReport`` (gRPC) of the ``billing_account_id`` given
+        in the credentials; used only when no export bucket is configured (the bucket wins). Without a
+        billing account ID, or when another worker made the minute's one request, ``CostsDeferred``: the
+        ledger stays as it is."""
+        if not self.billing_account_id:
+            raise CostsDeferred
+        token = self.client.iam_token()
+        try:
+            report = self.consumption.resource_report(iam_token=token, billing_account_id=self.billing_account_id,
+                                                      start=start, end=end)
+        except ConsumptionGateClosed:
+            raise CostsDeferred(MSG_GATE_CLOSED) from None
+        return list(resource_cost_lines(report, billing_account_id=self.billing_account_id, start=start, end=end))
 
     def endpoints(self) -> list[Endpoint]:
         c = self.client

@@ -21,8 +21,9 @@ SPEC = ProviderSpec(
         CredentialField("folder_id", _("Folder ID"), required=False,
                         help_text=_("Only this folder. Leave empty to read every folder of the clouds.")),
         CredentialField("billing_account_id", _("Billing account ID"), required=False,
-                        help_text=_("The billing account whose balance is shown. Leave empty to use the first "
-                                    "active one.")),
+                        help_text=_("The billing account whose balance is shown. Filled in and without an export "
+                                    "bucket, its usage reports give the daily costs (role "
+                                    "billing.accounts.getReport). Leave empty to use the first active one.")),
         # Costs: the detailed billing export (one CSV per day) the customer writes to an Object Storage bucket.
         CredentialField("billing_bucket", _("Billing export bucket"), required=False,
                         help_text=_("The Object Storage bucket the detailed billing export is written to. "
@@ -38,8 +39,8 @@ SPEC = ProviderSpec(
     ),
     credential_groups=(("oauth_token",), ("authorized_key",)),  # either one (the plugin refuses both)
     credential_requires={"billing_bucket": ("s3_access_key_id", "s3_secret_access_key")},
-    # Costs come from the billing export bucket when one is configured (the costs step skips a connection
-    # without it).
+    # Costs come from the billing export bucket when one is configured, else from the ConsumptionCore usage
+    # reports of the billing_account_id given (gRPC); a connection with neither has no native costs.
     capabilities=frozenset({Capability.RESOURCES, Capability.METRICS, Capability.ACCOUNT_INFO, Capability.COSTS}),
     default_endpoint="",
     docs_url="https://yandex.cloud/en/docs/iam/operations/iam-token/create-for-sa",
