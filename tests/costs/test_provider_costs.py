@@ -325,10 +325,11 @@ def test_providers_with_a_cost_api_declare_it_and_implement_cost_lines():
         spec = registry.get_spec(key)
         assert Capability.COSTS in spec.capabilities
         assert isinstance(registry.build_plugin(key, credentials={}, endpoint="http://127.0.0.1:9"), CostSource)
-    # Yandex Cloud's costs come from its billing export files (BillingExportSource), not from cost lines.
+    # Yandex Cloud's costs come from its billing export files (BillingExportSource) when a bucket is set, else
+    # from its usage reports (cost lines).
     assert Capability.COSTS in registry.get_spec("yandex").capabilities
     yandex = registry.build_plugin("yandex", credentials={}, endpoint="http://127.0.0.1:9")
-    assert isinstance(yandex, BillingExportSource) and not isinstance(yandex, CostSource)
+    assert isinstance(yandex, BillingExportSource) and isinstance(yandex, CostSource)
 
 
 @pytest.mark.parametrize(("names", "provider", "category"), [
