@@ -377,3 +377,43 @@ def test_lines_outside_the_window_are_ignored_and_tags_come_from_the_inventory(w
         assert row.billed_cost == Decimal("1.5") and row.tags == {"team": "web"}
         assert row.inventory_resource_id == resource.pk and row.resource_type == "vps"
         assert CostDaily.objects.get(charge_date=day).billed_cost == Decimal("1.5")
+
+
+# --- the bill wins over the API ---------------------------------------------------------------------
+FOCUS_ONE_DAY = (
+    "BilledCost,EffectiveCost,ListCost,ContractedCost,BillingCurrency,BillingAccountId,BillingPeriodStart,"
+    "BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ProviderName,PublisherName,"
+    "InvoiceIssuerName,ServiceName,ServiceCategory,ResourceId\n"
+    "40.00,40.00,40.00,40.00,RUB,acc-1,2030-06-01T00:00:00Z,2030-07-01T00:00:00Z,{day}T00:00:00Z,{next}T00:00:00Z,"
+    "Usage,Selectel,Selectel,Selectel,Cloud servers,Compute,srv-1\n")
+
+
+def _bill(tmp_path, connection, day: date):
+    from apps.costs.services.imports import focus_file_import
+
+    path = tmp_path / f"bill-{day}.csv"
+    path.write_text(FOCUS_ONE_DAY.format(day=day, next=day + timedelta(days=1)), encoding="utf-8")
+    billing_import = focus_file_import(path=str(path), connection=connection)
+    assert billing_import.status == "success", (billing_import.error, billing_import.report)
+    return billing_import
+
+
+def test_a_billing_file_of_the_connection_replaces_its_api_lines_for_its_days_and_never_counts_twice(w, tmp_path):
+    """Usage-report lines (not estimates) for three days; a bill attached to the connection for the middle day:
+    the import deletes that day's API line and the next pull writes none for it. Hand count: 3 x 10 ₽ from the API,
+    then 10 + 40 + 10."""
+    d1, d2, d3 = date(2030, 6, 10), date(2030, 6, 11), date(2030, 6, 12)
+    with schema_context(schema_of("alpha")):
+        connection = ProviderConnection.objects.create(provider="selectel", name="Selectel")
+        lines = [CostLine(provider="selectel", resource_id="srv-1", day=d, amount=Decimal("10"),
+                          service_name="Cloud servers") for d in (d1, d2, d3)]
+        provider_costs_import(connection=connection, start=d1, end=d3 + timedelta(days=1), lines=lines)
+        assert day_totals(connection.pk) == {d1: Decimal("10"), d2: Decimal("10"), d3: Decimal("10")}
+        billing_import = _bill(tmp_path, connection, d2)
+        assert billing_import.rows_replaced == 1  # the API's line of that day
+        all_rows = CostRecord.objects.filter(connection=connection).values("charge_date").annotate(t=Sum("billed_cost"))
+        assert {r["charge_date"]: r["t"] for r in all_rows} == {d1: Decimal("10"), d2: Decimal("40"), d3: Decimal("10")}
+        provider_costs_import(connection=connection, start=d1, end=d3 + timedelta(days=1), lines=lines)  # next pull
+        assert day_totals(connection.pk) == {d1: Decimal("10"), d3: Decimal("10")}
+        total = CostRecord.objects.filter(connection=connection).aggregate(t=Sum("billed_cost"))["t"]
+        assert total == Decimal("60")

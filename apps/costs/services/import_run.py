@@ -26,7 +26,7 @@ from ..importers.spec import COLUMNS
 from ..importers.stage import StageSums
 from ..models import BillingImport, CostRecord, CostType, ImportFormat, ImportStatus
 from ..selectors.ledger import ledger_watermark
-from .ledger import provider_estimates_supersede
+from .ledger import provider_rows_supersede
 from .rollups import DIMENSIONS, cost_rollups_refresh
 
 logger = logging.getLogger(__name__)
@@ -377,8 +377,8 @@ def _replace(cursor, table: str, bi: BillingImport, ctx: Context, watermark: int
         f"AND source_key = ANY(%s) AND billing_import_id IS DISTINCT FROM %s RETURNING charge_date) "
         f"SELECT MIN(charge_date), MAX(charge_date), COUNT(*) FROM gone", [watermark, hashes, keys, bi.pk])
     old_first, old_last, replaced = cursor.fetchone()
-    if bi.connection_id:  # real figures of a connection replace its estimates of the same days
-        replaced += provider_estimates_supersede(connection_id=bi.connection_id, billing_import_id=bi.pk)
+    if bi.connection_id:  # the bill of a connection replaces its rows from the provider's API on the same days
+        replaced += provider_rows_supersede(connection_id=bi.connection_id, billing_import_id=bi.pk)
     first = min(d for d in (date_from(ctx.first_date), old_first) if d)
     last = max(d for d in (date_from(ctx.last_date), old_last) if d)
     stage = ctx.stage if ctx.stage is not None and ctx.stage.usable else None

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Max, Min
-from psycopg.types.json import Jsonb
 
 from apps.common.bulk import bulk_copy
 
@@ -40,18 +39,18 @@ def cost_records_replace(*, source_prefix: str, records: Iterable[CostRecord]) -
     return written
 
 
-def provider_estimates_supersede(*, connection_id: int, billing_import_id: int) -> int:
-    """Delete ``connection_id``'s estimated native rows (``x_estimated``) on the days the billing import
-    ``billing_import_id`` wrote rows of that connection: the file's real figures replace them, and the ledger
-    never counts both. Runs inside the import's transaction, before its rollups are refreshed; returns the rows
-    deleted."""
+def provider_rows_supersede(*, connection_id: int, billing_import_id: int) -> int:
+    """Delete ``connection_id``'s rows pulled from its provider's API (estimates from prices, usage reports) on
+    the days the billing import ``billing_import_id`` wrote rows of that connection: the billing file is the bill,
+    its figures replace them, and the ledger never counts both. Runs inside the import's transaction, before its
+    rollups are refreshed; returns the rows deleted."""
     table = CostRecord._meta.db_table
     key = f"{PROVIDER_SOURCE_PREFIX}{connection_id}"
     with db_connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {table} WHERE source_key = %s "  # noqa: S608
-            "AND hashtextextended(source_key, 0) = hashtextextended(%s, 0) AND extras @> %s "
+            "AND hashtextextended(source_key, 0) = hashtextextended(%s, 0) "
             f"AND charge_date IN (SELECT DISTINCT charge_date FROM {table} WHERE billing_import_id = %s "
             "AND connection_id = %s)",
-            [key, key, Jsonb({ESTIMATED_EXTRA: True}), billing_import_id, connection_id])
+            [key, key, billing_import_id, connection_id])
         return cursor.rowcount

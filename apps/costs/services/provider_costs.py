@@ -13,9 +13,10 @@ Two rules that come from what the lines are:
   bill) are kept only for days on which InfraZen knew the resource (from the day it was first seen to
   the day it was deleted) and only when it is in the inventory. On re-import, the estimates of a
   resource absent from the new answer are kept: it was deleted, and those days were real.
-- Real figures win over estimates: no estimated line is written for a day on which a billing file attached
-  to the same connection has rows (VK Cloud's detail export), and importing such a file deletes the
-  connection's estimates of its days (``ledger.provider_estimates_supersede``).
+- The bill wins over the API: no line (an estimate or a usage report's) is written for a day on which a billing
+  file attached to the same connection has rows (VK Cloud's detail export, a Yandex Cloud detail CSV uploaded for
+  history), and importing such a file deletes the connection's API rows of its days
+  (``ledger.provider_rows_supersede``), so the ledger never counts a day twice.
 """
 
 from __future__ import annotations
@@ -200,8 +201,9 @@ def _record(line: CostLine, *, connection, key: str, provider_name: str, account
 
 
 def _imported_days(connection, *, start: date, end: date) -> set[date]:
-    """The days of [start, end) for which a billing file attached to ``connection`` gave real figures: the
-    connection's estimates step aside on them (``provider_estimates_supersede`` is the import's side)."""
+    """The days of [start, end) for which a billing file attached to ``connection`` gave the bill's figures: the
+    connection's lines from the provider's API (estimates, usage reports) step aside on them
+    (``ledger.provider_rows_supersede`` is the import's side)."""
     return set(CostRecord.objects.filter(connection=connection, billing_import__isnull=False, charge_date__gte=start,
                                          charge_date__lt=end).values_list("charge_date", flat=True).distinct())
 
@@ -244,7 +246,7 @@ def provider_costs_import(*, connection, start: date, end: date, lines: Iterable
             if estimated:
                 answered_estimates.add(line.resource_id)
             resource = inventory.find(line) if line.resource_id else None
-            if estimated and (line.day in imported_days or not _known_on(resource, line.day)):
+            if line.day in imported_days or (estimated and not _known_on(resource, line.day)):
                 continue
             yield _record(line, connection=connection, key=key, provider_name=provider_name, account_id=account_id,
                           account_name=connection.name, resource=resource,
