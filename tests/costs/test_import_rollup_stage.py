@@ -123,3 +123,64 @@ def test_a_value_the_stage_cannot_read_exactly_hands_the_stage_back_to_sql():
         )
     )
     assert not stage.usable
+
+
+def _stage_batch(rows: list[tuple[str, str, str]]):
+    """A normalized batch of (charge_date, resource_id, billed_cost) rows, every other key constant."""
+    import pyarrow as pa
+
+    from apps.costs.services.rollups import DIMENSIONS
+
+    n = len(rows)
+    columns = {key: pa.array([""] * n, pa.string()) for key in DIMENSIONS}
+    columns.update(
+        charge_date=pa.array([r[0] for r in rows], pa.string()),
+        resource_id=pa.array([r[1] for r in rows], pa.string()),
+        charge_category=pa.array(["Usage"] * n, pa.string()),
+        commitment_discount_id=pa.array([""] * n, pa.string()),
+        tags=pa.array(["{}"] * n, pa.string()),
+        billed_cost=pa.array([r[2] for r in rows], pa.string()),
+        effective_cost=pa.array([r[2] for r in rows], pa.string()),
+        list_cost=pa.array([r[2] for r in rows], pa.string()),
+    )
+    return pa.table(columns)
+
+
+def test_compacted_groups_keep_every_sum_and_count(monkeypatch):
+    """Compactions (here after every batch past 2 groups) re-sum the groups; a key constant within one batch
+    and varying across them (the resource) stays a key."""
+    from apps.costs.importers import stage as stage_module
+
+    monkeypatch.setattr(stage_module, "COMPACT_EVERY", 2)
+    stage = StageSums(("charge_date", "resource_id", "billing_currency"))
+    stage.add(_stage_batch([("2026-05-01", "a", "1.5"), ("2026-05-01", "a", "2"), ("2026-05-02", "a", "0.25")]))
+    stage.add(_stage_batch([("2026-05-01", "b", "10"), ("2026-05-01", "b", "-1")]))
+    stage.add(_stage_batch([("2026-05-01", "a", "0.25"), ("2026-05-02", "b", "3")]))
+    stage.add(_stage_batch([("2026-05-02", "a", "1")]))
+    stage._compact()
+    assert len(stage.parts) == 1 and stage.usable
+    groups = {(r["charge_date"], r["resource_id"]): (r["billed"], r["effective"], r["list"], r["n"], r["tags"],
+                                                     r["billing_currency"]) for r in stage.parts[0].to_pylist()}
+    assert groups == {
+        ("2026-05-01", "a"): (Decimal("3.75"), Decimal("3.75"), Decimal("3.75"), 3, "{}", ""),
+        ("2026-05-02", "a"): (Decimal("1.25"), Decimal("1.25"), Decimal("1.25"), 2, "{}", ""),
+        ("2026-05-01", "b"): (Decimal("9"), Decimal("9"), Decimal("9"), 2, "{}", ""),
+        ("2026-05-02", "b"): (Decimal("3"), Decimal("3"), Decimal("3"), 1, "{}", ""),
+    }
+
+
+def test_json_object_leaves_out_null_members_and_escapes():
+    import pyarrow as pa
+
+    from apps.costs.importers.normalize import json_object
+
+    full = pa.array(["1", 'say "hi"', "a\\b"], pa.string())
+    sparse = pa.array([None, "x", None], pa.string())
+    empty = pa.array([None, None, None], pa.string())
+    assert json_object([("x_a", full), ("x_b", sparse), ("x_c", full)]).to_pylist() == [
+        '{"x_a":"1","x_c":"1"}',
+        '{"x_a":"say \\"hi\\"","x_b":"x","x_c":"say \\"hi\\""}',
+        '{"x_a":"a\\\\b","x_c":"a\\\\b"}',
+    ]
+    assert json_object([("k", sparse), ("m", empty)]).to_pylist() == ["{}", '{"k":"x"}', "{}"]
+    assert json_object([("k", full)]).to_pylist() == ['{"k":"1"}', '{"k":"say \\"hi\\""}', '{"k":"a\\\\b"}']

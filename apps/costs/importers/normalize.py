@@ -553,17 +553,17 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
     out["charge_date"] = charge_date
     out["source_key"] = source
 
-    pieces = []
+    members = []
     for header, key in plan.extras.items():
         array = batch.column(header)
         if _all_blank(array):  # nothing to keep (a wide native export leaves most of its columns empty)
             continue
-        pieces.append(_json_piece(key, take(_nullify(array)[0])))
+        members.append((key, take(_nullify(array)[0])))
     for name, column in COLUMNS.items():
         if column.field is None and name in cols:
-            pieces.append(_json_piece(name, cols[name]))
-    if pieces:
-        out["extras"] = pc.binary_join_element_wise("{", join_present(pieces, ","), "}", "")
+            members.append((name, cols[name]))
+    if members:
+        out["extras"] = json_object(members)
     for name, value in ctx.constants.items():
         out[name] = pa.nulls(length, pa.string()) if value is None else pa.array([str(value)] * length, pa.string())
     if ctx.resources is not None and "resource_id" in out:
@@ -611,9 +611,41 @@ def join_present(pieces: list[pa.Array], separator: str) -> pa.Array:
     return pc.utf8_slice_codeunits(joined, len(separator))
 
 
+def _json_key(key: str) -> str:
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '":"'
+
+
+def json_object(members: list[tuple[str, pa.Array]]) -> pa.Array:
+    """Each row's JSON object of string members ``(key, values)``, keys in the given order, a member left out
+    where its value is null (``{}`` where all are); the same text as joining ``_json_piece``s with
+    ``join_present``, in fewer kernels: consecutive members without a null in the batch (most columns of an
+    export) are written by one join, and when one such run exists the pieces need no ``join_present``."""
+    pieces: list[pa.Array] = []
+    run: list = []  # the parts of consecutive members without nulls: '"k1":"', v1, '","k2":"', v2, ..., '"'
+
+    def flush() -> None:
+        if run:
+            pieces.append(pc.binary_join_element_wise(*run, '"', ""))
+            run.clear()
+
+    for key, array in members:
+        if array.null_count:
+            flush()
+            pieces.append(_json_piece(key, array))
+        else:
+            run.extend(['",' + _json_key(key) if run else _json_key(key), _json_string(array)])
+    flush()
+    if len(pieces) == 1 and not pieces[0].null_count:
+        return pc.binary_join_element_wise("{", pieces[0], "}", "")
+    if any(not piece.null_count for piece in pieces):
+        # A piece present in every row: no row has all its pieces null, so the skipping join keeps every row.
+        return pc.binary_join_element_wise("{", pc.binary_join_element_wise(*pieces, ",", null_handling="skip"),
+                                           "}", "")
+    return pc.binary_join_element_wise("{", join_present(pieces, ","), "}", "")
+
+
 def _json_piece(key: str, array: pa.Array) -> pa.Array:
-    prefix = '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '":"'
-    return pc.binary_join_element_wise(prefix, _json_string(array), '"', "")
+    return pc.binary_join_element_wise(_json_key(key), _json_string(array), '"', "")
 
 
 def _problem(code: str) -> str:
