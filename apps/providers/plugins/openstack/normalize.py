@@ -232,6 +232,21 @@ def _gib(size_bytes: Any) -> str | None:
     return None if number is None else str((number / _GIB).quantize(_CENTS, rounding=ROUND_HALF_UP))
 
 
+def _tag_list(item: Mapping[str, Any]) -> dict[str, str]:
+    """Glance and Octavia ``tags``: a list of strings, each a key without a value."""
+    return {to_text(tag): "" for tag in item.get("tags") or [] if to_text(tag)}
+
+
+def _hourly_record(item: Mapping[str, Any], *, resource_id: str, resource_type: str, daily: Decimal | None,
+                   provider_config: Mapping[str, Any], **fields: Any) -> ResourceRecord:
+    """A record of an hourly-billed OpenStack resource: its name (the id when it has none), kind, creation time,
+    the cost fields of ``daily`` and the hourly price beside the provider's own details."""
+    return ResourceRecord(
+        resource_id=resource_id, resource_name=to_text(item.get("name")) or resource_id, resource_type=resource_type,
+        kind=KINDS[resource_type], created_at=to_datetime(item.get("created_at")), **hourly_costs(daily),
+        provider_config={"hourly_cost": hourly_price(daily), **provider_config}, **fields)
+
+
 def snapshot_records(snapshots: Iterable[Mapping[str, Any]], *, provider: str, region: str, currency: str = "RUB",
                      costs: Mapping[str, Decimal] | None = None, account_id: str = "") -> list[ResourceRecord]:
     """Cinder ``/snapshots/detail``: ``size`` in GiB (of the source volume), ``volume_id`` its source."""
@@ -239,27 +254,14 @@ def snapshot_records(snapshots: Iterable[Mapping[str, Any]], *, provider: str, r
     for item in snapshots:
         snapshot_id = to_text(item.get("id"))
         raw_status = to_text(item.get("status")).lower()
-        daily = (costs or {}).get(snapshot_id)
-        records.append(ResourceRecord(
-            provider=provider,
-            resource_id=snapshot_id,
-            resource_name=to_text(item.get("name")) or snapshot_id,
-            resource_type=SNAPSHOT,
-            kind=KINDS[SNAPSHOT],
-            service_name="Storage",
-            status=_status(raw_status, SNAPSHOT_STATUS),
-            provider_status=raw_status,
-            region=region,
-            account_id=account_id,
-            project_id=to_text(item.get("os-extended-snapshot-attributes:project_id")),
-            currency=currency,
-            **hourly_costs(daily),
-            created_at=to_datetime(item.get("created_at")),
+        records.append(_hourly_record(
+            item, provider=provider, resource_id=snapshot_id, resource_type=SNAPSHOT, service_name="Storage",
+            status=_status(raw_status, SNAPSHOT_STATUS), provider_status=raw_status, region=region,
+            account_id=account_id, project_id=to_text(item.get("os-extended-snapshot-attributes:project_id")),
+            currency=currency, daily=(costs or {}).get(snapshot_id),
             specs={"size_gb": to_int(item.get("size")), "source_volume_id": to_text(item.get("volume_id"))},
             tags=_metadata(item),
-            provider_config={"hourly_cost": hourly_price(daily),
-                             "progress": to_text(item.get("os-extended-snapshot-attributes:progress"))},
-        ))
+            provider_config={"progress": to_text(item.get("os-extended-snapshot-attributes:progress"))}))
     return records
 
 
@@ -274,29 +276,16 @@ def image_records(images: Iterable[Mapping[str, Any]], *, provider: str, region:
             continue
         image_id = to_text(item.get("id"))
         raw_status = to_text(item.get("status")).lower()
-        daily = (costs or {}).get(image_id)
-        records.append(ResourceRecord(
-            provider=provider,
-            resource_id=image_id,
-            resource_name=to_text(item.get("name")) or image_id,
-            resource_type=IMAGE,
-            kind=KINDS[IMAGE],
-            service_name="Storage",
-            status=_status(raw_status, IMAGE_STATUS),
-            provider_status=raw_status,
-            region=region,
-            account_id=account_id,
-            project_id=to_text(item.get("owner")),
-            currency=currency,
-            **hourly_costs(daily),
-            created_at=to_datetime(item.get("created_at")),
+        records.append(_hourly_record(
+            item, provider=provider, resource_id=image_id, resource_type=IMAGE, service_name="Storage",
+            status=_status(raw_status, IMAGE_STATUS), provider_status=raw_status, region=region,
+            account_id=account_id, project_id=to_text(item.get("owner")), currency=currency,
+            daily=(costs or {}).get(image_id),
             specs={"size_gb": _gib(item.get("size")), "disk_format": to_text(item.get("disk_format")),
                    "min_disk_gb": to_int(item.get("min_disk")), "visibility": to_text(item.get("visibility"))},
-            tags={to_text(tag): "" for tag in item.get("tags") or [] if to_text(tag)},
-            provider_config={"hourly_cost": hourly_price(daily),
-                             "container_format": to_text(item.get("container_format")),
-                             "protected": bool(item.get("protected"))},
-        ))
+            tags=_tag_list(item),
+            provider_config={"container_format": to_text(item.get("container_format")),
+                             "protected": bool(item.get("protected"))}))
     return records
 
 
@@ -317,31 +306,20 @@ def load_balancer_records(load_balancers: Iterable[Mapping[str, Any]], *, provid
         lb_id = to_text(item.get("id"))
         provisioning = to_text(item.get("provisioning_status")).upper()
         operating = to_text(item.get("operating_status")).upper()
-        daily = (costs or {}).get(lb_id)
-        records.append(ResourceRecord(
-            provider=provider,
-            resource_id=lb_id,
-            resource_name=to_text(item.get("name")) or lb_id,
-            resource_type=LOAD_BALANCER,
-            kind=KINDS[LOAD_BALANCER],
-            service_name="Network",
+        records.append(_hourly_record(
+            item, provider=provider, resource_id=lb_id, resource_type=LOAD_BALANCER, service_name="Network",
             status=_load_balancer_status(provisioning, operating),
-            provider_status=f"{provisioning}/{operating}" if operating else provisioning,
-            region=region,
-            account_id=account_id,
-            project_id=to_text(item.get("project_id") or item.get("tenant_id")),
-            currency=currency,
-            **hourly_costs(daily),
-            created_at=to_datetime(item.get("created_at")),
+            provider_status=f"{provisioning}/{operating}" if operating else provisioning, region=region,
+            account_id=account_id, project_id=to_text(item.get("project_id") or item.get("tenant_id")),
+            currency=currency, daily=(costs or {}).get(lb_id),
             specs={"private_ip": to_text(item.get("vip_address")), "zone": to_text(item.get("availability_zone")),
                    "listeners": len([x for x in item.get("listeners") or [] if isinstance(x, dict)]),
                    "pools": len([x for x in item.get("pools") or [] if isinstance(x, dict)])},
-            tags={to_text(tag): "" for tag in item.get("tags") or [] if to_text(tag)},
-            provider_config={"hourly_cost": hourly_price(daily), "vip_port_id": to_text(item.get("vip_port_id")),
+            tags=_tag_list(item),
+            provider_config={"vip_port_id": to_text(item.get("vip_port_id")),
                              "vip_network_id": to_text(item.get("vip_network_id")),
                              "flavor_id": to_text(item.get("flavor_id")), "backend": to_text(item.get("provider")),
-                             "admin_state_up": bool(item.get("admin_state_up", True))},
-        ))
+                             "admin_state_up": bool(item.get("admin_state_up", True))}))
     return records
 
 
