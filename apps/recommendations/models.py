@@ -29,6 +29,8 @@ class EvaluationRun(models.Model):
     potential_monthly_savings = models.DecimalField(_("potential monthly savings"), null=True, blank=True, **MONEY)
     # [{"rule": key, "code": ..., "message": ...}]: a rule that raised; the others still ran.
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # The ledger's highest id when the run read it: a later sync that changed nothing need not evaluate again.
+    ledger_watermark = models.BigIntegerField(_("ledger watermark"), null=True, blank=True, editable=False)
     requested_by_id = models.BigIntegerField(_("requested by (user ID)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from apps.common.cache import organization_data_changed
 from apps.common.errors import ApplicationError, ErrorCode
 from apps.common.numbers import format_money
 from apps.common.tasks import enqueue_in_tenant
+from apps.costs.selectors.ledger import ledger_watermark
 from apps.costs.selectors.resource_spend import resource_daily_costs
 from apps.inventory.models import Resource
 from apps.notifications.links import absolute_url
@@ -70,6 +71,24 @@ def evaluation_start(*, trigger: str = RunTrigger.MANUAL, connection=None, actor
     return run
 
 
+def evaluation_still_current(*, connection, sync_run) -> bool:
+    """Whether an evaluation after ``sync_run`` would read what the last one read: the sync changed no resource and
+    stored no metric point, the ledger has no row newer than that evaluation saw, no rule setting or policy changed
+    since, and it ran today (time-dependent findings — ages, snoozes, verification — are the nightly run's). Then the
+    post-sync evaluation is skipped: re-evaluating 20 000 unchanged resources would find the same."""
+    if (sync_run.resources_created or sync_run.resources_updated or sync_run.resources_deleted
+            or sync_run.metric_points):
+        return False
+    last = (EvaluationRun.objects.filter(status__in=(RunStatus.SUCCESS, RunStatus.PARTIAL),
+                                         ledger_watermark__isnull=False, started_at__isnull=False)
+            .filter(Q(connection=connection) | Q(connection__isnull=True)).order_by("-started_at").first())
+    if last is None or timezone.localdate(last.started_at) != timezone.localdate():
+        return False
+    changed = [RuleSetting.objects.filter(updated_at__gte=last.started_at).exists(),
+               Policy.objects.filter(updated_at__gte=last.started_at).exists()]
+    return not any(changed) and ledger_watermark() == last.ledger_watermark
+
+
 def evaluate_now(*, trigger: str = RunTrigger.COMMAND, connection=None, actor=None,
                  now: datetime | None = None) -> EvaluationRun:
     """Evaluate synchronously (the management command, the post-sync step, the nightly task)."""
@@ -91,7 +110,8 @@ def evaluation_execute(*, run: EvaluationRun, now: datetime | None = None) -> Ev
     stored = {s.rule: s for s in RuleSetting.objects.all()}
     enabled = [rule for rule in rules if stored.get(rule.key) is None or stored[rule.key].enabled]
     policies = list(Policy.objects.filter(enabled=True))
-    _progress(run, status=RunStatus.RUNNING, started_at=timezone.now(), rules_total=len(enabled) + 1, rules_done=0)
+    _progress(run, status=RunStatus.RUNNING, started_at=timezone.now(), rules_total=len(enabled) + 1, rules_done=0,
+              ledger_watermark=ledger_watermark())
     try:
         with translation.override(settings.LANGUAGE_CODE):
             context = context_build(connection_id=run.connection_id, now=now)

@@ -44,9 +44,13 @@ def evaluation_nightly_all() -> int:
 
 
 def recommendations_sync_step(run, *, plugin=None):
-    """Post-sync step (``settings.SYNC_POST_STEPS``): evaluate the synced connection's resources now."""
-    from .services import evaluate_now
+    """Post-sync step (``settings.SYNC_POST_STEPS``): evaluate the synced connection's resources now, unless the
+    sync changed nothing the last evaluation read (``evaluation_still_current``)."""
+    from .services import evaluate_now, evaluation_still_current
 
+    if evaluation_still_current(connection=run.connection, sync_run=run):
+        logger.info("sync %s changed nothing since the last evaluation: not evaluated again", run.pk)
+        return []
     evaluation = evaluate_now(trigger=RunTrigger.SYNC, connection=run.connection)
     # A rule that fails is recorded on the evaluation run (the recommendations page shows it), not on the sync.
     return [] if evaluation else None

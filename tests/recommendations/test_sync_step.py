@@ -49,3 +49,41 @@ def test_a_sync_leaves_an_evaluation_of_the_synced_connection(w, token_client, f
     run_sync(client, connection_id)
     with schema_context(w.alpha.schema_name):
         assert EvaluationRun.objects.filter(trigger=RunTrigger.SYNC, connection_id=connection_id).count() == 2
+
+
+def test_a_sync_that_changed_nothing_is_not_evaluated_again_until_something_changes(w, token_client, time_machine):
+    """A generic OpenStack cloud without Gnocchi or prices: an unchanged re-sync stores no metric point and no cost,
+    so the evaluation of the first sync still holds; a rule setting changed since, or a new ledger row, evaluates."""
+    from datetime import UTC, date, datetime
+
+    from apps.recommendations.models import RuleSetting
+    from tests.costs.explorer_data import ledger, row
+    from tests.fakecloud.openstack import DEMO_PROJECT_ID, DEMO_USER_PASSWORD, DEMO_USERNAME, FakeOpenStack
+
+    time_machine.move_to(datetime(2030, 6, 14, 9, 0, tzinfo=UTC), tick=True)
+    client = token_client(w.alice, "alpha")
+    with FakeCloudServer(FakeOpenStack(servers=2, regions=("RegionOne",))) as server:
+        body = {"provider": "openstack", "name": "OpenStack", "credentials": {
+            "auth_url": f"{server.url}/openstack/identity/v3", "username": DEMO_USERNAME,
+            "password": DEMO_USER_PASSWORD, "project_id": DEMO_PROJECT_ID}}
+        connection_id = client.post("/api/v1/connections/", json.dumps(body),
+                                    content_type="application/json").json()["id"]
+
+        def evaluations() -> int:
+            with schema_context(w.alpha.schema_name):
+                return EvaluationRun.objects.filter(trigger=RunTrigger.SYNC, connection_id=connection_id).count()
+
+        assert run_sync(client, connection_id)["resources_created"] > 0 and evaluations() == 1
+        second = run_sync(client, connection_id)
+        assert second["status"] == "success" and second["resources_unchanged"] == second["resources_found"]
+        assert evaluations() == 1  # nothing the rules read changed
+        with schema_context(w.alpha.schema_name):
+            RuleSetting.objects.create(rule="idle_vm", enabled=False)
+        run_sync(client, connection_id)
+        assert evaluations() == 2  # a rule setting changed since
+        run_sync(client, connection_id)
+        assert evaluations() == 2
+        with schema_context(w.alpha.schema_name):
+            ledger([row(date(2030, 6, 13), "5")])
+        run_sync(client, connection_id)
+        assert evaluations() == 3  # the ledger has a row the last evaluation did not see
