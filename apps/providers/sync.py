@@ -139,6 +139,7 @@ class _Engine:
             return
         self._save(fetched)
         fetched.errors.extend(self._metrics(fetched))
+        fetched.incoming.clear()  # stored now: the post-sync steps read the inventory, and may use the memory
         fetched.errors.extend(self._post_steps())
         self._finish(fetched, failed=False)
 
