@@ -53,8 +53,10 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_test_environment, django_db_blocker):
-    """Always create the test database, also when only process-based tests (browser, worker) run."""
+def django_db_setup(django_test_environment, django_db_modify_db_settings, django_db_blocker):
+    """Always create the test database, also when only process-based tests (browser, worker) run.
+
+    ``django_db_modify_db_settings`` gives each pytest-xdist worker its own database (``test_<name>_gw<N>``)."""
     from django.test.utils import setup_databases, teardown_databases
 
     with django_db_blocker.unblock():

@@ -295,6 +295,10 @@ class CostRollup(models.Model):
     # FOCUS 1.3 split cost allocation: empty unless the billing data carries it.
     allocated_method_id = models.TextField(_("allocation method"), blank=True, default="")
     allocated_resource_id = models.TextField(_("allocated resource ID"), blank=True, default="")
+    # The allocation dimension values of these costs (apps.allocation: rules, overrides, shared-cost splits);
+    # NULL until the rollup is refreshed with allocation. No constraint: the rollups are rebuilt wholesale.
+    allocation = models.ForeignKey("allocation.AllocationSet", verbose_name=_("allocation"), null=True, blank=True,
+                                   on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     billing_currency = models.CharField(_("billing currency"), max_length=3)
     billed_cost = models.DecimalField(_("billed cost"), **MONEY)
     effective_cost = models.DecimalField(_("effective cost"), **MONEY)

@@ -73,6 +73,7 @@ TENANT_APPS = [
     "apps.audit",
     "apps.providers",
     "apps.inventory",
+    "apps.allocation",
     "apps.costs",
     "apps.recommendations",
     "apps.budgets",

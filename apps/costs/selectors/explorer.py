@@ -32,6 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.allocation.selectors import allocation_sets_matching, dimension_keys
+from apps.allocation.vocabulary import UNALLOCATED_LABEL
 from apps.common.cache import organization_cached
 from apps.common.errors import ApplicationError
 from apps.currency.exceptions import CurrencyErrorCode, RateMissing, human_date
@@ -65,6 +67,9 @@ CURRENCY_MODES = ("org", "billing")
 GRANULARITIES = ("day", "week", "month")
 PERIOD_PRESETS = ("7d", "30d", "90d", "365d", "this_month", "last_month")
 TAG_PREFIX = "tag:"
+# Allocation dimensions (apps.allocation): group-by and filter names ``alloc:<dimension key>``; the value of
+# unallocated costs is "" («Не распределено»).
+ALLOC_PREFIX = "alloc:"
 MAX_RANGE_DAYS = 3 * 366
 MONEY = DecimalField(max_digits=30, decimal_places=10)
 
@@ -116,16 +121,39 @@ def period_resolve(*, preset: str | None = None, start: date | None = None, end:
     raise _invalid(_("Unknown period."), "period")
 
 
+def alloc_key(name: str) -> str | None:
+    """The dimension key of ``alloc:<key>``, or None for any other name."""
+    if name.startswith(ALLOC_PREFIX) and len(name) > len(ALLOC_PREFIX):
+        return name[len(ALLOC_PREFIX):]
+    return None
+
+
 def _check_query(q: CostQuery) -> None:
-    if q.group_by not in DIMENSIONS and not (q.group_by.startswith(TAG_PREFIX) and len(q.group_by) > len(TAG_PREFIX)):
+    keys = None
+    group_alloc = alloc_key(q.group_by)
+    if group_alloc is not None:
+        keys = dimension_keys()
+        if group_alloc not in keys:
+            raise _invalid(_("Unknown allocation dimension."), "group_by")
+    elif q.group_by not in DIMENSIONS and not (
+            q.group_by.startswith(TAG_PREFIX) and len(q.group_by) > len(TAG_PREFIX)):
         raise _invalid(_("Unknown grouping."), "group_by")
     if q.metric not in METRICS:
         raise _invalid(_("Unknown metric."), "metric")
     if q.currency not in CURRENCY_MODES:
         raise _invalid(_("Unknown currency mode."), "currency")
     for name in q.filters:
-        if name not in DIMENSIONS:
+        key = alloc_key(name)
+        if key is not None:
+            keys = keys if keys is not None else dimension_keys()
+            if key not in keys:
+                raise _invalid(_("Unknown allocation dimension."), name)
+        elif name not in DIMENSIONS:
             raise _invalid(_("Unknown filter."), name)
+    uses_alloc = group_alloc is not None or any(alloc_key(name) for name in q.filters)
+    if uses_alloc and _source(q) == "ledger":
+        raise _invalid(_("Allocation dimensions cannot be combined with several tag filters or with grouping by "
+                         "another tag."), "group_by")
 
 
 def _uses_ledger(q: CostQuery) -> bool:
@@ -144,6 +172,9 @@ def _key_expression(q: CostQuery):
     if q.group_by.startswith(TAG_PREFIX):
         return Coalesce(KeyTextTransform(q.group_by[len(TAG_PREFIX):], "tags"), Value(""),
                         output_field=CharField())
+    key = alloc_key(q.group_by)
+    if key is not None:
+        return Coalesce(KeyTextTransform(key, "allocation__values"), Value(""), output_field=CharField())
     column = DIMENSIONS[q.group_by]
     return F(column)
 
@@ -201,6 +232,15 @@ def _in_range(model: type, start: date, end: date) -> QuerySet:
 
 def _dimension_filtered(qs: QuerySet, q: CostQuery) -> QuerySet:
     for name, values in q.filters.items():
+        key = alloc_key(name)
+        if key is not None:
+            wanted = [str(v) for v in values]
+            ids = allocation_sets_matching(key, wanted)
+            condition = Q(allocation_id__in=ids)
+            if "" in wanted:
+                condition |= Q(allocation_id__isnull=True)
+            qs = qs.filter(condition)
+            continue
         column = DIMENSIONS[name]
         if column == "connection_id":
             qs = qs.filter(connection_id__in=[int(v) for v in values if str(v).isdigit()])
@@ -629,7 +669,9 @@ def cost_explorer_view(*, params: dict[str, Any], with_utilization: bool = True)
 def group_labels(*, group_by: str, keys: list[str]) -> dict[str, str]:
     """Human names for ids: connection names, resource names; empty keys read "(not set)"."""
     labels = {"": _("(not set)")}
-    if group_by == "connection":
+    if alloc_key(group_by) is not None:
+        labels[""] = str(UNALLOCATED_LABEL)
+    elif group_by == "connection":
         from apps.providers.models import ProviderConnection
 
         ids = [int(k) for k in keys if k.isdigit()]

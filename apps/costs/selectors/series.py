@@ -15,8 +15,10 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
+from apps.allocation.selectors import allocation_sets_matching
+
 from ..models import CostDaily, CostDailyTag
-from .explorer import _tag_filtered
+from .explorer import _tag_filtered, alloc_key
 
 # scope key -> CostDaily column
 SCOPE_COLUMNS: dict[str, str] = {
@@ -46,6 +48,15 @@ def _scoped(scope: Mapping[str, Any]) -> QuerySet:
         value = scope.get(key)
         if value not in (None, ""):
             qs = qs.filter(**{column: value})
+    for key, value in scope.items():
+        dimension = alloc_key(key)
+        if dimension is None or key in SCOPE_COLUMNS or value is None:
+            continue
+        # ``alloc:<dimension>``: one value ("" = unallocated) of an allocation dimension.
+        condition = Q(allocation_id__in=allocation_sets_matching(dimension, [str(value)]))
+        if str(value) == "":
+            condition |= Q(allocation_id__isnull=True)
+        qs = qs.filter(condition)
     return qs.order_by()
 
 

@@ -27,7 +27,7 @@ from ..importers.stage import StageSums
 from ..models import BillingImport, CostRecord, CostType, ImportFormat, ImportStatus
 from ..selectors.ledger import ledger_watermark
 from .ledger import provider_rows_supersede
-from .rollups import DIMENSIONS, cost_rollups_refresh
+from .rollups import STAGE_KEYS, cost_rollups_refresh
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY_ROWS = 50_000
@@ -200,7 +200,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
             key=lambda entry: (position.get(entry[0], len(position)), entry[2]))
 
     ctx.resources = _resource_map(bi)
-    ctx.stage = StageSums(DIMENSIONS)
+    ctx.stage = StageSums(STAGE_KEYS)
     order = _field_order()
     lengths = _field_lengths()
     batches = iter(batches)

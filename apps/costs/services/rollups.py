@@ -43,6 +43,7 @@ from apps.currency.services import rates_fetch_cbr_range
 from ..models import CostDaily, CostDailyTag, CostMonthly, CostRecord
 from ..periods import month_end, month_start
 from ..selectors.ledger import organization_currency
+from .allocation_rollup import shares_table_create, signature_sql, signatures_assign, source_sql, split_shares_fill
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,10 @@ AMORTIZED_SQL = (
 DIMENSIONS = ("charge_date", "connection_id", "provider_name", "billing_account_id", "sub_account_id",
               "service_name", "service_category", "region_id", "resource_type", "resource_id",
               "charge_category", "allocated_method_id", "allocated_resource_id", "billing_currency")
+# The stage also keeps what allocation rules read and the rollups sum away (services/allocation_rollup.py).
+STAGE_KEYS = (*DIMENSIONS, "sku_id", "resource_name")
+# The rollup tables' dimensions: the ledger's plus the allocation.
+ROLLUP_DIMENSIONS = (*DIMENSIONS, "allocation_id")
 
 
 def rate_lateral_sql(*, currency_sql: str, date_sql: str, alias: str) -> str:
@@ -95,19 +100,22 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         start, end = end, start
     org_currency = organization_currency()
     daily, ledger = CostDaily._meta.db_table, CostRecord._meta.db_table
-    dims = ", ".join(DIMENSIONS)
-    r_dims = ", ".join(f"r.{d}" for d in DIMENSIONS)
-    g_dims = ", ".join(f"g.{d}" for d in DIMENSIONS)
+    r_dims = ", ".join(f"r.{d}" for d in ROLLUP_DIMENSIONS)
+    g_dims = ", ".join(f"g.{d}" for d in ROLLUP_DIMENSIONS)
+    r_stage = ", ".join(f"r.{d}" for d in STAGE_KEYS)
+    dims = ", ".join(ROLLUP_DIMENSIONS)
     from_rate = rate_sql(currency_sql="g.billing_currency", alias="rf")
     to_rate = rate_sql(currency_sql="%(org)s", alias="rt")
     # jsonb's text form is canonical (keys sorted, duplicates gone), and text groups faster than jsonb.
     stage_sql = f"""
         CREATE TEMPORARY TABLE {STAGE} ON COMMIT DROP AS
-        SELECT {r_dims}, r.tags::text AS tags, SUM(r.billed_cost) AS billed, SUM({AMORTIZED_SQL}) AS effective,
-               SUM(r.list_cost) AS list, COUNT(*) AS n
-        FROM {ledger} r
-        WHERE r.charge_date BETWEEN %(start)s AND %(end)s
-        GROUP BY {r_dims}, r.tags::text
+        SELECT g.*, {signature_sql("g")} AS sig FROM (
+            SELECT {r_stage}, r.tags::text AS tags, SUM(r.billed_cost) AS billed, SUM({AMORTIZED_SQL}) AS effective,
+                   SUM(r.list_cost) AS list, COUNT(*) AS n
+            FROM {ledger} r
+            WHERE r.charge_date BETWEEN %(start)s AND %(end)s
+            GROUP BY {r_stage}, r.tags::text
+        ) g
     """  # noqa: S608 -- identifiers from the models, values bound
     sql = f"""
         INSERT INTO {daily} ({dims}, billed_cost, effective_cost, list_cost, billed_cost_org, effective_cost_org,
@@ -120,7 +128,7 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         FROM (
             SELECT {r_dims}, SUM(r.billed) AS billed, SUM(r.effective) AS effective, SUM(r.list) AS list,
                    SUM(r.n) AS n
-            FROM {STAGE} r
+            FROM {source_sql(STAGE, DIMENSIONS)} r
             GROUP BY {r_dims}
         ) g
         {rate_lateral_sql(currency_sql="g.billing_currency", date_sql="g.charge_date", alias="rf")}
@@ -143,8 +151,15 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
                            {"start": start, "end": end, "import": stage_import_id})
         cursor.execute(f"DELETE FROM {daily} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
                        {"start": start, "end": end})
-        cursor.execute(sql, {"start": start, "end": end, "org": org_currency, "rate_schema": scope_schema()})
+        shared = signatures_assign(cursor, STAGE)
+        shares_table_create(cursor)  # empty: the first insert writes the unshared rows only
+        params = {"start": start, "end": end, "org": org_currency, "rate_schema": scope_schema()}
+        cursor.execute(sql, params)
         written = cursor.rowcount
+        if shared:  # the shared rows, split by shares that may weigh the unshared rows just written
+            split_shares_fill(cursor, STAGE, start=start, end=end)
+            cursor.execute(sql.replace("WHERE a.split_id IS NULL", "WHERE FALSE"), params)
+            written += cursor.rowcount
         _refresh_tags(cursor, start=start, end=end, org_currency=org_currency)
         cursor.execute(f"DROP TABLE {STAGE}")
         _refresh_monthly(cursor, start=start, end=end)
@@ -166,16 +181,16 @@ def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
     rates looked up once per billing currency and day rather than once per group.
     """
     table = CostDailyTag._meta.db_table
-    dims = ", ".join(DIMENSIONS)
-    r_dims = ", ".join(f"r.{d}" for d in DIMENSIONS)
-    g_dims = ", ".join(f"g.{d}" for d in DIMENSIONS)
-    s_dims = ", ".join(f"s.{d}" for d in DIMENSIONS)
+    dims = ", ".join(ROLLUP_DIMENSIONS)
+    r_dims = ", ".join(f"r.{d}" for d in ROLLUP_DIMENSIONS)
+    g_dims = ", ".join(f"g.{d}" for d in ROLLUP_DIMENSIONS)
+    s_dims = ", ".join(f"s.{d}" for d in ROLLUP_DIMENSIONS)
     from_rate = rate_sql(currency_sql="g.billing_currency", alias="x")
     to_rate = "(CASE WHEN %(org)s IN ('RUB', 'RUR') THEN 1 ELSE x.to_rub END)"
     sql = f"""
         WITH s AS (
             SELECT {r_dims}, r.tags::jsonb AS tags, r.billed, r.effective, r.list, r.n
-            FROM {STAGE} r
+            FROM {source_sql(STAGE, DIMENSIONS)} r
             WHERE r.tags <> '{{}}'
         ), g AS (
             SELECT {s_dims}, t.key AS tag_key, COALESCE(s.tags ->> t.key, '') AS tag_value,
@@ -207,7 +222,7 @@ def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
 def _refresh_monthly(cursor, *, start: date, end: date) -> None:
     """``CostMonthly`` for every month that ``start..end`` touches, summed from ``CostDaily``."""
     table, daily = CostMonthly._meta.db_table, CostDaily._meta.db_table
-    month_dims = [d for d in DIMENSIONS if d != "charge_date"]
+    month_dims = [d for d in ROLLUP_DIMENSIONS if d != "charge_date"]
     dims = ", ".join(month_dims)
     first, last = month_start(start), month_end(end)
     sql = f"""

@@ -1,0 +1,249 @@
+"""Allocation inside the rollup refresh (``services.rollups``): the stage's signatures get their dimension values,
+and shared costs are split across the values of their dimension.
+
+1. ``signatures_assign``: every stage signature not yet in ``AllocationSignature`` is read once with what the
+   inventory knows of its resource (name, kind, provider, cloud/folder/project, tags), evaluated by
+   ``apps.allocation.engine`` (overrides, then the first matching rule per dimension; the first matching shared
+   cost) and cached as (signature -> ``AllocationSet`` id, shared cost id).
+2. ``SOURCE_SQL``: the stage as the rollups read it: unshared rows with their allocation, and the shared rows
+   multiplied out by ``SHARE`` (one row per target value and day, its share, its own ``AllocationSet`` that
+   keeps the source's values with the split dimension set, and ``AllocatedMethodId`` = ``split:<id>``), so a
+   split is allocated cost and the ledger keeps the original.
+3. ``split_shares_fill`` (after the unshared daily rows are in): the share of each target value per day: even,
+   fixed percentages, in proportion to the values' own cost that day (``CostDaily``, organization currency),
+   or to a business metric's figures per value (that day, or that month for a monthly metric); a day without
+   any basis (no cost, no figure) is split evenly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal, localcontext
+from typing import Any
+
+from django.db.models import Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
+
+from apps.allocation.engine import SignatureAttrs, evaluate
+from apps.allocation.models import AllocationSet, AllocationSignature, BusinessMetricValue
+from apps.allocation.selectors import dimension_keys, overrides_map, rules_compiled, shared_costs_by_id, splits_compiled
+from apps.allocation.services import AllocationSets
+from apps.allocation.vocabulary import MetricGranularity, SplitMethod
+from apps.inventory.models import Resource, ResourceTag
+from apps.providers.models import ProviderConnection
+
+from ..models import CostDaily
+
+# Stage columns a signature is made of (besides the rollup dimensions' values they repeat).
+SIGNATURE_COLUMNS = ("connection_id", "provider_name", "billing_account_id", "sub_account_id", "service_name",
+                     "region_id", "resource_type", "resource_id", "sku_id", "resource_name", "tags")
+SHARE = "_alloc_split_share"
+SIGNATURES = AllocationSignature._meta.db_table
+SPLIT_METHOD_PREFIX = "split:"
+
+
+def signature_sql(alias: str) -> str:
+    """The 64-bit hash of a stage row's signature columns (NULL and '' alike)."""
+    parts = ", ".join(f"COALESCE({alias}.{c}::text, '')" for c in SIGNATURE_COLUMNS)
+    return f"hashtextextended(concat_ws(chr(31), {parts}), 0)"
+
+
+def source_sql(stage: str, dimensions: tuple[str, ...]) -> str:
+    """The stage with allocation, as a subquery of the columns ``dimensions``, tags, allocation_id, billed,
+    effective, list, n. Unshared rows come with their allocation (NULL when, unexpectedly, not assigned: the
+    money is never dropped); shared rows once per target value and day, multiplied by its share."""
+    plain = ", ".join(f"s.{d}" for d in dimensions)
+    split = ", ".join("sh.method_id" if d == "allocated_method_id" else f"s.{d}" for d in dimensions)
+    return f"""(
+        SELECT {plain}, s.tags, a.allocation_id, s.billed, s.effective, s.list, s.n
+        FROM {stage} s LEFT JOIN {SIGNATURES} a ON a.sig = s.sig
+        WHERE a.split_id IS NULL
+        UNION ALL
+        SELECT {split}, s.tags, sh.allocation_id, s.billed * sh.share, s.effective * sh.share, s.list * sh.share, s.n
+        FROM {stage} s JOIN {SIGNATURES} a ON a.sig = s.sig
+        JOIN {SHARE} sh ON sh.split_id = a.split_id AND sh.source_allocation_id = a.allocation_id
+                       AND sh.charge_date = s.charge_date
+    )"""  # noqa: S608 -- identifiers of this module
+
+
+def shares_table_create(cursor) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {SHARE}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {SHARE} (split_id bigint, source_allocation_id bigint, "
+                   "charge_date date, allocation_id bigint, share numeric, method_id text) ON COMMIT DROP")
+
+
+def _hierarchy(*values: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(str(v) for v in values if v not in (None, "")))
+
+
+def signatures_assign(cursor, stage: str) -> bool:
+    """Cache the allocation of every stage signature not cached yet; True when some stage row is shared cost."""
+    cursor.execute(f"UPDATE {stage} s SET sig = {signature_sql('s')} WHERE s.sig IS NULL")  # noqa: S608
+    columns = ", ".join(f"s.{c}" for c in SIGNATURE_COLUMNS)
+    cursor.execute(f"""
+        SELECT DISTINCT ON (s.sig) s.sig, {columns}
+        FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {SIGNATURES} a WHERE a.sig = s.sig)
+        ORDER BY s.sig
+    """)  # noqa: S608 -- identifiers of this module
+    rows = cursor.fetchall()
+    if rows:
+        _assign(cursor, rows)
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {stage} s JOIN {SIGNATURES} a ON a.sig = s.sig "  # noqa: S608
+                   "WHERE a.split_id IS NOT NULL)")
+    return bool(cursor.fetchone()[0])
+
+
+def _assign(cursor, rows: list[tuple]) -> None:
+    import json
+
+    pairs = {(row[1], row[8]) for row in rows if row[8]}
+    resources = _resources(pairs)
+    providers = dict(ProviderConnection.objects.values_list("id", "provider"))
+    signatures = []
+    for row in rows:
+        (_sig, connection_id, provider_name, billing_account, sub_account, service, region, rtype, resource_id,
+         sku, resource_name, tags_text) = row
+        res = resources.get((connection_id, resource_id))
+        try:
+            tags = json.loads(tags_text) if tags_text else {}
+        except ValueError:
+            tags = {}
+        tags = {str(k): "" if v is None else str(v) for k, v in tags.items()} if isinstance(tags, dict) else {}
+        values: dict[str, tuple[str, ...]] = {
+            "provider": _hierarchy(provider_name, providers.get(connection_id), res and res["provider"]),
+            "connection": _hierarchy(connection_id),
+            "hierarchy": _hierarchy(billing_account, sub_account, res and res["account_id"],
+                                    res and res["project_id"], *(res["hierarchy_names"] if res else ())),
+            "region": _hierarchy(region, res and res["region"]),
+            "type": _hierarchy(rtype, res and res["resource_type"]),
+            "kind": _hierarchy(res and res["kind"]),
+            "service": _hierarchy(service, res and res["service_name"]),
+            "sku": _hierarchy(sku),
+            "name": _hierarchy(res and res["resource_name"], resource_name, resource_id),
+        }
+        if res:
+            tags = {**res["tags"], **tags}
+        signatures.append(SignatureAttrs(values=values, tags=tags, connection_id=connection_id,
+                                         resource_id=resource_id or ""))
+    result = evaluate(signatures, rules=rules_compiled(), overrides=overrides_map(), splits=splits_compiled(),
+                      dimensions=dimension_keys())
+    sets = AllocationSets()
+    cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS _alloc_new_sig (sig bigint, allocation_id bigint, "
+                   "split_id bigint) ON COMMIT DROP")
+    cursor.execute("TRUNCATE _alloc_new_sig")
+    assigned = [(row[0], sets.id_for(values), split_id)  # queries for new sets: not while COPY holds the line
+                for row, values, split_id in zip(rows, result.values, result.split_of, strict=True)]
+    with cursor.cursor.copy("COPY _alloc_new_sig (sig, allocation_id, split_id) FROM STDIN") as copy:
+        for item in assigned:
+            copy.write_row(item)
+    cursor.execute(f"INSERT INTO {SIGNATURES} (sig, allocation_id, split_id) "  # noqa: S608
+                   "SELECT sig, allocation_id, split_id FROM _alloc_new_sig ON CONFLICT (sig) DO NOTHING")
+
+
+def _resources(pairs: set[tuple[int | None, str]]) -> dict[tuple[int, str], dict[str, Any]]:
+    """What the inventory knows of the resources of ``pairs`` (connection id, resource id), with their tags."""
+    if not pairs:
+        return {}
+    by_connection: dict[int, set[str]] = defaultdict(set)
+    for connection_id, resource_id in pairs:
+        if connection_id is not None:
+            by_connection[connection_id].add(resource_id)
+    found: dict[tuple[int, str], dict[str, Any]] = {}
+    ids: dict[int, tuple[int, str]] = {}
+    fields = ("id", "connection_id", "resource_id", "resource_name", "provider", "region", "account_id",
+              "project_id", "resource_type", "kind", "service_name", "provider_config")
+    for connection_id, resource_ids in by_connection.items():
+        chunk = list(resource_ids)
+        for start in range(0, len(chunk), 5000):
+            for res in Resource.objects.filter(connection_id=connection_id,
+                                               resource_id__in=chunk[start:start + 5000]).values(*fields):
+                config = res.pop("provider_config") or {}
+                res["hierarchy_names"] = tuple(str(config[k]) for k in ("cloud_name", "folder_name", "project_name",
+                                                                        "project") if config.get(k))
+                res["tags"] = {}
+                key = (res["connection_id"], res["resource_id"])
+                found[key] = res
+                ids[res["id"]] = key
+    id_list = list(ids)
+    for start in range(0, len(id_list), 20000):
+        for resource_id, key, value in ResourceTag.objects.filter(
+                resource_id__in=id_list[start:start + 20000]).values_list("resource_id", "key", "value"):
+            found[ids[resource_id]]["tags"][key] = value
+    return found
+
+
+def split_shares_fill(cursor, stage: str, *, start: date, end: date) -> None:
+    """Fill ``SHARE`` for the shared rows of the stage (after the unshared daily rows of the range are in)."""
+    cursor.execute(f"SELECT DISTINCT a.split_id, a.allocation_id, s.charge_date FROM {stage} s "  # noqa: S608
+                   f"JOIN {SIGNATURES} a ON a.sig = s.sig WHERE a.split_id IS NOT NULL")
+    needed = cursor.fetchall()
+    if not needed:
+        return
+    splits = shared_costs_by_id()
+    set_values = dict(AllocationSet.objects.filter(id__in={r[1] for r in needed}).values_list("id", "values"))
+    sets = AllocationSets()
+    basis = _basis(splits, {r[0] for r in needed}, start=start, end=end)
+    out = []
+    for split_id, source_id, day in needed:
+        split = splits.get(split_id)
+        targets = [t.get("value") for t in (split.targets if split else []) if isinstance(t, dict) and t.get("value")]
+        if not split or not targets:
+            continue
+        shares = _shares(split, targets, basis.get((split_id, _basis_day(split, day)), {}))
+        source_values = dict(set_values.get(source_id) or {})
+        for value, share in shares.items():
+            target_id = sets.id_for({**source_values, split.dimension.key: value}, split.id)
+            out.append((split_id, source_id, day, target_id, share, f"{SPLIT_METHOD_PREFIX}{split_id}"))
+    with cursor.cursor.copy(f"COPY {SHARE} (split_id, source_allocation_id, charge_date, allocation_id, share, "
+                            "method_id) FROM STDIN") as copy:
+        for row in out:
+            copy.write_row(row)
+
+
+def _basis_day(split, day: date) -> date:
+    if split.method == SplitMethod.METRIC and split.metric and split.metric.granularity == MetricGranularity.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def _shares(split, targets: list[str], basis: dict[str, Decimal]) -> dict[str, Decimal]:
+    with localcontext() as ctx:
+        ctx.prec = 28
+        if split.method == SplitMethod.FIXED:
+            percents = {t.get("value"): Decimal(str(t.get("percent") or 0)) for t in split.targets
+                        if isinstance(t, dict) and t.get("value")}
+            return {v: p / 100 for v, p in percents.items() if p}
+        if split.method in (SplitMethod.PROPORTIONAL, SplitMethod.METRIC):
+            weights = {v: basis.get(v, Decimal(0)) for v in targets}
+            total = sum((w for w in weights.values() if w > 0), Decimal(0))
+            if total > 0:
+                return {v: w / total for v, w in weights.items() if w > 0}
+        return {v: Decimal(1) / len(targets) for v in targets}
+
+
+def _basis(splits: dict, split_ids: set[int], *, start: date, end: date) -> dict[tuple[int, date], dict[str, Decimal]]:
+    """(split id, day) -> target value -> weight, for the proportional and metric splits of ``split_ids``."""
+    out: dict[tuple[int, date], dict[str, Decimal]] = defaultdict(dict)
+    for split_id in split_ids:
+        split = splits.get(split_id)
+        if split is None:
+            continue
+        targets = [t.get("value") for t in split.targets if isinstance(t, dict) and t.get("value")]
+        if split.method == SplitMethod.PROPORTIONAL:
+            key = split.dimension.key
+            rows = (CostDaily.objects.filter(charge_date__range=(start, end), allocation__split__isnull=True)
+                    .annotate(value=KeyTextTransform(key, "allocation__values")).filter(value__in=targets)
+                    .values("charge_date", "value")
+                    .annotate(total=Sum(Coalesce("billed_cost_org", "billed_cost")))
+                    .values_list("charge_date", "value", "total"))
+            for day, value, total in rows:
+                out[(split_id, day)][value] = total
+        elif split.method == SplitMethod.METRIC and split.metric_id:
+            first = start.replace(day=1) if split.metric.granularity == MetricGranularity.MONTH else start
+            for day, value, figure in BusinessMetricValue.objects.filter(
+                    metric_id=split.metric_id, date__range=(first, end), dimension_value__in=targets).values_list(
+                    "date", "dimension_value", "value"):
+                out[(split_id, day)][value] = figure
+    return out
