@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from .services.allocation_apply import allocation_history_apply
 from .services.imports import billing_import_run
 from .services.rollups import cost_rollups_fetch_rates_and_refresh, cost_rollups_refresh, cost_rollups_refresh_all
 
@@ -25,3 +26,8 @@ def cost_rollups_refresh_all_task() -> int:
 def cost_rollups_refresh_task(start_iso: str, end_iso: str) -> int:
     """Queued when a manual exchange rate applies to more days than a page request rebuilds."""
     return cost_rollups_refresh(start=date.fromisoformat(start_iso), end=date.fromisoformat(end_iso))
+
+
+def allocation_apply_task(version: int) -> int:
+    """Queued when the allocation definitions change: the rollups of the whole history are rebuilt with them."""
+    return allocation_history_apply(version=version)

@@ -75,6 +75,7 @@ TENANT_APPS = [
     "apps.inventory",
     "apps.allocation",
     "apps.costs",
+    "apps.business",
     "apps.recommendations",
     "apps.budgets",
     "apps.anomalies",
