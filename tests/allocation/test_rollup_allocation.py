@@ -125,3 +125,29 @@ def test_unknown_dimension_is_refused(estate):
 
     with schema_context(estate.alpha.schema_name), pytest.raises(ApplicationError):
         cost_summary(start=D1, end=D2, group_by="alloc:nope")
+
+
+def test_coverage_counts_required_dimensions_and_splits(estate):
+    from apps.business.coverage import allocation_coverage
+
+    with schema_context(estate.alpha.schema_name):
+        _rule(1, "shop", [{"field": "name", "op": "regex", "value": r"^shop-"}],
+              {"business_unit": "shop", "environment": "prod"})
+        _rule(2, "crm", [{"field": "name", "op": "regex", "value": r"^crm-"}], {"business_unit": "crm"})
+        bu = Dimension.objects.get(key="business_unit")
+        SharedCost.objects.create(name="network", dimension=bu, method="even",
+                                  conditions=[{"field": "service", "op": "equals", "value": "VPC"}],
+                                  targets=[{"value": "shop"}, {"value": "crm"}])
+        definitions_changed()
+        cost_rollups_refresh(start=D1, end=D2)
+        coverage = allocation_coverage(start=D1, end=D2)
+        # total 420: shop 260 (both dims), crm 40 (bu only), legacy 30 (none), network 90 split (allocated)
+        assert coverage.total_cost == Decimal("420")
+        assert coverage.overall_cost_share == Decimal("0.8333")  # (260 + 90) / 420
+        by_key = {d.key: d for d in coverage.dimensions}
+        assert by_key["business_unit"].cost_share == Decimal("0.9286")  # 390 / 420
+        assert by_key["business_unit"].unallocated_cost == Decimal("30")
+        assert by_key["environment"].cost_share == Decimal("0.8333")
+        # resources: shop-prod-web, shop-dev-web, crm-prod-db, legacy-box, shared-net; overall: 2 shop + net
+        assert coverage.resources == 5
+        assert coverage.overall_resource_share == Decimal("0.6")
