@@ -29,11 +29,13 @@ demo: install
 superuser: install
 	$(PY) scripts/demo.py manage createsuperuser
 
-## The whole test suite against real PostgreSQL (DATABASE_URL or postgres@127.0.0.1:5432).
+## The whole test suite against real PostgreSQL (DATABASE_URL or postgres@127.0.0.1:5432), one pytest-xdist worker
+## per CPU (at most 4), each with its own test database (test_<name>_gw<N>). PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 test: install browser
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py compile_translations --verbosity 0
-	DJANGO_SETTINGS_MODULE=infrazen.settings.test $(PY) -m pytest
+	DJANGO_SETTINGS_MODULE=infrazen.settings.test $(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
