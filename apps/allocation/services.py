@@ -65,3 +65,10 @@ def builtin_dimensions_ensure() -> None:
                                      required=key in DEFAULT_REQUIRED)
 
 
+
+
+def signatures_forget() -> None:
+    """Forget every cached allocation (not the definitions): the inventory changed (names, tags, projects), so the
+    next rollup refresh evaluates its signatures again. Row deletes, not TRUNCATE: a refresh of another connection
+    may be reading the cache."""
+    AllocationSignature.objects.all().delete()

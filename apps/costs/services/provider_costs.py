@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 
+from apps.allocation.services import signatures_forget
 from apps.audit.services import audit_event_record
 from apps.common.bulk import bulk_copy
 from apps.inventory.models import Resource, ResourceTag
@@ -295,6 +296,8 @@ def provider_costs_sync_step(run: SyncRun, *, plugin: CostSource) -> list[dict[s
     if days <= 0:
         return None
     start, end = provider_costs_window(days=days, today=(run.started_at or timezone.now()).astimezone(UTC).date())
+    if run.resources_created or run.resources_updated:
+        signatures_forget()  # names, tags or projects may have changed: the window is allocated afresh
     if isinstance(plugin, BillingExportSource) and (
             plugin.billing_exports_configured() or not isinstance(plugin, CostSource)):
         # Export files are named after the provider's own day (Moscow for Yandex), which starts before the UTC
