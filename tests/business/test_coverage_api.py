@@ -133,3 +133,27 @@ def test_an_unknown_dimension_is_refused(estate, client_for):
     response = client_for(estate.alice, "alpha").get(UNALLOCATED, {**PERIOD, "key": "nope"})
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "Неизвестное измерение распределения."
+
+
+def test_an_unallocated_resource_carries_its_connection_and_inventory_name(estate, client_for, monkeypatch):
+    from apps.business import views
+    from apps.inventory.models import Resource
+    from apps.providers.models import ProviderConnection
+
+    with schema_context(estate.alpha.schema_name):
+        conn = ProviderConnection.objects.create(provider="selectel", name="Selectel prod", credentials={"token": "x"})
+        now = timezone.now()
+        Resource.objects.create(connection=conn, provider="selectel", resource_id="srv-9", resource_name="billing-api",
+                                resource_type="server", status="running", first_seen_at=now, last_seen_at=now)
+        ledger([named(D2, "1000", "srv-9", provider="Selectel", service="Cloud servers", connection=conn)])
+        cost_rollups_refresh(start=D1, end=D2)
+    client = client_for(estate.alice, "alpha")
+    first = client.get(UNALLOCATED, PERIOD).json()["items"][0]
+    # the ledger names it srv-9; the inventory's name wins
+    assert first == {"connection": conn.pk, "connection_name": "Selectel prod", "provider": "Selectel",
+                     "service": "Cloud servers", "resource_id": "srv-9", "name": "billing-api", "cost": "1000.00"}
+    # the page's manual assignment link names the connection and the resource
+    monkeypatch.setattr(views, "_url", lambda name: "/assign/" if name == "business_override_edit" else None)
+    html = client.get("/business/?start=2025-05-01&end=2025-05-02").content.decode()
+    assert f'href="/assign/?connection={conn.pk}&amp;resource=srv-9"' in html
+    assert "billing-api" in html and "Selectel prod" in html
