@@ -14,6 +14,7 @@ NAVIGATION = [
     ("connections", _("Cloud connections"), "cloud", "connections.view"),
     ("resources", _("Resources"), "layers", "resources.view"),
     ("cost_explorer", _("Cost explorer"), "chart", "costs.view"),
+    ("business_overview", _("Business context"), "briefcase", "business.view"),
     ("recommendations", _("Recommendations"), "bulb", "recommendations.view"),
     ("budgets", _("Budgets"), "wallet", "costs.view"),
     ("anomalies", _("Anomalies"), "alert", "costs.view"),

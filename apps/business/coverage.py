@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Case, CharField, F, Max, Q, Sum, Value, When
 
 from apps.allocation.models import AllocationSet
 from apps.allocation.selectors import allocation_set_values, dimension_label, dimensions_list, required_dimension_keys
+from apps.common.cache import organization_cached
 from apps.costs.models import CostDaily
+from apps.costs.selectors.explorer import group_labels
 from apps.costs.selectors.ledger import organization_currency
 
 
@@ -102,3 +104,79 @@ def allocation_coverage(*, start: date, end: date) -> Coverage:
 
 def _split_sets() -> set[int]:
     return set(AllocationSet.objects.filter(split__isnull=False).values_list("id", flat=True))
+
+
+def allocation_coverage_cached(*, start: date, end: date) -> Coverage:
+    """``allocation_coverage()`` for the organization's current data version (``apps.common.cache``): the
+    dashboard card and the overview page read it again only after a refresh of the rollups."""
+    return organization_cached("business.coverage", (start.isoformat(), end.isoformat()),
+                               lambda: allocation_coverage(start=start, end=end))
+
+
+# --- the largest unallocated costs ------------------------------------------------------------------------------
+
+@dataclass
+class UnallocatedItem:
+    """A resource (or, for costs without a resource, a service of a connection) with unallocated cost."""
+
+    connection_id: int | None
+    connection_name: str
+    provider: str
+    service: str
+    resource_id: str
+    name: str
+    cost: Decimal
+
+
+def _unallocated_set_ids(*, key: str | None) -> list[int]:
+    """The allocation sets whose cost is unallocated overall (a required dimension without a value) or, with
+    ``key``, in that dimension. A split's sets are allocated in every dimension."""
+    required = required_dimension_keys()
+    ids = []
+    for set_id, values, split_id in AllocationSet.objects.values_list("id", "values", "split_id"):
+        if split_id is not None:
+            continue
+        values = values or {}
+        if key is not None:
+            if not values.get(key):
+                ids.append(set_id)
+        elif not all(values.get(k) for k in required):
+            ids.append(set_id)
+    return ids
+
+
+def largest_unallocated(*, start: date, end: date, key: str | None = None, limit: int = 20) -> list[UnallocatedItem]:
+    """The resources whose cost of the inclusive period is unallocated overall (or in dimension ``key``), most
+    expensive first, with that unallocated cost in the organization's currency. Costs without a resource are
+    grouped by connection and service. One query on ``CostDaily`` plus the names of the ``limit`` rows shown."""
+    unallocated = Q(allocation__isnull=True)
+    set_ids = _unallocated_set_ids(key=key)
+    if set_ids:
+        unallocated |= Q(allocation_id__in=set_ids)
+    no_resource_service = Case(When(resource_id="", then=F("service_name")), default=Value(""),
+                               output_field=CharField())
+    rows = list(CostDaily.objects.filter(unallocated, charge_date__range=(start, end), billed_cost_org__isnull=False)
+                .order_by().annotate(group_service=no_resource_service)
+                .values("connection_id", "resource_id", "group_service")
+                .annotate(provider=Max("provider_name"), service=Max("service_name"), cost=Sum("billed_cost_org"))
+                .filter(cost__gt=0).order_by("-cost", "resource_id", "group_service")[:limit])
+    resource_names = group_labels(group_by="resource", keys=[r["resource_id"] for r in rows if r["resource_id"]])
+    connection_names = group_labels(group_by="connection",
+                                    keys=[str(r["connection_id"]) for r in rows if r["connection_id"] is not None])
+    items = []
+    for row in rows:
+        connection_id = row["connection_id"]
+        resource_id = row["resource_id"]
+        items.append(UnallocatedItem(
+            connection_id=connection_id,
+            connection_name=connection_names.get(str(connection_id), "") if connection_id is not None else "",
+            provider=row["provider"] or "", service=row["service"] or "", resource_id=resource_id,
+            name=(resource_names.get(resource_id) or resource_id) if resource_id else "",
+            cost=row["cost"]))
+    return items
+
+
+def largest_unallocated_cached(*, start: date, end: date, key: str | None = None,
+                               limit: int = 20) -> list[UnallocatedItem]:
+    return organization_cached("business.unallocated", (start.isoformat(), end.isoformat(), key, limit),
+                               lambda: largest_unallocated(start=start, end=end, key=key, limit=limit))

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.budgets.selectors import budget_top
+from apps.business.coverage import allocation_coverage_cached
 from apps.common.cache import organization_cached
 from apps.costs.selectors.ledger import organization_currency
 from apps.costs.selectors.spend import (
@@ -167,6 +168,17 @@ def dashboard_resources(*, query: str = "", limit: int = RESOURCE_ROWS) -> dict[
                                lambda: resource_cost_table(query=query, limit=limit))
 
 
+def dashboard_allocation(*, today: date) -> dict[str, Any]:
+    """The «Распределение затрат» card: the overall allocation coverage of the last 30 days, the required
+    dimension covered least and the unallocated cost (cached with the organization's data version)."""
+    coverage = allocation_coverage_cached(start=today - timedelta(days=29), end=today)
+    required = [d for d in coverage.dimensions if d.required]
+    lowest = min(required, key=lambda d: (d.cost_share, d.key)) if required else None
+    return {"coverage": coverage, "has_costs": bool(coverage.total_cost),
+            "cost_percent": coverage.overall_cost_share * 100, "lowest": lowest,
+            "lowest_percent": lowest.cost_share * 100 if lowest else None}
+
+
 def dashboard_overview(*, period: Period, query: str = "") -> dict[str, Any]:
     """Everything the dashboard page shows, in one call."""
     kpis = dashboard_kpis(period=period)
@@ -183,6 +195,7 @@ def dashboard_overview(*, period: Period, query: str = "") -> dict[str, Any]:
         resources=dashboard_resources(query=query),
         recommendations=dashboard_recommendations(),
         budgets=dashboard_budgets(),
+        allocation=dashboard_allocation(today=period.end),
     )
     return overview
 

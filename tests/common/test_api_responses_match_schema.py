@@ -327,6 +327,11 @@ ORGANIZATION_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[st
     "/api/v1/alerts/": lambda d: [("/api/v1/alerts/", {}), ("/api/v1/alerts/", {"status": "queued",
                                                                                 "kind": "anomaly,runway"})],
 }
+ORGANIZATION_CALLS["/api/v1/allocation/coverage/"] = lambda d: [
+    ("/api/v1/allocation/coverage/", {}), ("/api/v1/allocation/coverage/", d["period"])]
+ORGANIZATION_CALLS["/api/v1/allocation/unallocated/"] = lambda d: [
+    ("/api/v1/allocation/unallocated/", d["period"]),
+    ("/api/v1/allocation/unallocated/", {**d["period"], "key": "environment"})]
 ORGANIZATION_CALLS["/api/v1/anomalies/"] = lambda d: [("/api/v1/anomalies/", {}),
                                                       ("/api/v1/anomalies/", {"status": "confirmed", "kind": "spike"})]
 PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
@@ -370,6 +375,8 @@ def test_errors_answer_the_documented_error_shape(w, token_client, client_for):
         (alice, "/api/v1/resources/summary/", {"deleted": "maybe"}, 400),
         (alice, "/api/v1/sync/runs/", {"status": "bogus"}, 400),
         (alice, "/api/v1/rates/", {"date": "2026-13-01"}, 400),
+        (alice, "/api/v1/allocation/coverage/", {"start": "2026-05-31", "end": "2026-05-01"}, 400),
+        (alice, "/api/v1/allocation/unallocated/", {"key": "nope"}, 400),
         (alice, "/api/v1/costs/focus-export/", {"start": "2026-13-01", "end": "2026-05-01"}, 400),
         (alice, "/api/v1/resources/{id}/", {}, 404),
         (alice, "/api/v1/recommendations/", {"status": "bogus"}, 400),
