@@ -126,14 +126,14 @@ def test_a_windows_1251_file_is_read(w, orders):
 
 def test_the_upload_api_answers_the_row_report_and_imports_nothing(w, orders, client_for):
     client = client_for(w.fiona, "alpha")
-    bad = SimpleUploadedFile("orders.csv", "date,value\n2025-05-01,1\n2025-05-01,2\n".encode())
+    bad = SimpleUploadedFile("orders.csv", b"date,value\n2025-05-01,1\n2025-05-01,2\n")
     response = client.post("/api/v1/business-metrics/orders/upload/", {"file": bad})
     assert response.status_code == 400, response.content
     body = response.json()
     assert body["error"]["code"] == "metric_csv_invalid"
     assert body["rows"] == [{"line": 3, "message": russian("the date %(date)s is already on line %(line)s",
                                                            date="01.05.2025", line=2)}]
-    good = SimpleUploadedFile("orders.csv", "date,value\n2025-05-01,1\n2025-05-03,2\n".encode())
+    good = SimpleUploadedFile("orders.csv", b"date,value\n2025-05-01,1\n2025-05-03,2\n")
     response = client.post("/api/v1/business-metrics/orders/upload/", {"file": good})
     assert response.status_code == 200, response.content
     assert response.json() == {"imported": 2, "warnings": [russian("No values on %(span)s.", span="02.05.2025")]}
