@@ -22,6 +22,7 @@ from apps.allocation.vocabulary import MetricGranularity
 from apps.common.errors import error_body
 from apps.common.serializers import ErrorDetailSerializer, ErrorResponseSerializer
 from apps.costs.selectors.explorer import ALLOC_PREFIX, DIMENSIONS, GRANULARITIES
+from apps.costs.serializers import RateWarningSerializer
 
 from . import metrics
 from .unit_costs import unit_costs
@@ -130,11 +131,6 @@ class UnitCostMetricSerializer(serializers.Serializer):
     dimension = serializers.CharField(allow_null=True)
 
 
-class UnitCostWarningSerializer(serializers.Serializer):
-    code = serializers.CharField(required=False)
-    message = serializers.CharField(required=False)
-
-
 class UnitCostOutputSerializer(serializers.Serializer):
     metric = UnitCostMetricSerializer()
     currency = serializers.CharField()
@@ -143,7 +139,7 @@ class UnitCostOutputSerializer(serializers.Serializer):
     granularity = serializers.ChoiceField(choices=GRANULARITIES)
     group_by = serializers.CharField(allow_null=True)
     series = UnitCostSeriesSerializer(many=True)
-    warnings = serializers.ListField(child=serializers.DictField())
+    warnings = RateWarningSerializer(many=True, help_text="costs without an exchange rate (left out)")
 
 
 class UnitCostQuerySerializer(serializers.Serializer):
