@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from apps.allocation.models import BusinessMetric
 from apps.allocation.selectors import business_metrics_list
 from apps.allocation.vocabulary import MetricGranularity
-from apps.common.errors import error_body
+from apps.common.errors import ApplicationError, ErrorCode, error_body
 from apps.common.serializers import ErrorDetailSerializer, ErrorResponseSerializer
 from apps.costs.selectors.explorer import ALLOC_PREFIX, DIMENSIONS, GRANULARITIES
 from apps.costs.serializers import RateWarningSerializer
@@ -203,6 +203,9 @@ class MetricDetailApi(APIView):
 
     def _update(self, request, key: str, partial: bool):
         metric = _metric(key)
+        if "key" in request.data and request.data["key"] != metric.key:
+            message = _("The key of a metric cannot change.")
+            raise ApplicationError(message, ErrorCode.INVALID, extra={"key": [message]})
         data = MetricUpdateSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)

@@ -46,7 +46,7 @@ HEADER_ALIASES = {
 _SPACES = " \u00a0\u202f\u2009"
 _NUMBER = re.compile(
     r"^(?P<sign>[-\u2212+]?)\s*(?P<int>\d{1,3}(?:[" + _SPACES + r"]\d{3})+|\d+)(?:[.,](?P<frac>\d+))?"
-    r"\s*(?P<unit>[^\d\s].*)?$")
+    r"\s*(?P<unit>[^\W\d_].*)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _RU_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 

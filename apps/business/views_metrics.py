@@ -182,7 +182,13 @@ def business_unit_costs(request: HttpRequest) -> HttpResponse:
                                 granularity=params["granularity"], group_by=params["group_by"] or None)
             context["result"] = result
             context["chart"] = unit_cost_chart(result)
-        context["products"] = products_value(start=start, end=end)
+        dimensions = dimensions_list()
+        value_by = request.GET.get("value_by") or "product"
+        if value_by not in {d.key for d in dimensions}:
+            value_by = "product"
+        context["value_dimensions"] = [(d.key, dimension_label(d)) for d in dimensions]
+        context["value_by"] = value_by
+        context["products"] = products_value(start=start, end=end, key=value_by)
     except ApplicationError as exc:
         context["error"] = exc.message
         status = 400

@@ -39,12 +39,19 @@ def test_a_finance_member_creates_reads_changes_and_deletes_a_metric(w, client_f
     assert response.status_code == 200, response.content
     assert response.json() == {**ORDERS, "name": "Заказы в день", "dimension": None}
 
+    error = api_error(client.put(f"{BASE}orders/", json.dumps({**ORDERS, "key": "sales"}),
+                                 content_type="application/json"), 400)
+    assert error["details"]["key"] == [russian("The key of a metric cannot change.")]
+    response = client.put(f"{BASE}orders/", json.dumps({**ORDERS, "unit": "шт"}), content_type="application/json")
+    assert response.status_code == 200 and response.json()["unit"] == "шт"
+
     assert client.delete(f"{BASE}orders/").status_code == 204
     assert client.get(f"{BASE}orders/").status_code == 404
     with schema_context(w.alpha.schema_name):
         actions = list(AuditEvent.objects.filter(action__startswith="business_metric.")
                        .order_by("id").values_list("action", flat=True))
-    assert actions == ["business_metric.created", "business_metric.updated", "business_metric.deleted"]
+    assert actions == ["business_metric.created", "business_metric.updated", "business_metric.updated",
+                       "business_metric.deleted"]
 
 
 def test_bad_input_answers_clear_errors(w, client_for):
@@ -131,3 +138,9 @@ def test_unit_costs_api_answers_the_series_in_decimal_strings(w, client_for):
     error = api_error(client.get("/api/v1/unit-costs/", {"metric": "orders", "start": "2025-05-01",
                                                          "end": "2025-05-03", "group_by": "nonsense"}), 400)
     assert "group_by" in error["details"]
+    with schema_context(w.alpha.schema_name):
+        BusinessMetric.objects.create(key="mau", name="MAU", unit="пользователь", granularity="month")
+    error = api_error(client.get("/api/v1/unit-costs/", {"metric": "mau", "start": "2025-05-01",
+                                                         "end": "2025-05-03", "granularity": "week"}), 400)
+    assert error["details"]["granularity"] == [russian(
+        "A monthly metric has unit costs by month only: choose the month granularity.")]

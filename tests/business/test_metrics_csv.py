@@ -79,7 +79,7 @@ def test_a_value_in_another_unit_is_refused_with_the_unit_named(w, orders):
 def test_duplicate_dates_bad_dates_bad_and_negative_numbers_are_each_reported_by_line(w, orders):
     with schema_context(w.alpha.schema_name):
         problems = _problems(orders, "date;value\n2025-05-01;1\n01.05.2025;2\n2025-13-01;3\nвчера;4\n"
-                                     "2025-05-02;много\n2025-05-03;-5\n2025-05-04;\n")
+                                     "2025-05-02;много\n2025-05-03;-5\n2025-05-04;\n2025-05-05;1.234,5\n")
         assert problems == {
             3: russian("the date %(date)s is already on line %(line)s", date="01.05.2025", line=2),
             4: russian("bad date «%(text)s» (expected YYYY-MM-DD or DD.MM.YYYY)", text="2025-13-01"),
@@ -87,6 +87,7 @@ def test_duplicate_dates_bad_dates_bad_and_negative_numbers_are_each_reported_by
             6: russian("«%(text)s» is not a number", text="много"),
             7: russian("the value is negative (%(text)s)", text="-5"),
             8: russian("no value"),
+            9: russian("«%(text)s» is not a number", text="1.234,5"),
         }
 
 
