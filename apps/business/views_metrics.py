@@ -90,6 +90,10 @@ def business_metric_upload(request: HttpRequest, key: str) -> HttpResponse:
         report = {"metric": metric.key, "message": _("Choose a CSV file."), "rows": []}
         return _metrics_page(request, report=report, status=400)
     upload = form.cleaned_data["file"]
+    if upload.size > metrics.MAX_FILE_BYTES:
+        report = {"metric": metric.key, "file": upload.name, "message": _("The file is larger than 5 MB."),
+                  "rows": []}
+        return _metrics_page(request, report=report, status=400)
     try:
         result = metrics.business_metric_csv_import(metric=metric, actor=request.user, content=upload.read(),
                                                     filename=upload.name or "")
