@@ -20,7 +20,13 @@ from apps.accounts.permissions import require_permission
 from apps.allocation.models import BusinessMetric
 from apps.allocation.selectors import business_metrics_list, dimension_label, dimensions_list
 from apps.common.errors import ApplicationError
-from apps.costs.selectors.explorer import DIMENSIONS, PERIOD_PRESETS, period_resolve
+from apps.costs.selectors.explorer import (
+    ALLOC_PREFIX,
+    DIMENSIONS,
+    PERIOD_PRESETS,
+    cost_filter_options,
+    period_resolve,
+)
 
 from . import metrics
 from .forms_metrics import MetricForm, MetricUploadForm
@@ -135,6 +141,25 @@ def _grouping_choices() -> list[tuple[str, str]]:
     return choices
 
 
+def _scope_choices() -> list[tuple[str, str]]:
+    """Scopes a unit cost may be computed for: each allocation dimension's values, providers and services."""
+    choices = [("", _("All spending"))]
+    for dimension in dimensions_list():
+        label = dimension_label(dimension)
+        choices += [(f"alloc:{dimension.key}={v.value}", f"{label}: {v.value}") for v in dimension.values.all()]
+    options = cost_filter_options(limit=100)
+    for name, label in (("provider", _("Provider")), ("service", _("Service"))):
+        choices += [(f"{name}={value}", f"{label}: {text}") for value, text in options.get(name, [])]
+    return choices
+
+
+def _scope_filters(scope: str) -> dict[str, list[str]]:
+    name, sep, value = scope.partition("=")
+    if not sep or not (name in DIMENSIONS or name.startswith(ALLOC_PREFIX)):
+        return {}
+    return {name: [value]}
+
+
 def _unit_cost_params(request: HttpRequest, items: list[BusinessMetric]) -> dict:
     today = timezone.localdate() - timedelta(days=1)
     metric = next((m for m in items if m.key == request.GET.get("metric")), items[0] if items else None)
@@ -154,7 +179,8 @@ def _unit_cost_params(request: HttpRequest, items: list[BusinessMetric]) -> dict
     if granularity not in ("day", "week", "month"):
         granularity = "day"
     return {"metric": metric, "preset": preset if not (start or end) else "custom", "start": start, "end": end,
-            "granularity": granularity, "group_by": request.GET.get("group_by") or "", "today": today}
+            "granularity": granularity, "group_by": request.GET.get("group_by") or "",
+            "scope": request.GET.get("scope") or "", "today": today}
 
 
 def unit_cost_chart(result: dict) -> dict:
@@ -171,7 +197,7 @@ def unit_cost_chart(result: dict) -> dict:
 def business_unit_costs(request: HttpRequest) -> HttpResponse:
     items = business_metrics_list()
     params = _unit_cost_params(request, items)
-    context = {"items": items, "params": params, "groupings": _grouping_choices(),
+    context = {"items": items, "params": params, "groupings": _grouping_choices(), "scopes": _scope_choices(),
                "presets": [("7d", _("7 days")), ("30d", _("30 days")), ("90d", _("90 days")),
                            ("365d", _("365 days")), ("this_month", _("This month")),
                            ("last_month", _("Last month"))],
@@ -183,7 +209,8 @@ def business_unit_costs(request: HttpRequest) -> HttpResponse:
         context["start"], context["end"] = start, end
         if params["metric"] is not None:
             result = unit_costs(metric_key=params["metric"].key, start=start, end=end,
-                                granularity=params["granularity"], group_by=params["group_by"] or None)
+                                granularity=params["granularity"], group_by=params["group_by"] or None,
+                                filters=_scope_filters(params["scope"]))
             context["result"] = result
             context["chart"] = unit_cost_chart(result)
         dimensions = dimensions_list()

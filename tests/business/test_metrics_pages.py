@@ -82,3 +82,19 @@ def test_a_monthly_metric_by_day_is_refused_on_the_page_with_the_reason(w, clien
     response = client_for(w.alice, "alpha").get("/business/unit-costs/", {"metric": "mau", "granularity": "day"})
     # the page itself switches a monthly metric to month buckets
     assert response.status_code == 200 and response.context["params"]["granularity"] == "month"
+
+
+def test_unit_cost_page_narrows_to_a_scope(w, client_for):
+    with schema_context(w.alpha.schema_name):
+        ledger([row(date(2025, 5, 1), "100"), row(date(2025, 5, 1), "60", provider="Selectel", service="VPS")])
+        cost_rollups_refresh(start=date(2025, 5, 1), end=date(2025, 5, 1))
+        metric = BusinessMetric.objects.create(key="orders", name="Заказы", unit="заказ")
+        BusinessMetricValue.objects.create(metric=metric, date=date(2025, 5, 1), value=Decimal(20))
+    client = client_for(w.vera, "alpha")
+    query = {"metric": "orders", "start": "2025-05-01", "end": "2025-05-01"}
+    response = client.get("/business/unit-costs/", query)
+    assert ("provider=Selectel", f"{russian('Provider')}: Selectel") in response.context["scopes"]
+    # everything: 160 ₽ / 20 = 8; Selectel only: 60 ₽ / 20 = 3
+    assert response.context["chart"]["series"][0]["values"] == ["8.0000"]
+    response = client.get("/business/unit-costs/", {**query, "scope": "provider=Selectel"})
+    assert response.context["chart"]["series"][0]["values"] == ["3.0000"]
