@@ -10,9 +10,11 @@ cost-to-value view of products.
 - Grouped by ``alloc:<key>`` of the metric's own dimension, each group divides by the metric's values for that
   dimension value (the unallocated group has none); any other grouping divides every group by the total metric.
   The total of a day is its row without dimension value, or, when there is none, the sum of its per-value rows.
-- The unit cost is None where the metric is 0 or missing. The trend compares the last bucket's unit cost with the
-  first one's (the first and last buckets that have one) and the period's unit cost with the previous period's
-  of the same length, in %.
+- The unit cost is None where the metric is 0 or missing. The period's unit cost divides the cost of the buckets
+  that have a figure (0 included: zero orders make the cost count) by the metric's total. The trend compares the
+  last bucket's unit cost with the first one's (the first and last buckets that have one) and the period's unit
+  cost with the previous period's of the same length, in %.
+- The cost-to-value view divides each value's cost of the period by its metric total of the period.
 """
 
 from __future__ import annotations
@@ -145,7 +147,9 @@ def unit_costs(*, metric_key: str, start: date, end: date, granularity: str = "d
         previous_metric = sum(previous_days.values(), Decimal(0)) if previous_days is not None else None
         with_unit = [p["unit_cost"] for p in points if p["unit_cost"] is not None]
         first, last = (with_unit[0], with_unit[-1]) if with_unit else (None, None)
-        unit_cost = _divide(total_cost, metric_total)
+        # Buckets without any figure (not yet uploaded) stay out of the period's unit cost; a 0 counts.
+        measured_cost = sum((p["cost"] for p in points if p["metric"] is not None), Decimal(0))
+        unit_cost = _divide(measured_cost, metric_total)
         previous_unit_cost = _divide(previous_cost, previous_metric)
         return {"key": key, "label": label, "points": points, "cost": total_cost, "metric_total": metric_total,
                 "unit_cost": unit_cost,

@@ -151,3 +151,15 @@ def test_products_cost_to_value(estate):
         assert (rows["crm"]["cost"], rows["crm"]["trend_pct"]) == (Decimal(150), None)
         assert rows["crm"]["metrics"][0]["unit_cost"] == Decimal(3)
         assert rows[""]["cost"] == Decimal(30) and rows[""]["metrics"][0]["unit_cost"] is None
+
+
+def test_days_without_figures_stay_out_of_the_periods_unit_cost(estate):
+    """shop: 100 ₽ a day; only 1 May has a figure (50 orders): 2 ₽ per order, not 300 / 50 = 6 ₽."""
+    with schema_context(estate.alpha.schema_name):
+        BusinessMetricValue.objects.filter(dimension_value="shop", date__in=[MAY2, MAY3]).delete()
+        result = unit_costs(metric_key="orders", start=MAY1, end=MAY3, group_by="alloc:product",
+                            filters={"alloc:product": ["shop"]})
+        (shop,) = result["series"]
+        assert _points(shop) == [(MAY1, Decimal(100), Decimal(50), Decimal(2)), (MAY2, Decimal(100), None, None),
+                                 (MAY3, Decimal(100), None, None)]
+        assert (shop["cost"], shop["metric_total"], shop["unit_cost"]) == (Decimal(300), Decimal(50), Decimal(2))
