@@ -18,7 +18,7 @@ class MetricForm(forms.Form):
                            help_text=_("Latin lowercase letters, digits and underscores, e.g. orders."))
     name = forms.CharField(label=_("Name"), max_length=200)
     unit = forms.CharField(label=_("Unit"), max_length=40, help_text=_("What one unit is, e.g. «заказ»."))
-    granularity = forms.ChoiceField(label=_("Values"), choices=MetricGranularity.choices,
+    granularity = forms.ChoiceField(label=_("Granularity"), choices=MetricGranularity.choices,
                                     initial=MetricGranularity.DAY)
     dimension = forms.ChoiceField(label=_("Broken down by"), required=False,
                                   help_text=_("An allocation dimension whose values the figures may carry, e.g. "
