@@ -35,7 +35,7 @@ from .unit_costs import products_value, unit_costs
 VIEW = "business.view"
 MANAGE = "business.manage"
 PREVIEW_VALUES = 31
-NAV = "business"
+NAV = "business_overview"  # the «Бизнес-контекст» entry of the sidebar
 
 
 def _metric(key: str) -> BusinessMetric:
