@@ -39,6 +39,11 @@ ACTION_LABELS = {
     "budget.created": _("Budget created"),
     "budget.updated": _("Budget changed"),
     "budget.deleted": _("Budget deleted"),
+    "business_metric.created": _("Business metric created"),
+    "business_metric.updated": _("Business metric changed"),
+    "business_metric.deleted": _("Business metric deleted"),
+    "business_metric.values_imported": _("Business metric values imported from a file"),
+    "business_metric.values_saved": _("Business metric values saved"),
 }
 
 DETAIL_LABELS = {

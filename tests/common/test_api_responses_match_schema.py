@@ -334,6 +334,32 @@ ORGANIZATION_CALLS["/api/v1/allocation/unallocated/"] = lambda d: [
     ("/api/v1/allocation/unallocated/", {**d["period"], "key": "environment"})]
 ORGANIZATION_CALLS["/api/v1/anomalies/"] = lambda d: [("/api/v1/anomalies/", {}),
                                                       ("/api/v1/anomalies/", {"status": "confirmed", "kind": "spike"})]
+
+
+def _business_metric(d: dict[str, Any]) -> str:
+    """A daily metric with values on the imported file's period (created once per fixture, through the API)."""
+    client = d["client"]
+    if client.get("/api/v1/business-metrics/orders/").status_code == 404:
+        client.post("/api/v1/business-metrics/", json.dumps({"key": "orders", "name": "Заказы", "unit": "заказ",
+                                                             "dimension": "product"}),
+                    content_type="application/json")
+        client.post("/api/v1/business-metrics/orders/values/", json.dumps([
+            {"date": d["period"]["start"], "value": "10"}, {"date": d["period"]["end"], "value": "0"},
+            {"date": d["period"]["start"], "value": "4", "dimension_value": "shop"}]),
+            content_type="application/json")
+    return "orders"
+
+
+ORGANIZATION_CALLS["/api/v1/business-metrics/"] = lambda d: [("/api/v1/business-metrics/", {})]
+ORGANIZATION_CALLS["/api/v1/business-metrics/{key}/"] = lambda d: [
+    (f"/api/v1/business-metrics/{_business_metric(d)}/", {})]
+ORGANIZATION_CALLS["/api/v1/business-metrics/{key}/values/"] = lambda d: [
+    (f"/api/v1/business-metrics/{_business_metric(d)}/values/", {}),
+    ("/api/v1/business-metrics/orders/values/", {"start": d["period"]["start"]})]
+ORGANIZATION_CALLS["/api/v1/unit-costs/"] = lambda d: [
+    ("/api/v1/unit-costs/", {"metric": _business_metric(d), **d["period"]}),
+    ("/api/v1/unit-costs/", {"metric": "orders", **d["period"], "group_by": "alloc:product", "granularity": "month"}),
+    ("/api/v1/unit-costs/", {"metric": "orders", **d["period"], "group_by": "service", "granularity": "week"})]
 PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
     "/api/v1/partner/organizations/": lambda d: [("/api/v1/partner/organizations/", {})],
 }
