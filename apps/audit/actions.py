@@ -39,6 +39,9 @@ ACTION_LABELS = {
     "budget.created": _("Budget created"),
     "budget.updated": _("Budget changed"),
     "budget.deleted": _("Budget deleted"),
+    "allocation.split_created": _("Shared cost split created"),
+    "allocation.split_updated": _("Shared cost split changed"),
+    "allocation.split_deleted": _("Shared cost split deleted"),
 }
 
 DETAIL_LABELS = {
