@@ -161,6 +161,9 @@ class SharedCostDetailApi(APIView):
         split = _split(pk)
         data = SharedCostUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if set(data.validated_data) == {"enabled"}:  # switching on or off: a split gone invalid can be switched off
+            return Response(_out(splits.shared_cost_enable(split=split, actor=request.user,
+                                                           enabled=data.validated_data["enabled"])))
         return Response(_out(splits.shared_cost_update(split=split, actor=request.user, **data.validated_data)))
 
     @extend_schema(operation_id="allocation_shared_costs_destroy", responses={204: None, 404: NOT_FOUND})

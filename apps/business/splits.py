@@ -199,8 +199,17 @@ def shared_cost_update(*, split: SharedCost, actor, **changes: Any) -> SharedCos
     return split
 
 
+@transaction.atomic
 def shared_cost_enable(*, split: SharedCost, actor, enabled: bool) -> SharedCost:
-    return shared_cost_update(split=split, actor=actor, enabled=enabled)
+    """Switch a split on or off without re-checking the rest (a split gone invalid can always be switched off)."""
+    if enabled:
+        split_input_validate(name=split.name, conditions=split.conditions, dimension=split.dimension,
+                             method=split.method, targets=split.targets, metric=split.metric_id)
+    split.enabled = bool(enabled)
+    split.save(update_fields=["enabled", "updated_at"])
+    allocation_changed(actor=actor, action="allocation.split_updated", target=_target(split),
+                       data=_audit_data(split))
+    return split
 
 
 @transaction.atomic

@@ -182,3 +182,19 @@ def test_another_organization_sees_nothing(w, client_for):
     with schema_context(w.alpha.schema_name):
         assert SharedCost.objects.filter(pk=pk).exists()
     assert client_for(w.alice, "beta").get(URL).status_code in (302, 403, 404)
+
+
+def test_a_split_gone_invalid_can_be_switched_off_but_not_on(w, client_for):
+    client = client_for(w.alice, "alpha")
+    with schema_context(w.alpha.schema_name):
+        metric = BusinessMetric.objects.create(key="requests", name="Запросы", unit="шт.",
+                                               dimension=Dimension.objects.get(key="business_unit"))
+    pk = _post(client, URL, {"name": "Кластер", "conditions": NETWORK, "dimension": "business_unit",
+                             "method": "metric", "metric": "requests",
+                             "targets": [{"value": "shop"}, {"value": "crm"}]}).json()["id"]
+    with schema_context(w.alpha.schema_name):
+        BusinessMetric.objects.filter(pk=metric.pk).update(dimension=None)  # the metric lost its breakdown
+    off = client.patch(f"{URL}{pk}/", json.dumps({"enabled": False}), content_type="application/json")
+    assert off.status_code == 200 and off.json()["enabled"] is False
+    on = client.patch(f"{URL}{pk}/", json.dumps({"enabled": True}), content_type="application/json")
+    assert on.status_code == 400 and "«Запросы»" in _message(on)

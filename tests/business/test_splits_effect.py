@@ -77,3 +77,26 @@ def test_the_split_network_alone_is_63_and_27(estate):
         allocation_history_apply()
         summary = cost_summary(start=D1, end=D2, group_by="alloc:business_unit", filters={"service": ["VPC"]})
         assert {g["key"]: g["total"] for g in summary["groups"]} == {"shop": Decimal("63"), "crm": Decimal("27")}
+
+
+def test_a_proportional_split_uses_each_days_own_cost_and_the_preview_agrees(estate, time_machine):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from apps.business.splits import shared_cost_preview
+
+    time_machine.move_to(datetime(2025, 5, 10, 12, 0, tzinfo=ZoneInfo("Europe/Moscow")), tick=False)
+    with schema_context(estate.alpha.schema_name):
+        definition = {"name": "Сеть", "dimension": "business_unit", "method": "proportional",
+                      "conditions": [{"field": "service", "op": "equals", "value": "VPC"}],
+                      "targets": [{"value": "shop"}, {"value": "crm"}]}
+        shared_cost_create(actor=estate.alice, **definition)
+        allocation_history_apply()
+        # the network's day (1 May) has shop 100 and crm nothing (crm's 50 is on 2 May): shop takes all 90
+        groups, total = _groups("alloc:business_unit")
+        assert groups == {"shop": Decimal("190"), "crm": Decimal("50")}
+        assert total == Decimal("240")
+        preview = shared_cost_preview(**definition)
+        assert preview.matched_cost == Decimal("90.00")
+        assert [(s["value"], s["share"], s["cost"]) for s in preview.split] == [
+            ("shop", Decimal("1.0000"), Decimal("90.00")), ("crm", Decimal("0.0000"), Decimal("0.00"))]
