@@ -44,6 +44,9 @@ ACTION_LABELS = {
     "business_metric.deleted": _("Business metric deleted"),
     "business_metric.values_imported": _("Business metric values imported from a file"),
     "business_metric.values_saved": _("Business metric values saved"),
+    "allocation.split_created": _("Shared cost split created"),
+    "allocation.split_updated": _("Shared cost split changed"),
+    "allocation.split_deleted": _("Shared cost split deleted"),
 }
 
 DETAIL_LABELS = {

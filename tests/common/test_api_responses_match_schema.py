@@ -247,6 +247,14 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
                              "scope": {"tag": {"key": "env", "value": "prod"}, "provider": "Beget"},
                              "thresholds": [90], "channels": channels[:1]})]
     run_in_tenant(w.alpha.schema_name, "apps.budgets.services.budgets_evaluate", now=timezone.now())
+    # Shared costs: a fixed split and an even one.
+    shared_costs = [client.post("/api/v1/allocation/shared-costs/", json.dumps(body),
+                                content_type="application/json").json()["id"]
+                    for body in ({"name": "Сеть", "dimension": "business_unit", "method": "fixed",
+                                  "conditions": [{"field": "service", "op": "equals", "value": "VPC"}],
+                                  "targets": [{"value": "shop", "percent": "70"}, {"value": "crm", "percent": "30"}]},
+                                 {"name": "Поддержка", "dimension": "environment", "method": "even",
+                                  "targets": [{"value": "prod"}, {"value": "dev"}]})]
 
     resources = client.get("/api/v1/resources/", {"resource_type": "vps"}).json()["results"]
     with_metrics = next(r for r in resources if client.get(f"/api/v1/resources/{r['id']}/").json()["metric_summaries"])
@@ -264,6 +272,7 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
         "invitation": response.json()["id"],
         "channels": channels,
         "budgets": budgets,
+        "shared_costs": shared_costs,
     }
 
 
@@ -322,6 +331,9 @@ ORGANIZATION_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[st
     "/api/v1/runway/": lambda d: [("/api/v1/runway/", {})],
     "/api/v1/budgets/": lambda d: [("/api/v1/budgets/", {})],
     "/api/v1/budgets/{id}/": lambda d: [(f"/api/v1/budgets/{pk}/", {}) for pk in d["budgets"]],
+    "/api/v1/allocation/shared-costs/": lambda d: [("/api/v1/allocation/shared-costs/", {})],
+    "/api/v1/allocation/shared-costs/{id}/": lambda d: [(f"/api/v1/allocation/shared-costs/{pk}/", {})
+                                                        for pk in d["shared_costs"]],
     "/api/v1/channels/": lambda d: [("/api/v1/channels/", {})],
     "/api/v1/channels/{id}/": lambda d: [(f"/api/v1/channels/{pk}/", {}) for pk in d["channels"]],
     "/api/v1/alerts/": lambda d: [("/api/v1/alerts/", {}), ("/api/v1/alerts/", {"status": "queued",

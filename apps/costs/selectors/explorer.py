@@ -686,9 +686,26 @@ def group_labels(*, group_by: str, keys: list[str]) -> dict[str, str]:
         labels.update(_ledger_names("resource_id", "resource_name", [k for k in keys if k and k not in labels]))
     elif group_by == "allocated_resource":
         labels.update(_ledger_names("allocated_resource_id", "allocated_resource_name", [k for k in keys if k]))
+    elif group_by == "allocation_method":
+        labels.update({k: focus_value_label(group_by, k) for k in keys if k})
+        labels.update(_split_labels(keys))
     else:  # FOCUS values and resource types: the ledger keeps the canonical code, the page shows words
         labels.update({k: focus_value_label(group_by, k) for k in keys if k})
     return labels
+
+
+SPLIT_METHOD_PREFIX = "split:"  # services.allocation_rollup gives split rows this allocation method
+
+
+def _split_labels(keys: list[str]) -> dict[str, str]:
+    """``split:<id>`` (rows split from a shared cost) as «Разделение: <its name>»."""
+    from apps.allocation.models import SharedCost
+
+    ids = {k: k[len(SPLIT_METHOD_PREFIX):] for k in keys if k.startswith(SPLIT_METHOD_PREFIX)}
+    names = dict(SharedCost.objects.filter(pk__in=[int(v) for v in ids.values() if v.isdigit()])
+                 .values_list("pk", "name"))
+    return {key: _("Split: %(name)s") % {"name": names.get(int(pk), f"#{pk}") if pk.isdigit() else pk}
+            for key, pk in ids.items()}
 
 
 def _ledger_names(id_column: str, name_column: str, keys: list[str], *, limit: int = 500) -> dict[str, str]:

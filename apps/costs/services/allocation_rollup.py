@@ -17,6 +17,7 @@ and shared costs are split across the values of their dimension.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal, localcontext
@@ -95,16 +96,15 @@ def signatures_assign(cursor, stage: str) -> bool:
     return bool(cursor.fetchone()[0])
 
 
-def _assign(cursor, rows: list[tuple]) -> None:
-    import json
-
+def signature_attrs(rows: list[tuple]) -> list[SignatureAttrs]:
+    """Rows of (sig, *SIGNATURE_COLUMNS) as the rules see them, with what the inventory knows of each resource."""
     pairs = {(row[1], row[8]) for row in rows if row[8]}
     resources = _resources(pairs)
     providers = dict(ProviderConnection.objects.values_list("id", "provider"))
     signatures = []
     for row in rows:
         (_sig, connection_id, provider_name, billing_account, sub_account, service, region, rtype, resource_id,
-         sku, resource_name, tags_text) = row
+         sku, resource_name, tags_text) = row[:12]
         res = resources.get((connection_id, resource_id))
         try:
             tags = json.loads(tags_text) if tags_text else {}
@@ -127,6 +127,11 @@ def _assign(cursor, rows: list[tuple]) -> None:
             tags = {**res["tags"], **tags}
         signatures.append(SignatureAttrs(values=values, tags=tags, connection_id=connection_id,
                                          resource_id=resource_id or ""))
+    return signatures
+
+
+def _assign(cursor, rows: list[tuple]) -> None:
+    signatures = signature_attrs(rows)
     result = evaluate(signatures, rules=rules_compiled(), overrides=overrides_map(), splits=splits_compiled(),
                       dimensions=dimension_keys())
     sets = AllocationSets()
@@ -184,14 +189,14 @@ def split_shares_fill(cursor, stage: str, *, start: date, end: date) -> None:
     splits = shared_costs_by_id()
     set_values = dict(AllocationSet.objects.filter(id__in={r[1] for r in needed}).values_list("id", "values"))
     sets = AllocationSets()
-    basis = _basis(splits, {r[0] for r in needed}, start=start, end=end)
+    basis = split_basis(splits, {r[0] for r in needed}, start=start, end=end)
     out = []
     for split_id, source_id, day in needed:
         split = splits.get(split_id)
         targets = [t.get("value") for t in (split.targets if split else []) if isinstance(t, dict) and t.get("value")]
         if not split or not targets:
             continue
-        shares = _shares(split, targets, basis.get((split_id, _basis_day(split, day)), {}))
+        shares = split_shares(split, targets, basis.get((split_id, split_basis_day(split, day)), {}))
         source_values = dict(set_values.get(source_id) or {})
         for value, share in shares.items():
             target_id = sets.id_for({**source_values, split.dimension.key: value}, split.id)
@@ -202,13 +207,15 @@ def split_shares_fill(cursor, stage: str, *, start: date, end: date) -> None:
             copy.write_row(row)
 
 
-def _basis_day(split, day: date) -> date:
+def split_basis_day(split, day: date) -> date:
     if split.method == SplitMethod.METRIC and split.metric and split.metric.granularity == MetricGranularity.MONTH:
         return day.replace(day=1)
     return day
 
 
-def _shares(split, targets: list[str], basis: dict[str, Decimal]) -> dict[str, Decimal]:
+def split_shares(split, targets: list[str], basis: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Target value -> share (a fraction) of one day of ``split``: its fixed percentages, or ``basis`` (the values'
+    weights that day: their cost or metric figures), or evenly when there is no basis."""
     with localcontext() as ctx:
         ctx.prec = 28
         if split.method == SplitMethod.FIXED:
@@ -223,7 +230,8 @@ def _shares(split, targets: list[str], basis: dict[str, Decimal]) -> dict[str, D
         return {v: Decimal(1) / len(targets) for v in targets}
 
 
-def _basis(splits: dict, split_ids: set[int], *, start: date, end: date) -> dict[tuple[int, date], dict[str, Decimal]]:
+def split_basis(splits: dict, split_ids: set[int], *, start: date,
+                end: date) -> dict[tuple[int, date], dict[str, Decimal]]:
     """(split id, day) -> target value -> weight, for the proportional and metric splits of ``split_ids``."""
     out: dict[tuple[int, date], dict[str, Decimal]] = defaultdict(dict)
     for split_id in split_ids:
@@ -247,3 +255,4 @@ def _basis(splits: dict, split_ids: set[int], *, start: date, end: date) -> dict
                     "date", "dimension_value", "value"):
                 out[(split_id, day)][value] = figure
     return out
+
