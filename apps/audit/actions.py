@@ -39,6 +39,17 @@ ACTION_LABELS = {
     "budget.created": _("Budget created"),
     "budget.updated": _("Budget changed"),
     "budget.deleted": _("Budget deleted"),
+    "allocation.dimension_created": _("Allocation dimension added"),
+    "allocation.dimension_updated": _("Allocation dimension changed"),
+    "allocation.dimension_deleted": _("Allocation dimension deleted"),
+    "allocation.rule_created": _("Allocation rule added"),
+    "allocation.rule_updated": _("Allocation rule changed"),
+    "allocation.rule_deleted": _("Allocation rule deleted"),
+    "allocation.rule_moved": _("Allocation rule moved"),
+    "allocation.override_set": _("Manual allocation set"),
+    "allocation.override_updated": _("Manual allocation changed"),
+    "allocation.override_deleted": _("Manual allocation removed"),
+    "allocation.applied": _("Allocation recalculation started"),
 }
 
 DETAIL_LABELS = {
