@@ -24,6 +24,7 @@ from apps.currency.selectors import scope_schema
 from apps.inventory.models import Resource, ResourceTag
 from apps.providers.models import ProviderConnection
 
+from ..conversion_sql import rate_lateral_sql, rate_sql
 from ..models import CostRecord
 from .ledger import organization_currency
 
@@ -117,8 +118,6 @@ class SignatureCosts:
 def signatures_with_cost(*, start: date, end: date) -> SignatureCosts:
     """The ledger's distinct signatures of ``start..end`` (inclusive charge dates) with their billed cost in the
     organization's currency: one GROUP BY in SQL (converted per billing currency and day, as the rollups do)."""
-    from ..services.rollups import rate_lateral_sql, rate_sql  # the one conversion the rollups use
-
     org = organization_currency()
     ledger = CostRecord._meta.db_table
     cols = ", ".join(f"r.{c}" for c in SIGNATURE_COLUMNS if c != "tags")
