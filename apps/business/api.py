@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import path
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -14,7 +13,6 @@ from rest_framework.views import APIView
 
 from apps.allocation.models import Dimension, ResourceOverride, Rule
 from apps.allocation.selectors import allocation_state, dimensions_list
-from apps.common.errors import ApplicationError
 from apps.common.serializers import ErrorResponseSerializer
 
 from . import rules_preview, services_rules
@@ -180,21 +178,6 @@ def preview_payload(preview: rules_preview.Preview) -> dict:
     }
 
 
-def preview_from_input(data: dict) -> rules_preview.Preview:
-    """Validate a rule body as saving would, then preview it (shared by the API and the rule page)."""
-    replace_id = data.get("id")
-    if replace_id is not None:
-        _rule(replace_id)
-    if data.get("delete"):
-        if replace_id is None:
-            raise ApplicationError(_("Name the rule to delete («id»)."), extra={"id": [_("Required.")]})
-        return rules_preview.rules_preview(replace_id=replace_id, delete=True)
-    name, conditions, actions = services_rules.rule_input_clean(
-        name=data.get("name") or "preview", conditions=data.get("conditions"), actions=data.get("actions"))
-    return rules_preview.rules_preview(name=name, conditions=conditions, actions=actions, order=data.get("order"),
-                                       enabled=data.get("enabled", True), replace_id=replace_id)
-
-
 class RulePreviewApi(APIView):
     """What saving this rule (or replacing rule ``id`` with it, or deleting rule ``id``: ``"delete": true``) would
     change over the last 30 days: the resources whose values change with their billed cost in the organization's
@@ -207,7 +190,7 @@ class RulePreviewApi(APIView):
     def post(self, request):
         data = RulePreviewInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(preview_payload(preview_from_input(data.validated_data)))
+        return Response(preview_payload(rules_preview.rule_preview_for(data.validated_data)))
 
 
 class RuleApplyApi(APIView):

@@ -17,12 +17,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.allocation.engine import CompiledRule, ConditionError, compile_rule, evaluate, rules_matching
 from apps.allocation.models import Rule
 from apps.allocation.selectors import dimension_keys, overrides_map
+from apps.common.errors import ApplicationError
 from apps.costs.selectors.allocation_signatures import SignatureCosts, signatures_with_cost
+
+from .services_rules import rule_input_clean
 
 PREVIEW_DAYS = 30
 CENT = Decimal("0.01")
@@ -156,3 +161,20 @@ def rules_preview(*, name: str = "", conditions: list[dict] | None = None, actio
                             for (k, f, t), c in sorted(by_dimension.items(), key=lambda x: (x[0][0], -x[1]))]
     preview.conflicts = conflicts_find(signatures, proposed)
     return preview
+
+
+def rule_preview_for(data: dict[str, Any]) -> Preview:
+    """A rule body (as the API and the rule page take it) checked as saving would check it, then previewed:
+    ``id`` the rule it replaces, ``delete`` to preview deleting rule ``id``."""
+    replace_id = data.get("id")
+    if replace_id is not None and not Rule.objects.filter(pk=replace_id).exists():
+        raise Http404
+    if data.get("delete"):
+        if replace_id is None:
+            raise ApplicationError(_("Name the rule to delete («id»)."), extra={"id": [_("Required.")]})
+        return rules_preview(replace_id=replace_id, delete=True)
+    name, conditions, actions = rule_input_clean(name=data.get("name") or "preview",
+                                                 conditions=data.get("conditions"), actions=data.get("actions"))
+    enabled = data.get("enabled")
+    return rules_preview(name=name, conditions=conditions, actions=actions, order=data.get("order"),
+                         enabled=True if enabled is None else bool(enabled), replace_id=replace_id)
