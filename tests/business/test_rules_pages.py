@@ -167,3 +167,19 @@ def test_overrides_pages_set_and_remove_values_with_a_note(estate, client_for):
     alice.post("/business/overrides/edit/", {"resource": "shop-dev-web", "connection": "", "action": "delete"})
     with schema_context(estate.alpha.schema_name):
         assert not ResourceOverride.objects.exists()
+
+
+def test_support_sees_the_allocation_tables_in_the_data_view(estate, client_for):
+    from apps.accounts.models import User
+    from tests.utils import russian
+
+    with schema_context(estate.alpha.schema_name):
+        _rule(10, "Прод по имени", [{"field": "name", "op": "regex", "value": "-prod-"}], {"environment": "prod"})
+    staff = User.objects.create_superuser(email="support@infrazen.test", password="Support-Pass-1")
+    client = client_for(staff, HTTP_ACCEPT_LANGUAGE="ru")
+    html = client.get(f"/admin/tenants/organization/{estate.alpha.pk}/data/").content.decode()
+    assert "Прод по имени" in html
+    for name in ("allocation dimensions", "dimension values", "allocation rules", "manual allocations",
+                 "shared costs", "business metrics", "allocation state"):
+        label = russian(name)
+        assert f"{label[0].upper()}{label[1:]}" in html, name
