@@ -39,6 +39,7 @@ VIEW = "business.view"
 MANAGE = "business.manage"
 BAD_INPUT = OpenApiResponse(ErrorResponseSerializer, description="Invalid input: the problems by field.")
 NOT_FOUND = OpenApiResponse(ErrorResponseSerializer, description="Not found.")
+BUILTIN = OpenApiResponse(ErrorResponseSerializer, description="A built-in dimension cannot be deleted.")
 
 
 def _dimension(key: str) -> Dimension:
@@ -102,7 +103,7 @@ class DimensionDetailApi(APIView):
         services_rules.dimension_update(actor=request.user, dimension=dimension, **data.validated_data)
         return Response(dimension_payload(_dimension(key)))
 
-    @extend_schema(operation_id="allocation_dimensions_destroy", responses={204: None, 404: NOT_FOUND})
+    @extend_schema(operation_id="allocation_dimensions_destroy", responses={204: None, 404: NOT_FOUND, 409: BUILTIN})
     def delete(self, request, key: str):
         services_rules.dimension_delete(actor=request.user, dimension=_dimension(key))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -186,7 +187,7 @@ class RulePreviewApi(APIView):
     required_permissions = {"POST": MANAGE}
 
     @extend_schema(operation_id="allocation_rules_preview", request=RulePreviewInputSerializer,
-                   responses={200: PreviewOutputSerializer, 400: BAD_INPUT})
+                   responses={200: PreviewOutputSerializer, 400: BAD_INPUT, 404: NOT_FOUND})
     def post(self, request):
         data = RulePreviewInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -12,6 +12,7 @@ from apps.allocation.models import AllocationState, Dimension, ResourceOverride,
 from apps.allocation.selectors import dimension_label
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
+MAX_ID = 2**63 - 1
 
 
 # --- dimensions ---------------------------------------------------------------------------------------------------
@@ -75,7 +76,8 @@ class RuleUpdateSerializer(serializers.Serializer):
 class RulePreviewInputSerializer(RuleInputSerializer):
     name = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     actions = serializers.JSONField(required=False, default=dict)
-    id = serializers.IntegerField(required=False, allow_null=True, help_text="The rule this body would replace.")
+    id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
+                                  help_text="The rule this body would replace.")
     delete = serializers.BooleanField(required=False, default=False, help_text="Preview deleting rule ``id``.")
 
 
@@ -155,7 +157,8 @@ def state_payload(state: AllocationState) -> dict[str, Any]:
 # --- overrides ----------------------------------------------------------------------------------------------------
 
 class OverrideInputSerializer(serializers.Serializer):
-    connection = serializers.IntegerField(required=False, allow_null=True, default=None)
+    connection = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID,
+                                          help_text="The connection's id; null: the resource id in any connection.")
     resource_id = serializers.CharField(max_length=2000)
     values = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=200))
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

@@ -138,15 +138,21 @@ def _rule_page(request, *, rule: Rule | None, values: dict[str, Any], error: str
         "business_tab": "rules", "nav_active": "business_rules"}, status=status)
 
 
+def _order(text: str) -> int | None:
+    try:
+        return max(-1_000_000, min(1_000_000, int(text.strip())))
+    except ValueError:
+        return None
+
+
 def _rule_form(request: HttpRequest, rule: Rule | None) -> HttpResponse:
     if request.method == "GET":
         values = ({"name": rule.name, "order": rule.order, "enabled": rule.enabled, "conditions": rule.conditions,
                    "actions": rule.actions} if rule else {"name": "", "order": None, "enabled": True,
                                                           "conditions": [], "actions": {}})
         return _rule_page(request, rule=rule, values=values)
-    order_text = request.POST.get("order", "").strip()
     values = {"name": request.POST.get("name", "").strip(), "enabled": bool(request.POST.get("enabled")),
-              "order": int(order_text) if order_text.lstrip("-").isdigit() else None,
+              "order": _order(request.POST.get("order", "")),
               "conditions": _conditions_from_post(request), "actions": _actions_from_post(request)}
     try:
         if request.POST.get("action") == "preview":
