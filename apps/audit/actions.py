@@ -81,6 +81,16 @@ DETAIL_LABELS = {
     "nominal": _("nominal"),
     "previous_rate": _("previous rate"),
     "endpoint": _("API base URL"),
+    "order": _("order"),
+    "enabled": _("enabled"),
+    "conditions": _("conditions"),
+    "actions": _("actions"),
+    "values": _("values"),
+    "note": _("note"),
+    "required": _("required"),
+    "direction": _("direction"),
+    "version": _("version"),
+    "connection": _("connection"),
 }
 
 
