@@ -8,6 +8,7 @@ from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -63,9 +64,15 @@ def _override(pk: int) -> ResourceOverride:
     return found
 
 
+class JsonApi(APIView):
+    """The allocation API takes JSON bodies only (rules and values are nested objects and lists)."""
+
+    parser_classes = [JSONParser]
+
+
 # --- dimensions ---------------------------------------------------------------------------------------------------
 
-class DimensionListApi(APIView):
+class DimensionListApi(JsonApi):
     """The organization's dimensions (six built in, and its own) with their values. ``POST`` adds a custom one."""
 
     required_permissions = {"GET": VIEW, "POST": MANAGE}
@@ -83,7 +90,7 @@ class DimensionListApi(APIView):
         return Response(dimension_payload(_dimension(dimension.key)), status=status.HTTP_201_CREATED)
 
 
-class DimensionDetailApi(APIView):
+class DimensionDetailApi(JsonApi):
     """One dimension. ``PATCH`` renames a custom one, replaces the values, sets ``required``; built-in keys can be
     neither changed nor deleted."""
 
@@ -111,7 +118,7 @@ class DimensionDetailApi(APIView):
 
 # --- rules --------------------------------------------------------------------------------------------------------
 
-class RuleListApi(APIView):
+class RuleListApi(JsonApi):
     """The rules in order (the first matching rule sets each dimension) and the pairs that conflict over the last
     30 days (``conflicts``: the first by order wins). ``POST`` adds a rule (at the end unless ``order`` is given)."""
 
@@ -136,7 +143,7 @@ def _conflicts(items: list[dict]) -> list[dict]:
     return [{**c, "cost": str(c["cost"].quantize(rules_preview.CENT))} for c in items]
 
 
-class RuleDetailApi(APIView):
+class RuleDetailApi(JsonApi):
     required_permissions = {"GET": VIEW, "PUT": MANAGE, "PATCH": MANAGE, "DELETE": MANAGE}
 
     @extend_schema(operation_id="allocation_rules_retrieve", responses={200: RuleOutputSerializer, 404: NOT_FOUND})
@@ -179,7 +186,7 @@ def preview_payload(preview: rules_preview.Preview) -> dict:
     }
 
 
-class RulePreviewApi(APIView):
+class RulePreviewApi(JsonApi):
     """What saving this rule (or replacing rule ``id`` with it, or deleting rule ``id``: ``"delete": true``) would
     change over the last 30 days: the resources whose values change with their billed cost in the organization's
     currency, the roubles that move per dimension, and the conflicts of the resulting rules. Nothing is saved."""
@@ -194,7 +201,7 @@ class RulePreviewApi(APIView):
         return Response(preview_payload(rules_preview.rule_preview_for(data.validated_data)))
 
 
-class RuleApplyApi(APIView):
+class RuleApplyApi(JsonApi):
     """Recalculate the ledger's history with the current definitions in the background (month by month)."""
 
     required_permissions = {"POST": MANAGE}
@@ -205,7 +212,7 @@ class RuleApplyApi(APIView):
         return Response(state_payload(allocation_state()), status=status.HTTP_202_ACCEPTED)
 
 
-class StateApi(APIView):
+class StateApi(JsonApi):
     """The progress of applying the definitions to the history (``days_done`` of ``days_total``)."""
 
     required_permissions = {"GET": VIEW}
@@ -217,7 +224,7 @@ class StateApi(APIView):
 
 # --- overrides ----------------------------------------------------------------------------------------------------
 
-class OverrideListApi(APIView):
+class OverrideListApi(JsonApi):
     """Dimension values set by hand per resource (they win over every rule), with a note."""
 
     required_permissions = {"GET": VIEW, "POST": MANAGE}
@@ -238,7 +245,7 @@ class OverrideListApi(APIView):
         return Response(override_payload(override), status=status.HTTP_201_CREATED)
 
 
-class OverrideDetailApi(APIView):
+class OverrideDetailApi(JsonApi):
     required_permissions = {"GET": VIEW, "PATCH": MANAGE, "DELETE": MANAGE}
 
     @extend_schema(operation_id="allocation_overrides_retrieve",

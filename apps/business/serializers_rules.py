@@ -21,7 +21,7 @@ class DimensionInputSerializer(serializers.Serializer):
     key = serializers.CharField(max_length=100)
     name = serializers.CharField(max_length=200)
     values = serializers.ListField(child=serializers.CharField(max_length=200, allow_blank=True), required=False,
-                                   max_length=1000)
+                                   max_length=500)
     required = serializers.BooleanField(required=False, default=False)
 
 
@@ -29,7 +29,7 @@ class DimensionUpdateSerializer(serializers.Serializer):
     key = serializers.CharField(max_length=100, required=False)
     name = serializers.CharField(max_length=200, required=False)
     values = serializers.ListField(child=serializers.CharField(max_length=200, allow_blank=True), required=False,
-                                   max_length=1000, help_text="Replaces the list of values.")
+                                   max_length=500, help_text="Replaces the list of values.")
     required = serializers.BooleanField(required=False)
 
 
