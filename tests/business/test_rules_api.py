@@ -178,3 +178,11 @@ def test_apply_is_202_and_the_history_then_groups_by_the_new_rules(estate, clien
         assert after == {"prod": Decimal("100"), "": Decimal("60")}
     state = alice.get("/api/v1/allocation/state/").json()
     assert (state["status"], state["days_total"], state["days_done"]) == ("idle", 1, 1)
+
+
+def test_at_most_twenty_dimensions(estate, client_for):
+    alice = client_for(estate.alice, "alpha")
+    for number in range(14):  # 6 built in + 14 = 20
+        assert _post(alice, DIMENSIONS, {"key": f"d{number}", "name": f"Измерение {number}"}).status_code == 201
+    error = api_error(_post(alice, DIMENSIONS, {"key": "one_more", "name": "Лишнее"}), 400)
+    assert "не больше 20 измерений" in error["message"]

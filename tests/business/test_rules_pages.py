@@ -183,3 +183,18 @@ def test_support_sees_the_allocation_tables_in_the_data_view(estate, client_for)
                  "shared costs", "business metrics", "allocation state"):
         label = russian(name)
         assert f"{label[0].upper()}{label[1:]}" in html, name
+
+
+def test_the_pages_carry_no_inline_code(estate, client_for):
+    from tests.common.test_content_security_policy import inline_code_problems
+
+    with schema_context(estate.alpha.schema_name):
+        rule = _rule(10, "Прод", [{"field": "name", "op": "regex", "value": "-prod-"}], {"environment": "prod"})
+    alice = client_for(estate.alice, "alpha")
+    for url in ("/business/rules/", "/business/rules/new/", f"/business/rules/{rule.pk}/", "/business/dimensions/",
+                "/business/overrides/", "/business/overrides/edit/?resource=shop-dev-web"):
+        response = alice.get(url)
+        assert response.status_code == 200, url
+        assert inline_code_problems(response) == [], url
+    preview = alice.post("/business/rules/new/", _form(action="preview"))
+    assert inline_code_problems(preview) == []
