@@ -258,3 +258,10 @@ def evaluate(signatures: Sequence[SignatureAttrs], *, rules: Sequence[CompiledRu
 def compile_rule(*, id: int | None, conditions: Any, actions: Mapping[str, str] | None = None) -> CompiledRule:  # noqa: A002
     """A stored rule (or shared cost) ready for ``evaluate``; conditions stored invalid are re-checked here."""
     return CompiledRule(id=id, conditions=tuple(conditions_validate(conditions)), actions=dict(actions or {}))
+
+
+def rules_matching(signatures: Sequence[SignatureAttrs], rules: Sequence[CompiledRule]) -> list[frozenset[int]]:
+    """For each rule, the indexes of the signatures it matches (all its conditions hold), one shared index."""
+    index = _Index(signatures)
+    everything = range(len(signatures))
+    return [frozenset(rule_matches(index, rule, everything)) for rule in rules]

@@ -47,6 +47,17 @@ ACTION_LABELS = {
     "allocation.split_created": _("Shared cost split created"),
     "allocation.split_updated": _("Shared cost split changed"),
     "allocation.split_deleted": _("Shared cost split deleted"),
+    "allocation.dimension_created": _("Allocation dimension added"),
+    "allocation.dimension_updated": _("Allocation dimension changed"),
+    "allocation.dimension_deleted": _("Allocation dimension deleted"),
+    "allocation.rule_created": _("Allocation rule added"),
+    "allocation.rule_updated": _("Allocation rule changed"),
+    "allocation.rule_deleted": _("Allocation rule deleted"),
+    "allocation.rule_moved": _("Allocation rule moved"),
+    "allocation.override_set": _("Manual allocation set"),
+    "allocation.override_updated": _("Manual allocation changed"),
+    "allocation.override_deleted": _("Manual allocation removed"),
+    "allocation.applied": _("Allocation recalculation started"),
 }
 
 DETAIL_LABELS = {
@@ -78,6 +89,16 @@ DETAIL_LABELS = {
     "nominal": _("nominal"),
     "previous_rate": _("previous rate"),
     "endpoint": _("API base URL"),
+    "order": _("order"),
+    "enabled": _("enabled"),
+    "conditions": _("conditions"),
+    "actions": _("actions"),
+    "values": _("values"),
+    "note": _("note"),
+    "required": _("required"),
+    "direction": _("direction"),
+    "version": _("version"),
+    "connection": _("connection"),
 }
 
 

@@ -372,6 +372,34 @@ ORGANIZATION_CALLS["/api/v1/unit-costs/"] = lambda d: [
     ("/api/v1/unit-costs/", {"metric": _business_metric(d), **d["period"]}),
     ("/api/v1/unit-costs/", {"metric": "orders", **d["period"], "group_by": "alloc:product", "granularity": "month"}),
     ("/api/v1/unit-costs/", {"metric": "orders", **d["period"], "group_by": "service", "granularity": "week"})]
+def _allocation(d: dict[str, Any]) -> dict[str, Any]:
+    """Allocation data made once through the API itself: a custom dimension, two conflicting rules, an override."""
+    if "allocation" not in d:
+        client, post = d["client"], lambda url, body: d["client"].post(url, json.dumps(body),
+                                                                         content_type="application/json").json()
+        post("/api/v1/allocation/dimensions/", {"key": "team", "name": "Команда", "values": ["core"]})
+        rules = [post("/api/v1/allocation/rules/", {"name": name, "conditions": conditions,
+                                                    "actions": {"environment": value}})["id"]
+                 for name, conditions, value in (("Все", [], "prod"), ("Web", [{"field": "name", "op": "regex",
+                                                                                 "value": "web"}], "dev"))]
+        override = post("/api/v1/allocation/overrides/", {"resource_id": "vm-b", "values": {"team": "core"},
+                                                          "note": "вручную"})["id"]
+        d["allocation"] = {"rules": rules, "override": override, "client": client}
+    return d["allocation"]
+
+
+ORGANIZATION_CALLS.update({
+    "/api/v1/allocation/dimensions/": lambda d: _allocation(d) and [("/api/v1/allocation/dimensions/", {})],
+    "/api/v1/allocation/dimensions/{key}/": lambda d: _allocation(d) and [
+        ("/api/v1/allocation/dimensions/team/", {}), ("/api/v1/allocation/dimensions/environment/", {})],
+    "/api/v1/allocation/rules/": lambda d: _allocation(d) and [("/api/v1/allocation/rules/", {})],
+    "/api/v1/allocation/rules/{id}/": lambda d: [(f"/api/v1/allocation/rules/{pk}/", {})
+                                                 for pk in _allocation(d)["rules"]],
+    "/api/v1/allocation/state/": lambda d: [("/api/v1/allocation/state/", {})],
+    "/api/v1/allocation/overrides/": lambda d: _allocation(d) and [("/api/v1/allocation/overrides/", {})],
+    "/api/v1/allocation/overrides/{id}/": lambda d: [
+        (f"/api/v1/allocation/overrides/{_allocation(d)['override']}/", {})],
+})
 PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
     "/api/v1/partner/organizations/": lambda d: [("/api/v1/partner/organizations/", {})],
 }

@@ -17,11 +17,9 @@ and shared costs are split across the values of their dimension.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal, localcontext
-from typing import Any
 
 from django.db.models import Sum
 from django.db.models.fields.json import KeyTextTransform
@@ -32,14 +30,10 @@ from apps.allocation.models import AllocationSet, AllocationSignature, BusinessM
 from apps.allocation.selectors import dimension_keys, overrides_map, rules_compiled, shared_costs_by_id, splits_compiled
 from apps.allocation.services import AllocationSets
 from apps.allocation.vocabulary import MetricGranularity, SplitMethod
-from apps.inventory.models import Resource, ResourceTag
-from apps.providers.models import ProviderConnection
 
 from ..models import CostDaily
+from ..selectors.allocation_signatures import SIGNATURE_COLUMNS, signature_attrs_build
 
-# Stage columns a signature is made of (besides the rollup dimensions' values they repeat).
-SIGNATURE_COLUMNS = ("connection_id", "provider_name", "billing_account_id", "sub_account_id", "service_name",
-                     "region_id", "resource_type", "resource_id", "sku_id", "resource_name", "tags")
 SHARE = "_alloc_split_share"
 SIGNATURES = AllocationSignature._meta.db_table
 SPLIT_METHOD_PREFIX = "split:"
@@ -75,10 +69,6 @@ def shares_table_create(cursor) -> None:
                    "charge_date date, allocation_id bigint, share numeric, method_id text) ON COMMIT DROP")
 
 
-def _hierarchy(*values: Any) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(str(v) for v in values if v not in (None, "")))
-
-
 def signatures_assign(cursor, stage: str) -> bool:
     """Cache the allocation of every stage signature not cached yet; True when some stage row is shared cost."""
     cursor.execute(f"UPDATE {stage} s SET sig = {signature_sql('s')} WHERE s.sig IS NULL")  # noqa: S608
@@ -98,36 +88,7 @@ def signatures_assign(cursor, stage: str) -> bool:
 
 def signature_attrs(rows: list[tuple]) -> list[SignatureAttrs]:
     """Rows of (sig, *SIGNATURE_COLUMNS) as the rules see them, with what the inventory knows of each resource."""
-    pairs = {(row[1], row[8]) for row in rows if row[8]}
-    resources = _resources(pairs)
-    providers = dict(ProviderConnection.objects.values_list("id", "provider"))
-    signatures = []
-    for row in rows:
-        (_sig, connection_id, provider_name, billing_account, sub_account, service, region, rtype, resource_id,
-         sku, resource_name, tags_text) = row[:12]
-        res = resources.get((connection_id, resource_id))
-        try:
-            tags = json.loads(tags_text) if tags_text else {}
-        except ValueError:
-            tags = {}
-        tags = {str(k): "" if v is None else str(v) for k, v in tags.items()} if isinstance(tags, dict) else {}
-        values: dict[str, tuple[str, ...]] = {
-            "provider": _hierarchy(provider_name, providers.get(connection_id), res and res["provider"]),
-            "connection": _hierarchy(connection_id),
-            "hierarchy": _hierarchy(billing_account, sub_account, res and res["account_id"],
-                                    res and res["project_id"], *(res["hierarchy_names"] if res else ())),
-            "region": _hierarchy(region, res and res["region"]),
-            "type": _hierarchy(rtype, res and res["resource_type"]),
-            "kind": _hierarchy(res and res["kind"]),
-            "service": _hierarchy(service, res and res["service_name"]),
-            "sku": _hierarchy(sku),
-            "name": _hierarchy(res and res["resource_name"], resource_name, resource_id),
-        }
-        if res:
-            tags = {**res["tags"], **tags}
-        signatures.append(SignatureAttrs(values=values, tags=tags, connection_id=connection_id,
-                                         resource_id=resource_id or ""))
-    return signatures
+    return signature_attrs_build([row[1:] for row in rows])
 
 
 def _assign(cursor, rows: list[tuple]) -> None:
@@ -145,38 +106,6 @@ def _assign(cursor, rows: list[tuple]) -> None:
             copy.write_row(item)
     cursor.execute(f"INSERT INTO {SIGNATURES} (sig, allocation_id, split_id) "  # noqa: S608
                    "SELECT sig, allocation_id, split_id FROM _alloc_new_sig ON CONFLICT (sig) DO NOTHING")
-
-
-def _resources(pairs: set[tuple[int | None, str]]) -> dict[tuple[int, str], dict[str, Any]]:
-    """What the inventory knows of the resources of ``pairs`` (connection id, resource id), with their tags."""
-    if not pairs:
-        return {}
-    by_connection: dict[int, set[str]] = defaultdict(set)
-    for connection_id, resource_id in pairs:
-        if connection_id is not None:
-            by_connection[connection_id].add(resource_id)
-    found: dict[tuple[int, str], dict[str, Any]] = {}
-    ids: dict[int, tuple[int, str]] = {}
-    fields = ("id", "connection_id", "resource_id", "resource_name", "provider", "region", "account_id",
-              "project_id", "resource_type", "kind", "service_name", "provider_config")
-    for connection_id, resource_ids in by_connection.items():
-        chunk = list(resource_ids)
-        for start in range(0, len(chunk), 5000):
-            for res in Resource.objects.filter(connection_id=connection_id,
-                                               resource_id__in=chunk[start:start + 5000]).values(*fields):
-                config = res.pop("provider_config") or {}
-                res["hierarchy_names"] = tuple(str(config[k]) for k in ("cloud_name", "folder_name", "project_name",
-                                                                        "project") if config.get(k))
-                res["tags"] = {}
-                key = (res["connection_id"], res["resource_id"])
-                found[key] = res
-                ids[res["id"]] = key
-    id_list = list(ids)
-    for start in range(0, len(id_list), 20000):
-        for resource_id, key, value in ResourceTag.objects.filter(
-                resource_id__in=id_list[start:start + 20000]).values_list("resource_id", "key", "value"):
-            found[ids[resource_id]]["tags"][key] = value
-    return found
 
 
 def split_shares_fill(cursor, stage: str, *, start: date, end: date) -> None:

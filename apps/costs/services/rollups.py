@@ -32,7 +32,6 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name
 
 from apps.common.cache import organization_data_changed
 from apps.common.tasks import enqueue_in_tenant
@@ -40,6 +39,7 @@ from apps.currency.exceptions import RateSourceError
 from apps.currency.selectors import rates_stored_since, scope_schema
 from apps.currency.services import rates_fetch_cbr_range
 
+from ..conversion_sql import rate_lateral_sql, rate_sql
 from ..models import CostDaily, CostDailyTag, CostMonthly, CostRecord
 from ..periods import month_end, month_start
 from ..selectors.ledger import organization_currency
@@ -60,23 +60,6 @@ DIMENSIONS = ("charge_date", "connection_id", "provider_name", "billing_account_
 STAGE_KEYS = (*DIMENSIONS, "sku_id", "resource_name")
 # The rollup tables' dimensions: the ledger's plus the allocation.
 ROLLUP_DIMENSIONS = (*DIMENSIONS, "allocation_id")
-
-
-def rate_lateral_sql(*, currency_sql: str, date_sql: str, alias: str) -> str:
-    """A LATERAL subquery giving ``<alias>.rate_rub``: roubles per unit of ``currency_sql`` on ``date_sql``, the
-    rate ``apps.currency.selectors.rate_lookup`` picks (the shared rates and the organization's own manual ones,
-    ``%(rate_schema)s``; on the same date the organization's manual rate, then support's, then the Bank's)."""
-    public = connection.ops.quote_name(get_public_schema_name())
-    # Only identifiers and SQL fragments of this module are interpolated; values are always parameters.
-    return (
-        f"LEFT JOIN LATERAL (SELECT e.rate_rub FROM {public}.currency_exchangerate e "  # noqa: S608
-        f"WHERE e.currency = {currency_sql} AND e.date <= {date_sql} AND e.schema_name IN ('', %(rate_schema)s) "
-        f"ORDER BY e.date DESC, (e.source = 'manual') DESC, (e.schema_name <> '') DESC LIMIT 1) {alias} ON TRUE"
-    )
-
-
-def rate_sql(*, currency_sql: str, alias: str) -> str:
-    return f"(CASE WHEN {currency_sql} IN ('RUB', 'RUR') THEN 1 ELSE {alias}.rate_rub END)"
 
 
 STAGE = "_cost_rollup_stage"
