@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "budget.created": _("Budget created"),
     "budget.updated": _("Budget changed"),
     "budget.deleted": _("Budget deleted"),
+    "allocation.suggestion_accepted": _("Allocation suggestion accepted"),
 }
 
 DETAIL_LABELS = {
