@@ -64,6 +64,7 @@ MAX_VALUE = 100
 SUGGESTION_SOURCE = "suggestion:"
 SEPARATORS = re.compile(r"[-_. ]+")
 SEPARATOR_CLASS = "[-_. ]"
+PREFIX_HEAD = re.compile(r"([^-_. ]+)[-_. ]")  # what prefix_regex() matches: the text before the first separator
 
 # Environment tokens -> the canonical value.
 ENVIRONMENTS: dict[str, tuple[str, ...]] = {
@@ -304,6 +305,53 @@ def _unallocated(items: list[_Item], keys: list[str]) -> list[dict[str, Decimal]
     return out
 
 
+class _Matcher:
+    """Which items a candidate's rule matches, with the engine's semantics: ``equals``/``in`` compare without
+    case (lookups in dictionaries built in one pass), a name prefix is the text before the first separator, and
+    any other condition goes through the engine's own index (a regex runs once per distinct value)."""
+
+    def __init__(self, items: list[_Item]):
+        self.items = items
+        self.names: dict[str, set[int]] = defaultdict(set)
+        self.prefixes: dict[str, set[int]] = defaultdict(set)
+        self.hierarchy: dict[str, set[int]] = defaultdict(set)
+        self.tags: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for i, item in enumerate(items):
+            for name in dict.fromkeys(v for v in (*item.names, item.resource_id) if v):
+                self.names[name.casefold()].add(i)
+                head = PREFIX_HEAD.match(name)
+                if head:
+                    self.prefixes[head.group(1).casefold()].add(i)
+            for value in item.hierarchy:
+                self.hierarchy[value.casefold()].add(i)
+            for key, value in item.tags.items():
+                self.tags[(key, value.casefold())].add(i)
+        self._index: _Index | None = None
+
+    def _lookup(self, table: dict, values: list[str], key: str | None = None) -> set[int]:
+        found: set[int] = set()
+        for value in values:
+            found |= table.get((key, value.casefold()) if key is not None else value.casefold(), set())
+        return found
+
+    def matching(self, candidate: _Candidate, compiled) -> set[int] | frozenset[int]:
+        if len(compiled.conditions) == 1:
+            condition = compiled.conditions[0]
+            if candidate.kind == "prefix":
+                return self.prefixes.get(candidate.detail.casefold(), set())
+            if condition.op in (ConditionOp.EQUALS, ConditionOp.IN):
+                values = [condition.value] if condition.op == ConditionOp.EQUALS else list(condition.value)
+                if condition.field == "name":
+                    return self._lookup(self.names, values)
+                if condition.field == "hierarchy":
+                    return self._lookup(self.hierarchy, values)
+                if condition.tag_key is not None:
+                    return self._lookup(self.tags, values, condition.tag_key)
+        if self._index is None:
+            self._index = _Index([_attrs(item) for item in self.items])
+        return set(rule_matches(self._index, compiled, range(len(self.items))))
+
+
 # --- candidates ---------------------------------------------------------------------------------------------------
 
 def _candidates(items: list[_Item], keys: set[str]) -> list[_Candidate]:
@@ -475,8 +523,7 @@ def allocation_suggestions(*, today: date | None = None) -> Suggestions:
     if not items:
         return result
     unallocated = _unallocated(items, keys)
-    index = _Index([_attrs(item) for item in items])
-    everything = range(len(items))
+    matcher = _Matcher(items)
     existing, accepted = _existing()
     seen: set[str] = set()
     for candidate in _candidates(items, set(keys)):
@@ -493,7 +540,7 @@ def allocation_suggestions(*, today: date | None = None) -> Suggestions:
         gain = Decimal(0)
         resources: set[tuple[int | None, str]] = set()
         moved: list[tuple[Decimal, str]] = []
-        for i in rule_matches(index, compiled, everything):
+        for i in matcher.matching(candidate, compiled):
             amount = unallocated[i].get(candidate.dimension, Decimal(0))
             if amount > 0:
                 gain += amount
