@@ -74,6 +74,9 @@ ENVIRONMENTS: dict[str, tuple[str, ...]] = {
     "test": ("test", "qa"),
 }
 ENV_OF_TOKEN = {token: env for env, tokens in ENVIRONMENTS.items() for token in tokens}
+# Any environment token between separators (what environment_regex() matches), on casefolded names.
+ENV_ANY = re.compile("(?:^|[-_. ])(" + "|".join(sorted((t for ts in ENVIRONMENTS.values() for t in ts), key=len,
+                                                   reverse=True)) + ")(?=[-_. ]|$)")
 
 # Tag keys (casefolded, '-' and spaces as '_') that name a dimension.
 TAG_DIMENSIONS = {
@@ -188,14 +191,21 @@ def looks_like_id(text: str) -> bool:
     return bool(re.fullmatch(r"[0-9a-fA-F-]{16,}", plain)) or (len(plain) >= 16 and not SEPARATORS.search(plain))
 
 
+_HEADS: dict[str, bool] = {}
+
+
 def _prefix_token(text: str) -> str | None:
-    parts = tokens(text)
-    if len(parts) < 2:
+    parts = SEPARATORS.split(text.strip("-_. ").casefold(), maxsplit=1)
+    if len(parts) < 2 or not parts[1]:
         return None
     head = parts[0]
-    if head in ENV_OF_TOKEN or len(head) < 2 or head.isdigit() or head in GENERIC_NAMES or looks_like_id(head):
-        return None
-    return head
+    usable = _HEADS.get(head)
+    if usable is None:
+        usable = not (head in ENV_OF_TOKEN or len(head) < 2 or head.isdigit() or head in GENERIC_NAMES
+                      or looks_like_id(head))
+        if len(_HEADS) < 100_000:
+            _HEADS[head] = usable
+    return head if usable else None
 
 
 def _tag_dimension(key: str) -> str | None:
@@ -316,12 +326,16 @@ class _Matcher:
         self.prefixes: dict[str, set[int]] = defaultdict(set)
         self.hierarchy: dict[str, set[int]] = defaultdict(set)
         self.tags: dict[tuple[str, str], set[int]] = defaultdict(set)
+        self.envs: dict[str, set[int]] = defaultdict(set)
         for i, item in enumerate(items):
             for name in dict.fromkeys(v for v in (*item.names, item.resource_id) if v):
-                self.names[name.casefold()].add(i)
-                head = PREFIX_HEAD.match(name)
+                folded = name.casefold()
+                self.names[folded].add(i)
+                head = PREFIX_HEAD.match(folded)
                 if head:
-                    self.prefixes[head.group(1).casefold()].add(i)
+                    self.prefixes[head.group(1)].add(i)
+                for token in ENV_ANY.findall(folded):
+                    self.envs[ENV_OF_TOKEN[token]].add(i)
             for value in item.hierarchy:
                 self.hierarchy[value.casefold()].add(i)
             for key, value in item.tags.items():
@@ -339,6 +353,8 @@ class _Matcher:
             condition = compiled.conditions[0]
             if candidate.kind == "prefix":
                 return self.prefixes.get(candidate.detail.casefold(), set())
+            if candidate.kind == "name":  # environment_regex(value)
+                return self.envs.get(candidate.value, set())
             if condition.op in (ConditionOp.EQUALS, ConditionOp.IN):
                 values = [condition.value] if condition.op == ConditionOp.EQUALS else list(condition.value)
                 if condition.field == "name":
@@ -354,20 +370,15 @@ class _Matcher:
 
 # --- candidates ---------------------------------------------------------------------------------------------------
 
-def _candidates(items: list[_Item], keys: set[str]) -> list[_Candidate]:
+def _candidates(items: list[_Item], keys: set[str], matcher: _Matcher) -> list[_Candidate]:
     found: list[_Candidate] = []
-    envs: set[str] = set()
+    envs = set(matcher.envs)
     prefixes: dict[str, set[int]] = defaultdict(set)
     hierarchy_env: dict[str, set[str]] = defaultdict(set)
     hierarchy_prefix: dict[str, set[str]] = defaultdict(set)
     tag_values: dict[tuple[str, str, str], str] = {}
     field_values: dict[tuple[str, str], set[str]] = defaultdict(set)
     for index, item in enumerate(items):
-        for name in (*item.names, item.resource_id):
-            for token in tokens(name):
-                env = ENV_OF_TOKEN.get(token)
-                if env:
-                    envs.add(env)
         if item.names or item.resource_id:
             head = _prefix_token(item.display)
             if head:
@@ -526,7 +537,7 @@ def allocation_suggestions(*, today: date | None = None) -> Suggestions:
     matcher = _Matcher(items)
     existing, accepted = _existing()
     seen: set[str] = set()
-    for candidate in _candidates(items, set(keys)):
+    for candidate in _candidates(items, set(keys), matcher):
         try:
             compiled = compile_rule(id=None, conditions=candidate.conditions,
                                     actions={candidate.dimension: candidate.value})

@@ -17,6 +17,8 @@ from .coverage import allocation_coverage
 from .services_suggestions import suggestion_accept
 from .suggestions import allocation_suggestions
 
+PAGE_LIMIT = 50  # the largest gains; the API lists them all
+
 
 @require_permission("business.view")
 def business_suggestions(request: HttpRequest) -> HttpResponse:
@@ -24,6 +26,8 @@ def business_suggestions(request: HttpRequest) -> HttpResponse:
     coverage = allocation_coverage(start=result.start, end=result.end)
     return render(request, "business/suggestions.html", {
         "result": result,
+        "items": result.items[:PAGE_LIMIT],
+        "total_count": len(result.items),
         "coverage": coverage,
         "coverage_percent": coverage.overall_cost_share * 100,
         "can_manage": request.access.can("business.manage"),
