@@ -27,6 +27,7 @@ exists, are left out; the rest are sorted by gain.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import re
 from collections import defaultdict
@@ -549,19 +550,22 @@ def allocation_suggestions(*, today: date | None = None) -> Suggestions:
             continue
         seen.add(ident)
         gain = Decimal(0)
-        resources: set[tuple[int | None, str]] = set()
-        moved: list[tuple[Decimal, str]] = []
+        resources: set[tuple[int | None, str] | int] = set()
+        moved: list[tuple[Decimal, int]] = []
+        dimension = candidate.dimension
         for i in matcher.matching(candidate, compiled):
-            amount = unallocated[i].get(candidate.dimension, Decimal(0))
-            if amount > 0:
+            amount = unallocated[i].get(dimension)
+            if amount and amount > 0:
                 gain += amount
                 item = items[i]
-                resources.add((item.connection_id, item.resource_id or f"#{i}"))
-                moved.append((amount, item.display))
+                resources.add((item.connection_id, item.resource_id) if item.resource_id else i)
+                moved.append((amount, i))
         if gain <= 0:
             continue
-        moved.sort(key=lambda pair: (-pair[0], pair[1]))
-        examples = list(dict.fromkeys(name for _amount, name in moved if name))[:MAX_EXAMPLES]
+        top = sorted(((amount, items[i].display) for amount, i in
+                      heapq.nlargest(MAX_EXAMPLES * 4, moved, key=lambda pair: pair[0])),
+                     key=lambda pair: (-pair[0], pair[1]))
+        examples = list(dict.fromkeys(name for _amount, name in top if name))[:MAX_EXAMPLES]
         dim_title = dimension_title(candidate.dimension, dimensions)
         name = _rule_name(candidate, dim_title)
         count = len(resources)
