@@ -58,6 +58,7 @@ ACTION_LABELS = {
     "allocation.override_updated": _("Manual allocation changed"),
     "allocation.override_deleted": _("Manual allocation removed"),
     "allocation.applied": _("Allocation recalculation started"),
+    "allocation.suggestion_accepted": _("Allocation suggestion accepted"),
 }
 
 DETAIL_LABELS = {

@@ -19,6 +19,7 @@ from .selectors.explorer import (
     METRICS,
     PERIOD_PRESETS,
     TAG_PREFIX,
+    alloc_key,
     period_resolve,
 )
 from .selectors.focus_export import MAX_EXPORT_DAYS
@@ -65,7 +66,8 @@ class ExplorerForm(forms.Form):
 
     def clean_group_by(self) -> str:
         value = self.cleaned_data.get("group_by") or "service"
-        if value not in DIMENSIONS and not (value.startswith(TAG_PREFIX) and len(value) > len(TAG_PREFIX)):
+        if value not in DIMENSIONS and not (value.startswith(TAG_PREFIX) and len(value) > len(TAG_PREFIX)) \
+                and not alloc_key(value):  # alloc:<dimension key>; an unknown key is refused by the selector
             raise forms.ValidationError(_("Unknown grouping."), code="invalid_choice")
         return value
 
