@@ -86,7 +86,7 @@ def test_suggestions_found_with_hand_computed_gains(estate, client_for):
     assert prod["examples"] == ["shop-prod-web", "crm-prod-db"]
     tag = titles["Окружение prod по тегу env: 1 ресурс"]
     assert tag["rule"]["conditions"] == [{"field": "tag:env", "op": "equals", "value": "production"}]
-    shop = titles["Бизнес-юнит shop по префиксу имени «shop»: 2 ресурса"]
+    shop = titles["Бизнес-направление shop по префиксу имени «shop»: 2 ресурса"]
     assert shop["rule"]["conditions"] == [{"field": "name", "op": "regex", "value": "(?i)^shop[-_. ]"}]
     assert sorted(shop["examples"]) == ["shop-dev-api", "shop-prod-web"]
     # ids are stable
