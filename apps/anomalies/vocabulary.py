@@ -19,6 +19,7 @@ class ScopeType(models.TextChoices):
     SERVICE = "service", _("Service")
     CONNECTION = "connection", _("Connection")
     RESOURCE_GROUP = "resource_group", _("Resource group")
+    ALLOCATION = "allocation", _("Allocation dimension value")
 
 
 class Status(models.TextChoices):
