@@ -28,9 +28,27 @@ class ForecastQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(_("A tag is key:value or key."))
         return {"key": key.strip(), "value": tag_value.strip() if sep else None}
 
+    def validate(self, attrs):
+        # ``alloc:<dimension key>=<value>`` (a value of an allocation dimension; empty = the unallocated cost): names
+        # no field can declare.
+        found = {name: str(self.initial_data.get(name) or "").strip() for name in self.initial_data
+                 if alloc_dimension_key(str(name)) is not None}
+        if found:
+            from apps.allocation.selectors import dimension_keys
+
+            known = set(dimension_keys())
+            unknown = {name: [_("Unknown allocation dimension.")] for name in found
+                       if alloc_dimension_key(name) not in known}
+            if unknown:
+                raise serializers.ValidationError(unknown)
+        attrs["alloc"] = found
+        return attrs
+
     def scope(self) -> dict:
         data = self.validated_data
-        return {key: data[key] for key in ("provider", "connection", "service", "region", "tag") if key in data}
+        scope = {key: data[key] for key in ("provider", "connection", "service", "region", "tag") if key in data}
+        scope.update(data.get("alloc") or {})
+        return scope
 
 
 class ForecastDaySerializer(serializers.Serializer):

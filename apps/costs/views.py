@@ -133,11 +133,21 @@ def _page_query(get) -> QueryDict:
 
 
 def _dimensions() -> list[dict]:
-    """The organization's allocation dimensions for the page: ``{"name": "alloc:<key>", "label", "values"}``."""
-    from apps.allocation.selectors import dimension_label, dimensions_list
+    """The organization's allocation dimensions for the page: ``{"name": "alloc:<key>", "label", "values"}``, the
+    values listed for the dimension and those the rollups' allocations hold (a rule may set a value not listed)."""
+    from apps.allocation.selectors import allocation_set_values, dimension_label, dimensions_list
 
-    return [{"name": f"{ALLOC_PREFIX}{d.key}", "label": dimension_label(d),
-             "values": [v.value for v in d.values.all()]} for d in dimensions_list()]
+    allocated: dict[str, set[str]] = {}
+    for values in allocation_set_values().values():
+        for key, value in values.items():
+            if value:
+                allocated.setdefault(key, set()).add(value)
+    out = []
+    for d in dimensions_list():
+        listed = [v.value for v in d.values.all()]
+        extra = sorted(allocated.get(d.key, set()) - set(listed))
+        out.append({"name": f"{ALLOC_PREFIX}{d.key}", "label": dimension_label(d), "values": [*listed, *extra]})
+    return out
 
 
 def _alloc_filters(query, dimensions: list[dict]) -> list[tuple[str, str, list[str], list[str]]]:

@@ -118,3 +118,14 @@ def test_a_viewer_cannot_create_a_scoped_budget(shop_and_crm, client_for):
         "/api/v1/budgets/", {"name": "Магазин", "amount": "40000", "scope": {"alloc:business_unit": "shop"}},
         content_type="application/json")
     assert answer.status_code == 403
+
+
+def test_the_forecast_api_reads_a_dimension_value(shop_and_crm, client_for):
+    client = client_for(shop_and_crm.vera, "alpha", HTTP_ACCEPT_LANGUAGE="ru")
+    shop = client.get("/api/v1/forecasts/?alloc:business_unit=shop")
+    assert shop.status_code == 200, shop.content
+    assert (shop.json()["actual_to_date"], shop.json()["forecast"]) == ("19000.00", "30000.00")
+    unallocated = client.get("/api/v1/forecasts/?alloc:business_unit=").json()  # legacy-box: 19 × 300
+    assert unallocated["actual_to_date"] == "5700.00"
+    error = api_error(client.get("/api/v1/forecasts/?alloc:colour=red"), 400, "invalid")
+    assert "Неизвестное измерение распределения." in str(error)

@@ -77,6 +77,7 @@ def test_a_dimension_filter_with_its_values_and_the_unallocated_choice(allocated
     assert 'name="alloc:business_unit"' in html and 'data-cx-alloc-filter="alloc:team"' in html
     assert '<option value="" selected>Не распределено</option>' in html
     assert '<option value="shop">shop</option>' in html and '<option value="crm">crm</option>' in html
+    assert '<option value="prod">prod</option>' in html  # set by a rule, not listed as a value of environment
     assert {g["key"]: str(g["total"]) for g in page.context["view"]["groups"]} == {"Compute Cloud": "45.5000000000"}
     assert page.context["active_filters"] == 1
     query = _export_query(page, "xlsx")
