@@ -41,8 +41,8 @@ def test_a_spike_of_an_allocated_value_is_its_own_anomaly(w, spike_ledger):
             SPIKE_DAY, "spike", Decimal("4000.00"), Decimal("10000.00"), Decimal("6000.00"))
         assert [c["key"] for c in web.contributors] == ["vm-b"]
         with translation.override("ru"):
-            assert web.get_scope_type_display() == "Значение измерения распределения"
-        assert web.scope_label.endswith(": web")
+            assert web.get_scope_type_display() == "Распределение"
+        assert web.scope_label.endswith(" = web")
 
 
 def test_the_watched_values_are_bounded_per_dimension(w, spike_ledger):

@@ -95,7 +95,7 @@ def daily_cost_by_allocation(*, start: date, end: date, limit: int) -> dict[str,
 
 
 def scope_labels(*, scope_type: str, keys: list[str]) -> dict[str, str]:
-    """Names to show for scope keys: a connection's name, an allocation value as «Dimension: value»; other keys
+    """Names to show for scope keys: a connection's name, an allocation value as «Dimension = value»; other keys
     are their own name."""
     if scope_type == "connection":
         return group_labels(group_by="connection", keys=keys)
@@ -106,7 +106,7 @@ def scope_labels(*, scope_type: str, keys: list[str]) -> dict[str, str]:
         labels = {}
         for key in keys:
             dimension, _sep, value = key.partition("=")
-            labels[key] = f"{names.get(dimension, dimension)}: {value}"
+            labels[key] = f"{names.get(dimension, dimension)} = {value}"
         return labels
     return {key: key for key in keys}
 
