@@ -26,8 +26,8 @@ from apps.currency.selectors import cbr_rates_stale_since, rate_list_manual, rat
 from .downloads import focus_export_response
 from .forms import BillingImportForm, ManualRateForm, explorer_params, focus_export_params
 from .models import BillingImport, ImportStatus
+from .selectors.alloc_options import alloc_dimension_options
 from .selectors.explorer import (
-    ALLOC_PREFIX,
     ALLOCATION,
     DIMENSIONS,
     alloc_key,
@@ -130,24 +130,6 @@ def _page_query(get) -> QueryDict:
             else:
                 query.pop(name)
     return query
-
-
-def _dimensions() -> list[dict]:
-    """The organization's allocation dimensions for the page: ``{"name": "alloc:<key>", "label", "values"}``, the
-    values listed for the dimension and those the rollups' allocations hold (a rule may set a value not listed)."""
-    from apps.allocation.selectors import allocation_set_values, dimension_label, dimensions_list
-
-    allocated: dict[str, set[str]] = {}
-    for values in allocation_set_values().values():
-        for key, value in values.items():
-            if value:
-                allocated.setdefault(key, set()).add(value)
-    out = []
-    for d in dimensions_list():
-        listed = [v.value for v in d.values.all()]
-        extra = sorted(allocated.get(d.key, set()) - set(listed))
-        out.append({"name": f"{ALLOC_PREFIX}{d.key}", "label": dimension_label(d), "values": [*listed, *extra]})
-    return out
 
 
 def _alloc_filters(query, dimensions: list[dict]) -> list[tuple[str, str, list[str], list[str]]]:
@@ -255,7 +237,7 @@ def cost_explorer(request):
     billing_query = page_query.copy()
     billing_query["currency"] = "billing"
     options = cost_filter_options()
-    dimensions = _dimensions()
+    dimensions = alloc_dimension_options()
     context = {
         "view": view,
         "params": params,
