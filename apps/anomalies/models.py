@@ -17,7 +17,8 @@ class Anomaly(models.Model):
     scope and first day), never its status."""
 
     scope_type = models.CharField(_("scope type"), max_length=16, choices=ScopeType.choices)
-    # The provider or service name, the connection id, or "<tag key>=<value>" for a resource group.
+    # The provider or service name, the connection id, "<tag key>=<value>" for a resource group or
+    # "<dimension key>=<value>" for an allocation dimension value.
     scope_key = models.CharField(_("scope"), max_length=500)
     scope_label = models.CharField(_("scope name"), max_length=500, blank=True)
     first_date = models.DateField(_("first day"))

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_event_record
 from apps.costs.selectors.daily_series import (
+    daily_cost_by_allocation,
     daily_cost_by_scope,
     daily_cost_by_tag,
     scope_contributors,
@@ -32,6 +33,8 @@ from .vocabulary import ScopeType, Status
 CHART_DAYS_BEFORE = 21
 CHART_DAYS_AFTER = 7
 CONTRIBUTORS_BASELINE_DAYS = 28
+# Allocation dimension values watched as scopes: the ones with the most cost, per dimension (bounds the work).
+ALLOCATION_VALUES_PER_DIMENSION = 20
 
 
 @dataclass
@@ -55,12 +58,16 @@ def _series_by_scope(start: date, end: date) -> list[tuple[str, str, dict]]:
             out.append((str(scope_type), key, days))
     for key, days in daily_cost_by_tag(keys=settings.ANOMALY_RESOURCE_GROUP_TAGS, start=start, end=end).items():
         out.append((str(ScopeType.RESOURCE_GROUP), key, days))
+    # Allocation dimension values (when the organization has allocated cost): "<dimension key>=<value>".
+    for key, days in daily_cost_by_allocation(start=start, end=end, limit=ALLOCATION_VALUES_PER_DIMENSION).items():
+        out.append((str(ScopeType.ALLOCATION), key, days))
     return out
 
 
 def anomalies_detect(*, now: datetime | None = None) -> DetectionResult:
     """Detect anomalies over the last ``ANOMALY_LOOKBACK_DAYS`` complete days (up to yesterday, Europe/Moscow) of
-    every provider, service, connection and resource group (the ``ANOMALY_RESOURCE_GROUP_TAGS`` tags), and save
+    every provider, service, connection, resource group (the ``ANOMALY_RESOURCE_GROUP_TAGS`` tags) and allocation
+    dimension value (the ``ALLOCATION_VALUES_PER_DIMENSION`` costliest values of each dimension), and save
     those that reach into the last ``ANOMALY_REPORT_DAYS`` days. Running it again updates the same rows: an
     anomaly is found by its scope and first day (or, when the first day moved, by its days), and keeps its status.
     An anomaly dismissed as expected is passed to the detector, which takes its level as expected."""

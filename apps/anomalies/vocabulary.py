@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import detection
 
@@ -19,6 +20,7 @@ class ScopeType(models.TextChoices):
     SERVICE = "service", _("Service")
     CONNECTION = "connection", _("Connection")
     RESOURCE_GROUP = "resource_group", _("Resource group")
+    ALLOCATION = "allocation", pgettext_lazy("anomaly scope", "Allocation")
 
 
 class Status(models.TextChoices):

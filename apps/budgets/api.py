@@ -39,7 +39,9 @@ FORECAST_PARAMETERS = [
     OpenApiParameter("connection", OpenApiTypes.INT, description="Connection id."),
     OpenApiParameter("service", OpenApiTypes.STR),
     OpenApiParameter("region", OpenApiTypes.STR),
-    OpenApiParameter("tag", OpenApiTypes.STR, description="key:value, or key for any value."),
+    OpenApiParameter("tag", OpenApiTypes.STR, description="key:value, or key for any value. An allocation "
+                     "dimension value is alloc:<dimension key>=<value> (e.g. alloc:business_unit=shop; an empty "
+                     "value = the unallocated cost); an unknown dimension is a 400."),
 ]
 
 

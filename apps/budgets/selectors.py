@@ -200,8 +200,8 @@ def budget_top(*, limit: int = 3, today: date | None = None) -> list[BudgetStatu
 def scopes_overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Two scopes can share costs unless one key is set in both to different values (a tag: the same key with
     different values)."""
-    for key in ("provider", "connection", "service", "region", "alloc:allocation_method",
-                "alloc:allocated_resource"):
+    keys = {"provider", "connection", "service", "region", *(k for k in (*a, *b) if str(k).startswith("alloc:"))}
+    for key in sorted(keys):
         if a.get(key) not in (None, "") and b.get(key) not in (None, "") and str(a[key]) != str(b[key]):
             return False
     tag_a, tag_b = a.get("tag"), b.get("tag")

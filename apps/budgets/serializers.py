@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from .forecasting import METHOD_ETS, METHOD_NONE, METHOD_RUN_RATE
 from .selectors import PERIODS
+from .vocabulary import alloc_dimension_key
 
 MONEY = {"max_digits": 20, "decimal_places": 2, "allow_null": True}
 MAX_MONTHS = 12
@@ -27,9 +28,27 @@ class ForecastQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(_("A tag is key:value or key."))
         return {"key": key.strip(), "value": tag_value.strip() if sep else None}
 
+    def validate(self, attrs):
+        # ``alloc:<dimension key>=<value>`` (a value of an allocation dimension; empty = the unallocated cost): names
+        # no field can declare.
+        found = {name: str(self.initial_data.get(name) or "").strip() for name in self.initial_data
+                 if alloc_dimension_key(str(name)) is not None}
+        if found:
+            from apps.allocation.selectors import dimension_keys
+
+            known = set(dimension_keys())
+            unknown = {name: [_("Unknown allocation dimension.")] for name in found
+                       if alloc_dimension_key(name) not in known}
+            if unknown:
+                raise serializers.ValidationError(unknown)
+        attrs["alloc"] = found
+        return attrs
+
     def scope(self) -> dict:
         data = self.validated_data
-        return {key: data[key] for key in ("provider", "connection", "service", "region", "tag") if key in data}
+        scope = {key: data[key] for key in ("provider", "connection", "service", "region", "tag") if key in data}
+        scope.update(data.get("alloc") or {})
+        return scope
 
 
 class ForecastDaySerializer(serializers.Serializer):
@@ -99,6 +118,14 @@ class BudgetScopeSerializer(serializers.Serializer):
     region = serializers.CharField(required=False, max_length=255)
     tag = BudgetTagSerializer(required=False)
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # ``alloc:<dimension key>``: the organization's allocation dimensions, not known to the class.
+        for key, value in (instance or {}).items():
+            if alloc_dimension_key(str(key)) is not None and value not in (None, ""):
+                data[key] = value
+        return data
+
 
 # FOCUS 1.3 split cost allocation dimensions: field names a class body cannot spell.
 for _key in ("alloc:allocation_method", "alloc:allocated_resource"):
@@ -115,7 +142,9 @@ class BudgetInputSerializer(serializers.Serializer):
     scope = serializers.JSONField(required=False, default=dict,
                                   help_text="{} or omitted: the whole organization; keys provider, connection, "
                                             "service, region, tag {key, value}, alloc:allocation_method, "
-                                            "alloc:allocated_resource.")
+                                            "alloc:allocated_resource, and alloc:<dimension key> (e.g. "
+                                            "alloc:business_unit) with a value of an allocation dimension of "
+                                            "the organization; an unknown dimension is a 400.")
     thresholds = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=1000), required=False,
                                        help_text="Percents of actual spend (default [50, 80, 100]).")
     forecast_thresholds = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=1000),

@@ -37,6 +37,7 @@ from .vocabulary import (
     SCOPE_KEYS,
     BudgetPeriod,
     EventKind,
+    alloc_dimension_key,
 )
 
 MAX_AMOUNT = Decimal("1e17")
@@ -97,7 +98,8 @@ def _clean_scope(value: Any, errors: dict) -> dict:
         errors["scope"] = _("The scope is an object with the keys provider, connection, service, region, tag, "
                             "alloc:allocation_method, alloc:allocated_resource.")
         return {}
-    unknown = sorted(set(value) - set(SCOPE_KEYS))
+    dimensions = {str(key) for key in value if alloc_dimension_key(str(key)) is not None}
+    unknown = sorted(set(value) - set(SCOPE_KEYS) - dimensions)
     if unknown:
         errors["scope"] = _("Unknown scope keys: %(keys)s. Allowed: provider, connection, service, region, "
                             "tag, alloc:allocation_method, alloc:allocated_resource.") % {
@@ -112,6 +114,8 @@ def _clean_scope(value: Any, errors: dict) -> dict:
             errors["scope"] = _("The scope's %(key)s is a text of at most 255 characters.") % {"key": key}
             return {}
         scope[key] = item.strip()
+    if dimensions and not _clean_alloc_scope(value, sorted(dimensions), scope, errors):
+        return {}
     connection = value.get("connection")
     if connection not in (None, ""):
         try:
@@ -130,6 +134,26 @@ def _clean_scope(value: Any, errors: dict) -> dict:
             return {}
         scope["tag"] = {"key": tag["key"].strip(), "value": (tag.get("value") or "").strip() or None}
     return scope
+
+
+def _clean_alloc_scope(value: dict, keys: list[str], scope: dict[str, Any], errors: dict) -> bool:
+    """``alloc:<dimension key>: <value>``: a dimension of the organization and one of its values (a text)."""
+    from apps.allocation.selectors import dimension_keys
+
+    known = set(dimension_keys())
+    missing = [key for key in keys if alloc_dimension_key(key) not in known]
+    if missing:
+        errors["scope"] = _("Unknown allocation dimensions in the scope: %(keys)s.") % {"keys": ", ".join(missing)}
+        return False
+    for key in keys:
+        item = value[key]
+        if item in (None, ""):
+            continue
+        if not isinstance(item, str) or not item.strip() or len(item) > 255:
+            errors["scope"] = _("The scope's %(key)s is a text of at most 255 characters.") % {"key": key}
+            return False
+        scope[key] = item.strip()
+    return True
 
 
 def _clean_channels(value: Any, errors: dict) -> list[Channel] | None:

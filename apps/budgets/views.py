@@ -19,6 +19,7 @@ from apps.common.errors import ApplicationError
 from . import selectors, services
 from .forms import BudgetForm
 from .models import Budget
+from .vocabulary import alloc_dimension_key
 
 CENT = Decimal("0.01")
 
@@ -87,6 +88,13 @@ def scope_parts(scope: dict) -> list[tuple[str, str]]:
         parts.append((_("Allocation method"), scope["alloc:allocation_method"]))
     if scope.get("alloc:allocated_resource"):
         parts.append((_("Allocated resource"), scope["alloc:allocated_resource"]))
+    dimensions = [key for key in (alloc_dimension_key(k) for k in scope) if key]
+    if dimensions:
+        from apps.allocation.selectors import dimension_label, dimensions_list
+
+        labels = {d.key: dimension_label(d) for d in dimensions_list()}
+        for key in dimensions:
+            parts.append((labels.get(key, key), scope[f"alloc:{key}"]))
     tag = scope.get("tag")
     if tag:
         parts.append((_("Tag"), f"{tag['key']} = {tag['value']}" if tag.get("value") else tag["key"]))

@@ -21,6 +21,16 @@ DEFAULT_THRESHOLDS = [50, 80, 100]
 DEFAULT_FORECAST_THRESHOLDS = [100]
 ALLOCATION_KEYS = ("alloc:allocation_method", "alloc:allocated_resource")
 SCOPE_KEYS = ("provider", "connection", "service", "region", "tag", *ALLOCATION_KEYS)
+# Besides SCOPE_KEYS, a scope may hold ``alloc:<dimension key>: <value>`` for any allocation dimension of the
+# organization (apps.allocation): the cost allocated that value.
+ALLOC_PREFIX = "alloc:"
+
+
+def alloc_dimension_key(key: str) -> str | None:
+    """The allocation dimension of a scope key ``alloc:<dimension key>`` (not the FOCUS ALLOCATION_KEYS)."""
+    if key.startswith(ALLOC_PREFIX) and key not in ALLOCATION_KEYS and len(key) > len(ALLOC_PREFIX):
+        return key[len(ALLOC_PREFIX):]
+    return None
 
 
 def default_thresholds() -> list[int]:

@@ -4,10 +4,11 @@
 Query parameters shared by the three explorer endpoints: ``start``/``end`` (YYYY-MM-DD, inclusive) or ``period``
 (7d, 30d, 90d, 365d, this_month, last_month), ``group_by`` (provider, connection, billing_account,
 sub_account, service, service_category, region, resource_type, resource, charge_category,
-allocation_method, allocated_resource (FOCUS 1.3 split cost allocation) or ``tag:<key>``),
-``metric`` (billed | effective), ``currency`` (org | billing), one filter per dimension
-(comma-separated values, e.g. ``service=Compute Cloud,Object Storage``) and ``tag=key:value`` or
-``tag=key`` (repeatable). Amounts are decimal strings.
+allocation_method, allocated_resource (FOCUS 1.3 split cost allocation), ``tag:<key>`` or an allocation dimension
+``alloc:<dimension key>``), ``metric`` (billed | effective), ``currency`` (org | billing), one filter per dimension
+(comma-separated values, e.g. ``service=Compute Cloud,Object Storage``), ``tag=key:value`` or
+``tag=key`` (repeatable) and ``alloc:<dimension key>=<value>`` (repeatable, each value whole; an empty value is the
+unallocated cost). Amounts are decimal strings.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from .selectors.explorer import (
     GRANULARITIES,
     METRICS,
     PERIOD_PRESETS,
+    alloc_key,
     cost_explorer_view,
     cost_summary_cached,
+    group_labels,
 )
 from .selectors.exports import EXPORT_FORMATS, XLSX_TYPE, explorer_export
 from .selectors.focus_export import MAX_EXPORT_DAYS, NAMES, OUTPUTS, PARQUET_CONTENT_TYPE
@@ -90,7 +93,13 @@ EXPLORER_PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="First charge date (inclusive)."),
     OpenApiParameter("end", OpenApiTypes.DATE, description="Last charge date (inclusive)."),
     OpenApiParameter("period", OpenApiTypes.STR, enum=PERIOD_PRESETS, description="Preset instead of start/end."),
-    OpenApiParameter("group_by", OpenApiTypes.STR, description="A dimension or tag:<key>."),
+    OpenApiParameter("group_by", OpenApiTypes.STR, description=(
+        "A dimension (provider, connection, billing_account, sub_account, service, service_category, region, "
+        "resource_type, resource, charge_category, allocation_method, allocated_resource), tag:<key>, or an "
+        "allocation dimension alloc:<dimension key> (e.g. alloc:business_unit; the unallocated cost is the group "
+        "with key \"\", labelled «Не распределено»). Filter by an allocation dimension with "
+        "alloc:<dimension key>=<value> (repeatable; an empty value = unallocated), e.g. alloc:environment=prod. "
+        "An unknown dimension is a 400.")),
     OpenApiParameter("metric", OpenApiTypes.STR, enum=METRICS),
     OpenApiParameter("currency", OpenApiTypes.STR, enum=CURRENCY_MODES),
     OpenApiParameter("tag", OpenApiTypes.STR, many=True, description="key:value or key."),
@@ -130,6 +139,11 @@ class CostSummaryApi(RatesBackfillMixin, APIView):
         summary = cost_summary_cached(start=params["start"], end=params["end"], group_by=params["group_by"],
                                       metric=params["metric"], currency=params["currency"],
                                       filters=params["filters"], tags=params["tags"])
+        if alloc_key(params["group_by"]) is not None:
+            # An allocation value is its own label; the unallocated group («Не распределено») needs one.
+            labels = group_labels(group_by=params["group_by"], keys=[g["key"] for g in summary["groups"]])
+            summary = {**summary, "groups": [{**g, "label": labels.get(g["key"]) or g["key"]}
+                                             for g in summary["groups"]]}
         return Response(SummaryOutputSerializer(summary).data)
 
 
@@ -149,7 +163,8 @@ EXPORT_DESCRIPTION = """The current view as a file (``fmt`` = ``csv`` or ``xlsx`
 
 CSV, made for programs: UTF-8 without a byte order mark, RFC 4180 (comma-separated, ``"``-quoted where needed,
 CRLF line ends), amounts with a dot decimal separator at full precision and no thousands separator, empty cells
-for missing values. Columns: group label, group key, currency, one column per period (the first day of each
+for missing values. Columns: group label (headed by the dimension's name when grouped by ``alloc:<key>``; the
+unallocated group reads «Не распределено»), group key, currency, one column per period (the first day of each
 bucket, ``YYYY-MM-DD``), total and, with ``compare``, previous period, change and change in percent (empty when
 the periods cannot be compared). One row per group, then a total row. Header labels follow the request's
 language. The explorer page's own CSV download is a different file, for Russian Excel (``;``, decimal comma,

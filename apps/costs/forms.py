@@ -66,10 +66,22 @@ class ExplorerForm(forms.Form):
 
     def clean_group_by(self) -> str:
         value = self.cleaned_data.get("group_by") or "service"
-        if value not in DIMENSIONS and not (value.startswith(TAG_PREFIX) and len(value) > len(TAG_PREFIX)) \
-                and not alloc_key(value):  # alloc:<dimension key>; an unknown key is refused by the selector
+        # ``alloc:<key>``: the dimension's existence is checked with the query (``cost_query``).
+        if value not in DIMENSIONS and alloc_key(value) is None and not (
+                value.startswith(TAG_PREFIX) and len(value) > len(TAG_PREFIX)):
             raise forms.ValidationError(_("Unknown grouping."), code="invalid_choice")
         return value
+
+
+def alloc_filters(query: QueryDict) -> dict[str, list[str]]:
+    """``alloc:<key>=<value>`` parameters (repeatable; a value is taken whole, commas included, since dimension
+    values may hold them; an empty value = the unallocated cost): ``{"alloc:<key>": [values]}``."""
+    found: dict[str, list[str]] = {}
+    for name in query:
+        if alloc_key(name) is not None:
+            values = list(dict.fromkeys(item.strip() for item in query.getlist(name)))
+            found[name] = values or [""]
+    return found
 
 
 def explorer_params(query: QueryDict) -> dict[str, Any]:
@@ -87,6 +99,7 @@ def explorer_params(query: QueryDict) -> dict[str, Any]:
         raw = [part for part in raw if part]
         if raw:
             filters[name] = raw
+    filters.update(alloc_filters(query))
     tags = []
     for item in query.getlist("tag"):
         key, sep, value = item.partition(":")

@@ -104,6 +104,8 @@ class CurrencyTotalSerializer(serializers.Serializer):
 
 class SummaryGroupSerializer(serializers.Serializer):
     key = serializers.CharField(allow_blank=True)
+    label = serializers.CharField(required=False, help_text=(
+        "with group_by=alloc:<dimension key>: the value, or «Не распределено» for the unallocated group (key \"\")"))
     currency = serializers.CharField()
     total = AmountField()
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +26,14 @@ from apps.currency.selectors import cbr_rates_stale_since, rate_list_manual, rat
 from .downloads import focus_export_response
 from .forms import BillingImportForm, ManualRateForm, explorer_params, focus_export_params
 from .models import BillingImport, ImportStatus
-from .selectors.explorer import ALLOCATION, DIMENSIONS, cost_explorer_view, cost_filter_options
+from .selectors.alloc_options import alloc_dimension_options
+from .selectors.explorer import (
+    ALLOCATION,
+    DIMENSIONS,
+    alloc_key,
+    cost_explorer_view,
+    cost_filter_options,
+)
 from .selectors.exports import PAGE_EXPORT_FORMATS, explorer_export
 from .selectors.imports import billing_import_get, billing_import_list
 from .services.imports import billing_import_create
@@ -107,6 +114,35 @@ def _group_by_choices(*, available: dict | None = None, current: str = "") -> li
             if value not in ALLOCATION or value in available or value == current]
 
 
+# The page's «All» of an allocation filter: an empty value is the unallocated cost (as in the API), so «All»
+# needs a value of its own, dropped before the query is read (``_page_query``).
+ALLOC_ALL = "*"
+
+
+def _page_query(get) -> QueryDict:
+    """The page's query string without the «All» of the allocation filters."""
+    query = get.copy()
+    for name in list(query):
+        if alloc_key(name) is not None:
+            values = [v for v in query.getlist(name) if v != ALLOC_ALL]
+            if values:
+                query.setlist(name, values)
+            else:
+                query.pop(name)
+    return query
+
+
+def _alloc_filters(query, dimensions: list[dict]) -> list[tuple[str, str, list[str], list[str]]]:
+    """``(name, label, values, chosen)`` of each dimension's filter select; a chosen value the dimension does not
+    list (a link from elsewhere) is offered too, so that the form keeps it."""
+    out = []
+    for dimension in dimensions:
+        chosen = query.getlist(dimension["name"])
+        values = [*dimension["values"], *[v for v in chosen if v and v not in dimension["values"]]]
+        out.append((dimension["name"], dimension["label"], values, chosen))
+    return out
+
+
 def _sorted(groups: list[dict], sort: str) -> list[dict]:
     descending = sort.startswith("-")
     field = SORTS.get(sort.lstrip("-"), "total")
@@ -136,18 +172,22 @@ def _filters(query, options: dict[str, list[tuple[str, str]]]) -> list[tuple[str
     return [(name, labels[name], values, chosen[name]) for name, values in options.items()]
 
 
-def _group_label(params: dict | None) -> str:
-    """The table's first column is named after the grouping (Service, Region, Tag: env...)."""
+def _group_label(params: dict | None, dimensions: list[dict] = ()) -> str:
+    """The table's first column is named after the grouping (Service, Region, Tag: env, Business unit...)."""
     group_by = params["group_by"] if params else "service"
     if group_by.startswith("tag:"):
         return f"{_('Tag')}: {group_by[4:]}"
+    for dimension in dimensions:
+        if dimension["name"] == group_by:
+            return dimension["label"]
     return str(dict(_group_by_choices()).get(group_by, _("Group")))
 
 
 def _active_filters(query) -> int:
     """How many dimension, resource and tag filters are set (the collapsed filter panel shows it)."""
     names = [*DIMENSIONS, "tag"]
-    return sum(1 for name in names for item in query.getlist(name) for v in item.split(",") if v.strip())
+    alloc = sum(1 for name in query if alloc_key(name) is not None)  # an empty value (unallocated) counts too
+    return alloc + sum(1 for name in names for item in query.getlist(name) for v in item.split(",") if v.strip())
 
 
 def _form_values(query, params: dict | None) -> dict[str, str]:
@@ -160,7 +200,7 @@ def _form_values(query, params: dict | None) -> dict[str, str]:
 
 @require_permission("costs.view")
 def cost_explorer(request):
-    query = request.GET.copy()
+    query = _page_query(request.GET)
     error = None
     view = None
     try:
@@ -197,6 +237,7 @@ def cost_explorer(request):
     billing_query = page_query.copy()
     billing_query["currency"] = "billing"
     options = cost_filter_options()
+    dimensions = alloc_dimension_options()
     context = {
         "view": view,
         "params": params,
@@ -218,11 +259,14 @@ def cost_explorer(request):
         "rates_stale_since": None if (params or {}).get("currency") == "billing" else cbr_rates_stale_since(),
         "chart_data": _chart_data(view) if view else None,
         "group_by_choices": _group_by_choices(available=options, current=(params or {}).get("group_by", "")),
-        "group_label": _group_label(params),
+        "alloc_group_choices": [(d["name"], d["label"]) for d in dimensions],
+        "group_label": _group_label(params, dimensions),
         # Ids are worth showing beside a resource's name; a category's code beside its label is not.
         "show_group_keys": (params or {}).get("group_by") in ("resource", "allocated_resource"),
         "active_filters": _active_filters(query),
         "filters": _filters(query, options),
+        "alloc_filters": _alloc_filters(query, dimensions),
+        "alloc_all": ALLOC_ALL,
         "tags": query.getlist("tag"),
         "period": query.get("period") or ("custom" if query.get("start") or query.get("end") else "30d"),
         "export_csv": f"{reverse('cost_explorer_export', args=['csv'])}?{export_query.urlencode()}",
@@ -292,7 +336,7 @@ def cost_explorer_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in PAGE_EXPORT_FORMATS:
         raise Http404
     try:
-        view = cost_explorer_view(params=explorer_params(request.GET), with_utilization=False)
+        view = cost_explorer_view(params=explorer_params(_page_query(request.GET)), with_utilization=False)
     except ApplicationError:
         # The page explains what is wrong with the parameters.
         return redirect(f"{reverse('cost_explorer')}?{request.GET.urlencode()}")

@@ -10,15 +10,30 @@ from django.utils.translation import gettext as _
 
 from apps.common.csv_files import machine_csv, spreadsheet_csv
 
+from .explorer import alloc_key
+
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def group_title(group_by: str) -> str:
+    """The first column's header: «Группа», or the dimension's name when grouped by an allocation dimension (its
+    labels are the values and «Не распределено»)."""
+    key = alloc_key(group_by)
+    if key is not None:
+        from apps.allocation.selectors import dimension_get, dimension_label
+
+        dimension = dimension_get(key)
+        if dimension is not None:
+            return dimension_label(dimension)
+    return _("Group")
 
 
 def explorer_table(*, view: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """Header and rows: group, currency, each period, total, previous, delta, delta % and a total row."""
     periods = view["periods"]
     has_previous = "previous" in view
-    header = [_("Group"), _("Key"), _("Currency"), *[p.isoformat() for p in periods], _("Total")]
+    header = [group_title(view["group_by"]), _("Key"), _("Currency"), *[p.isoformat() for p in periods], _("Total")]
     if has_previous:
         header += [_("Previous period"), _("Change"), _("Change, %")]
     rows = []
