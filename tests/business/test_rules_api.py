@@ -124,7 +124,7 @@ def test_dimensions_builtin_and_custom(estate, client_for):
     listed = alice.get(DIMENSIONS).json()
     assert [d["key"] for d in listed] == ["business_unit", "project", "environment", "cost_center", "product",
                                           "owner"]
-    assert listed[0] == {"key": "business_unit", "name": "Бизнес-подразделение", "values": [], "required": True,
+    assert listed[0] == {"key": "business_unit", "name": "Бизнес-направление", "values": [], "required": True,
                          "builtin": True}
     created = _post(alice, DIMENSIONS, {"key": "team", "name": "Команда", "values": ["core", "data", "core"]})
     assert created.status_code == 201, created.content

@@ -142,7 +142,7 @@ def test_another_organization_sees_none_of_the_rules(estate, client_for):
 def test_dimensions_page_adds_and_edits(estate, client_for):
     alice = client_for(estate.alice, "alpha")
     page = alice.get("/business/dimensions/").content.decode()
-    assert "Бизнес-подразделение" in page and "alloc:business_unit" in page
+    assert "Бизнес-направление" in page and "alloc:business_unit" in page
     assert alice.post("/business/dimensions/", {"key": "team", "name": "Команда",
                                                  "values": "core\ndata"}).status_code == 302
     assert alice.post("/business/dimensions/environment/", {"values": "prod\nstage, dev",
@@ -158,12 +158,12 @@ def test_dimensions_page_adds_and_edits(estate, client_for):
 def test_overrides_pages_set_and_remove_values_with_a_note(estate, client_for):
     alice = client_for(estate.alice, "alpha")
     form = alice.get("/business/overrides/edit/", {"resource": "shop-dev-web"})
-    assert form.status_code == 200 and "Бизнес-подразделение" in form.content.decode()
+    assert form.status_code == 200 and "Бизнес-направление" in form.content.decode()
     saved = alice.post("/business/overrides/edit/", {"resource": "shop-dev-web", "connection": "",
                                                      "value_business_unit": "lab", "note": "R&D платит"})
     assert saved.status_code == 302
     listed = alice.get("/business/overrides/").content.decode()
-    assert "shop-dev-web" in listed and "Бизнес-подразделение = lab" in listed and "R&amp;D платит" in listed
+    assert "shop-dev-web" in listed and "Бизнес-направление = lab" in listed and "R&amp;D платит" in listed
     alice.post("/business/overrides/edit/", {"resource": "shop-dev-web", "connection": "", "action": "delete"})
     with schema_context(estate.alpha.schema_name):
         assert not ResourceOverride.objects.exists()

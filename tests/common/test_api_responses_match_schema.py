@@ -396,6 +396,7 @@ ORGANIZATION_CALLS.update({
     "/api/v1/allocation/rules/{id}/": lambda d: [(f"/api/v1/allocation/rules/{pk}/", {})
                                                  for pk in _allocation(d)["rules"]],
     "/api/v1/allocation/state/": lambda d: [("/api/v1/allocation/state/", {})],
+    "/api/v1/allocation/suggestions/": lambda d: [("/api/v1/allocation/suggestions/", {})],
     "/api/v1/allocation/overrides/": lambda d: _allocation(d) and [("/api/v1/allocation/overrides/", {})],
     "/api/v1/allocation/overrides/{id}/": lambda d: [
         (f"/api/v1/allocation/overrides/{_allocation(d)['override']}/", {})],
