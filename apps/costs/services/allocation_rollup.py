@@ -23,7 +23,6 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from django.db.models import Sum
-from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 
 from apps.allocation.engine import SignatureAttrs, evaluate
@@ -133,7 +132,8 @@ def _assign(cursor, rows: list[tuple]) -> None:
     cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS _alloc_new_sig (sig bigint, allocation_id bigint, "
                    "split_id bigint) ON COMMIT DROP")
     cursor.execute("TRUNCATE _alloc_new_sig")
-    assigned = [(row[0], sets.id_for(values), split_id)  # queries for new sets: not while COPY holds the line
+    sets.ensure(result.values)  # the new combinations in one insert: no query while COPY holds the line
+    assigned = [(row[0], sets.id_for(values), split_id)
                 for row, values, split_id in zip(rows, result.values, result.split_of, strict=True)]
     with cursor.cursor.copy("COPY _alloc_new_sig (sig, allocation_id, split_id) FROM STDIN") as copy:
         for item in assigned:
@@ -226,20 +226,28 @@ def _shares(split, targets: list[str], basis: dict[str, Decimal]) -> dict[str, D
 def _basis(splits: dict, split_ids: set[int], *, start: date, end: date) -> dict[tuple[int, date], dict[str, Decimal]]:
     """(split id, day) -> target value -> weight, for the proportional and metric splits of ``split_ids``."""
     out: dict[tuple[int, date], dict[str, Decimal]] = defaultdict(dict)
+    daily: list[tuple[date, int, Decimal]] | None = None
+    unsplit: dict[int, dict[str, str]] = {}
     for split_id in split_ids:
         split = splits.get(split_id)
         if split is None:
             continue
         targets = [t.get("value") for t in split.targets if isinstance(t, dict) and t.get("value")]
         if split.method == SplitMethod.PROPORTIONAL:
-            key = split.dimension.key
-            rows = (CostDaily.objects.filter(charge_date__range=(start, end), allocation__split__isnull=True)
-                    .annotate(value=KeyTextTransform(key, "allocation__values")).filter(value__in=targets)
-                    .values("charge_date", "value")
-                    .annotate(total=Sum(Coalesce("billed_cost_org", "billed_cost")))
-                    .values_list("charge_date", "value", "total"))
-            for day, value, total in rows:
-                out[(split_id, day)][value] = total
+            # Summed by (day, combination) and mapped to the target values here: no JSON read per rollup row.
+            if daily is None:
+                daily = list(CostDaily.objects.filter(charge_date__range=(start, end), allocation__isnull=False)
+                             .order_by().values_list("charge_date", "allocation_id")
+                             .annotate(total=Sum(Coalesce("billed_cost_org", "billed_cost"))))
+                unsplit = {set_id: values or {} for set_id, values in
+                           AllocationSet.objects.filter(split__isnull=True).values_list("id", "values")}
+            key, wanted = split.dimension.key, set(targets)
+            value_of = {set_id: values.get(key) for set_id, values in unsplit.items() if values.get(key) in wanted}
+            for day, set_id, total in daily:
+                value = value_of.get(set_id)
+                if value is not None and total is not None:
+                    weights = out[(split_id, day)]
+                    weights[value] = weights.get(value, Decimal(0)) + total
         elif split.method == SplitMethod.METRIC and split.metric_id:
             first = start.replace(day=1) if split.metric.granularity == MetricGranularity.MONTH else start
             for day, value, figure in BusinessMetricValue.objects.filter(
