@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any
 
+from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 
@@ -41,6 +42,7 @@ SIGNATURE_COLUMNS = ("connection_id", "provider_name", "billing_account_id", "su
 SHARE = "_alloc_split_share"
 SIGNATURES = AllocationSignature._meta.db_table
 SPLIT_METHOD_PREFIX = "split:"
+ASSIGN_CHUNK = 20_000
 
 
 def signature_sql(alias: str) -> str:
@@ -86,9 +88,12 @@ def signatures_assign(cursor, stage: str) -> bool:
         FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {SIGNATURES} a WHERE a.sig = s.sig)
         ORDER BY s.sig
     """)  # noqa: S608 -- identifiers of this module
-    rows = cursor.fetchall()
-    if rows:
-        _assign(cursor, rows)
+    # In chunks, each evaluated on its own (a signature's allocation depends on it alone): the memory stays that
+    # of one chunk whatever the number of new signatures; the writes go through a second cursor.
+    with connection.cursor() as write:
+        while rows := cursor.fetchmany(ASSIGN_CHUNK):
+            _assign(write, rows)
+            del rows
     cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {stage} s JOIN {SIGNATURES} a ON a.sig = s.sig "  # noqa: S608
                    "WHERE a.split_id IS NOT NULL)")
     return bool(cursor.fetchone()[0])
