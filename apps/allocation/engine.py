@@ -20,6 +20,7 @@ over 100 000 resources stay a few seconds.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,12 +149,40 @@ def conditions_as_json(conditions: Iterable[Condition]) -> list[dict[str, Any]]:
     return out
 
 
+def literal_prefix(pattern: str) -> str:
+    """The literal text every match of a ``^...`` pattern starts with ('' when unanchored or unknown): the index
+    then tries the pattern only on the values that start with it."""
+    try:
+        from re import _constants as sre_constants
+        from re import _parser as sre_parse
+    except ImportError:  # Python < 3.11
+        import sre_constants  # type: ignore[no-redef]
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        parsed = sre_parse.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return ""
+    if parsed.state.flags & (re.IGNORECASE | re.MULTILINE) or not len(parsed):
+        return ""
+    items = list(parsed)
+    if items[0] not in ((sre_constants.AT, sre_constants.AT_BEGINNING),
+                        (sre_constants.AT, sre_constants.AT_BEGINNING_STRING)):
+        return ""
+    chars = []
+    for op, arg in items[1:]:
+        if op is not sre_constants.LITERAL:
+            break
+        chars.append(chr(arg))
+    return "".join(chars)
+
+
 class _Index:
     """Signatures by the values of each field, built on first use."""
 
     def __init__(self, signatures: Sequence[SignatureAttrs]):
         self.signatures = signatures
         self.by_field: dict[str, dict[str, list[int]]] = {}
+        self.sorted_values: dict[str, list[str]] = {}
         self.cache: dict[Condition, frozenset[int]] = {}
 
     def _field(self, name: str) -> dict[str, list[int]]:
@@ -184,9 +213,21 @@ class _Index:
                     hits.update(ids)
         elif condition.op == ConditionOp.REGEX:
             pattern = re.compile(condition.value)
-            for value, ids in index.items():
-                if pattern.search(value):
-                    hits.update(ids)
+            prefix = literal_prefix(condition.value)
+            if prefix:  # only the values starting with the prefix can match: a range of the sorted values
+                ordered = self.sorted_values.get(condition.field)
+                if ordered is None:
+                    ordered = self.sorted_values[condition.field] = sorted(index)
+                position = bisect_left(ordered, prefix)
+                while position < len(ordered) and ordered[position].startswith(prefix):
+                    value = ordered[position]
+                    if pattern.search(value):
+                        hits.update(index[value])
+                    position += 1
+            else:
+                for value, ids in index.items():
+                    if pattern.search(value):
+                        hits.update(ids)
         else:
             wanted = {condition.value.casefold()} if condition.op == ConditionOp.EQUALS else {
                 v.casefold() for v in condition.value}

@@ -24,6 +24,21 @@ class AllocationSets:
     def __init__(self) -> None:
         self.ids: dict[str, int] = dict(AllocationSet.objects.values_list("key", "id"))
 
+    def ensure(self, many: list[dict[str, str]], split_id: int | None = None) -> None:
+        """Create the combinations of ``many`` not seen yet, in one insert (an existing one is left alone)."""
+        new: dict[str, dict[str, str]] = {}
+        for values in many:
+            key = allocation_set_key(values, split_id)
+            if key not in self.ids and key not in new:
+                new[key] = {k: v for k, v in values.items() if v}
+        if not new:
+            return
+        AllocationSet.objects.bulk_create([AllocationSet(key=key, values=clean, split_id=split_id)
+                                           for key, clean in new.items()], ignore_conflicts=True, batch_size=2000)
+        keys = list(new)
+        for start in range(0, len(keys), 5000):
+            self.ids.update(AllocationSet.objects.filter(key__in=keys[start:start + 5000]).values_list("key", "id"))
+
     def id_for(self, values: dict[str, str], split_id: int | None = None) -> int:
         key = allocation_set_key(values, split_id)
         found = self.ids.get(key)

@@ -29,6 +29,7 @@ from apps.providers.sync import sync_run_execute, sync_run_start
 from apps.tenants.models import Organization, Partner
 from apps.tenants.services import organization_create, partner_get_or_create, platform_bootstrap
 
+from .allocation import demo_allocation_seed, demo_client_allocation_seed
 from .seeding import demo_costs_seed
 
 DEMO_OWNER = "demo@infrazen.ru"
@@ -124,7 +125,16 @@ def demo_costs(*, organization: Organization, owner: User | None = None) -> None
     its recommendations (seed 7.3), ``owner`` accepting and applying what the story says."""
     with tenant_context(organization):
         demo_costs_seed(owner=owner)
+        demo_allocation_seed(owner=owner)
         organization_data_changed()
+
+
+def demo_client_allocation(*, organizations) -> None:
+    """The clients' allocation rules (by provider and resource names), applied to what their syncs wrote."""
+    for organization in organizations:
+        with tenant_context(organization):
+            demo_client_allocation_seed()
+            organization_data_changed()
 
 
 DEMO_BUDGET_NAME = "Облако — квартал"
@@ -171,6 +181,7 @@ def demo_seed() -> DemoResult:
     demo_beget_connection(organization=client)
     third = _organization(THIRD_CLIENT_SLUG, "ООО «Северный ветер»", partner, Organization.Kind.MSP_CLIENT)
     demo_third_client_connections(organization=third)
+    demo_client_allocation(organizations=(client, third))
     demo_budget(organization=demo, owner=owner)
     demo_checks(organizations=(demo, client, third))
     return DemoResult(demo=demo, client=client, partner=partner, third=third)

@@ -21,8 +21,8 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal, localcontext
 
+from django.db import connection
 from django.db.models import Sum
-from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 
 from apps.allocation.engine import SignatureAttrs, evaluate
@@ -37,6 +37,7 @@ from ..selectors.allocation_signatures import SIGNATURE_COLUMNS, signature_attrs
 SHARE = "_alloc_split_share"
 SIGNATURES = AllocationSignature._meta.db_table
 SPLIT_METHOD_PREFIX = "split:"
+ASSIGN_CHUNK = 20_000
 
 
 def signature_sql(alias: str) -> str:
@@ -78,9 +79,12 @@ def signatures_assign(cursor, stage: str) -> bool:
         FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {SIGNATURES} a WHERE a.sig = s.sig)
         ORDER BY s.sig
     """)  # noqa: S608 -- identifiers of this module
-    rows = cursor.fetchall()
-    if rows:
-        _assign(cursor, rows)
+    # In chunks, each evaluated on its own (a signature's allocation depends on it alone): the memory stays that
+    # of one chunk whatever the number of new signatures; the writes go through a second cursor.
+    with connection.cursor() as write:
+        while rows := cursor.fetchmany(ASSIGN_CHUNK):
+            _assign(write, rows)
+            del rows
     cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {stage} s JOIN {SIGNATURES} a ON a.sig = s.sig "  # noqa: S608
                    "WHERE a.split_id IS NOT NULL)")
     return bool(cursor.fetchone()[0])
@@ -99,7 +103,8 @@ def _assign(cursor, rows: list[tuple]) -> None:
     cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS _alloc_new_sig (sig bigint, allocation_id bigint, "
                    "split_id bigint) ON COMMIT DROP")
     cursor.execute("TRUNCATE _alloc_new_sig")
-    assigned = [(row[0], sets.id_for(values), split_id)  # queries for new sets: not while COPY holds the line
+    sets.ensure(result.values)  # the new combinations in one insert: no query while COPY holds the line
+    assigned = [(row[0], sets.id_for(values), split_id)
                 for row, values, split_id in zip(rows, result.values, result.split_of, strict=True)]
     with cursor.cursor.copy("COPY _alloc_new_sig (sig, allocation_id, split_id) FROM STDIN") as copy:
         for item in assigned:
@@ -163,20 +168,28 @@ def split_basis(splits: dict, split_ids: set[int], *, start: date,
                 end: date) -> dict[tuple[int, date], dict[str, Decimal]]:
     """(split id, day) -> target value -> weight, for the proportional and metric splits of ``split_ids``."""
     out: dict[tuple[int, date], dict[str, Decimal]] = defaultdict(dict)
+    daily: list[tuple[date, int, Decimal]] | None = None
+    unsplit: dict[int, dict[str, str]] = {}
     for split_id in split_ids:
         split = splits.get(split_id)
         if split is None:
             continue
         targets = [t.get("value") for t in split.targets if isinstance(t, dict) and t.get("value")]
         if split.method == SplitMethod.PROPORTIONAL:
-            key = split.dimension.key
-            rows = (CostDaily.objects.filter(charge_date__range=(start, end), allocation__split__isnull=True)
-                    .annotate(value=KeyTextTransform(key, "allocation__values")).filter(value__in=targets)
-                    .values("charge_date", "value")
-                    .annotate(total=Sum(Coalesce("billed_cost_org", "billed_cost")))
-                    .values_list("charge_date", "value", "total"))
-            for day, value, total in rows:
-                out[(split_id, day)][value] = total
+            # Summed by (day, combination) and mapped to the target values here: no JSON read per rollup row.
+            if daily is None:
+                daily = list(CostDaily.objects.filter(charge_date__range=(start, end), allocation__isnull=False)
+                             .order_by().values_list("charge_date", "allocation_id")
+                             .annotate(total=Sum(Coalesce("billed_cost_org", "billed_cost"))))
+                unsplit = {set_id: values or {} for set_id, values in
+                           AllocationSet.objects.filter(split__isnull=True).values_list("id", "values")}
+            key, wanted = split.dimension.key, set(targets)
+            value_of = {set_id: values.get(key) for set_id, values in unsplit.items() if values.get(key) in wanted}
+            for day, set_id, total in daily:
+                value = value_of.get(set_id)
+                if value is not None and total is not None:
+                    weights = out[(split_id, day)]
+                    weights[value] = weights.get(value, Decimal(0)) + total
         elif split.method == SplitMethod.METRIC and split.metric_id:
             first = start.replace(day=1) if split.metric.granularity == MetricGranularity.MONTH else start
             for day, value, figure in BusinessMetricValue.objects.filter(
