@@ -63,3 +63,6 @@ class ApplyStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Recalculating")
     FAILED = "failed", _("Failed")
+
+
+SPLIT_METHODS = tuple(SplitMethod.values)  # the API's choices (the OpenAPI enum SplitMethodEnum)

@@ -38,6 +38,7 @@ ZERO = Decimal(0)
 METHOD_ETS = "ets"
 METHOD_RUN_RATE = "run_rate"
 METHOD_NONE = "none"
+FORECAST_METHODS = (METHOD_ETS, METHOD_RUN_RATE, METHOD_NONE)
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ class PreviewSplitSerializer(serializers.Serializer):
     cost = serializers.DecimalField(**MONEY)
 
 
-class PreviewOutputSerializer(serializers.Serializer):
+class SharedCostPreviewOutputSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     currency = serializers.CharField()
@@ -179,13 +179,13 @@ class SharedCostPreviewApi(APIView):
     required_permissions = {"POST": VIEW}
 
     @extend_schema(operation_id="allocation_shared_costs_preview", request=SharedCostInputSerializer,
-                   responses={200: PreviewOutputSerializer, 400: BAD_INPUT})
+                   responses={200: SharedCostPreviewOutputSerializer, 400: BAD_INPUT})
     def post(self, request):
         data = SharedCostInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = {k: v for k, v in data.validated_data.items() if k not in ("order", "enabled")}
         preview = splits.shared_cost_preview(**values)
-        return Response(PreviewOutputSerializer(preview).data)
+        return Response(SharedCostPreviewOutputSerializer(preview).data)
 
 
 urlpatterns = [

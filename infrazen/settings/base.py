@@ -298,6 +298,9 @@ SPECTACULAR_SETTINGS = {
         "ChannelKindEnum": "apps.notifications.vocabulary.ChannelKind",
         "AlertKindEnum": "apps.notifications.vocabulary.AlertKind",
         "AlertStatusEnum": "apps.notifications.vocabulary.AlertStatus",
+        "MetricGranularityEnum": "apps.allocation.vocabulary.MetricGranularity",
+        "SplitMethodEnum": "apps.allocation.vocabulary.SPLIT_METHODS",
+        "ForecastMethodEnum": "apps.budgets.forecasting.FORECAST_METHODS",
     },
 }
 

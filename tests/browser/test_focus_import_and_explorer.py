@@ -176,7 +176,8 @@ def test_owner_uploads_a_focus_file_watches_it_import_and_reads_the_explorer(pag
         page.fill("input[name=rate]", "90,5")
         page.locator("[data-rate-form] button[type=submit]").click()
         page.wait_for_url("**/costs/?*group_by=region*")
-        assert page.locator("[data-rates-missing]").count() == 0, page.locator("[data-rates-missing]").first.inner_text()
+        banner = page.locator("[data-rates-missing]")
+        assert banner.count() == 0, banner.first.inner_text()
         assert page.locator("#cx-group").input_value() == "region"
         assert page.locator("[data-cx-total]").inner_text() == _money(grand_total * Decimal("90.5"), "₽")
         if SCREENSHOTS:

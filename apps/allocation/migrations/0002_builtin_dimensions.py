@@ -17,6 +17,8 @@ def create(apps, schema_editor):
     for position, (key, name) in enumerate(BUILTIN):
         Dimension.objects.get_or_create(key=key, defaults={"name": name, "builtin": True, "position": position,
                                                            "required": key in REQUIRED})
+    # The combination of no value at all (everything unallocated): apps.allocation.services.allocation_set_key({}).
+    apps.get_model("allocation", "AllocationSet").objects.get_or_create(key='{"s":null,"v":{}}', defaults={"values": {}})
     if not AllocationState.objects.exists():
         AllocationState.objects.create(version=1, applied_version=0)
 

@@ -11,7 +11,6 @@ billed cost in the organization's currency (summed in SQL; amounts still waiting
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -75,26 +74,26 @@ def _resources(pairs: set[tuple[int | None, str]]) -> dict[tuple[int, str], dict
     """What the inventory knows of the resources of ``pairs`` (connection id, resource id), with their tags."""
     if not pairs:
         return {}
-    by_connection: dict[int, set[str]] = defaultdict(set)
-    for connection_id, resource_id in pairs:
-        if connection_id is not None:
-            by_connection[connection_id].add(resource_id)
+    wanted = {(c, r) for c, r in pairs if c is not None}
+    connections = sorted({c for c, _r in wanted})
+    resource_ids = sorted({r for _c, r in wanted})
     found: dict[tuple[int, str], dict[str, Any]] = {}
     ids: dict[int, tuple[int, str]] = {}
     fields = ("id", "connection_id", "resource_id", "resource_name", "provider", "region", "account_id",
               "project_id", "resource_type", "kind", "service_name", "provider_config")
-    for connection_id, resource_ids in by_connection.items():
-        chunk = list(resource_ids)
-        for start in range(0, len(chunk), 5000):
-            for res in Resource.objects.filter(connection_id=connection_id,
-                                               resource_id__in=chunk[start:start + 5000]).values(*fields):
-                config = res.pop("provider_config") or {}
-                res["hierarchy_names"] = tuple(str(config[k]) for k in ("cloud_name", "folder_name", "project_name",
-                                                                        "project") if config.get(k))
-                res["tags"] = {}
-                key = (res["connection_id"], res["resource_id"])
-                found[key] = res
-                ids[res["id"]] = key
+    # One query per 5 000 ids whatever the number of connections (a pair of another connection is skipped).
+    for start in range(0, len(resource_ids), 5000):
+        for res in Resource.objects.filter(connection_id__in=connections,
+                                           resource_id__in=resource_ids[start:start + 5000]).values(*fields):
+            key = (res["connection_id"], res["resource_id"])
+            if key not in wanted:
+                continue
+            config = res.pop("provider_config") or {}
+            res["hierarchy_names"] = tuple(str(config[k]) for k in ("cloud_name", "folder_name", "project_name",
+                                                                    "project") if config.get(k))
+            res["tags"] = {}
+            found[key] = res
+            ids[res["id"]] = key
     id_list = list(ids)
     for start in range(0, len(id_list), 20000):
         for resource_id, key, value in ResourceTag.objects.filter(
