@@ -78,7 +78,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         conflict["dimension_label"] = labels.get(conflict["dimension"], conflict["dimension"])
     return render(request, "business/rules.html", {
         "items": items, "conflicts": conflicts, "can_manage": request.access.can(MANAGE),
-        "business_tab": "rules", "nav_active": "business_rules", **_state_context()})
+        "business_tab": "rules", "nav_active": "business_overview", **_state_context()})
 
 
 def _rows(request: HttpRequest, prefix: str, names: tuple[str, ...]) -> list[dict[str, str]]:
@@ -135,7 +135,7 @@ def _rule_page(request, *, rule: Rule | None, values: dict[str, Any], error: str
         "preview": preview, "dimensions": [{"key": d.key, "label": labels[d.key],
                                            "values": [v.value for v in d.values.all()]} for d in dimensions],
         "fields": [*ConditionField.choices, ("tag", _("Tag"))], "ops": ConditionOp.choices,
-        "business_tab": "rules", "nav_active": "business_rules"}, status=status)
+        "business_tab": "rules", "nav_active": "business_overview"}, status=status)
 
 
 def _order(text: str) -> int | None:
@@ -243,7 +243,7 @@ def dimensions(request: HttpRequest) -> HttpResponse:
         items.append({"dimension": d, "label": dimension_label(d), "values": values, "values_text": "\n".join(values)})
     return render(request, "business/dimensions.html", {
         "items": items, "error": error, "new": new, "can_manage": request.access.can(MANAGE),
-        "business_tab": "dimensions", "nav_active": "business_rules"}, status=status)
+        "business_tab": "dimensions", "nav_active": "business_overview"}, status=status)
 
 
 @require_POST
@@ -289,7 +289,7 @@ def overrides(request: HttpRequest) -> HttpResponse:
              for o in ResourceOverride.objects.order_by("resource_id", "id")]
     return render(request, "business/overrides.html", {
         "items": items, "connections": sorted(names.items(), key=lambda x: x[1]),
-        "can_manage": request.access.can(MANAGE), "business_tab": "overrides", "nav_active": "business_rules"})
+        "can_manage": request.access.can(MANAGE), "business_tab": "overrides", "nav_active": "business_overview"})
 
 
 @require_http_methods(["GET", "POST"])
@@ -329,7 +329,7 @@ def override_edit(request: HttpRequest) -> HttpResponse:
         "resource_id": resource_id, "connection_id": connection_id, "resource": resource,
         "connection_name": _connection_names().get(connection_id, "") if connection_id else "",
         "override": override, "rows": rows, "note": note, "error": error,
-        "business_tab": "overrides", "nav_active": "business_rules"}, status=status)
+        "business_tab": "overrides", "nav_active": "business_overview"}, status=status)
 
 
 urlpatterns = [

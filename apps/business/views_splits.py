@@ -26,7 +26,7 @@ from . import splits
 
 VIEW = "business.view"
 MANAGE = "business.manage"
-NAV = "business_splits"
+NAV = "business_overview"  # the «Бизнес-контекст» entry of the sidebar
 TAG_CHOICE = "tag:"
 
 METHOD_HELP = {

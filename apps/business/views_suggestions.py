@@ -31,7 +31,7 @@ def business_suggestions(request: HttpRequest) -> HttpResponse:
         "coverage": coverage,
         "coverage_percent": coverage.overall_cost_share * 100,
         "can_manage": request.access.can("business.manage"),
-        "nav_active": "business_suggestions",
+        "nav_active": "business_overview",
     })
 
 
