@@ -27,6 +27,8 @@ from apps.allocation.models import (
 )
 from apps.allocation.services import builtin_dimensions_ensure, definitions_changed
 from apps.allocation.vocabulary import MetricGranularity, SplitMethod
+from apps.business.services_rules import rule_create, rule_update
+from apps.business.splits import shared_cost_create, shared_cost_update
 from apps.costs.services.allocation_apply import allocation_history_apply
 
 from .estate import SEED, SEL_PROJECT, YC_FOLDER
@@ -131,19 +133,17 @@ def _values_ensure(values: dict[str, tuple[tuple[str, str], ...]]) -> dict[str, 
 
 
 def _rules_ensure(rules: tuple[DemoRule, ...], owner) -> bool:
-    """The rules by name, in this order (after any rule a user added before them); True when one changed."""
+    """The rules by name, in this order (after any rule a user added before them), written through the same
+    services as the pages and the API (validated, audited); True when one changed."""
     changed = False
     for position, spec in enumerate(rules, start=1):
-        wanted = {"order": position * 10, "conditions": spec.conditions, "actions": spec.actions, "enabled": True,
-                  "source": spec.source}
+        wanted = {"order": position * 10, "conditions": spec.conditions, "actions": spec.actions, "enabled": True}
         rule = Rule.objects.filter(name=spec.name).order_by("id").first()
         if rule is None:
-            Rule.objects.create(name=spec.name, created_by_id=owner.pk if owner else None, **wanted)
+            rule_create(actor=owner, name=spec.name, source=spec.source, **wanted)
             changed = True
         elif any(getattr(rule, k) != v for k, v in wanted.items()):
-            for k, v in wanted.items():
-                setattr(rule, k, v)
-            rule.save()
+            rule_update(actor=owner, rule=rule, **wanted)
             changed = True
     return changed
 
@@ -151,16 +151,16 @@ def _rules_ensure(rules: tuple[DemoRule, ...], owner) -> bool:
 def _splits_ensure(splits: tuple[DemoSplit, ...], dimensions: dict[str, Dimension], owner) -> bool:
     changed = False
     for position, spec in enumerate(splits, start=1):
-        wanted = {"order": position * 10, "conditions": spec.conditions, "dimension_id": dimensions[spec.dimension].pk,
-                  "method": spec.method, "targets": [{"value": v} for v in spec.targets], "enabled": True}
+        targets = [{"value": v} for v in spec.targets]
+        wanted = {"order": position * 10, "conditions": spec.conditions, "method": spec.method, "targets": targets,
+                  "enabled": True}
         split = SharedCost.objects.filter(name=spec.name).order_by("id").first()
         if split is None:
-            SharedCost.objects.create(name=spec.name, created_by_id=owner.pk if owner else None, **wanted)
+            shared_cost_create(actor=owner, name=spec.name, dimension=spec.dimension, **wanted)
             changed = True
-        elif any(getattr(split, k) != v for k, v in wanted.items()):
-            for k, v in wanted.items():
-                setattr(split, k, v)
-            split.save()
+        elif split.dimension_id != dimensions[spec.dimension].pk or any(
+                getattr(split, k) != v for k, v in wanted.items()):
+            shared_cost_update(split=split, actor=owner, dimension=spec.dimension, **wanted)
             changed = True
     return changed
 
