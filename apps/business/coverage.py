@@ -1,9 +1,10 @@
 """Allocation coverage: which share of the cost and of the resources has a value in each dimension.
 
 Read from the daily rollup (``CostDaily``, billed cost in the organization's currency; amounts still waiting for
-an exchange rate are left out) over inclusive charge dates. A cost split from a shared cost counts as allocated in
-every dimension (its rows are the split's result). "Overall" counts a cost (or a resource) as allocated when each
-required dimension has a value; a resource counts as allocated in a dimension when all its cost of the period is.
+an exchange rate are left out) over inclusive charge dates. "Overall" counts a cost (or a resource) as allocated
+when each required dimension has a value, and a shared cost that was split always; per dimension, a split row
+counts by the values it carries (the split dimension's target value, the source's other values). A resource
+counts as allocated in a dimension when all its cost of the period is.
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def allocation_coverage(*, start: date, end: date) -> Coverage:
         total += amount
         values = sets.get(allocation_id, {}) if allocation_id is not None else {}
         is_split = allocation_id in split_sets
-        has = {key: is_split or bool(values.get(key)) for key in (*keys, "__overall__")}
+        # A split row has the split dimension's value (and the source's others): per dimension it counts by its
+        # values; overall, a shared cost that was split counts as allocated.
+        has = {key: bool(values.get(key)) for key in keys}
         has["__overall__"] = is_split or all(values.get(key) for key in required)
         for key in keys:
             if has[key]:

@@ -147,7 +147,7 @@ def test_coverage_counts_required_dimensions_and_splits(estate):
         by_key = {d.key: d for d in coverage.dimensions}
         assert by_key["business_unit"].cost_share == Decimal("0.9286")  # 390 / 420
         assert by_key["business_unit"].unallocated_cost == Decimal("30")
-        assert by_key["environment"].cost_share == Decimal("0.8333")
+        assert by_key["environment"].cost_share == Decimal("0.6190")  # 260 / 420: the split network has none
         # resources: shop-prod-web, shop-dev-web, crm-prod-db, legacy-box, shared-net; overall: 2 shop + net
         assert coverage.resources == 5
         assert coverage.overall_resource_share == Decimal("0.6")

@@ -35,12 +35,13 @@ def test_coverage_answers_the_documented_shape_with_hand_computed_shares(estate,
     # business unit: shop 260 + crm 40 + network 90 = 390 of 420; legacy-box 30 left; 4 of 5 resources
     assert dims["business_unit"] == {"key": "business_unit", "cost_share": "0.9286", "resource_share": "0.8000",
                                      "unallocated_cost": "30.00"}
-    # environment: shop 260 + network 90 = 350; crm 40 + legacy 30 = 70 left; 3 of 5 resources
-    assert dims["environment"] == {"key": "environment", "cost_share": "0.8333", "resource_share": "0.6000",
-                                   "unallocated_cost": "70.00"}
-    # no rule sets a project: only the split network counts (90 of 420, 1 of 5 resources)
-    assert dims["project"] == {"key": "project", "cost_share": "0.2143", "resource_share": "0.2000",
-                               "unallocated_cost": "330.00"}
+    # environment: shop 260 (the split network's rows carry no environment); crm 40 + legacy 30 + network 90 =
+    # 160 left; 2 of 5 resources
+    assert dims["environment"] == {"key": "environment", "cost_share": "0.6190", "resource_share": "0.4000",
+                                   "unallocated_cost": "160.00"}
+    # no rule sets a project, nor does the split (it sets the business unit): nothing of 420
+    assert dims["project"] == {"key": "project", "cost_share": "0.0000", "resource_share": "0.0000",
+                               "unallocated_cost": "420.00"}
 
 
 def test_dates_are_inclusive(estate, client_for):

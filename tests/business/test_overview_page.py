@@ -48,8 +48,8 @@ def test_each_dimension_has_its_bar_with_shares_and_unallocated_roubles(estate, 
     assert f"92,9{NBSP}%" in unit and f"80,0{NBSP}%" in unit and f"30,00{NBSP}₽" in unit
     assert "pct-93" in unit and "pct-80" in unit
     project = html.split('data-biz-dimension="project"')[1].split("</li>")[0]
-    # project: only the split network, 90 of 420 = 21,4 %; 330 ₽ left
-    assert f"21,4{NBSP}%" in project and f"330,00{NBSP}₽" in project
+    # project: no rule and no split sets it: 0 of 420, all 420 ₽ left
+    assert f"0,0{NBSP}%" in project and f"420,00{NBSP}₽" in project
 
 
 def test_the_largest_unallocated_resources_are_listed_most_expensive_first(estate, client_for):
