@@ -214,9 +214,12 @@ def business_unit_costs(request: HttpRequest) -> HttpResponse:
             context["result"] = result
             context["chart"] = unit_cost_chart(result)
         dimensions = dimensions_list()
-        value_by = request.GET.get("value_by") or "product"
+        # By default the metric's own dimension (its figures per value give unit costs), else products.
+        metric = params["metric"]
+        default_by = metric.dimension.key if metric is not None and metric.dimension_id else "product"
+        value_by = request.GET.get("value_by") or default_by
         if value_by not in {d.key for d in dimensions}:
-            value_by = "product"
+            value_by = default_by
         context["value_dimensions"] = [(d.key, dimension_label(d)) for d in dimensions]
         context["value_by"] = value_by
         context["products"] = products_value(start=start, end=end, key=value_by)
