@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.allocation.models import DimensionValue
 from apps.allocation.selectors import allocation_sets_matching, dimension_keys
 from apps.allocation.vocabulary import UNALLOCATED_LABEL
 from apps.common.cache import organization_cached
@@ -671,6 +672,10 @@ def group_labels(*, group_by: str, keys: list[str]) -> dict[str, str]:
     labels = {"": _("(not set)")}
     if alloc_key(group_by) is not None:
         labels[""] = str(UNALLOCATED_LABEL)
+        # A value with a description reads as both («shop · Интернет-магазин»).
+        labels.update({value: f"{value} · {description}" for value, description in DimensionValue.objects.filter(
+            dimension__key=alloc_key(group_by), value__in=[k for k in keys if k]).exclude(description="")
+            .values_list("value", "description")})
     elif group_by == "connection":
         from apps.providers.models import ProviderConnection
 
