@@ -164,6 +164,9 @@ class AllocationState(models.Model):
 
     version = models.PositiveIntegerField(_("definitions version"), default=1)
     applied_version = models.PositiveIntegerField(_("applied version"), default=0)
+    # The version the signature cache was filled for: the next rollup refresh empties the cache when it is behind
+    # (in the background, so a change of rules never waits for a refresh holding the cache).
+    cache_version = models.PositiveIntegerField(_("cached signatures' version"), default=0)
     status = models.CharField(_("status"), max_length=16, choices=ApplyStatus.choices, default=ApplyStatus.IDLE)
     days_total = models.PositiveIntegerField(_("days to recalculate"), default=0)
     days_done = models.PositiveIntegerField(_("days recalculated"), default=0)

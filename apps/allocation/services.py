@@ -61,14 +61,24 @@ def allocation_state_get(*, lock: bool = False) -> AllocationState:
 
 @transaction.atomic
 def definitions_changed() -> int:
-    """The rules, overrides, splits or dimensions changed: a new version, and no cached signature survives.
-    Returns the new version."""
+    """The rules, overrides, splits or dimensions changed: a new version, whose first rollup refresh forgets every
+    cached signature (``signatures_cache_check``). Returns the new version."""
     state = allocation_state_get(lock=True)
     AllocationState.objects.filter(pk=state.pk).update(version=F("version") + 1)
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {AllocationSignature._meta.db_table}")  # noqa: S608 -- our table
     state.refresh_from_db()
     return state.version
+
+
+def signatures_cache_check() -> None:
+    """Called by each rollup refresh before it reads the cache: when the definitions moved on since the cache was
+    filled, empty it (the refresh runs in the background or in an import; it may wait for another refresh
+    that holds the cache, never a user's change of rules)."""
+    state = allocation_state_get()
+    if state.cache_version == state.version:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {AllocationSignature._meta.db_table}")  # noqa: S608 -- our table
+    AllocationState.objects.filter(pk=state.pk).update(cache_version=state.version)
 
 
 def builtin_dimensions_ensure() -> None:

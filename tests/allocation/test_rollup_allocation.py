@@ -151,3 +151,20 @@ def test_coverage_counts_required_dimensions_and_splits(estate):
         # resources: shop-prod-web, shop-dev-web, crm-prod-db, legacy-box, shared-net; overall: 2 shop + net
         assert coverage.resources == 5
         assert coverage.overall_resource_share == Decimal("0.6")
+
+
+def test_a_change_of_rules_leaves_the_cache_to_the_next_refresh(estate):
+    """Saving a rule never truncates the cache itself (a running recalculation may hold it): the next rollup
+    refresh forgets the stale allocations and applies the new rule."""
+    from apps.allocation.models import AllocationSignature, AllocationState
+
+    with schema_context(estate.alpha.schema_name):
+        cost_rollups_refresh(start=D1, end=D2)
+        cached = AllocationSignature.objects.count()
+        assert cached == 5  # five signatures: shop-prod-web's two days are one
+        _rule(1, "shop", [{"field": "name", "op": "regex", "value": r"^shop-"}], {"business_unit": "shop"})
+        version = definitions_changed()
+        assert AllocationSignature.objects.count() == cached  # untouched by the change itself
+        cost_rollups_refresh(start=D1, end=D2)
+        assert AllocationState.objects.get().cache_version == version
+        assert _groups("alloc:business_unit") == {"shop": Decimal("260"), "": Decimal("160")}

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from apps.allocation.engine import SignatureAttrs, evaluate
 from apps.allocation.models import AllocationSet, AllocationSignature, BusinessMetricValue
 from apps.allocation.selectors import dimension_keys, overrides_map, rules_compiled, shared_costs_by_id, splits_compiled
-from apps.allocation.services import AllocationSets
+from apps.allocation.services import AllocationSets, signatures_cache_check
 from apps.allocation.vocabulary import MetricGranularity, SplitMethod
 
 from ..models import CostDaily
@@ -72,6 +72,7 @@ def shares_table_create(cursor) -> None:
 
 def signatures_assign(cursor, stage: str) -> bool:
     """Cache the allocation of every stage signature not cached yet; True when some stage row is shared cost."""
+    signatures_cache_check()
     cursor.execute(f"UPDATE {stage} s SET sig = {signature_sql('s')} WHERE s.sig IS NULL")  # noqa: S608
     columns = ", ".join(f"s.{c}" for c in SIGNATURE_COLUMNS)
     cursor.execute(f"""
