@@ -5,6 +5,7 @@ decimal strings; money in the organization's currency."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.http import Http404
 from django.urls import path
@@ -231,6 +232,29 @@ class MetricDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _flat(errors: Any) -> str:
+    if isinstance(errors, dict):
+        return "; ".join(f"{key}: {_flat(value)}" if key != "non_field_errors" else _flat(value)
+                         for key, value in errors.items())
+    if isinstance(errors, list):
+        return " ".join(_flat(item) for item in errors)
+    return str(errors)
+
+
+def _input_error(data: serializers.Serializer) -> Response:
+    """A request the serializer refuses, in the same shape as bad rows (``rows``: each bad item by its position
+    from 1, or none when the body as a whole is wrong), so the 400 is always what the schema says."""
+    errors = data.errors
+    rows = []
+    if isinstance(errors, list):
+        rows = [metrics.RowProblem(line=index, message=_flat(item)) for index, item in enumerate(errors, start=1)
+                if item]
+    elif isinstance(errors, dict) and errors and all(isinstance(key, int) for key in errors):
+        rows = [metrics.RowProblem(line=index + 1, message=_flat(item)) for index, item in sorted(errors.items())]
+    message = _("The request is invalid: nothing saved.") if rows else _flat(errors)
+    return _rows_error(metrics.MetricRowsError(message, rows, code=ErrorCode.INVALID))
+
+
 def _rows_error(exc: metrics.MetricRowsError) -> Response:
     rows = [r.as_dict() for r in exc.rows]
     body = error_body(exc.code.value, exc.message, {"rows": rows})
@@ -253,7 +277,8 @@ class MetricUploadApi(APIView):
     def post(self, request, key: str):
         metric = _metric(key)
         data = UploadInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            return _input_error(data)
         upload = data.validated_data["file"]
         if upload.size > metrics.MAX_FILE_BYTES:
             return _rows_error(metrics.MetricRowsError(_("The file is larger than 5 MB."), []))
@@ -289,7 +314,8 @@ class MetricValuesApi(APIView):
     def post(self, request, key: str):
         metric = _metric(key)
         data = MetricValueInputSerializer(data=request.data, many=True)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            return _input_error(data)
         try:
             result = metrics.business_metric_values_upsert(metric=metric, actor=request.user,
                                                            values=list(data.validated_data))

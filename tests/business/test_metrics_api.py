@@ -144,3 +144,18 @@ def test_unit_costs_api_answers_the_series_in_decimal_strings(w, client_for):
                                                          "end": "2025-05-03", "granularity": "week"}), 400)
     assert error["details"]["granularity"] == [russian(
         "A monthly metric has unit costs by month only: choose the month granularity.")]
+
+
+def test_a_malformed_values_body_answers_the_documented_400_with_rows(w, client_for):
+    """Found by the schema fuzzer: a body the serializer refuses still answers ``{"error", "rows"}``."""
+    client = client_for(w.adam, "alpha")
+    assert _post(client, BASE, ORDERS).status_code == 201
+    response = _post(client, f"{BASE}orders/values/", [{"date": "2025-05-02", "value": "7"}, {"value": "1"}])
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"error", "rows"} and body["error"]["code"] == "invalid"
+    assert [row["line"] for row in body["rows"]] == [2]  # the item without a date
+    assert "date" in body["rows"][0]["message"]
+    response = _post(client, f"{BASE}orders/values/", {"date": "2025-05-02"})  # not a list
+    assert response.status_code == 400 and response.json()["rows"] == []
+    assert client.get(f"{BASE}orders/values/").json() == []
