@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.utils.translation import gettext as _
-
 from .engine import CompiledRule, ConditionError, compile_rule
 from .models import AllocationSet, AllocationState, BusinessMetric, Dimension, ResourceOverride, Rule, SharedCost
 from .vocabulary import BUILTIN_DIMENSIONS, UNALLOCATED_LABEL
@@ -91,7 +89,3 @@ def allocation_set_values() -> dict[int, dict[str, str]]:
 
 def business_metrics_list() -> list[BusinessMetric]:
     return list(BusinessMetric.objects.select_related("dimension").order_by("name", "id"))
-
-
-def unallocated_label() -> str:
-    return _("Unallocated")
