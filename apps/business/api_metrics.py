@@ -94,8 +94,13 @@ class RowProblemSerializer(serializers.Serializer):
 
 
 class UploadErrorSerializer(serializers.Serializer):
+    """The API's error shape plus ``rows``: every bad row or item, by its line or position.
+
+    ``rows`` is absent only when the request was refused before the view read it (a NUL character anywhere in
+    it answers the API's plain error, with the offending input named in ``error.details``)."""
+
     error = ErrorDetailSerializer()
-    rows = RowProblemSerializer(many=True)
+    rows = RowProblemSerializer(many=True, required=False)
 
 
 class UnitCostPointSerializer(serializers.Serializer):

@@ -159,3 +159,19 @@ def test_a_malformed_values_body_answers_the_documented_400_with_rows(w, client_
     response = _post(client, f"{BASE}orders/values/", {"date": "2025-05-02"})  # not a list
     assert response.status_code == 400 and response.json()["rows"] == []
     assert client.get(f"{BASE}orders/values/").json() == []
+
+
+def test_a_nul_character_in_a_values_body_is_refused_in_the_documented_shape_and_saves_nothing(w, client_for):
+    """Found by the schema fuzzer: the NUL guard answers before the view, with the offending key named, and the
+    documented upload error allows that answer (``rows`` absent)."""
+    from apps.business.api_metrics import UploadErrorSerializer
+
+    client = client_for(w.adam, "alpha")
+    assert _post(client, BASE, ORDERS).status_code == 201
+    response = _post(client, f"{BASE}orders/values/", [{"date": "2025-05-02", "value": "7"},
+                                                       {"date": "2025-05-03", "val\x00ue": "1"}])
+    error = api_error(response, 400, "invalid")
+    assert list(error["details"]) == ["1.val\\x00ue"]
+    assert error["details"]["1.val\\x00ue"] == [russian("Null characters are not allowed.")]
+    assert UploadErrorSerializer(data=response.json()).is_valid()
+    assert client.get(f"{BASE}orders/values/").json() == []
