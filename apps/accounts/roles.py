@@ -27,6 +27,8 @@ class Module(models.TextChoices):
     ORGANIZATION = "organization", _("Organization profile")
     AUDIT = "audit", _("Audit log")
     RATES = "rates", _("Exchange rates")
+    # An MSP's own work on the public host (PartnerMembership roles): the console, billing rules, statements.
+    PARTNER = "partner", _("MSP console")
 
 
 class Action(models.TextChoices):
@@ -60,6 +62,10 @@ PERMISSION_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     (Module.AUDIT, Action.VIEW): _MANAGERS,
     # Entering a manual exchange rate for the organization (when the Bank has none): administrators and finance.
     (Module.RATES, Action.MANAGE): frozenset({R.OWNER, R.ADMIN, R.FINANCE}),
+    # A partner member's role: every member sees the console; billing rules, statements and onboarding are for
+    # the partner's administrators and finance.
+    (Module.PARTNER, Action.VIEW): ALL,
+    (Module.PARTNER, Action.MANAGE): frozenset({R.OWNER, R.ADMIN, R.FINANCE}),
 }
 
 

@@ -24,7 +24,27 @@ TIMEZONE_CHOICES = [
 ]
 
 
-class Partner(models.Model):
+class Requisites(models.Model):
+    """A legal entity's requisites as printed on statements: full name, ИНН, КПП, address."""
+
+    legal_name = models.CharField(_("legal name"), max_length=300, blank=True)
+    inn = models.CharField(_("INN"), max_length=12, blank=True)
+    kpp = models.CharField(_("KPP"), max_length=9, blank=True)
+    legal_address = models.CharField(_("legal address"), max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def requisites(self) -> dict[str, str]:
+        return {
+            "legal_name": self.legal_name or self.name,
+            "inn": self.inn,
+            "kpp": self.kpp,
+            "legal_address": self.legal_address,
+        }
+
+
+class Partner(Requisites):
     """An MSP: manages the cloud spend of several client organizations."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -40,7 +60,7 @@ class Partner(models.Model):
         return self.name
 
 
-class Organization(TenantMixin):
+class Organization(TenantMixin, Requisites):
     """A tenant: one customer with its own PostgreSQL schema."""
 
     class Kind(models.TextChoices):
@@ -49,8 +69,9 @@ class Organization(TenantMixin):
         DEMO = "demo", _("Demo")
 
     # TenantMixin's field, with a label for the admin.
-    schema_name = models.CharField(_("database schema"), max_length=63, unique=True, db_index=True,
-                                   validators=[_check_schema_name])
+    schema_name = models.CharField(
+        _("database schema"), max_length=63, unique=True, db_index=True, validators=[_check_schema_name]
+    )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=63, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CUSTOMER)
@@ -96,8 +117,13 @@ class Organization(TenantMixin):
 class Domain(DomainMixin):
     # DomainMixin's fields, with labels for the admin.
     domain = models.CharField(_("host name"), max_length=253, unique=True, db_index=True)
-    tenant = models.ForeignKey(settings.TENANT_MODEL, verbose_name=_("organization"), db_index=True,
-                               related_name="domains", on_delete=models.CASCADE)
+    tenant = models.ForeignKey(
+        settings.TENANT_MODEL,
+        verbose_name=_("organization"),
+        db_index=True,
+        related_name="domains",
+        on_delete=models.CASCADE,
+    )
     is_primary = models.BooleanField(_("primary"), default=True, db_index=True)
 
     class Meta:

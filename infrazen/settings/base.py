@@ -52,6 +52,8 @@ SHARED_APPS = [
     "apps.accounts",
     "apps.common",
     "apps.currency",
+    # The MSP console's figures, billing rules and statements (public schema).
+    "apps.partners",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -80,6 +82,7 @@ TENANT_APPS = [
     "apps.budgets",
     "apps.anomalies",
     "apps.notifications",
+    "apps.reports",
     # Built on the apps above; no tables of their own yet.
     "apps.dashboard",
     "apps.demo",
