@@ -19,6 +19,8 @@ urlpatterns = [
     path("go/<slug:slug>/", tenant_views.organization_go, name="organization_go"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(public_api)),
+    path("api/v1/", include("apps.partners.api_urls_billing")),
+    path("", include("apps.partners.urls_billing")),
     path("", include(notification_webhook)),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_public"),

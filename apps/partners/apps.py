@@ -6,3 +6,6 @@ class PartnersConfig(AppConfig):
     name = "apps.partners"
     verbose_name = _("MSP console")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import admin_billing  # noqa: F401
