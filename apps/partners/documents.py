@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS, MONTHS_ALT
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from apps.reports.rendering import BRAND, Sheet, pdf_render, xlsx_book
 
@@ -86,8 +87,9 @@ def statement_xlsx(statement: Statement) -> bytes:
                  _("Customer: %(name)s, INN %(inn)s, KPP %(kpp)s, %(address)s") % _requisites(buyer)]
         if statement.issued_at:
             notes.append(_("Issued on %(date)s") % {"date": _date_label(statement.issued_at)})
-        sheet = Sheet(title=_("Statement"), header=[_("Provider"), _("Service"), _("Cost"), _("Markup"),
-                                                     _("Amount")],
+        sheet = Sheet(title=_("Statement"), header=[pgettext("statement", "Provider"), pgettext("statement", "Service"),
+                                                     pgettext("statement", "Cost"), _("Markup"),
+                                                     pgettext("statement", "Amount")],
                       rows=rows, currency=statement.currency, money=(2, 3, 4), bold_last=True, notes=notes)
         return xlsx_book([sheet])
 
