@@ -406,6 +406,45 @@ PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any
 }
 
 
+def _partner_billing(d) -> dict[str, int]:
+    """A billing rule and an issued statement of the MSP for alpha (the partner API's objects)."""
+    if "billing" not in d:
+        from apps.accounts.models import PartnerMembership
+        from apps.partners import services_billing, services_statements
+        from apps.partners.models import ClientMonthCost
+
+        operator = PartnerMembership.objects.select_related("partner", "user").get(partner__slug="msp")
+        partner, alpha = operator.partner, partner_client(operator.partner)
+        ClientMonthCost.objects.create(organization=alpha, partner=partner, month=date(2026, 11, 1),
+                                       provider="Yandex Cloud", service="Compute Cloud", cost=Decimal("1000.00"))
+        rule = services_billing.billing_rule_create(partner=partner, actor=operator.user, organization=alpha,
+                                                    provider="Yandex Cloud", markup_percent="10")
+        statement, _created = services_statements.statement_draft(partner=partner, organization=alpha,
+                                                                  month=date(2026, 11, 1), actor=operator.user)
+        services_statements.statement_issue(statement=statement, actor=operator.user)
+        d["billing"] = {"rule": rule.pk, "statement": statement.pk}
+    return d["billing"]
+
+
+def partner_client(partner):
+    return partner.organizations.get(slug="alpha")
+
+
+PUBLIC_CALLS.update({
+    "/api/v1/partner/billing-rules/": lambda d: _partner_billing(d) and [("/api/v1/partner/billing-rules/", {})],
+    "/api/v1/partner/billing-rules/{id}/": lambda d: [
+        (f"/api/v1/partner/billing-rules/{_partner_billing(d)['rule']}/", {})],
+    "/api/v1/partner/statements/": lambda d: _partner_billing(d) and [
+        ("/api/v1/partner/statements/", {}), ("/api/v1/partner/statements/", {"status": "issued"})],
+    "/api/v1/partner/statements/{id}/": lambda d: [
+        (f"/api/v1/partner/statements/{_partner_billing(d)['statement']}/", {})],
+    "/api/v1/partner/statements/{id}/pdf/": lambda d: [
+        (f"/api/v1/partner/statements/{_partner_billing(d)['statement']}/pdf/", {})],
+    "/api/v1/partner/statements/{id}/xlsx/": lambda d: [
+        (f"/api/v1/partner/statements/{_partner_billing(d)['statement']}/xlsx/", {})],
+})
+
+
 def _costs(path: str) -> bool:
     return path.startswith("/api/v1/costs/")
 
@@ -429,7 +468,8 @@ def test_real_responses_of_the_organization_api_match_the_schema(organization_wi
 
 def test_real_responses_of_the_partner_api_on_the_public_host_match_the_schema(w, token_client):
     client = token_client(w.oscar, None)
-    calls = {path: make({}) for path, make in PUBLIC_CALLS.items()}
+    data: dict[str, Any] = {}
+    calls = {path: make(data) for path, make in PUBLIC_CALLS.items()}
     problems = exercise(client, load_schema(client), calls)
     assert not problems, "\n".join(problems)
 
