@@ -209,3 +209,17 @@ def test_pages(november, client_for):
                                                            "pass_through_percent": "0", "fixed_monthly_fee": "0",
                                                            "minimum_charge": "0"})
     assert response.status_code == 200 and response.context["form"].errors
+
+
+def test_admin_keeps_an_issued_statement_read_only(november, client_for, django_user_model):
+    staff = django_user_model.objects.create_superuser(email="support@infrazen.test", password="Support-Pass-1")
+    statement, _created = services_statements.statement_draft(partner=november.partner, organization=november.alpha,
+                                                               month=NOV, actor=november.oscar)
+    statement = services_statements.statement_issue(statement=statement, actor=november.oscar)
+    client = client_for(staff)
+    assert client.get("/admin/partners/billingrule/").status_code == 200
+    assert client.get("/admin/partners/statement/").status_code == 200
+    page = client.get(f"/admin/partners/statement/{statement.pk}/change/")
+    assert page.status_code == 200 and not page.context["adminform"].form.fields
+    assert client.post(f"/admin/partners/statement/{statement.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Statement.objects.filter(pk=statement.pk, status="issued").exists()
