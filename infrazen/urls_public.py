@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from apps.accounts.api_urls import public_urlpatterns as public_api
 from apps.notifications.urls import webhook_urlpatterns as notification_webhook
+from apps.partners.api_urls_onboarding import urlpatterns as partner_onboarding_api
+from apps.partners.urls_onboarding import urlpatterns as partner_onboarding
 from apps.tenants import views as tenant_views
 
 from .urls_common import api_docs_urlpatterns, common_urlpatterns
@@ -21,6 +23,8 @@ urlpatterns = [
     path("api/v1/", include(public_api)),
     path("api/v1/", include("apps.partners.api_urls_billing")),
     path("", include("apps.partners.urls_billing")),
+    path("api/v1/", include(partner_onboarding_api)),
+    path("", include(partner_onboarding)),
     path("", include(notification_webhook)),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_public"),

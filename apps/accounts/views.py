@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -35,10 +36,46 @@ def handoff_accept(request, handoff_id):
     return redirect(handoff.next_path or "/")
 
 
+@dataclass(frozen=True)
+class SettingsSection:
+    title: str
+    description: str
+    url_name: str
+
+
 @require_permission("organization.view")
 def settings_index(request):
-    """Settings open on the first tab the role may see."""
-    return redirect("settings_members" if request.access.can("members.view") else "settings_organization")
+    """Every settings section in one place, each with a line saying what it holds; a section shows only to the
+    roles whose permission opens it (the same permission its own page requires)."""
+    access = request.access
+    sections = [
+        (SettingsSection(_("Organization profile and requisites"),
+                         _("Name, currency, time zone; legal name, INN, KPP and address printed on statements."),
+                         "settings_organization"), "organization.view"),
+        (SettingsSection(_("Members"), _("Who works in the organization and with which role."),
+                         "settings_members"), "members.view"),
+        (SettingsSection(_("Invitations"), _("Invite colleagues by email; pending invitations."),
+                         "settings_invitations"), "members.view"),
+        (SettingsSection(_("Notification channels"),
+                         _("Telegram chats and email addresses that receive the organization's alerts."),
+                         "notifications_settings"), "costs.view"),
+        (SettingsSection(_("My notifications"),
+                         _("Which alerts reach your personal channels, and your quiet hours."),
+                         "notifications_preferences"), "costs.view"),
+        (SettingsSection(_("Tag governance"),
+                         _("Required tag keys and their allowed values, checked by the guardrails."),
+                         "settings_tags"), "recommendations.view"),
+        (SettingsSection(_("API tokens"), _("Your personal tokens for the InfraZen API."),
+                         "settings_api_tokens"), "organization.view"),
+        (SettingsSection(_("Guardrails"),
+                         _("Policies: required tags, cost limits, forbidden regions and types, lifetimes."),
+                         "recommendations_policies"), "recommendations.view"),
+        (SettingsSection(_("Audit log"), _("Who changed what and when."), "settings_audit"), "audit.view"),
+    ]
+    return render(request, "accounts/settings_index.html", {
+        "sections": [section for section, permission in sections if access.can(permission)],
+        "settings_tab": "index",
+    })
 
 
 @require_permission("members.view")

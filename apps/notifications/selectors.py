@@ -46,3 +46,8 @@ def bot_link(code: str) -> str:
     """``https://t.me/<bot>?start=<code>`` when the bot's username is configured, else ""."""
     username = settings.TELEGRAM_BOT_USERNAME.lstrip("@")
     return f"https://t.me/{username}?start={code}" if username else ""
+
+
+def personal_channel_list(*, user) -> QuerySet[Channel]:
+    """``user``'s own personal channels (nobody else's), for their notification preferences."""
+    return Channel.objects.filter(user_id=getattr(user, "pk", None) or -1)

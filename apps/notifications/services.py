@@ -565,3 +565,21 @@ def telegram_poll(*, client: TelegramClient | None = None) -> int:
 
 def quiet_time(value: str | None) -> time | None:
     return time.fromisoformat(value) if value else None
+
+
+def personal_preferences_update(*, user, kinds: list[str], quiet_start: time | None,
+                                quiet_end: time | None) -> list[Channel]:
+    """The alert kinds and quiet hours of every personal channel of ``user`` (only theirs: the user is the
+    actor and the owner). All kinds chosen is stored as «every kind» (so new kinds reach the user too)."""
+    kinds = list(dict.fromkeys(kinds))
+    if kinds and set(kinds) >= set(AlertKind.values):
+        kinds = []
+    elif not kinds:
+        raise ApplicationError(_("Choose at least one kind of alert, or switch the channel off."),
+                               extra={"fields": {"kinds": [_("Choose at least one kind of alert.")]},
+                                      "field": "kinds"})
+    channels = list(Channel.objects.filter(user_id=user.pk))
+    with transaction.atomic():
+        for channel in channels:
+            channel_update(channel=channel, actor=user, kinds=kinds, quiet_start=quiet_start, quiet_end=quiet_end)
+    return channels

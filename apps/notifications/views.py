@@ -14,16 +14,16 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.permissions import require_permission
 from apps.common.errors import ApplicationError
 from apps.common.pages import page_of
 
 from . import selectors, services
-from .forms import EmailChannelForm
+from .forms import EmailChannelForm, PreferencesForm
 from .models import Channel, LinkCode
-from .vocabulary import ChannelKind
+from .vocabulary import AlertKind, ChannelKind
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +105,35 @@ def channel_action(request, pk: int, action: str):
     else:
         raise Http404
     return redirect("notifications_settings")
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("costs.view")
+def preferences(request):
+    """«My notifications»: the member's own preferences, applied to their personal channels only (the page
+    takes no channel id, so nobody can reach another member's channels through it)."""
+    channels = list(selectors.personal_channel_list(user=request.user))
+    first = channels[0] if channels else None
+    initial = {"kinds": (first.kinds or list(AlertKind.values)) if first else list(AlertKind.values),
+               "quiet_start": first.quiet_start if first else None, "quiet_end": first.quiet_end if first else None}
+    form = PreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if not channels:
+            messages.error(request, _("Connect your personal Telegram first: the preferences apply to it."))
+            return redirect("notifications_preferences")
+        if form.is_valid():
+            try:
+                services.personal_preferences_update(user=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error("kinds" if exc.extra.get("field") == "kinds" else None, exc.message)
+            else:
+                messages.success(request, _("Your notification preferences are saved."))
+                return redirect("notifications_preferences")
+        status = 400
+    return render(request, "notifications/preferences.html", {
+        "form": form, "channels": channels, "settings_tab": "my_notifications",
+    }, status=status)
 
 
 @csrf_exempt

@@ -51,6 +51,17 @@ def _positive(value: Any, field: str, errors: dict[str, str], *, integer: bool =
     return amount
 
 
+def _allowed(value: Any, errors: dict[str, str]) -> dict[str, list[str]]:
+    """``{"tag key": ["allowed value", ...]}``; an empty list allows any value (the key only has to be set)."""
+    if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, list) and all(isinstance(x, str) and x.strip()
+                                                                              for x in v)
+            for k, v in value.items()):
+        errors["params.allowed"] = _("Expected an object of tag keys and lists of allowed values.")
+        return {}
+    return {k.strip(): list(dict.fromkeys(x.strip() for x in v)) for k, v in value.items()}
+
+
 def policy_clean(*, kind: str, params: Any, scope: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validated ``(params, scope)`` of a policy of ``kind``; ``ApplicationError`` listing every problem."""
     errors: dict[str, str] = {}
@@ -75,7 +86,9 @@ def policy_clean(*, kind: str, params: Any, scope: Any) -> tuple[dict[str, Any],
         if bad:
             errors["params.fields"] = _("Unknown fields: %(fields)s. Known: %(known)s.") % {
                 "fields": ", ".join(bad), "known": ", ".join(REQUIRED_FIELDS)}
-        if not clean["tags"] and not clean["fields"] and "params.tags" not in errors:
+        if "allowed" in params:
+            clean["allowed"] = _allowed(params.get("allowed"), errors)
+        if not clean["tags"] and not clean["fields"] and not clean.get("allowed") and "params.tags" not in errors:
             errors["params.tags"] = _("Name at least one tag or field.")
     elif kind == PolicyKind.MAX_MONTHLY_COST:
         clean["amount"] = str(_positive(params.get("amount"), "params.amount", errors) or "")
@@ -154,11 +167,23 @@ def _check(policy, params: Mapping[str, Any], resource: ResourceView, context: C
     if policy.kind == PolicyKind.REQUIRED_TAGS:
         missing = [f"#{tag}" for tag in params.get("tags", []) if not resource.tags.get(tag)]
         missing += [field for field in params.get("fields", []) if not resource.business.get(field)]
-        if not missing:
+        # A value outside the key's allowed list (tag governance); an unset optional key is not checked here.
+        disallowed = [f"#{key}={resource.tags[key]}" for key, values in (params.get("allowed") or {}).items()
+                      if values and resource.tags.get(key) and resource.tags[key] not in values]
+        if not missing and not disallowed:
             return None
-        title = _("«%(name)s» lacks %(missing)s") % {"name": name, "missing": ", ".join(missing)}
-        return _draft(policy, resource, title,
-                      _("Missing: %(missing)s.") % {"missing": ", ".join(missing)}, Risk.LOW, missing=missing)
+        if not disallowed:
+            title = _("«%(name)s» lacks %(missing)s") % {"name": name, "missing": ", ".join(missing)}
+            return _draft(policy, resource, title,
+                          _("Missing: %(missing)s.") % {"missing": ", ".join(missing)}, Risk.LOW, missing=missing)
+        allowed = params.get("allowed") or {}
+        details = [_("%(tag)s is not allowed (allowed: %(values)s).") % {
+            "tag": tag, "values": ", ".join(allowed[tag[1:].split("=", 1)[0]])} for tag in disallowed]
+        if missing:
+            details.insert(0, _("Missing: %(missing)s.") % {"missing": ", ".join(missing)})
+        title = _("«%(name)s» breaks the tag rules: %(tags)s") % {"name": name, "tags": ", ".join(missing + disallowed)}
+        return _draft(policy, resource, title, " ".join(details), Risk.LOW, missing=missing,
+                      disallowed=disallowed)
     if policy.kind == PolicyKind.MAX_MONTHLY_COST:
         limit = Decimal(str(params.get("amount") or 0))
         cost, source = context.monthly_cost(resource)

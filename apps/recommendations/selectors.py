@@ -25,7 +25,7 @@ from . import registry
 from .calendar import non_working_days
 from .context import Context, MetricSummary, ResourceView, UsageLine
 from .models import EvaluationRun, Finding, Policy, RuleSetting
-from .vocabulary import POTENTIAL_STATUSES, Category, Status
+from .vocabulary import POTENTIAL_STATUSES, Category, PolicyKind, Status
 
 COST_DAYS = 30
 PROFILE_DAYS = 28  # four whole weeks of hour-of-week slots
@@ -257,6 +257,12 @@ def policy_open_violations() -> dict[int, int]:
     """``{policy pk: number of its open violations}`` (policies without any are left out). One query."""
     return dict(Finding.objects.filter(category=Category.POLICY, status=Status.OPEN).exclude(policy=None)
                 .order_by().values("policy").annotate(n=Count("id")).values_list("policy", "n"))
+
+
+def tag_governance_policy() -> Policy | None:
+    """The organization's tag governance: its first «required tags» policy that applies to every resource
+    (empty scope), whose ``params`` hold the required keys (``tags``) and allowed values (``allowed``)."""
+    return (Policy.objects.filter(kind=PolicyKind.REQUIRED_TAGS, scope={}).order_by("id").first())
 
 
 def policy_get(*, pk: Any) -> Policy:

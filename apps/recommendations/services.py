@@ -42,8 +42,8 @@ from .exceptions import RecommendationErrorCode
 from .models import EvaluationRun, Finding, Policy, RuleSetting
 from .policies import POLICY_RULE, policy_clean, policy_violations
 from .rules.base import CENT, FindingDraft
-from .selectors import context_build, evaluation_active
-from .vocabulary import LIVE_STATUSES, Category, RunStatus, RunTrigger, Status
+from .selectors import context_build, evaluation_active, tag_governance_policy
+from .vocabulary import LIVE_STATUSES, Category, PolicyKind, RunStatus, RunTrigger, Status
 
 logger = logging.getLogger(__name__)
 
@@ -631,6 +631,36 @@ def policy_create(*, actor, name: str, kind: str, params: Any = None, scope: Any
         _policy_audit("create", policy, actor, params=clean_params, scope=clean_scope, enabled=enabled)
     organization_data_changed()
     return policy
+
+
+def tag_governance_update(*, actor, rules: Iterable[tuple[str, Iterable[str]]]) -> Policy | None:
+    """Save the required tag keys and each one's allowed values (empty = any value) into the tag governance
+    policy (``selectors.tag_governance_policy``), creating it on first use; the guardrails evaluate it.
+    No rules with no policy yet: nothing to save (None)."""
+    keys: list[str] = []
+    allowed: dict[str, list[str]] = {}
+    for key, values in rules:
+        key = (key or "").strip()
+        if not key:
+            continue
+        if key in allowed:
+            raise ApplicationError(_("The tag key «%(key)s» is listed twice.") % {"key": key},
+                                   RecommendationErrorCode.INVALID_POLICY,
+                                   extra={"fields": {"params.tags": _("The tag key «%(key)s» is listed twice.") % {
+                                       "key": key}}})
+        keys.append(key)
+        allowed[key] = [v.strip() for v in values if v and v.strip()]
+    params = {"tags": keys, "fields": [], "allowed": allowed}
+    policy = tag_governance_policy()
+    if policy is None:
+        if not keys:
+            return None
+        return policy_create(actor=actor, name=_("Tag governance"), kind=PolicyKind.REQUIRED_TAGS, params=params)
+    if not keys and not (policy.params or {}).get("fields"):
+        policy_delete(policy=policy, actor=actor)
+        return None
+    return policy_update(policy=policy, actor=actor,
+                         params={**params, "fields": (policy.params or {}).get("fields", [])})
 
 
 def policy_update(*, policy: Policy, actor, **fields: Any) -> Policy:

@@ -27,7 +27,7 @@ from apps.providers.models import ProviderConnection
 from apps.providers.templatetags.providers_ui import provider_label
 
 from . import selectors, services
-from .forms import PolicyForm, plain_number
+from .forms import PolicyForm, plain_number, split_list
 from .models import Policy
 from .vocabulary import Category, PolicyKind, Status
 
@@ -211,6 +211,8 @@ def _save(request: HttpRequest, form: PolicyForm, policy: Policy | None) -> Poli
     values = form.policy_values()
     if policy is not None and (policy.scope or {}).get("tags"):
         values["scope"]["tags"] = policy.scope["tags"]  # set through the API; the form keeps them
+    if policy is not None and (policy.params or {}).get("allowed") and form.kind == PolicyKind.REQUIRED_TAGS:
+        values["params"]["allowed"] = policy.params["allowed"]  # edited on the tag governance page
     try:
         if policy is None:
             return services.policy_create(actor=request.user, kind=form.kind, **values)
@@ -272,3 +274,50 @@ def policy_delete(request: HttpRequest, pk: int) -> HttpResponse:
         "nav_active": "recommendations",
     })
 
+
+
+# --- tag governance ----------------------------------------------------------------------------------------------
+
+BLANK_TAG_ROWS = 3
+
+
+def _tag_rows(policy: Policy | None) -> list[dict[str, str]]:
+    params = (policy.params or {}) if policy else {}
+    allowed = params.get("allowed") or {}
+    return [{"key": key, "values": ", ".join(allowed.get(key, []))} for key in params.get("tags", [])]
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(VIEW)
+def tag_governance(request: HttpRequest) -> HttpResponse:
+    """Required tag keys and, per key, the allowed values (empty = any value); kept in the tag governance
+    policy, so the guardrails flag a resource missing a key or carrying a value outside the list."""
+    can_manage = request.access.can(MANAGE)
+    policy = selectors.tag_governance_policy()
+    rows, error, status = _tag_rows(policy), "", 200
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied(_("Your role does not allow this action."))
+        keys, values = request.POST.getlist("key"), request.POST.getlist("values")
+        rows = [{"key": k.strip(), "values": v.strip()} for k, v in zip(keys, values, strict=False)
+                if k.strip() or v.strip()]
+        try:
+            if any(not row["key"] for row in rows):
+                raise ApplicationError(_("Enter the tag key for every row with allowed values."))
+            services.tag_governance_update(actor=request.user, rules=[
+                (row["key"], split_list(row["values"])) for row in rows])
+        except ApplicationError as exc:
+            fields = exc.extra.get("fields") or {}
+            error, status = (next(iter(fields.values())) if fields else exc.message), 400
+        else:
+            messages.success(request, _("Tag rules saved. The guardrails apply them at the next evaluation."))
+            return redirect("settings_tags")
+    return render(request, "recommendations/settings_tags.html", {
+        "rows": [*rows, *({"key": "", "values": ""} for _i in range(BLANK_TAG_ROWS))] if can_manage else rows,
+        "policy": policy,
+        "violations": selectors.policy_open_violations().get(policy.pk, 0) if policy else 0,
+        "violations_url": violations_url(policy) if policy else "",
+        "error": error,
+        "can_manage": can_manage,
+        "settings_tab": "tags",
+    }, status=status)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("recommendations/evaluations/latest/", views.evaluation_latest, name="recommendations_evaluation_latest"),
     path("recommendations/settings/", settings_views.rule_settings, name="recommendations_settings"),
     path("recommendations/policies/", settings_views.policies, name="recommendations_policies"),
+    path("settings/tags/", settings_views.tag_governance, name="settings_tags"),
     path("recommendations/policies/new/", settings_views.policy_create, name="recommendations_policy_create"),
     path("recommendations/policies/<int:pk>/", settings_views.policy_edit, name="recommendations_policy_edit"),
     path("recommendations/policies/<int:pk>/delete/", settings_views.policy_delete,

@@ -9,3 +9,4 @@ class TenantErrorCode(str, enum.Enum):
     SLUG_TAKEN = "slug_taken"
     SLUG_RESERVED = "slug_reserved"
     SLUG_INVALID = "slug_invalid"
+    REQUISITES_INVALID = "requisites_invalid"

@@ -34,3 +34,20 @@ class OrganizationProfileForm(forms.Form):
     name = forms.CharField(label=_("Organization name"), max_length=200)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
+
+
+class RequisitesForm(forms.Form):
+    """The legal entity's requisites; checked by ``requisites_validate`` (the service names every problem)."""
+
+    prefix = "requisites"
+
+    legal_name = forms.CharField(label=_("Legal name"), max_length=300, required=False,
+                                 help_text=_("As in the registration documents, e.g. «ООО «Альфа»»."))
+    inn = forms.CharField(label=_("INN"), max_length=20, required=False,
+                          help_text=_("10 digits for a legal entity, 12 for an individual entrepreneur."))
+    kpp = forms.CharField(label=_("KPP"), max_length=20, required=False)
+    legal_address = forms.CharField(label=_("Legal address"), max_length=500, required=False)
+
+    def add_service_errors(self, fields: dict[str, str]) -> None:
+        for field, message in fields.items():
+            self.add_error(field if field in self.fields else None, message)

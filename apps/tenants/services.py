@@ -143,6 +143,103 @@ def organization_update_profile(
     return organization
 
 
+# --- requisites (ИНН, КПП) ----------------------------------------------------------------------------------------
+
+REQUISITES_FIELDS = ("legal_name", "inn", "kpp", "legal_address")
+KPP_RE = re.compile(r"^\d{4}[\dA-Z]{2}\d{3}$")
+_INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN11_WEIGHTS = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_WEIGHTS = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def _inn_digit(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
+
+
+def inn_is_valid(inn: str) -> bool:
+    """The ФНС checksum: 10 digits (legal entity, one control digit) or 12 (individual entrepreneur, two)."""
+    if not inn.isascii() or not inn.isdigit():
+        return False
+    if len(inn) == 10:
+        return _inn_digit(inn, _INN10_WEIGHTS) == int(inn[9])
+    if len(inn) == 12:
+        return _inn_digit(inn, _INN11_WEIGHTS) == int(inn[10]) and _inn_digit(inn, _INN12_WEIGHTS) == int(inn[11])
+    return False
+
+
+def requisites_validate(*, legal_name: str = "", inn: str = "", kpp: str = "",
+                        legal_address: str = "") -> dict[str, str]:
+    """Cleaned requisites; ``ApplicationError`` naming every problem (``extra["fields"]``), in Russian.
+
+    All empty is allowed (no requisites yet); once anything is entered, the legal name and the ИНН are both
+    required, as a statement needs them. A 12-digit ИНН (individual entrepreneur) has no КПП."""
+    values = {
+        "legal_name": " ".join(str(legal_name or "").split()),
+        "inn": "".join(str(inn or "").split()),
+        "kpp": "".join(str(kpp or "").split()).upper(),
+        "legal_address": " ".join(str(legal_address or "").split()),
+    }
+    errors: dict[str, str] = {}
+    if any(values.values()):
+        if not values["legal_name"]:
+            errors["legal_name"] = _("Enter the legal name: statements need it together with the INN.")
+        if not values["inn"]:
+            errors["inn"] = _("Enter the INN: statements need it together with the legal name.")
+    if values["inn"]:
+        if not values["inn"].isascii() or not values["inn"].isdigit() or len(values["inn"]) not in (10, 12):
+            errors["inn"] = _("The INN has 10 digits for a legal entity or 12 for an individual entrepreneur.")
+        elif not inn_is_valid(values["inn"]):
+            errors["inn"] = _("The INN check digit does not match: check the number.")
+    if values["kpp"]:
+        if not KPP_RE.match(values["kpp"]):
+            errors["kpp"] = _("The KPP has 9 characters: 4 digits, 2 digits or Latin capital letters, 3 digits.")
+        elif len(values["inn"]) == 12 and "inn" not in errors:
+            errors["kpp"] = _("An individual entrepreneur has no KPP: leave it empty.")
+    limits = {"legal_name": 300, "legal_address": 500}
+    for field, limit in limits.items():
+        if len(values[field]) > limit:
+            errors[field] = _("At most %(limit)s characters.") % {"limit": limit}
+    if errors:
+        raise ApplicationError(next(iter(errors.values())), TenantErrorCode.REQUISITES_INVALID,
+                               {"fields": errors, "field": next(iter(errors))})
+    return values
+
+
+def requisites_update(*, holder: Organization | Partner, actor, **values: str) -> Organization | Partner:
+    """Validate and save the requisites of an organization (the client's on statements) or a partner (the
+    seller's); audited with the fields before and after."""
+    clean = requisites_validate(**{f: values.get(f, getattr(holder, f)) for f in REQUISITES_FIELDS})
+    changes = {f: [getattr(holder, f), v] for f, v in clean.items() if getattr(holder, f) != v}
+    if changes:
+        for field, (_before, after) in changes.items():
+            setattr(holder, field, after)
+        holder.save(update_fields=list(changes))
+        # The audit log lives in tenant schemas: a partner's own change has none (its clients' logs are theirs).
+        if isinstance(holder, Organization):
+            audit_event_record(schema_name=holder.schema_name, action="organization.requisites_updated",
+                               actor=actor, target=holder.slug, data=changes)
+    return holder
+
+
+def partner_update_profile(*, partner: Partner, actor, name: str | None = None, **requisites: str) -> Partner:
+    """A partner's name and requisites (all validated before anything is saved)."""
+    new_name = partner.name if name is None else " ".join(str(name).split())
+    if not new_name:
+        raise ApplicationError(_("Enter the partner name."), TenantErrorCode.REQUISITES_INVALID,
+                               {"fields": {"name": _("Enter the partner name.")}, "field": "name"})
+    if len(new_name) > 200:
+        message = _("At most %(limit)s characters.") % {"limit": 200}
+        raise ApplicationError(message, TenantErrorCode.REQUISITES_INVALID,
+                               {"fields": {"name": message}, "field": "name"})
+    requisites_validate(**{f: requisites.get(f, getattr(partner, f)) for f in REQUISITES_FIELDS})
+    with transaction.atomic():
+        if new_name != partner.name:
+            partner.name = new_name
+            partner.save(update_fields=["name"])
+        requisites_update(holder=partner, actor=actor, **requisites)
+    return partner
+
+
 def partner_get_or_create(*, slug: str, name: str) -> Partner:
     partner, _created = Partner.objects.get_or_create(slug=slug, defaults={"name": name})
     return partner

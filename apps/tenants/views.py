@@ -18,10 +18,10 @@ from apps.accounts.services import handoff_create
 from apps.accounts.urls_helpers import organization_url, public_url
 from apps.common.errors import ApplicationError
 
-from .forms import OrganizationProfileForm, SignupForm
+from .forms import OrganizationProfileForm, RequisitesForm, SignupForm
 from .models import Organization
 from .selectors import organization_get_by_slug, partner_list_for_user
-from .services import organization_signup, organization_update_profile
+from .services import REQUISITES_FIELDS, organization_signup, organization_update_profile, requisites_update
 
 
 def signup_elsewhere(request):
@@ -109,19 +109,37 @@ def _handoff_redirect(request, user, organization, next_path: str):
 @require_http_methods(["GET", "POST"])
 @require_permission("organization.view")
 def organization_profile(request):
+    """The profile (name, currency, time zone) and the «Реквизиты» section (the client's requisites on
+    statements): two forms on one page, posted separately; owners and administrators change them."""
     organization = request.tenant
     can_manage = request.access.can("organization.manage")
+    is_requisites = request.method == "POST" and request.POST.get("section") == "requisites"
     initial = {"name": organization.name, "currency": organization.currency, "timezone": organization.timezone}
-    form = OrganizationProfileForm(request.POST or None, initial=initial)
+    form = OrganizationProfileForm(request.POST if request.method == "POST" and not is_requisites else None,
+                                   initial=initial)
+    requisites_form = RequisitesForm(
+        request.POST if is_requisites else None,
+        initial={f: getattr(organization, f) for f in REQUISITES_FIELDS},
+    )
     if not can_manage:
-        for field in form.fields.values():
+        for field in (*form.fields.values(), *requisites_form.fields.values()):
             field.disabled = True
+    status = 200
     if request.method == "POST":
         if not can_manage:
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied(_("Your role does not allow this action."))
-        if form.is_valid():
+        if is_requisites:
+            if requisites_form.is_valid():
+                try:
+                    requisites_update(holder=organization, actor=request.user, **requisites_form.cleaned_data)
+                    messages.success(request, _("Requisites saved."))
+                    return redirect("settings_organization")
+                except ApplicationError as exc:
+                    requisites_form.add_service_errors(exc.extra.get("fields") or {None: exc.message})
+            status = 400
+        elif form.is_valid():
             try:
                 organization_update_profile(organization=organization, actor=request.user, **form.cleaned_data)
                 messages.success(request, _("Organization profile saved."))
@@ -131,5 +149,7 @@ def organization_profile(request):
     return render(
         request,
         "accounts/settings_organization.html",
-        {"form": form, "can_manage": can_manage, "settings_tab": "organization"},
+        {"form": form, "requisites_form": requisites_form, "can_manage": can_manage,
+         "settings_tab": "organization"},
+        status=status,
     )

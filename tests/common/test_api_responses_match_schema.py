@@ -403,6 +403,7 @@ ORGANIZATION_CALLS.update({
 })
 PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
     "/api/v1/partner/organizations/": lambda d: [("/api/v1/partner/organizations/", {})],
+    "/api/v1/partner/profile/": lambda d: [("/api/v1/partner/profile/", {})],
 }
 
 

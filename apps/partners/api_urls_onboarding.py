@@ -1,0 +1,10 @@
+"""Public host API (under ``/api/v1/``): the partner's profile and onboarding a client."""
+
+from django.urls import path
+
+from . import api_onboarding
+
+urlpatterns = [
+    path("partner/profile/", api_onboarding.PartnerProfileApi.as_view(), name="api_partner_profile"),
+    path("partner/clients/", api_onboarding.PartnerClientCreateApi.as_view(), name="api_partner_client_create"),
+]
