@@ -242,7 +242,8 @@ def _runways(today: date) -> list[dict[str, Any]]:
     for runway in runway_list(today=today):
         rows.append({"name": runway.connection.name, "provider": runway.connection.provider,
                      "balance": _money(runway.balance), "currency": runway.currency,
-                     "days_left": runway.days_left, "date": runway.date})
+                     "days_left": runway.days_left, "date": runway.date,
+                     "days": int(runway.days_left) if runway.days_left is not None else None})
     rows.sort(key=lambda r: (r["days_left"] is None, r["days_left"] or ZERO, r["name"]))
     return rows
 
