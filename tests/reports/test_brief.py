@@ -236,3 +236,13 @@ def test_page_with_a_bad_month_shows_the_error_and_the_last_full_month(alpha_mon
     text = _plain(response.content.decode())
     assert russian("Enter the month as YYYY-MM, e.g. 2026-11.") in text
     assert "Расходы за ноябрь 2026 г." in text
+
+
+def test_xlsx_of_a_month_without_anything_still_opens(w, client_for):
+    response = client_for(w.bob, "beta").get(BRIEF, {"month": "2026-11", "output": "xlsx"})
+    assert response.status_code == 200, response.content
+    book = load_workbook(io.BytesIO(response.content))
+    summary = book[book.sheetnames[0]]
+    notes = [r[0] for r in summary.iter_rows(values_only=True)]
+    assert russian("No costs were recorded for this month.") in notes
+    assert russian("No monthly budget is set.") in notes
