@@ -401,6 +401,8 @@ ORGANIZATION_CALLS.update({
     "/api/v1/allocation/overrides/{id}/": lambda d: [
         (f"/api/v1/allocation/overrides/{_allocation(d)['override']}/", {})],
 })
+ORGANIZATION_CALLS["/api/v1/reports/brief/"] = lambda d: [("/api/v1/reports/brief/", {}),
+                                                        ("/api/v1/reports/brief/", {"output": "xlsx"})]
 PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
     "/api/v1/partner/organizations/": lambda d: [("/api/v1/partner/organizations/", {})],
     "/api/v1/partner/profile/": lambda d: [("/api/v1/partner/profile/", {})],
@@ -492,6 +494,8 @@ def test_errors_answer_the_documented_error_shape(w, token_client, client_for):
         (alice, "/api/v1/policies/violations/", {"policy": "abc"}, 400),
         (alice, "/api/v1/recommendations/{id}/", {}, 404),
         (alice, "/api/v1/recommendations/evaluations/latest/", {}, 404),
+        (alice, "/api/v1/reports/brief/", {"month": "2026-13"}, 400),
+        (alice, "/api/v1/reports/brief/", {"output": "docx"}, 400),
         (client_for(None, "alpha"), "/api/v1/me/", {}, 401),
         (token_client(w.charlie, "alpha"), "/api/v1/connections/", {}, 403),
     ]
