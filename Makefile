@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE ?= infrazen.settings.local
 
-.PHONY: demo superuser test install browser lint messages migrate run worker clean
+.PHONY: demo superuser test install browser pdf-libs lint messages migrate run worker clean
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ browser:
 		echo "Installing Chromium (apt)…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
+# HarfBuzz's subsetter: WeasyPrint embeds font subsets with it in milliseconds instead of seconds (Debian package).
+pdf-libs:
+	@ldconfig -p | grep -q libharfbuzz-subset || { \
+		echo "Installing libharfbuzz-subset0 (apt)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			libharfbuzz-subset0 >/dev/null || echo "libharfbuzz-subset0 not installed: PDFs render, slower"; }
+
 ## Install, database (embedded when DATABASE_URL is unset), migrate, seed, run web + worker.
 demo: install
 	$(PY) scripts/demo.py
@@ -32,7 +39,7 @@ superuser: install
 ## The whole test suite against real PostgreSQL (DATABASE_URL or postgres@127.0.0.1:5432), one pytest-xdist worker
 ## per CPU (at most 4), each with its own test database (test_<name>_gw<N>). PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto
-test: install browser
+test: install browser pdf-libs
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py compile_translations --verbosity 0
 	DJANGO_SETTINGS_MODULE=infrazen.settings.test $(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4
