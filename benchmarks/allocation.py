@@ -208,6 +208,10 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, help="cProfile the apply; print the top N")
     parser.add_argument("--build-only", action="store_true", help="generate the data (kept) and stop")
     parser.add_argument("--queries", type=int, default=0, help="print the N slowest statements of the apply")
+    parser.add_argument("--phases", action="store_true", help="print the time of each rollup phase of the apply")
+    parser.add_argument("--change", type=int, default=0,
+                        help="before the apply, move the resources of the first N of the 40 app rules to another "
+                             "business unit (N/40 of the costs change allocation); default: definitions bumped only")
     args = parser.parse_args()
     args.keep = args.keep or args.reuse or args.build_only
     with scratch_database(args.database, keep=args.keep, reuse=args.reuse, env={"CURRENCY_FETCH_MISSING": "false"}):
@@ -248,6 +252,18 @@ def _run(args) -> None:
         print(f"ledger   : {total:,} rows, {distinct:,} resource x SKU combinations")
         if args.build_only:
             return
+        if args.change:
+            from apps.allocation.models import Rule
+
+            moved = 0
+            for rule in Rule.objects.filter(actions__has_key="product"):
+                app = int(rule.actions["product"].removeprefix("app"))
+                if app < args.change:
+                    unit = UNITS[(UNITS.index(rule.actions["business_unit"]) + 1) % len(UNITS)]  # the next one
+                    rule.actions = {**rule.actions, "business_unit": unit}
+                    rule.save(update_fields=["actions"])
+                    moved += 1
+            print(f"change   : {moved} app rules moved to another business unit")
         version = definitions_changed()
         gc.collect()
         try:
@@ -271,6 +287,11 @@ def _run(args) -> None:
             finally:
                 timings.append((time.perf_counter() - t0, " ".join(str(sql).split())[:160]))
 
+        from apps.costs.services import rollups
+
+        phases: list[tuple[str, float]] = []
+        if args.phases:
+            rollups.PHASE_TIMINGS = phases
         started = time.perf_counter()
         if args.queries:
             with connection.execute_wrapper(timed):
@@ -278,6 +299,13 @@ def _run(args) -> None:
         else:
             days = allocation_history_apply(version=version)
         wall = time.perf_counter() - started
+        rollups.PHASE_TIMINGS = None
+        if phases:
+            totals: dict[str, list[float]] = {}
+            for name, seconds in phases:
+                totals.setdefault(name, []).append(seconds)
+            for name, each in totals.items():
+                print(f"  phase {name:<15} {sum(each):7.1f} s  ({', '.join(f'{x:.1f}' for x in each)})")
         for seconds, sql in sorted(timings, reverse=True)[:args.queries]:
             print(f"  {seconds:6.2f} s  {sql}")
         if profiler is not None:
