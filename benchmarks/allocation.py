@@ -19,6 +19,12 @@ Figures (2026-12-06, 2 shared CPUs under the load of other jobs, load average 2-
   chunked evaluation; after 285.1 s and peak 228 MB (+132 MB over 96 MB). Rollups equal the ledger to the kopeck.
   Most of the time is the rollups' own SQL (the CostDaily insert of 2.5 M rows a month, ~65 s each, the stage
   ~30 s each), not the allocation: the 60 s goal is not met at this size on this machine.
+- 2026-12-06 evening, --phases (rollups empty, load average ~1 at the start): 259.3 s, peak 208 MB (+113 MB): stage
+  48.6 s (16.1 + 32.5), signatures 10.9, daily insert 135.3 (33.6 + 101.7), split shares 5.3, split rows 3.8, tag
+  rollup 25.9, monthly rollup 29.0. Same code again over full rollups under the load of other jobs (load average
+  8-13): 512.5 s. A variant writing only the changed rollup rows (new rows into a temporary table, hash anti-joins
+  against the range) plus work_mem 256 MB, same data, load 13-16: 679 s (stage 137, signatures 39, new daily rows
+  215, diff 138, tags 79, monthly 47): no gain, not kept.
 """
 
 from __future__ import annotations

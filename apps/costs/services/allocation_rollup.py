@@ -114,9 +114,8 @@ def _assign(cursor, rows: list[tuple]) -> None:
                    "SELECT sig, allocation_id, split_id FROM _alloc_new_sig ON CONFLICT (sig) DO NOTHING")
 
 
-def split_shares_fill(cursor, stage: str, *, start: date, end: date, daily_table: str | None = None) -> None:
-    """Fill ``SHARE`` for the shared rows of the stage (after the unshared daily rows of the range are in
-    ``daily_table``: by default ``CostDaily``, or the refresh's table of the range's new daily rows)."""
+def split_shares_fill(cursor, stage: str, *, start: date, end: date) -> None:
+    """Fill ``SHARE`` for the shared rows of the stage (after the unshared daily rows of the range are in)."""
     cursor.execute(f"SELECT DISTINCT a.split_id, a.allocation_id, s.charge_date FROM {stage} s "  # noqa: S608
                    f"JOIN {SIGNATURES} a ON a.sig = s.sig WHERE a.split_id IS NOT NULL")
     needed = cursor.fetchall()
@@ -125,7 +124,7 @@ def split_shares_fill(cursor, stage: str, *, start: date, end: date, daily_table
     splits = shared_costs_by_id()
     set_values = dict(AllocationSet.objects.filter(id__in={r[1] for r in needed}).values_list("id", "values"))
     sets = AllocationSets()
-    basis = split_basis(splits, {r[0] for r in needed}, start=start, end=end, daily_table=daily_table)
+    basis = split_basis(splits, {r[0] for r in needed}, start=start, end=end)
     out = []
     for split_id, source_id, day in needed:
         split = splits.get(split_id)
@@ -166,10 +165,9 @@ def split_shares(split, targets: list[str], basis: dict[str, Decimal]) -> dict[s
         return {v: Decimal(1) / len(targets) for v in targets}
 
 
-def split_basis(splits: dict, split_ids: set[int], *, start: date, end: date,
-                daily_table: str | None = None) -> dict[tuple[int, date], dict[str, Decimal]]:
-    """(split id, day) -> target value -> weight, for the proportional and metric splits of ``split_ids``; the
-    cost basis is read from ``CostDaily`` or from ``daily_table`` (a table of the same columns)."""
+def split_basis(splits: dict, split_ids: set[int], *, start: date,
+                end: date) -> dict[tuple[int, date], dict[str, Decimal]]:
+    """(split id, day) -> target value -> weight, for the proportional and metric splits of ``split_ids``."""
     out: dict[tuple[int, date], dict[str, Decimal]] = defaultdict(dict)
     daily: list[tuple[date, int, Decimal]] | None = None
     unsplit: dict[int, dict[str, str]] = {}
@@ -180,15 +178,7 @@ def split_basis(splits: dict, split_ids: set[int], *, start: date, end: date,
         targets = [t.get("value") for t in split.targets if isinstance(t, dict) and t.get("value")]
         if split.method == SplitMethod.PROPORTIONAL:
             # Summed by (day, combination) and mapped to the target values here: no JSON read per rollup row.
-            if daily is None and daily_table is not None:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT charge_date, allocation_id, SUM(COALESCE(billed_cost_org, billed_cost)) "  # noqa: S608
-                                   f"FROM {daily_table} WHERE charge_date BETWEEN %s AND %s "
-                                   "AND allocation_id IS NOT NULL GROUP BY charge_date, allocation_id", [start, end])
-                    daily = cursor.fetchall()
-                unsplit = {set_id: values or {} for set_id, values in
-                           AllocationSet.objects.filter(split__isnull=True).values_list("id", "values")}
-            elif daily is None:
+            if daily is None:
                 daily = list(CostDaily.objects.filter(charge_date__range=(start, end), allocation__isnull=False)
                              .order_by().values_list("charge_date", "allocation_id")
                              .annotate(total=Sum(Coalesce("billed_cost_org", "billed_cost"))))

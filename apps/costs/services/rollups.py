@@ -2,9 +2,7 @@
 
 ``cost_rollups_refresh(start=, end=)`` rebuilds the charge dates ``[start, end]`` (inclusive) of every
 rollup in one transaction: the ledger's rows of the range are summed once into a temporary stage (by
-every dimension and the tags), then, for each table, one ``INSERT ... SELECT`` of the range's rows into a
-temporary table, which replaces the stored rows of the range by writing only the difference (``_rows_sync``:
-rows no longer there deleted, new rows inserted, identical rows untouched):
+every dimension and the tags), then, for each table, delete the range and one ``INSERT ... SELECT``:
 - ``CostDaily`` from the stage;
 - ``CostDailyTag`` from the stage, one row per tag (``jsonb_each``), same dimensions and conversion,
   so tag filters and tag grouping read it instead of the ledger;
@@ -67,11 +65,9 @@ ROLLUP_DIMENSIONS = (*DIMENSIONS, "allocation_id")
 
 
 STAGE = "_cost_rollup_stage"
-ROLLUP_WORK_MEM = "256MB"
-NEW_ROWS = "_cost_rollup_new_rows"  # a rollup's rows of the range, computed before they replace the stored ones
 
-# Optional phase timing (benchmarks/allocation.py): a list set here receives (phase, seconds) for every phase of
-# every refresh; None (the default) records nothing.
+# Optional phase timing (benchmarks/allocation.py --phases): a list set here receives (phase, seconds) for every
+# phase of every refresh; None (the default) records nothing.
 PHASE_TIMINGS: list[tuple[str, float]] | None = None
 
 
@@ -132,7 +128,7 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
             {rate_lateral_sql(currency_sql="d.billing_currency", date_sql="d.charge_date", alias="rf")}
             {rate_lateral_sql(currency_sql="%(org)s", date_sql="d.charge_date", alias="rt")}
         )
-        INSERT INTO {NEW_ROWS} ({dims}, billed_cost, effective_cost, list_cost, billed_cost_org, effective_cost_org,
+        INSERT INTO {daily} ({dims}, billed_cost, effective_cost, list_cost, billed_cost_org, effective_cost_org,
                              org_currency, row_count)
         SELECT {g_dims}, g.billed, g.effective, g.list,
                CASE WHEN g.billing_currency = %(org)s THEN g.billed ELSE g.billed * {from_rate} / {to_rate} END,
@@ -150,9 +146,6 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
     with connection.cursor() as cursor:
         # Compiling these few-second statements costs more than it saves (seen: 0.2 s of 2 s).
         cursor.execute("SET LOCAL jit = off")
-        # The stage and the rollups group millions of rows a month: with the server's default (4 MB) every such
-        # aggregate spills to disk. For this transaction only; a hash may use hash_mem_multiplier (2) times it.
-        cursor.execute(f"SET LOCAL work_mem = '{ROLLUP_WORK_MEM}'")
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         with phase("stage"):
             if stage is None:
@@ -167,22 +160,22 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
                                .replace("GROUP BY", f"AND ({others}) GROUP BY"),
                                {"start": start, "end": end, "import": stage_import_id})
             cursor.execute(f"ANALYZE {STAGE}")  # the planner's row counts: hash aggregates, not nested loops
+        with phase("daily delete"):
+            cursor.execute(f"DELETE FROM {daily} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
+                           {"start": start, "end": end})
         with phase("signatures"):
             shared = signatures_assign(cursor, STAGE)
         shares_table_create(cursor)  # empty: the first insert writes the unshared rows only
         params = {"start": start, "end": end, "org": org_currency, "rate_schema": scope_schema()}
-        _new_rows_table(cursor, daily)
         with phase("daily insert"):
             cursor.execute(sql, params)
         written = cursor.rowcount
-        if shared:  # the shared rows, split by shares that may weigh the unshared rows just computed
+        if shared:  # the shared rows, split by shares that may weigh the unshared rows just written
             with phase("split shares"):
-                split_shares_fill(cursor, STAGE, start=start, end=end, daily_table=NEW_ROWS)
+                split_shares_fill(cursor, STAGE, start=start, end=end)
             with phase("split rows"):
                 cursor.execute(sql.replace("WHERE a.split_id IS NULL", "WHERE FALSE"), params)
             written += cursor.rowcount
-        with phase("daily write"):
-            _rows_sync(cursor, CostDaily, "charge_date", start, end)
         with phase("tags rollup"):
             _refresh_tags(cursor, start=start, end=end, org_currency=org_currency)
         cursor.execute(f"DROP TABLE {STAGE}")
@@ -194,40 +187,6 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         enqueue_in_tenant(connection.schema_name, "apps.costs.tasks.cost_rollups_fetch_rates_task",
                           start.isoformat(), end.isoformat(), task_name="costs.rates_backfill")
     return written
-
-
-def _new_rows_table(cursor, table: str) -> None:
-    """``NEW_ROWS``, empty, with the columns of rollup ``table`` (no constraint, no index: the id stays NULL)."""
-    cursor.execute(f"DROP TABLE IF EXISTS {NEW_ROWS}")
-    cursor.execute(f"CREATE TEMPORARY TABLE {NEW_ROWS} ON COMMIT DROP AS "  # noqa: S608 -- our identifiers
-                   f"SELECT * FROM {table} WITH NO DATA")
-
-
-def _rows_sync(cursor, model, date_column: str, first: date, last: date) -> None:
-    """Make the rows of ``model`` whose ``date_column`` is in ``first..last`` equal to ``NEW_ROWS`` (every column
-    but the id), writing only the difference: the rows not in ``NEW_ROWS`` are deleted, the rows of ``NEW_ROWS``
-    not in the table are inserted, the identical ones are left alone. A recalculation that changes the allocation
-    of a few costs, or an import that brings back the same amounts, rewrites a few rows instead of the range (each
-    written row costs its WAL and its indexes; comparing costs a read). The rows of a range are distinct in every
-    dimension (they come out of a GROUP BY), so the comparison is exact."""
-    table = model._meta.db_table
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    # NOT NULL columns are hash keys; the nullable ones are compared NULL-safely on the pairs the keys found.
-    same = " AND ".join(f"n.{f.column} IS NOT DISTINCT FROM t.{f.column}" if f.null else f"n.{f.column} = t.{f.column}"
-                        for f in fields)
-    columns = ", ".join(f.column for f in fields)
-    params = {"first": first, "last": last}
-    cursor.execute(f"ANALYZE {NEW_ROWS}")  # its row count: a hash anti-join, not a nested loop
-    cursor.execute(f"""
-        DELETE FROM {table} t WHERE t.{date_column} BETWEEN %(first)s AND %(last)s
-        AND NOT EXISTS (SELECT 1 FROM {NEW_ROWS} n WHERE {same})
-    """, params)  # noqa: S608 -- identifiers from the models
-    cursor.execute(f"""
-        INSERT INTO {table} ({columns})
-        SELECT {columns} FROM {NEW_ROWS} n
-        WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{date_column} BETWEEN %(first)s AND %(last)s AND {same})
-    """, params)  # noqa: S608 -- identifiers from the models
-    cursor.execute(f"DROP TABLE {NEW_ROWS}")
 
 
 def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
@@ -264,7 +223,7 @@ def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
             {rate_lateral_sql(currency_sql="d.billing_currency", date_sql="d.charge_date", alias="rf")}
             {rate_lateral_sql(currency_sql="%(org)s", date_sql="d.charge_date", alias="rt")}
         )
-        INSERT INTO {NEW_ROWS} ({dims}, tag_key, tag_value, value_is_string, billed_cost, effective_cost, list_cost,
+        INSERT INTO {table} ({dims}, tag_key, tag_value, value_is_string, billed_cost, effective_cost, list_cost,
                              billed_cost_org, effective_cost_org, org_currency, row_count)
         SELECT {g_dims}, g.tag_key, g.tag_value, g.value_is_string, g.billed, g.effective, g.list,
                CASE WHEN g.billing_currency = %(org)s THEN g.billed ELSE g.billed * {from_rate} / {to_rate} END,
@@ -273,9 +232,9 @@ def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
                %(org)s, g.n
         FROM g JOIN x ON x.billing_currency = g.billing_currency AND x.charge_date = g.charge_date
     """  # noqa: S608 -- identifiers from the models, values bound
-    _new_rows_table(cursor, table)
+    cursor.execute(f"DELETE FROM {table} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
+                   {"start": start, "end": end})
     cursor.execute(sql, {"start": start, "end": end, "org": org_currency, "rate_schema": scope_schema()})
-    _rows_sync(cursor, CostDailyTag, "charge_date", start, end)
 
 
 def _refresh_monthly(cursor, *, start: date, end: date) -> None:
@@ -285,7 +244,7 @@ def _refresh_monthly(cursor, *, start: date, end: date) -> None:
     dims = ", ".join(month_dims)
     first, last = month_start(start), month_end(end)
     sql = f"""
-        INSERT INTO {NEW_ROWS} (month, {dims}, org_currency, billed_cost, effective_cost, list_cost,
+        INSERT INTO {table} (month, {dims}, org_currency, billed_cost, effective_cost, list_cost,
                              billed_cost_org, effective_cost_org, row_count)
         SELECT date_trunc('month', charge_date)::date, {dims}, org_currency,
                SUM(billed_cost), SUM(effective_cost), SUM(list_cost),
@@ -296,9 +255,9 @@ def _refresh_monthly(cursor, *, start: date, end: date) -> None:
         WHERE charge_date BETWEEN %(first)s AND %(last)s
         GROUP BY date_trunc('month', charge_date)::date, {dims}, org_currency
     """  # noqa: S608 -- identifiers from the models, values bound
-    _new_rows_table(cursor, table)
+    cursor.execute(f"DELETE FROM {table} WHERE month BETWEEN %(first)s AND %(last)s",  # noqa: S608
+                   {"first": first, "last": last})
     cursor.execute(sql, {"first": first, "last": last})
-    _rows_sync(cursor, CostMonthly, "month", first, last)
 
 
 def cost_rollups_fetch_rates_and_refresh(*, start: date, end: date) -> int:
