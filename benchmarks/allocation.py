@@ -19,6 +19,12 @@ Figures (2026-12-06, 2 shared CPUs under the load of other jobs, load average 2-
   chunked evaluation; after 285.1 s and peak 228 MB (+132 MB over 96 MB). Rollups equal the ledger to the kopeck.
   Most of the time is the rollups' own SQL (the CostDaily insert of 2.5 M rows a month, ~65 s each, the stage
   ~30 s each), not the allocation: the 60 s goal is not met at this size on this machine.
+- 2026-12-06 evening, --phases (rollups empty, load average ~1 at the start): 259.3 s, peak 208 MB (+113 MB): stage
+  48.6 s (16.1 + 32.5), signatures 10.9, daily insert 135.3 (33.6 + 101.7), split shares 5.3, split rows 3.8, tag
+  rollup 25.9, monthly rollup 29.0. Same code again over full rollups under the load of other jobs (load average
+  8-13): 512.5 s. A variant writing only the changed rollup rows (new rows into a temporary table, hash anti-joins
+  against the range) plus work_mem 256 MB, same data, load 13-16: 679 s (stage 137, signatures 39, new daily rows
+  215, diff 138, tags 79, monthly 47): no gain, not kept.
 """
 
 from __future__ import annotations
@@ -208,6 +214,10 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, help="cProfile the apply; print the top N")
     parser.add_argument("--build-only", action="store_true", help="generate the data (kept) and stop")
     parser.add_argument("--queries", type=int, default=0, help="print the N slowest statements of the apply")
+    parser.add_argument("--phases", action="store_true", help="print the time of each rollup phase of the apply")
+    parser.add_argument("--change", type=int, default=0,
+                        help="before the apply, move the resources of the first N of the 40 app rules to another "
+                             "business unit (N/40 of the costs change allocation); default: definitions bumped only")
     args = parser.parse_args()
     args.keep = args.keep or args.reuse or args.build_only
     with scratch_database(args.database, keep=args.keep, reuse=args.reuse, env={"CURRENCY_FETCH_MISSING": "false"}):
@@ -248,6 +258,18 @@ def _run(args) -> None:
         print(f"ledger   : {total:,} rows, {distinct:,} resource x SKU combinations")
         if args.build_only:
             return
+        if args.change:
+            from apps.allocation.models import Rule
+
+            moved = 0
+            for rule in Rule.objects.filter(actions__has_key="product"):
+                app = int(rule.actions["product"].removeprefix("app"))
+                if app < args.change:
+                    unit = UNITS[(UNITS.index(rule.actions["business_unit"]) + 1) % len(UNITS)]  # the next one
+                    rule.actions = {**rule.actions, "business_unit": unit}
+                    rule.save(update_fields=["actions"])
+                    moved += 1
+            print(f"change   : {moved} app rules moved to another business unit")
         version = definitions_changed()
         gc.collect()
         try:
@@ -271,6 +293,11 @@ def _run(args) -> None:
             finally:
                 timings.append((time.perf_counter() - t0, " ".join(str(sql).split())[:160]))
 
+        from apps.costs.services import rollups
+
+        phases: list[tuple[str, float]] = []
+        if args.phases:
+            rollups.PHASE_TIMINGS = phases
         started = time.perf_counter()
         if args.queries:
             with connection.execute_wrapper(timed):
@@ -278,6 +305,13 @@ def _run(args) -> None:
         else:
             days = allocation_history_apply(version=version)
         wall = time.perf_counter() - started
+        rollups.PHASE_TIMINGS = None
+        if phases:
+            totals: dict[str, list[float]] = {}
+            for name, seconds in phases:
+                totals.setdefault(name, []).append(seconds)
+            for name, each in totals.items():
+                print(f"  phase {name:<15} {sum(each):7.1f} s  ({', '.join(f'{x:.1f}' for x in each)})")
         for seconds, sql in sorted(timings, reverse=True)[:args.queries]:
             print(f"  {seconds:6.2f} s  {sql}")
         if profiler is not None:

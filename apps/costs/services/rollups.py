@@ -27,6 +27,8 @@ Amortized vs invoiced (FOCUS 1.2 columns.md 4.1 and 4.6):
 from __future__ import annotations
 
 import logging
+import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -63,6 +65,23 @@ ROLLUP_DIMENSIONS = (*DIMENSIONS, "allocation_id")
 
 
 STAGE = "_cost_rollup_stage"
+
+# Optional phase timing (benchmarks/allocation.py --phases): a list set here receives (phase, seconds) for every
+# phase of every refresh; None (the default) records nothing.
+PHASE_TIMINGS: list[tuple[str, float]] | None = None
+
+
+@contextmanager
+def phase(name: str):
+    """Time the block into ``PHASE_TIMINGS`` when a caller asked for it."""
+    if PHASE_TIMINGS is None:
+        yield
+        return
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        PHASE_TIMINGS.append((name, time.perf_counter() - started))
 
 
 @transaction.atomic
@@ -128,32 +147,40 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         # Compiling these few-second statements costs more than it saves (seen: 0.2 s of 2 s).
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        if stage is None:
-            cursor.execute(stage_sql, {"start": start, "end": end})
-        else:
-            others = ("r.billing_import_id < %(import)s OR r.billing_import_id > %(import)s "
-                      "OR r.billing_import_id IS NULL")  # each arm an index range: no scan of the new rows
-            cursor.execute(stage_sql.replace("GROUP BY", "AND FALSE GROUP BY"), {"start": start, "end": end})
-            stage.write_to(cursor.cursor, STAGE)
-            cursor.execute(stage_sql.replace(f"CREATE TEMPORARY TABLE {STAGE} ON COMMIT DROP AS",
-                                             f"INSERT INTO {STAGE}")
-                           .replace("GROUP BY", f"AND ({others}) GROUP BY"),
-                           {"start": start, "end": end, "import": stage_import_id})
-        cursor.execute(f"ANALYZE {STAGE}")  # the planner's row counts: hash aggregates, not nested loops
-        cursor.execute(f"DELETE FROM {daily} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
-                       {"start": start, "end": end})
-        shared = signatures_assign(cursor, STAGE)
+        with phase("stage"):
+            if stage is None:
+                cursor.execute(stage_sql, {"start": start, "end": end})
+            else:
+                others = ("r.billing_import_id < %(import)s OR r.billing_import_id > %(import)s "
+                          "OR r.billing_import_id IS NULL")  # each arm an index range: no scan of the new rows
+                cursor.execute(stage_sql.replace("GROUP BY", "AND FALSE GROUP BY"), {"start": start, "end": end})
+                stage.write_to(cursor.cursor, STAGE)
+                cursor.execute(stage_sql.replace(f"CREATE TEMPORARY TABLE {STAGE} ON COMMIT DROP AS",
+                                                 f"INSERT INTO {STAGE}")
+                               .replace("GROUP BY", f"AND ({others}) GROUP BY"),
+                               {"start": start, "end": end, "import": stage_import_id})
+            cursor.execute(f"ANALYZE {STAGE}")  # the planner's row counts: hash aggregates, not nested loops
+        with phase("daily delete"):
+            cursor.execute(f"DELETE FROM {daily} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
+                           {"start": start, "end": end})
+        with phase("signatures"):
+            shared = signatures_assign(cursor, STAGE)
         shares_table_create(cursor)  # empty: the first insert writes the unshared rows only
         params = {"start": start, "end": end, "org": org_currency, "rate_schema": scope_schema()}
-        cursor.execute(sql, params)
+        with phase("daily insert"):
+            cursor.execute(sql, params)
         written = cursor.rowcount
         if shared:  # the shared rows, split by shares that may weigh the unshared rows just written
-            split_shares_fill(cursor, STAGE, start=start, end=end)
-            cursor.execute(sql.replace("WHERE a.split_id IS NULL", "WHERE FALSE"), params)
+            with phase("split shares"):
+                split_shares_fill(cursor, STAGE, start=start, end=end)
+            with phase("split rows"):
+                cursor.execute(sql.replace("WHERE a.split_id IS NULL", "WHERE FALSE"), params)
             written += cursor.rowcount
-        _refresh_tags(cursor, start=start, end=end, org_currency=org_currency)
+        with phase("tags rollup"):
+            _refresh_tags(cursor, start=start, end=end, org_currency=org_currency)
         cursor.execute(f"DROP TABLE {STAGE}")
-        _refresh_monthly(cursor, start=start, end=end)
+        with phase("monthly rollup"):
+            _refresh_monthly(cursor, start=start, end=end)
     organization_data_changed()  # amounts converted anew (an import, a provider's costs, new rates, a currency)
     if fetch_missing_rates and settings.CURRENCY_FETCH_MISSING and CostDaily.objects.filter(
             charge_date__range=(start, end), billed_cost_org__isnull=True).exists():
