@@ -252,8 +252,8 @@ def schedules_due_run(now: datetime | None = None) -> int:
     done = 0
     for pk in due:
         with transaction.atomic():
-            schedule = (ReportSchedule.objects.select_for_update(skip_locked=True)
-                        .filter(pk=pk, enabled=True, next_run_at__lte=now).select_related("report").first())
+            schedule = (ReportSchedule.objects.select_for_update(skip_locked=True, of=("self",))
+                        .select_related("report").filter(pk=pk, enabled=True, next_run_at__lte=now).first())
             if schedule is None:
                 continue  # another worker has it, or it was delivered meanwhile
             slot = schedule.next_run_at
