@@ -78,10 +78,10 @@ def test_email_and_telegram_receive_the_file(channels, frozen, telegram):
     [message] = mail.outbox
     assert message.to == ["cfo@alpha.test"]
     assert message.subject == "Отчёт «Расходы по сервисам» за 01.11.2026 – 30.11.2026"
-    [(name, content, content_type)] = message.attachments
-    assert name == export.filename and content_type == export.content_type
-    # Django hands a text/* attachment back decoded: compare the bytes.
-    assert (content.encode() if isinstance(content, str) else content) == bytes(export.content)
+    [attachment] = message.attachments  # a MIME part, base64: the file byte for byte
+    assert attachment.get_filename() == export.filename
+    assert attachment.get_content_type() == export.content_type.split(";")[0]
+    assert attachment.get_payload(decode=True) == bytes(export.content)
     [document] = telegram.documents
     assert str(document["chat_id"]) == tg.chat_id
     assert document["content"] == bytes(export.content) and document["filename"] == export.filename
