@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("apps.anomalies.urls")),
     path("", include("apps.notifications.urls")),
     path("", include("apps.reports.urls_brief")),
+    path("", include("apps.reports.urls_schedules")),
     path("api/v1/", include("apps.accounts.api_urls")),
     path("api/v1/", include("apps.costs.api_urls")),
     path("api/v1/", include("apps.business.api_urls")),
@@ -32,6 +33,7 @@ urlpatterns = [
     path("api/v1/", include("apps.anomalies.api_urls")),
     path("api/v1/", include("apps.notifications.api_urls")),
     path("api/v1/", include("apps.reports.api_urls_brief")),  # before any reports/<id>/ route
+    path("api/v1/", include("apps.reports.api_urls_schedules")),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_tenant"),
 ]

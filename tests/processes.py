@@ -70,14 +70,14 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -
 
 
 @contextlib.contextmanager
-def worker_process() -> Iterator[subprocess.Popen]:
+def worker_process(env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """A real django-q2 worker (``manage.py qcluster``) on the test database; its output is printed when the block
-    fails, and it is stopped (SIGTERM, then killed) afterwards."""
+    fails, and it is stopped (SIGTERM, then killed) afterwards. ``env``: more environment for the worker."""
     import signal
     import tempfile
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "infrazen.settings.test", "DATABASE_URL": test_database_url(),
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", **(env or {})}
     with tempfile.TemporaryFile(mode="w+") as log:
         worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log,
                                   stderr=subprocess.STDOUT, text=True)

@@ -96,6 +96,10 @@ class Alert(models.Model):
     callbacks = models.JSONField(_("button presses"), default=list, blank=True)
     created_at = models.DateTimeField(_("created"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # A file sent with the message (a scheduled report): an email attachment, a Telegram document.
+    attachment_name = models.CharField(_("attachment name"), max_length=255, blank=True)
+    attachment_type = models.CharField(_("attachment content type"), max_length=100, blank=True)
+    attachment = models.BinaryField(_("attachment"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ("-created_at", "-id")

@@ -15,10 +15,12 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from email import encoders
+from email.mime.base import MIMEBase
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
 from django.utils import timezone, translation
@@ -32,7 +34,7 @@ from apps.common.errors import ApplicationError
 
 from .links import current_organization
 from .models import Alert, Channel, LinkCode
-from .telegram import MESSAGE_LIMIT, TelegramClient, TelegramError
+from .telegram import CAPTION_LIMIT, DOCUMENT_LIMIT, MESSAGE_LIMIT, TelegramClient, TelegramError
 from .vocabulary import CALLBACK_ACTIONS, PENDING, AlertKind, AlertStatus, ChannelKind
 
 logger = logging.getLogger(__name__)
@@ -45,9 +47,12 @@ ELLIPSIS = "…"
 # --- the outbox ---------------------------------------------------------------------------------------------------
 
 def alert_enqueue(*, kind: str, subject_type: str, subject_id: str, dedup_key: str, title: str, text: str,
-                  link: str, buttons: list[dict] | None = None, channel_ids: list[int] | None = None) -> list[Alert]:
+                  link: str, buttons: list[dict] | None = None, channel_ids: list[int] | None = None,
+                  attachment: bytes | None = None, attachment_name: str = "",
+                  attachment_type: str = "") -> list[Alert]:
     """Queue the alert for each enabled channel subscribed to ``kind`` (or the ``channel_ids`` given); returns the
-    rows created now (a channel that already has ``dedup_key`` gets nothing)."""
+    rows created now (a channel that already has ``dedup_key`` gets nothing). ``attachment`` (bytes, with its file
+    name and content type) goes with the message: attached to the email, sent to Telegram as a document."""
     if kind not in AlertKind.values:
         raise ValueError(f"unknown alert kind {kind!r}")
     channels, members = _recipients(channel_ids)
@@ -61,7 +66,9 @@ def alert_enqueue(*, kind: str, subject_type: str, subject_id: str, dedup_key: s
         alert = Alert(kind=kind, subject_type=subject_type[:32], subject_id=str(subject_id)[:64],
                       dedup_key=dedup_key[:255], channel=channel, title=str(title)[:300],
                       text=_trim(str(text), MESSAGE_LIMIT), link=link, buttons=list(buttons or []),
-                      status=AlertStatus.QUEUED, next_attempt_at=now, created_at=now)
+                      status=AlertStatus.QUEUED, next_attempt_at=now, created_at=now,
+                      attachment=attachment, attachment_name=str(attachment_name)[:255],
+                      attachment_type=str(attachment_type)[:100])
         try:
             with transaction.atomic():
                 alert.save()
@@ -188,7 +195,10 @@ def _send(channel: Channel, alert: Alert, client: TelegramClient) -> _Outcome:
     if channel.kind == ChannelKind.EMAIL:
         body = alert.text + (f"\n\n{alert.link}" if alert.link else "")
         try:
-            send_mail(alert.title, body, settings.DEFAULT_FROM_EMAIL, [channel.address], fail_silently=False)
+            message = EmailMessage(alert.title, body, settings.DEFAULT_FROM_EMAIL, [channel.address])
+            if alert.attachment is not None and alert.attachment_name:
+                message.attach(_mime_attachment(alert))
+            message.send(fail_silently=False)
         except Exception as exc:  # noqa: BLE001 -- SMTP errors of every kind wait for the next attempt
             return _Outcome(False, error=_("Email was not sent: %(error)s") % {"error": type(exc).__name__})
         return _Outcome(True)
@@ -204,15 +214,39 @@ def _send(channel: Channel, alert: Alert, client: TelegramClient) -> _Outcome:
     return _Outcome(True)
 
 
+def _mime_attachment(alert: Alert) -> MIMEBase:
+    """The alert's file, base64 byte for byte (``EmailMessage.attach`` would decode a text/* file and rewrite its
+    line endings: a CSV must arrive as generated)."""
+    maintype, _sep, subtype = (alert.attachment_type or "application/octet-stream").split(";")[0].partition("/")
+    part = MIMEBase(maintype.strip() or "application", subtype.strip() or "octet-stream")
+    part.set_payload(bytes(alert.attachment))
+    encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=alert.attachment_name)
+    return part
+
+
 def _telegram_send(channel: Channel, alert: Alert, client: TelegramClient) -> None:
     """sendMessage, following the two refusals that say how to succeed: a group that became a supergroup (its new
     id from now on, ``migrate_to_chat_id``) and a URL button Telegram will not open (``BUTTON_URL_INVALID``, e.g. a
     development ``localhost``: the link goes into the text, the action buttons stay)."""
+    document = bytes(alert.attachment) if alert.attachment is not None and alert.attachment_name else None
+    if document is not None and len(document) > DOCUMENT_LIMIT:
+        document = None  # over the Bot API's 50 MB: the message goes with the link to the archive instead
     text, buttons = telegram_html(alert.title, alert.text), telegram_keyboard(alert)
+    if document is None and alert.attachment is not None and alert.attachment_name:
+        note = _("The file is larger than Telegram allows (50 MB): download it in InfraZen.")
+        text = telegram_html(alert.title, f"{alert.text}\n\n{note}")
+    if document is not None:
+        text = telegram_html(alert.title, alert.text, limit=CAPTION_LIMIT)
     migrated = link_in_text = False
     while True:
         try:
-            client.send_message(chat_id=channel.chat_id, text=text, buttons=buttons)
+            if document is not None:
+                client.send_document(chat_id=channel.chat_id, document=document, filename=alert.attachment_name,
+                                     content_type=alert.attachment_type or "application/octet-stream",
+                                     caption=text, buttons=buttons)
+            else:
+                client.send_message(chat_id=channel.chat_id, text=text, buttons=buttons)
             return
         except TelegramError as exc:
             if exc.migrate_to and not migrated:
@@ -222,7 +256,7 @@ def _telegram_send(channel: Channel, alert: Alert, client: TelegramClient) -> No
             elif (exc.kind == "rejected" and "button_url_invalid" in exc.description.lower() and alert.link
                   and not link_in_text):
                 link_in_text = True
-                limit = MESSAGE_LIMIT - len(html.escape(alert.link)) - 2
+                limit = (CAPTION_LIMIT if document is not None else MESSAGE_LIMIT) - len(html.escape(alert.link)) - 2
                 text = f"{telegram_html(alert.title, alert.text, limit=limit)}\n\n{html.escape(alert.link)}"
                 buttons = telegram_keyboard(alert, with_link=False)
             else:

@@ -7,6 +7,7 @@ No retries here: the outbox (services.alerts_deliver) retries with its own backo
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,9 @@ from apps.common.http import build_session
 
 # Telegram counts the message after entity parsing; we keep the HTML we send within it too.
 MESSAGE_LIMIT = 4096
+# A document's caption (after entity parsing), and the largest file a bot may upload (50 MB).
+CAPTION_LIMIT = 1024
+DOCUMENT_LIMIT = 50 * 1024 * 1024
 
 
 class TelegramError(Exception):
@@ -70,12 +74,21 @@ class TelegramClient:
         # Connection errors are not retried here either: a message must never go out twice.
         self.session = build_session(connect_timeout=5.0, read_timeout=15.0, retries=0)
 
-    def call(self, method: str, payload: dict[str, Any] | None = None, *, read_timeout: float = 15.0) -> Any:
+    def call(self, method: str, payload: dict[str, Any] | None = None, *, read_timeout: float = 15.0,
+             files: dict[str, tuple[str, bytes, str]] | None = None) -> Any:
+        """``files`` (field -> (file name, bytes, content type)) sends multipart/form-data: the other fields as
+        form values, objects as JSON, as the Bot API reads them."""
         if not self.token:
             raise TelegramError("not_configured", _("The Telegram bot is not configured (TELEGRAM_BOT_TOKEN)."))
         url = f"{self.base_url}/bot{self.token}/{method}"
+        if files:
+            form = {key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                    for key, value in (payload or {}).items()}
+            request = {"data": form, "files": files}
+        else:
+            request = {"json": payload or {}}
         try:
-            response = self.session.post(url, json=payload or {}, timeout=(5.0, read_timeout))
+            response = self.session.post(url, timeout=(5.0, read_timeout), **request)
         except requests.Timeout:
             raise TelegramError("unavailable", _("Telegram did not answer in time.")) from None
         except requests.RequestException:
@@ -115,6 +128,14 @@ class TelegramClient:
         if buttons:
             payload["reply_markup"] = {"inline_keyboard": buttons}
         return self.call("sendMessage", payload)
+
+    def send_document(self, *, chat_id: str | int, document: bytes, filename: str, content_type: str,
+                      caption: str = "", buttons: list[list[dict]] | None = None) -> Any:
+        payload: dict[str, Any] = {"chat_id": str(chat_id), "caption": caption, "parse_mode": "HTML"}
+        if buttons:
+            payload["reply_markup"] = {"inline_keyboard": buttons}
+        return self.call("sendDocument", payload, files={"document": (filename, document, content_type)},
+                         read_timeout=120.0)
 
     def answer_callback_query(self, *, callback_query_id: str, text: str = "") -> Any:
         return self.call("answerCallbackQuery", {"callback_query_id": callback_query_id, "text": text})

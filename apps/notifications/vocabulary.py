@@ -19,6 +19,7 @@ class AlertKind(models.TextChoices):
     RUNWAY = "runway", _("Balance runway")
     RECOMMENDATION = "recommendation", _("New recommendation")
     POLICY = "policy", _("Policy violation")
+    REPORT = "report", _("Scheduled report")
 
 
 class AlertStatus(models.TextChoices):

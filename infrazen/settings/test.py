@@ -10,6 +10,10 @@ PUBLIC_EXTRA_HOSTS = ["127.0.0.1"]
 SITE_PORT = ""
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A worker process started by a test writes its email into files the test reads (locmem is per process).
+if env("TEST_EMAIL_FILE_PATH", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env("TEST_EMAIL_FILE_PATH")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Off: the browser and worker tests run other processes (tests of the cache switch it on).
 ORGANIZATION_CACHE_SECONDS = 0

@@ -255,6 +255,10 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
                                   "targets": [{"value": "shop", "percent": "70"}, {"value": "crm", "percent": "30"}]},
                                  {"name": "Поддержка", "dimension": "environment", "method": "even",
                                   "targets": [{"value": "prod"}, {"value": "dev"}]})]
+    # Report schedules: the monthly CFO brief to the Telegram channel.
+    report_schedules = [client.post("/api/v1/report-schedules/", json.dumps(
+        {"kind": "brief", "frequency": "monthly", "day": 1, "hour": 8, "output": "pdf", "channels": channels[:1]}),
+        content_type="application/json").json()["id"]]
 
     resources = client.get("/api/v1/resources/", {"resource_type": "vps"}).json()["results"]
     with_metrics = next(r for r in resources if client.get(f"/api/v1/resources/{r['id']}/").json()["metric_summaries"])
@@ -271,6 +275,7 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
         "policy": policy,
         "invitation": response.json()["id"],
         "channels": channels,
+        "report_schedules": report_schedules,
         "budgets": budgets,
         "shared_costs": shared_costs,
     }
@@ -336,6 +341,9 @@ ORGANIZATION_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[st
                                                         for pk in d["shared_costs"]],
     "/api/v1/channels/": lambda d: [("/api/v1/channels/", {})],
     "/api/v1/channels/{id}/": lambda d: [(f"/api/v1/channels/{pk}/", {}) for pk in d["channels"]],
+    "/api/v1/report-schedules/": lambda d: [("/api/v1/report-schedules/", {})],
+    "/api/v1/report-schedules/{id}/": lambda d: [(f"/api/v1/report-schedules/{pk}/", {})
+                                                 for pk in d["report_schedules"]],
     "/api/v1/alerts/": lambda d: [("/api/v1/alerts/", {}), ("/api/v1/alerts/", {"status": "queued",
                                                                                 "kind": "anomaly,runway"})],
 }

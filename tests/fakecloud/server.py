@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -38,6 +38,8 @@ class Request:
     form: dict[str, str]
     json: Any
     headers: dict[str, str]
+    # multipart/form-data uploads: field -> {"filename", "content_type", "content" (bytes)}
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -153,15 +155,18 @@ class FakeCloudServer:
                 content_type = self.headers.get("Content-Type", "")
                 form: dict[str, str] = {}
                 body: Any = None
+                files: dict[str, dict[str, Any]] = {}
                 if "application/x-www-form-urlencoded" in content_type:
                     form = dict(parse_qsl(raw.decode()))
+                elif "multipart/form-data" in content_type:
+                    form, files = _multipart(content_type, raw)
                 elif raw:
                     try:
                         body = json.loads(raw)
                     except ValueError:
                         body = None
                 request = Request(self.command, parts.path, dict(parse_qsl(parts.query)), form, body,
-                                  {k.lower(): v for k, v in self.headers.items()})
+                                  {k.lower(): v for k, v in self.headers.items()}, files)
                 reply = server.dispatch(request)
                 payload = reply.raw if reply.raw is not None else (
                     b"" if reply.body is None and reply.status == 204 else json.dumps(reply.body).encode())
@@ -180,3 +185,24 @@ class FakeCloudServer:
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
         return Handler
+
+
+def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """The fields (text) and files of a multipart/form-data body."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    form: dict[str, str] = {}
+    files: dict[str, dict[str, Any]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[name] = {"filename": filename, "content_type": part.get_content_type(), "content": payload}
+        else:
+            form[name] = payload.decode(part.get_content_charset() or "utf-8")
+    return form, files

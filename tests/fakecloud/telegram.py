@@ -72,6 +72,7 @@ class FakeTelegram:
     migrated: dict[str, int] = field(default_factory=dict)  # old group id -> its supergroup's id
     messages: list[dict[str, Any]] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     faults: list[dict[str, Any]] = field(default_factory=list)
 
@@ -116,6 +117,8 @@ class FakeTelegram:
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             return _error(404, "Not Found: method not found")
+        if method.lower() == "senddocument":
+            return handler(params, request.files)
         return handler(params)
 
     def _m_getme(self, params: dict[str, Any]) -> Reply:
@@ -175,6 +178,56 @@ class FakeTelegram:
                 "type": "private" if str(chat_id).lstrip("-") == str(chat_id) else "group"}
         return Reply(200, {"ok": True, "result": {"message_id": message_id, "from": BOT, "chat": chat,
                                                   "date": int(time.time()), "text": visible}})
+
+    def _m_senddocument(self, params: dict[str, Any], files: dict[str, dict[str, Any]]) -> Reply:
+        """A file uploaded as multipart/form-data (``document``) with an optional HTML caption (1024 characters
+        after entity parsing, like Telegram); ``reply_markup`` arrives JSON-encoded in the form."""
+        fault = self._take_fault()
+        if fault is not None and fault["kind"] == "down":
+            return Reply(502, raw=b"<html><head><title>502 Bad Gateway</title></head></html>",
+                         headers={"Content-Type": "text/html"})
+        chat_id = params.get("chat_id")
+        if chat_id in (None, ""):
+            return _error(400, "Bad Request: chat_id is empty")
+        if str(chat_id) in self.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        if self.chats is not None and str(chat_id) not in self.chats:
+            return _error(400, "Bad Request: chat not found")
+        upload = files.get("document")
+        if upload is None or not upload["content"]:
+            return _error(400, "Bad Request: there is no document in the request")
+        if len(upload["content"]) > 50 * 1024 * 1024:
+            return _error(413, "Request Entity Too Large")
+        caption = params.get("caption") or ""
+        visible = caption
+        if caption and params.get("parse_mode") == "HTML":
+            visible = parse_html(caption)
+            if visible is None:
+                return _error(400, "Bad Request: can't parse entities: unsupported start tag or unescaped character")
+        if len(visible) > 1024:
+            return _error(400, "Bad Request: message caption is too long")
+        markup = params.get("reply_markup")
+        if isinstance(markup, str):
+            import json
+
+            markup = json.loads(markup)
+        if markup is not None:
+            problem = self._check_markup(markup)
+            if problem:
+                return _error(400, f"Bad Request: {problem}")
+        with self._lock:
+            message_id = self._next_message
+            self._next_message += 1
+            self.documents.append({"message_id": message_id, "chat_id": chat_id, "caption": caption,
+                                   "visible": visible, "parse_mode": params.get("parse_mode"),
+                                   "reply_markup": markup, "filename": upload["filename"],
+                                   "content_type": upload["content_type"], "content": upload["content"]})
+        return Reply(200, {"ok": True, "result": {"message_id": message_id, "from": BOT,
+                                                  "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit()
+                                                           else 0, "type": "private"},
+                                                  "date": int(time.time()), "caption": visible,
+                                                  "document": {"file_name": upload["filename"],
+                                                               "file_size": len(upload["content"])}}})
 
     @staticmethod
     def _check_markup(markup: Any) -> str:
