@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from apps.accounts.api_urls import public_urlpatterns as public_api
 from apps.notifications.urls import webhook_urlpatterns as notification_webhook
+from apps.partners.api_urls import urlpatterns as partner_console_api
+from apps.partners.urls import urlpatterns as partner_console
 from apps.tenants import views as tenant_views
 
 from .urls_common import api_docs_urlpatterns, common_urlpatterns
@@ -19,6 +21,8 @@ urlpatterns = [
     path("go/<slug:slug>/", tenant_views.organization_go, name="organization_go"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(public_api)),
+    path("api/v1/", include(partner_console_api)),
+    path("", include(partner_console)),
     path("", include(notification_webhook)),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_public"),
