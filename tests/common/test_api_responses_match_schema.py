@@ -403,6 +403,8 @@ ORGANIZATION_CALLS.update({
 })
 PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
     "/api/v1/partner/organizations/": lambda d: [("/api/v1/partner/organizations/", {})],
+    "/api/v1/partner/clients/": lambda d: [("/api/v1/partner/clients/", {}),
+                                           ("/api/v1/partner/clients/", {"sort": "-margin", "partner": "msp"})],
 }
 
 
