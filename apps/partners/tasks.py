@@ -14,6 +14,8 @@ from apps.common.tasks import enqueue_in_tenant
 from apps.tenants.models import Organization
 
 REFRESH_TASK = "apps.partners.tasks.client_figures_refresh_task"
+TASK_PREFIX = "partners-refresh:"
+QUEUE_LOOKAHEAD = 2000  # the queue is read this far for refreshes waiting already
 
 logger = logging.getLogger(__name__)
 
@@ -32,31 +34,38 @@ def _clients(partner=None):
     return qs.order_by("name")
 
 
-def _already_queued(schema_name: str) -> bool:
-    """A refresh of this client waits in the queue already (django-q's ORM broker): no need for a second one."""
+def _queued_names() -> set[str]:
+    """Names of the console refreshes waiting in the queue (django-q's ORM broker; not yet taken by a worker)."""
     if "orm" not in settings.Q_CLUSTER:  # another broker (Redis): queue anyway
-        return False
+        return set()
     from django.utils import timezone
     from django_q.models import OrmQ
 
-    name = f"partners-refresh:{schema_name}"
-    waiting = OrmQ.objects.filter(lock__lte=timezone.now())[:500]  # not yet taken by a worker
-    return any(item.name() == name for item in waiting)
+    waiting = OrmQ.objects.filter(lock__lte=timezone.now()).order_by("id")[:QUEUE_LOOKAHEAD]
+    names = set()
+    for item in waiting:
+        name = item.name() or ""
+        if name.startswith(TASK_PREFIX):
+            names.add(name)
+    return names
 
 
-def client_figures_enqueue(schema_name: str) -> bool:
-    """Queue one client's refresh (after the current transaction commits); False when one is queued already."""
-    if _already_queued(schema_name):
+def client_figures_enqueue(schema_name: str, *, queued: set[str] | None = None) -> bool:
+    """Queue one client's refresh (after the current transaction commits); False when one waits already."""
+    name = f"{TASK_PREFIX}{schema_name}"
+    if name in (queued if queued is not None else _queued_names()):
         return False
-    enqueue_in_tenant(schema_name, REFRESH_TASK, task_name=f"partners-refresh:{schema_name}")
+    enqueue_in_tenant(schema_name, REFRESH_TASK, task_name=name)
     return True
 
 
 def partner_clients_refresh(partner) -> int:
-    """Queue a refresh of every client of ``partner``; returns how many clients."""
+    """Queue a refresh of every client of ``partner`` (a client whose refresh waits already is not queued twice);
+    returns how many clients."""
     clients = list(_clients(partner).values_list("schema_name", flat=True))
+    queued = _queued_names()
     for schema in clients:
-        client_figures_enqueue(schema)
+        client_figures_enqueue(schema, queued=queued)
     return len(clients)
 
 

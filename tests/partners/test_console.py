@@ -262,3 +262,25 @@ def test_orgs_page_links_to_the_console_and_client_pages_link_back(figures, clie
     assert "data-msp-back" in html and "/console/?partner=msp" in html
     html = client_for(figures.alice, "alpha").get("/").content.decode()
     assert "data-msp-back" not in html
+
+
+def test_a_client_whose_refresh_waits_in_the_queue_is_not_queued_twice(w, django_capture_on_commit_callbacks):
+    from apps.partners.tasks import partner_clients_refresh
+
+    with django_capture_on_commit_callbacks(execute=True) as first:
+        assert partner_clients_refresh(w.partner) == 2
+    assert len(first) == 2  # alpha and gamma queued
+    with django_capture_on_commit_callbacks(execute=True) as second:
+        assert partner_clients_refresh(w.partner) == 2
+    assert second == []  # both wait already
+
+
+def test_sync_and_import_finished_steps_queue_a_refresh_of_a_client_only(w, django_capture_on_commit_callbacks):
+    from apps.partners.tasks import console_import_finished_step, console_sync_finished_step
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with schema_context(w.alpha.schema_name):
+            console_sync_finished_step(None)
+        with schema_context(w.beta.schema_name):  # no partner: no console row to refresh
+            console_import_finished_step(None)
+    assert len(callbacks) == 1
