@@ -145,31 +145,37 @@ def _run(args) -> None:
     from apps.accounts.roles import Role
     from apps.partners.models import BillingRule, ClientSnapshot
     from apps.partners.tasks import partner_clients_refresh_now
-    from apps.tenants.models import Partner
+    from apps.tenants.models import Organization, Partner
 
-    t0 = time.perf_counter()
-    call_command("migrate_platform", verbosity=0)
-    print(f"platform migrate (public + template): {time.perf_counter() - t0:.1f} s")
+    if args.reuse:  # measure again on the clients of a database kept earlier (--keep, or an interrupted run)
+        partner = Partner.objects.get(slug="bench-msp")
+        operator = User.objects.get(email="operator@bench.test")
+        schemas = list(Organization.objects.filter(partner=partner).values_list("schema_name", flat=True))
+        print(f"reusing {len(schemas)} clients of a kept database")
+    else:
+        t0 = time.perf_counter()
+        call_command("migrate_platform", verbosity=0)
+        print(f"platform migrate (public + template): {time.perf_counter() - t0:.1f} s")
 
-    partner = Partner.objects.create(slug="bench-msp", name="Bench MSP")
-    operator = User.objects.create_user(email="operator@bench.test", password="Bench-Password-42",
-                                        full_name="Bench Operator")
-    PartnerMembership.objects.create(user=operator, partner=partner, role=Role.ADMIN)
-    BillingRule.objects.create(partner=partner, provider="Yandex Cloud", markup_percent=Decimal("10"))
-    BillingRule.objects.create(partner=partner, provider="Beget", fixed_monthly_fee=Decimal("1500"))
+        partner = Partner.objects.create(slug="bench-msp", name="Bench MSP")
+        operator = User.objects.create_user(email="operator@bench.test", password="Bench-Password-42",
+                                            full_name="Bench Operator")
+        PartnerMembership.objects.create(user=operator, partner=partner, role=Role.ADMIN)
+        BillingRule.objects.create(partner=partner, provider="Yandex Cloud", markup_percent=Decimal("10"))
+        BillingRule.objects.create(partner=partner, provider="Beget", fixed_monthly_fee=Decimal("1500"))
 
-    end = timezone.localdate()
-    t0 = time.perf_counter()
-    # The first clone installs the schema-cloning function: once, in this process; the rest in parallel.
-    schemas = _create_chunk((partner.pk, [0], args.services, end))
-    indexes = list(range(1, args.clients))
-    chunks = [(partner.pk, indexes[i::args.workers], args.services, end) for i in range(max(1, args.workers))]
-    with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
-        schemas += [schema for part in pool.map(_create_chunk, chunks) for schema in part]
-    connection.set_schema_to_public()
-    print(f"clients created with a year of ledger ({args.services} services a day, "
-          f"{DAYS * args.services} rows each): {len(schemas)} in {time.perf_counter() - t0:.0f} s "
-          f"({len(chunks)} processes)")
+        end = timezone.localdate()
+        t0 = time.perf_counter()
+        # The first clone installs the schema-cloning function: once, in this process; the rest in parallel.
+        schemas = _create_chunk((partner.pk, [0], args.services, end))
+        indexes = list(range(1, args.clients))
+        chunks = [(partner.pk, indexes[i::args.workers], args.services, end) for i in range(max(1, args.workers))]
+        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
+            schemas += [schema for part in pool.map(_create_chunk, chunks) for schema in part]
+        connection.set_schema_to_public()
+        print(f"clients created with a year of ledger ({args.services} services a day, "
+              f"{DAYS * args.services} rows each): {len(schemas)} in {time.perf_counter() - t0:.0f} s "
+              f"({len(chunks)} processes)")
 
     t0 = time.perf_counter()
     count = partner_clients_refresh_now(partner)
@@ -213,9 +219,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--database", default="infrazen_bench_console")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="measure on a database kept by an earlier --keep")
     args = parser.parse_args()
+    args.keep = args.keep or args.reuse
 
-    with scratch_database(args.database, keep=args.keep, env={"CURRENCY_FETCH_MISSING": "false"}):
+    with scratch_database(args.database, keep=args.keep, reuse=args.reuse, env={"CURRENCY_FETCH_MISSING": "false"}):
         _run(args)
 
 

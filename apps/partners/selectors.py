@@ -3,12 +3,11 @@ a tenant schema."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum, Value, When
 
 from apps.tenants.models import Organization, Partner
 
@@ -31,6 +30,8 @@ SORT_KEYS = {
     "margin_percent": "margin_percent",
 }
 DEFAULT_SORT = "name"
+PAGE_SIZE = 50  # clients per console page: the page costs the same whatever the number of clients
+CHART_ROWS = 20  # the margin chart: the clients with the largest margins
 FILTERS = ("budget_over", "budget_at_risk", "sync_errors", "alerts")
 
 
@@ -128,22 +129,6 @@ class CurrencyTotals:
         return margin_percent(self.spend_month - self.spend_prev_month, self.spend_prev_month)
 
 
-def client_totals(rows) -> list[CurrencyTotals]:
-    """Totals across the listed clients, one per currency (amounts in different currencies are never added)."""
-    totals: dict[str, CurrencyTotals] = defaultdict(lambda: CurrencyTotals(currency=""))
-    for row in rows:
-        snapshot = getattr(row, "console_snapshot", None) if _has_snapshot(row) else None
-        if snapshot is None:
-            continue
-        total = totals[snapshot.currency]
-        total.currency = snapshot.currency
-        total.clients += 1
-        for name in ("spend_month", "spend_prev_month", "forecast_month", "potential_savings", "billed_month"):
-            setattr(total, name, getattr(total, name) + getattr(snapshot, name))
-        total.open_alerts += snapshot.open_alerts
-    return [totals[c] for c in sorted(totals)]
-
-
 def _has_snapshot(organization: Organization) -> bool:
     try:
         organization.console_snapshot  # noqa: B018
@@ -154,12 +139,6 @@ def _has_snapshot(organization: Organization) -> bool:
 
 def snapshot_of(organization: Organization):
     return organization.console_snapshot if _has_snapshot(organization) else None
-
-
-def console_refreshed_at(rows) -> Any:
-    """The oldest refresh among the listed clients (what «Updated …» can promise), None before any."""
-    stamps = [s.refreshed_at for s in (snapshot_of(r) for r in rows) if s is not None and s.refreshed_at]
-    return min(stamps) if stamps else None
 
 
 def margin_chart_rows(rows) -> list[dict[str, Any]]:
@@ -175,3 +154,30 @@ def margin_chart_rows(rows) -> list[dict[str, Any]]:
     found.sort(key=lambda item: (-item["margin"], item["name"]))
     return found
 
+
+
+def client_totals_of(rows: QuerySet[Organization]) -> list[CurrencyTotals]:
+    """Totals across every client of ``rows`` (all pages), one per currency: one aggregate query."""
+    s = "console_snapshot__"
+    found = []
+    for item in (rows.order_by().filter(console_snapshot__isnull=False).values(f"{s}currency")
+                 .annotate(clients=Count("pk"), spend=Sum(f"{s}spend_month"), prev=Sum(f"{s}spend_prev_month"),
+                           forecast=Sum(f"{s}forecast_month"), savings=Sum(f"{s}potential_savings"),
+                           billed=Sum(f"{s}billed_month"), alerts=Sum(f"{s}open_alerts"))
+                 .order_by(f"{s}currency")):
+        found.append(CurrencyTotals(currency=item[f"{s}currency"], clients=item["clients"], spend_month=item["spend"],
+                                    spend_prev_month=item["prev"], forecast_month=item["forecast"],
+                                    potential_savings=item["savings"], billed_month=item["billed"],
+                                    open_alerts=item["alerts"] or 0))
+    return found
+
+
+def refreshed_at_of(rows: QuerySet[Organization]) -> Any:
+    """The oldest refresh among the clients of ``rows`` (what «Updated …» can promise), None before any."""
+    return rows.order_by().aggregate(at=Min("console_snapshot__refreshed_at"))["at"]
+
+
+def margin_chart_of(rows: QuerySet[Organization], limit: int = CHART_ROWS) -> list[dict[str, Any]]:
+    """The margin chart's bars: the ``limit`` clients with the largest margin among those billed this month."""
+    top = rows.filter(console_snapshot__billed_month__gt=0).order_by(F("margin_month").desc(), "name")[:limit]
+    return margin_chart_rows(top)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,15 +39,20 @@ def partner_console(request):
     filters = tuple(name for name in selectors.FILTERS if request.GET.get(name))
     sort = selectors.sort_key(request.GET.get("sort"))
     search = request.GET.get("q", "")[:100]
-    rows = list(selectors.client_rows(partner=partner, search=search, filters=filters, sort=sort))
-    chart = selectors.margin_chart_rows(rows)
+    rows = selectors.client_rows(partner=partner, search=search, filters=filters, sort=sort)
+    page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    chart = selectors.margin_chart_of(rows)
     chart_max = max((abs(item["margin"]) for item in chart), default=0)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "partners/console.html", {
         "partner": partner,
         "partners": partners,
-        "rows": rows,
-        "totals": selectors.client_totals(rows),
-        "refreshed_at": selectors.console_refreshed_at(rows),
+        "rows": page.object_list,
+        "page": page,
+        "page_query": query.urlencode(),
+        "totals": selectors.client_totals_of(rows),
+        "refreshed_at": selectors.refreshed_at_of(rows),
         "chart": chart,
         "chart_max": chart_max,
         "sort": sort,

@@ -239,7 +239,7 @@ def test_console_page_reads_the_public_snapshot_only(figures, client_for):
     # only the public schema is ever set, and no tenant table (costs, budgets, providers ...) is read
     assert all(s == 'SET search_path = "public"' for s in statements if s.upper().startswith("SET SEARCH_PATH"))
     assert not [s for s in statements if '"costs_' in s or '"budgets_' in s or '"providers_' in s]
-    assert len(queries.captured_queries) <= 15
+    assert len(queries.captured_queries) <= 20  # a constant number, whatever the number of clients
 
 
 def test_console_page_is_for_partner_members_only(figures, client_for):
