@@ -7,6 +7,8 @@ from apps.accounts.api_urls import public_urlpatterns as public_api
 from apps.notifications.urls import webhook_urlpatterns as notification_webhook
 from apps.partners.api_urls_onboarding import urlpatterns as partner_onboarding_api
 from apps.partners.urls_onboarding import urlpatterns as partner_onboarding
+from apps.partners.api_urls import urlpatterns as partner_console_api
+from apps.partners.urls import urlpatterns as partner_console
 from apps.tenants import views as tenant_views
 
 from .urls_common import api_docs_urlpatterns, common_urlpatterns
@@ -25,6 +27,8 @@ urlpatterns = [
     path("", include("apps.partners.urls_billing")),
     path("api/v1/", include(partner_onboarding_api)),
     path("", include(partner_onboarding)),
+    path("api/v1/", include(partner_console_api)),
+    path("", include(partner_console)),
     path("", include(notification_webhook)),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_public"),

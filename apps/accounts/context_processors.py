@@ -42,4 +42,14 @@ def shell(request):
         context["switchable_orgs"] = lambda: list(organizations_for_user(request.user)[:50])
         # An MSP operator's way back from a client organization to the console on the public host.
         context["is_msp_operator"] = lambda: PartnerMembership.objects.filter(user=request.user).exists()
+        if context["current_org"] is not None and context["current_org"].partner_id:
+            context["msp_console_url"] = lambda: _msp_console_url(request, context["current_org"])
     return context
+
+
+def _msp_console_url(request, organization) -> str:
+    """The partner's console on the public host, for a member of the organization's partner ("" for others)."""
+    partner = organization.partner
+    if not PartnerMembership.objects.filter(user=request.user, partner=partner).exists():
+        return ""
+    return public_url(f"/console/?partner={partner.slug}", request=request)

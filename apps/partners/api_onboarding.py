@@ -13,6 +13,8 @@ from apps.common.errors import ApplicationError
 from apps.tenants.models import CURRENCY_CHOICES, TIMEZONE_CHOICES
 from apps.tenants.services import partner_update_profile, slug_suggest
 
+from .api_console import IsPartnerMember as IsConsoleMember
+from .api_console import PartnerClientListApi
 from .services_onboarding import client_onboard, handoff_path, partner_membership_resolve
 
 
@@ -127,3 +129,23 @@ class PartnerClientCreateApi(APIView):
                 "invitations": [{"email": i.invitation.email, "role": i.invitation.role}
                                 for i in result.invitations]}
         return Response(ClientCreateOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class ClientsPermission(BasePermission):
+    """``GET`` as the console's list (every member of the partner); ``POST`` onboards (``partner.manage``)."""
+
+    def has_permission(self, request, view) -> bool:
+        check = IsPartnerMember() if request.method == "POST" else IsConsoleMember()
+        allowed = check.has_permission(request, view)
+        if not allowed and getattr(check, "message", None):
+            self.message = check.message
+        return allowed
+
+
+class PartnerClientsApi(PartnerClientListApi):
+    """``/api/v1/partner/clients/``: the partner's clients with their figures (GET, every member) and onboarding a
+    new client (POST, the partner's owners, administrators and finance)."""
+
+    permission_classes = [ClientsPermission]
+    required_permissions = {"POST": "partner.manage"}
+    post = PartnerClientCreateApi.post

@@ -6,5 +6,4 @@ from . import api_onboarding
 
 urlpatterns = [
     path("partner/profile/", api_onboarding.PartnerProfileApi.as_view(), name="api_partner_profile"),
-    path("partner/clients/", api_onboarding.PartnerClientCreateApi.as_view(), name="api_partner_client_create"),
 ]

@@ -462,6 +462,11 @@ RUNWAY_ALERT_DAYS = env.int("RUNWAY_ALERT_DAYS", default=7)
 # Run once a sync has its final status (``step(run)``; the post-sync steps do not run when a sync fails).
 SYNC_FINISHED_STEPS: list[str] = [
     "apps.notifications.producers.sync_failed_step",
+    "apps.partners.tasks.console_sync_finished_step",
+]
+# Run once a queued billing import finished successfully (``step(billing_import)``, in the organization's schema).
+IMPORT_FINISHED_STEPS: list[str] = [
+    "apps.partners.tasks.console_import_finished_step",
 ]
 
 # --- Alert buttons (apps.notifications) ---------------------------------------------------------------------------

@@ -414,6 +414,8 @@ ORGANIZATION_CALLS["/api/v1/reports/brief/"] = lambda d: [("/api/v1/reports/brie
 PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
     "/api/v1/partner/organizations/": lambda d: [("/api/v1/partner/organizations/", {})],
     "/api/v1/partner/profile/": lambda d: [("/api/v1/partner/profile/", {})],
+    "/api/v1/partner/clients/": lambda d: [("/api/v1/partner/clients/", {}),
+                                           ("/api/v1/partner/clients/", {"sort": "-margin", "partner": "msp"})],
 }
 
 

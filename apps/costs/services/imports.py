@@ -85,7 +85,21 @@ def billing_import_run(*, import_id: int) -> BillingImport:
         if path and os.path.exists(path):
             os.unlink(path)
     _audit(billing_import, actor_id=billing_import.created_by_id)
+    if billing_import.status == ImportStatus.SUCCESS:
+        _finished_steps(billing_import)
     return billing_import
+
+
+def _finished_steps(billing_import: BillingImport) -> None:
+    """``settings.IMPORT_FINISHED_STEPS``: ``step(billing_import)`` once an import succeeded (the MSP console's
+    figures); each isolated, a failure is logged and changes nothing."""
+    from django.utils.module_loading import import_string
+
+    for path in getattr(settings, "IMPORT_FINISHED_STEPS", ()):
+        try:
+            import_string(path)(billing_import)
+        except Exception:  # the import is done; a step's bug must not undo it
+            logger.exception("billing import %s: the finished-import step %s failed", billing_import.pk, path)
 
 
 def focus_file_import(*, path: str, file_name: str | None = None, connection=None, skip_invalid: bool = False,
