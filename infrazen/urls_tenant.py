@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("apps.budgets.urls")),
     path("", include("apps.anomalies.urls")),
     path("", include("apps.notifications.urls")),
+    path("", include("apps.reports.urls")),
     path("api/v1/", include("apps.accounts.api_urls")),
     path("api/v1/", include("apps.costs.api_urls")),
     path("api/v1/", include("apps.business.api_urls")),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("api/v1/", include("apps.budgets.api_urls")),
     path("api/v1/", include("apps.anomalies.api_urls")),
     path("api/v1/", include("apps.notifications.api_urls")),
+    path("api/v1/", include("apps.reports.api_urls")),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_tenant"),
 ]
