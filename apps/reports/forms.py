@@ -116,6 +116,7 @@ PERIODS = [
 ]
 GRANULARITY_CHOICES = [("day", gettext_lazy("Day")), ("week", gettext_lazy("Week")), ("month", gettext_lazy("Month"))]
 METRIC_CHOICES = [("billed", gettext_lazy("Invoiced")), ("effective", gettext_lazy("Amortized"))]
+UNALLOCATED = "__unallocated__"  # the builder's choice for the unallocated cost (the query's value "")
 FILTERED = ("provider", "service", "region", "billing_account", "resource")
 
 
@@ -151,8 +152,7 @@ class ReportForm(forms.Form):
         for dimension in self.dimensions:
             self.fields[dimension["name"]] = forms.ChoiceField(
                 label=dimension["label"], required=False,
-                choices=[("*", _("All")), ("", _("Unallocated")), *[(v, v) for v in dimension["values"]]])
-            self.fields[dimension["name"]].initial = "*"
+                choices=[("", _("All")), (UNALLOCATED, _("Unallocated")), *[(v, v) for v in dimension["values"]]])
 
     def query(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -167,8 +167,8 @@ class ReportForm(forms.Form):
                 query[name] = values
         for dimension in self.dimensions:
             value = data.get(dimension["name"])
-            if value is not None and value != "*":
-                query[dimension["name"]] = [value]
+            if value:
+                query[dimension["name"]] = ["" if value == UNALLOCATED else value]
         tags = [line.strip() for line in (data.get("tags") or "").splitlines() if line.strip()]
         if tags:
             query["tag"] = tags
@@ -200,7 +200,8 @@ class ReportForm(forms.Form):
             initial[name] = ", ".join(_as_list(query.get(name)))
         for name, value in query.items():
             if alloc_key(name) is not None:
-                initial[name] = _as_list(value)[0] if _as_list(value) else ""
+                values = _as_list(value)
+                initial[name] = (values[0] or UNALLOCATED) if values else UNALLOCATED
         return initial
 
 
