@@ -136,12 +136,17 @@ class ExportDetailApi(APIView):
 
 
 class ExportDownloadApi(APIView):
-    """The file itself (409 while it is being generated or when generation failed)."""
+    """The file itself, in its format (CSV, XLSX, PDF or PNG); 409 while it is being generated or when its
+    generation failed."""
 
     required_permissions = {"GET": VIEW}
 
     @extend_schema(operation_id="reports_export_download",
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: NOT_FOUND,
+                   responses={(200, "text/csv"): OpenApiTypes.BINARY,
+                              (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
+                                  OpenApiTypes.BINARY,
+                              (200, "application/pdf"): OpenApiTypes.BINARY,
+                              (200, "image/png"): OpenApiTypes.BINARY, 404: NOT_FOUND,
                               409: OpenApiResponse(ErrorResponseSerializer, description="The file is not ready.")})
     def get(self, request, pk: int):
         export = _export(pk, with_content=True)

@@ -22,6 +22,7 @@ from .vocabulary import ChartType
 # The explorer's parameters a report keeps; ``period`` may also be ``custom`` (dates in ``start`` and ``end``).
 QUERY_KEYS = ("period", "start", "end", "group_by", "metric", "currency", "granularity", "compare", "tag")
 REPORT_MAX_DAYS = 20 * 366
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
 def query_dict(query: dict[str, Any]) -> QueryDict:
@@ -45,10 +46,14 @@ def _date(value: Any, name: str, errors: dict[str, list[str]]) -> date | None:
     if value in (None, ""):
         return None
     try:
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError:
         errors[name] = [_("Enter a date as YYYY-MM-DD.")]
         return None
+    if not EARLIEST <= day <= LATEST:
+        errors[name] = [_("Enter a date between 2000 and 2100.")]
+        return None
+    return day
 
 
 def report_params(query: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ def _clean(*, name: Any = None, chart: Any = None, query: Any = None, partial: b
     if errors:
         raise ApplicationError(_("Check the report."), ErrorCode.INVALID, extra=errors)
     if not partial or query is not None:
-        report_params(query if query is not None else {})
+        report_params(query)  # anything but an object (null too) is a 400 on ``query``
     return {}
 
 

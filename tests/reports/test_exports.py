@@ -141,3 +141,25 @@ def test_ten_years_of_daily_data_by_resource_is_refused_by_the_size_limit(ten_ye
     assert len(lines) == 1 + 60 + 1  # header, 60 resources, total
     total_at = lines[0].split(";").index(russian("Total"))
     assert lines[-1].split(";")[total_at] == "600,00"  # 60 resources × 10 ₽
+
+
+def test_the_run_queues_the_worker_task_that_generates_the_file(report, w, client_for, monkeypatch,
+                                                                 django_capture_on_commit_callbacks):
+    """What the worker receives once the request commits, run the way the worker runs it."""
+    from apps.common import tasks as common_tasks
+
+    queued = []
+    monkeypatch.setattr(common_tasks, "async_task", lambda *args, **kwargs: queued.append(args))
+    client = client_for(w.alice, "alpha")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(f"/api/v1/reports/{report.pk}/run/", {"output": "png"}, content_type="application/json")
+    export_id = answer.json()["export"]["id"]
+    assert queued == [("apps.common.tasks.run_in_tenant_queued", w.alpha.schema_name,
+                       "apps.reports.tasks.export_generate_task", [export_id], {})]
+    assert common_tasks.run_in_tenant_queued(*queued[0][1:]) == "done"
+    assert _download(client, _run_status(client, export_id)).startswith(PNG_SIGNATURE)
+
+
+def _run_status(client, export_id: int) -> ReportExport:
+    assert client.get(f"/api/v1/reports/exports/{export_id}/").json()["status"] == "done"
+    return ReportExport(pk=export_id)
