@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("apps.notifications.urls")),
     path("", include("apps.reports.urls_brief")),
     path("", include("apps.reports.urls_schedules")),
+    path("", include("apps.reports.urls")),
     path("api/v1/", include("apps.accounts.api_urls")),
     path("api/v1/", include("apps.costs.api_urls")),
     path("api/v1/", include("apps.business.api_urls")),
@@ -34,6 +35,7 @@ urlpatterns = [
     path("api/v1/", include("apps.notifications.api_urls")),
     path("api/v1/", include("apps.reports.api_urls_brief")),  # before any reports/<id>/ route
     path("api/v1/", include("apps.reports.api_urls_schedules")),
+    path("api/v1/", include("apps.reports.api_urls")),
     *common_urlpatterns,
     *api_docs_urlpatterns("infrazen.urls_tenant"),
 ]

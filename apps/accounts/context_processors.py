@@ -15,6 +15,7 @@ NAVIGATION = [
     ("resources", _("Resources"), "layers", "resources.view"),
     ("cost_explorer", _("Cost explorer"), "chart", "costs.view"),
     ("business_overview", _("Business context"), "briefcase", "business.view"),
+    ("reports", _("Reports"), "file", "reports.view"),
     ("recommendations", _("Recommendations"), "bulb", "recommendations.view"),
     ("budgets", _("Budgets"), "wallet", "costs.view"),
     ("anomalies", _("Anomalies"), "alert", "costs.view"),

@@ -42,7 +42,7 @@ from .vocabulary import ExportKind, ExportStatus, Frequency, Output
 
 logger = logging.getLogger(__name__)
 
-REPORT_OUTPUTS = (Output.CSV, Output.XLSX)
+REPORT_OUTPUTS = tuple(Output)
 BRIEF_OUTPUTS = (Output.PDF, Output.XLSX)
 ALERT_KIND = "report"
 SCHEDULES_PATH = "/reports/schedules/"
@@ -114,7 +114,7 @@ def _clean(schedule: ReportSchedule) -> None:
         if schedule.report_id is None:
             errors["report"] = [_("Choose the report to deliver.")]
         if schedule.output not in REPORT_OUTPUTS:
-            errors["output"] = [_("A report is delivered as CSV or XLSX.")]
+            errors["output"] = [_("A report is delivered as CSV, XLSX, PDF or PNG.")]
     elif schedule.kind == ExportKind.BRIEF:
         schedule.report = None
         if schedule.output not in BRIEF_OUTPUTS:

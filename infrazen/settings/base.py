@@ -433,6 +433,8 @@ ANOMALY_SHIFT_DAYS = env.int("ANOMALY_SHIFT_DAYS", default=3)
 # Days of history each detection reads, and how recent an anomaly's last day must be to be saved.
 ANOMALY_LOOKBACK_DAYS = env.int("ANOMALY_LOOKBACK_DAYS", default=120)
 ANOMALY_REPORT_DAYS = env.int("ANOMALY_REPORT_DAYS", default=30)
+# Reports: the largest table a run may produce (groups × periods); a larger one is refused with advice.
+REPORT_MAX_CELLS = env.int("REPORT_MAX_CELLS", default=200_000)
 # Tag keys whose values are resource groups (each value is a scope of its own).
 ANOMALY_RESOURCE_GROUP_TAGS = env.list("ANOMALY_RESOURCE_GROUP_TAGS", default=["project", "env"])
 

@@ -278,6 +278,7 @@ def organization_with_data(w, token_client, fake_beget):  # noqa: F811 -- the fi
         "report_schedules": report_schedules,
         "budgets": budgets,
         "shared_costs": shared_costs,
+        "schema": w.alpha.schema_name,
     }
 
 
@@ -411,6 +412,32 @@ ORGANIZATION_CALLS.update({
 })
 ORGANIZATION_CALLS["/api/v1/reports/brief/"] = lambda d: [("/api/v1/reports/brief/", {}),
                                                         ("/api/v1/reports/brief/", {"output": "xlsx"})]
+def _reports(d: dict[str, Any]) -> dict[str, Any]:
+    """A saved report over the imported period, run once as CSV and once as PDF by the worker's task."""
+    if "reports" not in d:
+        client = d["client"]
+        report = client.post("/api/v1/reports/", json.dumps({
+            "name": "Сервисы", "query": {**d["period"], "group_by": "service", "granularity": "day"}}),
+            content_type="application/json").json()["id"]
+        exports = []
+        for output in ("csv", "pdf"):
+            export = client.post(f"/api/v1/reports/{report}/run/", json.dumps({"output": output}),
+                                 content_type="application/json").json()["export"]["id"]
+            run_in_tenant(d["schema"], "apps.reports.tasks.export_generate_task", export)
+            exports.append(export)
+        d["reports"] = {"report": report, "exports": exports}
+    return d["reports"]
+
+
+ORGANIZATION_CALLS.update({
+    "/api/v1/reports/": lambda d: _reports(d) and [("/api/v1/reports/", {})],
+    "/api/v1/reports/{id}/": lambda d: [(f"/api/v1/reports/{_reports(d)['report']}/", {})],
+    "/api/v1/reports/{id}/exports/": lambda d: [(f"/api/v1/reports/{_reports(d)['report']}/exports/", {})],
+    "/api/v1/reports/exports/{id}/": lambda d: [(f"/api/v1/reports/exports/{pk}/", {})
+                                                for pk in _reports(d)["exports"]],
+    "/api/v1/reports/exports/{id}/download/": lambda d: [(f"/api/v1/reports/exports/{pk}/download/", {})
+                                                         for pk in _reports(d)["exports"]],
+})
 PUBLIC_CALLS: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
     "/api/v1/partner/organizations/": lambda d: [("/api/v1/partner/organizations/", {})],
     "/api/v1/partner/profile/": lambda d: [("/api/v1/partner/profile/", {})],
