@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -45,7 +46,6 @@ logger = logging.getLogger(__name__)
 REPORT_OUTPUTS = tuple(Output)
 BRIEF_OUTPUTS = (Output.PDF, Output.XLSX)
 ALERT_KIND = "report"
-SCHEDULES_PATH = "/reports/schedules/"
 
 
 # --- when --------------------------------------------------------------------------------------------------------
@@ -228,7 +228,9 @@ def _deliver(schedule: ReportSchedule, *, now: datetime, dedup: str) -> ReportEx
         ReportExport.objects.filter(pk=export.pk).update(status=ExportStatus.FAILED, error=_("internal error"),
                                                          finished_at=timezone.now())
         export.refresh_from_db()
-    link = absolute_url(SCHEDULES_PATH)
+    # The file in the archive when it was generated, the archive otherwise.
+    link = absolute_url(reverse("report_file_download", args=[export.pk]) if export.status == ExportStatus.DONE
+                        else reverse("report_files"))
     channel_ids = list(schedule.channels.values_list("pk", flat=True)) or None
     common = {"kind": ALERT_KIND, "subject_type": "report_export", "subject_id": str(export.pk),
               "dedup_key": dedup, "title": title, "link": link, "channel_ids": channel_ids}
