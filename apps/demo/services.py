@@ -30,6 +30,7 @@ from apps.tenants.models import Organization, Partner
 from apps.tenants.services import organization_create, partner_get_or_create, platform_bootstrap
 
 from .allocation import demo_allocation_seed, demo_client_allocation_seed
+from .msp import demo_msp_seed, demo_reports_seed
 from .seeding import demo_costs_seed
 
 DEMO_OWNER = "demo@infrazen.ru"
@@ -184,4 +185,7 @@ def demo_seed() -> DemoResult:
     demo_client_allocation(organizations=(client, third))
     demo_budget(organization=demo, owner=owner)
     demo_checks(organizations=(demo, client, third))
+    demo_reports_seed(organization=demo, owner=owner)
+    # Last: the console's figures read everything above (costs, budgets, savings, alerts).
+    demo_msp_seed(partner=partner, clients=[demo, client, third], operator=operator)
     return DemoResult(demo=demo, client=client, partner=partner, third=third)
