@@ -35,6 +35,7 @@ def shell(request):
         "org_perms": access.permissions if access else frozenset(),
         "role_label": Role(access.role).label if access else "",
         "public_home_url": public_url("/orgs/", request=request),
+        "public_console_url": public_url("/console/", request=request),
     }
     if access is not None:
         context["nav_items"] = [item for item in NAVIGATION if access.can(item[3])]

@@ -174,7 +174,7 @@ def test_an_operator_finds_the_msp_console_in_a_client_organization_switcher(w, 
     html = client_for(w.oscar, "alpha", HTTP_ACCEPT_LANGUAGE="ru").get("/").content.decode()
     link = re.search(r'<a href="([^"]+)" data-msp-console>.*?</a>', html, re.S)
     assert link, "no MSP console link"
-    assert link[1] == "http://infrazen.test/orgs/"
+    assert link[1] == "http://infrazen.test/console/"
     assert "Консоль MSP" in link[0]
 
 
