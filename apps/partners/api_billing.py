@@ -19,7 +19,7 @@ from apps.accounts.api import IsPartnerOperator
 from apps.common.serializers import ErrorResponseSerializer
 from apps.reports.rendering import PDF_TYPE, XLSX_TYPE
 
-from . import documents, services_billing, services_statements
+from . import access, documents, services_billing, services_statements
 from .models import BillingRule, Statement
 from .vocabulary import StatementStatus
 
@@ -30,7 +30,7 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _require_manage(request, partner_id: int) -> None:
-    if not services_billing.partner_can(user=request.user, partner_id=partner_id, permission="partner.manage"):
+    if not access.partner_can(user=request.user, partner_id=partner_id, permission="partner.manage"):
         raise PermissionDenied()
 
 
@@ -59,7 +59,7 @@ class BillingRuleSerializer(serializers.Serializer):
 
 def _rules(request):
     return BillingRule.objects.filter(
-        partner_id__in=services_billing.partner_ids_for_user(user=request.user)).select_related("organization")
+        partner_id__in=access.partner_ids_for_user(user=request.user)).select_related("organization")
 
 
 def _rule(request, pk) -> BillingRule:
@@ -82,7 +82,7 @@ class BillingRuleListApi(APIView):
     @extend_schema(operation_id="partner_billing_rules_create", request=BillingRuleSerializer,
                    responses={201: BillingRuleSerializer, 400: BAD_INPUT})
     def post(self, request):
-        partner = services_billing.partner_for_user(user=request.user, manage=True)
+        partner = access.partner_for_user(user=request.user, manage=True)
         if partner is None:
             raise PermissionDenied()
         data = BillingRuleSerializer(data=request.data)
@@ -172,7 +172,7 @@ class StatementCreateSerializer(serializers.Serializer):
 
 def _statements(request):
     return Statement.objects.filter(
-        partner_id__in=services_billing.partner_ids_for_user(user=request.user)
+        partner_id__in=access.partner_ids_for_user(user=request.user)
     ).select_related("organization", "partner").defer("pdf", "xlsx")
 
 
@@ -217,7 +217,7 @@ class StatementListApi(APIView):
     def post(self, request):
         data = StatementCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        partners = {m.partner_id: m for m in services_billing.partner_memberships(user=request.user)}
+        partners = {m.partner_id: m for m in access.partner_memberships(user=request.user)}
         from apps.tenants.models import Organization
 
         organization = Organization.objects.filter(slug=data.validated_data["organization"],

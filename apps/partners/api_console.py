@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from apps.common.serializers import ErrorResponseSerializer
 from apps.tenants.models import Organization
 
-from . import selectors
+from . import access, selectors
 from .tasks import partner_clients_refresh
 from .vocabulary import BudgetState, SyncHealth
 
@@ -32,13 +32,13 @@ class IsPartnerMember(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
             raise NotAuthenticated()
-        return selectors.partners_for_user(user=request.user).exists()
+        return access.partners_for_user(user=request.user).exists()
 
 
 def _partner(request):
     try:
-        return selectors.partner_pick(user=request.user, slug=request.query_params.get("partner") or None)
-    except selectors.NotAPartnerMember as exc:
+        return access.partner_pick(user=request.user, slug=request.query_params.get("partner") or None)
+    except access.NotAPartnerMember as exc:
         raise Http404 from exc
 
 

@@ -13,9 +13,10 @@ from apps.common.errors import ApplicationError
 from apps.tenants.models import CURRENCY_CHOICES, TIMEZONE_CHOICES
 from apps.tenants.services import partner_update_profile, slug_suggest
 
+from .access import partner_membership_resolve
 from .api_console import IsPartnerMember as IsConsoleMember
 from .api_console import PartnerClientListApi
-from .services_onboarding import client_onboard, handoff_path, partner_membership_resolve
+from .services_onboarding import client_onboard, handoff_path
 
 
 class IsPartnerMember(BasePermission):

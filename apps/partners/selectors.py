@@ -35,25 +35,10 @@ CHART_ROWS = 20  # the margin chart: the clients with the largest margins
 FILTERS = ("budget_over", "budget_at_risk", "sync_errors", "alerts")
 
 
-class NotAPartnerMember(Exception):
-    """The user operates no partner (or not the one asked for)."""
 
 
-def partners_for_user(*, user) -> QuerySet[Partner]:
-    if not getattr(user, "is_authenticated", False):
-        return Partner.objects.none()
-    return Partner.objects.filter(memberships__user=user).distinct().order_by("name")
 
 
-def partner_pick(*, user, slug: str | None = None) -> Partner:
-    """The partner whose console the user opens: ``slug`` (``?partner=``) or the first of theirs by name."""
-    partners = partners_for_user(user=user)
-    if slug:
-        partners = partners.filter(slug=slug)
-    partner = partners.first()
-    if partner is None:
-        raise NotAPartnerMember
-    return partner
 
 
 def _percent(numerator, denominator):

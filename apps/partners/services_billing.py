@@ -15,8 +15,6 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import PartnerMembership
-from apps.accounts.roles import role_allows
 from apps.audit.services import audit_event_record
 from apps.common.errors import ApplicationError, ErrorCode
 from apps.tenants.models import Organization, Partner
@@ -30,31 +28,6 @@ RULE_FIELDS = ("organization", "provider", "service", "markup_percent", "provide
                "pass_through_percent", "fixed_monthly_fee", "minimum_charge", "note")
 PERCENTS = ("markup_percent", "provider_discount_percent", "pass_through_percent")
 MONEY_FIELDS = ("fixed_monthly_fee", "minimum_charge")
-
-
-# --- who acts for which partner -----------------------------------------------------------------------------------
-
-def partner_memberships(*, user) -> list[PartnerMembership]:
-    if not user or not user.is_authenticated:
-        return []
-    return list(PartnerMembership.objects.filter(user=user).select_related("partner").order_by("partner__name"))
-
-
-def partner_ids_for_user(*, user) -> list[int]:
-    return [m.partner_id for m in partner_memberships(user=user)]
-
-
-def partner_can(*, user, partner_id: int, permission: str) -> bool:
-    membership = next((m for m in partner_memberships(user=user) if m.partner_id == partner_id), None)
-    return membership is not None and role_allows(membership.role, permission)
-
-
-def partner_for_user(*, user, manage: bool = False) -> Partner | None:
-    """The partner the user works for (the first by name; with ``manage``, the first they may change)."""
-    for membership in partner_memberships(user=user):
-        if not manage or role_allows(membership.role, "partner.manage"):
-            return membership.partner
-    return None
 
 
 def partner_client_get(*, partner: Partner, slug: str) -> Organization:

@@ -14,8 +14,7 @@ from django.db import transaction
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import PartnerMembership
-from apps.accounts.roles import Role, role_allows
+from apps.accounts.roles import Role
 from apps.accounts.services import IssuedInvitation, invitation_create
 from apps.common.errors import ApplicationError, ErrorCode
 from apps.tenants.models import CURRENCY_CHOICES, TIMEZONE_CHOICES, Organization, Partner
@@ -25,22 +24,6 @@ from apps.tenants.services import organization_create, requisites_update, requis
 ADD_CONNECTION_PATH = "/connections/"
 
 
-def partner_membership_resolve(*, user, permission: str, partner_slug: str | None = None) -> PartnerMembership:
-    """The caller's membership of a partner allowing ``permission`` (``partner.view``/``partner.manage``).
-
-    With several partners, ``partner_slug`` picks one (else the first by name). Not a member: 403 «no access»;
-    a member whose role lacks the permission: 403 «role»."""
-    memberships = PartnerMembership.objects.filter(user=user).select_related("partner").order_by("partner__name")
-    if partner_slug:
-        memberships = memberships.filter(partner__slug=partner_slug)
-    membership = memberships.first() if getattr(user, "is_authenticated", False) else None
-    if membership is None:
-        raise ApplicationError(_("You are not a member of an MSP partner."), ErrorCode.PERMISSION_DENIED,
-                               http_status=403)
-    if not role_allows(membership.role, permission):
-        raise ApplicationError(_("Your role does not allow this action."), ErrorCode.PERMISSION_DENIED,
-                               http_status=403)
-    return membership
 
 
 def handoff_path(organization: Organization, next_path: str = ADD_CONNECTION_PATH) -> str:

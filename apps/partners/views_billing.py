@@ -15,23 +15,23 @@ from apps.common.errors import ApplicationError
 from apps.reports.rendering import PDF_TYPE, XLSX_TYPE
 from apps.tenants.models import Organization
 
-from . import documents, services_billing, services_statements
+from . import access, documents, services_billing, services_statements
 from .forms import BillingRuleForm, StatementCreateForm, StatementFilterForm
 from .models import BillingRule, Statement
 
 
 def _partner(request, *, manage: bool = False):
-    memberships = services_billing.partner_memberships(user=request.user)
+    memberships = access.partner_memberships(user=request.user)
     if not memberships:
         raise PermissionDenied
-    partner = services_billing.partner_for_user(user=request.user, manage=manage)
+    partner = access.partner_for_user(user=request.user, manage=manage)
     if partner is None:
         raise PermissionDenied(_("Your role does not allow this action."))
     return partner
 
 
 def _can_manage(request, partner) -> bool:
-    return services_billing.partner_can(user=request.user, partner_id=partner.pk, permission="partner.manage")
+    return access.partner_can(user=request.user, partner_id=partner.pk, permission="partner.manage")
 
 
 def _clients(partner):
@@ -88,7 +88,7 @@ def billing_rule_create(request):
 
 def _rule(request, pk):
     rule = BillingRule.objects.filter(
-        pk=pk, partner_id__in=services_billing.partner_ids_for_user(user=request.user)).first()
+        pk=pk, partner_id__in=access.partner_ids_for_user(user=request.user)).first()
     if rule is None:
         raise Http404
     if not _can_manage(request, rule.partner):
@@ -146,7 +146,7 @@ def statements(request):
 
 
 def _statement(request, pk, *, files=False):
-    qs = Statement.objects.filter(partner_id__in=services_billing.partner_ids_for_user(user=request.user))
+    qs = Statement.objects.filter(partner_id__in=access.partner_ids_for_user(user=request.user))
     if not files:
         qs = qs.defer("pdf", "xlsx")
     statement = qs.select_related("organization", "partner").filter(pk=pk).first()

@@ -15,14 +15,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import selectors
-from .services_billing import partner_can
+from . import access, selectors
 from .tasks import partner_clients_refresh
 
 
 def _partner(request):
     """The console's partner: 403 for a user who operates none, 404 for a ``?partner=`` not theirs."""
-    partners = list(selectors.partners_for_user(user=request.user))
+    partners = list(access.partners_for_user(user=request.user))
     if not partners:
         raise PermissionDenied
     slug = (request.GET.get("partner") or request.POST.get("partner") or "").strip()
@@ -60,7 +59,7 @@ def partner_console(request):
         "search": search,
         "filters": filters,
         "partner_tab": "clients",
-        "can_manage": partner_can(user=request.user, partner_id=partner.pk, permission="partner.manage"),
+        "can_manage": access.partner_can(user=request.user, partner_id=partner.pk, permission="partner.manage"),
     })
 
 

@@ -19,8 +19,9 @@ from apps.common.errors import ApplicationError
 from apps.tenants.models import Organization
 from apps.tenants.services import REQUISITES_FIELDS, partner_update_profile, slug_suggest
 
+from .access import partner_membership_resolve
 from .forms_onboarding import ClientNewForm, PartnerRequisitesForm
-from .services_onboarding import client_onboard, handoff_path, partner_membership_resolve
+from .services_onboarding import client_onboard, handoff_path
 
 VIEW = "partner.view"
 MANAGE = "partner.manage"
