@@ -60,7 +60,7 @@ def client_rows(*, partner: Partner, search: str = "", filters: tuple[str, ...] 
                     open_alerts=F(f"{s}open_alerts"))
           .annotate(margin_month=ExpressionWrapper(F("billed_month") - F("spend_month"), output_field=MONEY_FIELD))
           .annotate(margin_percent=_percent(F("margin_month"), "billed_month"),
-                    change_percent=_percent(F("spend_month") - F("spend_prev_month"), "spend_prev_month")))
+                    change_percent=_percent(F("forecast_month") - F("spend_prev_month"), "spend_prev_month")))
     search = (search or "").strip()
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(slug__icontains=search))
@@ -111,7 +111,7 @@ class CurrencyTotals:
 
     @property
     def change_percent(self) -> Decimal | None:
-        return margin_percent(self.spend_month - self.spend_prev_month, self.spend_prev_month)
+        return margin_percent(self.forecast_month - self.spend_prev_month, self.spend_prev_month)
 
 
 def _has_snapshot(organization: Organization) -> bool:

@@ -35,11 +35,12 @@ def sort_link(context, key: str) -> str:
 
 
 @register.filter
-def bar_width(value, maximum) -> str:
-    """A bar's width in percent of the largest absolute value (0–100, as a CSS number)."""
+def bar_width(value, maximum) -> int:
+    """A bar's width in whole percent of the largest absolute value (0–100), for ``pct_class`` (no style
+    attributes: the Content-Security-Policy forbids them)."""
     try:
         if not maximum:
-            return "0"
-        return f"{min(100.0, abs(float(value)) * 100 / abs(float(maximum))):.1f}"
+            return 0
+        return round(min(100.0, abs(float(value)) * 100 / abs(float(maximum))))
     except (TypeError, ValueError):
-        return "0"
+        return 0
