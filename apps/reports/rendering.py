@@ -189,7 +189,9 @@ def chart_png(
     )
     figure, axes = plt.subplots(figsize=(width, height), dpi=dpi)
     try:
-        numeric = [(name, [float(v or 0) for v in values]) for name, values in series]
+        # A line skips a missing value (a month shorter than the other); bars and pies draw it as 0.
+        missing = float("nan") if kind == "line" else 0.0
+        numeric = [(name, [missing if v is None else float(v) for v in values]) for name, values in series]
         if kind == "pie":
             values = numeric[0][1] if numeric else []
             pairs = [(label, value) for label, value in zip(labels, values, strict=False) if value > 0]
