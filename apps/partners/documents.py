@@ -57,8 +57,11 @@ def _rows(statement: Statement) -> list[dict]:
 
 
 def _title(statement: Statement) -> str:
-    number = statement.number or _("draft")
-    return _("Statement No. %(number)s for %(month)s") % {"number": number, "month": month_label(statement.month)}
+    """«Выписка № MSP-2026-0001 за ноябрь 2026 г.»; a draft has no number yet: «Черновик выписки за …»."""
+    if not statement.number:
+        return _("Draft statement for %(month)s") % {"month": month_label(statement.month)}
+    return _("Statement No. %(number)s for %(month)s") % {"number": statement.number,
+                                                          "month": month_label(statement.month)}
 
 
 def statement_pdf(statement: Statement) -> bytes:

@@ -162,7 +162,7 @@ def test_draft_pdf_renders_on_request(november, client_for):
     statement, _created = services_statements.statement_draft(partner=november.partner, organization=november.alpha,
                                                                month=NOV, actor=november.oscar)
     text = pdf_text(client_for(november.oscar).get(f"/console/statements/{statement.pk}/file/pdf/").content)
-    assert "Выписка № черновик за ноябрь 2026 г." in text and "2 280,00 ₽" in text
+    assert "Черновик выписки за ноябрь 2026 г." in text and "2 280,00 ₽" in text
     assert Statement.objects.get(pk=statement.pk).pdf is None
 
 
