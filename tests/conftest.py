@@ -104,7 +104,11 @@ def _public_schema_between_tests():
 
 @pytest.fixture
 def w(world, db) -> World:
-    """The personas, inside a per-test transaction that is rolled back."""
+    """The personas, inside a per-test transaction that is rolled back. The organizations are read again: a test
+    that changed one in memory (its currency, its partner) leaves nothing behind for the next."""
+    for organization in (world.alpha, world.beta, world.gamma):
+        organization.refresh_from_db()
+    world.partner.refresh_from_db()
     return world
 
 

@@ -304,6 +304,12 @@ SPECTACULAR_SETTINGS = {
         "MetricGranularityEnum": "apps.allocation.vocabulary.MetricGranularity",
         "SplitMethodEnum": "apps.allocation.vocabulary.SPLIT_METHODS",
         "ForecastMethodEnum": "apps.budgets.forecasting.FORECAST_METHODS",
+        "ExportKindEnum": "apps.reports.vocabulary.ExportKind",
+        "ExportStatusEnum": "apps.reports.vocabulary.ExportStatus",
+        "ReportOutputEnum": "apps.reports.vocabulary.Output",
+        "StatementStatusEnum": "apps.partners.vocabulary.StatementStatus",
+        "BudgetStateEnum": "apps.partners.vocabulary.BudgetState",
+        "SyncHealthEnum": "apps.partners.vocabulary.SyncHealth",
     },
 }
 

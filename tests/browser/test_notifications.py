@@ -44,7 +44,7 @@ def test_link_a_telegram_group_with_the_one_time_code(notify_estate, live_url, p
     page.locator("form:has(input[name=login]) button[type=submit]").first.click()
     page.wait_for_load_state("networkidle")
     page.goto(live_url(SLUG, "/settings/organization/"))
-    page.get_by_role("link", name="Уведомления").click()
+    page.get_by_role("link", name="Уведомления", exact=True).click()
     page.wait_for_load_state("networkidle")
     assert page.locator("h1, .page-title").first.is_visible()
     assert "Каналов пока нет" in page.content()

@@ -47,7 +47,7 @@ def test_link_a_private_chat_with_the_code_shown_on_the_page(link_estate, live_u
     page.locator("form:has(input[name=login]) button[type=submit]").first.click()
     page.wait_for_load_state("networkidle")
     page.goto(live_url(SLUG, "/settings/organization/"))
-    page.get_by_role("link", name="Уведомления").click()
+    page.get_by_role("link", name="Уведомления", exact=True).click()
     page.wait_for_load_state("networkidle")
     assert page.locator("tr[data-channel]").count() == 0
 

@@ -203,7 +203,9 @@ def test_no_template_has_an_inline_script_or_handler():
             text = path.read_text(encoding="utf-8")
             offenders += [f"{path}: {m.group(0)[:60]}" for m in INLINE_SCRIPT.finditer(text)]
             offenders += [f"{path}: {m.group(0)[:60]}" for m in INLINE_HANDLER.finditer(text)]
-            if re.search(r"<style\b|\sstyle=\"", text):
+            # A document template (``*_pdf.html``) is laid out by WeasyPrint into a PDF and never served to a
+            # browser, so the policy does not apply to it; its styles carry the brand colours from the context.
+            if re.search(r"<style\b|\sstyle=\"", text) and not path.name.endswith("_pdf.html"):
                 offenders.append(f"{path}: inline style")
     assert offenders == []
 
