@@ -53,6 +53,10 @@ STALE_AFTER = timedelta(days=1)
 ZERO = Decimal("0.00")
 
 
+# The first key of the advisory lock that serializes refreshes of one organization (the second is its id).
+CONSOLE_REFRESH_LOCK = 0x1A2B
+
+
 def current_organization() -> Organization | None:
     return Organization.objects.filter(schema_name=connection.schema_name).select_related("partner").first()
 
@@ -151,6 +155,10 @@ def client_figures_refresh(*, now: datetime | None = None) -> ClientSnapshot | N
     now = now or timezone.now()
     try:
         with transaction.atomic(), timezone.override(ZoneInfo(organization.timezone)):
+            # One refresh of an organization at a time (a sync's step and a nightly or manual refresh may meet):
+            # the second waits for the first's commit, then rewrites the month costs itself.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CONSOLE_REFRESH_LOCK, organization.pk])
             figures = _figures(organization, now)
             snapshot, _created = ClientSnapshot.objects.update_or_create(organization=organization,
                                                                          defaults=figures)
