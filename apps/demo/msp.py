@@ -5,7 +5,7 @@ statement per client for the last full month, saved reports and a monthly CFO br
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -58,9 +58,57 @@ def last_full_month(today: date) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
+HISTORY_SOURCE = "demo:client-history:"
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def demo_client_history(*, organization: Organization, today: date) -> int:
+    """The days before a client's first sync, from the first of the last full month: its clouds charged it then what
+    they charge it now. Each such day without synced costs repeats the ledger of the client's latest synced day
+    (same services and amounts), written as the demo's own source so a second seed replaces it; returns the rows
+    written (0 when the client has no synced costs or already has costs in the last full month)."""
+    from apps.costs.models import CostRecord
+    from apps.costs.services.ledger import cost_records_replace
+
+    month = last_full_month(today)
+    month_end = today.replace(day=1) - timedelta(days=1)
+    with tenant_context(organization):
+        synced = CostRecord.objects.exclude(source_key__startswith=HISTORY_SOURCE)
+        latest = synced.order_by("-charge_date").values_list("charge_date", flat=True).first()
+        if latest is None or synced.filter(charge_date__range=(month, month_end)).exists():
+            return 0
+        pattern = list(synced.filter(charge_date=latest))
+        fields = [f.attname for f in CostRecord._meta.concrete_fields if not f.primary_key]
+        have = set(synced.filter(charge_date__range=(month, latest)).values_list("charge_date", flat=True))
+        days = [month + timedelta(days=n) for n in range((latest - month).days)]
+        days = [day for day in days if day not in have]
+
+        def records():
+            for day in days:
+                first = day.replace(day=1)
+                following = (first + timedelta(days=32)).replace(day=1)
+                for index, source in enumerate(pattern):
+                    record = CostRecord(**{name: getattr(source, name) for name in fields})
+                    record.charge_date = day
+                    record.charge_period_start = _utc_midnight(day)
+                    record.charge_period_end = _utc_midnight(day + timedelta(days=1))
+                    record.billing_period_start = _utc_midnight(first)
+                    record.billing_period_end = _utc_midnight(following)
+                    record.billing_import_id = None
+                    record.source_key = f"{HISTORY_SOURCE}{day:%Y%m%d}:{index}"
+                    yield record
+
+        return cost_records_replace(source_prefix=HISTORY_SOURCE, records=records())
+
+
 def demo_msp_seed(*, partner: Partner, clients: list[Organization], operator: User) -> list[Statement]:
-    """Requisites, billing rules, the console's figures and a draft statement per client for the last full month
-    (a client without costs that month gets none: the service refuses an empty statement)."""
+    """Requisites, billing rules, last month's costs for the clients that have only been synced today, the
+    console's figures and a draft statement per client for the last full month."""
+    for organization in clients:
+        demo_client_history(organization=organization, today=timezone.localdate())
     requisites_update(holder=partner, actor=operator, **PARTNER_REQUISITES)
     for organization in clients:
         values = CLIENT_REQUISITES.get(organization.slug)
