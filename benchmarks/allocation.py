@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.scratch import scratch_database  # noqa: E402 -- after the path is set
+from benchmarks.scratch import insert_select_columns, scratch_database  # noqa: E402 -- after the path is set
 
 DAYS = 60
 END = date(2026, 6, 30)
@@ -60,23 +60,9 @@ def _status_kb(field: str) -> int:
 
 def _insert_select(model, explicit: dict[str, str], source: str, params: dict) -> None:
     """INSERT INTO the model's table SELECT the ``explicit`` expressions (other columns: NULL, {} or '')."""
-    from django.db import connection, models
+    from django.db import connection
 
-    columns, values = [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(field.column))
-        if field.name in explicit or field.attname in explicit:
-            values.append(explicit.get(field.name) or explicit[field.attname])
-        elif field.null:
-            values.append("NULL")
-        elif isinstance(field, models.JSONField):
-            values.append("'{}'::jsonb")
-        elif isinstance(field, models.BooleanField):
-            values.append("false")
-        else:
-            values.append("''")
+    columns, values = insert_select_columns(model, explicit)
     sql = (f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 -- generated data
            f"SELECT {', '.join(values)} FROM {source}")
     with connection.cursor() as cursor:

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.scratch import scratch_database  # noqa: E402 -- after the path is set
+from benchmarks.scratch import insert_select_columns, scratch_database  # noqa: E402 -- after the path is set
 
 DAYS = 365
 END = date(2026, 6, 30)
@@ -31,7 +31,7 @@ END = date(2026, 6, 30)
 
 def fill_ledger(rows: int) -> None:
     """One INSERT ... SELECT over generate_series: 20 services, 8 regions, 2 000 resources, 3 tag values."""
-    from django.db import connection, models
+    from django.db import connection
 
     from apps.costs.models import CostRecord
 
@@ -59,19 +59,7 @@ def fill_ledger(rows: int) -> None:
         "tags": "jsonb_build_object('env', (ARRAY['prod','dev','stage'])[1 + r %% 3], 'team', 't' || (r %% 10))",
         "source_key": "'bench:' || to_char(d, 'YYYY-MM')",
     }
-    columns, values = [], []
-    for field in CostRecord._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(field.column))
-        if field.name in explicit:
-            values.append(explicit[field.name])
-        elif field.null:
-            values.append("NULL")
-        elif isinstance(field, models.JSONField):
-            values.append("'{}'::jsonb")
-        else:
-            values.append("''")
+    columns, values = insert_select_columns(CostRecord, explicit)
     per_day = rows // DAYS + 1
     sql = (f"INSERT INTO costs_costrecord ({', '.join(columns)}) "  # noqa: S608 -- generated benchmark data
            f"SELECT {', '.join(values)} FROM ("

@@ -26,14 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.scratch import scratch_database  # noqa: E402 -- after the path is set
+from benchmarks.scratch import insert_select_columns, scratch_database  # noqa: E402 -- after the path is set
 
 DAYS = 365
 
 
 def fill_ledger(services: int, end: date) -> None:
     """A year of daily costs in the active schema: ``services`` services a day over two providers."""
-    from django.db import connection, models
+    from django.db import connection
 
     from apps.costs.models import CostRecord
 
@@ -60,23 +60,7 @@ def fill_ledger(services: int, end: date) -> None:
         "resource_type": "'vm'",
         "source_key": "'bench:' || to_char(d, 'YYYY-MM')",
     }
-    columns, values = [], []
-    for field in CostRecord._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(field.column))
-        if field.name in explicit:
-            values.append(explicit[field.name])
-        elif field.null:
-            values.append("NULL")
-        elif isinstance(field, models.JSONField):
-            values.append("'{}'::jsonb")
-        elif isinstance(field, models.DecimalField | models.IntegerField | models.BigIntegerField):
-            values.append("0")
-        elif isinstance(field, models.BooleanField):
-            values.append("false")
-        else:
-            values.append("''")
+    columns, values = insert_select_columns(CostRecord, explicit)
     sql = (f"INSERT INTO costs_costrecord ({', '.join(columns)}) "  # noqa: S608 -- generated benchmark data
            f"SELECT {', '.join(values)} FROM ("
            f"  SELECT (%(start)s::date + day)::date AS d, s"
