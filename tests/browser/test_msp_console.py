@@ -98,5 +98,5 @@ def test_the_operator_walks_from_the_console_into_a_client_and_back_and_download
     content = open(download_info.value.path(), "rb").read()  # noqa: SIM115 -- a temporary file of the browser
     assert content.startswith(b"%PDF")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).replace("\xa0", " ")
-    assert "Выписка" in text and "13 200,00 ₽" in text and "ИНН 5003012349" in text.replace(":", "")
+    assert "Черновик выписки" in text and "13 200,00 ₽" in text and "ИНН 5003012349" in text.replace(":", "")
     assert errors == []
