@@ -284,3 +284,17 @@ def test_sync_and_import_finished_steps_queue_a_refresh_of_a_client_only(w, djan
         with schema_context(w.beta.schema_name):  # no partner: no console row to refresh
             console_import_finished_step(None)
     assert len(callbacks) == 1
+
+
+def test_a_synchronous_import_of_a_clients_file_queues_its_refresh_too(w, monkeypatch):
+    """``manage.py import_focus`` imports without the queue; the console hears of it as of a queued import."""
+    from apps.costs.services.imports import focus_file_import
+    from apps.partners import tasks
+    from tests.costs.conftest import DATA
+
+    queued = []
+    monkeypatch.setattr(tasks, "client_figures_enqueue", queued.append)
+    with schema_context(w.alpha.schema_name):
+        billing_import = focus_file_import(path=str(DATA / "aws_1_2_cost_and_usage_rows100_seed42.csv"))
+    assert billing_import.status == "success"
+    assert queued == [w.alpha.schema_name]

@@ -116,6 +116,8 @@ def focus_file_import(*, path: str, file_name: str | None = None, connection=Non
     finally:
         organization_data_changed()
     _audit(billing_import, actor_id=getattr(user, "pk", None))
+    if billing_import.status == ImportStatus.SUCCESS:
+        _finished_steps(billing_import)
     return billing_import
 
 
