@@ -5,10 +5,10 @@ from django.urls import include, path
 
 from apps.accounts.api_urls import public_urlpatterns as public_api
 from apps.notifications.urls import webhook_urlpatterns as notification_webhook
-from apps.partners.api_urls_onboarding import urlpatterns as partner_onboarding_api
-from apps.partners.urls_onboarding import urlpatterns as partner_onboarding
 from apps.partners.api_urls import urlpatterns as partner_console_api
+from apps.partners.api_urls_onboarding import urlpatterns as partner_onboarding_api
 from apps.partners.urls import urlpatterns as partner_console
+from apps.partners.urls_onboarding import urlpatterns as partner_onboarding
 from apps.tenants import views as tenant_views
 
 from .urls_common import api_docs_urlpatterns, common_urlpatterns

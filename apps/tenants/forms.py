@@ -41,10 +41,18 @@ class RequisitesForm(forms.Form):
 
     prefix = "requisites"
 
-    legal_name = forms.CharField(label=_("Legal name"), max_length=300, required=False,
-                                 help_text=_("As in the registration documents, e.g. «ООО «Альфа»»."))
-    inn = forms.CharField(label=_("INN"), max_length=20, required=False,
-                          help_text=_("10 digits for a legal entity, 12 for an individual entrepreneur."))
+    legal_name = forms.CharField(
+        label=_("Legal name"),
+        max_length=300,
+        required=False,
+        help_text=_("As in the registration documents, e.g. «ООО «Альфа»»."),
+    )
+    inn = forms.CharField(
+        label=_("INN"),
+        max_length=20,
+        required=False,
+        help_text=_("10 digits for a legal entity, 12 for an individual entrepreneur."),
+    )
     kpp = forms.CharField(label=_("KPP"), max_length=20, required=False)
     legal_address = forms.CharField(label=_("Legal address"), max_length=500, required=False)
 

@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
@@ -53,10 +54,21 @@ _cache: dict[str, Blueprint] = {}
 
 
 def _template_key(cursor, template: str) -> tuple:
+    """What the blueprint depends on: the template's migrations and its catalog objects (a change by hand too)."""
     cursor.execute(
-        f"SELECT count(*), coalesce(max(id), 0), max(applied) FROM {_q(template)}.django_migrations"  # noqa: S608
+        f"SELECT (SELECT count(*) FROM {_q(template)}.django_migrations), "  # noqa: S608 - our schema name
+        f"(SELECT max(id) FROM {_q(template)}.django_migrations), "
+        "(SELECT count(*) || ':' || coalesce(max(oid::int8), 0) FROM pg_class WHERE relnamespace = %(ns)s), "
+        "(SELECT count(*) FROM pg_proc WHERE pronamespace = %(ns)s), "
+        "(SELECT count(*) FROM pg_constraint WHERE connamespace = %(ns)s)",
+        {"ns": _namespace(cursor, template)},
     )
     return (template, *cursor.fetchone())
+
+
+def _namespace(cursor, schema: str) -> int:
+    cursor.execute("SELECT oid FROM pg_namespace WHERE nspname = %s", [schema])
+    return cursor.fetchone()[0]
 
 
 def _unsupported(cursor, namespace: int) -> str:
@@ -95,16 +107,16 @@ def _unsupported(cursor, namespace: int) -> str:
 
 
 def _build(cursor, template: str, key: tuple) -> Blueprint:
-    cursor.execute("SELECT oid FROM pg_namespace WHERE nspname = %s", [template])
-    namespace = cursor.fetchone()[0]
+    namespace = _namespace(cursor, template)
     reason = _unsupported(cursor, namespace)
     if reason:
         return Blueprint(key=key, sql=None, reason=reason)
     source = _q(template)
     statements = [f"CREATE SCHEMA {SCHEMA}"]
 
-    cursor.execute("SELECT oid, relname FROM pg_class WHERE relnamespace = %s AND relkind = 'r' ORDER BY relname",
-                   [namespace])
+    cursor.execute(
+        "SELECT oid, relname FROM pg_class WHERE relnamespace = %s AND relkind = 'r' ORDER BY relname", [namespace]
+    )
     tables = cursor.fetchall()
     for _oid, name in tables:
         # Columns, NOT NULL, defaults, identity (a new sequence of its own), generated columns, storage: no
@@ -126,10 +138,8 @@ def _build(cursor, template: str, key: tuple) -> Blueprint:
         )
         columns = cursor.fetchall()
         column_list = ", ".join(_q(column) for column, _identity in columns)
-        statements.append(
-            f"INSERT INTO {SCHEMA}.{_q(name)} ({column_list}) OVERRIDING SYSTEM VALUE "
-            f"SELECT {column_list} FROM {source}.{_q(name)}"
-        )
+        copy = f"SELECT {column_list} FROM {source}.{_q(name)}"  # noqa: S608 - catalog names, quoted
+        statements.append(f"INSERT INTO {SCHEMA}.{_q(name)} ({column_list}) OVERRIDING SYSTEM VALUE {copy}")
         for column, identity in columns:
             if not identity:
                 continue
@@ -193,7 +203,7 @@ def _build(cursor, template: str, key: tuple) -> Blueprint:
 
 
 def _template_is_current(cursor, template: str) -> bool:
-    """The latest migration of every app on disk is recorded in the template (it is what new organizations start from)."""
+    """The latest migration of every app on disk is recorded in the template (new organizations start from it)."""
     cursor.execute(f"SELECT app, name FROM {_q(template)}.django_migrations")  # noqa: S608 - our schema name
     applied = set(cursor.fetchall())
     return set(MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes()) <= applied
@@ -203,8 +213,6 @@ def blueprint(*, template: str | None = None) -> Blueprint:
     """The template's blueprint, rebuilt when the template's migrations change (and migrated first if behind)."""
     template = template or settings.TENANT_BASE_SCHEMA
     if not schema_exists(template):
-        from apps.tenants.services import template_schema_migrate
-
         previous = connection.tenant
         template_schema_migrate(verbosity=0)
         connection.set_tenant(previous)
@@ -215,18 +223,25 @@ def blueprint(*, template: str | None = None) -> Blueprint:
             return cached
         with _lock:
             if not _template_is_current(cursor, template):
-                from apps.tenants.services import template_schema_migrate
-
                 previous = connection.tenant
                 template_schema_migrate(verbosity=0)
                 connection.set_tenant(previous)
                 key = _template_key(cursor, template)
             built = _build(cursor, template, key)
             if built.sql is None:
-                logger.warning("The template schema is cloned by django-tenants (slower): it holds a %s.",
-                               built.reason)
+                logger.warning("The template schema is cloned by django-tenants (slower): it holds a %s.", built.reason)
             _cache[template] = built
             return built
+
+
+def template_schema_migrate(*, verbosity: int = 0) -> None:
+    """New organizations are clones of this schema, so it must always be fully migrated."""
+    schema = settings.TENANT_BASE_SCHEMA
+    if not schema_exists(schema):
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{schema}"')
+    call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=verbosity)
+    connection.set_schema_to_public()
 
 
 def schema_clone(schema: str, *, template: str | None = None) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name, schema_exists
+from django_tenants.utils import get_public_schema_name
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -20,6 +19,7 @@ from apps.common.tasks import enqueue_in_tenant
 
 from .exceptions import TenantErrorCode
 from .models import Domain, Organization, Partner
+from .schema_clone import template_schema_migrate
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 
@@ -167,8 +167,9 @@ def inn_is_valid(inn: str) -> bool:
     return False
 
 
-def requisites_validate(*, legal_name: str = "", inn: str = "", kpp: str = "",
-                        legal_address: str = "") -> dict[str, str]:
+def requisites_validate(
+    *, legal_name: str = "", inn: str = "", kpp: str = "", legal_address: str = ""
+) -> dict[str, str]:
     """Cleaned requisites; ``ApplicationError`` naming every problem (``extra["fields"]``), in Russian.
 
     All empty is allowed (no requisites yet); once anything is entered, the legal name and the ИНН are both
@@ -200,8 +201,11 @@ def requisites_validate(*, legal_name: str = "", inn: str = "", kpp: str = "",
         if len(values[field]) > limit:
             errors[field] = _("At most %(limit)s characters.") % {"limit": limit}
     if errors:
-        raise ApplicationError(next(iter(errors.values())), TenantErrorCode.REQUISITES_INVALID,
-                               {"fields": errors, "field": next(iter(errors))})
+        raise ApplicationError(
+            next(iter(errors.values())),
+            TenantErrorCode.REQUISITES_INVALID,
+            {"fields": errors, "field": next(iter(errors))},
+        )
     return values
 
 
@@ -216,8 +220,13 @@ def requisites_update(*, holder: Organization | Partner, actor, **values: str) -
         holder.save(update_fields=list(changes))
         # The audit log lives in tenant schemas: a partner's own change has none (its clients' logs are theirs).
         if isinstance(holder, Organization):
-            audit_event_record(schema_name=holder.schema_name, action="organization.requisites_updated",
-                               actor=actor, target=holder.slug, data=changes)
+            audit_event_record(
+                schema_name=holder.schema_name,
+                action="organization.requisites_updated",
+                actor=actor,
+                target=holder.slug,
+                data=changes,
+            )
     return holder
 
 
@@ -225,12 +234,16 @@ def partner_update_profile(*, partner: Partner, actor, name: str | None = None, 
     """A partner's name and requisites (all validated before anything is saved)."""
     new_name = partner.name if name is None else " ".join(str(name).split())
     if not new_name:
-        raise ApplicationError(_("Enter the partner name."), TenantErrorCode.REQUISITES_INVALID,
-                               {"fields": {"name": _("Enter the partner name.")}, "field": "name"})
+        raise ApplicationError(
+            _("Enter the partner name."),
+            TenantErrorCode.REQUISITES_INVALID,
+            {"fields": {"name": _("Enter the partner name.")}, "field": "name"},
+        )
     if len(new_name) > 200:
         message = _("At most %(limit)s characters.") % {"limit": 200}
-        raise ApplicationError(message, TenantErrorCode.REQUISITES_INVALID,
-                               {"fields": {"name": message}, "field": "name"})
+        raise ApplicationError(
+            message, TenantErrorCode.REQUISITES_INVALID, {"fields": {"name": message}, "field": "name"}
+        )
     requisites_validate(**{f: requisites.get(f, getattr(partner, f)) for f in REQUISITES_FIELDS})
     with transaction.atomic():
         if new_name != partner.name:
@@ -257,16 +270,6 @@ def platform_bootstrap(*, migrate_template: bool = True, verbosity: int = 0) -> 
     if migrate_template:
         template_schema_migrate(verbosity=verbosity)
     return public
-
-
-def template_schema_migrate(*, verbosity: int = 0) -> None:
-    """New organizations are clones of this schema, so it must always be fully migrated."""
-    schema = settings.TENANT_BASE_SCHEMA
-    if not schema_exists(schema):
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE SCHEMA "{schema}"')
-    call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=verbosity)
-    connection.set_schema_to_public()
 
 
 @transaction.atomic

@@ -56,9 +56,7 @@ def organization_data_snapshot(*, organization: Organization, rows: int = 20) ->
                 fields=[f.name for f in concrete],
             )
             for obj in model.objects.order_by("-pk")[:rows]:
-                snapshot.rows.append(
-                    [MASK if _is_secret(f) else _short(f.value_from_object(obj)) for f in concrete]
-                )
+                snapshot.rows.append([MASK if _is_secret(f) else _short(f.value_from_object(obj)) for f in concrete])
             tables.append(snapshot)
     return tables
 

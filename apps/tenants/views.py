@@ -115,8 +115,9 @@ def organization_profile(request):
     can_manage = request.access.can("organization.manage")
     is_requisites = request.method == "POST" and request.POST.get("section") == "requisites"
     initial = {"name": organization.name, "currency": organization.currency, "timezone": organization.timezone}
-    form = OrganizationProfileForm(request.POST if request.method == "POST" and not is_requisites else None,
-                                   initial=initial)
+    form = OrganizationProfileForm(
+        request.POST if request.method == "POST" and not is_requisites else None, initial=initial
+    )
     requisites_form = RequisitesForm(
         request.POST if is_requisites else None,
         initial={f: getattr(organization, f) for f in REQUISITES_FIELDS},
@@ -149,7 +150,6 @@ def organization_profile(request):
     return render(
         request,
         "accounts/settings_organization.html",
-        {"form": form, "requisites_form": requisites_form, "can_manage": can_manage,
-         "settings_tab": "organization"},
+        {"form": form, "requisites_form": requisites_form, "can_manage": can_manage, "settings_tab": "organization"},
         status=status,
     )

@@ -80,8 +80,12 @@ def test_api_tokens_are_never_displayed_in_the_admin_and_can_be_revoked(staff, c
     assert f"{issued.token.token_key}…".encode() in tokens_page.content  # the prefix only
     detail = admin.get(f"/admin/accounts/apitoken/{issued.token.pk}/change/")
     assert detail.status_code == 200
-    for url in (f"/admin/accounts/user/{w.alice.pk}/change/", "/admin/accounts/user/?q=alice",
-                "/admin/accounts/apitoken/", f"/admin/accounts/apitoken/{issued.token.pk}/change/"):
+    for url in (
+        f"/admin/accounts/user/{w.alice.pk}/change/",
+        "/admin/accounts/user/?q=alice",
+        "/admin/accounts/apitoken/",
+        f"/admin/accounts/apitoken/{issued.token.pk}/change/",
+    ):
         page = admin.get(url)
         assert page.status_code == 200
         assert issued.secret.encode() not in page.content

@@ -42,9 +42,9 @@ def test_inn_checksums_computed_by_hand():
 
 
 def test_valid_requisites_are_cleaned():
-    assert requisites_validate(legal_name="  ПАО   Сбербанк ", inn=" 7707 083893 ", kpp="773601001",
-                               legal_address="Москва, ул. Вавилова, 19") == {
-        "legal_name": "ПАО Сбербанк", "inn": SBER_INN, "kpp": SBER_KPP, "legal_address": "Москва, ул. Вавилова, 19"}
+    assert requisites_validate(
+        legal_name="  ПАО   Сбербанк ", inn=" 7707 083893 ", kpp="773601001", legal_address="Москва, ул. Вавилова, 19"
+    ) == {"legal_name": "ПАО Сбербанк", "inn": SBER_INN, "kpp": SBER_KPP, "legal_address": "Москва, ул. Вавилова, 19"}
     assert requisites_validate(legal_name="ИП Иванов", inn=IP_INN)["kpp"] == ""
     assert requisites_validate() == {"legal_name": "", "inn": "", "kpp": "", "legal_address": ""}
     # The КПП's middle pair may be Latin capitals (lower case is accepted and upper-cased).
@@ -53,17 +53,22 @@ def test_valid_requisites_are_cleaned():
 
 def test_bad_requisites_are_refused_in_russian():
     assert _fields(legal_name="ПАО Сбербанк", inn="7707083894") == {
-        "inn": russian("The INN check digit does not match: check the number.")}
+        "inn": russian("The INN check digit does not match: check the number.")
+    }
     assert _fields(legal_name="ПАО Сбербанк", inn="12345") == {
-        "inn": russian("The INN has 10 digits for a legal entity or 12 for an individual entrepreneur.")}
+        "inn": russian("The INN has 10 digits for a legal entity or 12 for an individual entrepreneur.")
+    }
     assert _fields(legal_name="ПАО Сбербанк", inn=SBER_INN, kpp="77360100") == {
-        "kpp": russian("The KPP has 9 characters: 4 digits, 2 digits or Latin capital letters, 3 digits.")}
+        "kpp": russian("The KPP has 9 characters: 4 digits, 2 digits or Latin capital letters, 3 digits.")
+    }
     assert _fields(legal_name="ИП Иванов", inn=IP_INN, kpp=SBER_KPP) == {
-        "kpp": russian("An individual entrepreneur has no KPP: leave it empty.")}
+        "kpp": russian("An individual entrepreneur has no KPP: leave it empty.")
+    }
     # Required together: an address alone asks for both the legal name and the ИНН.
     assert _fields(legal_address="Москва") == {
         "legal_name": russian("Enter the legal name: statements need it together with the INN."),
-        "inn": russian("Enter the INN: statements need it together with the legal name.")}
+        "inn": russian("Enter the INN: statements need it together with the legal name."),
+    }
     assert "ИНН" in russian("Enter the INN: statements need it together with the legal name.")
 
 
@@ -78,12 +83,17 @@ def test_admin_saves_the_organization_requisites(w, client_for):
     client = client_for(w.adam, "alpha")
     page = client.get(PROFILE)
     assert page.status_code == 200 and "Реквизиты" in page.content.decode()
-    response = client.post(PROFILE, _requisites_post(legal_name="ООО «Альфа»", inn=SBER_INN, kpp=SBER_KPP,
-                                                      legal_address="Москва"))
+    response = client.post(
+        PROFILE, _requisites_post(legal_name="ООО «Альфа»", inn=SBER_INN, kpp=SBER_KPP, legal_address="Москва")
+    )
     assert response.status_code == 302
     alpha = Organization.objects.get(pk=w.alpha.pk)
-    assert (alpha.legal_name, alpha.inn, alpha.kpp, alpha.legal_address) == ("ООО «Альфа»", SBER_INN, SBER_KPP,
-                                                                            "Москва")
+    assert (alpha.legal_name, alpha.inn, alpha.kpp, alpha.legal_address) == (
+        "ООО «Альфа»",
+        SBER_INN,
+        SBER_KPP,
+        "Москва",
+    )
     assert alpha.requisites()["inn"] == SBER_INN
     assert alpha.name == "Alpha LLC"  # the profile form was not touched
 
@@ -93,7 +103,8 @@ def test_bad_organization_requisites_show_the_reason_and_save_nothing(w, client_
     response = client.post(PROFILE, _requisites_post(legal_name="ООО «Альфа»", inn="7707083894"))
     assert response.status_code == 400
     assert response.context["requisites_form"].errors["inn"] == [
-        russian("The INN check digit does not match: check the number.")]
+        russian("The INN check digit does not match: check the number.")
+    ]
     assert Organization.objects.get(pk=w.alpha.pk).inn == ""
 
 
@@ -122,12 +133,18 @@ def _member(w, role: str, email: str):
 def test_partner_admin_saves_requisites_on_the_page(w, client_for):
     client = client_for(w.oscar, None)
     assert client.get(PARTNER_PAGE).status_code == 200
-    response = client.post(PARTNER_PAGE, {"name": "MSP Partner", "legal_name": "ООО «МСП»", "inn": SBER_INN,
-                                          "kpp": SBER_KPP, "legal_address": "Москва"})
+    response = client.post(
+        PARTNER_PAGE,
+        {"name": "MSP Partner", "legal_name": "ООО «МСП»", "inn": SBER_INN, "kpp": SBER_KPP, "legal_address": "Москва"},
+    )
     assert response.status_code == 302
     partner = Partner.objects.get(pk=w.partner.pk)
-    assert partner.requisites() == {"legal_name": "ООО «МСП»", "inn": SBER_INN, "kpp": SBER_KPP,
-                                    "legal_address": "Москва"}
+    assert partner.requisites() == {
+        "legal_name": "ООО «МСП»",
+        "inn": SBER_INN,
+        "kpp": SBER_KPP,
+        "legal_address": "Москва",
+    }
     bad = client.post(PARTNER_PAGE, {"name": "MSP Partner", "legal_name": "ООО «МСП»", "inn": "1234567890"})
     assert bad.status_code == 400
     assert bad.context["form"].errors["inn"] == [russian("The INN check digit does not match: check the number.")]
@@ -139,8 +156,7 @@ def test_partner_viewer_reads_but_cannot_change(w, client_for):
     assert client.get(PARTNER_PAGE).status_code == 200
     assert client.post(PARTNER_PAGE, {"name": "Hacked", "legal_name": "X", "inn": SBER_INN}).status_code == 403
     assert client.get(PARTNER_API).status_code == 200
-    api_error(client.put(PARTNER_API, {"name": "Hacked"}, content_type="application/json"), 403,
-              "permission_denied")
+    api_error(client.put(PARTNER_API, {"name": "Hacked"}, content_type="application/json"), 403, "permission_denied")
     assert Partner.objects.get(pk=w.partner.pk).name == "MSP Partner"
 
 
@@ -153,15 +169,29 @@ def test_a_plain_user_gets_403(w, client_for):
 
 def test_partner_profile_api(w, client_for):
     client = client_for(w.oscar, None)
-    assert client.get(PARTNER_API).json() == {"name": "MSP Partner", "legal_name": "", "inn": "", "kpp": "",
-                                              "legal_address": ""}
-    body = {"name": "MSP Partner", "legal_name": "ООО «МСП»", "inn": SBER_INN, "kpp": SBER_KPP,
-            "legal_address": "Москва"}
+    assert client.get(PARTNER_API).json() == {
+        "name": "MSP Partner",
+        "legal_name": "",
+        "inn": "",
+        "kpp": "",
+        "legal_address": "",
+    }
+    body = {
+        "name": "MSP Partner",
+        "legal_name": "ООО «МСП»",
+        "inn": SBER_INN,
+        "kpp": SBER_KPP,
+        "legal_address": "Москва",
+    }
     response = client.put(PARTNER_API, body, content_type="application/json")
     assert response.status_code == 200 and response.json() == body
     with translation.override("ru"):
-        error = api_error(client.put(PARTNER_API, {**body, "kpp": "12"}, content_type="application/json",
-                                     HTTP_ACCEPT_LANGUAGE="ru"), 400, "requisites_invalid")
+        error = api_error(
+            client.put(PARTNER_API, {**body, "kpp": "12"}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="ru"),
+            400,
+            "requisites_invalid",
+        )
     assert error["details"]["fields"] == {
-        "kpp": russian("The KPP has 9 characters: 4 digits, 2 digits or Latin capital letters, 3 digits.")}
+        "kpp": russian("The KPP has 9 characters: 4 digits, 2 digits or Latin capital letters, 3 digits.")
+    }
     assert Partner.objects.get(pk=w.partner.pk).kpp == SBER_KPP

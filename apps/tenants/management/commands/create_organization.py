@@ -34,6 +34,8 @@ class Command(BaseCommand):
                 membership_add(organization=organization, user=owner, role=Role.OWNER)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"Organization «{organization.name}» created at {organization.primary_host} (owner {owner.email})"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Organization «{organization.name}» created at {organization.primary_host} (owner {owner.email})"
+            )
+        )

@@ -4,18 +4,12 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django_tenants.utils import get_public_schema_name
 
+from apps.tenants.migration import applied_counts, schemas_behind
 from apps.tenants.models import Organization
 from apps.tenants.services import platform_bootstrap
 
-
-def _applied_migrations(schema: str) -> int:
-    """How many migrations ``schema`` has recorded (0 when the schema or its table does not exist yet)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s)", [f'"{schema}".django_migrations'])
-        if cursor.fetchone()[0] is None:
-            return 0
-        cursor.execute(f'SELECT count(*) FROM "{schema}".django_migrations')  # noqa: S608 - our schema names
-        return cursor.fetchone()[0]
+# Below this many schemas to migrate, worker processes cost more than they save.
+PARALLEL_FROM = 20
 
 
 def _organization_schemas() -> list[str]:
@@ -28,29 +22,46 @@ def _organization_schemas() -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Migrate the public schema, every organization and the template schema new organizations clone."
+    help = (
+        "Migrate the public schema, the template schema new organizations clone and every organization that is "
+        "behind (up-to-date schemas are skipped; many are migrated by parallel processes)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--executor", default="standard", choices=["standard", "multiprocessing"])
+        parser.add_argument(
+            "--executor",
+            default="auto",
+            choices=["auto", "standard", "multiprocessing"],
+            help=f"auto: multiprocessing when at least {PARALLEL_FROM} organizations are behind.",
+        )
 
     def handle(self, *args, **options):
         verbosity = options["verbosity"]
         public, template = get_public_schema_name(), settings.TENANT_BASE_SCHEMA
-        before = {schema: _applied_migrations(schema) for schema in [public, template, *_organization_schemas()]}
+        before = applied_counts([public, template, *_organization_schemas()])
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
         platform_bootstrap(migrate_template=True, verbosity=verbosity)
-        call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity,
-                     executor=options["executor"])
         organizations = _organization_schemas()
-        applied = {schema: _applied_migrations(schema) - before.get(schema, 0)
-                   for schema in [public, template, *organizations]}
+        behind = schemas_behind(organizations)
+        executor = options["executor"]
+        if executor == "auto":
+            executor = "multiprocessing" if len(behind) >= PARALLEL_FROM else "standard"
+        if behind:
+            call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity, executor=executor)
+            connection.set_schema_to_public()
+        after = applied_counts([public, template, *organizations])
+        applied = {schema: after[schema] - before.get(schema, 0) for schema in after}
         if not any(applied.values()):
-            self.stdout.write(self.style.SUCCESS("Platform schemas are up to date."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Platform schemas are up to date ({len(organizations)} organizations).")
+            )
             return
         migrated = sum(1 for schema in organizations if applied[schema])
-        self.stdout.write(self.style.SUCCESS(
-            f"Migrated the public schema ({applied[public]} migrations applied), "
-            f"the template schema ({applied[template]}) "
-            f"and {migrated} of {len(organizations)} organizations "
-            f"({sum(applied[schema] for schema in organizations)})."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Migrated the public schema ({applied[public]} migrations applied), "
+                f"the template schema ({applied[template]}) "
+                f"and {migrated} of {len(organizations)} organizations "
+                f"({sum(applied[schema] for schema in organizations)})."
+            )
+        )
