@@ -63,8 +63,10 @@ def _insert_select(model, explicit: dict[str, str], source: str, params: dict) -
     from django.db import connection
 
     columns, values = insert_select_columns(model, explicit)
-    sql = (f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 -- generated data
-           f"SELECT {', '.join(values)} FROM {source}")
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 -- generated data
+        f"SELECT {', '.join(values)} FROM {source}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         cursor.execute(f"ANALYZE {model._meta.db_table}")  # noqa: S608
@@ -82,29 +84,41 @@ def fill_inventory(connections: list, resources: int) -> None:
 
     now = timezone.now()
     conn = f"(ARRAY[{connections[0].pk}, {connections[1].pk}])[1 + r %% 2]"
-    _insert_select(Resource, {
-        "connection_id": conn,
-        "provider": "(ARRAY['yandex','selectel'])[1 + r %% 2]",
-        "resource_id": "'res-' || r",
-        "resource_name": NAME_SQL,
-        "region": "'region-' || (r %% 8)",
-        "account_id": "'cloud-' || (r %% 2)",
-        "project_id": "'folder-' || (r %% 25)",
-        "resource_type": "'type-' || (r %% 5)",
-        "kind": "'compute'",
-        "service_name": "'service-' || (r %% 20)",
-        "status": "'running'",
-        "currency": "'RUB'",
-        "pricing_model": "'on_demand'",
-        "provider_config": "jsonb_build_object('folder_name', 'folder-' || (r %% 25))",
-        "first_seen_at": "%(now)s", "last_seen_at": "%(now)s",
-    }, "generate_series(0, %(n)s - 1) AS r", {"n": resources, "now": now})
+    _insert_select(
+        Resource,
+        {
+            "connection_id": conn,
+            "provider": "(ARRAY['yandex','selectel'])[1 + r %% 2]",
+            "resource_id": "'res-' || r",
+            "resource_name": NAME_SQL,
+            "region": "'region-' || (r %% 8)",
+            "account_id": "'cloud-' || (r %% 2)",
+            "project_id": "'folder-' || (r %% 25)",
+            "resource_type": "'type-' || (r %% 5)",
+            "kind": "'compute'",
+            "service_name": "'service-' || (r %% 20)",
+            "status": "'running'",
+            "currency": "'RUB'",
+            "pricing_model": "'on_demand'",
+            "provider_config": "jsonb_build_object('folder_name', 'folder-' || (r %% 25))",
+            "first_seen_at": "%(now)s",
+            "last_seen_at": "%(now)s",
+        },
+        "generate_series(0, %(n)s - 1) AS r",
+        {"n": resources, "now": now},
+    )
     # Tags on a third of the resources: team and cost center.
-    _insert_select(ResourceTag, {"resource_id": "res.id", "key": "t.key",
-                                 "value": "CASE WHEN t.key = 'team' THEN 'team' || (res.r %% 30) "
-                                          "ELSE 'cc' || (res.r %% 12) END"},
-                   "(SELECT id, substring(resource_id from 5)::int AS r FROM inventory_resource) res "
-                   "CROSS JOIN (VALUES ('team'), ('cost_center')) AS t(key) WHERE res.r %% 3 = 0", {})
+    _insert_select(
+        ResourceTag,
+        {
+            "resource_id": "res.id",
+            "key": "t.key",
+            "value": "CASE WHEN t.key = 'team' THEN 'team' || (res.r %% 30) ELSE 'cc' || (res.r %% 12) END",
+        },
+        "(SELECT id, substring(resource_id from 5)::int AS r FROM inventory_resource) res "
+        "CROSS JOIN (VALUES ('team'), ('cost_center')) AS t(key) WHERE res.r %% 3 = 0",
+        {},
+    )
 
 
 def fill_ledger(connections: list, resources: int, rows: int) -> None:
@@ -116,34 +130,39 @@ def fill_ledger(connections: list, resources: int, rows: int) -> None:
     per_day = rows // DAYS + 1
     shared = "g %% 200 = 0"
     conn = f"(ARRAY[{connections[0].pk}, {connections[1].pk}])[1 + r %% 2]"
-    _insert_select(CostRecord, {
-        "billed_cost": "round((random() * 10)::numeric, 6)",
-        "effective_cost": "round((random() * 9)::numeric, 6)",
-        "list_cost": "round((random() * 12)::numeric, 6)",
-        "contracted_cost": "round((random() * 11)::numeric, 6)",
-        "billing_currency": "'RUB'",
-        "charge_date": "d",
-        "charge_period_start": "d::timestamptz",
-        "charge_period_end": "(d + 1)::timestamptz",
-        "billing_period_start": "date_trunc('month', d)::timestamptz",
-        "billing_period_end": "(date_trunc('month', d) + interval '1 month')::timestamptz",
-        "charge_category": "'Usage'",
-        "provider_name": "CASE WHEN r %% 2 = 0 THEN 'Yandex Cloud' ELSE 'Selectel' END",
-        "connection_id": conn,
-        "billing_account_id": "'cloud-' || (r %% 2)",
-        "sub_account_id": "'folder-' || (r %% 25)",
-        "service_name": f"CASE WHEN {shared} THEN 'network' ELSE 'service-' || (r %% 20) END",
-        "service_category": "'Compute'",
-        "region_id": "'region-' || (r %% 8)",
-        "resource_id": f"CASE WHEN {shared} THEN '' ELSE 'res-' || r END",
-        "resource_name": f"CASE WHEN {shared} THEN '' ELSE {NAME_SQL} END",
-        "resource_type": "'type-' || (r %% 5)",
-        "sku_id": f"CASE WHEN {shared} THEN 'traffic' ELSE 'sku-' || (r %% 7) || '-' || (g %% 2) END",
-        "tags": "CASE WHEN r %% 5 = 0 THEN jsonb_build_object('env', (ARRAY['prod','stage','dev'])[1 + r %% 3]) "
-                "ELSE '{}'::jsonb END",
-        "source_key": "'bench:' || to_char(d, 'YYYY-MM')",
-    }, f"(SELECT g, (%(start)s::date + (g / {per_day}))::date AS d, ((g * 7919::bigint) %% %(res)s)::int AS r "
-       "FROM generate_series(0, %(rows)s - 1) AS g) s", {"start": start, "rows": rows, "res": resources})
+    _insert_select(
+        CostRecord,
+        {
+            "billed_cost": "round((random() * 10)::numeric, 6)",
+            "effective_cost": "round((random() * 9)::numeric, 6)",
+            "list_cost": "round((random() * 12)::numeric, 6)",
+            "contracted_cost": "round((random() * 11)::numeric, 6)",
+            "billing_currency": "'RUB'",
+            "charge_date": "d",
+            "charge_period_start": "d::timestamptz",
+            "charge_period_end": "(d + 1)::timestamptz",
+            "billing_period_start": "date_trunc('month', d)::timestamptz",
+            "billing_period_end": "(date_trunc('month', d) + interval '1 month')::timestamptz",
+            "charge_category": "'Usage'",
+            "provider_name": "CASE WHEN r %% 2 = 0 THEN 'Yandex Cloud' ELSE 'Selectel' END",
+            "connection_id": conn,
+            "billing_account_id": "'cloud-' || (r %% 2)",
+            "sub_account_id": "'folder-' || (r %% 25)",
+            "service_name": f"CASE WHEN {shared} THEN 'network' ELSE 'service-' || (r %% 20) END",
+            "service_category": "'Compute'",
+            "region_id": "'region-' || (r %% 8)",
+            "resource_id": f"CASE WHEN {shared} THEN '' ELSE 'res-' || r END",
+            "resource_name": f"CASE WHEN {shared} THEN '' ELSE {NAME_SQL} END",
+            "resource_type": "'type-' || (r %% 5)",
+            "sku_id": f"CASE WHEN {shared} THEN 'traffic' ELSE 'sku-' || (r %% 7) || '-' || (g %% 2) END",
+            "tags": "CASE WHEN r %% 5 = 0 THEN jsonb_build_object('env', (ARRAY['prod','stage','dev'])[1 + r %% 3]) "
+            "ELSE '{}'::jsonb END",
+            "source_key": "'bench:' || to_char(d, 'YYYY-MM')",
+        },
+        f"(SELECT g, (%(start)s::date + (g / {per_day}))::date AS d, ((g * 7919::bigint) %% %(res)s)::int AS r "
+        "FROM generate_series(0, %(rows)s - 1) AS g) s",
+        {"start": start, "rows": rows, "res": resources},
+    )
 
 
 def fill_rules(owner_id: int | None = None) -> int:
@@ -158,35 +177,66 @@ def fill_rules(owner_id: int | None = None) -> int:
     for env in ENVS:
         rules.append(([{"field": "name", "op": "regex", "value": rf"-{env}-\d+$"}], {"environment": env}))
     for app in range(APPS):
-        rules.append(([{"field": "name", "op": "regex", "value": rf"^app{app}-"}],
-                      {"business_unit": UNITS[app % len(UNITS)], "product": f"app{app}"}))
+        rules.append(
+            (
+                [{"field": "name", "op": "regex", "value": rf"^app{app}-"}],
+                {"business_unit": UNITS[app % len(UNITS)], "product": f"app{app}"},
+            )
+        )
     for service in range(SERVICES):
-        rules.append(([{"field": "service", "op": "equals", "value": f"service-{service}"}],
-                      {"cost_center": f"cc-service-{service}"}))
+        rules.append(
+            (
+                [{"field": "service", "op": "equals", "value": f"service-{service}"}],
+                {"cost_center": f"cc-service-{service}"},
+            )
+        )
     for region in range(REGIONS):
-        rules.append(([{"field": "region", "op": "in", "value": [f"region-{region}", f"zone-{region}"]}],
-                      {"cost_center": f"cc-region-{region}"}))
+        rules.append(
+            (
+                [{"field": "region", "op": "in", "value": [f"region-{region}", f"zone-{region}"]}],
+                {"cost_center": f"cc-region-{region}"},
+            )
+        )
     for provider in ("yandex", "selectel"):
         rules.append(([{"field": "provider", "op": "equals", "value": provider}], {"owner": f"{provider}-team"}))
     for team in range(30):
         rules.append(([{"field": "tag:team", "op": "equals", "value": f"team{team}"}], {"owner": f"team{team}"}))
     for cc in range(10):
-        rules.append(([{"field": "tag:cost_center", "op": "in", "value": [f"cc{cc}", f"cc{cc + 10}"]}],
-                      {"cost_center": f"cc{cc}"}))
+        rules.append(
+            (
+                [{"field": "tag:cost_center", "op": "in", "value": [f"cc{cc}", f"cc{cc + 10}"]}],
+                {"cost_center": f"cc{cc}"},
+            )
+        )
     for folder in range(FOLDERS):
-        rules.append(([{"field": "hierarchy", "op": "equals", "value": f"folder-{folder}"}],
-                      {"project": f"project-{folder}"}))
+        rules.append(
+            ([{"field": "hierarchy", "op": "equals", "value": f"folder-{folder}"}], {"project": f"project-{folder}"})
+        )
     while len(rules) < 200:
         n = len(rules)
-        rules.append(([{"field": "name", "op": "regex", "value": rf"^app{n % APPS}-(prod|stage)-\d*{n % 10}$"},
-                       {"field": "tag:env", "op": "exists"}, {"field": "service", "op": "equals",
-                                                               "value": f"service-{n % SERVICES}"}],
-                      {"project": f"special-{n}"}))
-    Rule.objects.bulk_create([Rule(name=f"rule {i}", order=i, conditions=c, actions=a, created_by_id=owner_id)
-                              for i, (c, a) in enumerate(rules)])
-    SharedCost.objects.create(name="network", conditions=[{"field": "service", "op": "equals", "value": "network"}],
-                              dimension=Dimension.objects.get(key="business_unit"), method="proportional",
-                              targets=[{"value": u} for u in UNITS])
+        rules.append(
+            (
+                [
+                    {"field": "name", "op": "regex", "value": rf"^app{n % APPS}-(prod|stage)-\d*{n % 10}$"},
+                    {"field": "tag:env", "op": "exists"},
+                    {"field": "service", "op": "equals", "value": f"service-{n % SERVICES}"},
+                ],
+                {"project": f"special-{n}"},
+            )
+        )
+    Rule.objects.bulk_create(
+        [
+            Rule(name=f"rule {i}", order=i, conditions=c, actions=a, created_by_id=owner_id)
+            for i, (c, a) in enumerate(rules)
+        ]
+    )
+    SharedCost.objects.create(
+        name="network",
+        conditions=[{"field": "service", "op": "equals", "value": "network"}],
+        dimension=Dimension.objects.get(key="business_unit"),
+        method="proportional",
+        targets=[{"value": u} for u in UNITS],
+    )
     return len(rules)
 
 
@@ -201,9 +251,13 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true", help="generate the data (kept) and stop")
     parser.add_argument("--queries", type=int, default=0, help="print the N slowest statements of the apply")
     parser.add_argument("--phases", action="store_true", help="print the time of each rollup phase of the apply")
-    parser.add_argument("--change", type=int, default=0,
-                        help="before the apply, move the resources of the first N of the 40 app rules to another "
-                             "business unit (N/40 of the costs change allocation); default: definitions bumped only")
+    parser.add_argument(
+        "--change",
+        type=int,
+        default=0,
+        help="before the apply, move the resources of the first N of the 40 app rules to another "
+        "business unit (N/40 of the costs change allocation); default: definitions bumped only",
+    )
     args = parser.parse_args()
     args.keep = args.keep or args.reuse or args.build_only
     with scratch_database(args.database, keep=args.keep, reuse=args.reuse, env={"CURRENCY_FETCH_MISSING": "false"}):
@@ -229,8 +283,9 @@ def _run(args) -> None:
         org = organization_create(slug="bench", name="Bench")
     with schema_context(org.schema_name):
         if not args.reuse:
-            connections = [ProviderConnection.objects.create(provider=p, name=p, auto_sync=False)
-                           for p in ("yandex", "selectel")]
+            connections = [
+                ProviderConnection.objects.create(provider=p, name=p, auto_sync=False) for p in ("yandex", "selectel")
+            ]
             t0 = time.perf_counter()
             fill_inventory(connections, args.resources)
             print(f"inventory: {args.resources:,} resources (tags on a third) in {time.perf_counter() - t0:.1f} s")
@@ -298,7 +353,7 @@ def _run(args) -> None:
                 totals.setdefault(name, []).append(seconds)
             for name, each in totals.items():
                 print(f"  phase {name:<15} {sum(each):7.1f} s  ({', '.join(f'{x:.1f}' for x in each)})")
-        for seconds, sql in sorted(timings, reverse=True)[:args.queries]:
+        for seconds, sql in sorted(timings, reverse=True)[: args.queries]:
             print(f"  {seconds:6.2f} s  {sql}")
         if profiler is not None:
             import pstats
@@ -317,11 +372,15 @@ def _run(args) -> None:
             ledger_total = cursor.fetchone()[0]
             cursor.execute("SELECT round(sum(billed_cost), 2) FROM costs_costdaily")
             daily_total = cursor.fetchone()[0]
-        print(f"apply    : {days} days in {wall:.1f} s (goal <= 60 s); {signatures:,} signatures, {sets:,} value "
-              f"combinations; CostDaily {daily:,} rows, {allocated:,} with an allocation")
+        print(
+            f"apply    : {days} days in {wall:.1f} s (goal <= 60 s); {signatures:,} signatures, {sets:,} value "
+            f"combinations; CostDaily {daily:,} rows, {allocated:,} with an allocation"
+        )
         print(f"money    : ledger {ledger_total} = rollups {daily_total}")
-        print(f"peak RSS : {peak:.0f} MB ({reset}; {rss_before:.0f} MB before, +{peak - rss_before:.0f} MB; "
-              "goal <= 500 MB)")
+        print(
+            f"peak RSS : {peak:.0f} MB ({reset}; {rss_before:.0f} MB before, +{peak - rss_before:.0f} MB; "
+            "goal <= 500 MB)"
+        )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,10 @@ def series_make(rng: random.Random, kind: str | None) -> tuple[list[float], Even
     rng.shuffle(weekly) if rng.random() < 0.2 else None
     growth = rng.uniform(-0.05, 0.6) / 365  # per day: from slightly shrinking to +60 % a year
     noise = rng.uniform(0.02, 0.07)
-    values = [level * math.exp(growth * t) * weekly[(START + timedelta(days=t)).weekday()]
-              * max(0.0, rng.gauss(1.0, noise)) for t in range(DAYS)]
+    values = [
+        level * math.exp(growth * t) * weekly[(START + timedelta(days=t)).weekday()] * max(0.0, rng.gauss(1.0, noise))
+        for t in range(DAYS)
+    ]
     if kind is None:
         return values, None
     first = rng.randrange(WARMUP + 14, DAYS - 40)
@@ -71,7 +73,7 @@ def rule_detect(values: list[float], threshold: float, window: int = 7) -> list[
     a spike under 3 days, a level shift from 3."""
     runs: list[list[int]] = []
     for t in range(window, len(values)):
-        average = sum(values[t - window:t]) / window
+        average = sum(values[t - window : t]) / window
         if values[t] > average * (1 + threshold / 100):
             if runs and runs[-1][-1] == t - 1:
                 runs[-1].append(t)
@@ -105,12 +107,16 @@ def score(cases, detector) -> dict[str, dict[str, float]]:
         if event is not None:
             found[event.kind] += matched
             found_any[event.kind] += matched_any
-    return {kind: {
-        "precision": correct[kind] / detected[kind] if detected[kind] else float("nan"),
-        "recall": found[kind] / events[kind] if events[kind] else float("nan"),
-        "recall_any": found_any[kind] / events[kind] if events[kind] else float("nan"),
-        "detected": detected[kind], "events": events[kind],
-    } for kind in KINDS}
+    return {
+        kind: {
+            "precision": correct[kind] / detected[kind] if detected[kind] else float("nan"),
+            "recall": found[kind] / events[kind] if events[kind] else float("nan"),
+            "recall_any": found_any[kind] / events[kind] if events[kind] else float("nan"),
+            "detected": detected[kind],
+            "events": events[kind],
+        }
+        for kind in KINDS
+    }
 
 
 def main() -> None:
@@ -121,14 +127,20 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     cases = [series_make(rng, kind) for kind in (None, SPIKE, LEVEL_SHIFT, DRIFT) for _ in range(args.series)]
-    print(f"{len(cases)} series of {DAYS} days ({args.series} per kind and {args.series} with nothing injected), "
-          f"seed {args.seed}")
+    print(
+        f"{len(cases)} series of {DAYS} days ({args.series} per kind and {args.series} with nothing injected), "
+        f"seed {args.seed}"
+    )
     print(f"{'detector':<28}{'kind':<13}{'precision':>10}{'recall':>8}{'recall (any kind)':>19}{'detections':>12}")
-    for name, detector in (("ours (seasonal median+MAD)", ours_detect),
-                           (f"average × (1 + {args.threshold:g} %)", lambda v: rule_detect(v, args.threshold))):
+    for name, detector in (
+        ("ours (seasonal median+MAD)", ours_detect),
+        (f"average × (1 + {args.threshold:g} %)", lambda v: rule_detect(v, args.threshold)),
+    ):
         for kind, figures in score(cases, detector).items():
-            print(f"{name:<28}{kind:<13}{_figure(figures['precision']):>10}{_figure(figures['recall']):>8}"
-                  f"{_figure(figures['recall_any']):>19}{figures['detected']:>12}")
+            print(
+                f"{name:<28}{kind:<13}{_figure(figures['precision']):>10}{_figure(figures['recall']):>8}"
+                f"{_figure(figures['recall_any']):>19}{figures['detected']:>12}"
+            )
 
 
 def _figure(value: float) -> str:

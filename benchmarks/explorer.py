@@ -61,10 +61,12 @@ def fill_ledger(rows: int) -> None:
     }
     columns, values = insert_select_columns(CostRecord, explicit)
     per_day = rows // DAYS + 1
-    sql = (f"INSERT INTO costs_costrecord ({', '.join(columns)}) "  # noqa: S608 -- generated benchmark data
-           f"SELECT {', '.join(values)} FROM ("
-           f"  SELECT g, (%(start)s::date + (g / {per_day}))::date AS d, ((g * 7919::bigint) %% 2000)::int AS r"
-           f"  FROM generate_series(0, %(rows)s - 1) AS g) s")
+    sql = (
+        f"INSERT INTO costs_costrecord ({', '.join(columns)}) "  # noqa: S608 -- generated benchmark data
+        f"SELECT {', '.join(values)} FROM ("
+        f"  SELECT g, (%(start)s::date + (g / {per_day}))::date AS d, ((g * 7919::bigint) %% 2000)::int AS r"
+        f"  FROM generate_series(0, %(rows)s - 1) AS g) s"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"start": start, "rows": rows})
         cursor.execute("ANALYZE costs_costrecord")
@@ -129,8 +131,9 @@ def _run(args) -> None:
             print(f"ledger   : {args.rows:,} rows generated in {time.perf_counter() - t0:.1f} s")
             t0 = time.perf_counter()
             written = cost_rollups_refresh(start=start, end=END)
-            print(f"rollups  : {written:,} CostDaily rows (+ monthly and tag rollups) in "
-                  f"{time.perf_counter() - t0:.1f} s")
+            print(
+                f"rollups  : {written:,} CostDaily rows (+ monthly and tag rollups) in {time.perf_counter() - t0:.1f} s"
+            )
         with connection.cursor() as cursor:
             for table in ("costs_costdaily", "costs_costmonthly", "costs_costdailytag"):
                 cursor.execute(f"ANALYZE {table}")  # noqa: S608 -- fixed names
@@ -152,8 +155,7 @@ def _run(args) -> None:
             return TimeseriesOutputSerializer(cost_explorer_view(params=explorer_params(query))).data
 
         def tag_filter():
-            return summary_json(cost_summary(start=month[0], end=month[1], group_by="service",
-                                             tags=[("env", "prod")]))
+            return summary_json(cost_summary(start=month[0], end=month[1], group_by="service", tags=[("env", "prod")]))
 
         def month_by_tag():
             return summary_json(cost_summary(start=month[0], end=month[1], group_by="tag:team"))

@@ -187,8 +187,10 @@ def _run(args, admin: dict) -> None:
             header = next(csv.reader([fh.readline()]))
         # The references are measured right before and right after the import and averaged: on a shared
         # machine the load drifts during a run, and the ratios compare figures of the same minutes.
-        before = (bare_copy(admin, args.database, path, header, typed=False),
-                  bare_copy(admin, args.database, path, header, typed=True))
+        before = (
+            bare_copy(admin, args.database, path, header, typed=False),
+            bare_copy(admin, args.database, path, header, typed=True),
+        )
         cpu_before = dict(CPU)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         with schema_context(org.schema_name):
@@ -216,26 +218,38 @@ def _run(args, admin: dict) -> None:
         assert bi.status == "success", (bi.error, bi.report[:3])
         print(f"format            : {bi.format} ({len(header)} columns in the file)")
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        after = (bare_copy(admin, args.database, path, header, typed=True),
-                 bare_copy(admin, args.database, path, header, typed=False))
+        after = (
+            bare_copy(admin, args.database, path, header, typed=True),
+            bare_copy(admin, args.database, path, header, typed=False),
+        )
         text_s, copy_s = (before[0] + after[1]) / 2, (before[1] + after[0]) / 2
         text_cpu = (cpu_before["text"] + CPU["text"]) / 2
         typed_cpu = (cpu_before["typed"] + CPU["typed"]) / 2
-        print(f"references (s)    : text COPY {before[0]:.1f} before, {after[1]:.1f} after; typed COPY "
-              f"{before[1]:.1f} before, {after[0]:.1f} after")
+        print(
+            f"references (s)    : text COPY {before[0]:.1f} before, {after[1]:.1f} after; typed COPY "
+            f"{before[1]:.1f} before, {after[0]:.1f} after"
+        )
         imp_rate = bi.rows_imported / import_s
         text_rate, typed_rate = args.rows / text_s, args.rows / copy_s
-        print(f"importer          : {bi.rows_imported:,} rows in {import_s:.1f} s = {imp_rate:,.0f} rows/s "
-              f"(ledger, its indexes and the rollups complete)")
-        print(f"bare COPY, text   : {args.rows:,} rows in {text_s:.1f} s = {text_rate:,.0f} rows/s "
-              f"(unindexed table, every column text: the physical limit of loading the file; mean)")
-        print(f"bare COPY, typed  : {args.rows:,} rows in {copy_s:.1f} s = {typed_rate:,.0f} rows/s "
-              f"(unindexed table, columns typed as FOCUS defines them; mean)")
+        print(
+            f"importer          : {bi.rows_imported:,} rows in {import_s:.1f} s = {imp_rate:,.0f} rows/s "
+            f"(ledger, its indexes and the rollups complete)"
+        )
+        print(
+            f"bare COPY, text   : {args.rows:,} rows in {text_s:.1f} s = {text_rate:,.0f} rows/s "
+            f"(unindexed table, every column text: the physical limit of loading the file; mean)"
+        )
+        print(
+            f"bare COPY, typed  : {args.rows:,} rows in {copy_s:.1f} s = {typed_rate:,.0f} rows/s "
+            f"(unindexed table, columns typed as FOCUS defines them; mean)"
+        )
         print(f"ratio vs text COPY : {imp_rate / text_rate:.2f} (goal >= 0.5)")
         print(f"ratio vs typed COPY: {imp_rate / typed_rate:.2f} (goal >= 0.8)")
-        print(f"CPU seconds (client process + server backend; parallel workers not counted): importer "
-              f"{import_cpu:.1f}, text COPY {text_cpu:.1f}, typed COPY {typed_cpu:.1f}; CPU ratios (less "
-              f"sensitive to a busy machine) {text_cpu / import_cpu:.2f} and {typed_cpu / import_cpu:.2f}")
+        print(
+            f"CPU seconds (client process + server backend; parallel workers not counted): importer "
+            f"{import_cpu:.1f}, text COPY {text_cpu:.1f}, typed COPY {typed_cpu:.1f}; CPU ratios (less "
+            f"sensitive to a busy machine) {text_cpu / import_cpu:.2f} and {typed_cpu / import_cpu:.2f}"
+        )
         print(f"peak RSS : {peak_mb:.0f} MB (before import {rss_before:.0f} MB; goal <= 500 MB)")
     finally:
         path.unlink(missing_ok=True)

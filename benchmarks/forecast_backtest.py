@@ -84,9 +84,17 @@ def backtest(series: dict[date, Decimal]) -> list[dict[str, float]]:
             last_week = [float(history[as_of - timedelta(days=i)]) for i in range(RUN_RATE_DAYS)]
             run_rate = spent + np.mean(last_week) * remaining
             linear = spent / (FORECAST_DAY - 1) * end.day
-            results.append({"method": result.method, "actual": actual, "ets": float(result.forecast),
-                            "lower": float(result.lower), "upper": float(result.upper), "run_rate": run_rate,
-                            "linear": linear})
+            results.append(
+                {
+                    "method": result.method,
+                    "actual": actual,
+                    "ets": float(result.forecast),
+                    "lower": float(result.lower),
+                    "upper": float(result.upper),
+                    "run_rate": run_rate,
+                    "linear": linear,
+                }
+            )
         month = add_months(month, 1)
     return results
 
@@ -99,10 +107,14 @@ def report(name: str, results: list[dict[str, float]]) -> float:
     methods = {m: sum(r["method"] == m for r in results) for m in ("ets", "run_rate")}
     ets = mape("ets")
     print(f"{name}: {len(results)} month-end forecasts (methods {methods})")
-    print(f"  MAPE  ETS {ets:5.2f} %   run-rate (last 7 days) {mape('run_rate'):5.2f} %   "
-          f"linear month-to-date (OptScale) {mape('linear'):5.2f} %")
-    print(f"  actual inside the 80 % band: {inside:.0f} %   goal ETS <= {GOAL:.0f} %: "
-          f"{'met' if ets <= GOAL else 'NOT met'}")
+    print(
+        f"  MAPE  ETS {ets:5.2f} %   run-rate (last 7 days) {mape('run_rate'):5.2f} %   "
+        f"linear month-to-date (OptScale) {mape('linear'):5.2f} %"
+    )
+    print(
+        f"  actual inside the 80 % band: {inside:.0f} %   goal ETS <= {GOAL:.0f} %: "
+        f"{'met' if ets <= GOAL else 'NOT met'}"
+    )
     return ets
 
 

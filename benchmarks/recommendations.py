@@ -41,21 +41,39 @@ PROVIDERS = ("yandex", "selectel", "aws")
 NON_PRODUCTION = ("dev", "stage", "test")
 # i % 20 -> kind: half compute, a fifth volumes, a tenth each IP addresses, snapshots, buckets.
 KINDS = ["compute"] * 10 + ["volume"] * 4 + ["ip_address"] * 2 + ["snapshot"] * 2 + ["bucket"] * 2
-TYPES = {"yandex": {"compute": "vm", "volume": "disk", "ip_address": "address", "snapshot": "snapshot",
-                    "bucket": "bucket"},
-         "selectel": {"compute": "server", "volume": "volume", "ip_address": "floatingip", "snapshot": "snapshot",
-                      "bucket": "bucket"},
-         "aws": {"compute": "ec2_instance", "volume": "ebs_volume", "ip_address": "elastic_ip",
-                 "snapshot": "ebs_snapshot", "bucket": "s3_bucket"}}
-REGIONS = {"yandex": ("ru-central1-a", "ru-central1-b", "ru-central1-d"), "selectel": ("ru-1", "ru-7", "ru-9"),
-           "aws": ("eu-central-1", "eu-north-1")}
-SKUS = {"compute": (("vcpu", "vCPU*hour", "vCPU"), ("ram", "GB*hour", "RAM"), ("disk", "GB*month", "Boot disk")),
-        "volume": (("ssd", "GB*month", "Network SSD"),), "ip_address": (("ip", "hour", "Public IP address"),),
-        "snapshot": (("snap", "GB*month", "Snapshot storage"),),
-        "bucket": (("std", "GB*month", "Standard storage"), ("ops", "1K requests", "Operations"))}
+TYPES = {
+    "yandex": {"compute": "vm", "volume": "disk", "ip_address": "address", "snapshot": "snapshot", "bucket": "bucket"},
+    "selectel": {
+        "compute": "server",
+        "volume": "volume",
+        "ip_address": "floatingip",
+        "snapshot": "snapshot",
+        "bucket": "bucket",
+    },
+    "aws": {
+        "compute": "ec2_instance",
+        "volume": "ebs_volume",
+        "ip_address": "elastic_ip",
+        "snapshot": "ebs_snapshot",
+        "bucket": "s3_bucket",
+    },
+}
+REGIONS = {
+    "yandex": ("ru-central1-a", "ru-central1-b", "ru-central1-d"),
+    "selectel": ("ru-1", "ru-7", "ru-9"),
+    "aws": ("eu-central-1", "eu-north-1"),
+}
+SKUS = {
+    "compute": (("vcpu", "vCPU*hour", "vCPU"), ("ram", "GB*hour", "RAM"), ("disk", "GB*month", "Boot disk")),
+    "volume": (("ssd", "GB*month", "Network SSD"),),
+    "ip_address": (("ip", "hour", "Public IP address"),),
+    "snapshot": (("snap", "GB*month", "Snapshot storage"),),
+    "bucket": (("std", "GB*month", "Standard storage"), ("ops", "1K requests", "Operations")),
+}
 
 
 # --- the estate -------------------------------------------------------------------------------------------------
+
 
 def profile(i: int) -> dict:
     """The generated resource number ``i``: kind, provider, environment and what state it is in."""
@@ -74,8 +92,9 @@ def build_estate(n: int, now: datetime) -> dict[str, int]:
     from apps.inventory.models import Resource, ResourceTag
     from apps.providers.models import ProviderConnection
 
-    connections = {p: ProviderConnection.objects.create(provider=p, name=f"bench {p}", account_info={}).pk
-                   for p in PROVIDERS}
+    connections = {
+        p: ProviderConnection.objects.create(provider=p, name=f"bench {p}", account_info={}).pk for p in PROVIDERS
+    }
 
     def resources():
         for i in range(n):
@@ -84,8 +103,13 @@ def build_estate(n: int, now: datetime) -> dict[str, int]:
             cores = (2, 4, 8, 16)[i % 4]
             specs: dict = {"zone": REGIONS[provider][i % len(REGIONS[provider])]}
             if kind == "compute":
-                specs.update(cpu_cores=cores, memory_gb=str(cores * 4), disk_gb=40, bandwidth_mbps=1000,
-                             platform="standard-v2" if i % 5 == 0 else "standard-v3")
+                specs.update(
+                    cpu_cores=cores,
+                    memory_gb=str(cores * 4),
+                    disk_gb=40,
+                    bandwidth_mbps=1000,
+                    platform="standard-v2" if i % 5 == 0 else "standard-v3",
+                )
             elif kind == "volume":
                 specs.update(disk_gb=50 * (1 + i % 10), disk_type="network-ssd")
                 specs["attached_to"] = [f"vm-{i - 10:05d}"] if p["attached"] else []
@@ -96,18 +120,33 @@ def build_estate(n: int, now: datetime) -> dict[str, int]:
             else:
                 specs.update(storage_class="STANDARD", disk_gb=100 * (1 + i % 30), objects=1000 * i)
             priced = provider != "yandex"  # Yandex quotes no per-resource price: the ledger's spend is used
-            monthly = {"compute": 1100 * cores, "volume": 600, "ip_address": 180, "snapshot": 90,
-                       "bucket": 400}[kind]
+            monthly = {"compute": 1100 * cores, "volume": 600, "ip_address": 180, "snapshot": 90, "bucket": 400}[kind]
             yield Resource(
-                connection_id=connections[provider], provider=provider, resource_id=f"{provider}-{kind}-{i:06d}",
-                resource_name=f"{p['env']}-{kind}-{i:05d}", region=REGIONS[provider][0], account_id="acc",
-                resource_type=TYPES[provider][kind], kind=kind,
-                status="stopped" if p["stopped"] else "running", provider_status="", service_name=kind,
-                daily_cost=None, monthly_cost=monthly if priced else None, currency="RUB",
-                pricing_model="on_demand", specs=specs, provider_config={}, environment="",
-                owner=f"owner{i % 40}@example.ru", team=f"team-{i % 12}",
-                created_at_provider=now - timedelta(days=30 + i % 400), first_seen_at=now - timedelta(days=60),
-                last_seen_at=now, is_deleted=False)
+                connection_id=connections[provider],
+                provider=provider,
+                resource_id=f"{provider}-{kind}-{i:06d}",
+                resource_name=f"{p['env']}-{kind}-{i:05d}",
+                region=REGIONS[provider][0],
+                account_id="acc",
+                resource_type=TYPES[provider][kind],
+                kind=kind,
+                status="stopped" if p["stopped"] else "running",
+                provider_status="",
+                service_name=kind,
+                daily_cost=None,
+                monthly_cost=monthly if priced else None,
+                currency="RUB",
+                pricing_model="on_demand",
+                specs=specs,
+                provider_config={},
+                environment="",
+                owner=f"owner{i % 40}@example.ru",
+                team=f"team-{i % 12}",
+                created_at_provider=now - timedelta(days=30 + i % 400),
+                first_seen_at=now - timedelta(days=60),
+                last_seen_at=now,
+                is_deleted=False,
+            )
 
     bulk_copy(Resource, resources())
     pks = dict(Resource.objects.values_list("resource_id", "pk"))
@@ -166,8 +205,10 @@ def write_metrics(n: int, now: datetime) -> tuple[int, list[int]]:
                     cpu = level * wave[h] * (0.9 + 0.2 * jitter)
                     mem = 50 + 30 * jitter
                     net = 10 + 40 * jitter * wave[h]
-                buffer.append(f"{pk}\tcpu_percent\t{stamp}\t{cpu:.4f}\n{pk}\tmemory_percent\t{stamp}\t{mem:.4f}\n"
-                              f"{pk}\tnetwork_mbps\t{stamp}\t{net:.4f}\n")
+                buffer.append(
+                    f"{pk}\tcpu_percent\t{stamp}\t{cpu:.4f}\n{pk}\tmemory_percent\t{stamp}\t{mem:.4f}\n"
+                    f"{pk}\tnetwork_mbps\t{stamp}\t{net:.4f}\n"
+                )
                 written += 3
             if len(buffer) > 20_000:
                 yield "".join(buffer).encode()
@@ -175,8 +216,10 @@ def write_metrics(n: int, now: datetime) -> tuple[int, list[int]]:
         if buffer:
             yield "".join(buffer).encode()
 
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            "COPY inventory_metricpoint (resource_id, metric, ts, value) FROM STDIN") as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy("COPY inventory_metricpoint (resource_id, metric, ts, value) FROM STDIN") as copy,
+    ):
         for chunk in lines():
             copy.write(chunk)
     return written, used
@@ -190,14 +233,40 @@ def write_ledger(rows: int, today: date) -> tuple[date, date]:
     from apps.costs.models import CostRecord
     from apps.inventory.models import Resource
 
-    resources = list(Resource.objects.order_by("pk").values_list("pk", "connection_id", "provider", "resource_id",
-                                                                 "resource_type", "kind", "region"))
-    varying = ("billed_cost", "effective_cost", "list_cost", "contracted_cost", "billing_currency",
-               "billing_period_start", "billing_period_end", "charge_period_start", "charge_period_end",
-               "charge_date", "charge_category", "charge_description", "provider_name", "billing_account_id",
-               "region_id", "service_name", "service_category", "resource_id", "resource_name", "resource_type",
-               "sku_id", "pricing_quantity", "pricing_unit", "tags", "connection", "inventory_resource",
-               "source_key")
+    resources = list(
+        Resource.objects.order_by("pk").values_list(
+            "pk", "connection_id", "provider", "resource_id", "resource_type", "kind", "region"
+        )
+    )
+    varying = (
+        "billed_cost",
+        "effective_cost",
+        "list_cost",
+        "contracted_cost",
+        "billing_currency",
+        "billing_period_start",
+        "billing_period_end",
+        "charge_period_start",
+        "charge_period_end",
+        "charge_date",
+        "charge_category",
+        "charge_description",
+        "provider_name",
+        "billing_account_id",
+        "region_id",
+        "service_name",
+        "service_category",
+        "resource_id",
+        "resource_name",
+        "resource_type",
+        "sku_id",
+        "pricing_quantity",
+        "pricing_unit",
+        "tags",
+        "connection",
+        "inventory_resource",
+        "source_key",
+    )
     columns, parts = [], []
     for field in CostRecord._meta.concrete_fields:
         if field.primary_key:
@@ -218,14 +287,31 @@ def write_ledger(rows: int, today: date) -> tuple[date, date]:
         day = first + timedelta(days=d)
         month = day.replace(day=1)
         nxt = (month + timedelta(days=32)).replace(day=1)
-        days.append((day.isoformat(), f"{month.isoformat()} 00:00:00+00", f"{nxt.isoformat()} 00:00:00+00",
-                     f"bench:{month:%Y-%m}"))
-    per_resource = [dict(connection=conn, inventory_resource=pk, provider_name=provider, resource_id=rid,
-                         resource_name=rid, resource_type=rtype, region_id=region, service_name=kind,
-                         service_category="Compute" if kind == "compute" else "Storage",
-                         tags=json.dumps({"env": "prod" if pk % 3 else "dev", "team": f"team-{pk % 12}"}),
-                         billing_account_id=f"acc-{provider}", skus=SKUS[kind])
-                    for pk, conn, provider, rid, rtype, kind, region in resources]
+        days.append(
+            (
+                day.isoformat(),
+                f"{month.isoformat()} 00:00:00+00",
+                f"{nxt.isoformat()} 00:00:00+00",
+                f"bench:{month:%Y-%m}",
+            )
+        )
+    per_resource = [
+        dict(
+            connection=conn,
+            inventory_resource=pk,
+            provider_name=provider,
+            resource_id=rid,
+            resource_name=rid,
+            resource_type=rtype,
+            region_id=region,
+            service_name=kind,
+            service_category="Compute" if kind == "compute" else "Storage",
+            tags=json.dumps({"env": "prod" if pk % 3 else "dev", "team": f"team-{pk % 12}"}),
+            billing_account_id=f"acc-{provider}",
+            skus=SKUS[kind],
+        )
+        for pk, conn, provider, rid, rtype, kind, region in resources
+    ]
     n = len(per_resource)
 
     def lines():
@@ -238,17 +324,37 @@ def write_ledger(rows: int, today: date) -> tuple[date, date]:
             hour = (k // (LEDGER_DAYS * 3)) % 24
             day, bps, bpe, source = days[d]
             cost = f"{1 + (i * 7919) % 997 / 100:.6f}"
-            buffer.append(template.format(
-                billed_cost=cost, effective_cost=cost, list_cost=cost, contracted_cost=cost, billing_currency="RUB",
-                billing_period_start=bps, billing_period_end=bpe,
-                charge_period_start=f"{day} {hour:02d}:00:00+00", charge_period_end=f"{day} {hour:02d}:59:59+00",
-                charge_date=day, charge_category="Usage", charge_description=description,
-                provider_name=r["provider_name"], billing_account_id=r["billing_account_id"],
-                region_id=r["region_id"], service_name=r["service_name"], service_category=r["service_category"],
-                resource_id=r["resource_id"], resource_name=r["resource_name"], resource_type=r["resource_type"],
-                sku_id=f"{r['provider_name']}.{sku}", pricing_quantity="1", pricing_unit=unit,
-                tags=r["tags"], connection=r["connection"], inventory_resource=r["inventory_resource"],
-                source_key=source))
+            buffer.append(
+                template.format(
+                    billed_cost=cost,
+                    effective_cost=cost,
+                    list_cost=cost,
+                    contracted_cost=cost,
+                    billing_currency="RUB",
+                    billing_period_start=bps,
+                    billing_period_end=bpe,
+                    charge_period_start=f"{day} {hour:02d}:00:00+00",
+                    charge_period_end=f"{day} {hour:02d}:59:59+00",
+                    charge_date=day,
+                    charge_category="Usage",
+                    charge_description=description,
+                    provider_name=r["provider_name"],
+                    billing_account_id=r["billing_account_id"],
+                    region_id=r["region_id"],
+                    service_name=r["service_name"],
+                    service_category=r["service_category"],
+                    resource_id=r["resource_id"],
+                    resource_name=r["resource_name"],
+                    resource_type=r["resource_type"],
+                    sku_id=f"{r['provider_name']}.{sku}",
+                    pricing_quantity="1",
+                    pricing_unit=unit,
+                    tags=r["tags"],
+                    connection=r["connection"],
+                    inventory_resource=r["inventory_resource"],
+                    source_key=source,
+                )
+            )
             if len(buffer) >= 20_000:
                 yield "".join(buffer).encode()
                 buffer.clear()
@@ -263,6 +369,7 @@ def write_ledger(rows: int, today: date) -> tuple[date, date]:
 
 
 # --- measuring --------------------------------------------------------------------------------------------------
+
 
 def _status_kb(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -299,12 +406,23 @@ def evaluate(label: str, *, trace: bool = False) -> dict:
         tracemalloc.stop()
     peak = _status_kb("VmHWM") / 1024
     kinds = Counter(" ".join(q["sql"].split()[:1]).upper() for q in queries.captured_queries)
-    result = {"label": label, "wall": wall, "peak": peak, "rss_before": rss_before, "reset": reset,
-              "traced": traced, "queries": len(queries), "kinds": kinds, "run": run}
-    print(f"{label:<34}: {wall:6.1f} s, {run.resources:,} resources, {run.findings_created:,} created, "
-          f"{run.findings_updated:,} updated, {run.findings_closed:,} closed, {run.findings_open:,} open, "
-          f"{len(queries)} queries ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), status "
-          f"{run.status}{' ' + str(run.errors) if run.errors else ''}")
+    result = {
+        "label": label,
+        "wall": wall,
+        "peak": peak,
+        "rss_before": rss_before,
+        "reset": reset,
+        "traced": traced,
+        "queries": len(queries),
+        "kinds": kinds,
+        "run": run,
+    }
+    print(
+        f"{label:<34}: {wall:6.1f} s, {run.resources:,} resources, {run.findings_created:,} created, "
+        f"{run.findings_updated:,} updated, {run.findings_closed:,} closed, {run.findings_open:,} open, "
+        f"{len(queries)} queries ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), status "
+        f"{run.status}{' ' + str(run.errors) if run.errors else ''}"
+    )
     return result
 
 
@@ -351,28 +469,41 @@ def _run(args) -> None:
             print(f"estate   : {args.resources:,} resources with tags in {time.perf_counter() - t0:.1f} s")
             t0 = time.perf_counter()
             points, compute = write_metrics(args.resources, now)
-            print(f"metrics  : {points:,} hourly points of {len(compute):,} running compute in "
-                  f"{time.perf_counter() - t0:.1f} s")
+            print(
+                f"metrics  : {points:,} hourly points of {len(compute):,} running compute in "
+                f"{time.perf_counter() - t0:.1f} s"
+            )
             t0 = time.perf_counter()
             for start in range(0, len(compute), 2000):
-                metric_summaries_recompute(resource_pks=compute[start:start + 2000])
+                metric_summaries_recompute(resource_pks=compute[start : start + 2000])
             print(f"summaries: metric_summaries_recompute in {time.perf_counter() - t0:.1f} s")
             t0 = time.perf_counter()
             first, last = write_ledger(args.ledger_rows, timezone.now().date())
-            print(f"ledger   : {args.ledger_rows:,} CostRecord rows ({first} .. {last}) in "
-                  f"{time.perf_counter() - t0:.1f} s")
+            print(
+                f"ledger   : {args.ledger_rows:,} CostRecord rows ({first} .. {last}) in "
+                f"{time.perf_counter() - t0:.1f} s"
+            )
             t0 = time.perf_counter()
             written = cost_rollups_refresh(start=first, end=last, fetch_missing_rates=False)
             print(f"rollups  : {written:,} CostDaily rows in {time.perf_counter() - t0:.1f} s")
             with connection.cursor() as cursor:
-                for table in ("inventory_resource", "inventory_metricpoint", "inventory_resourcemetricsummary",
-                              "costs_costrecord", "costs_costdaily"):
+                for table in (
+                    "inventory_resource",
+                    "inventory_metricpoint",
+                    "inventory_resourcemetricsummary",
+                    "costs_costrecord",
+                    "costs_costdaily",
+                ):
                     cursor.execute(f"VACUUM ANALYZE {table}")  # noqa: S608 -- fixed names
         # A guardrail every fifth resource breaks (no «project» tag): thousands of findings to write at 10 000.
-        Policy.objects.get_or_create(name="bench: project tag required", defaults={
-            "kind": "required_tags", "params": {"tags": ["project"], "fields": []}, "scope": {}})
-        print(f"rules    : {', '.join(rule.key for rule in rules())}; policies: "
-              f"{', '.join(Policy.objects.values_list('name', flat=True))}")
+        Policy.objects.get_or_create(
+            name="bench: project tag required",
+            defaults={"kind": "required_tags", "params": {"tags": ["project"], "fields": []}, "scope": {}},
+        )
+        print(
+            f"rules    : {', '.join(rule.key for rule in rules())}; policies: "
+            f"{', '.join(Policy.objects.values_list('name', flat=True))}"
+        )
         live = list(Resource.objects.order_by("pk").values_list("pk", flat=True))
         small = live[:SMALL]
         Finding.objects.all().delete()
@@ -387,15 +518,19 @@ def _run(args) -> None:
         print()
         print(f"full evaluation  : {full['wall']:.1f} s wall (goal <= 30 s)")
         peak = f"{full['peak']:.0f} MB" if full["reset"] else f"{full['peak']:.0f} MB (process peak: no reset)"
-        print(f"peak RSS         : {peak} during the evaluation, {full['peak'] - full['rss_before']:.0f} MB over "
-              f"the {full['rss_before']:.0f} MB before it (goal <= 500 MB)")
+        print(
+            f"peak RSS         : {peak} during the evaluation, {full['peak'] - full['rss_before']:.0f} MB over "
+            f"the {full['rss_before']:.0f} MB before it (goal <= 500 MB)"
+        )
         if full["traced"] is not None:
             print(f"tracemalloc peak : {full['traced']:.0f} MB of Python allocations")
         print(f"findings created : {full['run'].findings_created:,} (open {full['run'].findings_open:,})")
         same = reference["queries"] == full["queries"] and reference_again["queries"] == again["queries"]
-        print(f"queries          : {reference['queries']} at {len(small):,} resources, {full['queries']} at "
-              f"{len(live):,}; re-evaluating (every finding updated) {reference_again['queries']} and "
-              f"{again['queries']} ({'independent of the resource count' if same else 'NOT independent'})")
+        print(
+            f"queries          : {reference['queries']} at {len(small):,} resources, {full['queries']} at "
+            f"{len(live):,}; re-evaluating (every finding updated) {reference_again['queries']} and "
+            f"{again['queries']} ({'independent of the resource count' if same else 'NOT independent'})"
+        )
 
 
 if __name__ == "__main__":

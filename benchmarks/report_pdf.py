@@ -88,8 +88,10 @@ def _run(args) -> None:
             warm = min(_timed(month, "pdf")[0] for _ in range(max(args.repeat, 1)))
             xlsx = min(_timed(month, "xlsx")[0] for _ in range(max(args.repeat, 1)))
             verdict = "ok" if cold <= GOAL_SECONDS else "OVER THE GOAL"
-            print(f"{label:<19}: {month:%Y-%m} PDF {cold:.2f} s first (goal <= {GOAL_SECONDS:.0f} s: {verdict}), "
-                  f"{warm:.2f} s warm, {pages} page(s), {len(content):,} bytes; XLSX {xlsx:.2f} s")
+            print(
+                f"{label:<19}: {month:%Y-%m} PDF {cold:.2f} s first (goal <= {GOAL_SECONDS:.0f} s: {verdict}), "
+                f"{warm:.2f} s warm, {pages} page(s), {len(content):,} bytes; XLSX {xlsx:.2f} s"
+            )
             cache.clear()
 
 

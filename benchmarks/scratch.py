@@ -24,20 +24,29 @@ DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 @contextmanager
-def scratch_database(name: str, *, keep: bool = False, reuse: bool = False,
-                     env: dict[str, str] | None = None) -> Iterator[dict]:
+def scratch_database(
+    name: str, *, keep: bool = False, reuse: bool = False, env: dict[str, str] | None = None
+) -> Iterator[dict]:
     import environ
 
     server = environ.Env.db_url_config(os.environ.get("DATABASE_URL", DEFAULT_SERVER))
     host = server["HOST"] or "127.0.0.1"
-    admin = dict(dbname="postgres", user=server["USER"] or "postgres", host=host, port=server["PORT"] or 5432,
-                 password=server["PASSWORD"] or None)
+    admin = dict(
+        dbname="postgres",
+        user=server["USER"] or "postgres",
+        host=host,
+        port=server["PORT"] or 5432,
+        password=server["PASSWORD"] or None,
+    )
     if not reuse:
         with psycopg.connect(**admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = (f"postgres://{admin['user']}@/{name}?host={host}" if host.startswith("/")
-                                  else f"postgres://{admin['user']}@{host}:{admin['port']}/{name}")
+    os.environ["DATABASE_URL"] = (
+        f"postgres://{admin['user']}@/{name}?host={host}"
+        if host.startswith("/")
+        else f"postgres://{admin['user']}@{host}:{admin['port']}/{name}"
+    )
     os.environ["DJANGO_SETTINGS_MODULE"] = "infrazen.settings.local"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.update(env or {})

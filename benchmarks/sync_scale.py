@@ -39,11 +39,18 @@ def main() -> None:
     parser.add_argument("--provider", default="all", choices=("all", "beget", "openstack"))
     parser.add_argument("--openstack-servers", type=int, default=10000, help="OpenStack servers (each with a disk)")
     parser.add_argument("--small-openstack-servers", type=int, default=1000, help="servers of the reference cloud")
-    parser.add_argument("--gnocchi", default="", choices=("", "cpu", "cpu_util"),
-                        help="the fake OpenStack serves Gnocchi CPU (metrics of SYNC_METRICS_MAX_RESOURCES servers)")
-    parser.add_argument("--no-post-steps", action="store_true",
-                        help="skip settings.SYNC_POST_STEPS (the recommendations and checks after a sync): the "
-                             "sync engine's own figures")
+    parser.add_argument(
+        "--gnocchi",
+        default="",
+        choices=("", "cpu", "cpu_util"),
+        help="the fake OpenStack serves Gnocchi CPU (metrics of SYNC_METRICS_MAX_RESOURCES servers)",
+    )
+    parser.add_argument(
+        "--no-post-steps",
+        action="store_true",
+        help="skip settings.SYNC_POST_STEPS (the recommendations and checks after a sync): the "
+        "sync engine's own figures",
+    )
     parser.add_argument("--database", default="infrazen_bench_sync")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -77,22 +84,43 @@ def _run_openstack(args) -> None:
     for servers in (args.small_openstack_servers, args.openstack_servers):
         organization = organization_create(slug=f"bench-openstack-{servers}", name=f"Bench OpenStack {servers}")
         port = free_port()
-        command = [sys.executable, "-m", "tests.fakecloud.openstack", "--port", str(port), "--seed", "3",
-                   "--servers", str(servers), *(["--gnocchi", args.gnocchi] if args.gnocchi else [])]
+        command = [
+            sys.executable,
+            "-m",
+            "tests.fakecloud.openstack",
+            "--port",
+            str(port),
+            "--seed",
+            "3",
+            "--servers",
+            str(servers),
+            *(["--gnocchi", args.gnocchi] if args.gnocchi else []),
+        ]
         fake = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
         fake_url = f"http://127.0.0.1:{port}"
         try:
             wait_for_port(port, fake, timeout=60)
-            statements[servers] = _measure(args, organization, provider="openstack", endpoint="", credentials={
-                "auth_url": f"{fake_url}/openstack/identity/v3", "username": DEMO_USERNAME,
-                "password": DEMO_USER_PASSWORD, "project_id": DEMO_PROJECT_ID})
+            statements[servers] = _measure(
+                args,
+                organization,
+                provider="openstack",
+                endpoint="",
+                credentials={
+                    "auth_url": f"{fake_url}/openstack/identity/v3",
+                    "username": DEMO_USERNAME,
+                    "password": DEMO_USER_PASSWORD,
+                    "project_id": DEMO_PROJECT_ID,
+                },
+            )
         finally:
             fake.terminate()
             fake.wait(timeout=10)
     small, large = statements[args.small_openstack_servers], statements[args.openstack_servers]
-    print(f"SQL statements, OpenStack {args.small_openstack_servers} vs {args.openstack_servers} servers (each "
-          f"with a disk): first sync {small[0]} vs {large[0]}, second sync {small[1]} vs {large[1]} "
-          f"({'independent of the resource count' if small == large else 'NOT independent of the count'})")
+    print(
+        f"SQL statements, OpenStack {args.small_openstack_servers} vs {args.openstack_servers} servers (each "
+        f"with a disk): first sync {small[0]} vs {large[0]}, second sync {small[1]} vs {large[1]} "
+        f"({'independent of the resource count' if small == large else 'NOT independent of the count'})"
+    )
 
 
 def _run_beget(args) -> None:
@@ -107,20 +135,40 @@ def _run_beget(args) -> None:
         organization = organization_create(slug=f"bench-sync-{extra}", name=f"Bench sync {extra}")
         # The fake runs in its own process so the peak memory printed below is the sync's, not the fake's.
         port = free_port()
-        fake = subprocess.Popen([sys.executable, "-m", "tests.fakecloud", "--port", str(port), "--seed", "3",
-                                 "--beget-extra-vps", str(extra)], cwd=ROOT, stdout=subprocess.DEVNULL)
+        fake = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.fakecloud",
+                "--port",
+                str(port),
+                "--seed",
+                "3",
+                "--beget-extra-vps",
+                str(extra),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
         fake_url = f"http://127.0.0.1:{port}"
         try:
             wait_for_port(port, fake, timeout=60)
-            statements[extra] = _measure(args, organization, provider="beget", endpoint=fake_url,
-                                         credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD})
+            statements[extra] = _measure(
+                args,
+                organization,
+                provider="beget",
+                endpoint=fake_url,
+                credentials={"login": DEMO_LOGIN, "password": DEMO_PASSWORD},
+            )
         finally:
             fake.terminate()
             fake.wait(timeout=10)
     small, large = statements[args.small_vps], statements[args.vps]
-    print(f"SQL statements, {args.small_vps + 11} vs {args.vps + 11} resources: first sync {small[0]} vs "
-          f"{large[0]}, second sync {small[1]} vs {large[1]} "
-          f"({'independent of the resource count' if small == large else 'NOT independent of the count'})")
+    print(
+        f"SQL statements, {args.small_vps + 11} vs {args.vps + 11} resources: first sync {small[0]} vs "
+        f"{large[0]}, second sync {small[1]} vs {large[1]} "
+        f"({'independent of the resource count' if small == large else 'NOT independent of the count'})"
+    )
 
 
 def _measure(args, organization, *, provider: str, endpoint: str, credentials: dict[str, str]) -> list[int]:
@@ -137,8 +185,9 @@ def _measure(args, organization, *, provider: str, endpoint: str, credentials: d
     counts: list[int] = []
     print(f"-- {organization.name}")
     with tenant_context(organization):
-        conn = connection_create(provider=provider, name=f"{provider} scale", endpoint=endpoint,
-                                 credentials=credentials)
+        conn = connection_create(
+            provider=provider, name=f"{provider} scale", endpoint=endpoint, credentials=credentials
+        )
         session = build_session(retry_post=True)
         for label in ("first sync", "second sync (unchanged)"):
             run = sync_run_start(connection=conn, enqueue=False)
@@ -148,9 +197,11 @@ def _measure(args, organization, *, provider: str, endpoint: str, credentials: d
             elapsed = time.perf_counter() - started
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
             run = SyncRun.objects.get(pk=run.pk)
-            print(f"{label}: status={run.status} found={run.resources_found} created={run.resources_created} "
-                  f"updated={run.resources_updated} unchanged={run.resources_unchanged} "
-                  f"metric_points={run.metric_points}")
+            print(
+                f"{label}: status={run.status} found={run.resources_found} created={run.resources_created} "
+                f"updated={run.resources_updated} unchanged={run.resources_unchanged} "
+                f"metric_points={run.metric_points}"
+            )
             for error in run.errors or []:
                 print(f"    error {error.get('endpoint')}: {error.get('message')}")
             if os.environ.get("BENCH_QUERIES"):
@@ -160,10 +211,11 @@ def _measure(args, organization, *, provider: str, endpoint: str, credentials: d
                     print(f"    {count:4d} x {sql}")
             statements = sum(1 for q in queries.captured_queries if not q["sql"].startswith("SET search_path"))
             counts.append(statements)
-            print(f"  wall {elapsed:.2f} s, {len(queries)} SQL queries ({statements} besides django-tenants' "
-                  f"SET search_path), process peak RSS so far {peak / 2**20:.0f} MB")
-        print(f"resources stored: {Resource.objects.count()}, monthly total "
-              f"{run.total_monthly_cost} {run.currency}")
+            print(
+                f"  wall {elapsed:.2f} s, {len(queries)} SQL queries ({statements} besides django-tenants' "
+                f"SET search_path), process peak RSS so far {peak / 2**20:.0f} MB"
+            )
+        print(f"resources stored: {Resource.objects.count()}, monthly total {run.total_monthly_cost} {run.currency}")
     return counts
 
 

@@ -8,9 +8,6 @@ from apps.tenants.migration import applied_counts, schemas_behind
 from apps.tenants.models import Organization
 from apps.tenants.services import platform_bootstrap
 
-# Below this many schemas to migrate, worker processes cost more than they save.
-PARALLEL_FROM = 20
-
 
 def _organization_schemas() -> list[str]:
     public = get_public_schema_name()
@@ -24,15 +21,17 @@ def _organization_schemas() -> list[str]:
 class Command(BaseCommand):
     help = (
         "Migrate the public schema, the template schema new organizations clone and every organization that is "
-        "behind (up-to-date schemas are skipped; many are migrated by parallel processes)."
+        "behind (up-to-date schemas are skipped; the others share one rendering of the migration state and are "
+        "split between processes when there are many)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--executor",
-            default="auto",
-            choices=["auto", "standard", "multiprocessing"],
-            help=f"auto: multiprocessing when at least {PARALLEL_FROM} organizations are behind.",
+            default="batch",
+            choices=["batch", "standard", "multiprocessing"],
+            help="batch (default): apps.tenants.migration.BatchExecutor; standard and multiprocessing: "
+            "django-tenants' own (Django's migrate command in each schema).",
         )
 
     def handle(self, *args, **options):
@@ -43,11 +42,10 @@ class Command(BaseCommand):
         platform_bootstrap(migrate_template=True, verbosity=verbosity)
         organizations = _organization_schemas()
         behind = schemas_behind(organizations)
-        executor = options["executor"]
-        if executor == "auto":
-            executor = "multiprocessing" if len(behind) >= PARALLEL_FROM else "standard"
         if behind:
-            call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity, executor=executor)
+            call_command(
+                "migrate_schemas", tenant=True, interactive=False, verbosity=verbosity, executor=options["executor"]
+            )
             connection.set_schema_to_public()
         after = applied_counts([public, template, *organizations])
         applied = {schema: after[schema] - before.get(schema, 0) for schema in after}
