@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE ?= infrazen.settings.local
 
-.PHONY: demo superuser test install browser pdf-libs lint messages migrate run worker clean
+.PHONY: demo superuser test install browser pdf-libs pgbouncer lint messages migrate run worker clean
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ pdf-libs:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			libharfbuzz-subset0 >/dev/null || echo "libharfbuzz-subset0 not installed: PDFs render, slower"; }
 
+# PgBouncer for tests/deploy/test_pgbouncer.py, which runs its own instance in front of the test database (Debian
+# package; the test starts and stops it, nothing runs as a service for it).
+pgbouncer:
+	@{ command -v pgbouncer || test -x /usr/sbin/pgbouncer; } >/dev/null 2>&1 || { \
+		echo "Installing pgbouncer (apt)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			pgbouncer >/dev/null || echo "pgbouncer not installed: its tests are skipped"; }
+
 ## Install, database (embedded when DATABASE_URL is unset), migrate, seed, run web + worker.
 demo: install
 	$(PY) scripts/demo.py
@@ -39,7 +47,7 @@ superuser: install
 ## The whole test suite against real PostgreSQL (DATABASE_URL or postgres@127.0.0.1:5432), one pytest-xdist worker
 ## per CPU (at most 4), each with its own test database (test_<name>_gw<N>). PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto
-test: install browser pdf-libs
+test: install browser pdf-libs pgbouncer
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py compile_translations --verbosity 0
 	DJANGO_SETTINGS_MODULE=infrazen.settings.test $(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4

@@ -36,3 +36,26 @@ def check_shared_cache(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+# Pool modes in which one client connection keeps one server connection, and so its `SET search_path`.
+SAFE_POOL_MODES = ("session",)
+
+
+@register()
+def check_database_pool_mode(app_configs=None, **kwargs):
+    """django-tenants issues `SET search_path` as a statement of its own (in autocommit, its own transaction): a
+    pooler that hands out server connections per transaction may run the next query on a server connection another
+    organization's `SET` left behind (measured in docs/scaling-pgbouncer.md)."""
+    mode = getattr(settings, "DATABASE_POOL_MODE", "session")
+    if mode in SAFE_POOL_MODES:
+        return []
+    return [
+        Error(
+            f"DATABASE_POOL_MODE={mode!r}: with transaction or statement pooling a query can run with another "
+            "organization's search_path and read or write its data.",
+            hint="Run PgBouncer with pool_mode = session and set DATABASE_POOL_MODE=session "
+            "(docs/scaling-pgbouncer.md).",
+            id="infrazen.E002",
+        )
+    ]

@@ -161,6 +161,10 @@ WSGI_APPLICATION = "infrazen.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/infrazen")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# How a pooler in front of DATABASE_URL hands out server connections: "session" (also for a direct connection).
+# django-tenants sets search_path once per connection, so "transaction" pooling (PgBouncer) could run a query with
+# another organization's search_path: the system check infrazen.E002 refuses it (docs/scaling-pgbouncer.md).
+DATABASE_POOL_MODE = env("DATABASE_POOL_MODE", default="session")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Browser features no page needs, disabled for the page and every frame (Permissions-Policy header).
