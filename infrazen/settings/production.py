@@ -19,4 +19,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
-CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
+# Persistent connections (seconds) in production: one per web or worker process, checked before reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405 - from base
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
