@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from django.db import connection
 
@@ -34,8 +35,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def manage_process(*args: str, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+def manage_process(*args: str, env: dict[str, str | None] | None = None, output: IO | None = None,
+                   ) -> Iterator[subprocess.Popen]:
     """Start ``manage.py <args>`` with the test settings and database; stop it afterwards."""
+    with python_process("manage.py", *args, env=env, output=output) as process:
+        yield process
+
+
+@contextlib.contextmanager
+def python_process(*args: str, env: dict[str, str | None] | None = None, output: IO | None = None,
+                   ) -> Iterator[subprocess.Popen]:
+    """Start ``python <args>`` (``manage.py …``, ``-m gunicorn …``) in the project with the test settings and
+    database; stop it afterwards. ``env``: more environment (None removes a variable). Its output goes to ``output``
+    (a file) when given, else to a pipe."""
     child_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "infrazen.settings.test",
@@ -43,9 +55,10 @@ def manage_process(*args: str, env: dict[str, str] | None = None) -> Iterator[su
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }
+    child_env = {name: value for name, value in child_env.items() if value is not None}
     process = subprocess.Popen(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=child_env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, *args], cwd=ROOT, env=child_env,
+        stdout=output if output is not None else subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
         yield process

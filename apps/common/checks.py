@@ -22,7 +22,8 @@ def check_shared_cache(app_configs=None, **kwargs):
             Error(
                 f"The default cache ({backend}) is private to each process: login lockout counters are not "
                 "shared between web workers.",
-                hint="Set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/1.",
+                hint="Set REDIS_URL (the cache then lives in that Redis) or CACHE_URL to a shared cache, "
+                "e.g. redis://127.0.0.1:6379/1.",
                 id="infrazen.E001",
             )
         ]
@@ -31,7 +32,7 @@ def check_shared_cache(app_configs=None, **kwargs):
             Warning(
                 f"The default cache ({backend}) is shared only by the workers of one host and does not "
                 "count failed logins atomically.",
-                hint="Set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/1.",
+                hint="Set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/1 (or unset it and set REDIS_URL).",
                 id="infrazen.W001",
             )
         ]

@@ -194,13 +194,25 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# --- Cache and sessions -----------------------------------------------------------------------
+# CACHE_URL when set; else Redis on REDIS_URL (the broker's server), so several web processes and machines share
+# login lockout counters, sessions and cached figures; else a cache private to each process (one process only).
+CACHES = {"default": env.cache("CACHE_URL", default=env("REDIS_URL", default="") or "locmemcache://")}
+_cache_backend = CACHES["default"]["BACKEND"]
 # Per-organization aggregates (dashboard figures, costs summary answers: apps.common.cache) are kept this many
 # seconds at most; a sync or an import that finishes replaces them at once. Off (0) by default with a cache
 # private to each process: a worker's sync could not replace what a web process holds.
 ORGANIZATION_CACHE_SECONDS = env.int(
     "ORGANIZATION_CACHE_SECONDS",
-    default=0 if any(name in CACHES["default"]["BACKEND"] for name in ("LocMemCache", "DummyCache")) else 900)
+    default=0 if any(name in _cache_backend for name in ("LocMemCache", "DummyCache")) else 900)
+# Sessions are read from a cache every process of every machine shares (Redis, Memcached), and written through to
+# the database. Not from a per-process or per-host cache: a logout on one would stay unseen by the others; nor
+# from the database cache, which would only double the queries.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if any(name in _cache_backend for name in ("LocMemCache", "DummyCache", "FileBasedCache", "DatabaseCache"))
+    else "django.contrib.sessions.backends.cached_db"
+)
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -230,6 +242,10 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env("LOGIN_FAILED_LIMIT", default="10/15m/ip,5/15m/key"),
 }
+# Reverse proxies of ours in front of the web processes: the per-address limit then counts the client address each
+# one appends to X-Forwarded-For, not the proxy's own address (which every visitor shares). 0: no proxy is trusted
+# and X-Forwarded-For is ignored (a client could forge it).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SOCIALACCOUNT_ADAPTER = "apps.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

@@ -14,7 +14,11 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if env("TEST_EMAIL_FILE_PATH", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env("TEST_EMAIL_FILE_PATH")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A cache private to each test process, whatever CACHE_URL or REDIS_URL a .env holds. The multi-process tests
+# (tests/deploy) set TEST_SHARED_CACHE for their children, which keep the cache and sessions base.py derived.
+if not env.bool("TEST_SHARED_CACHE", default=False):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Off: the browser and worker tests run other processes (tests of the cache switch it on).
 ORGANIZATION_CACHE_SECONDS = 0
 STORAGES = {

@@ -10,19 +10,36 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED_CACHE_URL = "redis://127.0.0.1:6379/1"
 
 
-def _deploy_check(cache_url: str) -> subprocess.CompletedProcess:
+def _production_env(cache_url: str, redis_url: str = "") -> dict[str, str]:
     env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "CACHE_URL")},
+        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "CACHE_URL", "REDIS_URL")},
         "DJANGO_SETTINGS_MODULE": "infrazen.settings.production",
         "SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-key-0123456789",
         "ALLOWED_HOSTS": "infrazen.ru,.infrazen.ru",
     }
     if cache_url:
         env["CACHE_URL"] = cache_url
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def _deploy_check(cache_url: str, redis_url: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT, env=_production_env(cache_url, redis_url), capture_output=True, text=True, timeout=120,
     )
+
+
+def _cache_and_sessions(settings_module: str, cache_url: str = "", redis_url: str = "") -> list[str]:
+    """The default cache's backend and location, and the session engine, as a process with that environment sees."""
+    env = {**_production_env(cache_url, redis_url), "DJANGO_SETTINGS_MODULE": settings_module}
+    code = ("from django.conf import settings; c = settings.CACHES['default']; "
+            "print(c['BACKEND'], c.get('LOCATION', ''), settings.SESSION_ENGINE, sep='|')")
+    result = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1].split("|")
 
 
 def test_production_settings_pass_the_deploy_check():
@@ -79,3 +96,32 @@ def test_a_redis_cache_url_gives_djangos_redis_cache_with_its_client_installed()
 def test_production_settings_pass_the_deploy_check_with_a_database_cache_too():
     result = _deploy_check("dbcache://infrazen_cache")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_with_only_redis_url_keeps_cache_and_sessions_in_that_redis_and_passes_the_deploy_check():
+    backend, location, sessions = _cache_and_sessions("infrazen.settings.production",
+                                                      redis_url="redis://redis.internal:6379/0")
+    assert backend == "django.core.cache.backends.redis.RedisCache"
+    assert location == "redis://redis.internal:6379/0"
+    assert sessions == "django.contrib.sessions.backends.cached_db"
+    result = _deploy_check("", redis_url="redis://redis.internal:6379/0")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cache_url_wins_over_redis_url():
+    backend, location, sessions = _cache_and_sessions("infrazen.settings.production", cache_url=SHARED_CACHE_URL,
+                                                      redis_url="redis://redis.internal:6379/0")
+    assert (backend, location) == ("django.core.cache.backends.redis.RedisCache", SHARED_CACHE_URL)
+    assert sessions == "django.contrib.sessions.backends.cached_db"
+
+
+def test_without_redis_a_single_process_keeps_a_private_cache_and_database_sessions():
+    backend, _location, sessions = _cache_and_sessions("infrazen.settings.local")
+    assert backend == "django.core.cache.backends.locmem.LocMemCache"
+    assert sessions == "django.contrib.sessions.backends.db"
+
+
+def test_sessions_stay_in_the_database_with_a_database_or_per_host_cache():
+    for cache_url in ("dbcache://infrazen_cache", "filecache:///tmp/infrazen-cache"):
+        _backend, _location, sessions = _cache_and_sessions("infrazen.settings.production", cache_url=cache_url)
+        assert sessions == "django.contrib.sessions.backends.db", cache_url
