@@ -334,14 +334,13 @@ def alerts_deliver_pending(*, max_wait: float = 60.0, sleep=None,
 
 
 def alerts_deliver_all(*, now: datetime | None = None) -> dict[str, int]:
-    """Every organization's due alerts (the worker's minute schedule, from the public schema)."""
-    from django_tenants.utils import get_public_schema_name
+    """Every organization's due alerts (the worker's minute schedule, from the public schema): only the schemas that
+    hold an alert waiting to go out are visited (one query per 250 organizations finds them)."""
+    from apps.common.tenancy import schemas_having
 
-    public = get_public_schema_name()
     totals = {"sent": 0, "retrying": 0, "failed": 0}
     client = TelegramClient.from_settings()
-    schemas = list(get_tenant_model().objects.exclude(schema_name=public).values_list("schema_name", flat=True))
-    for schema in schemas:
+    for schema in schemas_having(Alert.objects.filter(status__in=PENDING)):
         with schema_context(schema):
             for key, value in alerts_deliver(now=now, client=client).items():
                 totals[key] += value
