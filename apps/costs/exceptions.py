@@ -8,3 +8,4 @@ import enum
 class CostErrorCode(str, enum.Enum):
     FILE_TOO_LARGE = "file_too_large"
     STORAGE_FULL = "storage_full"
+    STORAGE_UNAVAILABLE = "storage_unavailable"

@@ -410,6 +410,14 @@ INVENTORY_SPEND_DAYS = 30
 PROVIDER_COST_ESTIMATES = "apps.costs.selectors.estimates.connection_cost_estimates"
 # The largest billing file accepted for import (uploads stream to disk, the import streams from it).
 BILLING_IMPORT_MAX_MB = env.int("BILLING_IMPORT_MAX_MB", default=4096)
+# Where an uploaded billing file waits for the worker. Empty: a local directory (instance/imports, one machine
+# only). ``s3://bucket/prefix``: a bucket of an S3-compatible store that every web and worker machine reaches
+# (objects ``<prefix>/<schema>/<uuid>.upload``, deleted once imported); the static key needs read, write and delete.
+BILLING_IMPORT_STORAGE = env("BILLING_IMPORT_STORAGE", default="")
+BILLING_IMPORT_S3_ENDPOINT = env("BILLING_IMPORT_S3_ENDPOINT", default="https://storage.yandexcloud.net")
+BILLING_IMPORT_S3_REGION = env("BILLING_IMPORT_S3_REGION", default="ru-central1")
+BILLING_IMPORT_S3_ACCESS_KEY_ID = env("BILLING_IMPORT_S3_ACCESS_KEY_ID", default="")
+BILLING_IMPORT_S3_SECRET_ACCESS_KEY = env("BILLING_IMPORT_S3_SECRET_ACCESS_KEY", default="")
 
 # --- Currency ---------------------------------------------------------------------------------
 # Central Bank of Russia daily rates (XML, windows-1251); a fake server's URL in tests.

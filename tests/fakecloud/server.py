@@ -40,6 +40,7 @@ class Request:
     headers: dict[str, str]
     # multipart/form-data uploads: field -> {"filename", "content_type", "content" (bytes)}
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    raw: bytes = b""  # the body as sent (S3 PutObject)
 
 
 @dataclass
@@ -166,7 +167,7 @@ class FakeCloudServer:
                     except ValueError:
                         body = None
                 request = Request(self.command, parts.path, dict(parse_qsl(parts.query)), form, body,
-                                  {k.lower(): v for k, v in self.headers.items()}, files)
+                                  {k.lower(): v for k, v in self.headers.items()}, files, raw)
                 reply = server.dispatch(request)
                 payload = reply.raw if reply.raw is not None else (
                     b"" if reply.body is None and reply.status == 204 else json.dumps(reply.body).encode())

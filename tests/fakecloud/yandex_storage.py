@@ -8,6 +8,9 @@ maps a custom connection endpoint to ``{endpoint}/s3``):
   ListObjectsV2, ``ListBucketResult`` XML in the S3 namespace, keys in binary order, ``IsTruncated`` and an
   opaque ``NextContinuationToken``; ``page_limit`` caps a page below ``max-keys`` (S3 may return fewer);
 - ``GET /s3/<bucket>/<key>``: GetObject with ``ETag`` (quoted MD5) and ``Last-Modified``;
+- ``PUT /s3/<bucket>/<key>``: PutObject; a body whose SHA-256 differs from the signed
+  ``x-amz-content-sha256`` is refused (``XAmzContentSHA256Mismatch``, 400);
+- ``DELETE /s3/<bucket>/<key>``: DeleteObject, 204 whether the key existed or not;
 - errors as ``<Error><Code/><Message/><Resource/><RequestId/></Error>``: ``NoSuchBucket`` / ``NoSuchKey``
   (404), ``InvalidAccessKeyId`` / ``SignatureDoesNotMatch`` / ``AccessDenied`` (403).
 
@@ -119,6 +122,8 @@ class FakeYandexStorage:
         self.clock = clock
         self.buckets: dict[str, dict[str, tuple[bytes, float]]] = {}
         self.gets: list[str] = []  # keys served by GetObject
+        self.puts: list[str] = []  # keys written by PutObject
+        self.deletes: list[str] = []  # keys named by DeleteObject
 
     # --- data -------------------------------------------------------------------------------------
     def create_bucket(self, bucket: str) -> None:
@@ -159,8 +164,9 @@ class FakeYandexStorage:
             return _error(400, "AuthorizationHeaderMalformed", "The authorization header is malformed", resource)
         amz_date = request.headers.get("x-amz-date", "")
         payload_hash = request.headers.get("x-amz-content-sha256", "")
+        signed_body = request.method == "PUT" and len(payload_hash) == 64
         if "host" not in signed_headers or not amz_date.startswith(day) or payload_hash not in (
-                EMPTY_SHA256, "UNSIGNED-PAYLOAD"):
+                EMPTY_SHA256, "UNSIGNED-PAYLOAD") and not signed_body:
             return _error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match",
                           resource)
         query = "&".join(f"{_uri_encode(k)}={_uri_encode(v)}" for k, v in sorted(request.query.items()))
@@ -182,7 +188,7 @@ class FakeYandexStorage:
         bucket, _slash, raw_key = request.path[len(PREFIX):].partition("/")
         bucket, key = unquote(bucket), unquote(raw_key)
         resource = f"/{bucket}/{key}" if key else f"/{bucket}"
-        if request.method != "GET":
+        if request.method not in ("GET", "PUT", "DELETE") or (request.method != "GET" and not key):
             return _error(405, "MethodNotAllowed", "The specified method is not allowed", resource)
         key_id = self._authenticate(request, resource)
         if isinstance(key_id, Reply):
@@ -193,6 +199,12 @@ class FakeYandexStorage:
             return _error(404, "NoSuchBucket", "The specified bucket does not exist", resource)
         if key_id in self.grants and bucket not in self.grants[key_id]:
             return _error(403, "AccessDenied", "Access Denied", resource)
+        if request.method == "PUT":
+            return self._put_object(bucket, key, request, resource)
+        if request.method == "DELETE":
+            self.deletes.append(key)
+            self.buckets[bucket].pop(key, None)
+            return Reply(204, raw=b"")
         if key:
             return self._get_object(bucket, key, resource)
         if request.query.get("list-type") == "2":
@@ -209,6 +221,19 @@ class FakeYandexStorage:
         return Reply(200, raw=body, headers={
             "Content-Type": content_type, "ETag": f'"{hashlib.md5(body).hexdigest()}"',  # noqa: S324 - S3's ETag
             "Last-Modified": formatdate(modified, usegmt=True)})
+
+    def _put_object(self, bucket: str, key: str, request: Request, resource: str) -> Reply:
+        body = request.raw
+        if int(request.headers.get("content-length") or 0) != len(body):
+            return _error(400, "IncompleteBody", "You did not provide the number of bytes specified by the "
+                          "Content-Length HTTP header", resource)
+        claimed = request.headers.get("x-amz-content-sha256", "")
+        if claimed != "UNSIGNED-PAYLOAD" and claimed != hashlib.sha256(body).hexdigest():
+            return _error(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does "
+                          "not match what was computed.", resource)
+        self.puts.append(key)
+        self.put(bucket, key, body)
+        return Reply(200, raw=b"", headers={"ETag": f'"{hashlib.md5(body).hexdigest()}"'})  # noqa: S324 - S3's ETag
 
     def _list_v2(self, bucket: str, request: Request, resource: str) -> Reply:
         query = request.query

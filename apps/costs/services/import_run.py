@@ -141,6 +141,11 @@ def billing_import_execute(*, billing_import: BillingImport, path: str,
     return billing_import
 
 
+def billing_import_fail(billing_import: BillingImport, *, code: str, message: str) -> None:
+    """Record an import that could not start (its file could not be read back): status ``error``, nothing imported."""
+    _fail(billing_import, code=code, message=message)
+
+
 def _fail(billing_import: BillingImport, *, code: str, message: str, report: list | None = None) -> None:
     billing_import.status = ImportStatus.ERROR
     billing_import.error_code = code

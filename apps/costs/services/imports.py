@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_event_record
@@ -20,7 +21,8 @@ from apps.common.tasks import enqueue_in_tenant
 
 from ..exceptions import CostErrorCode
 from ..models import BillingImport, CostType, ImportStatus
-from .import_run import billing_import_execute
+from . import import_storage
+from .import_run import billing_import_execute, billing_import_fail
 
 logger = logging.getLogger(__name__)
 
@@ -32,17 +34,7 @@ def _import_dir() -> Path:
     return path
 
 
-def billing_import_create(*, uploaded_file, user, connection=None, skip_invalid: bool = False,
-                          cost_type: str = CostType.ACTUAL) -> BillingImport:
-    """Keep the uploaded file and queue its import; the worker runs ``billing_import_run``."""
-    name = os.path.basename(getattr(uploaded_file, "name", "") or "upload")[:255]
-    limit_mb = int(settings.BILLING_IMPORT_MAX_MB)
-    limit_bytes = limit_mb * 1024 * 1024
-    too_large = ApplicationError(
-        _("The file is larger than the %(limit)s MB allowed. Nothing was imported.") % {"limit": limit_mb},
-        CostErrorCode.FILE_TOO_LARGE, extra={"limit_mb": limit_mb}, http_status=413)
-    if (getattr(uploaded_file, "size", None) or 0) > limit_bytes:
-        raise too_large
+def _local_store(uploaded_file, *, limit_bytes: int, too_large: ApplicationError) -> tuple[str, int]:
     stored = _import_dir() / f"{uuid.uuid4().hex}.upload"
     written = 0
     try:
@@ -61,14 +53,46 @@ def billing_import_create(*, uploaded_file, user, connection=None, skip_invalid:
     except ApplicationError:
         stored.unlink(missing_ok=True)
         raise
-    with transaction.atomic():
-        billing_import = BillingImport.objects.create(
-            file_name=name, stored_path=str(stored), file_size=stored.stat().st_size, connection=connection,
-            skip_invalid=skip_invalid, cost_type=cost_type, created_by_id=getattr(user, "pk", None),
-            status=ImportStatus.QUEUED,
-        )
-        enqueue_in_tenant(db_connection.schema_name, "apps.costs.tasks.billing_import_task",
-                          billing_import.pk, task_name=f"billing-import-{billing_import.pk}")
+    return str(stored), stored.stat().st_size
+
+
+def _discard(stored_path: str) -> None:
+    if import_storage.is_object(stored_path):
+        import_storage.object_delete(stored_path)
+    elif stored_path and os.path.exists(stored_path):
+        os.unlink(stored_path)
+
+
+def billing_import_create(*, uploaded_file, user, connection=None, skip_invalid: bool = False,
+                          cost_type: str = CostType.ACTUAL) -> BillingImport:
+    """Keep the uploaded file and queue its import; the worker runs ``billing_import_run``."""
+    name = os.path.basename(getattr(uploaded_file, "name", "") or "upload")[:255]
+    limit_mb = int(settings.BILLING_IMPORT_MAX_MB)
+    limit_bytes = limit_mb * 1024 * 1024
+    too_large = ApplicationError(
+        _("The file is larger than the %(limit)s MB allowed. Nothing was imported.") % {"limit": limit_mb},
+        CostErrorCode.FILE_TOO_LARGE, extra={"limit_mb": limit_mb}, http_status=413)
+    if (getattr(uploaded_file, "size", None) or 0) > limit_bytes:
+        raise too_large
+    location = import_storage.upload_location()
+    if location is not None:
+        stored_path, size = import_storage.upload_store(
+            uploaded_file=uploaded_file, location=location, schema_name=db_connection.schema_name,
+            limit_bytes=limit_bytes, too_large=too_large)
+    else:
+        stored_path, size = _local_store(uploaded_file, limit_bytes=limit_bytes, too_large=too_large)
+    try:
+        with transaction.atomic():
+            billing_import = BillingImport.objects.create(
+                file_name=name, stored_path=stored_path, file_size=size, connection=connection,
+                skip_invalid=skip_invalid, cost_type=cost_type, created_by_id=getattr(user, "pk", None),
+                status=ImportStatus.QUEUED,
+            )
+            enqueue_in_tenant(db_connection.schema_name, "apps.costs.tasks.billing_import_task",
+                              billing_import.pk, task_name=f"billing-import-{billing_import.pk}")
+    except BaseException:
+        _discard(stored_path)  # no row points at it: nothing would ever remove it
+        raise
     return billing_import
 
 
@@ -77,13 +101,22 @@ def billing_import_run(*, import_id: int) -> BillingImport:
     billing_import = BillingImport.objects.select_related("connection").get(pk=import_id)
     if billing_import.is_finished:
         return billing_import
-    path = billing_import.stored_path
+    stored_path = billing_import.stored_path
     try:
-        billing_import_execute(billing_import=billing_import, path=path)
+        if import_storage.is_object(stored_path):
+            with import_storage.object_fetched(stored_path, scratch_dir=_import_dir()) as path:
+                billing_import_execute(billing_import=billing_import, path=path)
+        else:
+            billing_import_execute(billing_import=billing_import, path=stored_path)
+    except import_storage.FetchFailed:
+        with translation.override(settings.LANGUAGE_CODE):  # stored like the import's own errors
+            billing_import_fail(billing_import, code=CostErrorCode.STORAGE_UNAVAILABLE.value, message=_(
+                "The uploaded file could not be read back from the file storage. Nothing was imported; upload it "
+                "again."))
     finally:
         organization_data_changed()  # also after a failed import: a part may have been written
-        if path and os.path.exists(path):
-            os.unlink(path)
+        if not import_storage.is_object(stored_path):
+            _discard(stored_path)
     _audit(billing_import, actor_id=billing_import.created_by_id)
     if billing_import.status == ImportStatus.SUCCESS:
         _finished_steps(billing_import)
