@@ -89,6 +89,21 @@ def _timed_creations(partner, start: int, count: int = 5) -> float:
     return statistics.median(durations)
 
 
+def _django_tenants_clone() -> float:
+    """Before: one schema cloned by django-tenants' own clone_schema (then dropped), in seconds."""
+    from django.conf import settings
+    from django.db import connection
+    from django_tenants.clone import CloneSchema
+
+    began = time.perf_counter()
+    CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, "scale_clone_before")
+    elapsed = time.perf_counter() - began
+    with connection.cursor() as cursor:
+        cursor.execute('DROP SCHEMA "scale_clone_before" CASCADE')
+    connection.set_schema_to_public()
+    return elapsed
+
+
 def _catalog_size() -> tuple[int, int, int]:
     from django.db import connection
 
@@ -102,7 +117,7 @@ def _catalog_size() -> tuple[int, int, int]:
         return cursor.fetchone()
 
 
-def _fill_to(partner, target: int, today, marks: dict[int, float]) -> None:
+def _fill_to(partner, target: int, today, marks: dict[int, float], before: dict[int, float], compare: bool) -> None:
     """Add organizations with their estates up to ``target``; on reaching each count of ``marks`` (below the
     target), time 5 bare creations there."""
     from apps.tenants.models import Organization
@@ -112,6 +127,8 @@ def _fill_to(partner, target: int, today, marks: dict[int, float]) -> None:
     while existing < target:
         if existing in marks and marks[existing] is None:
             marks[existing] = _timed_creations(partner, existing)
+            if compare:
+                before[existing] = _django_tenants_clone()
             existing += 5
             continue
         _populate(partner, existing, today)
@@ -198,6 +215,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--skip-nightly", action="store_true")
     parser.add_argument(
+        "--compare-clone",
+        action="store_true",
+        help="also time django-tenants' own clone once at each count (the figure before)",
+    )
+    parser.add_argument(
         "--executors",
         default="standard,multiprocessing,batch",
         help="the migrate_platform executors to time, each with a new migration",
@@ -226,13 +248,17 @@ def _run(args, probe: Path) -> None:
     today = timezone.localdate()
     marks: dict[int, float | None] = {1: None, 100: None, args.orgs: None}
     began = time.perf_counter()
-    _fill_to(partner, args.orgs, today, marks)
+    before: dict[int, float] = {}
+    _fill_to(partner, args.orgs, today, marks, before, args.compare_clone)
     marks[args.orgs] = _timed_creations(partner, Organization.objects.filter(partner=partner).count())
+    if args.compare_clone:
+        before[args.orgs] = _django_tenants_clone()
     organizations = Organization.objects.filter(partner=partner).count()
     print(f"{organizations} organizations in {time.perf_counter() - began:.0f} s (estates included)")
     for count, seconds in sorted(marks.items()):
         if seconds is not None:
-            print(f"new organization at {count} existing: {seconds:.3f} s (median of 5; goal <= 1 s)")
+            was = f"; django-tenants' clone alone: {before[count]:.2f} s" if count in before else ""
+            print(f"new organization at {count} existing: {seconds:.3f} s (median of 5; goal <= 1 s){was}")
 
     database, catalog, relations = _catalog_size()
     print(f"database size: {database / 2**20:.0f} MB; catalog: {catalog / 2**20:.0f} MB, {relations} relations")
