@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
@@ -77,7 +78,41 @@ def schemas_behind(schemas: Iterable[str]) -> list[str]:
     return [schema for schema in schemas if counts[schema] < len(latest)]
 
 
+@contextmanager
+def _recorder_by_name():
+    """Within: Django's migration recorder asks whether the schema has its ``django_migrations`` table by name
+    (``to_regclass``, an index lookup) instead of listing every table visible on the search path, which scans the
+    whole catalog (60-110 ms at 1 000 organizations, three times per schema: most of a migration's time there)."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    original = MigrationRecorder.has_table
+
+    def has_table(recorder) -> bool:
+        if recorder._has_table:
+            return True
+        schema = getattr(recorder.connection, "schema_name", None)
+        if not schema:
+            return original(recorder)
+        with recorder.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT to_regclass(%s) IS NOT NULL", [f"{_q(schema)}.{_q(recorder.Migration._meta.db_table)}"]
+            )
+            recorder._has_table = cursor.fetchone()[0]
+        return recorder._has_table
+
+    MigrationRecorder.has_table = has_table
+    try:
+        yield
+    finally:
+        MigrationRecorder.has_table = original
+
+
 def _batch_migrate(schemas: list[str], verbosity: int) -> int:
+    with _recorder_by_name():
+        return _batch_migrate_schemas(schemas, verbosity)
+
+
+def _batch_migrate_schemas(schemas: list[str], verbosity: int) -> int:
     """Bring ``schemas`` up to date in this process, rendering each distinct starting state only once.
 
     Django's ``migrate`` renders the whole project state (every model of every app) from the migration files for
