@@ -60,3 +60,46 @@ def check_database_pool_mode(app_configs=None, **kwargs):
             id="infrazen.E002",
         )
     ]
+
+
+# What pg_dump locks: one ACCESS SHARE lock per table, sequence and view of the dump, all in one transaction.
+LOCKED_RELKINDS = ("r", "p", "m", "f", "v", "S")
+
+
+def lock_table_warning(relations: int, locks_per_transaction: int, connections: int) -> Warning | None:
+    """A warning when a whole-database ``pg_dump`` needs more locks than the server's shared lock table holds
+    (``max_locks_per_transaction`` x (``max_connections`` + ``max_prepared_transactions``) slots)."""
+    capacity = locks_per_transaction * connections
+    if relations <= capacity:
+        return None
+    needed = -(-relations * 5 // (4 * max(connections, 1)))  # the relations and a quarter more, per connection
+    return Warning(
+        f"The database holds {relations} tables, sequences and views (one schema per organization), more than the "
+        f"{capacity} locks PostgreSQL's lock table holds: a whole-database pg_dump fails with 'out of shared "
+        "memory'.",
+        hint=f"Raise max_locks_per_transaction to at least {needed} (a server restart), dump per schema "
+        "(pg_dump -n), or back up physically (pg_basebackup, WAL archiving); docs/scaling.md.",
+        id="infrazen.W003",
+    )
+
+
+@register(Tags.database, deploy=True)
+def check_lock_table_for_backups(app_configs=None, databases=None, **kwargs):
+    """Schema-per-organization multiplies tables: 1 000 organizations are ~80 000 lockable relations, the default
+    lock table 6 400 (64 x 100 connections). Runs where checks reach the database (``check --deploy --database
+    default``, ``migrate``)."""
+    if not databases or "default" not in databases:
+        return []
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM pg_class WHERE relkind = ANY(%s) AND relnamespace NOT IN "
+            "('pg_catalog'::regnamespace, 'information_schema'::regnamespace)), "
+            "current_setting('max_locks_per_transaction')::int, current_setting('max_connections')::int "
+            "+ current_setting('max_prepared_transactions')::int",
+            [list(LOCKED_RELKINDS)],
+        )
+        relations, locks_per_transaction, connections = cursor.fetchone()
+    warning = lock_table_warning(relations, locks_per_transaction, connections)
+    return [warning] if warning else []

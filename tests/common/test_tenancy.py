@@ -41,3 +41,35 @@ def test_only_the_organizations_with_a_matching_row_are_named(w):
 def test_a_filter_across_a_join_is_refused(w):
     with pytest.raises(ValueError, match="alone"):
         schemas_having(Alert.objects.filter(channel__name="beta"))
+
+
+def test_backups_warning_when_the_lock_table_is_smaller_than_the_schemas():
+    from apps.common.checks import lock_table_warning
+
+    assert lock_table_warning(6_400, 64, 100) is None
+    warning = lock_table_warning(81_547, 64, 100)  # 1 005 organizations, PostgreSQL's defaults (measured)
+    assert warning.id == "infrazen.W003" and "81547" in warning.msg and "6400" in warning.msg
+    assert "max_locks_per_transaction to at least 1020" in warning.hint  # 81 547 x 1.25 / 100, rounded up
+
+
+def test_backups_check_reads_the_server_settings_and_the_relations(w, monkeypatch):
+    from apps.common import checks
+
+    seen, original = {}, checks.lock_table_warning
+
+    def spy(relations, locks_per_transaction, connections):
+        seen.update(relations=relations, locks=locks_per_transaction, connections=connections)
+        return original(relations, locks_per_transaction, connections)
+
+    monkeypatch.setattr(checks, "lock_table_warning", spy)
+    assert checks.check_lock_table_for_backups(databases=None) == []
+    assert seen == {}  # without a database to look at, nothing is asked
+    assert checks.check_lock_table_for_backups(databases=["default"]) == []  # a test database is small
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_locks_per_transaction")
+        locks = int(cursor.fetchone()[0])
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relnamespace = %s::regnamespace AND relkind = 'r'",
+                       [w.alpha.schema_name])
+        alpha_tables = cursor.fetchone()[0]
+    assert seen["locks"] == locks and seen["connections"] >= 100
+    assert seen["relations"] > 3 * alpha_tables  # at least the tables of alpha, beta, gamma and the template
