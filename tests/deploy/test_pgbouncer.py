@@ -26,7 +26,7 @@ from django.db import connection
 from django.test import override_settings
 from django_tenants.postgresql_backend.base import DatabaseWrapper
 
-from tests.processes import free_port, wait_for_port
+from tests.processes import free_port, stop_process, wait_for_port
 
 PGBOUNCER = shutil.which("pgbouncer") or next(
     (p for p in ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer") if os.access(p, os.X_OK)), None
@@ -78,12 +78,7 @@ def pgbouncer(pool_mode: str, *, pool_size: int = 1) -> Iterator[int]:
                 print("--- pgbouncer output ---\n" + log.read())
                 raise
             finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
+                stop_process(process)
 
 
 @pytest.fixture
