@@ -54,16 +54,18 @@ _cache: dict[str, Blueprint] = {}
 
 
 def _template_key(cursor, template: str) -> tuple:
-    """What the blueprint depends on: the template's migrations and its catalog objects (a change by hand too)."""
+    """What the blueprint depends on: the template's migrations, which are the only way it changes. (Counting its
+    catalog objects too would scan pg_class: ~50 ms at 1 000 organizations, on every new organization.)"""
     cursor.execute(
-        f"SELECT (SELECT count(*) FROM {_q(template)}.django_migrations), "  # noqa: S608 - our schema name
-        f"(SELECT max(id) FROM {_q(template)}.django_migrations), "
-        "(SELECT count(*) || ':' || coalesce(max(oid::int8), 0) FROM pg_class WHERE relnamespace = %(ns)s), "
-        "(SELECT count(*) FROM pg_proc WHERE pronamespace = %(ns)s), "
-        "(SELECT count(*) FROM pg_constraint WHERE connamespace = %(ns)s)",
-        {"ns": _namespace(cursor, template)},
+        f"SELECT count(*), max(id), max(applied) FROM {_q(template)}.django_migrations"  # noqa: S608 - our schema
     )
     return (template, *cursor.fetchone())
+
+
+def blueprint_forget() -> None:
+    """Drop the cached blueprints (after changing a template schema by hand)."""
+    with _lock:
+        _cache.clear()
 
 
 def _namespace(cursor, schema: str) -> int:
