@@ -215,25 +215,28 @@ def blueprint(*, template: str | None = None) -> Blueprint:
     """The template's blueprint, rebuilt when the template's migrations change (and migrated first if behind)."""
     template = template or settings.TENANT_BASE_SCHEMA
     if not schema_exists(template):
-        previous = connection.tenant
-        template_schema_migrate(verbosity=0)
-        connection.set_tenant(previous)
+        _migrate_template()
     with connection.cursor() as cursor:
         key = _template_key(cursor, template)
         cached = _cache.get(template)
         if cached is not None and cached.key == key:
             return cached
-        with _lock:
-            if not _template_is_current(cursor, template):
-                previous = connection.tenant
-                template_schema_migrate(verbosity=0)
-                connection.set_tenant(previous)
-                key = _template_key(cursor, template)
-            built = _build(cursor, template, key)
-            if built.sql is None:
-                logger.warning("The template schema is cloned by django-tenants (slower): it holds a %s.", built.reason)
-            _cache[template] = built
-            return built
+        current = _template_is_current(cursor, template)
+    with _lock:
+        if not current:
+            _migrate_template()
+        with connection.cursor() as cursor:  # a new cursor: migrating may have replaced the connection
+            built = _build(cursor, template, _template_key(cursor, template))
+        if built.sql is None:
+            logger.warning("The template schema is cloned by django-tenants (slower): it holds a %s.", built.reason)
+        _cache[template] = built
+        return built
+
+
+def _migrate_template() -> None:
+    previous = connection.tenant
+    template_schema_migrate(verbosity=0)
+    connection.set_tenant(previous)
 
 
 def template_schema_migrate(*, verbosity: int = 0) -> None:

@@ -119,6 +119,18 @@ def test_a_template_holding_a_view_is_cloned_by_django_tenants_with_the_view(w):
         schema_clone.blueprint_forget()  # the view goes with the test's transaction
 
 
+def test_a_missing_template_is_migrated_before_the_first_organization_is_cloned(w):
+    with connection.cursor() as cursor:  # as on a database where migrate_platform never ran
+        cursor.execute(f'DROP SCHEMA "{TEMPLATE}" CASCADE')
+    schema_clone.blueprint_forget()
+    try:
+        organization = organization_create(slug="clone-fresh", name="Clone fresh")
+        assert _rows(TEMPLATE, "django_migrations")  # migrated again
+        assert _signature(organization.schema_name) == _signature(TEMPLATE)
+    finally:
+        schema_clone.blueprint_forget()
+
+
 def test_migrate_schemas_runs_only_the_schemas_that_are_behind(w):
     app, name = next((app, name) for app, name in latest_migrations() if app == "sessions")
     # The sessions app has no table in an organization schema: applying its migration again only records it.
