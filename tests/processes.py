@@ -91,7 +91,6 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -
 def worker_process(env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """A real django-q2 worker (``manage.py qcluster``) on the test database; its output is printed when the block
     fails, and it is stopped (SIGTERM, then killed) afterwards. ``env``: more environment for the worker."""
-    import signal
     import tempfile
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "infrazen.settings.test", "DATABASE_URL": test_database_url(),
@@ -100,18 +99,21 @@ def worker_process(env: dict[str, str] | None = None) -> Iterator[subprocess.Pop
         worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log,
                                   stderr=subprocess.STDOUT, text=True)
         try:
-            yield worker
-        except BaseException:
-            log.seek(0)
-            print("--- worker output ---\n" + log.read())
-            raise
+            with output_on_failure(log, "worker"):
+                yield worker
         finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(timeout=10)
+            stop_process(worker)
+
+
+@contextlib.contextmanager
+def output_on_failure(log, label: str) -> Iterator[None]:
+    """Print what a child process wrote to ``log`` (a file opened w+) when the block fails."""
+    try:
+        yield
+    except BaseException:
+        log.seek(0)
+        print(f"--- {label} output ---\n" + log.read())
+        raise
 
 
 def wait_for(done, worker: subprocess.Popen, *, seconds: float) -> None:

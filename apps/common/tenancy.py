@@ -18,8 +18,12 @@ from django_tenants.utils import get_public_schema_name, get_tenant_model
 CHUNK = 250
 
 
-def _q(name: str) -> str:
+def quote_identifier(name: str) -> str:
+    """A schema, table or column name quoted for SQL (a double quote inside doubled)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+_q = quote_identifier
 
 
 def organization_schemas() -> list[str]:

@@ -18,6 +18,8 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.migration_executors import get_executor as django_tenants_executor
 from django_tenants.migration_executors.base import MigrationExecutor as BaseExecutor
 
+from apps.common.tenancy import quote_identifier as _q
+
 CHUNK = 250
 # The batch executor forks worker processes only from this many schemas per process.
 PARALLEL_FROM = 20
@@ -32,10 +34,6 @@ _TARGETED_OPTIONS = (
     "check_unapplied",
     "run_syncdb",
 )
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def latest_migrations() -> list[tuple[str, str]]:

@@ -28,15 +28,13 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
 
+from apps.common.tenancy import quote_identifier as _q
+
 logger = logging.getLogger(__name__)
 
 SCHEMA = "\x00schema\x00"  # stands for the new schema's quoted name in blueprint SQL (SQL text never holds NUL)
 _REFERENCES_RE = re.compile(r"REFERENCES (?:\"[^\"]+\"|[^\s(]+)\(")
 _INDEX_ON_RE = re.compile(r"^(CREATE (?:UNIQUE )?INDEX \S+ ON (?:ONLY )?)(\"[^\"]+\"|\w+)\.")
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)

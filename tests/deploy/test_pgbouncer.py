@@ -26,7 +26,7 @@ from django.db import connection
 from django.test import override_settings
 from django_tenants.postgresql_backend.base import DatabaseWrapper
 
-from tests.processes import free_port, stop_process, wait_for_port
+from tests.processes import free_port, output_on_failure, stop_process, wait_for_port
 
 PGBOUNCER = shutil.which("pgbouncer") or next(
     (p for p in ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer") if os.access(p, os.X_OK)), None
@@ -71,12 +71,9 @@ def pgbouncer(pool_mode: str, *, pool_size: int = 1) -> Iterator[int]:
         with open(folder / "output.log", "w+") as log:
             process = subprocess.Popen([PGBOUNCER, str(folder / "pgbouncer.ini")], stdout=log, stderr=subprocess.STDOUT)
             try:
-                wait_for_port(port, process)
-                yield port
-            except BaseException:
-                log.seek(0)
-                print("--- pgbouncer output ---\n" + log.read())
-                raise
+                with output_on_failure(log, "pgbouncer"):
+                    wait_for_port(port, process)
+                    yield port
             finally:
                 stop_process(process)
 
