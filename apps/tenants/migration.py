@@ -4,7 +4,8 @@ django-tenants runs Django's whole ``migrate`` command in every schema, even whe
 0.13 s per schema here (the loader, the plan, the check for model changes), so a no-op ``migrate_platform`` over
 1 000 organizations took minutes. A schema is up to date when it has recorded the latest migration of every app on
 disk (what Django's own plan checks first); that is read for all schemas at once and only the others are handed to
-django-tenants' executor (``settings.GET_EXECUTOR_FUNCTION``), standard or multiprocessing.
+django-tenants' executor (``settings.GET_EXECUTOR_FUNCTION``), or to ours, ``batch`` (``BatchExecutor``, the
+default of ``migrate_platform``), which renders each starting migration state once for all the schemas that share it.
 """
 
 from __future__ import annotations

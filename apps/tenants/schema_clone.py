@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
 
 from apps.common.tenancy import quote_identifier as _q
+
+from .migration import schemas_behind
 
 logger = logging.getLogger(__name__)
 
@@ -202,13 +203,6 @@ def _build(cursor, template: str, key: tuple) -> Blueprint:
     return Blueprint(key=key, sql=";\n".join(statements) + ";")
 
 
-def _template_is_current(cursor, template: str) -> bool:
-    """The latest migration of every app on disk is recorded in the template (new organizations start from it)."""
-    cursor.execute(f"SELECT app, name FROM {_q(template)}.django_migrations")  # noqa: S608 - our schema name
-    applied = set(cursor.fetchall())
-    return set(MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes()) <= applied
-
-
 def blueprint(*, template: str | None = None) -> Blueprint:
     """The template's blueprint, rebuilt when the template's migrations change (and migrated first if behind)."""
     template = template or settings.TENANT_BASE_SCHEMA
@@ -219,7 +213,7 @@ def blueprint(*, template: str | None = None) -> Blueprint:
         cached = _cache.get(template)
         if cached is not None and cached.key == key:
             return cached
-        current = _template_is_current(cursor, template)
+    current = not schemas_behind([template])  # every app's latest migration recorded there
     with _lock:
         if not current:
             _migrate_template()
