@@ -258,6 +258,8 @@ def main() -> None:
         help="before the apply, move the resources of the first N of the 40 app rules to another "
         "business unit (N/40 of the costs change allocation); default: definitions bumped only",
     )
+    parser.add_argument("--rebuild", action="store_true",
+                        help="make the apply rebuild the rollups (as a change of the signatures' granularity does)")
     args = parser.parse_args()
     args.keep = args.keep or args.reuse or args.build_only
     with scratch_database(args.database, keep=args.keep, reuse=args.reuse, env={"CURRENCY_FETCH_MISSING": "false"}):
@@ -292,6 +294,11 @@ def _run(args) -> None:
             t0 = time.perf_counter()
             fill_ledger(connections, args.resources, args.rows)
             print(f"ledger   : {args.rows:,} rows over {DAYS} days in {time.perf_counter() - t0:.1f} s")
+            from apps.costs.services.rollups import cost_rollups_refresh_all
+
+            t0 = time.perf_counter()
+            cost_rollups_refresh_all(fetch_missing_rates=False)  # as the imports leave them: before any rule
+            print(f"rollups  : built in {time.perf_counter() - t0:.1f} s (as imports build them; not in the apply)")
             print(f"rules    : {fill_rules()} rules + 1 shared cost (proportional)")
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*), count(DISTINCT (resource_id, sku_id)) FROM costs_costrecord")
@@ -311,6 +318,11 @@ def _run(args) -> None:
                     rule.save(update_fields=["actions"])
                     moved += 1
             print(f"change   : {moved} app rules moved to another business unit")
+        if args.rebuild:
+            from apps.allocation.models import AllocationState
+
+            AllocationState.objects.update(signatures_with_sku=None)  # as after a change of granularity
+            print("rebuild  : the rollups are rebuilt month by month (the slow path)")
         version = definitions_changed()
         gc.collect()
         try:
@@ -366,7 +378,7 @@ def _run(args) -> None:
             signatures = cursor.fetchone()[0]
             cursor.execute("SELECT count(*) FROM allocation_allocationset")
             sets = cursor.fetchone()[0]
-            cursor.execute("SELECT count(*), count(allocation_id) FROM costs_costdaily")
+            cursor.execute("SELECT count(*), count(alloc_sig) FROM costs_costdaily")
             daily, allocated = cursor.fetchone()
             cursor.execute("SELECT round(sum(billed_cost), 2) FROM costs_costrecord")
             ledger_total = cursor.fetchone()[0]

@@ -4,9 +4,10 @@ business metrics, and what the rollups store of it (``AllocationSet``, ``Allocat
 How allocation reaches the money: ``apps.costs.services.rollups`` sums the ledger into a stage, takes every
 distinct *signature* of the stage (connection, provider, accounts, service, region, type, resource, SKU, tags),
 asks ``apps.allocation.engine`` which dimension values each one gets (overrides first, then the first matching
-rule per dimension) and stores the answer in ``AllocationSignature`` (a cache keyed by a 64-bit hash of the
-signature, emptied when the definitions change). The rollups carry ``allocation_id``: the ``AllocationSet`` (one
-row per distinct combination of values) of their rows, which is what the explorer groups and filters by.
+rule per dimension) and stores the answer in ``AllocationSignature`` (keyed by a 64-bit hash of the signature).
+The rollups carry ``alloc_sig``, the signature of their rows; its ``AllocationSet`` (one row per distinct
+combination of values) is what the explorer groups and filters by, joined at query time, so a change of the
+definitions re-evaluates the signatures and leaves the rollups alone (``apps.costs.services.allocation_apply``).
 """
 
 from __future__ import annotations
@@ -144,12 +145,34 @@ class AllocationSet(models.Model):
 
 
 class AllocationSignature(models.Model):
-    """Cache: the allocation of one stage signature (``sig`` = 64-bit hash of its columns). Emptied whenever
-    the definitions change, filled again by the next rollup refresh."""
+    """The allocation of one signature of the ledger (``sig`` = 64-bit hash of its columns, which are kept here so
+    that a change of the definitions re-evaluates every signature without reading the ledger). Rollup rows point
+    here by their ``alloc_sig``: the explorer joins this table, so applying new rules to the whole history updates
+    these rows only. A *split* row (``source_sig`` set) is the share of a shared cost's signature given to one value
+    (``split_value``) of shared cost ``via_split_id``'s dimension; its allocation is the source's with that value."""
 
     sig = models.BigIntegerField(_("signature"), primary_key=True)
-    allocation_id = models.BigIntegerField(_("allocation"))
+    allocation = models.ForeignKey(AllocationSet, verbose_name=_("allocation"), on_delete=models.DO_NOTHING,
+                                   db_constraint=False, db_index=False, related_name="+")
+    # The shared cost whose conditions this signature matches: its rollup rows are split (``source_sig`` rows).
     split_id = models.BigIntegerField(_("shared cost"), null=True, blank=True)
+    # The signature's columns (``apps.costs.selectors.allocation_signatures.SIGNATURE_COLUMNS``), for re-evaluation.
+    connection_id = models.BigIntegerField(_("connection"), null=True, blank=True)
+    provider_name = models.TextField(_("provider"), blank=True, default="")
+    billing_account_id = models.TextField(_("billing account"), blank=True, default="")
+    sub_account_id = models.TextField(_("sub-account"), blank=True, default="")
+    service_name = models.TextField(_("service"), blank=True, default="")
+    region_id = models.TextField(_("region"), blank=True, default="")
+    resource_type = models.TextField(_("resource type"), blank=True, default="")
+    resource_id = models.TextField(_("resource ID"), blank=True, default="")
+    sku_id = models.TextField(_("SKU"), blank=True, default="")
+    resource_name = models.TextField(_("resource name"), blank=True, default="")
+    tags = models.TextField(_("tags"), blank=True, default="")
+    source_sig = models.BigIntegerField(_("shared signature"), null=True, blank=True)
+    via_split_id = models.BigIntegerField(_("split of shared cost"), null=True, blank=True)
+    split_value = models.TextField(_("split value"), blank=True, default="")
+    # The definitions version this signature was evaluated for (0: to evaluate again, the inventory changed).
+    version = models.PositiveIntegerField(_("definitions version"), default=0)
 
     class Meta:
         verbose_name = _("allocated signature")
@@ -164,9 +187,10 @@ class AllocationState(models.Model):
 
     version = models.PositiveIntegerField(_("definitions version"), default=1)
     applied_version = models.PositiveIntegerField(_("applied version"), default=0)
-    # The version the signature cache was filled for: the next rollup refresh empties the cache when it is behind
-    # (in the background, so a change of rules never waits for a refresh holding the cache).
-    cache_version = models.PositiveIntegerField(_("cached signatures' version"), default=0)
+    # Whether the rollups' signatures include the SKU (only while some definition reads the SKU: otherwise a
+    # resource's SKUs share one rollup row); None until the rollups were built knowing it. A change of it rebuilds
+    # the rollups; any other change of the definitions re-evaluates the signatures only.
+    signatures_with_sku = models.BooleanField(_("signatures include the SKU"), null=True, blank=True, default=False)
     status = models.CharField(_("status"), max_length=16, choices=ApplyStatus.choices, default=ApplyStatus.IDLE)
     days_total = models.PositiveIntegerField(_("days to recalculate"), default=0)
     days_done = models.PositiveIntegerField(_("days recalculated"), default=0)

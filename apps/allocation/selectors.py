@@ -61,6 +61,15 @@ def splits_compiled() -> list[CompiledRule]:
     return compiled
 
 
+def definitions_read_sku() -> bool:
+    """Whether an enabled rule or shared cost has a condition on the SKU (the rollups then keep SKUs apart)."""
+    for model in (Rule, SharedCost):
+        for conditions in model.objects.filter(enabled=True).values_list("conditions", flat=True):
+            if any(isinstance(c, dict) and c.get("field") == "sku" for c in conditions or ()):
+                return True
+    return False
+
+
 def overrides_map() -> dict[tuple[int | None, str], dict[str, str]]:
     return {(o.connection_id, o.resource_id): dict(o.values) for o in ResourceOverride.objects.all()}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 
 from .models import AllocationSet, AllocationSignature, AllocationState, Dimension
@@ -61,24 +61,13 @@ def allocation_state_get(*, lock: bool = False) -> AllocationState:
 
 @transaction.atomic
 def definitions_changed() -> int:
-    """The rules, overrides, splits or dimensions changed: a new version, whose first rollup refresh forgets every
-    cached signature (``signatures_cache_check``). Returns the new version."""
+    """The rules, overrides, splits or dimensions changed: a new version. Every signature evaluated for an earlier
+    version is stale: a rollup refresh evaluates its own again, the history's apply all of them. Returns the new
+    version."""
     state = allocation_state_get(lock=True)
     AllocationState.objects.filter(pk=state.pk).update(version=F("version") + 1)
     state.refresh_from_db()
     return state.version
-
-
-def signatures_cache_check() -> None:
-    """Called by each rollup refresh before it reads the cache: when the definitions moved on since the cache was
-    filled, empty it (the refresh runs in the background or in an import; it may wait for another refresh
-    that holds the cache, never a user's change of rules)."""
-    state = allocation_state_get()
-    if state.cache_version == state.version:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {AllocationSignature._meta.db_table}")  # noqa: S608 -- our table
-    AllocationState.objects.filter(pk=state.pk).update(cache_version=state.version)
 
 
 def builtin_dimensions_ensure() -> None:
@@ -90,11 +79,7 @@ def builtin_dimensions_ensure() -> None:
                                      required=key in DEFAULT_REQUIRED)
 
 
-
-
 def signatures_forget() -> None:
-    """Forget every cached allocation (not the definitions): the inventory changed (names, tags, projects), so the
-    next rollup refresh evaluates its signatures again. Row deletes, not TRUNCATE: a refresh of another connection
-    may be reading the cache."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {AllocationSignature._meta.db_table}")  # noqa: S608 -- our table; one statement
+    """The inventory changed (names, tags, projects): every signature is evaluated again by the next rollup refresh
+    that reads it (the definitions stay). Their allocation stays until then: the rollups point at them."""
+    AllocationSignature.objects.filter(version__gt=0).update(version=0)

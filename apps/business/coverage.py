@@ -57,7 +57,7 @@ def _share(part: Decimal | int, whole: Decimal | int) -> Decimal:
 
 def allocation_coverage(*, start: date, end: date) -> Coverage:
     rows = (CostDaily.objects.filter(charge_date__range=(start, end), billed_cost_org__isnull=False)
-            .order_by().values_list("allocation_id", "resource_id").annotate(total=Sum("billed_cost_org")))
+            .order_by().values_list("signature__allocation_id", "resource_id").annotate(total=Sum("billed_cost_org")))
     sets = allocation_set_values()
     split_sets = _split_sets()
     dimensions = dimensions_list()
@@ -152,10 +152,10 @@ def largest_unallocated(*, start: date, end: date, key: str | None = None, limit
     """The resources whose cost of the inclusive period is unallocated overall (or in dimension ``key``), most
     expensive first, with that unallocated cost in the organization's currency. Costs without a resource are
     grouped by connection and service. One query on ``CostDaily`` plus the names of the ``limit`` rows shown."""
-    unallocated = Q(allocation__isnull=True)
+    unallocated = Q(signature__allocation__isnull=True)
     set_ids = _unallocated_set_ids(key=key)
     if set_ids:
-        unallocated |= Q(allocation_id__in=set_ids)
+        unallocated |= Q(signature__allocation_id__in=set_ids)
     no_resource_service = Case(When(resource_id="", then=F("service_name")), default=Value(""),
                                output_field=CharField())
     rows = list(CostDaily.objects.filter(unallocated, charge_date__range=(start, end), billed_cost_org__isnull=False)

@@ -297,7 +297,8 @@ def shared_cost_results(*, start: date, end: date) -> dict[int, SplitResult]:
     read from the daily rollup's split rows (``allocated_method_id`` = ``split:<id>``)."""
     rows = (CostDaily.objects.filter(charge_date__range=(start, end), billed_cost_org__isnull=False,
                                      allocated_method_id__startswith=SPLIT_METHOD_PREFIX)
-            .order_by().values_list("allocated_method_id", "allocation_id").annotate(total=Sum("billed_cost_org")))
+            .order_by().values_list("allocated_method_id", "signature__allocation_id")
+            .annotate(total=Sum("billed_cost_org")))
     sets = allocation_set_values()
     splits = {s.id: s.dimension.key for s in SharedCost.objects.select_related("dimension")}
     out: dict[int, SplitResult] = {}

@@ -228,7 +228,7 @@ def _estate(start: date, end: date) -> list[_Item]:
     items: dict[tuple, _Item] = {}
     by_resource: dict[tuple[int | None, str], list[_Item]] = defaultdict(list)
     rows = (CostDaily.objects.filter(charge_date__range=(start, end), billed_cost_org__isnull=False).order_by()
-            .values_list("connection_id", "resource_id", "sub_account_id", "allocation_id")
+            .values_list("connection_id", "resource_id", "sub_account_id", "signature__allocation_id")
             .annotate(total=Sum("billed_cost_org")))
     for connection_id, resource_id, sub_account, allocation_id, total in rows:
         key = (connection_id, resource_id or "", sub_account or "")

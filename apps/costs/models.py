@@ -295,10 +295,12 @@ class CostRollup(models.Model):
     # FOCUS 1.3 split cost allocation: empty unless the billing data carries it.
     allocated_method_id = models.TextField(_("allocation method"), blank=True, default="")
     allocated_resource_id = models.TextField(_("allocated resource ID"), blank=True, default="")
-    # The allocation dimension values of these costs (apps.allocation: rules, overrides, shared-cost splits);
-    # NULL until the rollup is refreshed with allocation. No constraint: the rollups are rebuilt wholesale.
-    allocation = models.ForeignKey("allocation.AllocationSet", verbose_name=_("allocation"), null=True, blank=True,
-                                   on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    # The allocation signature of these costs (apps.allocation: rules, overrides, shared-cost splits); its
+    # ``allocation`` (the dimension values) is joined at query time, so new rules re-evaluate the signatures and
+    # leave these rows alone. NULL: not allocated. No constraint nor index: the rollups are rebuilt wholesale.
+    signature = models.ForeignKey("allocation.AllocationSignature", verbose_name=_("allocation signature"),
+                                  null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                  db_index=False, db_column="alloc_sig", related_name="+")
     billing_currency = models.CharField(_("billing currency"), max_length=3)
     billed_cost = models.DecimalField(_("billed cost"), **MONEY)
     effective_cost = models.DecimalField(_("effective cost"), **MONEY)
@@ -383,3 +385,40 @@ class CostDailyTag(CostRollup):
 
     def __str__(self) -> str:
         return f"{self.charge_date} {self.tag_key}={self.tag_value} {self.billed_cost} {self.billing_currency}"
+
+
+class CostSharedDaily(models.Model):
+    """The shared costs' own rows (apps.allocation shared costs), summed as the rollup stage sums them, per day:
+    the rollups hold their split rows instead, and a change of the definitions recalculates the splits from here
+    without reading the ledger (``apps.costs.services.allocation_rollup``). Rebuilt with the rollups."""
+
+    charge_date = models.DateField(_("charge date"))
+    connection_id = models.BigIntegerField(_("connection ID"), null=True, blank=True)
+    provider_name = models.TextField(_("provider"), blank=True, default="")
+    billing_account_id = models.TextField(_("billing account"), blank=True, default="")
+    sub_account_id = models.TextField(_("sub account"), blank=True, default="")
+    service_name = models.TextField(_("service"), blank=True, default="")
+    service_category = models.TextField(_("service category"), blank=True, default="")
+    region_id = models.TextField(_("region"), blank=True, default="")
+    resource_type = models.TextField(_("resource type"), blank=True, default="")
+    resource_id = models.TextField(_("resource ID"), blank=True, default="")
+    charge_category = models.TextField(_("charge category"), blank=True, default="")
+    allocated_method_id = models.TextField(_("allocation method"), blank=True, default="")
+    allocated_resource_id = models.TextField(_("allocated resource ID"), blank=True, default="")
+    billing_currency = models.CharField(_("billing currency"), max_length=3)
+    sku_id = models.TextField(_("SKU"), blank=True, default="")
+    resource_name = models.TextField(_("resource name"), blank=True, default="")
+    tags = models.TextField(_("tags"), blank=True, default="")
+    billed = models.DecimalField(_("billed cost"), max_digits=38, decimal_places=10)
+    effective = models.DecimalField(_("effective cost"), max_digits=38, decimal_places=10)
+    list = models.DecimalField(_("list cost"), max_digits=38, decimal_places=10)
+    n = models.BigIntegerField(_("rows"), default=0)
+    sig = models.BigIntegerField(_("signature"))
+
+    class Meta:
+        verbose_name = _("shared cost before its split")
+        verbose_name_plural = _("shared costs before their split")
+        indexes = [models.Index(fields=["charge_date"], name="costs_shared_date")]
+
+    def __str__(self) -> str:
+        return f"{self.charge_date} {self.service_name} {self.billed} {self.billing_currency}"

@@ -30,7 +30,7 @@ def _scoped(*, scope_type: str, scope_key: str, start: date, end: date) -> Query
         qs = CostDailyTag.objects.filter(tag_key=tag_key, tag_value=tag_value)
     elif scope_type == "allocation":
         dimension, _sep, value = scope_key.partition("=")
-        qs = CostDaily.objects.filter(allocation_id__in=allocation_sets_matching(dimension, [value]))
+        qs = CostDaily.objects.filter(signature__allocation_id__in=allocation_sets_matching(dimension, [value]))
     else:
         column = SCOPE_COLUMNS[scope_type]
         qs = CostDaily.objects.filter(**{column: int(scope_key) if column == "connection_id" else scope_key})
@@ -70,10 +70,11 @@ def daily_cost_by_allocation(*, start: date, end: date, limit: int) -> dict[str,
     with the most cost over ``start..end`` (the unallocated cost is no scope: it is what no value explains); one
     query. Empty when nothing is allocated."""
     per_set: dict[int, dict[date, Decimal]] = {}
-    for set_id, day, amount in (CostDaily.objects.filter(charge_date__range=(start, end), allocation__isnull=False,
-                                                         billed_cost_org__isnull=False).order_by()
-                                .values("allocation_id", "charge_date").annotate(total=Sum("billed_cost_org"))
-                                .values_list("allocation_id", "charge_date", "total")):
+    rows = (CostDaily.objects.filter(charge_date__range=(start, end), signature__allocation__isnull=False,
+                                     billed_cost_org__isnull=False).order_by()
+            .values("signature__allocation_id", "charge_date").annotate(total=Sum("billed_cost_org"))
+            .values_list("signature__allocation_id", "charge_date", "total"))
+    for set_id, day, amount in rows:
         per_set.setdefault(set_id, {})[day] = amount or ZERO
     if not per_set:
         return {}

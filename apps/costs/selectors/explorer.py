@@ -175,7 +175,7 @@ def _key_expression(q: CostQuery):
                         output_field=CharField())
     key = alloc_key(q.group_by)
     if key is not None:
-        return Coalesce(KeyTextTransform(key, "allocation__values"), Value(""), output_field=CharField())
+        return Coalesce(KeyTextTransform(key, "signature__allocation__values"), Value(""), output_field=CharField())
     column = DIMENSIONS[q.group_by]
     return F(column)
 
@@ -237,9 +237,9 @@ def _dimension_filtered(qs: QuerySet, q: CostQuery) -> QuerySet:
         if key is not None:
             wanted = [str(v) for v in values]
             ids = allocation_sets_matching(key, wanted)
-            condition = Q(allocation_id__in=ids)
+            condition = Q(signature__allocation_id__in=ids)
             if "" in wanted:
-                condition |= Q(allocation_id__isnull=True)
+                condition |= Q(signature__allocation_id__isnull=True)
             qs = qs.filter(condition)
             continue
         column = DIMENSIONS[name]

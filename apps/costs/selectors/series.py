@@ -53,9 +53,9 @@ def _scoped(scope: Mapping[str, Any]) -> QuerySet:
         if dimension is None or key in SCOPE_COLUMNS or value is None:
             continue
         # ``alloc:<dimension>``: one value ("" = unallocated) of an allocation dimension.
-        condition = Q(allocation_id__in=allocation_sets_matching(dimension, [str(value)]))
+        condition = Q(signature__allocation_id__in=allocation_sets_matching(dimension, [str(value)]))
         if str(value) == "":
-            condition |= Q(allocation_id__isnull=True)
+            condition |= Q(signature__allocation_id__isnull=True)
         qs = qs.filter(condition)
     return qs.order_by()
 

@@ -1,7 +1,8 @@
-"""Applying the allocation definitions to the ledger's whole history: the rollups are rebuilt month by month
-(each month one transaction), with progress in ``AllocationState`` (days done of days total) for the pages and
-the API. Queued by every change of the definitions (``allocation_apply_enqueue``); a run that finds a newer
-version already queued leaves the work to it."""
+"""Applying the allocation definitions to the ledger's whole history: the signatures the rollups point at are
+evaluated again and the split rows recalculated (or, when that cannot do, the rollups rebuilt month by month, each
+month one transaction), with progress in ``AllocationState`` (days done of days total) for the pages and the API.
+Queued by every change of the definitions (``allocation_apply_enqueue``); a run that finds a newer version already
+queued leaves the work to it."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.allocation.models import AllocationState
+from apps.allocation.selectors import definitions_read_sku
 from apps.allocation.services import allocation_state_get
 from apps.allocation.vocabulary import ApplyStatus
+from apps.common.cache import organization_data_changed
 from apps.common.tasks import enqueue_in_tenant
 
-from ..models import CostRecord
+from ..models import CostDaily, CostRecord, CostSharedDaily
 from ..periods import month_end
-from .rollups import cost_rollups_refresh
+from .allocation_rollup import SIGNATURES, signatures_reevaluate
+from .rollups import cost_rollups_refresh, phase, splits_recalculate
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +44,15 @@ def _months(first: date, last: date) -> list[tuple[date, date]]:
 
 
 def allocation_history_apply(*, version: int | None = None) -> int:
-    """Rebuild every rollup day with the current definitions; returns the days recalculated (0 when a newer
-    version is queued or the ledger is empty)."""
+    """Apply the current definitions to every rollup day; returns the days recalculated (0 when a newer version is
+    queued or the ledger is empty).
+
+    The rollups point at signatures, whose allocation is joined at query time: a change of rules or overrides
+    re-evaluates the signatures (from the columns kept with each) and recalculates the split rows of shared
+    costs (their shares may weigh the values' own costs), nothing else. The rollups are rebuilt month by month
+    only when the signatures' granularity changes (a definition starts or stops reading the SKU), when one
+    became shared cost or stopped being so, when the rollups were built before signatures were kept, or when
+    they miss the ledger's first or last day."""
     state = allocation_state_get()
     if version is not None and state.version > version:
         return 0  # a newer change queued its own run
@@ -56,20 +67,72 @@ def allocation_history_apply(*, version: int | None = None) -> int:
     total = (last - first).days + 1
     AllocationState.objects.filter(pk=pk).update(status=ApplyStatus.RUNNING, days_total=total, days_done=0,
                                                  started_at=timezone.now(), finished_at=None, error="")
-    done = 0
+    with_sku = definitions_read_sku()
     try:
-        for start, end in _months(first, last):
+        rebuild = (state.signatures_with_sku is None or state.signatures_with_sku != with_sku
+                   or not _rollups_cover(first, last))
+        if not rebuild:
             with transaction.atomic():
-                cost_rollups_refresh(start=start, end=end, fetch_missing_rates=False)
-            done += (end - start).days + 1
-            AllocationState.objects.filter(pk=pk).update(days_done=done)
+                rebuild = not _reevaluate(first=first, last=last)
+        if rebuild:
+            _rebuild(first=first, last=last, with_sku=with_sku, pk=pk)
     except Exception as exc:
-        logger.exception("allocation apply failed after %s of %s days", done, total)
+        logger.exception("allocation apply failed")
         AllocationState.objects.filter(pk=pk).update(status=ApplyStatus.FAILED, error=str(exc)[:2000],
                                                      finished_at=timezone.now())
         raise
     current = allocation_state_get()
     AllocationState.objects.filter(pk=pk).update(
-        status=ApplyStatus.IDLE if current.version == version else ApplyStatus.QUEUED,
+        status=ApplyStatus.IDLE if current.version == version else ApplyStatus.QUEUED, days_done=total,
         applied_version=version, finished_at=timezone.now())
-    return done
+    organization_data_changed()
+    return total
+
+
+def _rollups_cover(first: date, last: date) -> bool:
+    """Whether the rollups hold the ledger's first and last days (a ledger written without its rollups, as
+    tests and repairs do, is rolled up by a rebuild)."""
+    days = CostDaily.objects.filter(charge_date__in=(first, last)).values_list("charge_date", flat=True)
+    return set(days.order_by().distinct()) == {first, last}
+
+
+def _reevaluate(*, first: date, last: date) -> bool:
+    """Re-evaluate every signature and recalculate the split rows of ``first..last``; False (nothing kept: the
+    transaction is rolled back) when a signature's shared cost changed, which needs its rows rebuilt."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        with phase("signatures"):
+            if signatures_reevaluate(cursor):
+                transaction.set_rollback(True)
+                return False
+        with phase("split rows"):
+            splits_recalculate(cursor, start=first, end=last)
+    return True
+
+
+def _rebuild(*, first: date, last: date, with_sku: bool, pk: int) -> None:
+    """Rebuild every rollup day month by month (each month one transaction), with progress."""
+    AllocationState.objects.filter(pk=pk).update(signatures_with_sku=with_sku)  # imports meanwhile build alike
+    done = 0
+    try:
+        for start, end in _months(first, last):
+            with transaction.atomic():
+                cost_rollups_refresh(start=start, end=end, fetch_missing_rates=False, with_sku=with_sku,
+                                     rebuilding=True)
+            done += (end - start).days + 1
+            AllocationState.objects.filter(pk=pk).update(days_done=done)
+    except Exception:
+        AllocationState.objects.filter(pk=pk).update(signatures_with_sku=None)  # half rebuilt: all again next time
+        raise
+    signatures_unused_delete()
+
+
+def signatures_unused_delete() -> int:
+    """Forget the signatures no rollup row points at any more (of ledger rows deleted, of an older granularity)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            DELETE FROM {SIGNATURES} s
+            WHERE NOT EXISTS (SELECT 1 FROM {CostDaily._meta.db_table} d WHERE d.alloc_sig = s.sig)
+              AND NOT EXISTS (SELECT 1 FROM {CostSharedDaily._meta.db_table} h WHERE h.sig = s.sig)
+        """)  # noqa: S608 -- identifiers from the models
+        return cursor.rowcount

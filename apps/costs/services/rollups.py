@@ -35,6 +35,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.allocation.models import AllocationState
+from apps.allocation.services import allocation_state_get
+from apps.allocation.vocabulary import ApplyStatus
 from apps.common.cache import organization_data_changed
 from apps.common.tasks import enqueue_in_tenant
 from apps.currency.exceptions import RateSourceError
@@ -42,10 +45,18 @@ from apps.currency.selectors import rates_stored_since, scope_schema
 from apps.currency.services import rates_fetch_cbr_range
 
 from ..conversion_sql import rate_lateral_sql, rate_sql
-from ..models import CostDaily, CostDailyTag, CostMonthly, CostRecord
+from ..models import CostDaily, CostDailyTag, CostMonthly, CostRecord, CostSharedDaily
 from ..periods import month_end, month_start
 from ..selectors.ledger import organization_currency
-from .allocation_rollup import shares_table_create, signature_sql, signatures_assign, source_sql, split_shares_fill
+from .allocation_rollup import (
+    SIGNATURES,
+    shared_rows_keep,
+    shares_table_create,
+    signature_sql,
+    signatures_assign,
+    source_sql,
+    split_shares_fill,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +71,12 @@ DIMENSIONS = ("charge_date", "connection_id", "provider_name", "billing_account_
               "charge_category", "allocated_method_id", "allocated_resource_id", "billing_currency")
 # The stage also keeps what allocation rules read and the rollups sum away (services/allocation_rollup.py).
 STAGE_KEYS = (*DIMENSIONS, "sku_id", "resource_name")
-# The rollup tables' dimensions: the ledger's plus the allocation.
-ROLLUP_DIMENSIONS = (*DIMENSIONS, "allocation_id")
+# The rollup tables' dimensions: the ledger's plus the allocation signature (``sig`` in the stage).
+ROLLUP_COLUMNS = (*DIMENSIONS, "alloc_sig")
 
 
 STAGE = "_cost_rollup_stage"
+STAGE_DAYS = f"SELECT DISTINCT billing_currency, charge_date FROM {STAGE}"  # noqa: S608 -- our table
 
 # Optional phase timing (benchmarks/allocation.py --phases): a list set here receives (phase, seconds) for every
 # phase of every refresh; None (the default) records nothing.
@@ -84,9 +96,86 @@ def phase(name: str):
         PHASE_TIMINGS.append((name, time.perf_counter() - started))
 
 
+def _rates_cte(days_sql: str) -> str:
+    """The exchange rates of every (billing currency, day) of ``days_sql``, looked up once each (``x``)."""
+    return f"""
+        days AS ({days_sql}),
+        x AS MATERIALIZED (
+            SELECT d.billing_currency, d.charge_date, rf.rate_rub, rt.rate_rub AS to_rub FROM days d
+            {rate_lateral_sql(currency_sql="d.billing_currency", date_sql="d.charge_date", alias="rf")}
+            {rate_lateral_sql(currency_sql="%(org)s", date_sql="d.charge_date", alias="rt")}
+        )"""  # noqa: S608 -- identifiers of this module
+
+
+def _converted_sql() -> str:
+    """The converted amounts of a group ``g`` (billed, effective in the organization's currency) joined to ``x``."""
+    from_rate = rate_sql(currency_sql="g.billing_currency", alias="x")
+    to_rate = "(CASE WHEN %(org)s IN ('RUB', 'RUR') THEN 1 ELSE x.to_rub END)"
+    return (f"CASE WHEN g.billing_currency = %(org)s THEN g.billed ELSE g.billed * {from_rate} / {to_rate} END, "
+            f"CASE WHEN g.billing_currency = %(org)s THEN g.effective "
+            f"ELSE g.effective * {from_rate} / {to_rate} END")
+
+
+def daily_insert_sql(source: str, days_sql: str = STAGE_DAYS) -> str:
+    """``CostDaily`` rows from ``source`` (a ``source_sql`` subquery), amounts converted at each day's rate."""
+    r_dims = ", ".join(f"r.{d}" for d in DIMENSIONS)
+    g_dims = ", ".join(f"g.{d}" for d in DIMENSIONS)
+    return f"""
+        WITH {_rates_cte(days_sql)}
+        INSERT INTO {CostDaily._meta.db_table} ({", ".join(ROLLUP_COLUMNS)}, billed_cost, effective_cost, list_cost,
+                                               billed_cost_org, effective_cost_org, org_currency, row_count)
+        SELECT {g_dims}, g.sig, g.billed, g.effective, g.list, {_converted_sql()}, %(org)s, g.n
+        FROM (
+            SELECT {r_dims}, r.sig, SUM(r.billed) AS billed, SUM(r.effective) AS effective, SUM(r.list) AS list,
+                   SUM(r.n) AS n
+            FROM {source} r
+            GROUP BY {r_dims}, r.sig
+        ) g
+        LEFT JOIN x ON x.billing_currency = g.billing_currency AND x.charge_date = g.charge_date
+    """  # noqa: S608 -- identifiers from the models, values bound
+
+
+def tags_insert_sql(source: str, days_sql: str = STAGE_DAYS) -> str:
+    """``CostDailyTag`` rows from ``source``: the daily rollup's GROUP BY with the tag key and value added.
+
+    The source holds the rows with the same dimensions and the same tags summed already (most rows of a
+    resource carry the same tags); each sum is spread over its tags: the same totals, few rows to explode.
+    Values are converted with the same expression as ``CostDaily`` (amount * from / to, per group), the
+    rates looked up once per billing currency and day rather than once per group.
+    """
+    r_dims = ", ".join(f"r.{d}" for d in DIMENSIONS)
+    s_dims = ", ".join(f"s.{d}" for d in DIMENSIONS)
+    g_dims = ", ".join(f"g.{d}" for d in DIMENSIONS)
+    return f"""
+        WITH s AS (
+            SELECT {r_dims}, r.sig, r.tags::jsonb AS tags, r.billed, r.effective, r.list, r.n
+            FROM {source} r
+            WHERE r.tags <> '{{}}'
+        ), g AS (
+            SELECT {s_dims}, s.sig, t.key AS tag_key, COALESCE(s.tags ->> t.key, '') AS tag_value,
+                   jsonb_typeof(t.value) = 'string' AS value_is_string,
+                   SUM(s.billed) AS billed, SUM(s.effective) AS effective, SUM(s.list) AS list, SUM(s.n) AS n
+            FROM s CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(s.tags) = 'object' THEN s.tags END) t
+            GROUP BY {s_dims}, s.sig, t.key, COALESCE(s.tags ->> t.key, ''), jsonb_typeof(t.value) = 'string'
+        ), {_rates_cte(days_sql)}
+        INSERT INTO {CostDailyTag._meta.db_table} ({", ".join(ROLLUP_COLUMNS)}, tag_key, tag_value, value_is_string,
+                                                  billed_cost, effective_cost, list_cost, billed_cost_org,
+                                                  effective_cost_org, org_currency, row_count)
+        SELECT {g_dims}, g.sig, g.tag_key, g.tag_value, g.value_is_string, g.billed, g.effective, g.list,
+               {_converted_sql()}, %(org)s, g.n
+        FROM g JOIN x ON x.billing_currency = g.billing_currency AND x.charge_date = g.charge_date
+    """  # noqa: S608 -- identifiers from the models, values bound
+
+
+def rollup_with_sku() -> bool:
+    """Whether the rollups' signatures keep SKUs apart (``AllocationState.signatures_with_sku``; unknown: no)."""
+    return bool(allocation_state_get().signatures_with_sku)
+
+
 @transaction.atomic
 def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = True, stage=None,
-                         stage_import_id: int | None = None) -> int:
+                         stage_import_id: int | None = None, with_sku: bool | None = None,
+                         rebuilding: bool = False) -> int:
     """Rebuild the daily rollup for charge dates ``start..end`` (inclusive); returns the rows written.
 
     The ledger is read once: its rows summed by every rollup dimension plus the tags go to a temporary
@@ -97,22 +186,21 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
     An import passes ``stage`` (``apps.costs.importers.stage.StageSums``): the stage groups of the rows it
     loaded, summed while they streamed; only the other rows of the range (not of import ``stage_import_id``)
     are then read from the ledger, through its billing-import index, instead of reading back every row.
+    ``with_sku``: whether signatures keep SKUs apart (default: as the rollups were built). A signature whose
+    shared cost changed has rows in other periods too: they are rebuilt in the background, unless the caller is
+    ``rebuilding`` them all.
     """
     if end < start:
         start, end = end, start
+    if with_sku is None:
+        with_sku = rollup_with_sku()
     org_currency = organization_currency()
     daily, ledger = CostDaily._meta.db_table, CostRecord._meta.db_table
-    r_dims = ", ".join(f"r.{d}" for d in ROLLUP_DIMENSIONS)
-    g_dims = ", ".join(f"g.{d}" for d in ROLLUP_DIMENSIONS)
     r_stage = ", ".join(f"r.{d}" for d in STAGE_KEYS)
-    dims = ", ".join(ROLLUP_DIMENSIONS)
-    # The rates are looked up once per billing currency and day (``x``), not once per group.
-    from_rate = rate_sql(currency_sql="g.billing_currency", alias="x")
-    to_rate = "(CASE WHEN %(org)s IN ('RUB', 'RUR') THEN 1 ELSE x.to_rub END)"
     # jsonb's text form is canonical (keys sorted, duplicates gone), and text groups faster than jsonb.
     stage_sql = f"""
         CREATE TEMPORARY TABLE {STAGE} ON COMMIT DROP AS
-        SELECT g.*, {signature_sql("g")} AS sig FROM (
+        SELECT g.*, {signature_sql("g", with_sku=with_sku)} AS sig FROM (
             SELECT {r_stage}, r.tags::text AS tags, SUM(r.billed_cost) AS billed, SUM({AMORTIZED_SQL}) AS effective,
                    SUM(r.list_cost) AS list, COUNT(*) AS n
             FROM {ledger} r
@@ -120,29 +208,7 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
             GROUP BY {r_stage}, r.tags::text
         ) g
     """  # noqa: S608 -- identifiers from the models, values bound
-    sql = f"""
-        WITH days AS (
-            SELECT DISTINCT billing_currency, charge_date FROM {STAGE}
-        ), x AS MATERIALIZED (
-            SELECT d.billing_currency, d.charge_date, rf.rate_rub, rt.rate_rub AS to_rub FROM days d
-            {rate_lateral_sql(currency_sql="d.billing_currency", date_sql="d.charge_date", alias="rf")}
-            {rate_lateral_sql(currency_sql="%(org)s", date_sql="d.charge_date", alias="rt")}
-        )
-        INSERT INTO {daily} ({dims}, billed_cost, effective_cost, list_cost, billed_cost_org, effective_cost_org,
-                             org_currency, row_count)
-        SELECT {g_dims}, g.billed, g.effective, g.list,
-               CASE WHEN g.billing_currency = %(org)s THEN g.billed ELSE g.billed * {from_rate} / {to_rate} END,
-               CASE WHEN g.billing_currency = %(org)s THEN g.effective
-                    ELSE g.effective * {from_rate} / {to_rate} END,
-               %(org)s, g.n
-        FROM (
-            SELECT {r_dims}, SUM(r.billed) AS billed, SUM(r.effective) AS effective, SUM(r.list) AS list,
-                   SUM(r.n) AS n
-            FROM {source_sql(STAGE, DIMENSIONS)} r
-            GROUP BY {r_dims}
-        ) g
-        LEFT JOIN x ON x.billing_currency = g.billing_currency AND x.charge_date = g.charge_date
-    """  # noqa: S608 -- identifiers from the models, values bound
+    params = {"start": start, "end": end, "org": org_currency, "rate_schema": scope_schema()}
     with connection.cursor() as cursor:
         # Compiling these few-second statements costs more than it saves (seen: 0.2 s of 2 s).
         cursor.execute("SET LOCAL jit = off")
@@ -164,23 +230,27 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
             cursor.execute(f"DELETE FROM {daily} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
                            {"start": start, "end": end})
         with phase("signatures"):
-            shared = signatures_assign(cursor, STAGE)
+            assigned = signatures_assign(cursor, STAGE, with_sku=with_sku)
+            shared_rows_keep(cursor, STAGE, start=start, end=end)
         shares_table_create(cursor)  # empty: the first insert writes the unshared rows only
-        params = {"start": start, "end": end, "org": org_currency, "rate_schema": scope_schema()}
         with phase("daily insert"):
-            cursor.execute(sql, params)
+            cursor.execute(daily_insert_sql(source_sql(STAGE, DIMENSIONS, split=False)), params)
         written = cursor.rowcount
-        if shared:  # the shared rows, split by shares that may weigh the unshared rows just written
+        if assigned.shared:  # the shared rows, split by shares that may weigh the unshared rows just written
             with phase("split shares"):
-                split_shares_fill(cursor, STAGE, start=start, end=end)
+                split_shares_fill(cursor, start=start, end=end)
             with phase("split rows"):
-                cursor.execute(sql.replace("WHERE a.split_id IS NULL", "WHERE FALSE"), params)
+                cursor.execute(daily_insert_sql(source_sql(STAGE, DIMENSIONS, plain=False)), params)
             written += cursor.rowcount
         with phase("tags rollup"):
-            _refresh_tags(cursor, start=start, end=end, org_currency=org_currency)
+            cursor.execute(f"DELETE FROM {CostDailyTag._meta.db_table} "  # noqa: S608
+                           "WHERE charge_date BETWEEN %(start)s AND %(end)s", {"start": start, "end": end})
+            cursor.execute(tags_insert_sql(source_sql(STAGE, DIMENSIONS, split=assigned.shared)), params)
         cursor.execute(f"DROP TABLE {STAGE}")
         with phase("monthly rollup"):
             _refresh_monthly(cursor, start=start, end=end)
+    if assigned.split_changed and not rebuilding:  # another period's rows of a signature whose split changed: rebuild the history
+        allocation_history_rebuild_enqueue()
     organization_data_changed()  # amounts converted anew (an import, a provider's costs, new rates, a currency)
     if fetch_missing_rates and settings.CURRENCY_FETCH_MISSING and CostDaily.objects.filter(
             charge_date__range=(start, end), billed_cost_org__isnull=True).exists():
@@ -189,60 +259,40 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
     return written
 
 
-def _refresh_tags(cursor, *, start: date, end: date, org_currency: str) -> None:
-    """``CostDailyTag`` for ``start..end`` from the stage: the daily rollup's GROUP BY with the tag key and value
-    added.
-
-    The stage holds the rows with the same dimensions and the same tags summed already (most rows of a
-    resource carry the same tags); each sum is spread over its tags: the same totals, few rows to explode.
-    Values are converted with the same expression as ``CostDaily`` (amount * from / to, per group), the
-    rates looked up once per billing currency and day rather than once per group.
-    """
-    table = CostDailyTag._meta.db_table
-    dims = ", ".join(ROLLUP_DIMENSIONS)
-    r_dims = ", ".join(f"r.{d}" for d in ROLLUP_DIMENSIONS)
-    g_dims = ", ".join(f"g.{d}" for d in ROLLUP_DIMENSIONS)
-    s_dims = ", ".join(f"s.{d}" for d in ROLLUP_DIMENSIONS)
-    from_rate = rate_sql(currency_sql="g.billing_currency", alias="x")
-    to_rate = "(CASE WHEN %(org)s IN ('RUB', 'RUR') THEN 1 ELSE x.to_rub END)"
-    sql = f"""
-        WITH s AS (
-            SELECT {r_dims}, r.tags::jsonb AS tags, r.billed, r.effective, r.list, r.n
-            FROM {source_sql(STAGE, DIMENSIONS)} r
-            WHERE r.tags <> '{{}}'
-        ), g AS (
-            SELECT {s_dims}, t.key AS tag_key, COALESCE(s.tags ->> t.key, '') AS tag_value,
-                   jsonb_typeof(t.value) = 'string' AS value_is_string,
-                   SUM(s.billed) AS billed, SUM(s.effective) AS effective, SUM(s.list) AS list, SUM(s.n) AS n
-            FROM s CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(s.tags) = 'object' THEN s.tags END) t
-            GROUP BY {s_dims}, t.key, COALESCE(s.tags ->> t.key, ''), jsonb_typeof(t.value) = 'string'
-        ), days AS (
-            SELECT DISTINCT billing_currency, charge_date FROM {STAGE}
-        ), x AS MATERIALIZED (
-            SELECT d.billing_currency, d.charge_date, rf.rate_rub, rt.rate_rub AS to_rub FROM days d
-            {rate_lateral_sql(currency_sql="d.billing_currency", date_sql="d.charge_date", alias="rf")}
-            {rate_lateral_sql(currency_sql="%(org)s", date_sql="d.charge_date", alias="rt")}
-        )
-        INSERT INTO {table} ({dims}, tag_key, tag_value, value_is_string, billed_cost, effective_cost, list_cost,
-                             billed_cost_org, effective_cost_org, org_currency, row_count)
-        SELECT {g_dims}, g.tag_key, g.tag_value, g.value_is_string, g.billed, g.effective, g.list,
-               CASE WHEN g.billing_currency = %(org)s THEN g.billed ELSE g.billed * {from_rate} / {to_rate} END,
-               CASE WHEN g.billing_currency = %(org)s THEN g.effective
-                    ELSE g.effective * {from_rate} / {to_rate} END,
-               %(org)s, g.n
-        FROM g JOIN x ON x.billing_currency = g.billing_currency AND x.charge_date = g.charge_date
-    """  # noqa: S608 -- identifiers from the models, values bound
-    cursor.execute(f"DELETE FROM {table} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
-                   {"start": start, "end": end})
-    cursor.execute(sql, {"start": start, "end": end, "org": org_currency, "rate_schema": scope_schema()})
+def splits_recalculate(cursor, *, start: date, end: date) -> None:
+    """Recalculate the split rows of the rollups for ``start..end`` from the shared costs' own rows
+    (``CostSharedDaily``), with the signatures as they are now: the rest of the rollups is left alone."""
+    split_rows = f"IN (SELECT sig FROM {SIGNATURES} WHERE source_sig IS NOT NULL)"  # noqa: S608 -- our table
+    for table in (CostDaily._meta.db_table, CostDailyTag._meta.db_table):
+        cursor.execute(f"DELETE FROM {table} WHERE charge_date BETWEEN %(start)s AND %(end)s "  # noqa: S608
+                       f"AND alloc_sig {split_rows}", {"start": start, "end": end})
+    if CostSharedDaily.objects.filter(charge_date__range=(start, end)).exists():
+        params = {"start": start, "end": end, "org": organization_currency(), "rate_schema": scope_schema()}
+        days = (f"SELECT DISTINCT billing_currency, charge_date FROM {CostSharedDaily._meta.db_table} "  # noqa: S608
+                "WHERE charge_date BETWEEN %(start)s AND %(end)s")
+        shares_table_create(cursor)
+        split_shares_fill(cursor, start=start, end=end)
+        cursor.execute(daily_insert_sql(source_sql("", DIMENSIONS, plain=False), days), params)
+        cursor.execute(tags_insert_sql(source_sql("", DIMENSIONS, plain=False), days), params)
+    _refresh_monthly(cursor, start=start, end=end, only_sql=split_rows)
 
 
-def _refresh_monthly(cursor, *, start: date, end: date) -> None:
-    """``CostMonthly`` for every month that ``start..end`` touches, summed from ``CostDaily``."""
+def allocation_history_rebuild_enqueue() -> None:
+    """Queue a rebuild of every rollup day (the signatures' granularity forgotten, so the apply rebuilds)."""
+    state = allocation_state_get()
+    AllocationState.objects.filter(pk=state.pk).update(signatures_with_sku=None, status=ApplyStatus.QUEUED)
+    enqueue_in_tenant(connection.schema_name, "apps.costs.tasks.allocation_apply_task", state.version,
+                      task_name="costs.allocation_apply")
+
+
+def _refresh_monthly(cursor, *, start: date, end: date, only_sql: str = "") -> None:
+    """``CostMonthly`` for every month that ``start..end`` touches, summed from ``CostDaily`` (only the rows
+    ``only_sql`` selects, a condition on ``alloc_sig``, when given)."""
     table, daily = CostMonthly._meta.db_table, CostDaily._meta.db_table
-    month_dims = [d for d in ROLLUP_DIMENSIONS if d != "charge_date"]
+    month_dims = [d for d in ROLLUP_COLUMNS if d != "charge_date"]
     dims = ", ".join(month_dims)
     first, last = month_start(start), month_end(end)
+    only = f"AND alloc_sig {only_sql}" if only_sql else ""
     sql = f"""
         INSERT INTO {table} (month, {dims}, org_currency, billed_cost, effective_cost, list_cost,
                              billed_cost_org, effective_cost_org, row_count)
@@ -252,10 +302,10 @@ def _refresh_monthly(cursor, *, start: date, end: date) -> None:
                CASE WHEN bool_or(effective_cost_org IS NULL) THEN NULL ELSE SUM(effective_cost_org) END,
                SUM(row_count)
         FROM {daily}
-        WHERE charge_date BETWEEN %(first)s AND %(last)s
+        WHERE charge_date BETWEEN %(first)s AND %(last)s {only}
         GROUP BY date_trunc('month', charge_date)::date, {dims}, org_currency
     """  # noqa: S608 -- identifiers from the models, values bound
-    cursor.execute(f"DELETE FROM {table} WHERE month BETWEEN %(first)s AND %(last)s",  # noqa: S608
+    cursor.execute(f"DELETE FROM {table} WHERE month BETWEEN %(first)s AND %(last)s {only}",  # noqa: S608
                    {"first": first, "last": last})
     cursor.execute(sql, {"first": first, "last": last})
 

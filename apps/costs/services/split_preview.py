@@ -13,8 +13,8 @@ from apps.allocation.engine import compile_rule, evaluate
 from apps.currency.selectors import scope_schema
 
 from ..models import CostRecord
+from ..selectors.allocation_signatures import SIGNATURE_COLUMNS, signature_attrs_build
 from ..selectors.ledger import organization_currency
-from .allocation_rollup import SIGNATURE_COLUMNS, signature_attrs
 from .rollups import rate_lateral_sql, rate_sql
 
 
@@ -44,7 +44,7 @@ def shared_cost_lines(*, conditions: Any, start: date, end: date) -> list[dict[s
         cursor.execute(sql, {"start": start, "end": end, "org": organization_currency(),
                              "rate_schema": scope_schema()})
         rows = cursor.fetchall()
-    signatures = signature_attrs([(None, *row[:len(SIGNATURE_COLUMNS)]) for row in rows])
+    signatures = signature_attrs_build([row[:len(SIGNATURE_COLUMNS)] for row in rows])
     matched = evaluate(signatures, rules=[], splits=[compiled]).split_of
     lines = []
     for row, sig, hit in zip(rows, signatures, matched, strict=True):
