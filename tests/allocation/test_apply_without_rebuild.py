@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from apps.allocation.models import AllocationState, Dimension, Rule, SharedCost
 from apps.allocation.services import definitions_changed
-from apps.costs.models import CostDaily, CostMonthly
+from apps.costs.models import CostDaily, CostMonthly, CostSharedDaily
 from apps.costs.selectors.explorer import cost_summary
 from apps.costs.services.allocation_apply import allocation_history_apply
 from apps.costs.services.rollups import cost_rollups_refresh
@@ -101,11 +101,16 @@ def test_a_rule_change_reweighs_a_proportional_split_and_keeps_the_other_rows(es
     with schema_context(estate.alpha.schema_name):
         _rule(1, "shop", r"^shop-", business_unit="shop")
         crm = _rule(2, "crm", r"^crm-", business_unit="crm")
-        SharedCost.objects.create(name="network", dimension=Dimension.objects.get(key="business_unit"),
-                                  method="proportional", conditions=[{"field": "service", "op": "equals",
-                                                                      "value": "VPC"}],
-                                  targets=[{"value": "shop"}, {"value": "crm"}])
-        _apply()  # a signature became shared cost: rebuilt
+        network = set(CostDaily.objects.filter(service_name="VPC").values_list("pk", flat=True))
+        others = _plain_rows() - network
+        assert len(network) == 1 and len(others) == 5
+        split = SharedCost.objects.create(name="network", dimension=Dimension.objects.get(key="business_unit"),
+                                          method="proportional", conditions=[{"field": "service", "op": "equals",
+                                                                              "value": "VPC"}],
+                                          targets=[{"value": "shop"}, {"value": "crm"}])
+        _apply()  # the network's signature became shared cost: its row moved out, split rows in its place
+        assert _plain_rows() == others
+        assert CostSharedDaily.objects.get().billed == Decimal("90")
         # D1: shop 160, crm 40 -> the network's 90 split 72 / 18; D2: shop 100
         assert _groups("alloc:business_unit") == {"shop": Decimal("332.00"), "crm": Decimal("58.00"),
                                                   "": Decimal("30.00")}
@@ -118,6 +123,15 @@ def test_a_rule_change_reweighs_a_proportional_split_and_keeps_the_other_rows(es
         assert _groups("alloc:business_unit") == {"shop": Decimal("322.61"), "crm": Decimal("97.39")}
         assert _groups("allocation_method")[""] == Decimal("330.00")  # the unshared lines, as they were
         assert _plain_rows() == rows  # re-evaluated, not rewritten; only the split rows were recalculated
+
+        split.enabled = False
+        split.save()
+        _apply()  # no longer shared: the network's 90 back as one unallocated row
+        assert _groups("alloc:business_unit") == {"shop": Decimal("260.00"), "crm": Decimal("70.00"),
+                                                  "": Decimal("90.00")}
+        assert not CostSharedDaily.objects.exists()
+        assert _plain_rows() > rows and len(_plain_rows()) == 6
+        assert CostMonthly.objects.filter(service_name="VPC").get().billed_cost == Decimal("90")
 
 
 def test_a_rule_on_the_sku_rebuilds_the_rollups_with_skus_apart(estate):

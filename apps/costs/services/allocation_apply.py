@@ -22,7 +22,7 @@ from apps.common.tasks import enqueue_in_tenant
 from ..models import CostDaily, CostRecord, CostSharedDaily
 from ..periods import month_end
 from .allocation_rollup import SIGNATURES, signatures_reevaluate
-from .rollups import cost_rollups_refresh, phase, splits_recalculate
+from .rollups import cost_rollups_refresh, phase, rollups_analyze, shared_rows_move, splits_recalculate
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +50,8 @@ def allocation_history_apply(*, version: int | None = None) -> int:
     The rollups point at signatures, whose allocation is joined at query time: a change of rules or overrides
     re-evaluates the signatures (from the columns kept with each) and recalculates the split rows of shared
     costs (their shares may weigh the values' own costs), nothing else. The rollups are rebuilt month by month
-    only when the signatures' granularity changes (a definition starts or stops reading the SKU), when one
-    became shared cost or stopped being so, when the rollups were built before signatures were kept, or when
-    they miss the ledger's first or last day."""
+    only when the signatures' granularity changes (a definition starts or stops reading the SKU), when they were
+    built before signatures were kept, or when they miss the ledger's first or last day."""
     state = allocation_state_get()
     if version is not None and state.version > version:
         return 0  # a newer change queued its own run
@@ -71,11 +70,11 @@ def allocation_history_apply(*, version: int | None = None) -> int:
     try:
         rebuild = (state.signatures_with_sku is None or state.signatures_with_sku != with_sku
                    or not _rollups_cover(first, last))
-        if not rebuild:
-            with transaction.atomic():
-                rebuild = not _reevaluate(first=first, last=last)
         if rebuild:
             _rebuild(first=first, last=last, with_sku=with_sku, pk=pk)
+        else:
+            with transaction.atomic():
+                _reevaluate(first=first, last=last)
     except Exception as exc:
         logger.exception("allocation apply failed")
         AllocationState.objects.filter(pk=pk).update(status=ApplyStatus.FAILED, error=str(exc)[:2000],
@@ -96,18 +95,19 @@ def _rollups_cover(first: date, last: date) -> bool:
     return set(days.order_by().distinct()) == {first, last}
 
 
-def _reevaluate(*, first: date, last: date) -> bool:
-    """Re-evaluate every signature and recalculate the split rows of ``first..last``; False (nothing kept: the
-    transaction is rolled back) when a signature's shared cost changed, which needs its rows rebuilt."""
+def _reevaluate(*, first: date, last: date) -> None:
+    """Re-evaluate every signature, move the rows of those that became shared cost or stopped being so, and
+    recalculate the split rows of ``first..last``."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         with phase("signatures"):
-            if signatures_reevaluate(cursor):
-                transaction.set_rollback(True)
-                return False
+            moved = signatures_reevaluate(cursor)
+            cursor.execute(f"ANALYZE {SIGNATURES}")  # the statements below join it to the rollups
+        if moved:
+            with phase("shared rows moved"):
+                shared_rows_move(cursor)
         with phase("split rows"):
             splits_recalculate(cursor, start=first, end=last)
-    return True
 
 
 def _rebuild(*, first: date, last: date, with_sku: bool, pk: int) -> None:
@@ -125,6 +125,7 @@ def _rebuild(*, first: date, last: date, with_sku: bool, pk: int) -> None:
         AllocationState.objects.filter(pk=pk).update(signatures_with_sku=None)  # half rebuilt: all again next time
         raise
     signatures_unused_delete()
+    rollups_analyze()
 
 
 def signatures_unused_delete() -> int:

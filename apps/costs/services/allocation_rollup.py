@@ -46,6 +46,7 @@ SHARED = CostSharedDaily._meta.db_table
 SPLIT_METHOD_PREFIX = "split:"
 ASSIGN_CHUNK = 20_000
 NEW = "_alloc_new_sig"
+MOVED = "_alloc_moved_sig"  # signatures that became shared cost (shared) or stopped being so, of the last evaluation
 # The stage columns a shared row keeps in ``CostSharedDaily`` (all of them but the signature and the sums).
 SHARED_KEYS = tuple(f.column for f in CostSharedDaily._meta.concrete_fields
                     if f.column not in ("id", "billed", "effective", "list", "n", "sig"))
@@ -135,7 +136,8 @@ def signatures_assign(cursor, stage: str, *, with_sku: bool) -> Assigned:
 
 def signatures_reevaluate(cursor) -> bool:
     """Evaluate every signature of the rollups again with the current definitions (from the columns kept with
-    each; the ledger is not read); True when one became shared or stopped being so (its rows must be rebuilt)."""
+    each; the ledger is not read); True when one became shared cost or stopped being so (listed in ``MOVED``:
+    ``shared_rows_move`` moves their rows)."""
     version = allocation_state_get().version
     cols = ", ".join(SIGNATURE_COLUMNS)
     cursor.execute(f"SELECT sig, {cols} FROM {SIGNATURES} WHERE source_sig IS NULL ORDER BY sig")  # noqa: S608
@@ -151,6 +153,9 @@ def _evaluate_into(cursor, version: int) -> bool:
     with connection.cursor() as write:  # the writes go through a second cursor
         write.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {NEW} (sig bigint, allocation_id bigint, "
                       f"split_id bigint, {', '.join(f'{c} text' for c in SIGNATURE_COLUMNS)}) ON COMMIT DROP")
+        write.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {MOVED} (sig bigint PRIMARY KEY, shared boolean) "
+                      "ON COMMIT DROP")
+        write.execute(f"TRUNCATE {MOVED}")
         while rows := cursor.fetchmany(ASSIGN_CHUNK):
             changed |= _assign(write, rows, version=version, rules=rules, overrides=overrides, splits=splits,
                                dimensions=dimensions)
@@ -167,9 +172,11 @@ def _assign(cursor, rows: list[tuple], *, version: int, rules, overrides, splits
     with cursor.cursor.copy(f"COPY {NEW} FROM STDIN") as copy:
         for row, values, split_id in zip(rows, result.values, result.split_of, strict=True):
             copy.write_row((row[0], sets.id_for(values), split_id, *row[1:]))
-    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {NEW} n JOIN {SIGNATURES} a ON a.sig = n.sig "  # noqa: S608
-                   "WHERE a.split_id IS DISTINCT FROM n.split_id)")
-    changed = bool(cursor.fetchone()[0])
+    # The signatures stored before whose rows move: into the shared costs' rows or out of them.
+    cursor.execute(f"INSERT INTO {MOVED} SELECT n.sig, n.split_id IS NOT NULL FROM {NEW} n "  # noqa: S608
+                   f"JOIN {SIGNATURES} a ON a.sig = n.sig WHERE (a.split_id IS NULL) <> (n.split_id IS NULL) "
+                   "ON CONFLICT (sig) DO UPDATE SET shared = EXCLUDED.shared")
+    changed = cursor.rowcount > 0
     cols = ", ".join(SIGNATURE_COLUMNS)
     casts = ", ".join("n.connection_id::bigint" if c == "connection_id" else f"COALESCE(n.{c}, '')"
                       for c in SIGNATURE_COLUMNS)

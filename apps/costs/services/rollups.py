@@ -35,7 +35,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.allocation.models import AllocationState
+from apps.allocation.models import AllocationSignature, AllocationState
 from apps.allocation.services import allocation_state_get
 from apps.allocation.vocabulary import ApplyStatus
 from apps.common.cache import organization_data_changed
@@ -49,6 +49,8 @@ from ..models import CostDaily, CostDailyTag, CostMonthly, CostRecord, CostShare
 from ..periods import month_end, month_start
 from ..selectors.ledger import organization_currency
 from .allocation_rollup import (
+    MOVED,
+    SHARED,
     SIGNATURES,
     shared_rows_keep,
     shares_table_create,
@@ -248,8 +250,8 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
             cursor.execute(tags_insert_sql(source_sql(STAGE, DIMENSIONS, split=assigned.shared)), params)
         cursor.execute(f"DROP TABLE {STAGE}")
         with phase("monthly rollup"):
-            _refresh_monthly(cursor, start=start, end=end)
-    if assigned.split_changed and not rebuilding:  # another period's rows of a signature whose split changed: rebuild the history
+            refresh_monthly(cursor, start=start, end=end)
+    if assigned.split_changed and not rebuilding:  # other periods' rows of a signature whose split changed
         allocation_history_rebuild_enqueue()
     organization_data_changed()  # amounts converted anew (an import, a provider's costs, new rates, a currency)
     if fetch_missing_rates and settings.CURRENCY_FETCH_MISSING and CostDaily.objects.filter(
@@ -274,7 +276,38 @@ def splits_recalculate(cursor, *, start: date, end: date) -> None:
         split_shares_fill(cursor, start=start, end=end)
         cursor.execute(daily_insert_sql(source_sql("", DIMENSIONS, plain=False), days), params)
         cursor.execute(tags_insert_sql(source_sql("", DIMENSIONS, plain=False), days), params)
-    _refresh_monthly(cursor, start=start, end=end, only_sql=split_rows)
+    refresh_monthly(cursor, start=start, end=end, only_sql=split_rows)
+
+
+def shared_rows_move(cursor) -> None:
+    """Move the rollup rows of the signatures in ``MOVED``: of one that became shared cost, from the rollups to
+    ``CostSharedDaily`` (a daily row is one signature's stage rows summed: its name, tags and SKU are the
+    signature's); of one that stopped being so, back (then converted and summed by month like any rollup row).
+    The split rows are left to ``splits_recalculate``."""
+    daily, tags, monthly = (m._meta.db_table for m in (CostDaily, CostDailyTag, CostMonthly))
+    dims = ", ".join(DIMENSIONS)
+    d_dims = ", ".join(f"d.{c}" for c in DIMENSIONS)
+    cursor.execute(f"""
+        INSERT INTO {SHARED} ({dims}, sku_id, resource_name, tags, billed, effective, list, n, sig)
+        SELECT {d_dims}, a.sku_id, a.resource_name, a.tags, d.billed_cost, d.effective_cost, d.list_cost,
+               d.row_count, d.alloc_sig
+        FROM {daily} d JOIN {MOVED} m ON m.sig = d.alloc_sig AND m.shared JOIN {SIGNATURES} a ON a.sig = d.alloc_sig
+    """)  # noqa: S608 -- identifiers of this module
+    for table in (daily, tags, monthly):
+        cursor.execute(f"DELETE FROM {table} r USING {MOVED} m "  # noqa: S608
+                       "WHERE m.sig = r.alloc_sig AND m.shared")
+    back = f"(SELECT s.* FROM {SHARED} s JOIN {MOVED} m ON m.sig = s.sig AND NOT m.shared)"  # noqa: S608
+    cursor.execute(f"SELECT min(charge_date), max(charge_date) FROM {back} b")  # noqa: S608
+    first, last = cursor.fetchone()
+    if first is None:
+        return
+    params = {"org": organization_currency(), "rate_schema": scope_schema()}
+    days = f"SELECT DISTINCT billing_currency, charge_date FROM {back} b"  # noqa: S608
+    cursor.execute(daily_insert_sql(back, days), params)
+    cursor.execute(tags_insert_sql(back, days), params)
+    moved_back = f"IN (SELECT sig FROM {MOVED} WHERE NOT shared)"  # noqa: S608 -- our table
+    refresh_monthly(cursor, start=first, end=last, only_sql=moved_back)
+    cursor.execute(f"DELETE FROM {SHARED} s USING {MOVED} m WHERE m.sig = s.sig AND NOT m.shared")  # noqa: S608
 
 
 def allocation_history_rebuild_enqueue() -> None:
@@ -285,7 +318,7 @@ def allocation_history_rebuild_enqueue() -> None:
                       task_name="costs.allocation_apply")
 
 
-def _refresh_monthly(cursor, *, start: date, end: date, only_sql: str = "") -> None:
+def refresh_monthly(cursor, *, start: date, end: date, only_sql: str = "") -> None:
     """``CostMonthly`` for every month that ``start..end`` touches, summed from ``CostDaily`` (only the rows
     ``only_sql`` selects, a condition on ``alloc_sig``, when given)."""
     table, daily = CostMonthly._meta.db_table, CostDaily._meta.db_table
@@ -336,4 +369,14 @@ def cost_rollups_refresh_all(*, fetch_missing_rates: bool = True) -> int:
         CostDaily.objects.exclude(charge_date__range=(first, last)).delete()
         CostDailyTag.objects.exclude(charge_date__range=(first, last)).delete()
         CostMonthly.objects.exclude(month__range=(month_start(first), month_end(last))).delete()
-        return cost_rollups_refresh(start=first, end=last, fetch_missing_rates=fetch_missing_rates)
+        written = cost_rollups_refresh(start=first, end=last, fetch_missing_rates=fetch_missing_rates)
+    rollups_analyze()
+    return written
+
+
+def rollups_analyze() -> None:
+    """Fresh planner statistics after the rollups were written wholesale (autovacuum's come later): the next
+    statements over them, an apply's among them, would otherwise plan for the tables as they were."""
+    tables = (CostDaily, CostDailyTag, CostMonthly, CostSharedDaily, AllocationSignature)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(m._meta.db_table for m in tables)}")  # noqa: S608 -- model tables
