@@ -2,15 +2,16 @@
 following conventions ``<app>-<env>-<nn>``, tags on a third of them, two clouds with folders/projects), an
 M-row ledger (default 5 000 000) over ~60 days generated server-side (INSERT ... SELECT generate_series), 200
 rules (regex on the name, equals/in on service, region and provider, tag conditions, hierarchy) and a shared
-cost split in proportion to cost; then ``allocation_history_apply()`` is timed with the process's peak RSS
-(goal <= 60 s, <= 500 MB).
+cost split in proportion to cost; the rollups are built before the rules (as imports leave them), then
+``allocation_history_apply()`` is timed with the process's peak RSS (goal <= 60 s, <= 500 MB).
 
 Uses a scratch database (default ``infrazen_bench_allocation``) on the server of DATABASE_URL, dropped
 afterwards unless --keep; --reuse measures again on a database kept earlier (the definitions are bumped, so
-the whole history is recalculated). --profile N writes a cProfile of the apply, top N functions printed.
+every signature is evaluated again; --fresh-rules first removes the rules and the shared cost and applies that,
+unmeasured, so that the 200 rules and the shared cost are new again). --profile N writes a cProfile of the apply, top N functions printed.
 
     .venv/bin/python benchmarks/allocation.py [--resources 100000] [--rows 5000000] [--keep] [--reuse]
-        [--build-only] [--queries N] [--profile N]
+        [--fresh-rules] [--rebuild] [--change N] [--phases] [--build-only] [--queries N] [--profile N]
 
 Figures (2026-12-06, 2 shared CPUs under the load of other jobs, load average 2-5; the data build takes ~4 min):
 - 10 000 resources, 500 000 rows: before the fixes 74.7 s (cProfile: split basis 23 s, signatures 16 s of which
@@ -25,6 +26,12 @@ Figures (2026-12-06, 2 shared CPUs under the load of other jobs, load average 2-
   8-13): 512.5 s. A variant writing only the changed rollup rows (new rows into a temporary table, hash anti-joins
   against the range) plus work_mem 256 MB, same data, load 13-16: 679 s (stage 137, signatures 39, new daily rows
   215, diff 138, tags 79, monthly 47): no gain, not kept.
+- 2026-12-07, the rollups pointing at signatures (the allocation joined at query time), rollups built before the
+  rules as imports build them, quiet machine: --reuse --fresh-rules --phases 30.6 s (signatures 18.3, the network's
+  rows moved to the shared rows 4.2, split rows 8.1), +21 MB; --change 10: 26.7 s. The first try took 90.3 s: the
+  rollups had no planner statistics yet (written wholesale just before), so the split rows' statements walked
+  the date index into nested loops; ANALYZE after wholesale writes fixed it. The month-by-month rebuild (--rebuild,
+  or a change of granularity): 423 s.
 """
 
 from __future__ import annotations
