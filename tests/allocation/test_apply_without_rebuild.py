@@ -153,3 +153,29 @@ def test_a_rule_on_the_sku_rebuilds_the_rollups_with_skus_apart(estate):
         assert AllocationState.objects.get().signatures_with_sku is False
         assert CostDaily.objects.filter(charge_date=D2, resource_id="shop-prod-web").count() == 1
         assert _groups("alloc:cost_center") == {"": Decimal("450.00")}
+
+
+def test_a_refresh_that_finds_a_signature_newly_shared_queues_a_rebuild_of_the_history(
+        estate, django_capture_on_commit_callbacks):
+    """The refresh of one day re-evaluates that day's signatures; one of them now matches a shared cost and has
+    rows on another day, which only a rebuild can split: it is queued, and the rebuild splits both days."""
+    with schema_context(estate.alpha.schema_name):
+        _rule(1, "shop", r"^shop-", business_unit="shop")
+        _rule(2, "crm", r"^crm-", business_unit="crm")
+        _apply()
+        SharedCost.objects.create(name="web", dimension=Dimension.objects.get(key="business_unit"), method="fixed",
+                                  conditions=[{"field": "name", "op": "equals", "value": "shop-prod-web"}],
+                                  targets=[{"value": "shop", "percent": "50"}, {"value": "crm", "percent": "50"}])
+        definitions_changed()  # the apply it queues has not run yet when an import refreshes D1
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            cost_rollups_refresh(start=D1, end=D1)
+        assert AllocationState.objects.get().signatures_with_sku is None  # the next apply rebuilds
+        assert len(callbacks) == 1
+        # D1's 100 of shop-prod-web is split already (50 / 50); D2's 100 still counts as shop
+        assert _groups("alloc:business_unit") == {"shop": Decimal("210.00"), "crm": Decimal("90.00"),
+                                                  "": Decimal("120.00")}
+        allocation_history_apply()
+        # shop-prod-web's 200 over both days split 50/50: shop 60 + 100, crm 40 + 100
+        assert _groups("alloc:business_unit") == {"shop": Decimal("160.00"), "crm": Decimal("140.00"),
+                                                  "": Decimal("120.00")}
+        assert AllocationState.objects.get().signatures_with_sku is False
