@@ -16,19 +16,13 @@ from apps.costs.models import CostDaily, CostMonthly, CostSharedDaily
 from apps.costs.selectors.explorer import cost_summary
 from apps.costs.services.allocation_apply import allocation_history_apply
 from apps.costs.services.rollups import cost_rollups_refresh
-from tests.costs.explorer_data import ledger, row
+from tests.allocation.test_rollup_allocation import _named, estate  # noqa: F401 -- the fixture
+from tests.costs.explorer_data import ledger
 
 pytestmark = pytest.mark.django_db
 
 D1, D2 = date(2025, 5, 1), date(2025, 5, 2)
 CENT = Decimal("0.01")
-
-
-def _named(day, billed, name, sku="", **kw):
-    record = row(day, billed, resource=name, **kw)
-    record.resource_name = name
-    record.sku_id = sku
-    return record
 
 
 def _groups(group_by, **kw):
@@ -45,17 +39,11 @@ def _apply():
 
 
 @pytest.fixture
-def estate(w):
-    with schema_context(w.alpha.schema_name):
-        ledger([
-            _named(D1, "100", "shop-prod-web"), _named(D2, "100", "shop-prod-web"),
-            _named(D1, "60", "shop-dev-web"),
-            _named(D1, "40", "crm-prod-db", service="Managed PostgreSQL"),
-            _named(D1, "30", "legacy-box"),
-            _named(D1, "90", "shared-net", service="VPC"),
-        ])
-        cost_rollups_refresh(start=D1, end=D2)  # as an import leaves them, before any rule
-        yield w
+def rolled_up(estate):  # noqa: F811 -- the imported fixture
+    """The estate of ``test_rollup_allocation`` with its rollups built, as an import leaves them, before any rule."""
+    with schema_context(estate.alpha.schema_name):
+        cost_rollups_refresh(start=D1, end=D2)
+    return estate
 
 
 def _rule(order, name, regex, **actions):
@@ -63,8 +51,8 @@ def _rule(order, name, regex, **actions):
                                actions=actions)
 
 
-def test_new_and_changed_rules_reach_the_history_without_rewriting_the_rollups(estate):
-    with schema_context(estate.alpha.schema_name):
+def test_new_and_changed_rules_reach_the_history_without_rewriting_the_rollups(rolled_up):
+    with schema_context(rolled_up.alpha.schema_name):
         rows = _plain_rows()
         assert _groups("alloc:business_unit") == {"": Decimal("420.00")}
         shop = _rule(1, "shop", r"^shop-", business_unit="shop")
@@ -97,8 +85,8 @@ def test_new_and_changed_rules_reach_the_history_without_rewriting_the_rollups(e
         assert not _plain_rows() & rows
 
 
-def test_a_rule_change_reweighs_a_proportional_split_and_keeps_the_other_rows(estate):
-    with schema_context(estate.alpha.schema_name):
+def test_a_rule_change_reweighs_a_proportional_split_and_keeps_the_other_rows(rolled_up):
+    with schema_context(rolled_up.alpha.schema_name):
         _rule(1, "shop", r"^shop-", business_unit="shop")
         crm = _rule(2, "crm", r"^crm-", business_unit="crm")
         network = set(CostDaily.objects.filter(service_name="VPC").values_list("pk", flat=True))
@@ -134,8 +122,8 @@ def test_a_rule_change_reweighs_a_proportional_split_and_keeps_the_other_rows(es
         assert CostMonthly.objects.filter(service_name="VPC").get().billed_cost == Decimal("90")
 
 
-def test_a_rule_on_the_sku_rebuilds_the_rollups_with_skus_apart(estate):
-    with schema_context(estate.alpha.schema_name):
+def test_a_rule_on_the_sku_rebuilds_the_rollups_with_skus_apart(rolled_up):
+    with schema_context(rolled_up.alpha.schema_name):
         CostDaily.objects.all().delete()
         ledger([_named(D2, "25", "shop-prod-web", sku="ssd"), _named(D2, "5", "shop-prod-web", sku="ip")])
         cost_rollups_refresh(start=D1, end=D2)
@@ -156,10 +144,10 @@ def test_a_rule_on_the_sku_rebuilds_the_rollups_with_skus_apart(estate):
 
 
 def test_a_refresh_that_finds_a_signature_newly_shared_queues_a_rebuild_of_the_history(
-        estate, django_capture_on_commit_callbacks):
+        rolled_up, django_capture_on_commit_callbacks):
     """The refresh of one day re-evaluates that day's signatures; one of them now matches a shared cost and has
     rows on another day, which only a rebuild can split: it is queued, and the rebuild splits both days."""
-    with schema_context(estate.alpha.schema_name):
+    with schema_context(rolled_up.alpha.schema_name):
         _rule(1, "shop", r"^shop-", business_unit="shop")
         _rule(2, "crm", r"^crm-", business_unit="crm")
         _apply()

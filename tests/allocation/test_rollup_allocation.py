@@ -20,9 +20,10 @@ pytestmark = pytest.mark.django_db
 D1, D2 = date(2025, 5, 1), date(2025, 5, 2)
 
 
-def _named(day, billed, name, **kw):
+def _named(day, billed, name, sku="", **kw):
     record = row(day, billed, resource=name, **kw)
     record.resource_name = name
+    record.sku_id = sku
     return record
 
 
