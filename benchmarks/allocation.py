@@ -8,7 +8,8 @@ cost split in proportion to cost; the rollups are built before the rules (as imp
 Uses a scratch database (default ``infrazen_bench_allocation``) on the server of DATABASE_URL, dropped
 afterwards unless --keep; --reuse measures again on a database kept earlier (the definitions are bumped, so
 every signature is evaluated again; --fresh-rules first removes the rules and the shared cost and applies that,
-unmeasured, so that the 200 rules and the shared cost are new again). --profile N writes a cProfile of the apply, top N functions printed.
+unmeasured, so that the 200 rules and the shared cost are new again). --profile N writes a cProfile of the
+apply, top N functions printed.
 
     .venv/bin/python benchmarks/allocation.py [--resources 100000] [--rows 5000000] [--keep] [--reuse]
         [--fresh-rules] [--rebuild] [--change N] [--phases] [--build-only] [--queries N] [--profile N]
