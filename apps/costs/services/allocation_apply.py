@@ -48,8 +48,9 @@ def allocation_history_apply(*, version: int | None = None) -> int:
     queued or the ledger is empty).
 
     The rollups point at signatures, whose allocation is joined at query time: a change of rules or overrides
-    re-evaluates the signatures (from the columns kept with each) and recalculates the split rows of shared
-    costs (their shares may weigh the values' own costs), nothing else. The rollups are rebuilt month by month
+    re-evaluates the signatures (from the columns kept with each), moves the rows of a signature that became shared
+    cost or stopped being so (to or from ``CostSharedDaily``), and recalculates the split rows of shared costs
+    (their shares may weigh the values' own costs), nothing else. The rollups are rebuilt month by month
     only when the signatures' granularity changes (a definition starts or stops reading the SKU), when they were
     built before signatures were kept, or when they miss the ledger's first or last day."""
     state = allocation_state_get()
