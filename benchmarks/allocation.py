@@ -32,7 +32,8 @@ Figures (2026-12-06, 2 shared CPUs under the load of other jobs, load average 2-
   rows moved to the shared rows 4.2, split rows 8.1), +21 MB; --change 10: 26.7 s. The first try took 90.3 s: the
   rollups had no planner statistics yet (written wholesale just before), so the split rows' statements walked
   the date index into nested loops; ANALYZE after wholesale writes fixed it. The month-by-month rebuild (--rebuild,
-  or a change of granularity): 423 s.
+  or a change of granularity): 423 s. A fresh run (no option): rollups built in 274.4 s, apply 25.9 s (signatures
+  17.3, moved 4.0, split rows 4.6), 217 MB peak.
 """
 
 from __future__ import annotations
