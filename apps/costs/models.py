@@ -142,6 +142,27 @@ class BillingImport(models.Model):
                 if entry.get("code") not in ("native_mapped", "native_extra", "native_dropped")]
 
 
+class ExtrasSet(models.Model):
+    """Extra columns that many ledger rows share, stored once.
+
+    A native export repeats its product and pricing columns on every line of the same SKU (an AWS CUR: some
+    twenty ``product/*`` and ``pricing/*`` values, about 800 bytes of JSON a row); the import keeps the columns
+    whose values repeat in a set and points each row at it, so a row keeps only the values of its own (line
+    item id, amounts). A row's extra columns are its set's with its own ``extras`` over them
+    (``CostRecord.extra_columns``). Content-addressed: ``id`` is a 64-bit hash of the set's JSON text, so a
+    re-import of the same file finds its sets again; a set is never changed once written."""
+
+    id = models.BigIntegerField(primary_key=True)
+    extras = models.JSONField(_("extra columns"), default=dict)
+
+    class Meta:
+        verbose_name = _("set of extra columns")
+        verbose_name_plural = _("sets of extra columns")
+
+    def __str__(self) -> str:
+        return f"{self.pk}"
+
+
 class CostRecord(models.Model):
     """One charge row of the ledger (FOCUS 1.2 Cost and Usage)."""
 
@@ -230,6 +251,9 @@ class CostRecord(models.Model):
     tags = models.JSONField(_("tags"), default=dict, blank=True)
     # x_ custom columns and unknown columns (by original name).
     extras = models.JSONField(_("extra columns"), default=dict, blank=True)
+    # The extra columns this row shares with others (see ``ExtrasSet``); its own ``extras`` win over them.
+    extras_set = models.ForeignKey(ExtrasSet, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+",
+                                   verbose_name=_("shared extra columns"), db_constraint=False, db_index=False)
     # --- links
     # Without database constraints (db_constraint=False): an import COPYs millions of rows, and a checked
     # foreign key fires a trigger per row (a third of a large import's time). The values come from the
@@ -277,6 +301,15 @@ class CostRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.charge_date} {self.service_name} {self.billed_cost} {self.billing_currency}"
+
+    @property
+    def extra_columns(self) -> dict:
+        """Every extra column of the row: its set's (``extras_set``), then its own over them."""
+        own = self.extras if isinstance(self.extras, dict) else {}
+        if self.extras_set_id is None:
+            return dict(own)
+        shared = self.extras_set.extras
+        return {**(shared if isinstance(shared, dict) else {}), **own}
 
 
 class CostRollup(models.Model):

@@ -50,7 +50,7 @@ def test_allocation_columns_are_stored_and_grouped_to_the_cent(w, client_for):
         split = CostRecord.objects.exclude(allocated_resource_id="").order_by("id").first()
         assert split.allocated_method_id.startswith("split-")
         assert split.allocated_resource_name.startswith("workload-")
-        assert split.allocated_tags.startswith("{") and "AllocatedTags" not in split.extras
+        assert split.allocated_tags.startswith("{") and "AllocatedTags" not in split.extra_columns
     client = client_for(w.alice, "alpha")
 
     by_resource = _groups(client.get(SUMMARY, {**WINDOW, "group_by": "allocated_resource"}))

@@ -43,7 +43,7 @@ def test_imported_row_keeps_types_periods_tags_and_extras(in_alpha):
     assert record.source_key == "focus:01A2B3-C4D5E6-F70819:2026-05"
     assert record.provider_name == "Google Cloud"
     assert record.service_provider_name == record.host_provider_name == "Google Cloud"
-    assert record.sku_price_details.startswith("{") and "SkuPriceDetails" not in record.extras
+    assert record.sku_price_details.startswith("{") and "SkuPriceDetails" not in record.extra_columns
     assert any(CostRecord.objects.filter(billing_import=bi, tags__has_key="environment").values_list("id"))
 
 

@@ -129,7 +129,7 @@ def test_values_with_backslashes_tabs_line_breaks_and_quotes_are_stored_exactly_
     first = CostRecord.objects.get(charge_description=tricky)
     assert first.resource_name == "\\N"
     assert first.sku_meter == tricky
-    assert first.extras["x_Note"] == tricky.replace("\t", " ").replace("\r", " ").replace("\n", " ") + " "
+    assert first.extra_columns["x_Note"] == tricky.replace("\t", " ").replace("\r", " ").replace("\n", " ") + " "
     assert first.tags == {"path": "C:\\tmp\\new", "quote": 'say "hi"'}
     assert CostRecord.objects.count() == 100
     assert cents(ledger_sums()) == cents(independent_sums(path))

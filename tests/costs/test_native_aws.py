@@ -124,7 +124,7 @@ def _file_sums(path, column: str, by: str) -> dict[str, Decimal]:
 
 
 def _by_line() -> dict[str, CostRecord]:
-    return {r.extras["x_identity/LineItemId"]: r for r in CostRecord.objects.all()}
+    return {r.extra_columns["x_identity/LineItemId"]: r for r in CostRecord.objects.all()}
 
 
 def _import(path, **kwargs) -> BillingImport:
@@ -153,7 +153,7 @@ def test_each_line_item_type_keeps_its_sign_category_and_commitment(in_alpha, tm
         assert row.effective_cost == Decimal(EFFECTIVE[line_id]), line_id
     assert rows["c1"].billed_cost == Decimal("-10") and rows["f1"].billed_cost == Decimal("-1.25")
     assert rows["s2"].billed_cost == Decimal("-4.8")
-    assert rows["c1"].extras["x_LineItemType"] == "Credit"
+    assert rows["c1"].extra_columns["x_LineItemType"] == "Credit"
     assert (rows["r1"].commitment_discount_id, rows["r1"].commitment_discount_category,
             rows["r1"].commitment_discount_status, rows["r1"].pricing_category) == (RI, "Usage", "Used", "Committed")
     assert (rows["s1"].commitment_discount_id, rows["s1"].commitment_discount_category,
@@ -185,9 +185,9 @@ def test_unknown_columns_are_kept_as_extras_and_the_report_lists_mapped_and_extr
     bi = _import(_write_legacy(tmp_path / "cur.csv"))
     assert bi.status == "success", (bi.error, bi.report[:3])
     row = _by_line()["u1"]
-    assert row.extras["x_myCompany/CostCenter"] == "CC-1"
-    assert row.extras["x_UsageType"] == "BoxUsage:t3.large" and row.extras["x_Operation"] == "RunInstances"
-    assert "x_myCompany/CostCenter" not in _by_line()["u2"].extras  # an empty value is not stored
+    assert row.extra_columns["x_myCompany/CostCenter"] == "CC-1"
+    assert row.extra_columns["x_UsageType"] == "BoxUsage:t3.large" and row.extra_columns["x_Operation"] == "RunInstances"
+    assert "x_myCompany/CostCenter" not in _by_line()["u2"].extra_columns  # an empty value is not stored
     columns = bi.column_mapping
     mapped = {c["column"]: c["target"] for c in columns["mapped"]}
     extras = {c["column"]: c["target"] for c in columns["extras"]}
@@ -309,15 +309,15 @@ def test_cur2_parquet_maps_like_the_legacy_report(in_alpha, tmp_path):
     assert bi.status == "success", (bi.error, bi.report[:3], bi.warnings)
     assert bi.format == "aws_cur2"
     assert ledger_sums(by="billing_currency") == BILLED
-    rows = {r.extras["x_identity_line_item_id"]: r for r in CostRecord.objects.all()}
+    rows = {r.extra_columns["x_identity_line_item_id"]: r for r in CostRecord.objects.all()}
     for line_id, (category, charge_class) in CATEGORY.items():
         assert (rows[line_id].charge_category, rows[line_id].charge_class) == (category, charge_class), line_id
         assert rows[line_id].effective_cost == Decimal(EFFECTIVE[line_id]), line_id
     u1 = rows["u1"]
     assert u1.tags == {"env": "prod", "team": "web"}
     assert (u1.billing_account_name, u1.region_id, u1.resource_type) == ("Main payer", "us-east-1", "instance")
-    assert u1.extras["x_my_company_cost_center"] == "CC-1"
-    assert json.loads(u1.extras["x_product"]) == {"product_name": "Amazon Elastic Compute Cloud"}
+    assert u1.extra_columns["x_my_company_cost_center"] == "CC-1"
+    assert json.loads(u1.extra_columns["x_product"]) == {"product_name": "Amazon Elastic Compute Cloud"}
     assert rows["r1"].commitment_discount_id == RI and rows["s1"].commitment_discount_id == SP
     mapped = {c["column"]: c["target"] for c in bi.column_mapping["mapped"]}
     assert mapped["resource_tags"] == "Tags" and mapped["bill_payer_account_id"] == "BillingAccountId"
@@ -381,7 +381,7 @@ def test_the_legacy_reports_athena_parquet_layout_with_one_column_per_tag_is_rea
     bi = _import(path)
     assert bi.status == "success", (bi.error, bi.report[:3])
     assert ledger_sums(by="billing_currency") == BILLED
-    rows = {r.extras["x_identity_line_item_id"]: r for r in CostRecord.objects.all()}
+    rows = {r.extra_columns["x_identity_line_item_id"]: r for r in CostRecord.objects.all()}
     assert rows["u1"].tags == {"env": "prod", "team": "web"} and rows["u2"].tags == {"env": "dev"}
     mapped = {c["column"]: c["target"] for c in bi.column_mapping["mapped"]}
     assert mapped["resource_tags_user_team"] == "Tags"

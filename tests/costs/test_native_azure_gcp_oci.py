@@ -189,10 +189,10 @@ def test_azure_ea_actual_totals_equal_the_cost_column_per_currency_with_categori
     assert vm.sub_account_id == "11111111-aaaa-bbbb-cccc-000000000001"
     assert vm.charge_period_start.isoformat() == "2024-03-05T00:00:00+00:00"
     assert vm.billing_period_end.isoformat() == "2024-04-01T00:00:00+00:00"
-    assert vm.extras["x_MyTeamColumn"] == "alpha"  # an unknown column is kept
-    assert vm.extras["x_SkuMeterCategory"] == "Virtual Machines"
-    assert vm.extras["x_ResourceGroupName"] == "rg-web"
-    assert vm.extras["x_BillingProfileId"] == "8611537"
+    assert vm.extra_columns["x_MyTeamColumn"] == "alpha"  # an unknown column is kept
+    assert vm.extra_columns["x_SkuMeterCategory"] == "Virtual Machines"
+    assert vm.extra_columns["x_ResourceGroupName"] == "rg-web"
+    assert vm.extra_columns["x_BillingProfileId"] == "8611537"
     storage = _row(billing_currency="EUR")
     assert (storage.service_name, storage.service_category, storage.tags) == (
         "Storage Accounts",
@@ -246,12 +246,12 @@ def test_azure_mca_actual_maps_the_billing_profile_and_keeps_each_rows_currency(
     assert _totals("effective_cost") == {"EUR": D("55.95"), "GBP": D("3.3")}
     vm = _row(resource_name="app-1")
     assert (vm.billing_account_id, vm.billing_account_name) == ("BP-1", "Contoso Europe")
-    assert vm.extras["x_BillingAccountId"] == "acc-mca:1234"
+    assert vm.extra_columns["x_BillingAccountId"] == "acc-mca:1234"
     assert vm.sku_id == "DZH318Z0BQ4L"
     assert vm.list_cost == D("11.04")  # paygCostInBillingCurrency
     assert vm.contracted_unit_price == D("0.092")  # unitPrice 0.1 USD × exchangeRatePricingToBilling 0.92
     assert vm.tags == {"env": "prod"}
-    assert vm.extras["x_internalProject"] == "apollo"
+    assert vm.extra_columns["x_internalProject"] == "apollo"
     assert _row(charge_category="Credit").billed_cost == D("-5")
     assert _row(charge_category="Tax").billed_cost == D("1.75")
     saas = _row(charge_category="Purchase")
@@ -340,8 +340,8 @@ def test_gcp_console_csv_totals_equal_its_cost_column_and_credits_fill_effective
     assert vm.charge_period_start.isoformat() == "2024-03-01T00:00:00+00:00"
     assert vm.charge_period_end.isoformat() == "2024-03-02T00:00:00+00:00"  # the console's inclusive day
     assert vm.billing_period_start.isoformat() == "2024-03-01T08:00:00+00:00"  # invoice month, Pacific time
-    assert vm.extras["x_Team note"] == "first"
-    assert vm.extras["x_CreditsTotal"] == "-20.50"
+    assert vm.extra_columns["x_Team note"] == "first"
+    assert vm.extra_columns["x_CreditsTotal"] == "-20.50"
 
 
 def test_gcp_bigquery_layout_sums_credit_lists_and_maps_cost_types(in_alpha):
@@ -358,8 +358,8 @@ def test_gcp_bigquery_layout_sums_credit_lists_and_maps_cost_types(in_alpha):
     assert (vm.pricing_quantity, vm.pricing_unit, vm.consumed_unit) == (D("1"), "hour", "seconds")
     assert vm.charge_period_start.isoformat() == "2024-03-01T08:00:00+00:00"
     assert vm.billing_period_end.isoformat() == "2024-04-01T07:00:00+00:00"  # Pacific daylight time
-    assert vm.extras["x_my_unknown"] == "u1"
-    assert "SUSTAINED_USAGE_DISCOUNT" in vm.extras["x_Credits"]
+    assert vm.extra_columns["x_my_unknown"] == "u1"
+    assert "SUSTAINED_USAGE_DISCOUNT" in vm.extra_columns["x_Credits"]
     assert _row(charge_category="Tax").billed_cost == D("0.5")
     assert _row(charge_description="Rounding error").charge_category == "Adjustment"
     assert _row(billing_currency="JPY").sub_account_name == "Tokyo App"
@@ -392,7 +392,7 @@ def test_gcp_bigquery_parquet_with_nested_records_is_read_through_its_fields(in_
     vm = _row(service_name="Compute Engine")
     assert (vm.sku_id, vm.sub_account_id, vm.charge_description) == ("0C5C", "web-prod", "N2 core")
     assert vm.charge_period_start.isoformat() == "2024-03-01T08:00:00+00:00"
-    assert "labels" not in vm.extras and "x_project" in vm.extras  # the nested record is kept too
+    assert "labels" not in vm.extra_columns and "x_project" in vm.extra_columns  # the nested record is kept too
 
 
 # --- Oracle Cloud -------------------------------------------------------------------------------------------
@@ -412,8 +412,8 @@ def test_oci_cost_report_totals_equal_my_cost_overage_included_with_tags_and_cor
     assert vm.tags == {"Oracle-Tags.CreatedBy": "alice@example.com", "Finance.CostCenter": "CC-7"}
     assert (vm.billing_account_id, vm.sub_account_id) == ("12345678", "ocid1.tenancy.oc1..aaaa")
     assert (vm.region_id, vm.availability_zone, vm.sku_id) == ("eu-frankfurt-1", "EU-FRANKFURT-1-AD-1", "B93113")
-    assert vm.extras["x_CostOverage"] == "0.0100"
-    assert vm.extras["x_extraThing"] == "x1"
+    assert vm.extra_columns["x_CostOverage"] == "0.0100"
+    assert vm.extra_columns["x_extraThing"] == "x1"
     correction = _row(charge_class="Correction")
     assert (correction.charge_category, correction.billed_cost) == ("Usage", D("-0.02"))
     assert _row(billing_currency="EUR").service_category == "Storage"

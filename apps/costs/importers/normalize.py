@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .errors import ImportRefused
+from .extras import ExtrasSets
 from .spec import COLUMNS, CRITICAL, ISO_4217, detect_version, mandatory_for
 
 REPORT_LIMIT = 1000
@@ -174,6 +175,8 @@ class Context:
     resources: tuple[pa.Array, pa.Array] | None = None
     # What became of each column of a native export: (native column, FOCUS column(s) or extra key, code).
     columns: list[tuple[str, str, str]] = field(default_factory=list)
+    # Extra columns kept once for the rows that share them (``extras.ExtrasSets``), or None: all on every row.
+    extras_sets: ExtrasSets | None = None
 
     def error(self, row: int, column: str, value, code: str) -> None:
         self.report_total += 1
@@ -562,6 +565,13 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
     for name, column in COLUMNS.items():
         if column.field is None and name in cols:
             members.append((name, cols[name]))
+    sets = ctx.extras_sets
+    if members and sets is not None:
+        own, shared = sets.split(members, length)
+        ids = sets.ids(json_object(shared)) if shared else None
+        if ids is not None:
+            out["extras_set_id"] = ids
+            members = own
     if members:
         out["extras"] = json_object(members)
     for name, value in ctx.constants.items():
@@ -588,7 +598,7 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
 _NULLABLE = {"list_unit_price", "contracted_unit_price", "pricing_quantity", "consumed_quantity",
              "pricing_currency_contracted_unit_price", "pricing_currency_effective_cost",
              "pricing_currency_list_unit_price", "commitment_discount_quantity",
-             "connection_id", "inventory_resource_id", "billing_import_id"}
+             "connection_id", "inventory_resource_id", "billing_import_id", "extras_set_id"}
 
 
 def _all_blank(array: pa.Array) -> bool:

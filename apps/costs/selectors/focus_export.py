@@ -23,7 +23,7 @@ from typing import Any
 from django.db import connection as db_connection
 
 from ..importers.spec import CHARGE_CATEGORY, CHARGE_FREQUENCY, PRICING_CATEGORY, SERVICE_CATEGORY, USED_UNUSED
-from ..models import CostRecord
+from ..models import CostRecord, ExtrasSet
 
 FOCUS_VERSION = "1.2"
 MAX_EXPORT_DAYS = 366
@@ -263,11 +263,14 @@ def focus_export_columns(*, start: date, end: date, names: str = "latin") -> Foc
     string one), and each service's category. Two grouped queries over the range."""
     table = CostRecord._meta.db_table
     with db_connection.cursor() as cursor:
+        # The rows' own extras and the shared sets they point at (``ExtrasSet``), each set read once.
         cursor.execute(
-            f"SELECT e.key, array_agg(DISTINCT jsonb_typeof(e.value)) FROM {table}, "  # noqa: S608
-            "jsonb_each(CASE WHEN jsonb_typeof(extras) = 'object' THEN extras ELSE '{}'::jsonb END) AS e "
-            "WHERE charge_date >= %s AND charge_date <= %s AND extras <> '{}'::jsonb GROUP BY e.key ORDER BY e.key",
-            [start, end])
+            "SELECT e.key, array_agg(DISTINCT jsonb_typeof(e.value)) FROM ("  # noqa: S608
+            f"SELECT extras FROM {table} WHERE charge_date >= %s AND charge_date <= %s AND extras <> '{{}}'::jsonb "
+            f"UNION ALL SELECT s.extras FROM {ExtrasSet._meta.db_table} s WHERE s.id IN ("
+            f"SELECT extras_set_id FROM {table} WHERE charge_date >= %s AND charge_date <= %s)) x, "
+            "jsonb_each(CASE WHEN jsonb_typeof(x.extras) = 'object' THEN x.extras ELSE '{}'::jsonb END) AS e "
+            "GROUP BY e.key ORDER BY e.key", [start, end, start, end])
         extra_keys = cursor.fetchall()
         cursor.execute(
             "SELECT CASE WHEN btrim(service_name) = '' THEN provider_name ELSE service_name END, "  # noqa: S608
@@ -558,9 +561,13 @@ def focus_export_rows(*, start: date, end: date, layout: FocusLayout | None = No
     """The FOCUS rows of charge dates ``start``..``end`` (inclusive), by charge date: the ledger is read through
     a server-side cursor, ``CHUNK_ROWS`` rows at a time."""
     layout = layout or focus_export_columns(start=start, end=end)
-    rows = (CostRecord.objects.filter(charge_date__range=(start, end)).order_by("charge_date", "id")
-            .values(*_FIELDS).iterator(chunk_size=CHUNK_ROWS))
+    ledger = CostRecord.objects.filter(charge_date__range=(start, end))
+    shared = dict(ExtrasSet.objects.filter(id__in=ledger.values("extras_set_id")).values_list("id", "extras"))
+    rows = ledger.order_by("charge_date", "id").values(*_FIELDS, "extras_set_id").iterator(chunk_size=CHUNK_ROWS)
     for record in rows:
+        if record["extras_set_id"] is not None:  # the row's shared extra columns, its own over them
+            own = record["extras"] if isinstance(record["extras"], dict) else {}
+            record["extras"] = {**shared.get(record["extras_set_id"], {}), **own}
         yield focus_row(record, layout)
 
 

@@ -18,13 +18,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
+from apps.common.bulk import secondary_indexes_drop
+
 from ..importers import native
 from ..importers.errors import ImportRefused
+from ..importers.extras import ExtrasSets
 from ..importers.normalize import Context, date_from, may_contain, normalize_batch, plan_columns
 from ..importers.reader import open_source
 from ..importers.spec import COLUMNS
 from ..importers.stage import StageSums
-from ..models import BillingImport, CostRecord, CostType, ImportFormat, ImportStatus
+from ..models import BillingImport, CostRecord, CostType, ExtrasSet, ImportFormat, ImportStatus
 from ..selectors.ledger import ledger_watermark
 from .ledger import provider_rows_supersede
 from .rollups import STAGE_KEYS, cost_rollups_refresh
@@ -48,7 +51,7 @@ _ESCAPED_BYTES = b"\\\t\n\r"
 # formatted, enum values and currency codes from their lists, ids): no character to escape.
 COPY_PLAIN = frozenset(
     {c.field for c in COLUMNS.values() if c.field and c.kind in ("money", "quantity", "datetime", "enum", "currency")}
-    | {"charge_date", "connection_id", "billing_import_id", "inventory_resource_id"})
+    | {"charge_date", "connection_id", "billing_import_id", "inventory_resource_id", "extras_set_id"})
 
 ProgressCallback = Callable[[BillingImport], None]
 
@@ -205,6 +208,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
             key=lambda entry: (position.get(entry[0], len(position)), entry[2]))
 
     ctx.resources = _resource_map(bi)
+    ctx.extras_sets = ExtrasSets()
     ctx.stage = StageSums(STAGE_KEYS)
     order = _field_order()
     lengths = _field_lengths()
@@ -223,7 +227,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                 cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
                 watermark = ledger_watermark()  # the rows this import replaces are at or below it
                 rebuild = _bulk_mode(cur, table, estimate)
-                deferred = _drop_secondary(cur, table) if rebuild else []
+                deferred = secondary_indexes_drop(cur, table) if rebuild else []
                 last_reported = 0
                 with cur.copy(f"COPY {table} ({columns}) FROM STDIN",  # noqa: S608
                               writer=_BoundedWriter(cur)) as copy:
@@ -237,6 +241,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                             if on_progress:
                                 on_progress(bi)
                     _settle(bi, ctx)  # raises _Abandon (the COPY and the transaction roll back) when refused
+                _extras_sets_write(cur, ctx.extras_sets)
                 progress.write(status=ImportStatus.IMPORTING, rows_done=ctx.rows_seen, bytes_done=source.bytes_total)
                 bi.status = ImportStatus.IMPORTING
                 if on_progress:
@@ -290,6 +295,21 @@ def _copy_write(copy, table: pa.Table | None, ctx: Context) -> None:
             copy.write(memoryview(chunk.buffers()[2])[first:last])
     if ctx.stage is not None:
         ctx.stage.add(table)
+
+
+EXTRAS_SETS_PER_STATEMENT = 5_000
+
+
+def _extras_sets_write(cur, sets: ExtrasSets) -> None:
+    """Write the sets of shared extra columns the rows point at (those already there, from an earlier import of
+    the same data, are left as they are: a set's id is its content's hash)."""
+    table = f'"{connection.schema_name}"."{ExtrasSet._meta.db_table}"'
+    items = list(sets.pending.items())
+    for start in range(0, len(items), EXTRAS_SETS_PER_STATEMENT):
+        chunk = items[start:start + EXTRAS_SETS_PER_STATEMENT]
+        cur.execute(f"INSERT INTO {table} (id, extras) SELECT i, t::jsonb "  # noqa: S608 - names are ours
+                    "FROM unnest(%s::bigint[], %s::text[]) AS u(i, t) ON CONFLICT (id) DO NOTHING",
+                    [[key for key, _text in chunk], [text for _key, text in chunk]])
 
 
 def _text_field(array, *, plain: bool = False):
@@ -349,24 +369,6 @@ def _bulk_mode(cur, table: str, estimate: int) -> bool:
     cur.execute("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [table])
     existing = cur.fetchone()[0]
     return estimate >= BULK_SHARE * existing
-
-
-def _drop_secondary(cur, table: str) -> list[str]:
-    """Drop the non-unique indexes of ``table``; returns the statements that recreate them identically (run
-    inside the same transaction, so other sessions never see the table without them). The ledger's links
-    carry no foreign-key constraint (see ``CostRecord``), so no per-row check runs either.
-
-    Partial indexes stay: most files hold no row they cover (FOCUS 1.3 allocation), and keeping one costs the
-    COPY a test of its condition per row, while rebuilding it costs a scan of the whole table."""
-    cur.execute(
-        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary AND i.indpred IS NULL "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
-        "ORDER BY 1", [table])
-    indexes = cur.fetchall()
-    for name, _definition in indexes:
-        cur.execute(f"DROP INDEX {name}")
-    return [definition for _name, definition in indexes]
 
 
 def _replace(cursor, table: str, bi: BillingImport, ctx: Context, watermark: int) -> None:

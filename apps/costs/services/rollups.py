@@ -38,6 +38,7 @@ from django.utils import timezone
 from apps.allocation.models import AllocationSignature, AllocationState
 from apps.allocation.services import allocation_state_get
 from apps.allocation.vocabulary import ApplyStatus
+from apps.common.bulk import secondary_indexes_drop
 from apps.common.cache import organization_data_changed
 from apps.common.tasks import enqueue_in_tenant
 from apps.currency.exceptions import RateSourceError
@@ -76,6 +77,11 @@ STAGE_KEYS = (*DIMENSIONS, "sku_id", "resource_name")
 # The rollup tables' dimensions: the ledger's plus the allocation signature (``sig`` in the stage).
 ROLLUP_COLUMNS = (*DIMENSIONS, "alloc_sig")
 
+
+# A refresh whose stage has at least BULK_MIN_ROWS rows and BULK_SHARE of a rollup table's rows (a large import,
+# a first load) rebuilds that table's secondary indexes after its insert instead of maintaining them row by row.
+BULK_MIN_ROWS = 50_000
+BULK_SHARE = 0.5
 
 STAGE = "_cost_rollup_stage"
 STAGE_DAYS = f"SELECT DISTINCT billing_currency, charge_date FROM {STAGE}"  # noqa: S608 -- our table
@@ -231,10 +237,12 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         with phase("daily delete"):
             cursor.execute(f"DELETE FROM {daily} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
                            {"start": start, "end": end})
+        bulk = _bulk_load(cursor, daily)
         with phase("signatures"):
             assigned = signatures_assign(cursor, STAGE, with_sku=with_sku)
             shared_rows_keep(cursor, STAGE, start=start, end=end)
         shares_table_create(cursor)  # empty: the first insert writes the unshared rows only
+        deferred = secondary_indexes_drop(cursor, daily) if bulk else []
         with phase("daily insert"):
             cursor.execute(daily_insert_sql(source_sql(STAGE, DIMENSIONS, split=False)), params)
         written = cursor.rowcount
@@ -244,10 +252,19 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
             with phase("split rows"):
                 cursor.execute(daily_insert_sql(source_sql(STAGE, DIMENSIONS, plain=False)), params)
             written += cursor.rowcount
+        with phase("daily indexes"):
+            for statement in deferred:
+                cursor.execute(statement)
+            if bulk:  # the monthly rollup's GROUP BY plans on it (a hash, not a sort of every row)
+                cursor.execute(f"ANALYZE {daily}")
         with phase("tags rollup"):
-            cursor.execute(f"DELETE FROM {CostDailyTag._meta.db_table} "  # noqa: S608
+            tags = CostDailyTag._meta.db_table
+            cursor.execute(f"DELETE FROM {tags} "  # noqa: S608
                            "WHERE charge_date BETWEEN %(start)s AND %(end)s", {"start": start, "end": end})
+            deferred = secondary_indexes_drop(cursor, tags) if bulk and _bulk_load(cursor, tags) else []
             cursor.execute(tags_insert_sql(source_sql(STAGE, DIMENSIONS, split=assigned.shared)), params)
+            for statement in deferred:
+                cursor.execute(statement)
         cursor.execute(f"DROP TABLE {STAGE}")
         with phase("monthly rollup"):
             refresh_monthly(cursor, start=start, end=end)
@@ -259,6 +276,15 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         enqueue_in_tenant(connection.schema_name, "apps.costs.tasks.cost_rollups_fetch_rates_task",
                           start.isoformat(), end.isoformat(), task_name="costs.rates_backfill")
     return written
+
+
+def _bulk_load(cursor, table: str) -> bool:
+    """Whether the stage is large in itself and against ``table``'s rows (planner statistics), so that the
+    table's secondary indexes are better dropped before its insert and rebuilt after it (in the transaction)."""
+    cursor.execute("SELECT GREATEST(s.reltuples, 0), GREATEST(t.reltuples, 0) FROM pg_class s, pg_class t "
+                   "WHERE s.oid = %s::regclass AND t.oid = %s::regclass", [STAGE, table])
+    staged, existing = cursor.fetchone()
+    return staged >= BULK_MIN_ROWS and staged >= BULK_SHARE * existing
 
 
 def splits_recalculate(cursor, *, start: date, end: date) -> None:
