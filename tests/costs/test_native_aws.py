@@ -186,7 +186,8 @@ def test_unknown_columns_are_kept_as_extras_and_the_report_lists_mapped_and_extr
     assert bi.status == "success", (bi.error, bi.report[:3])
     row = _by_line()["u1"]
     assert row.extra_columns["x_myCompany/CostCenter"] == "CC-1"
-    assert row.extra_columns["x_UsageType"] == "BoxUsage:t3.large" and row.extra_columns["x_Operation"] == "RunInstances"
+    assert row.extra_columns["x_UsageType"] == "BoxUsage:t3.large"
+    assert row.extra_columns["x_Operation"] == "RunInstances"
     assert "x_myCompany/CostCenter" not in _by_line()["u2"].extra_columns  # an empty value is not stored
     columns = bi.column_mapping
     mapped = {c["column"]: c["target"] for c in columns["mapped"]}
