@@ -7,8 +7,9 @@ it costs a hash aggregation per batch and leaves the server only the rows of the
 write. Amounts are exact: the text values are read as decimals and rounded to the ledger's 10 places the way
 PostgreSQL rounds numeric input (half away from zero), so the sums equal what the ledger holds.
 
-When a value cannot be read that way (more than 20 decimal places), or the groups outgrow ``MAX_GROUPS``
-(memory), the stage gives up and the rollups build it from the ledger as before.
+When a value cannot be read that way (more than 20 decimal places), the groups outgrow ``MAX_GROUPS`` (memory),
+or the rows hardly share their groups (``FEW_SUMS_*``), the stage gives up and the rollups build it from the
+ledger as before.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ MAX_GROUPS = 400_000  # groups kept at most (a compaction first): beyond, the SQ
 # the groups passed COMPACT_EVERY cost a re-aggregation of them all per batch: 30 s of a 1 M-row file with
 # 120 000 groups).
 COMPACT_EVERY = 100_000
+# Rows that hardly share their groups (at least FEW_SUMS_MIN_GROUPS groups, more than one per FEW_SUMS_SHARE rows
+# after a compaction) are not summed here: the stage would hold nearly a row per group and its compactions would
+# take hundreds of megabytes, to save the server one grouped read of rows it has just written.
+FEW_SUMS_MIN_GROUPS = 50_000
+FEW_SUMS_SHARE = 3
 
 
 def _money(array: pa.Array) -> pa.Array:
@@ -41,6 +47,7 @@ class StageSums:
         self.parts: list[pa.Table] = []
         self.pending = 0  # groups in ``parts``
         self.compacted = 0  # groups the last compaction left (the first part)
+        self.rows = 0  # rows summed
         self.failed = False
 
     @property
@@ -69,15 +76,18 @@ class StageSums:
         grouped = _group(pa.table(columns), self.keys, [(name, "sum") for name in SUMS] + [("billed", "count")])
         self.parts.append(grouped)
         self.pending += grouped.num_rows
+        self.rows += table.num_rows
         if self.pending - self.compacted > max(COMPACT_EVERY, self.compacted) or self.pending > MAX_GROUPS:
             self._compact()
-            if self.pending > MAX_GROUPS:
+            if self.pending > MAX_GROUPS or (self.pending >= FEW_SUMS_MIN_GROUPS
+                                             and self.pending * FEW_SUMS_SHARE > self.rows):
                 self._give_up()
 
     def _give_up(self) -> None:
         self.failed = True
         self.parts = []
         self.pending = self.compacted = 0
+        pa.default_memory_pool().release_unused()
 
     def _compact(self) -> None:
         if len(self.parts) < 2:
@@ -88,6 +98,9 @@ class StageSums:
         del table
         self.parts = [grouped]
         self.pending = self.compacted = grouped.num_rows
+        # The compaction's hash tables and the parts it summed are free now: hand the pages back (the allocator
+        # would otherwise keep them, and the next compaction, larger, would take more beside them).
+        pa.default_memory_pool().release_unused()
 
     def write_to(self, cursor, table_name: str) -> None:
         """COPY the groups into the stage table (``rollups.STAGE``: the dimensions, tags, sums, row count)."""
