@@ -184,3 +184,58 @@ def test_json_object_leaves_out_null_members_and_escapes():
     ]
     assert json_object([("k", sparse), ("m", empty)]).to_pylist() == ["{}", '{"k":"x"}', "{}"]
     assert json_object([("k", full)]).to_pylist() == ['{"k":"1"}', '{"k":"say \\"hi\\""}', '{"k":"a\\\\b"}']
+
+
+def _index_definitions(*tables: str) -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ANY(%s) "
+                       "ORDER BY indexname", [list(tables)])
+        return [definition for (definition,) in cursor.fetchall()]
+
+
+def _imports_then_rebuild_agree(tmp_path):
+    focus_file_import(path=str(DATA / "azure_1_2_cost_and_usage_rows100_seed42.csv"))
+    aws = rewrite(DATA / "aws_1_2_cost_and_usage_rows100_seed42.csv", tmp_path / "aws.csv", lambda i, row: row)
+    assert focus_file_import(path=str(aws)).status == "success"
+    after_imports = _snapshot()
+    assert after_imports[0] and after_imports[1] and after_imports[2]
+    cost_rollups_refresh_all(fetch_missing_rates=False)
+    assert _snapshot() == after_imports
+
+
+def test_rows_that_hardly_share_their_groups_are_summed_by_the_server(in_alpha, tmp_path, monkeypatch):
+    """Past FEW_SUMS_MIN_GROUPS groups, more than one per FEW_SUMS_SHARE rows after a compaction, the import keeps
+    no stage in memory: the rollups read its rows back (with more memory for the GROUP BY), to the same sums."""
+    from apps.costs.importers import stage as stage_module
+
+    monkeypatch.setattr(stage_module, "FEW_SUMS_MIN_GROUPS", 10)
+    monkeypatch.setattr(stage_module, "COMPACT_EVERY", 10)
+    stages, refreshes = [], []
+    add = StageSums.add
+    monkeypatch.setattr(StageSums, "add", lambda self, table: (stages.append(self), add(self, table))[1])
+    from apps.costs.services import import_run
+
+    refresh = import_run.cost_rollups_refresh
+    monkeypatch.setattr(import_run, "cost_rollups_refresh", lambda **kw: (refreshes.append(kw), refresh(**kw))[1])
+    _imports_then_rebuild_agree(tmp_path)
+    # Each file's 100 rows hold more than 100 / 3 groups (every row its own resource and hour).
+    assert stages and all(s.many_groups and not s.usable and not s.parts for s in stages)
+    assert refreshes and all(kw["many_groups"] and kw["stage"] is None for kw in refreshes)
+
+
+def test_a_refresh_larger_than_the_rollups_rebuilds_their_indexes_identically(in_alpha, tmp_path, monkeypatch):
+    from apps.costs.services import rollups
+
+    tables = ("costs_costdaily", "costs_costdailytag")
+    before = _index_definitions(*tables)
+    assert len(before) >= 6
+    dropped = []
+    drop = rollups.secondary_indexes_drop
+    monkeypatch.setattr(rollups, "BULK_MIN_ROWS", 1)
+    monkeypatch.setattr(rollups, "secondary_indexes_drop",
+                        lambda cur, table: (dropped.append(table), drop(cur, table))[1])
+    _imports_then_rebuild_agree(tmp_path)
+    assert set(dropped) == set(tables)
+    assert _index_definitions(*tables) == before

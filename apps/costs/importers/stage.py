@@ -48,6 +48,7 @@ class StageSums:
         self.pending = 0  # groups in ``parts``
         self.compacted = 0  # groups the last compaction left (the first part)
         self.rows = 0  # rows summed
+        self.many_groups = False  # given up because the groups are many (the server's stage: see the rollups)
         self.failed = False
 
     @property
@@ -79,8 +80,9 @@ class StageSums:
         self.rows += table.num_rows
         if self.pending - self.compacted > max(COMPACT_EVERY, self.compacted) or self.pending > MAX_GROUPS:
             self._compact()
-            if self.pending > MAX_GROUPS or (self.pending >= FEW_SUMS_MIN_GROUPS
-                                             and self.pending * FEW_SUMS_SHARE > self.rows):
+            self.many_groups = self.pending > MAX_GROUPS or (self.pending >= FEW_SUMS_MIN_GROUPS
+                                                             and self.pending * FEW_SUMS_SHARE > self.rows)
+            if self.many_groups:
                 self._give_up()
 
     def _give_up(self) -> None:

@@ -389,7 +389,8 @@ def _replace(cursor, table: str, bi: BillingImport, ctx: Context, watermark: int
     first = min(d for d in (date_from(ctx.first_date), old_first) if d)
     last = max(d for d in (date_from(ctx.last_date), old_last) if d)
     stage = ctx.stage if ctx.stage is not None and ctx.stage.usable else None
-    cost_rollups_refresh(start=first, end=last, stage=stage, stage_import_id=bi.pk)
+    cost_rollups_refresh(start=first, end=last, stage=stage, stage_import_id=bi.pk,
+                         many_groups=ctx.stage is not None and ctx.stage.many_groups)
     bi.status = ImportStatus.SUCCESS
     bi.rows_imported = ctx.rows_good
     bi.rows_replaced = replaced

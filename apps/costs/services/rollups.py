@@ -83,6 +83,8 @@ ROLLUP_COLUMNS = (*DIMENSIONS, "alloc_sig")
 BULK_MIN_ROWS = 50_000
 BULK_SHARE = 0.5
 
+MANY_GROUPS_WORK_MEM = "256MB"  # the stage's GROUP BY of rows that hardly share their groups (one pass, no spill)
+
 STAGE = "_cost_rollup_stage"
 STAGE_DAYS = f"SELECT DISTINCT billing_currency, charge_date FROM {STAGE}"  # noqa: S608 -- our table
 
@@ -183,7 +185,7 @@ def rollup_with_sku() -> bool:
 @transaction.atomic
 def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = True, stage=None,
                          stage_import_id: int | None = None, with_sku: bool | None = None,
-                         rebuilding: bool = False) -> int:
+                         rebuilding: bool = False, many_groups: bool = False) -> int:
     """Rebuild the daily rollup for charge dates ``start..end`` (inclusive); returns the rows written.
 
     The ledger is read once: its rows summed by every rollup dimension plus the tags go to a temporary
@@ -196,7 +198,9 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
     are then read from the ledger, through its billing-import index, instead of reading back every row.
     ``with_sku``: whether signatures keep SKUs apart (default: as the rollups were built). A signature whose
     shared cost changed has rows in other periods too: they are rebuilt in the background, unless the caller is
-    ``rebuilding`` them all.
+    ``rebuilding`` them all. ``many_groups``: the caller knows the range's rows hardly share their groups (an import
+    whose own stage gave up): the stage's GROUP BY then gets the memory to hash them in one pass, without parallel
+    workers (each would see nearly every group, and their partial sums would be as many as the rows).
     """
     if end < start:
         start, end = end, start
@@ -223,7 +227,15 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         with phase("stage"):
             if stage is None:
+                if many_groups:
+                    cursor.execute("SELECT current_setting('work_mem')")
+                    work_mem = cursor.fetchone()[0]
+                    cursor.execute(f"SET LOCAL work_mem = '{MANY_GROUPS_WORK_MEM}'")
+                    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
                 cursor.execute(stage_sql, {"start": start, "end": end})
+                if many_groups:
+                    cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+                    cursor.execute("RESET max_parallel_workers_per_gather")
             else:
                 others = ("r.billing_import_id < %(import)s OR r.billing_import_id > %(import)s "
                           "OR r.billing_import_id IS NULL")  # each arm an index range: no scan of the new rows
@@ -261,7 +273,7 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
             tags = CostDailyTag._meta.db_table
             cursor.execute(f"DELETE FROM {tags} "  # noqa: S608
                            "WHERE charge_date BETWEEN %(start)s AND %(end)s", {"start": start, "end": end})
-            deferred = secondary_indexes_drop(cursor, tags) if bulk and _bulk_load(cursor, tags) else []
+            deferred = secondary_indexes_drop(cursor, tags) if bulk else []  # its rows are the daily's, per tag
             cursor.execute(tags_insert_sql(source_sql(STAGE, DIMENSIONS, split=assigned.shared)), params)
             for statement in deferred:
                 cursor.execute(statement)
