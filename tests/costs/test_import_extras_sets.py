@@ -94,3 +94,23 @@ def test_columns_that_hardly_repeat_together_stay_on_every_row(in_alpha, tmp_pat
     assert sorted((r.extras["x_Half"], int(r.extras["x_Slot"])) for r in records) == sorted(
         (str(i % 2), i // 2) for i in range(ROWS))
     assert all(r.extras_set_id is None for r in records)
+
+
+def test_combinations_of_many_columns_are_told_apart_exactly():
+    """Forty columns of three values each (3**40 combinations could not be numbered in 64 bits): the rows are
+    three combinations, null being a value of its own, and each gets one set."""
+    import pyarrow as pa
+
+    from apps.costs.importers.extras import ExtrasSets
+    from apps.costs.importers.normalize import json_object
+
+    rows = 120
+    members = [(f"x_c{c}", pa.array([None if i % 3 == 2 else f"v{i % 3}" for i in range(rows)], pa.string()))
+               for c in range(40)]
+    sets = ExtrasSets()
+    ids = sets.ids(members, json_object).to_pylist()
+    assert ids[2] is None  # every shared value of the row is null: no set
+    assert [ids[i] == ids[i % 3] for i in range(rows)] == [True] * rows
+    assert len({ids[0], ids[1]}) == 2 and len(sets.pending) == 2
+    assert sorted(sets.pending.values()) == sorted(
+        "{" + ",".join(f'"x_c{c}":"v{v}"' for c in range(40)) + "}" for v in (0, 1))

@@ -54,15 +54,30 @@ class ExtrasSets:
             (shared if self.shared[key] else own).append((key, array))
         return own, shared
 
-    def ids(self, texts: pa.Array) -> pa.Array | None:
-        """Each row's set id (decimal text; null where the row has no shared value), the new sets kept in
-        ``pending``; None when the batch's objects hardly repeat (the caller keeps its extras per row)."""
-        encoded = texts.dictionary_encode()
-        values = encoded.dictionary.to_pylist()
-        if len(values) > max(SHARED_MIN_DISTINCT, len(texts) * BATCH_DISTINCT_SHARE):
+    def ids(self, members: list[tuple[str, pa.Array]], to_json) -> pa.Array | None:
+        """Each row's set id (decimal text; null where the row has no shared value) for the shared ``members``,
+        the new sets kept in ``pending``; None when the batch's combinations hardly repeat (the caller keeps its
+        extras per row). The combinations are found from each column's distinct values (integer codes combined
+        column by column), and ``to_json`` (``normalize.json_object``) writes one object per combination only."""
+        codes, bound = None, 1  # codes < bound
+        for _key, array in members:
+            encoded = pc.dictionary_encode(_array(array), null_encoding="encode")  # a null is a value of its own
+            column, size = encoded.indices.cast(pa.int64()), len(encoded.dictionary)
+            if codes is None:
+                codes, bound = column, size
+                continue
+            if bound * size >= 1 << 62:  # renumber the combinations so far (0..count-1) before they overflow
+                encoded = pc.dictionary_encode(codes)
+                codes, bound = encoded.indices.cast(pa.int64()), len(encoded.dictionary)
+            codes, bound = pc.add(pc.multiply(codes, size), column), bound * size
+        encoded = pc.dictionary_encode(codes)  # codes 0..count-1, in order of first appearance
+        codes, count = encoded.indices.cast(pa.int64()), len(encoded.dictionary)
+        if count > max(SHARED_MIN_DISTINCT, len(codes) * BATCH_DISTINCT_SHARE):
             return None
+        firsts = pc.index_in(pa.array(range(count), pa.int64()), value_set=codes)  # a row of each combination
+        texts = to_json([(key, pc.take(_array(array), firsts)) for key, array in members]).to_pylist()
         ids: list[str | None] = []
-        for text in values:
+        for text in texts:
             if text == EMPTY:
                 ids.append(None)
                 continue
@@ -73,4 +88,8 @@ class ExtrasSets:
             ids.append(str(key))
         if len(self.pending) > PENDING_LIMIT:
             self.enabled = False  # the sets found so far stay; later batches keep their extras per row
-        return pc.take(pa.array(ids, pa.string()), encoded.indices)
+        return pc.take(pa.array(ids, pa.string()), codes)
+
+
+def _array(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array

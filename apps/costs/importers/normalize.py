@@ -568,7 +568,7 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
     sets = ctx.extras_sets
     if members and sets is not None:
         own, shared = sets.split(members, length)
-        ids = sets.ids(json_object(shared)) if shared else None
+        ids = sets.ids(shared, json_object) if shared else None
         if ids is not None:
             out["extras_set_id"] = ids
             members = own
