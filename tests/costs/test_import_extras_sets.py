@@ -114,3 +114,15 @@ def test_combinations_of_many_columns_are_told_apart_exactly():
     assert len({ids[0], ids[1]}) == 2 and len(sets.pending) == 2
     assert sorted(sets.pending.values()) == sorted(
         "{" + ",".join(f'"x_c{c}":"v{v}"' for c in range(40)) + "}" for v in (0, 1))
+
+
+def test_a_file_that_replaces_another_takes_its_unused_sets_away(in_alpha, tmp_path):
+    first = _write(tmp_path / "gold.csv", _add)
+    second = _write(tmp_path / "silver.csv", lambda i, row: {**_add(i, row), "x_Tier": "silver"})
+    assert focus_file_import(path=str(first)).status == "success"
+    assert {e["x_Tier"] for e in ExtrasSet.objects.values_list("extras", flat=True)} == {"gold"}
+    replaced = focus_file_import(path=str(second))  # the same account and month: it replaces the first
+    assert replaced.status == "success" and replaced.rows_replaced == ROWS
+    assert sorted(ExtrasSet.objects.values_list("extras", flat=True), key=str) == [
+        {"x_ProductFamily": "Compute", "x_Tier": "silver"}, {"x_ProductFamily": "Storage", "x_Tier": "silver"}]
+    assert {r.extra_columns["x_Tier"] for r in CostRecord.objects.select_related("extras_set")} == {"silver"}

@@ -312,6 +312,15 @@ def _extras_sets_write(cur, sets: ExtrasSets) -> None:
                     [[key for key, _text in chunk], [text for _key, text in chunk]])
 
 
+def _extras_sets_prune(cursor, table: str, candidates: set[int]) -> None:
+    """Delete the sets of extra columns that the replaced rows pointed at and no row points at any more (a re-import
+    of the same data points at the same sets: no candidate, no look at the ledger)."""
+    if candidates:
+        sets = f'"{connection.schema_name}"."{ExtrasSet._meta.db_table}"'
+        cursor.execute(f"DELETE FROM {sets} s WHERE s.id = ANY(%s) AND NOT EXISTS ("  # noqa: S608 - names are ours
+                       f"SELECT 1 FROM {table} r WHERE r.extras_set_id = s.id)", [sorted(candidates)])
+
+
 def _text_field(array, *, plain: bool = False):
     """One column as COPY text values: backslash, tab, newline and carriage return escaped, NULL as \\N.
     Each character is looked for in the raw bytes (``may_contain``) and replaced only where present;
@@ -381,9 +390,12 @@ def _replace(cursor, table: str, bi: BillingImport, ctx: Context, watermark: int
     hashes = cursor.fetchone()[0]
     cursor.execute(
         f"WITH gone AS (DELETE FROM {table} WHERE id <= %s AND hashtextextended(source_key, 0) = ANY(%s) "  # noqa: S608
-        f"AND source_key = ANY(%s) AND billing_import_id IS DISTINCT FROM %s RETURNING charge_date) "
-        f"SELECT MIN(charge_date), MAX(charge_date), COUNT(*) FROM gone", [watermark, hashes, keys, bi.pk])
-    old_first, old_last, replaced = cursor.fetchone()
+        f"AND source_key = ANY(%s) AND billing_import_id IS DISTINCT FROM %s RETURNING charge_date, extras_set_id) "
+        f"SELECT MIN(charge_date), MAX(charge_date), COUNT(*), "
+        f"COALESCE(array_agg(DISTINCT extras_set_id) FILTER (WHERE extras_set_id IS NOT NULL), '{{}}') FROM gone",
+        [watermark, hashes, keys, bi.pk])
+    old_first, old_last, replaced, old_sets = cursor.fetchone()
+    _extras_sets_prune(cursor, table, set(old_sets) - set(ctx.extras_sets.pending if ctx.extras_sets else ()))
     if bi.connection_id:  # the bill of a connection replaces its rows from the provider's API on the same days
         replaced += provider_rows_supersede(connection_id=bi.connection_id, billing_import_id=bi.pk)
     first = min(d for d in (date_from(ctx.first_date), old_first) if d)
