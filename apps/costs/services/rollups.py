@@ -79,7 +79,8 @@ ROLLUP_COLUMNS = (*DIMENSIONS, "alloc_sig")
 
 
 # A refresh whose stage has at least BULK_MIN_ROWS rows and BULK_SHARE of a rollup table's rows (a large import,
-# a first load) rebuilds that table's secondary indexes after its insert instead of maintaining them row by row.
+# a first load) rebuilds that table's secondary indexes after its insert instead of maintaining them row by row;
+# the organization's readers of the rollups wait for the commit meanwhile, as with the ledger's bulk mode.
 BULK_MIN_ROWS = 50_000
 BULK_SHARE = 0.5
 
