@@ -80,8 +80,15 @@ def test_the_focus_export_writes_shared_and_own_extra_columns(in_alpha, tmp_path
     assert got == {_line(i): ("Compute" if i % 2 else "Storage", "gold") for i in range(ROWS)}
 
 
-def test_columns_that_hardly_repeat_together_stay_on_every_row(in_alpha, tmp_path):
-    """Each column alone repeats (two and fifty values), but together they are different on every row: no set."""
+def test_columns_that_hardly_repeat_together_stay_on_every_row(in_alpha, tmp_path, monkeypatch):
+    """Each column alone repeats (two and fifty values), but together they are different on every row: the batch's
+    combinations are looked at and no set is made."""
+    from apps.costs.importers.extras import ExtrasSets
+
+    answers = []
+    ids = ExtrasSets.ids
+    monkeypatch.setattr(ExtrasSets, "ids", lambda self, members, to_json: (
+        answers.append((sorted(key for key, _values in members), ids(self, members, to_json))), answers[-1][1])[1])
 
     def add(i, row):
         row.update({"x_Half": str(i % 2), "x_Slot": str(i // 2)})
@@ -89,6 +96,7 @@ def test_columns_that_hardly_repeat_together_stay_on_every_row(in_alpha, tmp_pat
 
     bi = focus_file_import(path=str(_write(tmp_path / "unique.csv", add)))
     assert bi.status == "success", (bi.error, bi.report[:3])
+    assert answers == [(["x_Half", "x_Slot"], None)]
     assert not ExtrasSet.objects.exists()
     records = list(CostRecord.objects.all())
     assert sorted((r.extras["x_Half"], int(r.extras["x_Slot"])) for r in records) == sorted(
