@@ -11,7 +11,8 @@ datetimes), primary keys come from the table's sequence. Each COPY is recorded i
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -98,3 +99,33 @@ def secondary_indexes_drop(cur, table: str) -> list[str]:
     for name, _definition in indexes:
         cur.execute(f"DROP INDEX {name}")
     return [definition for _name, definition in indexes]
+
+
+def bulk_load_pays(cur, table: str, rows: float, *, min_rows: int, share: float = 0.5) -> bool:
+    """Whether a load of ``rows`` rows into ``table`` is large in itself (``min_rows``) and against the rows already
+    there (``share`` of them, by the planner's statistics): then dropping the secondary indexes before it and
+    rebuilding them after (``secondary_indexes_drop``) is cheaper than maintaining them, since a rebuild costs the
+    whole table."""
+    if rows < min_rows:
+        return False
+    cur.execute("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+    return rows >= share * cur.fetchone()[0]
+
+
+@contextmanager
+def local_settings(cur, **values: str) -> Iterator[None]:
+    """Server settings (``work_mem="256MB"``, ``enable_sort="off"``) for the statements inside the block, put back
+    as they were after it; transaction-local (``set_config(..., true)``), so never beyond the transaction."""
+    if not values:
+        yield
+        return
+    names = list(values)
+    cur.execute("SELECT " + ", ".join("current_setting(%s)" for _name in names), names)
+    previous = cur.fetchone()
+    for name, value in values.items():
+        cur.execute("SELECT set_config(%s, %s, true)", [name, value])
+    try:
+        yield
+    finally:
+        for name, value in zip(names, previous, strict=True):
+            cur.execute("SELECT set_config(%s, %s, true)", [name, value])

@@ -305,11 +305,12 @@ class CostRecord(models.Model):
     @property
     def extra_columns(self) -> dict:
         """Every extra column of the row: its set's (``extras_set``), then its own over them."""
-        own = self.extras if isinstance(self.extras, dict) else {}
-        if self.extras_set_id is None:
-            return dict(own)
-        shared = self.extras_set.extras
-        return {**(shared if isinstance(shared, dict) else {}), **own}
+        return self.extras_merged(self.extras_set.extras if self.extras_set_id is not None else None, self.extras)
+
+    @staticmethod
+    def extras_merged(shared, own) -> dict:
+        """A row's extra columns from its set's ``shared`` and its ``own`` (which win); either may be absent."""
+        return {**(shared if isinstance(shared, dict) else {}), **(own if isinstance(own, dict) else {})}
 
 
 class CostRollup(models.Model):

@@ -566,8 +566,7 @@ def focus_export_rows(*, start: date, end: date, layout: FocusLayout | None = No
     rows = ledger.order_by("charge_date", "id").values(*_FIELDS, "extras_set_id").iterator(chunk_size=CHUNK_ROWS)
     for record in rows:
         if record["extras_set_id"] is not None:  # the row's shared extra columns, its own over them
-            own = record["extras"] if isinstance(record["extras"], dict) else {}
-            record["extras"] = {**shared.get(record["extras_set_id"], {}), **own}
+            record["extras"] = CostRecord.extras_merged(shared.get(record["extras_set_id"]), record["extras"])
         yield focus_row(record, layout)
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
-from apps.common.bulk import secondary_indexes_drop
+from apps.common.bulk import bulk_load_pays, local_settings, secondary_indexes_drop
 
 from ..importers import native
 from ..importers.errors import ImportRefused
@@ -226,7 +226,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                 cur.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
                 cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
                 watermark = ledger_watermark()  # the rows this import replaces are at or below it
-                rebuild = _bulk_mode(cur, table, estimate)
+                rebuild = bulk_load_pays(cur, table, estimate, min_rows=BULK_MIN_ROWS, share=BULK_SHARE)
                 deferred = secondary_indexes_drop(cur, table) if rebuild else []
                 last_reported = 0
                 with cur.copy(f"COPY {table} ({columns}) FROM STDIN",  # noqa: S608
@@ -252,9 +252,8 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                     # Fresh statistics before the rollups read the rows back: planned for the few thousand
                     # rows the table had, their GROUP BY would sort a million rows on disk. A small sample
                     # is enough for that (autovacuum's ANALYZE refines it after the commit).
-                    cursor.execute(f"SET LOCAL default_statistics_target = {ANALYZE_STATISTICS_TARGET}")
-                    cursor.execute(f"ANALYZE {table}")
-                    cursor.execute("SET LOCAL default_statistics_target TO DEFAULT")
+                    with local_settings(cursor, default_statistics_target=str(ANALYZE_STATISTICS_TARGET)):
+                        cursor.execute(f"ANALYZE {table}")
                 _replace(cursor, table, bi, ctx, watermark)
     except _Abandon as abandon:
         if abandon.refusal is not None:
@@ -368,16 +367,6 @@ def _rows_estimate(source, rows_read: int, first: pa.RecordBatch | None = None) 
     if not rows_read or not done:
         return rows_read
     return int(rows_read * max(source.bytes_total, done) / done)
-
-
-def _bulk_mode(cur, table: str, estimate: int) -> bool:
-    """Whether to drop and rebuild the secondary indexes around the COPY: only for a load
-    that is large in itself and against the rows already there (rebuilding costs the whole table)."""
-    if estimate < BULK_MIN_ROWS:
-        return False
-    cur.execute("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [table])
-    existing = cur.fetchone()[0]
-    return estimate >= BULK_SHARE * existing
 
 
 def _replace(cursor, table: str, bi: BillingImport, ctx: Context, watermark: int) -> None:

@@ -38,7 +38,7 @@ from django.utils import timezone
 from apps.allocation.models import AllocationSignature, AllocationState
 from apps.allocation.services import allocation_state_get
 from apps.allocation.vocabulary import ApplyStatus
-from apps.common.bulk import secondary_indexes_drop
+from apps.common.bulk import bulk_load_pays, local_settings, secondary_indexes_drop
 from apps.common.cache import organization_data_changed
 from apps.common.tasks import enqueue_in_tenant
 from apps.currency.exceptions import RateSourceError
@@ -228,15 +228,9 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         with phase("stage"):
             if stage is None:
-                if many_groups:
-                    cursor.execute("SELECT current_setting('work_mem')")
-                    work_mem = cursor.fetchone()[0]
-                    cursor.execute(f"SET LOCAL work_mem = '{MANY_GROUPS_WORK_MEM}'")
-                    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-                cursor.execute(stage_sql, {"start": start, "end": end})
-                if many_groups:
-                    cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
-                    cursor.execute("RESET max_parallel_workers_per_gather")
+                with local_settings(cursor, **({"work_mem": MANY_GROUPS_WORK_MEM,
+                                                   "max_parallel_workers_per_gather": "0"} if many_groups else {})):
+                    cursor.execute(stage_sql, {"start": start, "end": end})
             else:
                 others = ("r.billing_import_id < %(import)s OR r.billing_import_id > %(import)s "
                           "OR r.billing_import_id IS NULL")  # each arm an index range: no scan of the new rows
@@ -250,7 +244,8 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         with phase("daily delete"):
             cursor.execute(f"DELETE FROM {daily} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
                            {"start": start, "end": end})
-        bulk = _bulk_load(cursor, daily)
+        cursor.execute("SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [STAGE])
+        bulk = bulk_load_pays(cursor, daily, cursor.fetchone()[0], min_rows=BULK_MIN_ROWS, share=BULK_SHARE)
         with phase("signatures"):
             assigned = signatures_assign(cursor, STAGE, with_sku=with_sku)
             shared_rows_keep(cursor, STAGE, start=start, end=end)
@@ -275,11 +270,9 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
             cursor.execute(f"DELETE FROM {tags} "  # noqa: S608
                            "WHERE charge_date BETWEEN %(start)s AND %(end)s", {"start": start, "end": end})
             deferred = secondary_indexes_drop(cursor, tags) if bulk else []  # its rows are the daily's, per tag
-            if bulk:  # hash the groups: the planner takes every stage row for 100 tags (jsonb_each) and sorts
-                cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute(tags_insert_sql(source_sql(STAGE, DIMENSIONS, split=assigned.shared)), params)
-            if bulk:
-                cursor.execute("RESET enable_sort")
+            # In bulk, hash the groups: the planner takes every stage row for 100 tags (jsonb_each) and sorts.
+            with local_settings(cursor, **({"enable_sort": "off"} if bulk else {})):
+                cursor.execute(tags_insert_sql(source_sql(STAGE, DIMENSIONS, split=assigned.shared)), params)
             for statement in deferred:
                 cursor.execute(statement)
         cursor.execute(f"DROP TABLE {STAGE}")
@@ -293,15 +286,6 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
         enqueue_in_tenant(connection.schema_name, "apps.costs.tasks.cost_rollups_fetch_rates_task",
                           start.isoformat(), end.isoformat(), task_name="costs.rates_backfill")
     return written
-
-
-def _bulk_load(cursor, table: str) -> bool:
-    """Whether the stage is large in itself and against ``table``'s rows (planner statistics), so that the
-    table's secondary indexes are better dropped before its insert and rebuilt after it (in the transaction)."""
-    cursor.execute("SELECT GREATEST(s.reltuples, 0), GREATEST(t.reltuples, 0) FROM pg_class s, pg_class t "
-                   "WHERE s.oid = %s::regclass AND t.oid = %s::regclass", [STAGE, table])
-    staged, existing = cursor.fetchone()
-    return staged >= BULK_MIN_ROWS and staged >= BULK_SHARE * existing
 
 
 def splits_recalculate(cursor, *, start: date, end: date) -> None:
