@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
-from apps.common.bulk import bulk_load_pays, local_settings, secondary_indexes_drop
+from apps.common.bulk import IdBlocks, bulk_load_pays, local_settings, secondary_indexes_drop
 
 from ..importers import native
 from ..importers.errors import ImportRefused
@@ -44,6 +44,12 @@ ANALYZE_MIN_ROWS = 100_000
 ANALYZE_STATISTICS_TARGET = 10
 MAINTENANCE_WORK_MEM = "256MB"  # index builds of the bulk mode, for this transaction only
 WORK_MEM = "64MB"  # the rollup's GROUP BY, for this transaction only
+# A load of at least IDS_MIN_ROWS rows (by the estimate) carries its rows' ids in the COPY stream, reserved in blocks
+# from the ledger's sequence (``IdBlocks``): the first holds the estimate and IDS_MARGIN more, later ones at
+# least IDS_BLOCK.
+IDS_MIN_ROWS = 50_000
+IDS_MARGIN = 0.05
+IDS_BLOCK = 65_536
 COPY_QUEUE_CHUNKS = 256  # 32 MB of encoded rows in flight to the server at most
 _TEXT_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))  # COPY text format
 _ESCAPED_BYTES = b"\\\t\n\r"
@@ -228,19 +234,25 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                 watermark = ledger_watermark()  # the rows this import replaces are at or below it
                 rebuild = bulk_load_pays(cur, table, estimate, min_rows=BULK_MIN_ROWS, share=BULK_SHARE)
                 deferred = secondary_indexes_drop(cur, table) if rebuild else []
+                ids = (IdBlocks.open(table, first_block=int(estimate * (1 + IDS_MARGIN)))
+                       if estimate >= IDS_MIN_ROWS else None)
                 last_reported = 0
-                with cur.copy(f"COPY {table} ({columns}) FROM STDIN",  # noqa: S608
-                              writer=_BoundedWriter(cur)) as copy:
-                    _copy_write(copy, first_table, ctx)
-                    for batch in batches:
-                        _copy_write(copy, normalize_batch(batch, ctx, field_lengths=lengths, field_order=order),
-                                    ctx)
-                        if ctx.rows_seen - last_reported >= PROGRESS_EVERY_ROWS:
-                            last_reported = ctx.rows_seen
-                            progress.write(rows_done=ctx.rows_seen, bytes_done=source.bytes_done)
-                            if on_progress:
-                                on_progress(bi)
-                    _settle(bi, ctx)  # raises _Abandon (the COPY and the transaction roll back) when refused
+                try:
+                    with cur.copy(f"COPY {table} ({'id, ' if ids else ''}{columns}) FROM STDIN",  # noqa: S608
+                                  writer=_BoundedWriter(cur)) as copy:
+                        _copy_write(copy, first_table, ctx, ids)
+                        for batch in batches:
+                            _copy_write(copy, normalize_batch(batch, ctx, field_lengths=lengths,
+                                                              field_order=order), ctx, ids)
+                            if ctx.rows_seen - last_reported >= PROGRESS_EVERY_ROWS:
+                                last_reported = ctx.rows_seen
+                                progress.write(rows_done=ctx.rows_seen, bytes_done=source.bytes_done)
+                                if on_progress:
+                                    on_progress(bi)
+                        _settle(bi, ctx)  # raises _Abandon (the COPY and the transaction roll back) when refused
+                finally:
+                    if ids:
+                        ids.close()
                 _extras_sets_write(cur, ctx.extras_sets)
                 progress.write(status=ImportStatus.IMPORTING, rows_done=ctx.rows_seen, bytes_done=source.bytes_total)
                 bi.status = ImportStatus.IMPORTING
@@ -276,14 +288,19 @@ class _Abandon(Exception):  # noqa: N818 - control flow: leave the COPY and roll
         self.code, self.message, self.refusal = code, message, refusal
 
 
-def _copy_write(copy, table: pa.Table | None, ctx: Context) -> None:
+def _copy_write(copy, table: pa.Table | None, ctx: Context, ids: IdBlocks | None = None) -> None:
     """Send a normalized batch as one pre-encoded block of COPY text format (nothing once a bad row refuses
     the file): tab-separated, backslash escapes, NULL as \\N. Unlike CSV it neither quotes every value nor
-    doubles the quotes of the JSON columns, so the server reads fewer bytes."""
+    doubles the quotes of the JSON columns, so the server reads fewer bytes. With ``ids`` the rows' ids lead
+    each line."""
     if table is None or (ctx.rows_bad and not ctx.skip_invalid):
         return
     fields = [_text_field(column, plain=name in COPY_PLAIN)
               for name, column in zip(table.column_names, table.columns, strict=True)]
+    if ids is not None and table.num_rows:
+        ranges = [pa.array(range(start, stop), pa.int64())
+                  for start, stop in ids.take(table.num_rows, block=IDS_BLOCK)]
+        fields.insert(0, pc.cast(pa.concat_arrays(ranges) if len(ranges) > 1 else ranges[0], pa.string()))
     fields[-1] = pc.binary_join_element_wise(fields[-1], "\n", "")  # the line end: one narrow column copied
     lines = pc.binary_join_element_wise(*fields, "\t")
     for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
