@@ -149,7 +149,10 @@ class IdBlocks:
     connection, the role does not own the sequence, this transaction already holds the sequence's lock): the load
     then lets the column default draw its ids, as before."""
 
+    # How long a reservation waits for the sequence's lock (another transaction that drew ids holds it until it
+    # ends): the first briefly (then the default gives the ids), a later one longer (the load cannot change course).
     LOCK_TIMEOUT = "2s"
+    LATER_LOCK_TIMEOUT = "60s"
 
     def __init__(self, side, sequence: str):
         self._side, self._sequence = side, sequence
@@ -171,8 +174,8 @@ class IdBlocks:
             if cursor.fetchone()[0]:
                 return None
         try:
-            params = {k: v for k, v in connection.get_connection_params().items() if k not in ("cursor_factory", "context")}
-            side = psycopg.connect(**params)
+            params = connection.get_connection_params()
+            side = psycopg.connect(**{k: v for k, v in params.items() if k not in ("cursor_factory", "context")})
         except Exception:  # noqa: BLE001 - no second connection: the default ids
             logger.info("bulk ids: no second connection, the sequence default gives the ids", exc_info=True)
             return None
@@ -186,9 +189,9 @@ class IdBlocks:
             return None
         return blocks
 
-    def _reserve(self, count: int) -> None:
+    def _reserve(self, count: int, *, lock_timeout: str = LOCK_TIMEOUT) -> None:
         with self._side.transaction(), self._side.cursor() as cur:
-            cur.execute(f"SET LOCAL lock_timeout = '{self.LOCK_TIMEOUT}'")
+            cur.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
             cur.execute(f"ALTER SEQUENCE {self._sequence} INCREMENT BY 1")  # the lock: others' nextval waits
             cur.execute("SELECT nextval(%s::regclass)", [self._sequence])
             first = cur.fetchone()[0]
@@ -202,7 +205,7 @@ class IdBlocks:
         ranges = []
         while count:
             if self._next == self._stop:
-                self._reserve(max(count, block))
+                self._reserve(max(count, block), lock_timeout=self.LATER_LOCK_TIMEOUT)
             n = min(count, self._stop - self._next)
             ranges.append((self._next, self._next + n))
             self._next += n

@@ -286,8 +286,8 @@ class CostRecord(models.Model):
             # The import link as second column: the rollups read the rows of a range that an import did not
             # write (``rollups.cost_rollups_refresh``) from the index entries alone, without a heap visit.
             models.Index(fields=["charge_date", "billing_import"], name="costs_rec_date_import"),
-            # Names for ids (explorer labels), by the hash of the id (``id_hash``).
-            models.Index(id_hash("resource_id"), name="costs_rec_resource"),
+            # Names for allocated resource ids (explorer labels), by the hash of the id (``id_hash``); a resource
+            # id's name comes from the rollups (``explorer._rollup_resource_names``), not from an index here.
             models.Index(id_hash("allocated_resource_id"), name="costs_rec_allocated",
                          condition=~models.Q(allocated_resource_id="")),
             # What an import or a sync replaces, by the hash of its source key (a few keys, each on many rows: the

@@ -150,3 +150,72 @@ def test_deleting_an_import_or_a_connection_unlinks_its_ledger_rows_without_losi
     connection_.delete()
     assert CostRecord.objects.filter(connection__isnull=False).count() == 0
     assert cents(ledger_sums()) == cents(independent_sums(AWS))
+
+
+def _sequence() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')",
+                       [f'"{connection.schema_name}"."{CostRecord._meta.db_table}"'])
+        return cursor.fetchone()[0]
+
+
+def test_a_large_load_carries_ids_reserved_in_blocks_that_no_other_session_gets(in_alpha, monkeypatch):
+    """Ids reserved from the ledger's sequence on a connection of their own: another session drawing ids between
+    two blocks (a provider sync) never gets one of the import's, and ids given after the import come above them."""
+    import psycopg
+
+    from apps.common.bulk import IdBlocks
+
+    monkeypatch.setattr(run, "IDS_MIN_ROWS", 1)
+    monkeypatch.setattr(run, "IDS_MARGIN", -0.9)  # a first block of a tenth of the rows: the rest takes more blocks
+    monkeypatch.setattr(run, "IDS_BLOCK", 7)
+    sequence = _sequence()
+    params = {k: v for k, v in connection.get_connection_params().items() if k not in ("cursor_factory", "context")}
+    blocks, others = [], []
+    reserve = IdBlocks._reserve
+
+    def reserve_then_another_session_draws(self, count, **kwargs):
+        reserve(self, count, **kwargs)
+        blocks.append((self._next, self._stop))
+        with psycopg.connect(**params, autocommit=True) as other:
+            others.append(other.execute("SELECT nextval(%s::regclass)", [sequence]).fetchone()[0])
+
+    monkeypatch.setattr(IdBlocks, "_reserve", reserve_then_another_session_draws)
+
+    bi = focus_file_import(path=str(AWS))
+
+    assert bi.status == "success", (bi.error, bi.report[:3])
+    assert len(blocks) >= 2
+    reserved = {i for start, stop in blocks for i in range(start, stop)}
+    ids = list(CostRecord.objects.values_list("id", flat=True))
+    assert len(ids) == len(set(ids)) == 100
+    assert set(ids) <= reserved
+    assert not reserved & set(others)
+    assert min(others) > blocks[0][0]  # the first block was reserved before the other session drew
+    later = CostRecord.objects.create(**{f.name: getattr(CostRecord.objects.get(pk=ids[0]), f.name)
+                                         for f in CostRecord._meta.concrete_fields if not f.primary_key})
+    assert later.pk > max(ids) and later.pk not in others
+
+
+def test_a_large_load_in_a_transaction_that_already_drew_ledger_ids_lets_the_sequence_give_them(in_alpha, monkeypatch):
+    """A second connection could not take the sequence's lock while this transaction holds it: no reservation (it
+    would wait for us), the column default gives the ids, and the import is whole."""
+    from apps.common.bulk import IdBlocks
+
+    from .explorer_data import ledger, row
+
+    monkeypatch.setattr(run, "IDS_MIN_ROWS", 1)
+    opened, open_blocks = [], IdBlocks.open.__func__
+
+    def spy(cls, *args, **kwargs):
+        opened.append(open_blocks(cls, *args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(IdBlocks, "open", classmethod(spy))
+    ledger([row(timezone.now().date(), "1")])
+
+    bi = focus_file_import(path=str(AWS))
+
+    assert bi.status == "success", (bi.error, bi.report[:3])
+    assert opened == [None]
+    assert cents(ledger_sums(billing_import=bi)) == cents(independent_sums(AWS))

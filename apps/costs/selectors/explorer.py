@@ -688,7 +688,7 @@ def group_labels(*, group_by: str, keys: list[str]) -> dict[str, str]:
         for rid, name in Resource.objects.filter(resource_id__in=keys).values_list("resource_id", "resource_name"):
             if name:
                 labels[rid] = name
-        labels.update(_ledger_names("resource_id", "resource_name", [k for k in keys if k and k not in labels]))
+        labels.update(_rollup_resource_names([k for k in keys if k and k not in labels]))
     elif group_by == "allocated_resource":
         labels.update(_ledger_names("allocated_resource_id", "allocated_resource_name", [k for k in keys if k]))
     elif group_by == "allocation_method":
@@ -711,6 +711,22 @@ def _split_labels(keys: list[str]) -> dict[str, str]:
                  .values_list("pk", "name"))
     return {key: _("Split: %(name)s") % {"name": names.get(int(pk), f"#{pk}") if pk.isdigit() else pk}
             for key, pk in ids.items()}
+
+
+def _rollup_resource_names(keys: list[str], *, limit: int = 500) -> dict[str, str]:
+    """A name the ledger gives each resource id, from the rollups: each daily row's signature keeps the resource
+    name its ledger rows carried (``AllocationSignature``). One probe of the daily rollup's resource index per id
+    (``LIMIT 1``); the ledger needs no index of its own for it (each costs a large import a scan and a sort)."""
+    if not keys:
+        return {}
+    from apps.allocation.models import AllocationSignature
+
+    daily, signatures = CostDaily._meta.db_table, AllocationSignature._meta.db_table
+    sql = (f"SELECT k, (SELECT a.resource_name FROM {daily} d JOIN {signatures} a ON a.sig = d.alloc_sig "  # noqa: S608
+           "WHERE d.resource_id = k AND a.resource_name <> '' LIMIT 1) FROM unnest(%s::text[]) AS k")
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, [keys[:limit]])
+        return {key: name for key, name in cursor.fetchall() if name}
 
 
 def _ledger_names(id_column: str, name_column: str, keys: list[str], *, limit: int = 500) -> dict[str, str]:
