@@ -324,7 +324,12 @@ def _may_hold(array: pa.Array | pa.ChunkedArray, word: bytes) -> bool:
         if chunk.type not in (pa.string(), pa.large_string()):
             return True
         data = chunk.buffers()[2]
-        if data is not None and word in data.to_pybytes().lower():
+        if data is None:
+            continue
+        raw = data.to_pybytes()
+        # Without any case of the word's last letter (memchr), no lower-cased copy of the bytes is needed.
+        last = word[-1:]
+        if (last in raw or last.upper() in raw) and word in raw.lower():
             return True
     return False
 
@@ -356,7 +361,7 @@ def may_contain(array: pa.Array | pa.ChunkedArray, chars: bytes) -> bool:
             continue
         raw = data.to_pybytes()
         if len(chars) > 4:  # one pass that drops them, rather than a memchr pass per character
-            if len(raw.translate(None, chars)) != len(raw):
+            if (b" " in chars and b" " in raw) or len(raw.translate(None, chars)) != len(raw):  # text has spaces
                 return True
         elif any(raw.find(char) >= 0 for char in chars):
             return True
