@@ -238,7 +238,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                        if estimate >= IDS_MIN_ROWS else None)
                 last_reported = 0
                 try:
-                    with cur.copy(f"COPY {table} ({'id, ' if ids else ''}{columns}) FROM STDIN",  # noqa: S608
+                    with cur.copy(f"COPY {table} ({'id, ' if ids is not None else ''}{columns}) FROM STDIN",  # noqa: S608
                                   writer=_BoundedWriter(cur)) as copy:
                         _copy_write(copy, first_table, ctx, ids)
                         for batch in batches:
@@ -251,7 +251,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                                     on_progress(bi)
                         _settle(bi, ctx)  # raises _Abandon (the COPY and the transaction roll back) when refused
                 finally:
-                    if ids:
+                    if ids is not None:
                         ids.close()
                 _extras_sets_write(cur, ctx.extras_sets)
                 progress.write(status=ImportStatus.IMPORTING, rows_done=ctx.rows_seen, bytes_done=source.bytes_total)
