@@ -135,6 +135,18 @@ def local_settings(cur, **values: str) -> Iterator[None]:
             cur.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
+def side_connection(*, autocommit: bool = False, using: str = DEFAULT_DB_ALIAS) -> psycopg.Connection:
+    """A second psycopg connection to the database of ``using``, outside Django's transaction (its commits are seen
+    while the caller's transaction is still open). The backend's own parameters: they include OPTIONS (the embedded
+    demo database passes its socket directory as OPTIONS["host"], which settings_dict["HOST"] alone would miss).
+    Raises ``psycopg.Error`` when it cannot connect (within ``connect_timeout``, 5 s unless OPTIONS says)."""
+    params = connections[using].get_connection_params()
+    for key in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(key, None)
+    params.setdefault("connect_timeout", 5)
+    return psycopg.connect(**params, autocommit=autocommit)
+
+
 class IdBlocks:
     """Primary keys for a bulk COPY, reserved from the table's own sequence in blocks, so the rows carry their ids
     in the stream and the server evaluates no ``nextval`` per row (a sixth of the server's COPY of the ledger).
@@ -174,15 +186,14 @@ class IdBlocks:
             if cursor.fetchone()[0]:
                 return None
         try:
-            params = connection.get_connection_params()
-            side = psycopg.connect(**{k: v for k, v in params.items() if k not in ("cursor_factory", "context")})
-        except Exception:  # noqa: BLE001 - no second connection: the default ids
+            side = side_connection(using=using)
+        except psycopg.Error:  # no second connection: the default ids
             logger.info("bulk ids: no second connection, the sequence default gives the ids", exc_info=True)
             return None
         blocks = cls(side, sequence)
         try:
             blocks._reserve(first_block)
-        except Exception:  # noqa: BLE001 - not visible, not the owner, a lock not granted: the default ids
+        except psycopg.Error:  # not visible, not the owner, a lock not granted: the default ids
             logger.info("bulk ids: no block reserved from %s, the sequence default gives the ids", sequence,
                         exc_info=True)
             blocks.close()

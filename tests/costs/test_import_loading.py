@@ -162,22 +162,19 @@ def _sequence() -> str:
 def test_a_large_load_carries_ids_reserved_in_blocks_that_no_other_session_gets(in_alpha, monkeypatch):
     """Ids reserved from the ledger's sequence on a connection of their own: another session drawing ids between
     two blocks (a provider sync) never gets one of the import's, and ids given after the import come above them."""
-    import psycopg
-
-    from apps.common.bulk import IdBlocks
+    from apps.common.bulk import IdBlocks, side_connection
 
     monkeypatch.setattr(run, "IDS_MIN_ROWS", 1)
     monkeypatch.setattr(run, "IDS_MARGIN", -0.9)  # a first block of a tenth of the rows: the rest takes more blocks
     monkeypatch.setattr(run, "IDS_BLOCK", 7)
     sequence = _sequence()
-    params = {k: v for k, v in connection.get_connection_params().items() if k not in ("cursor_factory", "context")}
     blocks, others = [], []
     reserve = IdBlocks._reserve
 
     def reserve_then_another_session_draws(self, count, **kwargs):
         reserve(self, count, **kwargs)
         blocks.append((self._next, self._stop))
-        with psycopg.connect(**params, autocommit=True) as other:
+        with side_connection(autocommit=True) as other:
             others.append(other.execute("SELECT nextval(%s::regclass)", [sequence]).fetchone()[0])
 
     monkeypatch.setattr(IdBlocks, "_reserve", reserve_then_another_session_draws)

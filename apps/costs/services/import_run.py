@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
-from apps.common.bulk import IdBlocks, bulk_load_pays, local_settings, secondary_indexes_drop
+from apps.common.bulk import IdBlocks, bulk_load_pays, local_settings, secondary_indexes_drop, side_connection
 
 from ..importers import native
 from ..importers.errors import ImportRefused
@@ -79,14 +79,8 @@ class _ProgressWriter:
         self.billing_import = billing_import
         self.table = f'"{connection.schema_name}"."{BillingImport._meta.db_table}"'
         self.conn = None
-        # The backend's own parameters: they include OPTIONS (the embedded demo database passes its
-        # socket directory as OPTIONS["host"], which settings_dict["HOST"] alone would miss).
-        params = connection.get_connection_params()
-        for key in ("cursor_factory", "context", "prepare_threshold"):
-            params.pop(key, None)
-        params.setdefault("connect_timeout", 5)
         try:
-            self.conn = psycopg.connect(**params, autocommit=True)
+            self.conn = side_connection(autocommit=True)
         except psycopg.Error:
             logger.warning("billing import %s: progress connection unavailable", billing_import.pk)
 
