@@ -3,6 +3,7 @@ of the same sources and refresh the rollups; an invalid or refused file rolls ev
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import queue
@@ -10,7 +11,6 @@ from collections.abc import Callable
 
 import psycopg
 import pyarrow as pa
-import pyarrow.compute as pc
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
 from apps.common.bulk import IdBlocks, bulk_load_pays, local_settings, secondary_indexes_drop, side_connection
+from apps.common.pgbinary import SIGNATURE, TRAILER, RowEncoder, kind_of
 
 from ..importers import native
 from ..importers.errors import ImportRefused
 from ..importers.extras import ExtrasSets
-from ..importers.normalize import Context, date_from, may_contain, normalize_batch, plan_columns
+from ..importers.normalize import Context, date_from, normalize_batch, plan_columns
 from ..importers.reader import open_source
 from ..importers.spec import COLUMNS
 from ..importers.stage import StageSums
@@ -51,14 +52,6 @@ IDS_MIN_ROWS = 50_000
 IDS_MARGIN = 0.05
 IDS_BLOCK = 65_536
 COPY_QUEUE_CHUNKS = 256  # 32 MB of encoded rows in flight to the server at most
-_TEXT_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))  # COPY text format
-_ESCAPED_BYTES = b"\\\t\n\r"
-# Columns whose values the normalizer wrote or checked itself (numbers matching NUMBER_RE, timestamps it
-# formatted, enum values and currency codes from their lists, ids): no character to escape.
-COPY_PLAIN = frozenset(
-    {c.field for c in COLUMNS.values() if c.field and c.kind in ("money", "quantity", "datetime", "enum", "currency")}
-    | {"charge_date", "connection_id", "billing_import_id", "inventory_resource_id", "extras_set_id"})
-
 ProgressCallback = Callable[[BillingImport], None]
 
 
@@ -218,7 +211,6 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                    if first is not None else None)
     estimate = _rows_estimate(source, ctx.rows_seen, first)
     table = f'"{connection.schema_name}"."{CostRecord._meta.db_table}"'
-    columns = ", ".join(f'"{c}"' for c in order)
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -232,18 +224,22 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                        if estimate >= IDS_MIN_ROWS else None)
                 last_reported = 0
                 try:
-                    with cur.copy(f"COPY {table} ({'id, ' if ids is not None else ''}{columns}) FROM STDIN",  # noqa: S608
+                    encoder = _row_encoder(ids is not None)
+                    fields = ", ".join(f'"{c}"' for c in encoder.order)
+                    with cur.copy(f"COPY {table} ({fields}) FROM STDIN (FORMAT binary)",  # noqa: S608
                                   writer=_BoundedWriter(cur)) as copy:
-                        _copy_write(copy, first_table, ctx, ids)
+                        copy.write(SIGNATURE)
+                        _copy_write(copy, first_table, ctx, encoder, ids)
                         for batch in batches:
                             _copy_write(copy, normalize_batch(batch, ctx, field_lengths=lengths,
-                                                              field_order=order), ctx, ids)
+                                                              field_order=order), ctx, encoder, ids)
                             if ctx.rows_seen - last_reported >= PROGRESS_EVERY_ROWS:
                                 last_reported = ctx.rows_seen
                                 progress.write(rows_done=ctx.rows_seen, bytes_done=source.bytes_done)
                                 if on_progress:
                                     on_progress(bi)
                         _settle(bi, ctx)  # raises _Abandon (the COPY and the transaction roll back) when refused
+                        copy.write(TRAILER)
                 finally:
                     if ids is not None:
                         ids.close()
@@ -282,29 +278,33 @@ class _Abandon(Exception):  # noqa: N818 - control flow: leave the COPY and roll
         self.code, self.message, self.refusal = code, message, refusal
 
 
-def _copy_write(copy, table: pa.Table | None, ctx: Context, ids: IdBlocks | None = None) -> None:
-    """Send a normalized batch as one pre-encoded block of COPY text format (nothing once a bad row refuses
-    the file): tab-separated, backslash escapes, NULL as \\N. Unlike CSV it neither quotes every value nor
-    doubles the quotes of the JSON columns, so the server reads fewer bytes. With ``ids`` the rows' ids lead
-    each line."""
+def _copy_write(copy, table: pa.Table | None, ctx: Context, encoder: RowEncoder, ids: IdBlocks | None = None) -> None:
+    """Send a normalized batch as one block of the binary COPY format (``apps.common.pgbinary``; nothing once a
+    bad row refuses the file). With ``ids`` each row carries its id."""
     if table is None or (ctx.rows_bad and not ctx.skip_invalid):
         return
-    fields = [_text_field(column, plain=name in COPY_PLAIN)
-              for name, column in zip(table.column_names, table.columns, strict=True)]
+    arrays = dict(zip(table.column_names, table.columns, strict=True))
     if ids is not None and table.num_rows:
         ranges = [pa.array(range(start, stop), pa.int64())
                   for start, stop in ids.take(table.num_rows, block=IDS_BLOCK)]
-        fields.insert(0, pc.cast(pa.concat_arrays(ranges) if len(ranges) > 1 else ranges[0], pa.string()))
-    fields[-1] = pc.binary_join_element_wise(fields[-1], "\n", "")  # the line end: one narrow column copied
-    lines = pc.binary_join_element_wise(*fields, "\t")
-    for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
-        if len(chunk):
-            offsets = chunk.buffers()[1]
-            first, last = (int.from_bytes(memoryview(offsets)[i * 4:i * 4 + 4], "little", signed=True)
-                           for i in (chunk.offset, chunk.offset + len(chunk)))
-            copy.write(memoryview(chunk.buffers()[2])[first:last])
+        arrays["id"] = pa.concat_arrays(ranges) if len(ranges) > 1 else ranges[0]
+    rows = encoder.encode(arrays)
+    if len(rows):
+        offsets = rows.buffers()[1]
+        first, last = (int.from_bytes(memoryview(offsets)[i * 4:i * 4 + 4], "little", signed=True)
+                       for i in (rows.offset, rows.offset + len(rows)))
+        copy.write(memoryview(rows.buffers()[2])[first:last])
     if ctx.stage is not None:
         ctx.stage.add(table)
+
+
+@functools.cache
+def _row_encoder(with_ids: bool) -> RowEncoder:
+    """The ledger's rows in the binary COPY format: its columns (the id first when the stream carries it), their
+    kinds from the model (``apps.common.pgbinary``)."""
+    return RowEncoder([(f.column, kind_of(f.db_type(connection)), f.null, getattr(f, "decimal_places", None) or 0)
+                       for f in CostRecord._meta.concrete_fields
+                       if with_ids or not f.primary_key])
 
 
 EXTRAS_SETS_PER_STATEMENT = 5_000
@@ -329,17 +329,6 @@ def _extras_sets_prune(cursor, table: str, candidates: set[int]) -> None:
         sets = f'"{connection.schema_name}"."{ExtrasSet._meta.db_table}"'
         cursor.execute(f"DELETE FROM {sets} s WHERE s.id = ANY(%s) AND NOT EXISTS ("  # noqa: S608 - names are ours
                        f"SELECT 1 FROM {table} r WHERE r.extras_set_id = s.id)", [sorted(candidates)])
-
-
-def _text_field(array, *, plain: bool = False):
-    """One column as COPY text values: backslash, tab, newline and carriage return escaped, NULL as \\N.
-    Each character is looked for in the raw bytes (``may_contain``) and replaced only where present;
-    ``plain`` columns (see COPY_PLAIN) cannot hold any of them."""
-    if not plain and may_contain(array, _ESCAPED_BYTES):  # one look at the bytes for the four characters
-        for char, escaped in _TEXT_ESCAPES:
-            if may_contain(array, char.encode()):
-                array = pc.replace_substring(array, char, escaped)
-    return pc.fill_null(array, "\\N") if array.null_count else array
 
 
 def _settle(bi: BillingImport, ctx: Context) -> None:

@@ -1,11 +1,10 @@
-"""The COPY text encoding of normalized batches (pure functions, no database)."""
+"""The validator's byte checks (pure functions, no database)."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 
 from apps.costs.importers.normalize import may_contain
-from apps.costs.services.import_run import _text_field
 
 
 def test_may_contain_never_misses_a_character_of_a_slice_or_chunk():
@@ -15,9 +14,3 @@ def test_may_contain_never_misses_a_character_of_a_slice_or_chunk():
     assert may_contain(array.slice(1, 1), b"\t")
     assert may_contain(pa.chunked_array([pa.array(["a"]), pa.array(["b\r"])]), b"\r")
     assert not may_contain(pa.array([None, None], pa.string()), b"\t")
-
-
-def test_text_field_escapes_copy_specials_and_writes_nulls_as_backslash_n():
-    array = pa.array(["a\\b", "t\tt", "n\nn", "r\rr", None, "\\N"])
-    assert _text_field(array).to_pylist() == ["a\\\\b", "t\\tt", "n\\nn", "r\\rr", "\\N", "\\\\N"]
-    assert _text_field(pa.array(["1.5", None]), plain=True).to_pylist() == ["1.5", "\\N"]

@@ -1,0 +1,121 @@
+"""The binary COPY encoder: what PostgreSQL reads back from its rows equals what its text input would have stored."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pyarrow as pa
+import pytest
+from django.db import connection
+
+from apps.common.pgbinary import NULL, SIGNATURE, TRAILER, EncodeError, Kind, RowEncoder, kind_of
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = [  # name, SQL type, kind, nullable, scale
+    ("id", "bigint NOT NULL", Kind.INT8, False, 0),
+    ("amount", "numeric(20, 10) NOT NULL", Kind.NUMERIC, False, 10),
+    ("quantity", "numeric(30, 10)", Kind.NUMERIC, True, 10),
+    ("label", "varchar(100) NOT NULL", Kind.TEXT, False, 0),
+    ("note", "text", Kind.TEXT, True, 0),
+    ("at", "timestamptz NOT NULL", Kind.TIMESTAMPTZ, False, 0),
+    ("day", "date NOT NULL", Kind.DATE, False, 0),
+    ("tags", "jsonb NOT NULL", Kind.JSONB, False, 0),
+    ("link", "bigint", Kind.INT8, True, 0),
+]
+
+
+def _load(values: dict[str, list]) -> list[tuple]:
+    """COPY the rows of ``values`` (text columns as the importer's batches hold them) into a temporary table in the
+    binary format; the rows as PostgreSQL reads them back, by id."""
+    encoder = RowEncoder([(name, kind, nullable, scale) for name, _sql, kind, nullable, scale in COLUMNS])
+    rows = encoder.encode({name: pa.array(column, pa.string()) for name, column in values.items()})
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE _binary_copy ({})".format(
+            ", ".join(f"{name} {sql}" for name, sql, *_rest in COLUMNS)))
+        with cursor.cursor.copy(f"COPY _binary_copy ({', '.join(encoder.order)}) FROM STDIN (FORMAT binary)") as copy:
+            copy.write(SIGNATURE + b"".join(rows.to_pylist()) + TRAILER)
+        cursor.execute(f"SELECT {', '.join(name for name, *_rest in COLUMNS)} FROM _binary_copy ORDER BY id")
+        loaded = [(*row[:7], json.loads(row[7]), row[8]) for row in cursor.fetchall()]  # jsonb comes as its text
+        cursor.execute("DROP TABLE _binary_copy")
+    return loaded
+
+
+def test_every_kind_reads_back_as_its_text_input_would():
+    loaded = _load({
+        "id": ["1", "2", "3"],
+        # Beyond ten places rounds half away from zero, as numeric input does; exponents and signs as text allows.
+        "amount": ["6.3942679846", "-0.00000000005", "1.5E+3"],
+        "quantity": ["1222335.5526", None, "123456789012345678.25"],  # the last is beyond an int64 at scale 10
+        "label": ["tab\there", "back\\slash", "нов\nстрока"],
+        "note": [None, "", "plain"],
+        "at": ["2026-01-01 00:00:00+00", "1999-12-31 23:59:59+00", "2026-07-15 12:30:00+00"],
+        "day": ["2026-01-01", "1999-12-31", "2026-07-15"],
+        "tags": ['{"env": "prod", "n": 1}', "{}", '{"k": ["a", "b"]}'],
+        "link": [None, "42", "9007199254740993"],
+    })
+    assert loaded == [
+        (1, Decimal("6.3942679846"), Decimal("1222335.5526"), "tab\there", None,
+         datetime(2026, 1, 1, tzinfo=UTC), date(2026, 1, 1), {"env": "prod", "n": 1}, None),
+        (2, Decimal("-0.0000000001"), None, "back\\slash", "",
+         datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC), date(1999, 12, 31), {}, 42),
+        (3, Decimal("1500"), Decimal("123456789012345678.25"), "нов\nстрока", "plain",
+         datetime(2026, 7, 15, 12, 30, tzinfo=UTC), date(2026, 7, 15), {"k": ["a", "b"]}, 9007199254740993),
+    ]
+    assert str(loaded[0][1]) == "6.3942679846" and str(loaded[2][1]) == "1500.0000000000"  # the column's scale
+
+
+def test_rounding_past_twenty_places_and_halves_go_away_from_zero():
+    loaded = _load({
+        "id": ["1", "2", "3", "4"],
+        "amount": ["0.00000000015", "-2.00000000025", "0.000000000049999999999999999999", "1e-30"],
+        "quantity": ["0.00000000005", "-0.00000000005", "7", "0"],
+        "label": ["a"] * 4, "note": ["n"] * 4, "at": ["2026-01-01 00:00:00+00"] * 4, "day": ["2026-01-01"] * 4,
+        "tags": ["{}"] * 4, "link": ["1"] * 4,
+    })
+    assert [row[1] for row in loaded] == [Decimal("0.0000000002"), Decimal("-2.0000000003"), Decimal(0), Decimal(0)]
+    assert [row[2] for row in loaded] == [Decimal("0.0000000001"), Decimal("-0.0000000001"), Decimal(7), Decimal(0)]
+
+
+def test_constant_and_empty_columns_are_shared_by_every_row_and_still_each_rows_value():
+    loaded = _load({
+        "id": ["1", "2"], "amount": ["1", "2"], "quantity": [None, None], "label": ["same", "same"], "note": ["", ""],
+        "at": ["2026-01-01 00:00:00+00"] * 2, "day": ["2026-01-01"] * 2, "tags": ["{}", "{}"], "link": [None, None],
+    })
+    assert [(row[0], row[2], row[3], row[4], row[7], row[8]) for row in loaded] == [
+        (1, None, "same", "", {}, None), (2, None, "same", "", {}, None)]
+
+
+def test_a_value_no_numeric_column_can_hold_is_refused_by_name():
+    with pytest.raises(EncodeError) as refused:
+        _load({"id": ["1"], "amount": ["1e40"], "quantity": [None], "label": ["a"], "note": [None],
+               "at": ["2026-01-01 00:00:00+00"], "day": ["2026-01-01"], "tags": ["{}"], "link": [None]})
+    assert (refused.value.column, refused.value.value) == ("amount", "1e40")
+
+
+def test_fixed_never_null_columns_lead_each_row_in_the_copy_column_order():
+    encoder = RowEncoder([(name, kind, nullable, scale) for name, _sql, kind, nullable, scale in COLUMNS])
+    assert encoder.order == ["id", "amount", "at", "day", "quantity", "label", "note", "tags", "link"]
+    row = encoder.encode({name: pa.array([value], pa.string()) for name, value in (
+        ("id", "7"), ("amount", "1"), ("quantity", None), ("label", "ab"), ("note", None),
+        ("at", "2000-01-01 00:00:00+00"), ("day", "2000-01-01"), ("tags", "{}"), ("link", None))})[0].as_py()
+    # 9 fields; id 7; 1 as numeric (8 digits: weight 4, one unit digit, dscale 10); epoch 0; day 0; NULL; "ab"...
+    numeric_one = (b"\x00\x00\x00\x18" + b"\x00\x08\x00\x04\x00\x00\x00\x0a"
+                   + b"\x00\x00" * 4 + b"\x00\x01" + b"\x00\x00" * 3)
+    assert row == (b"\x00\x09" + b"\x00\x00\x00\x08" + (7).to_bytes(8, "big") + numeric_one
+                   + b"\x00\x00\x00\x08" + bytes(8) + b"\x00\x00\x00\x04" + bytes(4)
+                   + NULL + b"\x00\x00\x00\x02ab" + NULL + b"\x00\x00\x00\x03\x01{}" + NULL)
+
+
+@pytest.mark.parametrize(("db_type", "kind"), [
+    ("bigint", Kind.INT8), ("numeric(30, 10)", Kind.NUMERIC), ("timestamp with time zone", Kind.TIMESTAMPTZ),
+    ("date", Kind.DATE), ("jsonb", Kind.JSONB), ("text", Kind.TEXT), ("varchar(255)", Kind.TEXT)])
+def test_kinds_of_the_sql_types(db_type, kind):
+    assert kind_of(db_type) == kind
+
+
+def test_a_type_without_an_encoding_is_an_error_not_a_guess():
+    with pytest.raises(ValueError, match="boolean"):
+        kind_of("boolean")
