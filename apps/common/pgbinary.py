@@ -86,8 +86,24 @@ def _as_binary(records: np.ndarray, source: pa.Array | None = None) -> pa.Array:
     return pa.Array.from_buffers(pa.binary(), n, [validity, offsets, pa.py_buffer(records)], null_count=nulls)
 
 
-def _integers(source: pa.Array, kind: Kind) -> np.ndarray:
+def _integers(source: pa.Array, kind: Kind, name: str) -> np.ndarray:
     """int8, timestamptz and date values as native integers (nulls as 0)."""
+    try:
+        return _integers_cast(source, kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        bad = next((value for value in source.to_pylist() if value is not None and not _castable(value, kind)), None)
+        raise EncodeError(name, str(bad)) from None
+
+
+def _castable(value, kind: Kind) -> bool:
+    try:
+        _integers_cast(pa.array([value]), kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+def _integers_cast(source: pa.Array, kind: Kind) -> np.ndarray:
     if kind == Kind.TIMESTAMPTZ:
         stamps = source if pa.types.is_timestamp(source.type) else pc.cast(source, pa.timestamp("us", "UTC"))
         values = pc.subtract(pc.cast(pc.cast(stamps, pa.timestamp("us", "UTC")), pa.int64()), PG_EPOCH_US)
@@ -182,7 +198,7 @@ def _fixed_fill(records: np.ndarray, kind: Kind, source: pa.Array, scale: int, n
         _numeric_fill(records, source, scale, name)
     else:
         records["len"] = _WIDTHS[kind]
-        records["v"] = _integers(source, kind)
+        records["v"] = _integers(source, kind, name)
 
 
 def _lengths(source: pa.Array, extra: bytes = b"") -> pa.Array:

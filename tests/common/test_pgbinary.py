@@ -119,3 +119,11 @@ def test_kinds_of_the_sql_types(db_type, kind):
 def test_a_type_without_an_encoding_is_an_error_not_a_guess():
     with pytest.raises(ValueError, match="boolean"):
         kind_of("boolean")
+
+
+def test_a_timestamp_or_date_text_that_cannot_be_read_is_refused_by_name_and_value():
+    with pytest.raises(EncodeError) as refused:
+        _load({"id": ["1", "2"], "amount": ["1", "2"], "quantity": [None, None], "label": ["a", "b"],
+               "note": [None, None], "at": ["2026-01-01 00:00:00+00", "999-01-01 00:00:00+00"],
+               "day": ["2026-01-01", "2026-01-01"], "tags": ["{}", "{}"], "link": [None, None]})
+    assert (refused.value.column, refused.value.value) == ("at", "999-01-01 00:00:00+00")

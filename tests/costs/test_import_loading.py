@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -110,7 +112,7 @@ def test_rows_are_linked_to_the_inventory_resource_of_their_resource_id(in_alpha
 
 
 def test_values_with_backslashes_tabs_line_breaks_and_quotes_are_stored_exactly_as_in_the_file(in_alpha, tmp_path):
-    """The rows travel to the server in COPY text format: its escape characters in values must survive."""
+    """Characters that COPY formats escape or delimit (backslash, tab, line breaks, quotes, ``\\N``) survive."""
     tricky = 'C:\\logs\\N\ttab "quoted"\r\nnext line \\.'
 
     def change(index, row):
@@ -133,6 +135,22 @@ def test_values_with_backslashes_tabs_line_breaks_and_quotes_are_stored_exactly_
     assert first.tags == {"path": "C:\\tmp\\new", "quote": 'say "hi"'}
     assert CostRecord.objects.count() == 100
     assert cents(ledger_sums()) == cents(independent_sums(path))
+
+
+def test_a_charge_before_the_year_1000_keeps_its_four_digit_year_and_its_charge_date(in_alpha, tmp_path):
+    def change(index, row):
+        if index == 0:
+            row["ChargePeriodStart"], row["ChargePeriodEnd"] = "0999-12-31T22:00:00Z", "0999-12-31T23:00:00Z"
+            row["ChargeDescription"] = "ancient"
+        return row
+
+    bi = focus_file_import(path=str(rewrite(AWS, tmp_path / "ancient.csv", change)))
+
+    assert bi.status == "success", (bi.error, bi.report[:3])
+    row = CostRecord.objects.get(charge_description="ancient")
+    assert (row.charge_date, row.charge_period_start) == (
+        date(999, 12, 31), datetime(999, 12, 31, 22, tzinfo=UTC))
+    assert bi.period_start == date(999, 12, 31)
 
 
 def test_deleting_an_import_or_a_connection_unlinks_its_ledger_rows_without_losing_them(in_alpha):
@@ -216,3 +234,22 @@ def test_a_large_load_in_a_transaction_that_already_drew_ledger_ids_lets_the_seq
     assert bi.status == "success", (bi.error, bi.report[:3])
     assert opened == [None]
     assert cents(ledger_sums(billing_import=bi)) == cents(independent_sums(AWS))
+
+
+def test_a_value_its_ledger_column_cannot_hold_refuses_the_file_by_its_focus_column(in_alpha, monkeypatch):
+    """The validation keeps such values out; should one pass it, the file is refused whole, in Russian."""
+    from apps.common.pgbinary import EncodeError
+
+    class Refusing:
+        order = run._row_encoder(False).order
+
+        def encode(self, arrays):
+            raise EncodeError("billed_cost", "1e99")
+
+    monkeypatch.setattr(run, "_row_encoder", lambda with_ids: Refusing())
+    bi = focus_file_import(path=str(AWS))
+
+    assert (bi.status, bi.error_code) == ("error", "value")
+    assert bi.report[0]["column"] == "BilledCost"
+    assert "В колонке BilledCost есть значение, которое нельзя сохранить: 1e99" in bi.error
+    assert CostRecord.objects.count() == 0

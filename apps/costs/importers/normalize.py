@@ -229,6 +229,13 @@ def _parse_datetime(text: str) -> tuple[datetime | None, str | None]:
     return parsed.astimezone(UTC), "offset"
 
 
+def _timestamp_text(value: datetime) -> str:
+    """A UTC timestamp as the ledger's text: four-digit year always (``strftime("%Y")`` drops the zeros of years
+    before 1000, and the charge date is the first ten characters)."""
+    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}+00")
+
+
 def _enum_lookup(choices: tuple[str, ...]) -> dict[str, str]:
     return {_key(c): c for c in choices}
 
@@ -437,7 +444,7 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
                 parsed, note = _parse_datetime(text)
                 if parsed is None:
                     return None, "datetime"
-                return parsed.strftime("%Y-%m-%d %H:%M:%S+00"), note
+                return _timestamp_text(parsed), note
 
             mapped, tags = _map_distinct(array, decide, ctx.decisions.setdefault(name, {}))
             for original, (normalized, tag) in tags.items():

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
 from apps.common.bulk import IdBlocks, bulk_load_pays, local_settings, secondary_indexes_drop, side_connection
-from apps.common.pgbinary import SIGNATURE, TRAILER, RowEncoder, kind_of
+from apps.common.pgbinary import SIGNATURE, TRAILER, EncodeError, RowEncoder, kind_of
 
 from ..importers import native
 from ..importers.errors import ImportRefused
@@ -261,6 +261,11 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
         if abandon.refusal is not None:
             raise abandon.refusal from None
         _fail(bi, code=abandon.code, message=abandon.message)
+    except EncodeError as exc:  # a value the validation let through that its ledger column cannot hold
+        column = next((name for name, c in COLUMNS.items() if c.field == exc.column), exc.column)
+        raise ImportRefused("value", _(
+            "Column %(column)s holds a value the ledger cannot store: %(value)s. Nothing was imported.") % {
+            "column": column, "value": exc.value[:100]}, column=column, value=exc.value) from None
 
 
 class _BoundedWriter(QueuedLibpqWriter):
