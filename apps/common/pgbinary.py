@@ -158,9 +158,8 @@ def _numeric_digits(unscaled: int, scale: int) -> tuple[int, list[int]]:
     return sign, digits
 
 
-def _numeric_fill(records: np.ndarray, source: pa.Array, scale: int, name: str) -> None:
-    """Write the numeric fields of ``records`` (a ``_field_dtype(NUMERIC)`` view) from ``source``'s values."""
-    decimals = _decimals(source, scale, name)
+def _numeric_fill(records: np.ndarray, decimals: pa.Array, scale: int, name: str) -> None:
+    """Write the numeric fields of ``records`` (a ``_field_dtype(NUMERIC)`` view) from ``decimals`` (at ``scale``)."""
     n = len(decimals)
     groups = math.ceil(scale / 4)
     records["len"] = 8 + 2 * (INTEGER_GROUPS + groups)
@@ -190,12 +189,16 @@ def _numeric_fill(records: np.ndarray, source: pa.Array, scale: int, name: str) 
         try:
             records["sign"][i], records["digits"][i] = _numeric_digits(unscaled, scale)
         except OverflowError:
-            raise EncodeError(name, str(source[int(i)].as_py())) from None
+            raise EncodeError(name, str(decimals[int(i)].as_py())) from None
 
 
-def _fixed_fill(records: np.ndarray, kind: Kind, source: pa.Array, scale: int, name: str) -> None:
+def _fixed_fill(records: np.ndarray, kind: Kind, source: pa.Array, scale: int, name: str,
+                decimals: dict[str, pa.Array] | None = None) -> None:
     if kind == Kind.NUMERIC:
-        _numeric_fill(records, source, scale, name)
+        values = _decimals(source, scale, name)
+        if decimals is not None:
+            decimals[name] = values
+        _numeric_fill(records, values, scale, name)
     else:
         records["len"] = _WIDTHS[kind]
         records["v"] = _integers(source, kind, name)
@@ -228,14 +231,15 @@ class RowEncoder:
         self.head_dtype = np.dtype([("count", ">i2")] + [
             (f"f{i}", _field_dtype(kind, scale)) for i, (_name, kind, _nullable, scale) in enumerate(head)])
 
-    def encode(self, arrays: dict[str, pa.Array]) -> pa.Array:
-        """The rows of ``arrays`` (every column by name, equal lengths): one binary value per row."""
+    def encode(self, arrays: dict[str, pa.Array], decimals: dict[str, pa.Array] | None = None) -> pa.Array:
+        """The rows of ``arrays`` (every column by name, equal lengths): one binary value per row. ``decimals``, when
+        given, receives the numeric columns' values as ``decimal128(38, scale)`` (what the rows carry)."""
         n = len(next(iter(arrays.values())))
         arrays = {k: _contiguous(v) for k, v in arrays.items()}
         head = np.empty(n, dtype=self.head_dtype)
         head["count"] = len(self.order)
         for i, (name, kind, _nullable, scale) in enumerate(self.head):
-            _fixed_fill(head[f"f{i}"], kind, arrays[name], scale, name)
+            _fixed_fill(head[f"f{i}"], kind, arrays[name], scale, name, decimals)
         parts: list = [_as_binary(head)]
         constant = b""  # bytes every row has next, not yet in ``parts``
         for name, kind, _nullable, scale in self.tail:
@@ -245,7 +249,7 @@ class RowEncoder:
                 continue
             if kind in FIXED:
                 records = np.zeros(n, dtype=_field_dtype(kind, scale))
-                _fixed_fill(records, kind, array, scale, name)
+                _fixed_fill(records, kind, array, scale, name, decimals)
                 pieces = [_as_binary(records, array)]
             else:
                 if array.type != pa.string():
@@ -256,7 +260,7 @@ class RowEncoder:
                     constant += (len(same) + len(extra)).to_bytes(4, "big") + extra + same
                     continue
                 values = pc.fill_null(array, "") if array.null_count else array
-                pieces = [_lengths(array, extra), values.cast(pa.binary())]
+                pieces = [_lengths(array, extra), values.view(pa.binary())]  # the same buffers
             if constant:
                 parts.append(pa.scalar(constant, pa.binary()))
                 constant = b""

@@ -7,9 +7,10 @@ it costs a hash aggregation per batch and leaves the server only the rows of the
 write. Amounts are exact: the text values are read as decimals and rounded to the ledger's 10 places the way
 PostgreSQL rounds numeric input (half away from zero), so the sums equal what the ledger holds.
 
-When a value cannot be read that way (more than 20 decimal places), the groups outgrow ``MAX_GROUPS`` (memory),
-or the rows hardly share their groups (``FEW_SUMS_*``), the stage gives up and the rollups build it from the
-ledger as before.
+The importer hands over the amounts its binary COPY already read as decimals (``apps.common.pgbinary``: any number
+of places, rounded as the ledger rounds), so they are read once. When a value cannot be read (more than 20 decimal
+places, where no such decimals are given), the groups outgrow ``MAX_GROUPS`` (memory), or the rows hardly share
+their groups (``FEW_SUMS_*``), the stage gives up and the rollups build it from the ledger as before.
 """
 
 from __future__ import annotations
@@ -55,14 +56,16 @@ class StageSums:
     def usable(self) -> bool:
         return not self.failed
 
-    def add(self, table: pa.Table) -> None:
-        """Sum one normalized batch (the ledger's columns as text, NULL as null)."""
+    def add(self, table: pa.Table, decimals: dict[str, pa.Array] | None = None) -> None:
+        """Sum one normalized batch (the ledger's columns as text, NULL as null). ``decimals``: amounts already read
+        as ``MONEY`` decimals, by column (the binary COPY's, ``apps.common.pgbinary``), used as they are."""
         if self.failed or table.num_rows == 0:
             return
+        decimals = decimals or {}
         try:
-            billed = _money(table.column("billed_cost"))
-            effective = _money(table.column("effective_cost"))
-            listed = _money(table.column("list_cost"))
+            billed, effective, listed = (
+                decimals[name] if name in decimals and decimals[name].type == MONEY else _money(table.column(name))
+                for name in ("billed_cost", "effective_cost", "list_cost"))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             self._give_up()
             return

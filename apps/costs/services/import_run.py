@@ -293,14 +293,15 @@ def _copy_write(copy, table: pa.Table | None, ctx: Context, encoder: RowEncoder,
         ranges = [pa.array(range(start, stop), pa.int64())
                   for start, stop in ids.take(table.num_rows, block=IDS_BLOCK)]
         arrays["id"] = pa.concat_arrays(ranges) if len(ranges) > 1 else ranges[0]
-    rows = encoder.encode(arrays)
+    decimals: dict[str, pa.Array] = {}
+    rows = encoder.encode(arrays, decimals)
     if len(rows):
         offsets = rows.buffers()[1]
         first, last = (int.from_bytes(memoryview(offsets)[i * 4:i * 4 + 4], "little", signed=True)
                        for i in (rows.offset, rows.offset + len(rows)))
         copy.write(memoryview(rows.buffers()[2])[first:last])
     if ctx.stage is not None:
-        ctx.stage.add(table)
+        ctx.stage.add(table, decimals)
 
 
 @functools.cache
