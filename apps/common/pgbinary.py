@@ -239,6 +239,8 @@ class RowEncoder:
         head = np.empty(n, dtype=self.head_dtype)
         head["count"] = len(self.order)
         for i, (name, kind, _nullable, scale) in enumerate(self.head):
+            if arrays[name].null_count:  # the record has no room for NULL; the server would refuse it anyway
+                raise EncodeError(name, "NULL")
             _fixed_fill(head[f"f{i}"], kind, arrays[name], scale, name, decimals)
         parts: list = [_as_binary(head)]
         constant = b""  # bytes every row has next, not yet in ``parts``

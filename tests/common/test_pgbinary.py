@@ -127,3 +127,11 @@ def test_a_timestamp_or_date_text_that_cannot_be_read_is_refused_by_name_and_val
                "note": [None, None], "at": ["2026-01-01 00:00:00+00", "999-01-01 00:00:00+00"],
                "day": ["2026-01-01", "2026-01-01"], "tags": ["{}", "{}"], "link": [None, None]})
     assert (refused.value.column, refused.value.value) == ("at", "999-01-01 00:00:00+00")
+
+
+def test_a_null_in_a_never_null_column_is_refused_not_written_as_zero():
+    with pytest.raises(EncodeError) as refused:
+        _load({"id": ["1", "2"], "amount": ["1", None], "quantity": [None, None], "label": ["a", "b"],
+               "note": [None, None], "at": ["2026-01-01 00:00:00+00"] * 2, "day": ["2026-01-01"] * 2,
+               "tags": ["{}", "{}"], "link": [None, None]})
+    assert (refused.value.column, refused.value.value) == ("amount", "NULL")
