@@ -115,8 +115,9 @@ def _integers_cast(source: pa.Array, kind: Kind) -> np.ndarray:
     return values.fill_null(0).to_numpy(zero_copy_only=False)
 
 
-def _decimals(source: pa.Array, scale: int, name: str) -> pa.Array:
-    """Text numbers as decimal128(38, ``scale``), rounded half away from zero as PostgreSQL rounds."""
+def decimals_read(source: pa.Array, scale: int, name: str) -> pa.Array:
+    """Text numbers as decimal128(38, ``scale``), rounded half away from zero as PostgreSQL rounds numeric input;
+    ``EncodeError`` (naming column ``name``) for a value no numeric of that scale holds."""
     if pa.types.is_decimal(source.type) and source.type.scale == scale:
         return source
     money = pa.decimal128(38, scale)
@@ -195,7 +196,7 @@ def _numeric_fill(records: np.ndarray, decimals: pa.Array, scale: int, name: str
 def _fixed_fill(records: np.ndarray, kind: Kind, source: pa.Array, scale: int, name: str,
                 decimals: dict[str, pa.Array] | None = None) -> None:
     if kind == Kind.NUMERIC:
-        values = _decimals(source, scale, name)
+        values = decimals_read(source, scale, name)
         if decimals is not None:
             decimals[name] = values
         _numeric_fill(records, values, scale, name)

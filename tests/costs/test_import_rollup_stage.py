@@ -107,24 +107,20 @@ def test_the_stage_rounds_like_the_ledger_and_leaves_commitment_purchases_out_of
     assert groups["Usage"]["n"] == 2 and groups["Purchase"]["list"] is None
 
 
-def test_a_value_the_stage_cannot_read_exactly_hands_the_stage_back_to_sql():
+def test_a_value_the_stage_cannot_read_hands_the_stage_back_to_sql_and_many_places_are_rounded():
     import pyarrow as pa
 
-    stage = StageSums(("charge_date",))
-    stage.add(
-        pa.table(
-            {
-                "charge_date": ["2026-05-01"],
-                "charge_category": ["Usage"],
-                "commitment_discount_id": [""],
-                "tags": ["{}"],
-                "billed_cost": ["0.1234567890123456789012345"],
-                "effective_cost": ["1"],
-                "list_cost": ["1"],
-            }
-        )
-    )
-    assert not stage.usable
+    def stage_of(billed: str) -> StageSums:
+        stage = StageSums(("charge_date",))
+        stage.add(pa.table({"charge_date": ["2026-05-01"], "charge_category": ["Usage"],
+                            "commitment_discount_id": [""], "tags": ["{}"], "billed_cost": [billed],
+                            "effective_cost": ["1"], "list_cost": ["1"]}))
+        return stage
+
+    assert not stage_of("1e40").usable  # no numeric(38, 10) holds it
+    many = stage_of("0.1234567890500000000000001")  # 25 places: rounded to ten, as the ledger rounds
+    assert many.usable
+    assert str(many.parts[0].column("billed")[0].as_py()) == "0.1234567891"
 
 
 def _stage_batch(rows: list[tuple[str, str, str]]):

@@ -7,10 +7,10 @@ it costs a hash aggregation per batch and leaves the server only the rows of the
 write. Amounts are exact: the text values are read as decimals and rounded to the ledger's 10 places the way
 PostgreSQL rounds numeric input (half away from zero), so the sums equal what the ledger holds.
 
-The importer hands over the amounts its binary COPY already read as decimals (``apps.common.pgbinary``: any number
-of places, rounded as the ledger rounds), so they are read once. When a value cannot be read (more than 20 decimal
-places, where no such decimals are given), the groups outgrow ``MAX_GROUPS`` (memory), or the rows hardly share
-their groups (``FEW_SUMS_*``), the stage gives up and the rollups build it from the ledger as before.
+The amounts are read by ``apps.common.pgbinary.decimals_read``, as the binary COPY reads them (the importer hands over
+the decimals it already read, so they are read once). When a value cannot be read (no numeric holds it), the groups
+outgrow ``MAX_GROUPS`` (memory), or the rows hardly share their groups (``FEW_SUMS_*``), the stage gives up and the
+rollups build it from the ledger as before.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from apps.common.pgbinary import EncodeError, decimals_read
+
 MONEY = pa.decimal128(38, 10)
-READ = pa.decimal128(38, 20)
 SUMS = ("billed", "effective", "list")
 MAX_GROUPS = 400_000  # groups kept at most (a compaction first): beyond, the SQL stage is cheaper than memory
 # A compaction re-aggregates every group kept so far: it runs once the uncompacted groups reach COMPACT_EVERY
@@ -35,11 +36,7 @@ FEW_SUMS_SHARE = 3
 
 
 def _money(array: pa.Array) -> pa.Array:
-    try:
-        return pc.cast(array, MONEY)  # at most 10 places: exact as it is (the common case, one kernel)
-    except pa.ArrowInvalid:
-        exact = pc.cast(array, READ)
-        return pc.cast(pc.round(exact, 10, round_mode="half_towards_infinity"), MONEY)
+    return decimals_read(array, MONEY.scale, "")  # exact, rounded as the ledger rounds
 
 
 class StageSums:
@@ -66,7 +63,7 @@ class StageSums:
             billed, effective, listed = (
                 decimals[name] if name in decimals and decimals[name].type == MONEY else _money(table.column(name))
                 for name in ("billed_cost", "effective_cost", "list_cost"))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        except EncodeError:
             self._give_up()
             return
         # rollups.AMORTIZED_SQL: a commitment purchase counts 0 in the amortized view.
