@@ -163,8 +163,8 @@ def _numeric_fill(records: np.ndarray, decimals: pa.Array, scale: int, name: str
     """Write the numeric fields of ``records`` (a ``_field_dtype(NUMERIC)`` view) from ``decimals`` (at ``scale``)."""
     n = len(decimals)
     groups = math.ceil(scale / 4)
-    records["len"] = 8 + 2 * (INTEGER_GROUPS + groups)
-    records["ndigits"] = INTEGER_GROUPS + groups
+    records["len"] = 8 + 2 * _numeric_width(scale)
+    records["ndigits"] = _numeric_width(scale)
     records["weight"] = INTEGER_GROUPS - 1
     records["dscale"] = scale
     if not n:
@@ -178,7 +178,7 @@ def _numeric_fill(records: np.ndarray, decimals: pa.Array, scale: int, name: str
     records["sign"] = np.where(values < 0, NUMERIC_NEG, NUMERIC_POS)
     whole, fraction = np.divmod(np.abs(values).view(np.uint64), np.uint64(10 ** scale))
     fraction *= np.uint64(10 ** (4 * groups - scale))
-    digits = np.empty((n, INTEGER_GROUPS + groups), dtype=np.uint16)
+    digits = np.empty((n, _numeric_width(scale)), dtype=np.uint16)
     for k in range(INTEGER_GROUPS - 1, -1, -1):  # one base-10 000 digit at a time, from the point outwards
         whole, digits[:, k] = np.divmod(whole, np.uint64(10_000))
     for k in range(INTEGER_GROUPS + groups - 1, INTEGER_GROUPS - 1, -1):
@@ -208,7 +208,7 @@ def _fixed_fill(records: np.ndarray, kind: Kind, source: pa.Array, scale: int, n
 def _lengths(source: pa.Array, extra: bytes = b"") -> pa.Array:
     """Each value's length field (its bytes plus ``extra``), followed by ``extra``: a binary array."""
     n = len(source)
-    offsets = np.frombuffer(source.buffers()[1], dtype=np.int32, count=source.offset + n + 1)[source.offset:]
+    offsets = _offsets(source)
     records = np.empty(n, dtype=[("len", ">i4"), ("extra", f"S{len(extra)}")] if extra else [("len", ">i4")])
     records["len"] = np.diff(offsets) + len(extra)
     if extra:
@@ -273,6 +273,21 @@ class RowEncoder:
         return pc.binary_join_element_wise(*parts, b"", null_handling="replace", null_replacement=NULL)
 
 
+def _offsets(array: pa.Array) -> np.ndarray:
+    """The value offsets of a string or binary array: its own ``len + 1`` of them (a slice starts inside)."""
+    return np.frombuffer(array.buffers()[1], dtype=np.int32, count=array.offset + len(array) + 1)[array.offset:]
+
+
+def values_bytes(array: pa.Array) -> memoryview:
+    """The bytes of a string or binary array's values, one after another, as Arrow holds them (no copy): a block
+    of encoded rows as it goes to ``copy.write``."""
+    data = array.buffers()[2]
+    if data is None or not len(array):
+        return memoryview(b"")
+    offsets = _offsets(array)
+    return memoryview(data)[int(offsets[0]):int(offsets[-1])]
+
+
 def _contiguous(array) -> pa.Array:
     """One array of a column (a chunked column's single chunk as it is, several chunks combined)."""
     if isinstance(array, pa.ChunkedArray):
@@ -286,7 +301,7 @@ def _constant_text(array: pa.Array) -> bytes | None:
     n = len(array)
     if array.null_count or not n:
         return None
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=array.offset + n + 1)[array.offset:]
+    offsets = _offsets(array)
     first, last = int(offsets[0]), int(offsets[-1])
     if first == last:
         return b""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from apps.common.pgbinary import EncodeError, decimals_read
+from apps.common.pgbinary import EncodeError, decimals_read, values_bytes
 
 MONEY = pa.decimal128(38, 10)
 SUMS = ("billed", "effective", "list")
@@ -128,10 +128,7 @@ class StageSums:
             # The lines' bytes as Arrow holds them, one block per chunk (no Python string per group).
             for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
                 if len(chunk):
-                    offsets = chunk.buffers()[1]
-                    first, last = (int.from_bytes(memoryview(offsets)[i * 4:i * 4 + 4], "little", signed=True)
-                                   for i in (chunk.offset, chunk.offset + len(chunk)))
-                    copy.write(memoryview(chunk.buffers()[2])[first:last])
+                    copy.write(values_bytes(chunk))
 
 
 def _group(table: pa.Table, keys: list[str], aggregations: list[tuple[str, str]]) -> pa.Table:

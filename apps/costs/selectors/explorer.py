@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from apps.allocation.models import DimensionValue
+from apps.allocation.models import AllocationSignature, DimensionValue
 from apps.allocation.selectors import allocation_sets_matching, dimension_keys
 from apps.allocation.vocabulary import UNALLOCATED_LABEL
 from apps.common.cache import organization_cached
@@ -717,29 +717,27 @@ def _rollup_resource_names(keys: list[str], *, limit: int = 500) -> dict[str, st
     """A name the ledger gives each resource id, from the rollups: each daily row's signature keeps the resource
     name its ledger rows carried (``AllocationSignature``). One probe of the daily rollup's resource index per id
     (``LIMIT 1``); the ledger needs no index of its own for it (each costs a large import a scan and a sort)."""
-    if not keys:
-        return {}
-    from apps.allocation.models import AllocationSignature
-
     daily, signatures = CostDaily._meta.db_table, AllocationSignature._meta.db_table
-    sql = (f"SELECT k, (SELECT a.resource_name FROM {daily} d JOIN {signatures} a ON a.sig = d.alloc_sig "  # noqa: S608
-           "WHERE d.resource_id = k AND a.resource_name <> '' LIMIT 1) FROM unnest(%s::text[]) AS k")
-    with db_connection.cursor() as cursor:
-        cursor.execute(sql, [keys[:limit]])
-        return {key: name for key, name in cursor.fetchall() if name}
+    return _first_names(f"SELECT a.resource_name FROM {daily} d JOIN {signatures} a ON a.sig = d.alloc_sig "  # noqa: S608
+                        "WHERE d.resource_id = k AND a.resource_name <> '' LIMIT 1", keys[:limit])
 
 
 def _ledger_names(id_column: str, name_column: str, keys: list[str], *, limit: int = 500) -> dict[str, str]:
     """A name the ledger gives each id: one index probe per id (``LIMIT 1``), never a scan of the ledger."""
-    if not keys:
-        return {}
     table = CostRecord._meta.db_table
     probe = f"hashtextextended(r.{id_column}, 0) = hashtextextended(k, 0)"  # the indexed expression (id_hash)
     # ``<> ''`` as the allocated index's condition says: the planner then knows that partial index applies.
-    sql = (f"SELECT k, (SELECT r.{name_column} FROM {table} r WHERE {probe} AND r.{id_column} = k "  # noqa: S608
-           f"AND r.{id_column} <> '' AND r.{name_column} <> '' LIMIT 1) FROM unnest(%s::text[]) AS k")
+    return _first_names(f"SELECT r.{name_column} FROM {table} r WHERE {probe} AND r.{id_column} = k "  # noqa: S608
+                        f"AND r.{id_column} <> '' AND r.{name_column} <> '' LIMIT 1", keys[:limit])
+
+
+def _first_names(name_sql: str, keys: list[str]) -> dict[str, str]:
+    """Each key's name by ``name_sql`` (a one-row SELECT of a name for the key ``k``), run once per key in one
+    statement; keys without a name are left out."""
+    if not keys:
+        return {}
     with db_connection.cursor() as cursor:
-        cursor.execute(sql, [keys[:limit]])
+        cursor.execute(f"SELECT k, ({name_sql}) FROM unnest(%s::text[]) AS k", [keys])  # noqa: S608 -- our SQL
         return {key: name for key, name in cursor.fetchall() if name}
 
 

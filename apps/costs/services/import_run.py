@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
 from apps.common.bulk import IdBlocks, bulk_load_pays, local_settings, secondary_indexes_drop, side_connection
-from apps.common.pgbinary import SIGNATURE, TRAILER, EncodeError, RowEncoder, kind_of
+from apps.common.pgbinary import SIGNATURE, TRAILER, EncodeError, RowEncoder, kind_of, values_bytes
 
 from ..importers import native
 from ..importers.errors import ImportRefused
@@ -296,10 +296,7 @@ def _copy_write(copy, table: pa.Table | None, ctx: Context, encoder: RowEncoder,
     decimals: dict[str, pa.Array] = {}
     rows = encoder.encode(arrays, decimals)
     if len(rows):
-        offsets = rows.buffers()[1]
-        first, last = (int.from_bytes(memoryview(offsets)[i * 4:i * 4 + 4], "little", signed=True)
-                       for i in (rows.offset, rows.offset + len(rows)))
-        copy.write(memoryview(rows.buffers()[2])[first:last])
+        copy.write(values_bytes(rows))
     if ctx.stage is not None:
         ctx.stage.add(table, decimals)
 
