@@ -7,6 +7,9 @@ stored as empty strings (one representation of "missing" for grouping and filter
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Func, Value
@@ -25,6 +28,32 @@ def id_hash(column: str) -> Func:
     sorts integers several times faster than text. A lookup compares the hash, then the text itself
     (``apps.costs.selectors.explorer._ledger_names``, the deletes of replaced rows)."""
     return Func(F(column), Value(0), function="hashtextextended", output_field=models.BigIntegerField())
+
+
+def content_id(text: str) -> int:
+    """A content-addressed set's id (``ExtrasSet``, ``TagSet``): the first 8 bytes of the BLAKE2b hash of its JSON
+    text, as a signed 64-bit integer (0, which means "no tags", is never an id)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True) or 1
+
+
+def tags_text(tags: dict) -> str:
+    """The JSON text a tag set's id is the hash of: keys sorted, no spaces (the importer writes the same)."""
+    return json.dumps(tags, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def tag_set_id(tags) -> int:
+    """The ``TagSet`` id of a ledger row's tags: 0 for none."""
+    return content_id(tags_text(tags)) if isinstance(tags, dict) and tags else 0
+
+
+class TagSetIdField(models.BigIntegerField):
+    """``CostRecord.tag_set_id``: computed from the row's ``tags`` whenever the row is saved (``save``,
+    ``bulk_create``, ``apps.common.bulk.bulk_copy``); the importer writes the same hashes itself."""
+
+    def pre_save(self, model_instance, add):
+        value = tag_set_id(model_instance.tags)
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 class ImportFormat(models.TextChoices):
@@ -163,6 +192,27 @@ class ExtrasSet(models.Model):
         return f"{self.pk}"
 
 
+class TagSet(models.Model):
+    """A combination of tags that ledger rows carry, stored once: what a filter by several tags looks up.
+
+    A ledger of millions of rows holds a few hundred or thousand distinct tag sets (the rows of a resource share
+    its tags). An index of every row's tags (GIN) cost a large import a second to build; instead each row carries
+    its set's id (``CostRecord.tag_set_id``, the last column of the ledger's charge-date index) and the sets are
+    indexed here. The rollup refresh (``apps.costs.services.rollups``) adds the sets of the rows it reads; a set is
+    never changed once written (``id`` is the hash of its JSON text, ``tags_text``)."""
+
+    id = models.BigIntegerField(primary_key=True)
+    tags = models.JSONField(_("tags"), default=dict)
+
+    class Meta:
+        verbose_name = _("tag set")
+        verbose_name_plural = _("tag sets")
+        indexes = [GinIndex(fields=["tags"], name="costs_tagset_tags", opclasses=["jsonb_path_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.pk}"
+
+
 class CostRecord(models.Model):
     """One charge row of the ledger (FOCUS 1.2 Cost and Usage)."""
 
@@ -249,6 +299,8 @@ class CostRecord(models.Model):
     allocated_tags = models.TextField(_("allocated tags"), blank=True)  # JSON text
     # --- key/value
     tags = models.JSONField(_("tags"), default=dict, blank=True)
+    # The ``TagSet`` of ``tags`` (0: none), computed on save; what a filter by several tags reads.
+    tag_set_id = TagSetIdField(_("tag set"), default=0, editable=False)
     # x_ custom columns and unknown columns (by original name).
     extras = models.JSONField(_("extra columns"), default=dict, blank=True)
     # The extra columns this row shares with others (see ``ExtrasSet``); its own ``extras`` win over them.
@@ -282,10 +334,12 @@ class CostRecord(models.Model):
         verbose_name_plural = _("cost records")
         indexes = [
             # Every read of the ledger is a charge-date range (the explorer reads rollups, the ledger only for
-            # combined tag filters, through the GIN index); each further index slows every import.
+            # combined tag filters); each further index slows every import.
             # The import link as second column: the rollups read the rows of a range that an import did not
-            # write (``rollups.cost_rollups_refresh``) from the index entries alone, without a heap visit.
-            models.Index(fields=["charge_date", "billing_import"], name="costs_rec_date_import"),
+            # write (``rollups.cost_rollups_refresh``) from the index entries alone, without a heap visit. The tag
+            # set as third: a filter by several tags finds its sets in ``TagSet`` and checks the range's index
+            # entries against their ids, visiting only the rows that match.
+            models.Index(fields=["charge_date", "billing_import", "tag_set_id"], name="costs_rec_date_import_tags"),
             # Names for allocated resource ids (explorer labels), by the hash of the id (``id_hash``); a resource
             # id's name comes from the rollups (``explorer._rollup_resource_names``), not from an index here.
             models.Index(id_hash("allocated_resource_id"), name="costs_rec_allocated",
@@ -293,10 +347,6 @@ class CostRecord(models.Model):
             # What an import or a sync replaces, by the hash of its source key (a few keys, each on many rows: the
             # build sorts integers, not text); a delete compares the hash, then the key.
             models.Index(id_hash("source_key"), name="costs_rec_source"),
-            # jsonb_path_ops: a tag key and value as one hashed entry, so a smaller index and a faster build than
-            # jsonb_ops. It serves ``@>`` (a tag's value: the selective filter); ``?`` (a key, whatever its value,
-            # present on most rows) is checked on the charge-date range's rows.
-            GinIndex(fields=["tags"], name="costs_rec_tags", opclasses=["jsonb_path_ops"]),
         ]
 
     def __str__(self) -> str:

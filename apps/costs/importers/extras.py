@@ -17,10 +17,10 @@ COPY (``pending``), when the import writes them in its transaction. Nothing here
 
 from __future__ import annotations
 
-import hashlib
-
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ..models import content_id
 
 SHARED_MIN_DISTINCT = 64
 SHARED_SHARE = 1 / 16
@@ -31,7 +31,7 @@ EMPTY = "{}"
 
 def set_id(text: str) -> int:
     """The set's id: the first 8 bytes of the BLAKE2b hash of its JSON text, as a signed 64-bit integer."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+    return content_id(text)
 
 
 class ExtrasSets:

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ..models import content_id, tags_text
 from .errors import ImportRefused
 from .extras import ExtrasSets
 from .spec import COLUMNS, CRITICAL, ISO_4217, detect_version, mandatory_for
@@ -249,7 +250,7 @@ def _check_tags(text: str) -> tuple[str | None, str | None]:
         return None, "json"
     if any(isinstance(v, (dict, list)) for v in value.values()):
         return None, "json_flat"
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")), None
+    return tags_text(value), None
 
 
 # --- the batch ------------------------------------------------------------------------------------
@@ -565,6 +566,7 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
         out["provider_name"] = pc.fill_null(cols["ProviderName"], "")
     if "tags" in out:
         out["tags"] = pc.fill_null(out["tags"], "{}")
+        out["tag_set_id"] = _tag_set_ids(out["tags"])
     out["charge_date"] = charge_date
     out["source_key"] = source
 
@@ -598,13 +600,23 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
     for name in field_order:
         array = out.get(name)
         if array is None:
-            default = {"tags": "{}", "extras": "{}"}.get(name)
+            default = {"tags": "{}", "extras": "{}", "tag_set_id": "0"}.get(name)
             if name in _NULLABLE:
                 array = pa.nulls(length, pa.string())
             else:
                 array = pa.array([default or ""] * length, pa.string())
         arrays.append(array.cast(pa.string()) if array.type != pa.string() else array)
     return pa.table(arrays, names=field_order)
+
+
+def _tag_set_ids(tags: pa.Array) -> pa.Array:
+    """Each row's ``TagSet`` id (decimal text; "0" for no tags), hashed once per distinct tag text (the texts are
+    ``tags_text``'s, as ``CostRecord.tag_set_id`` hashes a saved row's tags)."""
+    encoded = pc.dictionary_encode(tags)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    ids = [str(content_id(text)) if text != "{}" else "0" for text in encoded.dictionary.to_pylist()]
+    return pc.take(pa.array(ids, pa.string()), encoded.indices)
 
 
 _NULLABLE = {"list_unit_price", "contracted_unit_price", "pricing_quantity", "consumed_quantity",

@@ -5,7 +5,7 @@ whole months of a range when the view needs no finer buckets (totals, month buck
 partial months at the edges from ``CostDaily``; ``CostDailyTag`` for one tag filter and/or grouping by
 a tag (rows without the key = the daily total minus the tagged rows). Only a combination a per-tag
 rollup cannot answer (several tag filters, or a tag filter with grouping by another tag key) reads
-the ledger (``CostRecord.tags``, GIN index), converted with the same rates. Amounts are exact
+the ledger (the rows of the ``TagSet`` ids that hold every tag filter), converted with the same rates. Amounts are exact
 ``Decimal`` sums; rounding is for display only.
 
 - metric ``billed`` = invoiced view (Σ BilledCost); ``effective`` = amortized view (Σ EffectiveCost
@@ -40,7 +40,7 @@ from apps.common.errors import ApplicationError
 from apps.currency.exceptions import CurrencyErrorCode, RateMissing, human_date
 from apps.currency.selectors import rate_for, rates_first_dates
 
-from ..models import TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord
+from ..models import TAG_INDEX_PREFIX, CostDaily, CostDailyTag, CostMonthly, CostRecord, TagSet
 from ..periods import month_end, month_start
 from ..vocabulary import focus_value_label
 from .comparison import PeriodHistory, group_histories, period_history
@@ -163,9 +163,13 @@ def _uses_ledger(q: CostQuery) -> bool:
 
 def _ledger_filtered(q: CostQuery, start: date, end: date) -> QuerySet:
     qs = _dimension_filtered(CostRecord.objects.filter(charge_date__range=(start, end)), q)
-    for key, value in q.tags:
-        # ``@>`` is what the GIN index on tags (jsonb_path_ops) serves; ``?`` is checked on the range's rows.
-        qs = qs.filter(tags__contains={key: value}) if value is not None else qs.filter(tags__has_key=key)
+    if q.tags:
+        # The tag sets that hold every filter (``TagSet``, a small table with its GIN index), then the range's rows
+        # of those sets: their ids are checked in the charge-date index (``costs_rec_date_import_tags``).
+        sets = TagSet.objects.all()
+        for key, value in q.tags:
+            sets = sets.filter(tags__contains={key: value}) if value is not None else sets.filter(tags__has_key=key)
+        qs = qs.filter(tag_set_id__in=list(sets.values_list("id", flat=True)))
     return qs
 
 

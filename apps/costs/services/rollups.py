@@ -46,7 +46,7 @@ from apps.currency.selectors import rates_stored_since, scope_schema
 from apps.currency.services import rates_fetch_cbr_range
 
 from ..conversion_sql import rate_lateral_sql, rate_sql
-from ..models import CostDaily, CostDailyTag, CostMonthly, CostRecord, CostSharedDaily
+from ..models import CostDaily, CostDailyTag, CostMonthly, CostRecord, CostSharedDaily, TagSet
 from ..periods import month_end, month_start
 from ..selectors.ledger import organization_currency
 from .allocation_rollup import (
@@ -72,8 +72,9 @@ AMORTIZED_SQL = (
 DIMENSIONS = ("charge_date", "connection_id", "provider_name", "billing_account_id", "sub_account_id",
               "service_name", "service_category", "region_id", "resource_type", "resource_id",
               "charge_category", "allocated_method_id", "allocated_resource_id", "billing_currency")
-# The stage also keeps what allocation rules read and the rollups sum away (services/allocation_rollup.py).
-STAGE_KEYS = (*DIMENSIONS, "sku_id", "resource_name")
+# The stage also keeps what allocation rules read and the rollups sum away (services/allocation_rollup.py), and
+# the rows' tag set ids (``TagSet``, written from the stage).
+STAGE_KEYS = (*DIMENSIONS, "sku_id", "resource_name", "tag_set_id")
 # The rollup tables' dimensions: the ledger's plus the allocation signature (``sig`` in the stage).
 ROLLUP_COLUMNS = (*DIMENSIONS, "alloc_sig")
 
@@ -105,6 +106,14 @@ def phase(name: str):
         yield
     finally:
         PHASE_TIMINGS.append((name, time.perf_counter() - started))
+
+
+# The tag sets of the range's rows (each row's ``tag_set_id`` with its tags), for the filters by several tags.
+TAG_SETS_SQL = f"""
+    INSERT INTO {TagSet._meta.db_table} (id, tags)
+    SELECT tag_set_id, min(tags)::jsonb FROM {STAGE} WHERE tag_set_id <> 0 GROUP BY tag_set_id
+    ON CONFLICT (id) DO NOTHING
+"""  # noqa: S608 -- identifiers of this module
 
 
 def _rates_cte(days_sql: str) -> str:
@@ -241,6 +250,8 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
                                .replace("GROUP BY", f"AND ({others}) GROUP BY"),
                                {"start": start, "end": end, "import": stage_import_id})
             cursor.execute(f"ANALYZE {STAGE}")  # the planner's row counts: hash aggregates, not nested loops
+        with phase("tag sets"):
+            cursor.execute(TAG_SETS_SQL)
         with phase("daily delete"):
             cursor.execute(f"DELETE FROM {daily} WHERE charge_date BETWEEN %(start)s AND %(end)s",  # noqa: S608
                            {"start": start, "end": end})
