@@ -6,6 +6,7 @@ are decided once per distinct value of the batch, so a million rows cost a few t
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -368,12 +369,16 @@ def may_contain(array: pa.Array | pa.ChunkedArray, chars: bytes) -> bool:
         if data is None:
             continue
         raw = data.to_pybytes()
-        if len(chars) > 4:  # one pass that drops them, rather than a memchr pass per character
-            if (b" " in chars and b" " in raw) or len(raw.translate(None, chars)) != len(raw):  # text has spaces
-                return True
-        elif any(raw.find(char) >= 0 for char in chars):
+        # A memchr pass per character: a dozen of them take a quarter of one ``bytes.translate`` pass.
+        if any(char in raw for char in _single_bytes(chars)):
             return True
     return False
+
+
+@functools.cache
+def _single_bytes(chars: bytes) -> tuple[bytes, ...]:
+    """``chars`` one byte each, the space first (text columns have spaces: the search stops at once)."""
+    return tuple(sorted((bytes([c]) for c in chars), key=lambda c: c != b" "))
 
 
 def _json_string(array: pa.Array) -> pa.Array:

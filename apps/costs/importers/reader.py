@@ -181,15 +181,14 @@ def open_source(path: str, *, known_columns: set[str]) -> Source:
                 except pa.ArrowInvalid as exc:
                     raise ImportRefused("csv", _("The CSV file cannot be parsed: %(error)s")
                                         % {"error": _short(exc)}) from None
-                _refuse_nul(batch, columns, first_row=rows + 2)  # spreadsheet numbering: the header is row 1
                 rows += batch.num_rows
                 pending.append(batch)
                 size += batch.nbytes
                 if size >= BATCH_BYTES:
-                    yield _coalesce(pending, columns)
+                    yield _checked(_coalesce(pending, columns), columns, rows)
                     pending, size = [], 0
             if pending:
-                yield _coalesce(pending, columns)
+                yield _checked(_coalesce(pending, columns), columns, rows)
         finally:
             raw.close()
 
@@ -215,6 +214,12 @@ def _refuse_nul(batch: pa.RecordBatch, columns: list[str], *, first_row: int) ->
         found = pc.fill_null(pc.match_substring(array, NUL), False)
         if pc.any(found).as_py():
             raise _nul_refusal(column=name, row=first_row + pc.index(found, True).as_py())
+
+
+def _checked(batch: pa.RecordBatch, columns: list[str], rows_read: int) -> pa.RecordBatch:
+    """``batch`` (the last rows of the ``rows_read`` so far), once no value holds NUL."""
+    _refuse_nul(batch, columns, first_row=rows_read - batch.num_rows + 2)  # spreadsheet numbering: header is row 1
+    return batch
 
 
 def _coalesce(batches: list[pa.RecordBatch], columns: list[str]) -> pa.RecordBatch:
