@@ -14,8 +14,9 @@ integers are big-endian. Representations (the types' ``*_send`` functions):
   2000-01-01 00:00 UTC.
 - ``numeric``: int16 digit count, int16 weight (of the first digit, in powers of 10 000), uint16 sign
   (0x0000 positive, 0x4000 negative), int16 display scale, then the digits in base 10 000 (int16 each). Every
-  value here is written with ``INTEGER_GROUPS`` + the fraction's groups; the server strips the leading and
-  trailing zero digits, and applies the column's precision and scale as for text input.
+  value of a column in a batch is written with the same digit count: as many groups before the point as the
+  batch's largest value needs (1 to ``INTEGER_GROUPS``: costs mostly need one) and the fraction's groups; the server
+  strips the leading and trailing zero digits, and applies the column's precision and scale as for text input.
 - ``text``/``varchar``: the UTF-8 bytes. ``jsonb``: a version byte (1), then the JSON text.
 
 Values arrive as text (what the text format would have sent) and are converted here: decimals rounded to the
@@ -64,15 +65,16 @@ FIXED = frozenset({Kind.INT8, Kind.NUMERIC, Kind.TIMESTAMPTZ, Kind.DATE})
 _WIDTHS = {Kind.INT8: 8, Kind.TIMESTAMPTZ: 8, Kind.DATE: 4}
 
 
-def _numeric_width(scale: int) -> int:
-    return INTEGER_GROUPS + math.ceil(scale / 4)
+def _numeric_width(scale: int, whole: int = INTEGER_GROUPS) -> int:
+    return whole + math.ceil(scale / 4)
 
 
-def _field_dtype(kind: Kind, scale: int) -> list[tuple]:
-    """The numpy record of one fixed-width field: its length, then its bytes (all big-endian)."""
+def _field_dtype(kind: Kind, scale: int, whole: int = INTEGER_GROUPS) -> list[tuple]:
+    """The numpy record of one fixed-width field: its length, then its bytes (all big-endian); a numeric with
+    ``whole`` base-10 000 digits before the point."""
     if kind == Kind.NUMERIC:
         return [("len", ">i4"), ("ndigits", ">i2"), ("weight", ">i2"), ("sign", ">u2"), ("dscale", ">i2"),
-                ("digits", ">i2", (_numeric_width(scale),))]
+                ("digits", ">i2", (_numeric_width(scale, whole),))]
     return [("len", ">i4"), ("v", ">i8" if _WIDTHS[kind] == 8 else ">i4")]
 
 
@@ -146,15 +148,25 @@ def decimals_read(source: pa.Array, scale: int, name: str) -> pa.Array:
     return pa.array(values, money)
 
 
-def _numeric_digits(unscaled: int, scale: int) -> tuple[int, list[int]]:
-    """Sign and base-10 000 digits (INTEGER_GROUPS before the point) of one unscaled value (Python integers)."""
+def _whole_groups(decimals: pa.Array, scale: int) -> int:
+    """The base-10 000 digits before the point that the largest value of ``decimals`` needs: 1 to INTEGER_GROUPS (a
+    value beyond that is refused when its digits are written)."""
+    bounds = pc.min_max(decimals).as_py()
+    if bounds["min"] is None:
+        return 1
+    whole = int(max(-bounds["min"], bounds["max"]))  # truncated towards zero: the digits before the point
+    return min(INTEGER_GROUPS, max(1, math.ceil(len(str(whole)) / 4)))
+
+
+def _numeric_digits(unscaled: int, scale: int, whole_groups: int = INTEGER_GROUPS) -> tuple[int, list[int]]:
+    """Sign and base-10 000 digits (``whole_groups`` before the point) of one unscaled value (Python integers)."""
     sign = NUMERIC_NEG if unscaled < 0 else NUMERIC_POS
     groups = math.ceil(scale / 4)
     whole, fraction = divmod(abs(unscaled), 10 ** scale)
-    if whole >= 10_000 ** INTEGER_GROUPS:
+    if whole >= 10_000 ** whole_groups:
         raise OverflowError
     fraction *= 10 ** (4 * groups - scale)
-    digits = [(whole // 10_000 ** (INTEGER_GROUPS - 1 - k)) % 10_000 for k in range(INTEGER_GROUPS)]
+    digits = [(whole // 10_000 ** (whole_groups - 1 - k)) % 10_000 for k in range(whole_groups)]
     digits += [(fraction // 10_000 ** (groups - 1 - k)) % 10_000 for k in range(groups)]
     return sign, digits
 
@@ -163,9 +175,11 @@ def _numeric_fill(records: np.ndarray, decimals: pa.Array, scale: int, name: str
     """Write the numeric fields of ``records`` (a ``_field_dtype(NUMERIC)`` view) from ``decimals`` (at ``scale``)."""
     n = len(decimals)
     groups = math.ceil(scale / 4)
-    records["len"] = 8 + 2 * _numeric_width(scale)
-    records["ndigits"] = _numeric_width(scale)
-    records["weight"] = INTEGER_GROUPS - 1
+    width = records.dtype["digits"].shape[0]
+    whole_groups = width - groups
+    records["len"] = 8 + 2 * width
+    records["ndigits"] = width
+    records["weight"] = whole_groups - 1
     records["dscale"] = scale
     if not n:
         return
@@ -178,17 +192,17 @@ def _numeric_fill(records: np.ndarray, decimals: pa.Array, scale: int, name: str
     records["sign"] = np.where(values < 0, NUMERIC_NEG, NUMERIC_POS)
     whole, fraction = np.divmod(np.abs(values).view(np.uint64), np.uint64(10 ** scale))
     fraction *= np.uint64(10 ** (4 * groups - scale))
-    digits = np.empty((n, _numeric_width(scale)), dtype=np.uint16)
-    for k in range(INTEGER_GROUPS - 1, -1, -1):  # one base-10 000 digit at a time, from the point outwards
+    digits = np.empty((n, width), dtype=np.uint16)
+    for k in range(whole_groups - 1, -1, -1):  # one base-10 000 digit at a time, from the point outwards
         whole, digits[:, k] = np.divmod(whole, np.uint64(10_000))
-    for k in range(INTEGER_GROUPS + groups - 1, INTEGER_GROUPS - 1, -1):
+    for k in range(width - 1, whole_groups - 1, -1):
         fraction, digits[:, k] = np.divmod(fraction, np.uint64(10_000))
     records["digits"] = digits
     rare = ~fits if valid is None else ~fits & valid
     for i in np.flatnonzero(rare):  # beyond an int64 (|value| >= 9.2e8 at scale 10)
         unscaled = (int(low[i]) & 0xFFFF_FFFF_FFFF_FFFF) | (int(high[i]) << 64)
         try:
-            records["sign"][i], records["digits"][i] = _numeric_digits(unscaled, scale)
+            records["sign"][i], records["digits"][i] = _numeric_digits(unscaled, scale, whole_groups)
         except OverflowError:
             raise EncodeError(name, str(decimals[int(i)].as_py())) from None
 
@@ -229,20 +243,25 @@ class RowEncoder:
         self.head = head
         self.tail = [c for c in columns if c not in head]
         self.order = [c[0] for c in (*head, *self.tail)]
-        self.head_dtype = np.dtype([("count", ">i2")] + [
-            (f"f{i}", _field_dtype(kind, scale)) for i, (_name, kind, _nullable, scale) in enumerate(head)])
 
     def encode(self, arrays: dict[str, pa.Array], decimals: dict[str, pa.Array] | None = None) -> pa.Array:
         """The rows of ``arrays`` (every column by name, equal lengths): one binary value per row. ``decimals``, when
         given, receives the numeric columns' values as ``decimal128(38, scale)`` (what the rows carry)."""
         n = len(next(iter(arrays.values())))
         arrays = {k: _contiguous(v) for k, v in arrays.items()}
-        head = np.empty(n, dtype=self.head_dtype)
-        head["count"] = len(self.order)
+        fields, numbers = [("count", ">i2")], {}
         for i, (name, kind, _nullable, scale) in enumerate(self.head):
             if arrays[name].null_count:  # the record has no room for NULL; the server would refuse it anyway
                 raise EncodeError(name, "NULL")
-            _fixed_fill(head[f"f{i}"], kind, arrays[name], scale, name, decimals)
+            whole = INTEGER_GROUPS
+            if kind == Kind.NUMERIC:  # read first: the batch's largest value sets the field's width
+                numbers[name] = decimals_read(arrays[name], scale, name)
+                whole = _whole_groups(numbers[name], scale)
+            fields.append((f"f{i}", _field_dtype(kind, scale, whole)))
+        head = np.empty(n, dtype=np.dtype(fields))
+        head["count"] = len(self.order)
+        for i, (name, kind, _nullable, scale) in enumerate(self.head):
+            _fixed_fill(head[f"f{i}"], kind, numbers.get(name, arrays[name]), scale, name, decimals)
         parts: list = [_as_binary(head)]
         constant = b""  # bytes every row has next, not yet in ``parts``
         for name, kind, _nullable, scale in self.tail:
@@ -251,7 +270,11 @@ class RowEncoder:
                 constant += NULL
                 continue
             if kind in FIXED:
-                records = np.zeros(n, dtype=_field_dtype(kind, scale))
+                whole = INTEGER_GROUPS
+                if kind == Kind.NUMERIC:
+                    array = decimals_read(array, scale, name)
+                    whole = _whole_groups(array, scale)
+                records = np.zeros(n, dtype=_field_dtype(kind, scale, whole))
                 _fixed_fill(records, kind, array, scale, name, decimals)
                 pieces = [_as_binary(records, array)]
             else:

@@ -101,12 +101,30 @@ def test_fixed_never_null_columns_lead_each_row_in_the_copy_column_order():
     row = encoder.encode({name: pa.array([value], pa.string()) for name, value in (
         ("id", "7"), ("amount", "1"), ("quantity", None), ("label", "ab"), ("note", None),
         ("at", "2000-01-01 00:00:00+00"), ("day", "2000-01-01"), ("tags", "{}"), ("link", None))})[0].as_py()
-    # 9 fields; id 7; 1 as numeric (8 digits: weight 4, one unit digit, dscale 10); epoch 0; day 0; NULL; "ab"...
-    numeric_one = (b"\x00\x00\x00\x18" + b"\x00\x08\x00\x04\x00\x00\x00\x0a"
-                   + b"\x00\x00" * 4 + b"\x00\x01" + b"\x00\x00" * 3)
+    # 9 fields; id 7; 1 as numeric (4 digits: the unit digit, weight 0, then three of fraction, dscale 10);
+    # epoch 0; day 0; NULL; "ab"...
+    numeric_one = (b"\x00\x00\x00\x10" + b"\x00\x04\x00\x00\x00\x00\x00\x0a"
+                   + b"\x00\x01" + b"\x00\x00" * 3)
     assert row == (b"\x00\x09" + b"\x00\x00\x00\x08" + (7).to_bytes(8, "big") + numeric_one
                    + b"\x00\x00\x00\x08" + bytes(8) + b"\x00\x00\x00\x04" + bytes(4)
                    + NULL + b"\x00\x00\x00\x02ab" + NULL + b"\x00\x00\x00\x03\x01{}" + NULL)
+
+
+def test_a_batch_writes_as_many_whole_digits_as_its_largest_value_needs():
+    """Digits before the point per batch and column: 1 for values under 10 000, 2 for one of 12 345.6, 5 for one
+    beyond an int64 at scale 10; every value reads back exactly, negative and fractional ones included."""
+    encoder = RowEncoder([("amount", Kind.NUMERIC, False, 10)])
+    for values, digits in ((["0.5", "-9999.9999999999"], 4), (["1", "-12345.6"], 5),
+                           (["123456789012345678.25", "-0.0000000001"], 8)):
+        rows = encoder.encode({"amount": pa.array(values, pa.string())}).to_pylist()
+        assert {row[6:8] for row in rows} == {digits.to_bytes(2, "big")}  # the digit count of every value
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMPORARY TABLE _widths (amount numeric(30, 10) NOT NULL)")
+            with cursor.cursor.copy("COPY _widths (amount) FROM STDIN (FORMAT binary)") as copy:
+                copy.write(SIGNATURE + b"".join(rows) + TRAILER)
+            cursor.execute("SELECT amount FROM _widths")
+            assert [row[0] for row in cursor.fetchall()] == [Decimal(v) for v in values]
+            cursor.execute("DROP TABLE _widths")
 
 
 @pytest.mark.parametrize(("db_type", "kind"), [
