@@ -248,7 +248,7 @@ class RowEncoder:
         """The rows of ``arrays`` (every column by name, equal lengths): one binary value per row. ``decimals``, when
         given, receives the numeric columns' values as ``decimal128(38, scale)`` (what the rows carry)."""
         n = len(next(iter(arrays.values())))
-        arrays = {k: _contiguous(v) for k, v in arrays.items()}
+        arrays = {k: contiguous(v) for k, v in arrays.items()}
         fields, numbers = [("count", ">i2")], {}
         for i, (name, kind, _nullable, scale) in enumerate(self.head):
             if arrays[name].null_count:  # the record has no room for NULL; the server would refuse it anyway
@@ -281,7 +281,7 @@ class RowEncoder:
                 if array.type != pa.string():
                     array = pc.cast(array, pa.string())
                 extra = b"\x01" if kind == Kind.JSONB else b""
-                same = _constant_text(array)
+                same = constant_text(array)
                 if same is not None:  # every row has the same value ('' mostly: a column the file leaves empty)
                     constant += (len(same) + len(extra)).to_bytes(4, "big") + extra + same
                     continue
@@ -311,14 +311,14 @@ def values_bytes(array: pa.Array) -> memoryview:
     return memoryview(data)[int(offsets[0]):int(offsets[-1])]
 
 
-def _contiguous(array) -> pa.Array:
+def contiguous(array) -> pa.Array:
     """One array of a column (a chunked column's single chunk as it is, several chunks combined)."""
     if isinstance(array, pa.ChunkedArray):
         return array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
     return array
 
 
-def _constant_text(array: pa.Array) -> bytes | None:
+def constant_text(array: pa.Array) -> bytes | None:
     """The bytes of the value every row of a string array holds, or None when the values differ or some is null:
     equal lengths, then one comparison of the data with the first value repeated."""
     n = len(array)

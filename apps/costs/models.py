@@ -17,6 +17,9 @@ from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 20, "decimal_places": 10}
+# A text column FOCUS lets be empty: '' in Python and as the database's own default, so a bulk load may leave out a
+# column that is empty in every row (``apps.costs.services.import_run``).
+BLANK = {"blank": True, "default": "", "db_default": ""}
 QUANTITY = {"max_digits": 30, "decimal_places": 10}
 # Characters of a tag key / value that the tag rollup's indexes hold (apps.costs.selectors.explorer reads them).
 TAG_INDEX_PREFIX = 200
@@ -233,76 +236,77 @@ class CostRecord(models.Model):
     charge_date = models.DateField(_("charge date"))
     # --- charge
     charge_category = models.CharField(_("charge category"), max_length=16)
-    charge_class = models.CharField(_("charge class"), max_length=16, blank=True)
-    charge_frequency = models.CharField(_("charge frequency"), max_length=16, blank=True)
-    charge_description = models.TextField(_("charge description"), blank=True)
+    charge_class = models.CharField(_("charge class"), max_length=16, **BLANK)
+    charge_frequency = models.CharField(_("charge frequency"), max_length=16, **BLANK)
+    charge_description = models.TextField(_("charge description"), **BLANK)
     # --- who
     provider_name = models.CharField(_("provider"), max_length=255)
-    publisher_name = models.CharField(_("publisher"), max_length=255, blank=True)
-    invoice_issuer_name = models.CharField(_("invoice issuer"), max_length=255, blank=True)
-    invoice_id = models.CharField(_("invoice"), max_length=255, blank=True)
+    publisher_name = models.CharField(_("publisher"), max_length=255, **BLANK)
+    invoice_issuer_name = models.CharField(_("invoice issuer"), max_length=255, **BLANK)
+    invoice_id = models.CharField(_("invoice"), max_length=255, **BLANK)
     billing_account_id = models.CharField(_("billing account"), max_length=255)
-    billing_account_name = models.CharField(_("billing account name"), max_length=255, blank=True)
-    sub_account_id = models.CharField(_("sub account"), max_length=255, blank=True)
-    sub_account_name = models.CharField(_("sub account name"), max_length=255, blank=True)
+    billing_account_name = models.CharField(_("billing account name"), max_length=255, **BLANK)
+    sub_account_id = models.CharField(_("sub account"), max_length=255, **BLANK)
+    sub_account_name = models.CharField(_("sub account name"), max_length=255, **BLANK)
     # --- where / what
-    region_id = models.CharField(_("region"), max_length=100, blank=True)
-    region_name = models.CharField(_("region name"), max_length=255, blank=True)
-    availability_zone = models.CharField(_("availability zone"), max_length=100, blank=True)
-    service_name = models.CharField(_("service"), max_length=255, blank=True)
-    service_category = models.CharField(_("service category"), max_length=64, blank=True)
-    service_subcategory = models.CharField(_("service subcategory"), max_length=100, blank=True)
-    resource_id = models.TextField(_("resource ID"), blank=True)
-    resource_name = models.TextField(_("resource name"), blank=True)
-    resource_type = models.CharField(_("resource type"), max_length=255, blank=True)
-    sku_id = models.CharField(_("SKU"), max_length=255, blank=True)
-    sku_price_id = models.CharField(_("SKU price"), max_length=255, blank=True)
+    region_id = models.CharField(_("region"), max_length=100, **BLANK)
+    region_name = models.CharField(_("region name"), max_length=255, **BLANK)
+    availability_zone = models.CharField(_("availability zone"), max_length=100, **BLANK)
+    service_name = models.CharField(_("service"), max_length=255, **BLANK)
+    service_category = models.CharField(_("service category"), max_length=64, **BLANK)
+    service_subcategory = models.CharField(_("service subcategory"), max_length=100, **BLANK)
+    resource_id = models.TextField(_("resource ID"), **BLANK)
+    resource_name = models.TextField(_("resource name"), **BLANK)
+    resource_type = models.CharField(_("resource type"), max_length=255, **BLANK)
+    sku_id = models.CharField(_("SKU"), max_length=255, **BLANK)
+    sku_price_id = models.CharField(_("SKU price"), max_length=255, **BLANK)
     # --- pricing / usage
-    pricing_category = models.CharField(_("pricing category"), max_length=16, blank=True)
+    pricing_category = models.CharField(_("pricing category"), max_length=16, **BLANK)
     pricing_quantity = models.DecimalField(_("pricing quantity"), **QUANTITY, null=True, blank=True)
-    pricing_unit = models.CharField(_("pricing unit"), max_length=100, blank=True)
+    pricing_unit = models.CharField(_("pricing unit"), max_length=100, **BLANK)
     consumed_quantity = models.DecimalField(_("consumed quantity"), **QUANTITY, null=True, blank=True)
-    consumed_unit = models.CharField(_("consumed unit"), max_length=100, blank=True)
+    consumed_unit = models.CharField(_("consumed unit"), max_length=100, **BLANK)
     # --- commitments
-    commitment_discount_id = models.TextField(_("commitment discount"), blank=True)
-    commitment_discount_name = models.CharField(_("commitment discount name"), max_length=255, blank=True)
+    commitment_discount_id = models.TextField(_("commitment discount"), **BLANK)
+    commitment_discount_name = models.CharField(_("commitment discount name"), max_length=255, **BLANK)
     commitment_discount_category = models.CharField(_("commitment discount category"), max_length=16,
-                                                    blank=True)
-    commitment_discount_type = models.CharField(_("commitment discount type"), max_length=100, blank=True)
-    commitment_discount_status = models.CharField(_("commitment discount status"), max_length=16, blank=True)
+                                                    **BLANK)
+    commitment_discount_type = models.CharField(_("commitment discount type"), max_length=100, **BLANK)
+    commitment_discount_status = models.CharField(_("commitment discount status"), max_length=16, **BLANK)
     # --- FOCUS 1.1-1.2 columns kept as their own columns (free text as TextField: real exports vary in length)
-    billing_account_type = models.TextField(_("billing account type"), blank=True)
-    sub_account_type = models.TextField(_("sub account type"), blank=True)
-    pricing_currency = models.TextField(_("pricing currency"), blank=True)
+    billing_account_type = models.TextField(_("billing account type"), **BLANK)
+    sub_account_type = models.TextField(_("sub account type"), **BLANK)
+    pricing_currency = models.TextField(_("pricing currency"), **BLANK)
     pricing_currency_contracted_unit_price = models.DecimalField(
         _("contracted unit price in pricing currency"), **QUANTITY, null=True, blank=True)
     pricing_currency_effective_cost = models.DecimalField(
         _("effective cost in pricing currency"), **QUANTITY, null=True, blank=True)
     pricing_currency_list_unit_price = models.DecimalField(
         _("list unit price in pricing currency"), **QUANTITY, null=True, blank=True)
-    sku_meter = models.TextField(_("SKU meter"), blank=True)
+    sku_meter = models.TextField(_("SKU meter"), **BLANK)
     # A JSON object by the spec, kept as the provider wrote it (exports differ in how they format it).
-    sku_price_details = models.TextField(_("SKU price details"), blank=True)
-    capacity_reservation_id = models.TextField(_("capacity reservation"), blank=True)
-    capacity_reservation_status = models.CharField(_("capacity reservation status"), max_length=16, blank=True)
+    sku_price_details = models.TextField(_("SKU price details"), **BLANK)
+    capacity_reservation_id = models.TextField(_("capacity reservation"), **BLANK)
+    capacity_reservation_status = models.CharField(_("capacity reservation status"), max_length=16, **BLANK)
     commitment_discount_quantity = models.DecimalField(_("commitment discount quantity"), **QUANTITY, null=True,
                                                        blank=True)
-    commitment_discount_unit = models.TextField(_("commitment discount unit"), blank=True)
+    commitment_discount_unit = models.TextField(_("commitment discount unit"), **BLANK)
     # --- FOCUS 1.3 (nullable in older files): provider names, contracts and split cost allocation
-    service_provider_name = models.TextField(_("service provider"), blank=True)
-    host_provider_name = models.TextField(_("host provider"), blank=True)
-    contract_applied = models.TextField(_("contract applied"), blank=True)  # JSON text, as exported
-    allocated_method_id = models.TextField(_("allocation method"), blank=True)
-    allocated_method_details = models.TextField(_("allocation method details"), blank=True)  # JSON text
-    allocated_resource_id = models.TextField(_("allocated resource ID"), blank=True)
-    allocated_resource_name = models.TextField(_("allocated resource name"), blank=True)
-    allocated_tags = models.TextField(_("allocated tags"), blank=True)  # JSON text
+    service_provider_name = models.TextField(_("service provider"), **BLANK)
+    host_provider_name = models.TextField(_("host provider"), **BLANK)
+    contract_applied = models.TextField(_("contract applied"), **BLANK)  # JSON text, as exported
+    allocated_method_id = models.TextField(_("allocation method"), **BLANK)
+    allocated_method_details = models.TextField(_("allocation method details"), **BLANK)  # JSON text
+    allocated_resource_id = models.TextField(_("allocated resource ID"), **BLANK)
+    allocated_resource_name = models.TextField(_("allocated resource name"), **BLANK)
+    allocated_tags = models.TextField(_("allocated tags"), **BLANK)  # JSON text
     # --- key/value
     tags = models.JSONField(_("tags"), default=dict, blank=True)
     # The ``TagSet`` of ``tags`` (0: none), computed on save; what a filter by several tags reads.
     tag_set_id = TagSetIdField(_("tag set"), default=0, editable=False)
     # x_ custom columns and unknown columns (by original name).
-    extras = models.JSONField(_("extra columns"), default=dict, blank=True)
+    extras = models.JSONField(_("extra columns"), default=dict, db_default=models.Value({}, models.JSONField()),
+                              blank=True)
     # The extra columns this row shares with others (see ``ExtrasSet``); its own ``extras`` win over them.
     extras_set = models.ForeignKey(ExtrasSet, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+",
                                    verbose_name=_("shared extra columns"), db_constraint=False, db_index=False)

@@ -247,10 +247,51 @@ def test_a_value_its_ledger_column_cannot_hold_refuses_the_file_by_its_focus_col
         def encode(self, arrays, decimals=None):
             raise EncodeError("billed_cost", "1e99")
 
-    monkeypatch.setattr(run, "_row_encoder", lambda with_ids: Refusing())
+    monkeypatch.setattr(run, "_row_encoder", lambda with_ids, left_out=frozenset(): Refusing())
     bi = focus_file_import(path=str(AWS))
 
     assert (bi.status, bi.error_code) == ("error", "value")
     assert bi.report[0]["column"] == "BilledCost"
     assert "В колонке BilledCost есть значение, которое нельзя сохранить: 1e99" in bi.error
     assert CostRecord.objects.count() == 0
+
+
+def test_columns_empty_in_the_first_batch_are_left_to_their_default_until_a_batch_has_a_value(in_alpha, tmp_path,
+                                                                                             monkeypatch):
+    """The COPY leaves out the columns a batch holds only defaults in ('' for empty text, '{}' for the extras, NULL);
+    a later batch with a value there ends it and starts one that carries the column: every value arrives."""
+    from apps.costs.importers import reader
+
+    monkeypatch.setattr(reader, "BLOCK_SIZE", 4096)  # a few rows per block of the CSV reader
+    monkeypatch.setattr(reader, "BATCH_BYTES", 1)  # each block its own batch
+    statements = []
+    original = run._LedgerCopy._start
+
+    def start(self, left_out):
+        statements.append(left_out)
+        original(self, left_out)
+
+    monkeypatch.setattr(run._LedgerCopy, "_start", start)
+
+    def change(index, row):
+        row["ChargeClass"] = "Correction" if index == 99 else ""
+        row["x_Note"] = "late" if index == 99 else ""
+        return row
+
+    path = rewrite(AWS, tmp_path / "late.csv", change, add_columns=("x_Note",))
+    bi = focus_file_import(path=str(path))
+
+    assert bi.status == "success", (bi.error, bi.report[:3])
+    # The first COPY leaves both out (and columns that only later rows of the sample fill); each next one leaves out
+    # fewer, and the other columns empty in every row stay left out to the end.
+    assert len(statements) >= 2 and {"charge_class", "extras_set_id", "contract_applied"} <= statements[0]
+    assert all(later < earlier for earlier, later in zip(statements, statements[1:], strict=False))
+    # (the extra column, one value for one row, went to a set of extra columns: the row points at it)
+    assert "charge_class" not in statements[-1] and "extras_set_id" not in statements[-1]
+    assert "contract_applied" in statements[-1]
+    assert CostRecord.objects.count() == 100
+    assert list(CostRecord.objects.exclude(charge_class="").values_list("charge_class", flat=True)) == ["Correction"]
+    assert [r.extra_columns for r in CostRecord.objects.filter(extras_set__isnull=False)] == [{"x_Note": "late"}]
+    assert CostRecord.objects.filter(charge_class="", extras={}, extras_set__isnull=True, contract_applied="",
+                                     allocated_tags="").count() == 99
+    assert cents(ledger_sums()) == cents(independent_sums(path))

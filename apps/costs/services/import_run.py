@@ -4,6 +4,7 @@ of the same sources and refresh the rollups; an invalid or refused file rolls ev
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import queue
@@ -19,7 +20,16 @@ from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
 from apps.common.bulk import IdBlocks, bulk_load_pays, local_settings, secondary_indexes_drop, side_connection
-from apps.common.pgbinary import SIGNATURE, TRAILER, EncodeError, RowEncoder, kind_of, values_bytes
+from apps.common.pgbinary import (
+    SIGNATURE,
+    TRAILER,
+    EncodeError,
+    RowEncoder,
+    constant_text,
+    contiguous,
+    kind_of,
+    values_bytes,
+)
 
 from ..importers import native
 from ..importers.errors import ImportRefused
@@ -223,23 +233,23 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                 ids = (IdBlocks.open(table, first_block=int(estimate * (1 + IDS_MARGIN)))
                        if estimate >= IDS_MIN_ROWS else None)
                 last_reported = 0
+                copy = _LedgerCopy(cur, table, with_ids=ids is not None)
                 try:
-                    encoder = _row_encoder(ids is not None)
-                    fields = ", ".join(f'"{c}"' for c in encoder.order)
-                    with cur.copy(f"COPY {table} ({fields}) FROM STDIN (FORMAT binary)",  # noqa: S608
-                                  writer=_BoundedWriter(cur)) as copy:
-                        copy.write(SIGNATURE)
-                        _copy_write(copy, first_table, ctx, encoder, ids)
+                    try:
+                        copy.write(first_table, ctx, ids)
                         for batch in batches:
-                            _copy_write(copy, normalize_batch(batch, ctx, field_lengths=lengths,
-                                                              field_order=order), ctx, encoder, ids)
+                            copy.write(normalize_batch(batch, ctx, field_lengths=lengths, field_order=order), ctx,
+                                       ids)
                             if ctx.rows_seen - last_reported >= PROGRESS_EVERY_ROWS:
                                 last_reported = ctx.rows_seen
                                 progress.write(rows_done=ctx.rows_seen, bytes_done=source.bytes_done)
                                 if on_progress:
                                     on_progress(bi)
                         _settle(bi, ctx)  # raises _Abandon (the COPY and the transaction roll back) when refused
-                        copy.write(TRAILER)
+                    except BaseException as exc:
+                        copy.abort(exc)
+                        raise
+                    copy.end()
                 finally:
                     if ids is not None:
                         ids.close()
@@ -283,31 +293,102 @@ class _Abandon(Exception):  # noqa: N818 - control flow: leave the COPY and roll
         self.code, self.message, self.refusal = code, message, refusal
 
 
-def _copy_write(copy, table: pa.Table | None, ctx: Context, encoder: RowEncoder, ids: IdBlocks | None = None) -> None:
-    """Send a normalized batch as one block of the binary COPY format (``apps.common.pgbinary``; nothing once a
-    bad row refuses the file). With ``ids`` each row carries its id."""
-    if table is None or (ctx.rows_bad and not ctx.skip_invalid):
-        return
-    arrays = dict(zip(table.column_names, table.columns, strict=True))
-    if ids is not None and table.num_rows:
-        ranges = [pa.array(range(start, stop), pa.int64())
-                  for start, stop in ids.take(table.num_rows, block=IDS_BLOCK)]
-        arrays["id"] = pa.concat_arrays(ranges) if len(ranges) > 1 else ranges[0]
-    decimals: dict[str, pa.Array] = {}
-    rows = encoder.encode(arrays, decimals)
-    if len(rows):
-        copy.write(values_bytes(rows))
-    if ctx.stage is not None:
-        ctx.stage.add(table, decimals)
+class _LedgerCopy:
+    """The binary COPY of the normalized batches into the ledger (``apps.common.pgbinary``).
+
+    The columns that hold their database default in every row of the first batch ('' for the text FOCUS lets be
+    empty, '{}' for the extras, NULL for the nullable ones: a file leaves a dozen of them empty) are left out of
+    the COPY, so the server neither receives nor checks them row by row; its default fills them. A later batch with a
+    value in such a column ends that COPY and starts another without leaving that column out (in the same
+    transaction: the rows are the same as with one COPY)."""
+
+    def __init__(self, cursor, table: str, *, with_ids: bool):
+        self.cursor, self.table, self.with_ids = cursor, table, with_ids
+        self.left_out: frozenset[str] = frozenset()
+        self.statement = self.copy = self.encoder = None
+
+    def write(self, table: pa.Table | None, ctx: Context, ids: IdBlocks | None = None) -> None:
+        """Send a normalized batch as one block of rows (nothing once a bad row refuses the file). With ``ids`` each
+        row carries its id."""
+        if table is None or not table.num_rows or (ctx.rows_bad and not ctx.skip_invalid):
+            return
+        arrays = dict(zip(table.column_names, table.columns, strict=True))
+        if ids is not None:
+            ranges = [pa.array(range(start, stop), pa.int64())
+                      for start, stop in ids.take(table.num_rows, block=IDS_BLOCK)]
+            arrays["id"] = pa.concat_arrays(ranges) if len(ranges) > 1 else ranges[0]
+        defaults = _defaulted(arrays)
+        if self.statement is None or not self.left_out <= defaults:
+            self.end()
+            self._start(defaults if self.encoder is None else self.left_out & defaults)
+        decimals: dict[str, pa.Array] = {}
+        rows = self.encoder.encode(arrays, decimals)
+        if len(rows):
+            self.copy.write(values_bytes(rows))
+        if ctx.stage is not None:
+            ctx.stage.add(table, decimals)
+
+    def _start(self, left_out: frozenset[str]) -> None:
+        self.left_out = left_out
+        self.encoder = _row_encoder(self.with_ids, left_out)
+        fields = ", ".join(f'"{c}"' for c in self.encoder.order)
+        self.statement = self.cursor.copy(f"COPY {self.table} ({fields}) FROM STDIN (FORMAT binary)",  # noqa: S608
+                                          writer=_BoundedWriter(self.cursor))
+        self.copy = self.statement.__enter__()
+        self.copy.write(SIGNATURE)
+
+    def end(self) -> None:
+        """Finish the running COPY (if any): its trailer, then the server's answer."""
+        if self.statement is not None:
+            statement, self.statement = self.statement, None
+            self.copy.write(TRAILER)
+            statement.__exit__(None, None, None)
+
+    def abort(self, exc: BaseException) -> None:
+        """Leave the running COPY with ``exc``: the server refuses the statement, the transaction rolls back."""
+        if self.statement is not None:
+            statement, self.statement = self.statement, None
+            statement.__exit__(type(exc), exc, exc.__traceback__)
+
+
+def _defaulted(arrays: dict[str, pa.Array | pa.ChunkedArray]) -> frozenset[str]:
+    """The ledger columns whose every value in ``arrays`` is the column's database default (left out of a COPY)."""
+    found = []
+    for name, default in _column_defaults().items():
+        array = arrays.get(name)
+        if array is None:
+            continue
+        if default is None:
+            if array.null_count == len(array):
+                found.append(name)
+        elif array.type == pa.string() and constant_text(contiguous(array)) == default.encode():
+            found.append(name)
+    return frozenset(found)
 
 
 @functools.cache
-def _row_encoder(with_ids: bool) -> RowEncoder:
-    """The ledger's rows in the binary COPY format: its columns (the id first when the stream carries it), their
-    kinds from the model (``apps.common.pgbinary``)."""
+def _column_defaults() -> dict[str, str | None]:
+    """The ledger columns a COPY may leave out, with their database default as text: NULL (None) for the nullable
+    ones, the ``db_default`` of the others ('' or '{}')."""
+    defaults = {}
+    for f in CostRecord._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        if f.null:
+            defaults[f.column] = None
+        elif f.db_default is not models.NOT_PROVIDED:
+            value = f.db_default.value if isinstance(f.db_default, models.Value) else f.db_default
+            defaults[f.column] = value if isinstance(value, str) else json.dumps(value)
+    return defaults
+
+
+@functools.cache
+def _row_encoder(with_ids: bool, left_out: frozenset[str] = frozenset()) -> RowEncoder:
+    """The ledger's rows in the binary COPY format: its columns (the id first when the stream carries it) but those
+    ``left_out``, their kinds from the model (``apps.common.pgbinary``)."""
     return RowEncoder([(f.column, kind_of(f.db_type(connection)), f.null, getattr(f, "decimal_places", None) or 0)
                        for f in CostRecord._meta.concrete_fields
-                       if with_ids or not f.primary_key])
+                       if (with_ids or not f.primary_key) and f.column not in left_out])
 
 
 EXTRAS_SETS_PER_STATEMENT = 5_000
