@@ -29,11 +29,6 @@ PENDING_LIMIT = 50_000
 EMPTY = "{}"
 
 
-def set_id(text: str) -> int:
-    """The set's id: the first 8 bytes of the BLAKE2b hash of its JSON text, as a signed 64-bit integer."""
-    return content_id(text)
-
-
 class ExtrasSets:
     """The import's decisions (which extra columns are shared) and the sets it found (``pending``: id -> JSON)."""
 
@@ -81,7 +76,7 @@ class ExtrasSets:
             if text == EMPTY:
                 ids.append(None)
                 continue
-            key = set_id(text)
+            key = content_id(text)  # a 64-bit hash of the JSON text
             known = self.pending.setdefault(key, text)
             if known != text:  # a 64-bit collision between two different objects: never write either under it
                 raise ValueError("extras set id collision")

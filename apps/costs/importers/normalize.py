@@ -617,11 +617,7 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
 def _tag_set_ids(tags: pa.Array) -> pa.Array:
     """Each row's ``TagSet`` id (decimal text; "0" for no tags), hashed once per distinct tag text (the texts are
     ``tags_text``'s, as ``CostRecord.tag_set_id`` hashes a saved row's tags)."""
-    encoded = pc.dictionary_encode(tags)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    ids = [str(content_id(text)) if text != "{}" else "0" for text in encoded.dictionary.to_pylist()]
-    return pc.take(pa.array(ids, pa.string()), encoded.indices)
+    return _map_distinct(tags, lambda text: (str(content_id(text)) if text != "{}" else "0", None))[0]
 
 
 _NULLABLE = {"list_unit_price", "contracted_unit_price", "pricing_quantity", "consumed_quantity",
