@@ -48,12 +48,23 @@ def _copy(cursor, connection, table: str, columns: Sequence[str], rows: Iterable
 
 
 def bulk_copy(model: type[Model], objs: Iterable[Model], *, using: str = DEFAULT_DB_ALIAS) -> int:
-    """INSERT the objects of ``objs`` (consumed once) with one COPY; returns how many were written."""
+    """INSERT the objects of ``objs`` (consumed once) with one COPY; returns how many were written.
+
+    A model with rows in another table that its rows point at (``CostRecord``'s tag sets) defines the class method
+    ``bulk_copy_rows(objs) -> (objs, after)``: it sees each object as it goes, and ``after()`` writes those rows
+    once the COPY is done (the connection is busy until then)."""
     connection = connections[using]
     concrete = _fields(model)
+    hook = getattr(model, "bulk_copy_rows", None)
+    after = None
+    if hook is not None:
+        objs, after = hook(objs)
     with connection.cursor() as cursor:
-        return _copy(cursor, connection, model._meta.db_table, [f.column for f in concrete],
-                     _rows(objs, concrete, connection))
+        written = _copy(cursor, connection, model._meta.db_table, [f.column for f in concrete],
+                        _rows(objs, concrete, connection))
+    if after is not None:
+        after()
+    return written
 
 
 def bulk_copy_upsert(model: type[Model], objs: Iterable[Model], *, unique_fields: Sequence[str],

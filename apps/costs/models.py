@@ -49,14 +49,21 @@ def tag_set_id(tags) -> int:
     return content_id(tags_text(tags)) if isinstance(tags, dict) and tags else 0
 
 
-class TagSetIdField(models.BigIntegerField):
-    """``CostRecord.tag_set_id``: computed from the row's ``tags`` whenever the row is saved (``save``,
-    ``bulk_create``, ``apps.common.bulk.bulk_copy``); the importer writes the same hashes itself."""
+class TagSetManager(models.Manager):
+    def ensure(self, tag_sets) -> None:
+        """Store each of ``tag_sets`` (dicts; empty ones are no set) unless it is there already (an id is its
+        content's hash, so a set is never written twice differently)."""
+        unique = {tag_set_id(tags): tags for tags in tag_sets if tags}
+        if unique:
+            self.bulk_create([self.model(id=k, tags=v) for k, v in unique.items()], ignore_conflicts=True,
+                             batch_size=1000)
 
-    def pre_save(self, model_instance, add):
-        value = tag_set_id(model_instance.tags)
-        setattr(model_instance, self.attname, value)
-        return value
+
+class CostRecordManager(models.Manager):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        TagSet.objects.ensure(obj.__dict__["_tags"] for obj in objs if "_tags" in obj.__dict__)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class ImportFormat(models.TextChoices):
@@ -207,6 +214,8 @@ class TagSet(models.Model):
     id = models.BigIntegerField(primary_key=True)
     tags = models.JSONField(_("tags"), default=dict)
 
+    objects = TagSetManager()
+
     class Meta:
         verbose_name = _("tag set")
         verbose_name_plural = _("tag sets")
@@ -218,6 +227,8 @@ class TagSet(models.Model):
 
 class CostRecord(models.Model):
     """One charge row of the ledger (FOCUS 1.2 Cost and Usage)."""
+
+    objects = CostRecordManager()
 
     # --- money (in billing_currency)
     billed_cost = models.DecimalField(_("billed cost"), **MONEY)
@@ -301,9 +312,13 @@ class CostRecord(models.Model):
     allocated_resource_name = models.TextField(_("allocated resource name"), **BLANK)
     allocated_tags = models.TextField(_("allocated tags"), **BLANK)  # JSON text
     # --- key/value
-    tags = models.JSONField(_("tags"), default=dict, blank=True)
-    # The ``TagSet`` of ``tags`` (0: none), computed on save; what a filter by several tags reads.
-    tag_set_id = TagSetIdField(_("tag set"), default=0, editable=False)
+    # The row's tags, stored once per distinct set (``TagSet``): the row holds the set's id (0: no tags), which
+    # ``tags`` (a property) reads and writes. A ledger row never carries the JSON itself: parsing it row by row
+    # took a large import's server a tenth of its time. Nullable for the ORM's LEFT JOIN only (0 is never
+    # a set): every writer stores the sets of its rows (``TagSet.objects.ensure``).
+    tag_set = models.ForeignKey(TagSet, on_delete=models.DO_NOTHING, null=True, blank=True, default=0,
+                                related_name="+", verbose_name=_("tag set"), db_constraint=False, db_index=False,
+                                editable=False)
     # x_ custom columns and unknown columns (by original name).
     extras = models.JSONField(_("extra columns"), default=dict, db_default=models.Value({}, models.JSONField()),
                               blank=True)
@@ -343,7 +358,7 @@ class CostRecord(models.Model):
             # write (``rollups.cost_rollups_refresh``) from the index entries alone, without a heap visit. The tag
             # set as third: a filter by several tags finds its sets in ``TagSet`` and checks the range's index
             # entries against their ids, visiting only the rows that match.
-            models.Index(fields=["charge_date", "billing_import", "tag_set_id"], name="costs_rec_date_import_tags"),
+            models.Index(fields=["charge_date", "billing_import", "tag_set"], name="costs_rec_date_import_tags"),
             # Names for allocated resource ids (explorer labels), by the hash of the id (``id_hash``); a resource
             # id's name comes from the rollups (``explorer._rollup_resource_names``), not from an index here.
             models.Index(id_hash("allocated_resource_id"), name="costs_rec_allocated",
@@ -355,6 +370,39 @@ class CostRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.charge_date} {self.service_name} {self.billed_cost} {self.billing_currency}"
+
+    @property
+    def tags(self) -> dict:
+        """The row's tags (``{}``: none), read from its ``TagSet`` once."""
+        if "_tags" not in self.__dict__:
+            self._tags = (TagSet.objects.filter(pk=self.tag_set_id).values_list("tags", flat=True).first() or {}
+                          if self.tag_set_id else {})
+        return self._tags
+
+    @tags.setter
+    def tags(self, value: dict | None) -> None:
+        self._tags = dict(value or {})
+        self.tag_set_id = tag_set_id(self._tags)
+
+    def save(self, *args, **kwargs) -> None:
+        if "_tags" in self.__dict__:
+            TagSet.objects.ensure([self._tags])
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def bulk_copy_rows(cls, records):
+        """``apps.common.bulk.bulk_copy``'s hook: the records as they come, each one's tags (set through ``tags``)
+        noted, and what stores their sets once the rows are written."""
+        found: dict[int, dict] = {}
+
+        def noting():
+            for record in records:
+                tags = record.__dict__.get("_tags")
+                if tags:
+                    found.setdefault(record.tag_set_id, tags)
+                yield record
+
+        return noting(), lambda: TagSet.objects.ensure(found.values())
 
     @property
     def extra_columns(self) -> dict:

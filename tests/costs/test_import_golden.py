@@ -44,7 +44,7 @@ def test_imported_row_keeps_types_periods_tags_and_extras(in_alpha):
     assert record.provider_name == "Google Cloud"
     assert record.service_provider_name == record.host_provider_name == "Google Cloud"
     assert record.sku_price_details.startswith("{") and "SkuPriceDetails" not in record.extra_columns
-    assert any(CostRecord.objects.filter(billing_import=bi, tags__has_key="environment").values_list("id"))
+    assert any(CostRecord.objects.filter(billing_import=bi, tag_set__tags__has_key="environment").values_list("id"))
 
 
 def test_numeric_account_ids_are_kept_as_strings(in_alpha):

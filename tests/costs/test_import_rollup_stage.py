@@ -157,13 +157,13 @@ def test_compacted_groups_keep_every_sum_and_count(monkeypatch):
     stage.add(_stage_batch([("2026-05-02", "a", "1")]))
     stage._compact()
     assert len(stage.parts) == 1 and stage.usable
-    groups = {(r["charge_date"], r["resource_id"]): (r["billed"], r["effective"], r["list"], r["n"], r["tags"],
+    groups = {(r["charge_date"], r["resource_id"]): (r["billed"], r["effective"], r["list"], r["n"],
                                                      r["billing_currency"]) for r in stage.parts[0].to_pylist()}
     assert groups == {
-        ("2026-05-01", "a"): (Decimal("3.75"), Decimal("3.75"), Decimal("3.75"), 3, "{}", ""),
-        ("2026-05-02", "a"): (Decimal("1.25"), Decimal("1.25"), Decimal("1.25"), 2, "{}", ""),
-        ("2026-05-01", "b"): (Decimal("9"), Decimal("9"), Decimal("9"), 2, "{}", ""),
-        ("2026-05-02", "b"): (Decimal("3"), Decimal("3"), Decimal("3"), 1, "{}", ""),
+        ("2026-05-01", "a"): (Decimal("3.75"), Decimal("3.75"), Decimal("3.75"), 3, ""),
+        ("2026-05-02", "a"): (Decimal("1.25"), Decimal("1.25"), Decimal("1.25"), 2, ""),
+        ("2026-05-01", "b"): (Decimal("9"), Decimal("9"), Decimal("9"), 2, ""),
+        ("2026-05-02", "b"): (Decimal("3"), Decimal("3"), Decimal("3"), 1, ""),
     }
 
 

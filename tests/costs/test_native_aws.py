@@ -338,7 +338,7 @@ def test_cur2_csv_with_json_tags_imports_and_replaces_the_same_payer_months(in_a
     assert bi.status == "success", (bi.error, bi.report[:3], bi.warnings)
     assert bi.format == "aws_cur2" and bi.rows_replaced == len(ROWS)  # the same payer-month, other layout
     assert ledger_sums(by="billing_currency") == BILLED
-    assert CostRecord.objects.filter(tags={"env": "dev"}).count() == 1
+    assert CostRecord.objects.filter(tag_set__tags={"env": "dev"}).count() == 1
 
 
 def test_a_cur_attached_to_a_connection_of_another_provider_is_refused(in_alpha, tmp_path):

@@ -11,7 +11,7 @@ from django.utils.module_loading import import_string
 from django_q.models import OrmQ
 from django_tenants.utils import schema_context
 
-from apps.costs.models import CostDaily, CostDailyTag, CostMonthly, CostRecord, tag_set_id
+from apps.costs.models import CostDaily, CostDailyTag, CostMonthly, CostRecord, TagSet, tag_set_id
 from apps.costs.selectors.explorer import cost_query, cost_summary, cost_timeseries
 from apps.costs.services.rollups import cost_rollups_refresh, cost_rollups_refresh_all
 from apps.currency.models import ExchangeRate, RateSource
@@ -187,9 +187,9 @@ def _monthly_matches_daily() -> None:
 def test_refreshing_a_few_days_keeps_months_and_tags_consistent_with_the_ledger(year):
     CostRecord.objects.filter(charge_date=date(2025, 6, 15)).update(billed_cost=Decimal("1000"))
     CostRecord.objects.filter(charge_date=date(2025, 6, 16)).delete()
-    # An UPDATE of tags sets their tag set too (``save`` computes it; a queryset update does not).
-    CostRecord.objects.filter(charge_date=date(2025, 7, 1)).update(tags={"env": "prod"},
-                                                                   tag_set_id=tag_set_id({"env": "prod"}))
+    # Rows re-tagged in SQL point at their set, which is stored first (as every writer of the ledger does).
+    TagSet.objects.ensure([{"env": "prod"}])
+    CostRecord.objects.filter(charge_date=date(2025, 7, 1)).update(tag_set_id=tag_set_id({"env": "prod"}))
     cost_rollups_refresh(start=date(2025, 6, 15), end=date(2025, 7, 1), fetch_missing_rates=False)
     rows = list(CostRecord.objects.all())
     _monthly_matches_daily()

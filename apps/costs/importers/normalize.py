@@ -179,6 +179,8 @@ class Context:
     columns: list[tuple[str, str, str]] = field(default_factory=list)
     # Extra columns kept once for the rows that share them (``extras.ExtrasSets``), or None: all on every row.
     extras_sets: ExtrasSets | None = None
+    # The tag sets of the rows (``TagSet``): id (decimal text) -> tags as JSON text, written after the rows.
+    tag_sets: dict[str, str] = field(default_factory=dict)
 
     def error(self, row: int, column: str, value, code: str) -> None:
         self.report_total += 1
@@ -571,7 +573,7 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
         out["provider_name"] = pc.fill_null(cols["ProviderName"], "")
     if "tags" in out:
         out["tags"] = pc.fill_null(out["tags"], "{}")
-        out["tag_set_id"] = _tag_set_ids(out["tags"])
+        out["tag_set_id"] = _tag_set_ids(out["tags"], ctx.tag_sets)
     out["charge_date"] = charge_date
     out["source_key"] = source
 
@@ -614,10 +616,17 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
     return pa.table(arrays, names=field_order)
 
 
-def _tag_set_ids(tags: pa.Array) -> pa.Array:
+def _tag_set_ids(tags: pa.Array, found: dict[str, str]) -> pa.Array:
     """Each row's ``TagSet`` id (decimal text; "0" for no tags), hashed once per distinct tag text (the texts are
-    ``tags_text``'s, as ``CostRecord.tag_set_id`` hashes a saved row's tags)."""
-    return _map_distinct(tags, lambda text: (str(content_id(text)) if text != "{}" else "0", None))[0]
+    ``tags_text``'s, as ``CostRecord.tags`` hashes a saved row's tags); each set goes into ``found`` by id."""
+    def decide(text: str) -> tuple[str, None]:
+        if text == "{}":
+            return "0", None
+        key = str(content_id(text))
+        found.setdefault(key, text)
+        return key, None
+
+    return _map_distinct(tags, decide)[0]
 
 
 _NULLABLE = {"list_unit_price", "contracted_unit_price", "pricing_quantity", "consumed_quantity",

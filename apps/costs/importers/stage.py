@@ -40,8 +40,11 @@ def _money(array: pa.Array) -> pa.Array:
 
 
 class StageSums:
-    def __init__(self, dimensions: tuple[str, ...]):
-        self.keys = [*dimensions, "tags"]
+    def __init__(self, dimensions: tuple[str, ...], *, tag_sets: dict[str, str] | None = None):
+        # Grouped by the tag set's id (a dimension), not by the tags' text: the stage gets the text of each set
+        # from ``tag_sets`` (id -> JSON text, filled by the validation) when it is written.
+        self.keys = list(dimensions)
+        self.tag_sets = tag_sets if tag_sets is not None else {}
         self.parts: list[pa.Table] = []
         self.pending = 0  # groups in ``parts``
         self.compacted = 0  # groups the last compaction left (the first part)
@@ -110,10 +113,13 @@ class StageSums:
         if not self.parts:
             return
         table = self.parts[0]
-        names = [*self.keys, *SUMS, "n"]
+        names = [*self.keys, "tags", *SUMS, "n"]
+        ids = pa.array(list(self.tag_sets), pa.string())
+        texts = pa.array(list(self.tag_sets.values()), pa.string())
+        tags = pc.fill_null(pc.take(texts, pc.index_in(table.column("tag_set_id"), value_set=ids)), "{}")
         fields = []
         for name in names:
-            array = table.column(name)
+            array = tags if name == "tags" else table.column(name)
             if array.type != pa.string():
                 array = pc.cast(array, pa.string())
             else:

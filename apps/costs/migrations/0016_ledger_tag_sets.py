@@ -1,7 +1,6 @@
 # The ledger's tags index (GIN over every row) becomes a set id per row, indexed with the charge date, and the
 # sets in a table of their own (``TagSet``). Rows already in the ledger get the hash of their tags' text.
 
-import apps.costs.models
 import django.contrib.postgres.indexes
 from django.db import migrations, models
 
@@ -44,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='costrecord',
             name='tag_set_id',
-            field=apps.costs.models.TagSetIdField(default=0, editable=False, verbose_name='tag set'),
+            field=models.BigIntegerField(default=0, editable=False, verbose_name="tag set"),
         ),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
         migrations.AddIndex(

@@ -24,7 +24,7 @@ from apps.inventory.models import Resource, ResourceTag
 from apps.providers.models import ProviderConnection
 
 from ..conversion_sql import rate_lateral_sql, rate_sql
-from ..models import CostRecord
+from ..models import CostRecord, TagSet
 from .ledger import organization_currency
 
 # Ledger (and rollup stage) columns a signature is made of, in the order ``signature_attrs_build`` reads them.
@@ -124,17 +124,18 @@ def signatures_with_cost(*, start: date, end: date) -> SignatureCosts:
     from_rate = rate_sql(currency_sql="g.billing_currency", alias="rf")
     to_rate = rate_sql(currency_sql="%(org)s", alias="rt")
     sql = f"""
-        SELECT {g_cols}, g.tags,
+        SELECT {g_cols}, COALESCE(t.tags::text, '{{}}'),
                SUM(CASE WHEN g.billing_currency = %(org)s THEN g.billed ELSE g.billed * {from_rate} / {to_rate} END)
         FROM (
-            SELECT {cols}, r.tags::text AS tags, r.billing_currency, r.charge_date, SUM(r.billed_cost) AS billed
+            SELECT {cols}, r.tag_set_id, r.billing_currency, r.charge_date, SUM(r.billed_cost) AS billed
             FROM {ledger} r
             WHERE r.charge_date BETWEEN %(start)s AND %(end)s
-            GROUP BY {cols}, r.tags::text, r.billing_currency, r.charge_date
+            GROUP BY {cols}, r.tag_set_id, r.billing_currency, r.charge_date
         ) g
+        LEFT JOIN {TagSet._meta.db_table} t ON t.id = g.tag_set_id
         {rate_lateral_sql(currency_sql="g.billing_currency", date_sql="g.charge_date", alias="rf")}
         {rate_lateral_sql(currency_sql="%(org)s", date_sql="g.charge_date", alias="rt")}
-        GROUP BY {g_cols}, g.tags
+        GROUP BY {g_cols}, t.id
     """  # noqa: S608 -- identifiers from the models, values bound
     with connection.cursor() as cursor:
         cursor.execute(sql, {"start": start, "end": end, "org": org, "rate_schema": scope_schema()})

@@ -175,7 +175,7 @@ def _ledger_filtered(q: CostQuery, start: date, end: date) -> QuerySet:
 
 def _key_expression(q: CostQuery):
     if q.group_by.startswith(TAG_PREFIX):
-        return Coalesce(KeyTextTransform(q.group_by[len(TAG_PREFIX):], "tags"), Value(""),
+        return Coalesce(KeyTextTransform(q.group_by[len(TAG_PREFIX):], "tag_set__tags"), Value(""),
                         output_field=CharField())
     key = alloc_key(q.group_by)
     if key is not None:

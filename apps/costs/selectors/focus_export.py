@@ -23,7 +23,7 @@ from typing import Any
 from django.db import connection as db_connection
 
 from ..importers.spec import CHARGE_CATEGORY, CHARGE_FREQUENCY, PRICING_CATEGORY, SERVICE_CATEGORY, USED_UNUSED
-from ..models import CostRecord, ExtrasSet
+from ..models import CostRecord, ExtrasSet, TagSet
 
 FOCUS_VERSION = "1.2"
 MAX_EXPORT_DAYS = 366
@@ -230,7 +230,7 @@ _FIELDS = (
     "pricing_currency", "pricing_currency_contracted_unit_price", "pricing_currency_effective_cost",
     "pricing_currency_list_unit_price", "sku_meter", "sku_price_details", "capacity_reservation_id",
     "capacity_reservation_status", "commitment_discount_quantity", "commitment_discount_unit",
-    "service_provider_name", "host_provider_name", "tags", "extras",
+    "service_provider_name", "host_provider_name", "extras",
 )
 
 
@@ -563,8 +563,11 @@ def focus_export_rows(*, start: date, end: date, layout: FocusLayout | None = No
     layout = layout or focus_export_columns(start=start, end=end)
     ledger = CostRecord.objects.filter(charge_date__range=(start, end))
     shared = dict(ExtrasSet.objects.filter(id__in=ledger.values("extras_set_id")).values_list("id", "extras"))
-    rows = ledger.order_by("charge_date", "id").values(*_FIELDS, "extras_set_id").iterator(chunk_size=CHUNK_ROWS)
+    tag_sets = dict(TagSet.objects.filter(id__in=ledger.values("tag_set_id")).values_list("id", "tags"))
+    rows = (ledger.order_by("charge_date", "id").values(*_FIELDS, "extras_set_id", "tag_set_id")
+            .iterator(chunk_size=CHUNK_ROWS))
     for record in rows:
+        record["tags"] = tag_sets.get(record["tag_set_id"], {})
         if record["extras_set_id"] is not None:  # the row's shared extra columns, its own over them
             record["extras"] = CostRecord.extras_merged(shared.get(record["extras_set_id"]), record["extras"])
         yield focus_row(record, layout)

@@ -38,7 +38,7 @@ from ..importers.normalize import Context, date_from, normalize_batch, plan_colu
 from ..importers.reader import open_source
 from ..importers.spec import COLUMNS
 from ..importers.stage import StageSums
-from ..models import BillingImport, CostRecord, CostType, ExtrasSet, ImportFormat, ImportStatus
+from ..models import BillingImport, CostRecord, CostType, ExtrasSet, ImportFormat, ImportStatus, TagSet
 from ..selectors.ledger import ledger_watermark
 from .ledger import provider_rows_supersede
 from .rollups import STAGE_KEYS, cost_rollups_refresh
@@ -66,7 +66,9 @@ ProgressCallback = Callable[[BillingImport], None]
 
 
 def _field_order() -> list[str]:
-    return [f.column for f in CostRecord._meta.concrete_fields if f.column != "id"]
+    """The normalized batch's columns: the ledger's, and the rows' tags (JSON text), which the ledger keeps once per
+    set (``TagSet``) and the stage groups by."""
+    return [*(f.column for f in CostRecord._meta.concrete_fields if f.column != "id"), "tags"]
 
 
 def _field_lengths() -> dict[str, int]:
@@ -212,7 +214,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
 
     ctx.resources = _resource_map(bi)
     ctx.extras_sets = ExtrasSets()
-    ctx.stage = StageSums(STAGE_KEYS)
+    ctx.stage = StageSums(STAGE_KEYS, tag_sets=ctx.tag_sets)
     order = _field_order()
     lengths = _field_lengths()
     batches = iter(batches)
@@ -254,6 +256,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                     if ids is not None:
                         ids.close()
                 _extras_sets_write(cur, ctx.extras_sets)
+                _tag_sets_write(cur, ctx.tag_sets)
                 progress.write(status=ImportStatus.IMPORTING, rows_done=ctx.rows_seen, bytes_done=source.bytes_total)
                 bi.status = ImportStatus.IMPORTING
                 if on_progress:
@@ -404,6 +407,17 @@ def _extras_sets_write(cur, sets: ExtrasSets) -> None:
         cur.execute(f"INSERT INTO {table} (id, extras) SELECT i, t::jsonb "  # noqa: S608 - names are ours
                     "FROM unnest(%s::bigint[], %s::text[]) AS u(i, t) ON CONFLICT (id) DO NOTHING",
                     [[key for key, _text in chunk], [text for _key, text in chunk]])
+
+
+def _tag_sets_write(cur, sets: dict[str, str]) -> None:
+    """Write the tag sets the rows point at (those already there are left as they are: an id is its text's hash)."""
+    table = f'"{connection.schema_name}"."{TagSet._meta.db_table}"'
+    items = list(sets.items())
+    for start in range(0, len(items), EXTRAS_SETS_PER_STATEMENT):
+        chunk = items[start:start + EXTRAS_SETS_PER_STATEMENT]
+        cur.execute(f"INSERT INTO {table} (id, tags) SELECT i, t::jsonb "  # noqa: S608 - names are ours
+                    "FROM unnest(%s::bigint[], %s::text[]) AS u(i, t) ON CONFLICT (id) DO NOTHING",
+                    [[int(key) for key, _text in chunk], [text for _key, text in chunk]])
 
 
 def _extras_sets_prune(cursor, table: str, candidates: set[int]) -> None:

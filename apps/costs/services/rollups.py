@@ -219,15 +219,18 @@ def cost_rollups_refresh(*, start: date, end: date, fetch_missing_rates: bool = 
     org_currency = organization_currency()
     daily, ledger = CostDaily._meta.db_table, CostRecord._meta.db_table
     r_stage = ", ".join(f"r.{d}" for d in STAGE_KEYS)
-    # jsonb's text form is canonical (keys sorted, duplicates gone), and text groups faster than jsonb.
+    a_stage = ", ".join(f"a.{d}" for d in STAGE_KEYS)
+    # Grouped by the tag set's id, then the set's text joined once per group (jsonb's text form is canonical).
     stage_sql = f"""
         CREATE TEMPORARY TABLE {STAGE} ON COMMIT DROP AS
         SELECT g.*, {signature_sql("g", with_sku=with_sku)} AS sig FROM (
-            SELECT {r_stage}, r.tags::text AS tags, SUM(r.billed_cost) AS billed, SUM({AMORTIZED_SQL}) AS effective,
-                   SUM(r.list_cost) AS list, COUNT(*) AS n
-            FROM {ledger} r
-            WHERE r.charge_date BETWEEN %(start)s AND %(end)s
-            GROUP BY {r_stage}, r.tags::text
+            SELECT {a_stage}, COALESCE(t.tags::text, '{{}}') AS tags, a.billed, a.effective, a.list, a.n FROM (
+                SELECT {r_stage}, SUM(r.billed_cost) AS billed, SUM({AMORTIZED_SQL}) AS effective,
+                       SUM(r.list_cost) AS list, COUNT(*) AS n
+                FROM {ledger} r
+                WHERE r.charge_date BETWEEN %(start)s AND %(end)s
+                GROUP BY {r_stage}
+            ) a LEFT JOIN {TagSet._meta.db_table} t ON t.id = a.tag_set_id
         ) g
     """  # noqa: S608 -- identifiers from the models, values bound
     params = {"start": start, "end": end, "org": org_currency, "rate_schema": scope_schema()}

@@ -12,7 +12,7 @@ from django.db import connection
 from apps.allocation.engine import compile_rule, evaluate
 from apps.currency.selectors import scope_schema
 
-from ..models import CostRecord
+from ..models import CostRecord, TagSet
 from ..selectors.allocation_signatures import SIGNATURE_COLUMNS, signature_attrs_build
 from ..selectors.ledger import organization_currency
 from .rollups import rate_lateral_sql, rate_sql
@@ -29,14 +29,15 @@ def shared_cost_lines(*, conditions: Any, start: date, end: date) -> list[dict[s
     from_rate = rate_sql(currency_sql="g.billing_currency", alias="rf")
     to_rate = rate_sql(currency_sql="%(org)s", alias="rt")
     sql = f"""
-        SELECT {g_columns}, g.tags, g.charge_date,
+        SELECT {g_columns}, COALESCE(t.tags::text, '{{}}'), g.charge_date,
                CASE WHEN g.billing_currency = %(org)s THEN g.billed ELSE g.billed * {from_rate} / {to_rate} END
         FROM (
-            SELECT {columns}, r.tags::text AS tags, r.charge_date, r.billing_currency, SUM(r.billed_cost) AS billed
+            SELECT {columns}, r.tag_set_id, r.charge_date, r.billing_currency, SUM(r.billed_cost) AS billed
             FROM {CostRecord._meta.db_table} r
             WHERE r.charge_date BETWEEN %(start)s AND %(end)s
-            GROUP BY {columns}, r.tags::text, r.charge_date, r.billing_currency
+            GROUP BY {columns}, r.tag_set_id, r.charge_date, r.billing_currency
         ) g
+        LEFT JOIN {TagSet._meta.db_table} t ON t.id = g.tag_set_id
         {rate_lateral_sql(currency_sql="g.billing_currency", date_sql="g.charge_date", alias="rf")}
         {rate_lateral_sql(currency_sql="%(org)s", date_sql="g.charge_date", alias="rt")}
     """  # noqa: S608 -- identifiers from the models, values bound
