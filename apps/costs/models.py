@@ -228,8 +228,6 @@ class TagSet(models.Model):
 class CostRecord(models.Model):
     """One charge row of the ledger (FOCUS 1.2 Cost and Usage)."""
 
-    objects = CostRecordManager()
-
     # --- money (in billing_currency)
     billed_cost = models.DecimalField(_("billed cost"), **MONEY)
     effective_cost = models.DecimalField(_("effective cost"), **MONEY)
@@ -348,6 +346,8 @@ class CostRecord(models.Model):
     # What a re-import replaces: "focus:<billing_account_id>:<YYYY-MM>" or "provider:<connection id>".
     source_key = models.CharField(_("source"), max_length=300)
 
+    objects = CostRecordManager()
+
     class Meta:
         verbose_name = _("cost record")
         verbose_name_plural = _("cost records")
@@ -371,10 +371,16 @@ class CostRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.charge_date} {self.service_name} {self.billed_cost} {self.billing_currency}"
 
+    def save(self, *args, **kwargs) -> None:
+        if "_tags" in self.__dict__:
+            TagSet.objects.ensure([self._tags])
+        super().save(*args, **kwargs)
+
     @property
     def tags(self) -> dict:
-        """The row's tags (``{}``: none), read from its ``TagSet`` once."""
-        if "_tags" not in self.__dict__:
+        """The row's tags (``{}``: none), read from its ``TagSet`` (again only when the set id has changed)."""
+        cached = self.__dict__.get("_tags")
+        if cached is None or tag_set_id(cached) != (self.tag_set_id or 0):
             self._tags = (TagSet.objects.filter(pk=self.tag_set_id).values_list("tags", flat=True).first() or {}
                           if self.tag_set_id else {})
         return self._tags
@@ -383,11 +389,6 @@ class CostRecord(models.Model):
     def tags(self, value: dict | None) -> None:
         self._tags = dict(value or {})
         self.tag_set_id = tag_set_id(self._tags)
-
-    def save(self, *args, **kwargs) -> None:
-        if "_tags" in self.__dict__:
-            TagSet.objects.ensure([self._tags])
-        super().save(*args, **kwargs)
 
     @classmethod
     def bulk_copy_rows(cls, records):

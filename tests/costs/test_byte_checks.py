@@ -21,7 +21,6 @@ def test_blank_values_and_null_literals_become_nulls_whichever_way_they_are_foun
     definition gives (blank, only white space, or "null" in any case once trimmed), slices included."""
     import random
 
-
     from apps.costs.importers.normalize import _nullify
 
     def by_definition(values):
