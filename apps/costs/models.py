@@ -203,13 +203,15 @@ class ExtrasSet(models.Model):
 
 
 class TagSet(models.Model):
-    """A combination of tags that ledger rows carry, stored once: what a filter by several tags looks up.
+    """A combination of tags that ledger rows carry, stored once: where a row's tags are.
 
     A ledger of millions of rows holds a few hundred or thousand distinct tag sets (the rows of a resource share
-    its tags). An index of every row's tags (GIN) cost a large import a second to build; instead each row carries
-    its set's id (``CostRecord.tag_set_id``, the last column of the ledger's charge-date index) and the sets are
-    indexed here. The rollup refresh (``apps.costs.services.rollups``) adds the sets of the rows it reads; a set is
-    never changed once written (``id`` is the hash of its JSON text, ``tags_text``)."""
+    its tags). Each row carries only its set's id (``CostRecord.tag_set``, the last column of the ledger's
+    charge-date index): no JSON to parse per row when a large import loads, and no index of every row's tags to
+    build (the sets are indexed here, for the filters by several tags). Every writer of the ledger stores the sets
+    of its rows (the importer after its COPY, ``CostRecord.save``, the manager's ``bulk_create``,
+    ``bulk_copy``'s hook); a set is never changed once written (``id`` is the hash of its JSON text,
+    ``tags_text``)."""
 
     id = models.BigIntegerField(primary_key=True)
     tags = models.JSONField(_("tags"), default=dict)

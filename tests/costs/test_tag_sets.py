@@ -1,5 +1,6 @@
-"""Filters by several tags read the ledger through its tag sets (``TagSet``): every writer (an import, a saved row,
-a bulk copy) gives the same tags the same set, and the rollup refresh records the sets of the rows it reads."""
+"""The ledger keeps each row's tags as the id of its tag set (``TagSet``): every writer (an import, a saved row, a
+bulk copy) stores the sets of its rows and gives the same tags the same set, and the filters by several tags, the
+rollups and a row's ``tags`` read them from there."""
 
 from __future__ import annotations
 
