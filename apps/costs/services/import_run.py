@@ -385,11 +385,17 @@ def _column_defaults() -> dict[str, str | None]:
     return defaults
 
 
+# Nullable ledger columns an import always fills (the import itself, each row's tag set, 0 for none): fixed-width
+# fields of every row, written with the others in one record per row.
+IMPORT_NOT_NULL = frozenset({"billing_import_id", "tag_set_id"})
+
+
 @functools.cache
 def _row_encoder(with_ids: bool, left_out: frozenset[str] = frozenset()) -> RowEncoder:
     """The ledger's rows in the binary COPY format: its columns (the id first when the stream carries it) but those
     ``left_out``, their kinds from the model (``apps.common.pgbinary``)."""
-    return RowEncoder([(f.column, kind_of(f.db_type(connection)), f.null, getattr(f, "decimal_places", None) or 0)
+    return RowEncoder([(f.column, kind_of(f.db_type(connection)), f.null and f.column not in IMPORT_NOT_NULL,
+                        getattr(f, "decimal_places", None) or 0)
                        for f in CostRecord._meta.concrete_fields
                        if (with_ids or not f.primary_key) and f.column not in left_out])
 
