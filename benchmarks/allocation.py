@@ -48,7 +48,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.scratch import insert_select_columns, scratch_database  # noqa: E402 -- after the path is set
+from benchmarks.scratch import (  # noqa: E402 -- after the path is set
+    insert_select_columns,
+    scratch_database,
+    tag_set_sql,
+)
 
 DAYS = 60
 END = date(2026, 6, 30)
@@ -164,8 +168,8 @@ def fill_ledger(connections: list, resources: int, rows: int) -> None:
             "resource_name": f"CASE WHEN {shared} THEN '' ELSE {NAME_SQL} END",
             "resource_type": "'type-' || (r %% 5)",
             "sku_id": f"CASE WHEN {shared} THEN 'traffic' ELSE 'sku-' || (r %% 7) || '-' || (g %% 2) END",
-            "tags": "CASE WHEN r %% 5 = 0 THEN jsonb_build_object('env', (ARRAY['prod','stage','dev'])[1 + r %% 3]) "
-            "ELSE '{}'::jsonb END",
+            "tag_set_id": tag_set_sql([{}, {"env": "prod"}, {"env": "stage"}, {"env": "dev"}],
+                                      "CASE WHEN r %% 5 = 0 THEN 1 + r %% 3 ELSE 0 END"),
             "source_key": "'bench:' || to_char(d, 'YYYY-MM')",
         },
         f"(SELECT g, (%(start)s::date + (g / {per_day}))::date AS d, ((g * 7919::bigint) %% %(res)s)::int AS r "

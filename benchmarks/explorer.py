@@ -23,7 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.scratch import insert_select_columns, scratch_database  # noqa: E402 -- after the path is set
+from benchmarks.scratch import (  # noqa: E402 -- after the path is set
+    insert_select_columns,
+    scratch_database,
+    tag_set_sql,
+)
 
 DAYS = 365
 END = date(2026, 6, 30)
@@ -56,7 +60,8 @@ def fill_ledger(rows: int) -> None:
         "resource_id": "'res-' || r",
         "resource_type": "'type-' || (r %% 5)",
         "sku_id": "'sku-' || (g %% 40)",
-        "tags": "jsonb_build_object('env', (ARRAY['prod','dev','stage'])[1 + r %% 3], 'team', 't' || (r %% 10))",
+        "tag_set_id": tag_set_sql([{"env": env, "team": f"t{team}"} for env in ("prod", "dev", "stage")
+                                   for team in range(10)], "(r %% 3) * 10 + r %% 10"),
         "source_key": "'bench:' || to_char(d, 'YYYY-MM')",
     }
     columns, values = insert_select_columns(CostRecord, explicit)

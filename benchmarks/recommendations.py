@@ -22,7 +22,6 @@ afterwards unless --keep; --reuse evaluates again on a database kept earlier wit
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import Counter
@@ -230,7 +229,7 @@ def write_ledger(rows: int, today: date) -> tuple[date, date]:
     and connection (text COPY of every column); returns the charge dates' range."""
     from django.db import connection, models
 
-    from apps.costs.models import CostRecord
+    from apps.costs.models import CostRecord, TagSet, tag_set_id
     from apps.inventory.models import Resource
 
     resources = list(
@@ -262,7 +261,7 @@ def write_ledger(rows: int, today: date) -> tuple[date, date]:
         "sku_id",
         "pricing_quantity",
         "pricing_unit",
-        "tags",
+        "tag_set",
         "connection",
         "inventory_resource",
         "source_key",
@@ -306,13 +305,14 @@ def write_ledger(rows: int, today: date) -> tuple[date, date]:
             region_id=region,
             service_name=kind,
             service_category="Compute" if kind == "compute" else "Storage",
-            tags=json.dumps({"env": "prod" if pk % 3 else "dev", "team": f"team-{pk % 12}"}),
+            tags={"env": "prod" if pk % 3 else "dev", "team": f"team-{pk % 12}"},
             billing_account_id=f"acc-{provider}",
             skus=SKUS[kind],
         )
         for pk, conn, provider, rid, rtype, kind, region in resources
     ]
     n = len(per_resource)
+    TagSet.objects.ensure(r["tags"] for r in per_resource)  # the ledger's rows carry their tags as a set id
 
     def lines():
         buffer = []
@@ -349,7 +349,7 @@ def write_ledger(rows: int, today: date) -> tuple[date, date]:
                     sku_id=f"{r['provider_name']}.{sku}",
                     pricing_quantity="1",
                     pricing_unit=unit,
-                    tags=r["tags"],
+                    tag_set=tag_set_id(r["tags"]),
                     connection=r["connection"],
                     inventory_resource=r["inventory_resource"],
                     source_key=source,

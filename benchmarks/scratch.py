@@ -89,3 +89,13 @@ def insert_select_columns(model, explicit: dict[str, str]) -> tuple[list[str], l
         else:
             values.append("''")
     return columns, values
+
+
+def tag_set_sql(combos: list[dict], index_sql: str) -> str:
+    """A SQL expression for the ``TagSet`` id of ``combos[index]`` (``index_sql``: a 0-based SQL expression, with
+    ``%%`` for ``%``), the sets stored first: the ledger's rows carry their tags as a set id."""
+    from apps.costs.models import TagSet, tag_set_id
+
+    TagSet.objects.ensure(combos)
+    ids = ", ".join(str(tag_set_id(combo)) for combo in combos)
+    return f"(ARRAY[{ids}]::bigint[])[1 + ({index_sql})]"
