@@ -314,7 +314,7 @@ class CostRecord(models.Model):
     # --- key/value
     # The row's tags, stored once per distinct set (``TagSet``): the row holds the set's id (0: no tags), which
     # ``tags`` (a property) reads and writes. A ledger row never carries the JSON itself: parsing it row by row
-    # took a large import's server a tenth of its time. Nullable for the ORM's LEFT JOIN only (0 is never
+    # took a large import's server about a twelfth of its time. Nullable for the ORM's LEFT JOIN only (0 is never
     # a set): every writer stores the sets of its rows (``TagSet.objects.ensure``).
     tag_set = models.ForeignKey(TagSet, on_delete=models.DO_NOTHING, null=True, blank=True, default=0,
                                 related_name="+", verbose_name=_("tag set"), db_constraint=False, db_index=False,
