@@ -255,8 +255,8 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                 finally:
                     if ids is not None:
                         ids.close()
-                _extras_sets_write(cur, ctx.extras_sets)
-                _tag_sets_write(cur, ctx.tag_sets)
+                _sets_write(cur, ExtrasSet, "extras", ctx.extras_sets.pending)
+                _sets_write(cur, TagSet, "tags", ctx.tag_sets)
                 progress.write(status=ImportStatus.IMPORTING, rows_done=ctx.rows_seen, bytes_done=source.bytes_total)
                 bi.status = ImportStatus.IMPORTING
                 if on_progress:
@@ -400,28 +400,17 @@ def _row_encoder(with_ids: bool, left_out: frozenset[str] = frozenset()) -> RowE
                        if (with_ids or not f.primary_key) and f.column not in left_out])
 
 
-EXTRAS_SETS_PER_STATEMENT = 5_000
+SETS_PER_STATEMENT = 5_000
 
 
-def _extras_sets_write(cur, sets: ExtrasSets) -> None:
-    """Write the sets of shared extra columns the rows point at (those already there, from an earlier import of
-    the same data, are left as they are: a set's id is its content's hash)."""
-    table = f'"{connection.schema_name}"."{ExtrasSet._meta.db_table}"'
-    items = list(sets.pending.items())
-    for start in range(0, len(items), EXTRAS_SETS_PER_STATEMENT):
-        chunk = items[start:start + EXTRAS_SETS_PER_STATEMENT]
-        cur.execute(f"INSERT INTO {table} (id, extras) SELECT i, t::jsonb "  # noqa: S608 - names are ours
-                    "FROM unnest(%s::bigint[], %s::text[]) AS u(i, t) ON CONFLICT (id) DO NOTHING",
-                    [[key for key, _text in chunk], [text for _key, text in chunk]])
-
-
-def _tag_sets_write(cur, sets: dict[str, str]) -> None:
-    """Write the tag sets the rows point at (those already there are left as they are: an id is its text's hash)."""
-    table = f'"{connection.schema_name}"."{TagSet._meta.db_table}"'
+def _sets_write(cur, model: type[models.Model], column: str, sets: dict) -> None:
+    """Write the content-addressed sets the rows point at (``ExtrasSet``, ``TagSet``): id -> JSON text. Those
+    already there, from an earlier import of the same data, are left as they are (an id is its content's hash)."""
+    table = f'"{connection.schema_name}"."{model._meta.db_table}"'
     items = list(sets.items())
-    for start in range(0, len(items), EXTRAS_SETS_PER_STATEMENT):
-        chunk = items[start:start + EXTRAS_SETS_PER_STATEMENT]
-        cur.execute(f"INSERT INTO {table} (id, tags) SELECT i, t::jsonb "  # noqa: S608 - names are ours
+    for start in range(0, len(items), SETS_PER_STATEMENT):
+        chunk = items[start:start + SETS_PER_STATEMENT]
+        cur.execute(f"INSERT INTO {table} (id, {column}) SELECT i, t::jsonb "  # noqa: S608 - names are ours
                     "FROM unnest(%s::bigint[], %s::text[]) AS u(i, t) ON CONFLICT (id) DO NOTHING",
                     [[int(key) for key, _text in chunk], [text for _key, text in chunk]])
 
