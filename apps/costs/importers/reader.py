@@ -11,6 +11,7 @@ import codecs
 import csv
 import gzip
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -150,9 +151,8 @@ def open_source(path: str, *, known_columns: set[str]) -> Source:
     counter = CountingReader(raw)
     stream = gzip.GzipFile(fileobj=io.BufferedReader(counter, 1 << 20)) if compressed else \
         io.BufferedReader(counter, 1 << 20)
-    import os
-
     size = os.path.getsize(path)
+
     def batches() -> Iterator[pa.RecordBatch]:
         # Opened lazily: header problems (missing columns) are reported before row-structure ones.
         try:
@@ -171,7 +171,7 @@ def open_source(path: str, *, known_columns: set[str]) -> Source:
                 from None
         try:
             pending: list[pa.RecordBatch] = []
-            size = 0
+            pending_bytes = 0
             rows = 0
             while True:
                 try:
@@ -183,10 +183,10 @@ def open_source(path: str, *, known_columns: set[str]) -> Source:
                                         % {"error": _short(exc)}) from None
                 rows += batch.num_rows
                 pending.append(batch)
-                size += batch.nbytes
-                if size >= BATCH_BYTES:
+                pending_bytes += batch.nbytes
+                if pending_bytes >= BATCH_BYTES:
                     yield _checked(_coalesce(pending, columns), columns, rows)
-                    pending, size = [], 0
+                    pending, pending_bytes = [], 0
             if pending:
                 yield _checked(_coalesce(pending, columns), columns, rows)
         finally:
@@ -241,8 +241,6 @@ def _short(exc: Exception) -> str:
 
 
 def _open_parquet(path: str) -> Source:
-    import os
-
     try:
         pf = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
@@ -312,7 +310,6 @@ def _cell_text(value) -> str:
 def _open_xlsx(path: str, *, known_columns: set[str]) -> Source:
     """The first sheet of an XLSX workbook: the header is the first of its first rows naming known columns
     (a title or a period line may come above it), every following non-empty row a record."""
-    import os
     import zipfile
 
     from openpyxl import load_workbook
