@@ -3,7 +3,9 @@ unindexed tables with the file's columns: every column text (the physical limit 
 as FOCUS defines them (numbers numeric, dates timestamptz, Tags jsonb). Prints rows/s of the three, the
 importer's ratio to each (goals: >= 0.5 of the text COPY, >= 0.8 of the typed one) and the importer's peak RSS
 (goal <= 500 MB). The import is timed until the ledger, its indexes and the rollups are complete; each reference
-is the mean of a COPY right before and one right after the import (the machine's load drifts within a run).
+is the mean of a COPY right before and one right after the import (the machine's load drifts within a run). Each of
+the five starts after a CHECKPOINT and a sync, so that none pays for the writes of the one before it (without this the
+COPYs after the import ran 1.5-4 s slower than those before it, which flattered the importer's ratios).
 
 Uses a scratch database (default ``infrazen_bench_focus``) on the server of DATABASE_URL, dropped afterwards
 unless --keep.
@@ -123,6 +125,14 @@ def cpu_seconds(backend_pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def quiesce(admin: dict) -> None:
+    """Start a measurement from the same state as the others: the server's dirty buffers written out (a CHECKPOINT)
+    and the kernel's written back (sync), so that none pays for the writes of the one before it."""
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+    os.sync()
+
+
 CPU: dict[str, float] = {}  # CPU seconds (client + server backend) of the last bare COPY of each kind
 
 
@@ -140,6 +150,7 @@ def bare_copy(admin: dict, database: str, path: Path, header: list[str], *, type
         conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute(f"CREATE TABLE {table} ({cols})")
         conn.commit()  # created beforehand, as the ledger is: the COPY writes WAL like the importer's
+        quiesce(admin)
         pid = conn.info.backend_pid
         cpu = cpu_seconds() + cpu_seconds(pid)
         started = time.perf_counter()
@@ -208,6 +219,7 @@ def _run(args, admin: dict) -> None:
                 close()
 
             connection.close = close_counted
+            quiesce(admin)
             started = time.perf_counter()
             bi = focus_file_import(path=str(path))
             import_s = time.perf_counter() - started
