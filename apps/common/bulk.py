@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -97,19 +97,21 @@ def bulk_copy_upsert(model: type[Model], objs: Iterable[Model], *, unique_fields
     return written
 
 
-def secondary_indexes_drop(cur, table: str) -> list[str]:
+def secondary_indexes_drop(cur, table: str, *, keep: Collection[str] = ()) -> list[str]:
     """Drop the non-unique indexes of ``table``; returns the statements that recreate them identically (run
     inside the same transaction, so other sessions never see the table without them): for a bulk load, where
     building an index once is several times cheaper than maintaining it row by row. ``cur`` is a DB-API cursor
     (Django's or psycopg's).
 
     Partial indexes stay: most loads hold no row they cover (the ledger's FOCUS 1.3 allocation), and keeping one
-    costs a test of its condition per row, while rebuilding it costs a scan of the whole table."""
+    costs a test of its condition per row, while rebuilding it costs a scan of the whole table. So do the indexes
+    named in ``keep``: the caller knows the load maintains them cheaply (a few keys, each on many rows)."""
     cur.execute(
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class ic ON ic.oid = i.indexrelid "
         "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary AND i.indpred IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
-        "ORDER BY 1", [table])
+        "AND ic.relname <> ALL(%s::text[]) ORDER BY 1", [table, list(keep)])
     indexes = cur.fetchall()
     for name, _definition in indexes:
         cur.execute(f"DROP INDEX {name}")

@@ -50,6 +50,31 @@ def test_a_bulk_load_recreates_every_index_and_constraint_of_the_ledger_with_the
     assert cents(ledger_sums()) == cents(independent_sums(AWS))
 
 
+def test_a_bulk_load_drops_the_ledgers_indexes_but_the_source_key_one_and_recreates_them(in_alpha):
+    from django.db import transaction
+
+    from apps.common.bulk import secondary_indexes_drop
+
+    indexes, _constraints = _ledger_schema()
+    names = {name.rsplit(".", 1)[-1] for name, _definition in indexes}
+    assert set(run.BULK_KEEP_INDEXES) <= names  # a renamed index would silently be rebuilt again
+    table = f'"{connection.schema_name}"."{CostRecord._meta.db_table}"'
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            statements = secondary_indexes_drop(cursor, table, keep=run.BULK_KEEP_INDEXES)
+            left, _constraints = _ledger_schema()
+            for statement in statements:
+                cursor.execute(statement)
+        rebuilt, _constraints = _ledger_schema()
+        transaction.set_rollback(True)
+    left_names = {name.rsplit(".", 1)[-1] for name, _definition in left}
+    # Kept: the primary key, the partial allocation index and the source-key index; dropped: the date index.
+    assert left_names == {"costs_costrecord_pkey", "costs_rec_allocated", "costs_rec_source"}
+    assert [s for s in statements if "(charge_date, billing_import_id, tag_set_id)" in s]
+    assert not [s for s in statements if "source_key" in s]
+    assert rebuilt == indexes
+
+
 def test_a_bulk_reimport_replaces_the_earlier_rows_of_the_same_source(in_alpha, bulk):
     first = focus_file_import(path=str(AWS))
     second = focus_file_import(path=str(AWS))

@@ -51,6 +51,12 @@ PROGRESS_EVERY_ROWS = 50_000
 # for the organization's readers meanwhile, which is why small imports into a large ledger keep them.
 BULK_MIN_ROWS = 100_000
 BULK_SHARE = 0.5
+# ...but the source-key index stays and is maintained row by row: its keys are a handful (a billing account's month
+# or day), each on many rows, so a row's entry goes to the end of its key's leaf pages, which the server does while
+# the client, the slower side of the COPY, encodes the next rows; rebuilt, it is a sort of every row after the COPY
+# while the client waits (11 alternating 1 M-row imports: 0.6 s less for the indexes after the COPY, 0.57 s less in
+# all on average, the COPY itself up to 0.6 s longer when the machine is busy).
+BULK_KEEP_INDEXES = ("costs_rec_source",)
 ANALYZE_MIN_ROWS = 100_000
 ANALYZE_STATISTICS_TARGET = 10
 MAINTENANCE_WORK_MEM = "256MB"  # index builds of the bulk mode, for this transaction only
@@ -231,7 +237,7 @@ def _execute(bi: BillingImport, path: str, progress: _ProgressWriter, on_progres
                 cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
                 watermark = ledger_watermark()  # the rows this import replaces are at or below it
                 rebuild = bulk_load_pays(cur, table, estimate, min_rows=BULK_MIN_ROWS, share=BULK_SHARE)
-                deferred = secondary_indexes_drop(cur, table) if rebuild else []
+                deferred = secondary_indexes_drop(cur, table, keep=BULK_KEEP_INDEXES) if rebuild else []
                 ids = (IdBlocks.open(table, first_block=int(estimate * (1 + IDS_MARGIN)))
                        if estimate >= IDS_MIN_ROWS else None)
                 last_reported = 0
