@@ -32,8 +32,9 @@ PROJECT_PYTHON="${PROJECT_PYTHON:-$ROOT/.venv/bin/python}"
 CRITERIA="${FOCUS_APPLICABILITY:-ACCOUNT_NAMING_SUPPORTED,AVAILABILITY_ZONE_SUPPORTED,REGION_SUPPORTED,SUB_ACCOUNT_SUPPORTED,TAGGING_SUPPORTED,USAGE_MEASUREMENT_SUPPORTED,UNIT_PRICING_SUPPORTED,PUBLIC_PRICE_LIST_SUPPORTED,RESOURCE_TYPE_ASSIGNMENT_SUPPORTED,BILLING_BASED_ON_PROVISIONED_RESOURCES_SUPPORTED}"
 
 if [ -z "${FOCUS_VALIDATOR_PYTHON:-}" ]; then
-  if command -v python3.12 >/dev/null 2>&1; then
-    FOCUS_VALIDATOR_PYTHON="$(command -v python3.12)"
+  # The interpreter itself, not a launcher on PATH: a pyenv shim exists even where no 3.12 is selected, and fails.
+  if FOUND="$(python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null)" && [ -n "$FOUND" ]; then
+    FOCUS_VALIDATOR_PYTHON="$FOUND"
   else
     FOCUS_VALIDATOR_PYTHON="$HOME/.pyenv/versions/3.12.1/bin/python3.12"
   fi
