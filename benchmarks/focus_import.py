@@ -10,12 +10,14 @@ COPYs after the import ran 1.5-4 s slower than those before it, which flattered 
 Uses a scratch database (default ``infrazen_bench_focus``) on the server of DATABASE_URL, dropped afterwards
 unless --keep.
 
-    .venv/bin/python benchmarks/focus_import.py [--rows 1000000] [--keep] [--format focus|aws_cur]
+    .venv/bin/python benchmarks/focus_import.py [--rows 1000000] [--keep] [--format focus|aws_cur] [--scattered]
 
 ``--format aws_cur`` generates a legacy AWS Cost and Usage Report instead (the 94 columns of the real anonymized
 sample plus lineItem/ResourceId and a cost allocation tag column; 5 % tax rows, the rest hourly usage) and measures
 its import, converted to FOCUS on the way, against a bare COPY of that same native file (goal >= 0.5 of the text
-COPY, peak <= 500 MB).
+COPY, peak <= 500 MB). Its usage rows are shaped as an hourly CUR: each resource one line item an hour with its
+usage type and tag; ``--scattered`` takes the resource, hour and tag independently per row instead (a harder case:
+about 4 rows per daily rollup group instead of 24).
 """
 
 from __future__ import annotations
@@ -231,9 +233,9 @@ def _run(args, admin: dict) -> None:
         with open(path, encoding="utf-8") as fh:
             header = next(csv.reader([fh.readline()]))
         # The references are measured right before and right after the import and averaged: on a shared
-        # machine the load drifts during a run, and the ratios compare figures of the same minutes. A first COPY,
-        # not counted, warms the server up (new WAL segments, the file read in): the first measured one ran up to
-        # 1.5 times slower than the others without it, which flattered the importer.
+        # machine the load drifts during a run, and the ratios compare figures of the same minutes. A first COPY
+        # is not counted: the first of a run was up to 1.5 times slower than the others (10.0 s against 6.3-6.7 s),
+        # which flattered the importer.
         bare_copy(admin, args.database, path, header, typed=False)
         before = (
             bare_copy(admin, args.database, path, header, typed=False),
