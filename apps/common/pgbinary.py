@@ -311,6 +311,12 @@ def values_bytes(array: pa.Array) -> memoryview:
     return memoryview(data)[int(offsets[0]):int(offsets[-1])]
 
 
+def repeated(value, n: int, type_: pa.DataType | None = None) -> pa.Array:
+    """``n`` times ``value`` (None: ``n`` nulls) as an array of ``type_``, built by Arrow (a Python list of ``n``
+    items cost ~0.4 s per million values; this, milliseconds)."""
+    return pa.repeat(pa.scalar(value, type_ or pa.string()), n)
+
+
 def contiguous(array) -> pa.Array:
     """One array of a column (a chunked column's single chunk as it is, several chunks combined)."""
     if isinstance(array, pa.ChunkedArray):

@@ -28,6 +28,8 @@ from decimal import Decimal, InvalidOperation
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from apps.common.pgbinary import repeated
+
 from .aws_cur_categories import CATEGORIES
 from .normalize import _json_string, join_present
 
@@ -241,7 +243,7 @@ def _lookup(array: pa.Array, mapping: dict[str, str], default: str | None = None
 
 
 def _constant(value: str | None, n: int) -> pa.Array:
-    return pa.nulls(n, pa.string()) if value is None else pa.array([value] * n, pa.string())
+    return pa.nulls(n, pa.string()) if value is None else repeated(value, n)
 
 
 def _decimal(text: str | None) -> Decimal | None:

@@ -16,6 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from apps.common.pgbinary import repeated
+
 DATA = Path(__file__).parent / "data"
 STRING = pa.string()
 # The FOCUS columns every converter writes first, in this order (each adds its own after them).
@@ -51,7 +53,7 @@ def nulls(n: int) -> pa.Array:
 
 
 def constant(value: str | None, n: int) -> pa.Array:
-    return nulls(n) if value is None else pa.array([value] * n, STRING)
+    return nulls(n) if value is None else repeated(value, n)
 
 
 def blank_to_null(array: pa.Array) -> pa.Array:
@@ -206,7 +208,7 @@ def combine(
     ``where`` (all when None); ``otherwise`` (or null) elsewhere and where ``fn`` returns None."""
     n = len(arrays[0])
     result = otherwise if otherwise is not None else nulls(n)
-    rows = pa.array([True] * n) if where is None else pc.fill_null(where, False)
+    rows = repeated(True, n, pa.bool_()) if where is None else pc.fill_null(where, False)
     if not pc.any(rows).as_py():
         return result
     columns = [pc.filter(a, rows).to_pylist() for a in arrays]

@@ -20,6 +20,8 @@ import pyarrow.compute as pc
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.common.pgbinary import repeated
+
 from ..models import content_id, tags_text
 from .errors import ImportRefused
 from .extras import ExtrasSets
@@ -631,7 +633,7 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
     if members:
         out["extras"] = json_object(members)
     for name, value in ctx.constants.items():
-        out[name] = pa.nulls(length, pa.string()) if value is None else pa.array([str(value)] * length, pa.string())
+        out[name] = pa.nulls(length, pa.string()) if value is None else repeated(str(value), length)
     if ctx.resources is not None and "resource_id" in out:
         # The inventory Resource of each row's ResourceId, resolved here instead of an UPDATE after the COPY
         # (which would write every matched row twice).
@@ -646,7 +648,7 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
             if name in _NULLABLE:
                 array = pa.nulls(length, pa.string())
             else:
-                array = pa.array([default or ""] * length, pa.string())
+                array = repeated(default or "", length)
         arrays.append(array.cast(pa.string()) if array.type != pa.string() else array)
     return pa.table(arrays, names=field_order)
 
@@ -838,7 +840,7 @@ def _fallbacks(values: dict[str, pa.Array], issues: dict[str, list[tuple[str, pa
             fill(name, "fallback", other, given[other])
             fill(name, "fallback", "EffectiveCost", values["EffectiveCost"])
     if "ServiceCategory" in issues:
-        fill("ServiceCategory", "value", "Other", pa.array(["Other"] * n, pa.string()))
+        fill("ServiceCategory", "value", "Other", repeated("Other", n))
 
     start, end = values["BillingPeriodStart"], values["BillingPeriodEnd"]
     if "BillingPeriodStart" in issues or "BillingPeriodEnd" in issues or pc.any(pc.less_equal(end, start)).as_py():

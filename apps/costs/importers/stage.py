@@ -18,7 +18,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from apps.common.pgbinary import EncodeError, decimals_read, values_bytes
+from apps.common.pgbinary import EncodeError, decimals_read, repeated, values_bytes
 
 MONEY = pa.decimal128(38, 10)
 SUMS = ("billed", "effective", "list")
@@ -154,7 +154,7 @@ def _group(table: pa.Table, keys: list[str], aggregations: list[tuple[str, str]]
     grouped = table.select([*varying, *values]).group_by(varying, use_threads=False).aggregate(aggregations)
     grouped = grouped.rename_columns([_plain(c) for c in grouped.column_names])
     for key, value in constant.items():
-        grouped = grouped.append_column(key, pa.array([value] * grouped.num_rows, pa.string()))
+        grouped = grouped.append_column(key, repeated(value, grouped.num_rows))
     return grouped.select([*keys, *SUMS, "n"])
 
 

@@ -10,6 +10,7 @@ import os
 import queue
 from collections.abc import Callable
 
+import numpy as np
 import psycopg
 import pyarrow as pa
 from django.apps import apps as django_apps
@@ -323,7 +324,7 @@ class _LedgerCopy:
             return
         arrays = dict(zip(table.column_names, table.columns, strict=True))
         if ids is not None:
-            ranges = [pa.array(range(start, stop), pa.int64())
+            ranges = [pa.array(np.arange(start, stop, dtype=np.int64))
                       for start, stop in ids.take(table.num_rows, block=IDS_BLOCK)]
             arrays["id"] = pa.concat_arrays(ranges) if len(ranges) > 1 else ranges[0]
         defaults = _defaulted(arrays)
