@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -313,7 +313,25 @@ def _plain_nulls(array: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, int] | No
         return array, 0
     if empty.all():
         return pa.nulls(n, pa.string()), 0
-    return pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), array), 0
+    # The same offsets and bytes with the empty values marked null (a validity bitmap; no copy of the bytes).
+    if array.null_count:
+        empty |= ~np.asarray(pc.is_valid(array))
+    valid = np.zeros(array.offset + n, dtype=bool)  # the bitmap counts from the buffers' start, as the offsets do
+    valid[array.offset:] = ~empty
+    validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(pa.string(), n, [validity, array.buffers()[1], array.buffers()[2]],
+                                 null_count=int(empty.sum()), offset=array.offset), 0
+
+
+def _longest_bytes(array: pa.Array | pa.ChunkedArray) -> int:
+    """The byte length of the longest value of a string array, from its offsets (0 when empty); for another kind of
+    array a length longer than any limit (the caller then measures each value)."""
+    if isinstance(array, pa.ChunkedArray) or array.type != pa.string():
+        return 1 << 62
+    if not len(array):
+        return 0
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=array.offset + len(array) + 1)[array.offset:]
+    return int(np.diff(offsets).max())
 
 
 def _mark(ctx: Context, bad: list, mask: pa.Array, values: pa.Array, column: str, code: str, row0: int) -> None:
@@ -374,12 +392,42 @@ def _may_hold(array: pa.Array | pa.ChunkedArray, word: bytes) -> bool:
         data = chunk.buffers()[2]
         if data is None:
             continue
-        raw = data.to_pybytes()
-        # Without any case of the word's last letter (memchr), no lower-cased copy of the bytes is needed.
-        last = word[-1:]
-        if (last in raw or last.upper() in raw) and word in raw.lower():
+        raw = raw_bytes(data)
+        # Without any case of the word's last two letters (a few memchr-led searches), no lower-cased copy of the
+        # bytes is needed.
+        if any(tail in raw for tail in _cases(word[-2:])) and word in raw.lower():
             return True
     return False
+
+
+@functools.cache
+def _cases(word: bytes) -> tuple[bytes, ...]:
+    """Every spelling of the ASCII ``word`` in upper and lower case letters (4 for two letters)."""
+    spellings = [b""]
+    for char in word:
+        letter = bytes([char])
+        spellings = [s + c for s in spellings for c in dict.fromkeys((letter.lower(), letter.upper()))]
+    return tuple(spellings)
+
+
+_RAW_CACHE_SIZE = 128  # a batch's columns (about two bytes copies of one batch at most)
+_raw_cache: OrderedDict[tuple[int, int], tuple[pa.Buffer, bytes]] = OrderedDict()
+
+
+def raw_bytes(data: pa.Buffer) -> bytes:
+    """The bytes of an Arrow buffer as a Python ``bytes`` (for ``bytes``' memchr-fast searches), copied once per
+    buffer: the checks of a column's batch (NUL, white space, NULL literals, number bytes) look at the same
+    buffer several times. The cache holds the buffer itself, so its address stays its own while cached."""
+    key = (data.address, data.size)
+    hit = _raw_cache.get(key)
+    if hit is not None:
+        _raw_cache.move_to_end(key)
+        return hit[1]
+    raw = data.to_pybytes()
+    _raw_cache[key] = (data, raw)
+    if len(_raw_cache) > _RAW_CACHE_SIZE:
+        _raw_cache.popitem(last=False)
+    return raw
 
 
 def _numbers(array: pa.Array) -> pa.Array | None:
@@ -388,7 +436,7 @@ def _numbers(array: pa.Array) -> pa.Array | None:
     matches NUMBER_RE (checked exhaustively up to 4 characters and on 120 000 random strings): one look at the
     bytes and one cast instead of a regex per value."""
     data = array.buffers()[2] if isinstance(array, pa.Array) and array.type == pa.string() else None
-    if data is None or data.to_pybytes().translate(None, _NUMBER_BYTES):
+    if data is None or raw_bytes(data).translate(None, _NUMBER_BYTES):
         return None
     try:
         return pc.cast(array, pa.float64())
@@ -407,7 +455,7 @@ def may_contain(array: pa.Array | pa.ChunkedArray, chars: bytes) -> bool:
         data = chunk.buffers()[2]
         if data is None:
             continue
-        raw = data.to_pybytes()
+        raw = raw_bytes(data)
         # A memchr pass per character: a dozen of them take a quarter of one ``bytes.translate`` pass.
         if any(char in raw for char in _single_bytes(chars)):
             return True
@@ -538,10 +586,11 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
             values[name] = mapped
         if column.field and column.kind in ("string",) and column.field in field_lengths:
             limit = field_lengths[column.field]
-            too_long = pc.greater(pc.utf8_length(array), limit)
-            problem(name, too_long, array, "too_long")
-            if name not in CRITICAL and pc.any(pc.fill_null(too_long, False)).as_py():
-                values[name] = pc.utf8_slice_codeunits(array, 0, limit)
+            if _longest_bytes(array) > limit:  # no value has more characters than bytes: most batches stop here
+                too_long = pc.greater(pc.utf8_length(array), limit)
+                problem(name, too_long, array, "too_long")
+                if name not in CRITICAL and pc.any(pc.fill_null(too_long, False)).as_py():
+                    values[name] = pc.utf8_slice_codeunits(array, 0, limit)
 
     start, end = values["ChargePeriodStart"], values["ChargePeriodEnd"]
     _mark(ctx, bad, pc.less_equal(end, start), end, "ChargePeriodEnd", "period", row0)

@@ -50,9 +50,7 @@ class CountingReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        data = self.raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
+        n = self.raw.readinto(buffer) or 0  # straight into the caller's buffer, no intermediate bytes
         self.count += n
         return n
 
