@@ -393,21 +393,11 @@ def _may_hold(array: pa.Array | pa.ChunkedArray, word: bytes) -> bool:
         if data is None:
             continue
         raw = raw_bytes(data)
-        # Without any case of the word's last two letters (a few memchr-led searches), no lower-cased copy of the
-        # bytes is needed.
-        if any(tail in raw for tail in _cases(word[-2:])) and word in raw.lower():
+        # Without any case of the word's last letter (memchr), no lower-cased copy of the bytes is needed.
+        last = word[-1:]
+        if (last in raw or last.upper() in raw) and word in raw.lower():
             return True
     return False
-
-
-@functools.cache
-def _cases(word: bytes) -> tuple[bytes, ...]:
-    """Every spelling of the ASCII ``word`` in upper and lower case letters (4 for two letters)."""
-    spellings = [b""]
-    for char in word:
-        letter = bytes([char])
-        spellings = [s + c for s in spellings for c in dict.fromkeys((letter.lower(), letter.upper()))]
-    return tuple(spellings)
 
 
 _RAW_CACHE_SIZE = 128  # a batch's columns (about two bytes copies of one batch at most)
