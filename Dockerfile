@@ -7,6 +7,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends build-essential
     && rm -rf /var/lib/apt/lists/*
 COPY requirements/ requirements/
 RUN python -m venv /venv && /venv/bin/pip install --upgrade pip && /venv/bin/pip install -r requirements/base.txt polib==1.2.0
+COPY native/ native/
+RUN /venv/bin/pip install ./native && rm -rf native/build
 COPY . .
 RUN DJANGO_SETTINGS_MODULE=infrazen.settings.production SECRET_KEY=build ALLOWED_HOSTS=build \
     DATABASE_URL=postgres://build@localhost/build \

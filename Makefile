@@ -7,10 +7,12 @@ export DJANGO_SETTINGS_MODULE ?= infrazen.settings.local
 
 .PHONY: demo superuser test install browser pdf-libs pgbouncer lint messages migrate run worker clean
 
-$(VENV)/.installed: requirements/base.txt requirements/dev.txt
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt native/setup.py native/infrazen_native/_rows.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -r requirements/dev.txt
+	# The compiled row assembler of the billing import (a C compiler and Python's headers; see native/setup.py).
+	$(PIP) install --quiet ./native
 	touch $@
 
 install: $(VENV)/.installed

@@ -269,7 +269,7 @@ def test_a_value_its_ledger_column_cannot_hold_refuses_the_file_by_its_focus_col
     class Refusing:
         order = run._row_encoder(False).order
 
-        def encode(self, arrays, decimals=None):
+        def encode_block(self, arrays, decimals=None):
             raise EncodeError("billed_cost", "1e99")
 
     monkeypatch.setattr(run, "_row_encoder", lambda with_ids, left_out=frozenset(): Refusing())

@@ -29,7 +29,6 @@ from apps.common.pgbinary import (
     constant_text,
     contiguous,
     kind_of,
-    values_bytes,
 )
 
 from ..importers import native
@@ -332,9 +331,9 @@ class _LedgerCopy:
             self.end()
             self._start(defaults if self.encoder is None else self.left_out & defaults)
         decimals: dict[str, pa.Array] = {}
-        rows = self.encoder.encode(arrays, decimals)
-        if len(rows):
-            self.copy.write(values_bytes(rows))
+        block = self.encoder.encode_block(arrays, decimals)
+        if len(block):
+            self.copy.write(block)
         if ctx.stage is not None:
             ctx.stage.add(table, decimals)
 

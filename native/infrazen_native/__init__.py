@@ -1,0 +1,1 @@
+"""InfraZen's compiled helpers: ``_rows.join_rows`` assembles binary COPY rows (apps/common/pgbinary.py)."""
