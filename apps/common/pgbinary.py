@@ -27,6 +27,7 @@ read exactly is read with Python's ``decimal``.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
@@ -122,6 +123,44 @@ def _integers_cast(source: pa.Array, kind: Kind) -> np.ndarray:
     return values.fill_null(0).to_numpy(zero_copy_only=False)
 
 
+_RAW_CACHE_SIZE = 128  # a batch's columns (about two bytes copies of one batch at most)
+_raw_cache: OrderedDict[tuple[int, int], tuple[pa.Buffer, bytes]] = OrderedDict()
+
+
+def raw_bytes(data: pa.Buffer) -> bytes:
+    """The bytes of an Arrow buffer as a Python ``bytes`` (for ``bytes``' memchr-fast searches), copied once per
+    buffer: the checks of a column's batch (NUL, white space, NULL literals, number bytes) look at the same
+    buffer several times. The cache holds the buffer itself, so its address stays its own while cached."""
+    key = (data.address, data.size)
+    hit = _raw_cache.get(key)
+    if hit is not None:
+        _raw_cache.move_to_end(key)
+        return hit[1]
+    raw = data.to_pybytes()
+    _raw_cache[key] = (data, raw)
+    if len(_raw_cache) > _RAW_CACHE_SIZE:
+        _raw_cache.popitem(last=False)
+    return raw
+
+
+# An exponent of four digits or more: beyond every decimal type's range and scale, and pyarrow 26's decimal parser
+# crashes the process (SIGSEGV) on one of millions ("1e-4918263"), so no such value ever reaches it.
+_HUGE_EXPONENT = r"[eE][+-]?0*[1-9][0-9]{3,}"
+
+
+def decimal_cast(array: pa.Array, type_: pa.DataType) -> pa.Array:
+    """``pc.cast`` of text numbers to the decimal ``type_``; ``pa.ArrowInvalid`` (what the cast raises for any value
+    it cannot read, on which the callers read the values with Python's ``decimal``) for a value with an exponent of
+    four digits or more, which Arrow's parser must not see (``_HUGE_EXPONENT``)."""
+    if array.type in (pa.string(), pa.large_string()):
+        for chunk in array.chunks if isinstance(array, pa.ChunkedArray) else [array]:
+            data = chunk.buffers()[2]
+            raw = raw_bytes(data) if data is not None else b""
+            if (b"e" in raw or b"E" in raw) and pc.any(pc.match_substring_regex(chunk, _HUGE_EXPONENT)).as_py():
+                raise pa.ArrowInvalid("an exponent beyond every decimal's range")
+    return pc.cast(array, type_)
+
+
 def decimals_read(source: pa.Array, scale: int, name: str) -> pa.Array:
     """Text numbers as decimal128(38, ``scale``), rounded half away from zero as PostgreSQL rounds numeric input;
     ``EncodeError`` (naming column ``name``) for a value no numeric of that scale holds."""
@@ -129,11 +168,11 @@ def decimals_read(source: pa.Array, scale: int, name: str) -> pa.Array:
         return source
     money = pa.decimal128(38, scale)
     try:
-        return pc.cast(source, money)  # at most ``scale`` places: exact as it is (the common case)
+        return decimal_cast(source, money)  # at most ``scale`` places: exact as it is (the common case)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     try:
-        exact = pc.cast(source, pa.decimal128(38, READ_SCALE))
+        exact = decimal_cast(source, pa.decimal128(38, READ_SCALE))
         return pc.cast(pc.round(exact, scale, round_mode="half_towards_infinity"), money)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass

@@ -231,3 +231,39 @@ def test_the_compiled_assembler_refuses_parts_that_do_not_fit_the_rows():
         pgbinary._join_rows(2, [(2, offsets, b"a", None, 0, b"")])
     assert pgbinary._join_rows(2, [(0, b"c"), (2, offsets, b"ab", None, 0, b"\x01")]) == (
         b"c\x00\x00\x00\x02\x01a" + b"c\x00\x00\x00\x02\x01b")
+
+
+def test_an_exponent_arrows_parser_would_crash_on_is_read_by_python():
+    """pyarrow's decimal parser crashes the process (SIGSEGV) on "1e-4918263" (found by a random search over number
+    strings; a fresh interpreter shows it every time): such a value is read with Python's ``decimal`` (0 at scale 10,
+    exactly as PostgreSQL's numeric input reads it) and one no numeric column holds is refused by name, as any
+    other. Run in a fresh interpreter, where the crash showed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import pyarrow as pa\n"
+        "from apps.common.pgbinary import EncodeError, decimals_read\n"
+        "print(decimals_read(pa.array(['1e-4918263', '2.5', '-1E-4918263', None]), 10, 'amount').to_pylist())\n"
+        "from apps.common.pgbinary import decimal_cast\n"
+        "try:\n"
+        "    decimal_cast(pa.array(['1', '1e-491826389']), pa.decimal128(38, 10))\n"
+        "except pa.ArrowInvalid:\n"
+        "    print('refused')\n"
+        "try:\n"
+        "    decimals_read(pa.array(['1e4918263']), 10, 'amount')\n"
+        "except EncodeError as exc:\n"
+        "    print(exc.column)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert done.stdout.splitlines() == [
+        "[Decimal('0E-10'), Decimal('2.5000000000'), Decimal('0E-10'), None]", "refused", "amount"]
+
+
+def test_the_native_readers_exact_arithmetic_falls_back_on_such_an_exponent():
+    from apps.costs.importers.native_common import to_decimals
+
+    assert to_decimals(pa.array(["1e-4918263"])) is None  # Python's decimal reads it (``combine``)

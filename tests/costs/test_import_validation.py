@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+from decimal import Decimal
 
 import pytest
 
@@ -271,3 +273,20 @@ def test_a_nul_character_in_a_parquet_value_refuses_the_file_too(in_alpha, tmp_p
     bi = _import(tmp_path / "nul.parquet")
     assert (bi.status, bi.error_code) == ("error", "nul")
     assert bi.error.startswith("В строке 5, в столбце ServiceName есть нулевой символ")
+
+
+def test_a_cost_with_a_huge_negative_exponent_imports_as_zero_instead_of_crashing_the_worker(in_alpha, tmp_path):
+    """"1e-4918263" is a number (0 to the ledger's ten places); pyarrow's decimal parser crashed the process on it."""
+    def tiny(i, row):
+        if i == 0:
+            row["BilledCost"] = row["EffectiveCost"] = "1e-4918263"
+        return row
+
+    path = rewrite(AWS, tmp_path / "tiny.csv", tiny)
+    bi = _import(path)
+    assert bi.status == "success", (bi.error, bi.report[:3])
+    expected = independent_sums(AWS)
+    with open(AWS, newline="", encoding="utf-8") as fh:
+        first = next(csv.DictReader(fh))
+    expected[first["ServiceName"]] -= Decimal(first["BilledCost"])
+    assert cents(ledger_sums()) == cents(expected)

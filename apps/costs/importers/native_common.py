@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from apps.common.pgbinary import repeated
+from apps.common.pgbinary import decimal_cast, repeated
 
 DATA = Path(__file__).parent / "data"
 STRING = pa.string()
@@ -230,7 +230,7 @@ STORED = pa.decimal256(60, 10)  # the ledger keeps 10 decimals (``MONEY``, ``QUA
 
 def _decimals(*arrays: pa.Array) -> list[pa.Array] | None:
     try:
-        return [pc.cast(a, DECIMAL) for a in arrays]
+        return [decimal_cast(a, DECIMAL) for a in arrays]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
 

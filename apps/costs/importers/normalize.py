@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from apps.common.pgbinary import repeated
+from apps.common.pgbinary import raw_bytes, repeated
 
 from ..models import content_id, tags_text
 from .errors import ImportRefused
@@ -323,6 +323,22 @@ def _plain_nulls(array: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, int] | No
                                  null_count=int(empty.sum()), offset=array.offset), 0
 
 
+def empty_for_null(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """``pc.fill_null(array, "")``, without copying the bytes when every NULL already spans no bytes (the NULLs
+    ``_nullify`` made of empty values, Arrow's own NULLs): the same offsets and bytes without a validity bitmap."""
+    if not array.null_count:
+        return array
+    if isinstance(array, pa.ChunkedArray) or array.type != pa.string():
+        return pc.fill_null(array, "")
+    n = len(array)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=array.offset + n + 1)[array.offset:]
+    spans = np.diff(offsets)
+    if spans[~np.asarray(pc.is_valid(array))].any():
+        return pc.fill_null(array, "")
+    return pa.Array.from_buffers(pa.string(), n, [None, array.buffers()[1], array.buffers()[2]], null_count=0,
+                                 offset=array.offset)
+
+
 def _longest_bytes(array: pa.Array | pa.ChunkedArray) -> int:
     """The byte length of the longest value of a string array, from its offsets (0 when empty); for another kind of
     array a length longer than any limit (the caller then measures each value)."""
@@ -400,24 +416,6 @@ def _may_hold(array: pa.Array | pa.ChunkedArray, word: bytes) -> bool:
     return False
 
 
-_RAW_CACHE_SIZE = 128  # a batch's columns (about two bytes copies of one batch at most)
-_raw_cache: OrderedDict[tuple[int, int], tuple[pa.Buffer, bytes]] = OrderedDict()
-
-
-def raw_bytes(data: pa.Buffer) -> bytes:
-    """The bytes of an Arrow buffer as a Python ``bytes`` (for ``bytes``' memchr-fast searches), copied once per
-    buffer: the checks of a column's batch (NUL, white space, NULL literals, number bytes) look at the same
-    buffer several times. The cache holds the buffer itself, so its address stays its own while cached."""
-    key = (data.address, data.size)
-    hit = _raw_cache.get(key)
-    if hit is not None:
-        _raw_cache.move_to_end(key)
-        return hit[1]
-    raw = data.to_pybytes()
-    _raw_cache[key] = (data, raw)
-    if len(_raw_cache) > _RAW_CACHE_SIZE:
-        _raw_cache.popitem(last=False)
-    return raw
 
 
 def _numbers(array: pa.Array) -> pa.Array | None:
@@ -626,7 +624,7 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
     charge_date = pc.utf8_slice_codeunits(cols["ChargePeriodStart"], 0, 10)
     period = (pc.utf8_slice_codeunits(charge_date, 0, 10) if ctx.source_by_day
               else pc.utf8_slice_codeunits(cols["BillingPeriodStart"], 0, 7))
-    account = pc.fill_null(cols["BillingAccountId"], "")
+    account = empty_for_null(cols["BillingAccountId"])
     source = pc.binary_join_element_wise(ctx.source_prefix, account, period, ":")
     ctx.source_keys.update(pc.unique(source).to_pylist())
     ctx.accounts.update(pc.unique(account).to_pylist())
@@ -641,12 +639,12 @@ def normalize_batch(batch: pa.RecordBatch, ctx: Context, *, field_lengths: dict[
         if column.field and name in cols:
             array = cols[name]
             if column.kind in ("string", "enum", "currency") and column.field not in ("resource_id",):
-                array = pc.fill_null(array, "")
+                array = empty_for_null(array)
             elif column.kind == "string":
-                array = pc.fill_null(array, "")
+                array = empty_for_null(array)
             out[column.field] = array
     if "ProviderName" in cols:
-        out["provider_name"] = pc.fill_null(cols["ProviderName"], "")
+        out["provider_name"] = empty_for_null(cols["ProviderName"])
     if "tags" in out:
         out["tags"] = pc.fill_null(out["tags"], "{}")
         out["tag_set_id"] = _tag_set_ids(out["tags"], ctx.tag_sets)

@@ -333,7 +333,7 @@ class _LedgerCopy:
         decimals: dict[str, pa.Array] = {}
         block = self.encoder.encode_block(arrays, decimals)
         if len(block):
-            self.copy.write(block)
+            self.copy.write(memoryview(block))  # psycopg sends a large block in slices: of a view, without copies
         if ctx.stage is not None:
             ctx.stage.add(table, decimals)
 
