@@ -127,6 +127,11 @@ _RAW_CACHE_SIZE = 128  # a batch's columns (about two bytes copies of one batch 
 _raw_cache: OrderedDict[tuple[int, int], tuple[pa.Buffer, bytes]] = OrderedDict()
 
 
+def raw_bytes_forget() -> None:
+    """Drop the copies ``raw_bytes`` keeps (the reader calls it for each new batch: the last one's are of no use)."""
+    _raw_cache.clear()
+
+
 def raw_bytes(data: pa.Buffer) -> bytes:
     """The bytes of an Arrow buffer as a Python ``bytes`` (for ``bytes``' memchr-fast searches), copied once per
     buffer: the checks of a column's batch (NUL, white space, NULL literals, number bytes) look at the same

@@ -21,6 +21,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from django.utils.translation import gettext as _
 
+from apps.common.pgbinary import raw_bytes_forget
+
 from .errors import ImportRefused
 from .normalize import may_contain
 
@@ -216,6 +218,7 @@ def _refuse_nul(batch: pa.RecordBatch, columns: list[str], *, first_row: int) ->
 
 def _checked(batch: pa.RecordBatch, columns: list[str], rows_read: int) -> pa.RecordBatch:
     """``batch`` (the last rows of the ``rows_read`` so far), once no value holds NUL."""
+    raw_bytes_forget()  # the checks of the batch before are done: its bytes copies go now, not one batch later
     _refuse_nul(batch, columns, first_row=rows_read - batch.num_rows + 2)  # spreadsheet numbering: header is row 1
     return batch
 
