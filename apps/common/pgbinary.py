@@ -27,6 +27,7 @@ read exactly is read with Python's ``decimal``.
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
@@ -124,27 +125,35 @@ def _integers_cast(source: pa.Array, kind: Kind) -> np.ndarray:
 
 
 _RAW_CACHE_SIZE = 128  # a batch's columns (about two bytes copies of one batch at most)
-_raw_cache: OrderedDict[tuple[int, int], tuple[pa.Buffer, bytes]] = OrderedDict()
+_raw = threading.local()  # per thread: two imports in one process never share (or clear) each other's copies
+
+
+def _raw_cache() -> OrderedDict[tuple[int, int], tuple[pa.Buffer, bytes]]:
+    cache = getattr(_raw, "cache", None)
+    if cache is None:
+        cache = _raw.cache = OrderedDict()
+    return cache
 
 
 def raw_bytes_forget() -> None:
     """Drop the copies ``raw_bytes`` keeps (the reader calls it for each new batch: the last one's are of no use)."""
-    _raw_cache.clear()
+    _raw_cache().clear()
 
 
 def raw_bytes(data: pa.Buffer) -> bytes:
     """The bytes of an Arrow buffer as a Python ``bytes`` (for ``bytes``' memchr-fast searches), copied once per
     buffer: the checks of a column's batch (NUL, white space, NULL literals, number bytes) look at the same
     buffer several times. The cache holds the buffer itself, so its address stays its own while cached."""
+    cache = _raw_cache()
     key = (data.address, data.size)
-    hit = _raw_cache.get(key)
+    hit = cache.get(key)
     if hit is not None:
-        _raw_cache.move_to_end(key)
+        cache.move_to_end(key)
         return hit[1]
     raw = data.to_pybytes()
-    _raw_cache[key] = (data, raw)
-    if len(_raw_cache) > _RAW_CACHE_SIZE:
-        _raw_cache.popitem(last=False)
+    cache[key] = (data, raw)
+    if len(cache) > _RAW_CACHE_SIZE:
+        cache.popitem(last=False)
     return raw
 
 
@@ -309,13 +318,16 @@ class RowEncoder:
                 parts.extend((_lengths(array, extra), values.view(pa.binary())))  # the same buffers
         return pc.binary_join_element_wise(*parts, b"", null_handling="replace", null_replacement=NULL)
 
-    def encode_block(self, arrays: dict[str, pa.Array], decimals: dict[str, pa.Array] | None = None) -> bytes:
+    def encode_block(self, arrays: dict[str, pa.Array],
+                     decimals: dict[str, pa.Array] | None = None) -> bytes | memoryview:
         """The same rows, one after another, as one block for ``copy.write``: assembled by the compiled
         ``infrazen_native`` helper when it is installed (a plain loop over the columns' buffers, a quarter of the
         instructions of Arrow's variadic join), else by ``encode``."""
         if _join_rows is None:
             return values_bytes(self.encode(arrays, decimals))
         n = len(next(iter(arrays.values())))
+        if not n:
+            return b""
         parts = []
         for piece in self._pieces(arrays, decimals):
             if piece[0] == "const":
