@@ -61,25 +61,9 @@ def django_db_setup(django_test_environment, django_db_modify_db_settings, djang
 
     with django_db_blocker.unblock():
         config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
-        _commits_without_waiting_for_the_disk()
     yield
     with django_db_blocker.unblock():
         teardown_databases(config, verbosity=0)
-
-
-def _commits_without_waiting_for_the_disk() -> None:
-    """The test database's sessions (this process's, the servers and workers tests start, through PgBouncer too) do
-    not wait for each commit's WAL flush: a test never needs a commit to survive a crash, and what a commit makes
-    visible to other sessions is the same. Set on the database, not as a connection option, which PgBouncer
-    refuses. Where the role may not alter the database, commits wait as before."""
-    from django.db import DatabaseError, connection
-
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'ALTER DATABASE "{connection.settings_dict["NAME"]}" SET synchronous_commit TO off')
-    except DatabaseError:
-        return
-    connection.close()  # the next connection starts with the database's setting
 
 
 @pytest.fixture(scope="session")
