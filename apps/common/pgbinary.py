@@ -280,7 +280,7 @@ def _fixed_fill(records: np.ndarray, kind: Kind, source: pa.Array, scale: int, n
 def _lengths(source: pa.Array, extra: bytes = b"") -> pa.Array:
     """Each value's length field (its bytes plus ``extra``), followed by ``extra``: a binary array."""
     n = len(source)
-    offsets = _offsets(source)
+    offsets = value_offsets(source)
     records = np.empty(n, dtype=[("len", ">i4"), ("extra", f"S{len(extra)}")] if extra else [("len", ">i4")])
     records["len"] = np.diff(offsets) + len(extra)
     if extra:
@@ -403,7 +403,7 @@ def _validity(array: pa.Array | None) -> tuple[pa.Buffer | None, int]:
     return array.buffers()[0], array.offset
 
 
-def _offsets(array: pa.Array) -> np.ndarray:
+def value_offsets(array: pa.Array) -> np.ndarray:
     """The value offsets of a string or binary array: its own ``len + 1`` of them (a slice starts inside)."""
     return np.frombuffer(array.buffers()[1], dtype=np.int32, count=array.offset + len(array) + 1)[array.offset:]
 
@@ -414,7 +414,7 @@ def values_bytes(array: pa.Array) -> memoryview:
     data = array.buffers()[2]
     if data is None or not len(array):
         return memoryview(b"")
-    offsets = _offsets(array)
+    offsets = value_offsets(array)
     return memoryview(data)[int(offsets[0]):int(offsets[-1])]
 
 
@@ -437,7 +437,7 @@ def constant_text(array: pa.Array) -> bytes | None:
     n = len(array)
     if array.null_count or not n:
         return None
-    offsets = _offsets(array)
+    offsets = value_offsets(array)
     first, last = int(offsets[0]), int(offsets[-1])
     if first == last:
         return b""

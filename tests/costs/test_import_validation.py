@@ -276,7 +276,8 @@ def test_a_nul_character_in_a_parquet_value_refuses_the_file_too(in_alpha, tmp_p
 
 
 def test_a_cost_with_a_huge_negative_exponent_imports_as_zero_instead_of_crashing_the_worker(in_alpha, tmp_path):
-    """"1e-4918263" is a number (0 to the ledger's ten places); pyarrow's decimal parser crashed the process on it."""
+    """"1e-4918263" is a number (0 to the ledger's ten places), read by Python's decimal instead of pyarrow's parser,
+    which can crash the process on it (tests/common/test_pgbinary.py shows the crash in a fresh interpreter)."""
     def tiny(i, row):
         if i == 0:
             row["BilledCost"] = row["EffectiveCost"] = "1e-4918263"

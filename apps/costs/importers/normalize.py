@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from apps.common.pgbinary import raw_bytes, repeated
+from apps.common.pgbinary import raw_bytes, repeated, value_offsets
 
 from ..models import content_id, tags_text
 from .errors import ImportRefused
@@ -300,7 +300,7 @@ def _plain_nulls(array: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, int] | No
     n = len(array)
     if not n:
         return array, 0
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=array.offset + n + 1)[array.offset:]
+    offsets = value_offsets(array)
     lengths = np.diff(offsets)
     four = np.flatnonzero(lengths == 4)
     if len(four):
@@ -331,7 +331,7 @@ def empty_for_null(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedAr
     if isinstance(array, pa.ChunkedArray) or array.type != pa.string():
         return pc.fill_null(array, "")
     n = len(array)
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=array.offset + n + 1)[array.offset:]
+    offsets = value_offsets(array)
     spans = np.diff(offsets)
     if spans[~np.asarray(pc.is_valid(array))].any():
         return pc.fill_null(array, "")
@@ -346,7 +346,7 @@ def _longest_bytes(array: pa.Array | pa.ChunkedArray) -> int:
         return 1 << 62
     if not len(array):
         return 0
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=array.offset + len(array) + 1)[array.offset:]
+    offsets = value_offsets(array)
     return int(np.diff(offsets).max())
 
 
